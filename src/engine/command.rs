@@ -1,0 +1,474 @@
+//! The command table: one entry per command (and subcommand) with the arity,
+//! flags, key positions and documentation Redis 7.0 publishes through
+//! `COMMAND`. The same table drives dispatch, arity errors, `COMMAND
+//! COUNT/INFO/DOCS/GETKEYS` and the key extraction matchers use.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+
+use super::Ctx;
+use crate::protocol::Reply;
+
+/// A command implementation.
+pub(crate) type Handler = fn(&mut Ctx<'_>) -> Reply;
+
+/// Command flags, as `COMMAND INFO` lists them.
+pub(crate) mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MULTI: u32 = 1 << 14;
+    pub const MOVABLEKEYS: u32 = 1 << 15;
+    pub const ALLOW_BUSY: u32 = 1 << 16;
+    /// Names in the order Redis prints them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLEKEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// ACL categories beyond those Redis derives from the flags.
+pub(crate) mod acl {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const READ: u32 = 1 << 1;
+    pub const WRITE: u32 = 1 << 2;
+    pub const SET: u32 = 1 << 3;
+    pub const SORTEDSET: u32 = 1 << 4;
+    pub const LIST: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const STRING: u32 = 1 << 7;
+    pub const BITMAP: u32 = 1 << 8;
+    pub const HYPERLOGLOG: u32 = 1 << 9;
+    pub const GEO: u32 = 1 << 10;
+    pub const STREAM: u32 = 1 << 11;
+    pub const PUBSUB: u32 = 1 << 12;
+    pub const ADMIN: u32 = 1 << 13;
+    pub const FAST: u32 = 1 << 14;
+    pub const SLOW: u32 = 1 << 15;
+    pub const BLOCKING: u32 = 1 << 16;
+    pub const DANGEROUS: u32 = 1 << 17;
+    pub const CONNECTION: u32 = 1 << 18;
+    pub const TRANSACTION: u32 = 1 << 19;
+    pub const SCRIPTING: u32 = 1 << 20;
+    /// Names in Redis's category table order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (KEYSPACE, "@keyspace"),
+        (READ, "@read"),
+        (WRITE, "@write"),
+        (SET, "@set"),
+        (SORTEDSET, "@sortedset"),
+        (LIST, "@list"),
+        (HASH, "@hash"),
+        (STRING, "@string"),
+        (BITMAP, "@bitmap"),
+        (HYPERLOGLOG, "@hyperloglog"),
+        (GEO, "@geo"),
+        (STREAM, "@stream"),
+        (PUBSUB, "@pubsub"),
+        (ADMIN, "@admin"),
+        (FAST, "@fast"),
+        (SLOW, "@slow"),
+        (BLOCKING, "@blocking"),
+        (DANGEROUS, "@dangerous"),
+        (CONNECTION, "@connection"),
+        (TRANSACTION, "@transaction"),
+        (SCRIPTING, "@scripting"),
+    ];
+}
+
+/// How a command's keys are found in its arguments (Redis's legacy
+/// first/last/step triple; `last` negative counts from the end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeySpec {
+    pub first: i32,
+    pub last: i32,
+    pub step: i32,
+    /// Key-spec flags as `COMMAND INFO` prints them (`RW`, `access`, ...).
+    pub flags: &'static [&'static str],
+}
+
+impl KeySpec {
+    pub const NONE: KeySpec = KeySpec {
+        first: 0,
+        last: 0,
+        step: 0,
+        flags: &[],
+    };
+}
+
+/// One command or subcommand.
+#[derive(Debug)]
+pub(crate) struct CommandSpec {
+    /// Lower-case name; for a subcommand, only the subcommand's part (`setname`).
+    pub name: &'static str,
+    /// Redis arity: exact argument count (name included) when positive, minimum when negative.
+    pub arity: i32,
+    pub flags: u32,
+    /// Categories not implied by the flags.
+    pub acl: u32,
+    pub keys: KeySpec,
+    pub tips: &'static [&'static str],
+    pub group: &'static str,
+    pub summary: &'static str,
+    pub since: &'static str,
+    pub complexity: &'static str,
+    pub handler: Option<Handler>,
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    /// A command with no flags, keys or docs beyond its name, arity and handler.
+    pub const fn new(name: &'static str, arity: i32, handler: Handler) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity,
+            flags: 0,
+            acl: 0,
+            keys: KeySpec::NONE,
+            tips: &[],
+            group: "generic",
+            summary: "",
+            since: "1.0.0",
+            complexity: "O(1)",
+            handler: Some(handler),
+            subcommands: &[],
+        }
+    }
+
+    /// A container command (`CLIENT`, `CONFIG`, ...) answering through its subcommands.
+    pub const fn container(name: &'static str, subcommands: &'static [CommandSpec]) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity: -2,
+            flags: 0,
+            acl: 0,
+            keys: KeySpec::NONE,
+            tips: &[],
+            group: "generic",
+            summary: "",
+            since: "1.0.0",
+            complexity: "O(1)",
+            handler: None,
+            subcommands,
+        }
+    }
+
+    /// Gives a command with its own handler (`COMMAND`) subcommands too.
+    pub const fn with_subcommands(mut self, subcommands: &'static [CommandSpec]) -> CommandSpec {
+        self.subcommands = subcommands;
+        self
+    }
+
+    pub const fn flags(mut self, flags: u32) -> CommandSpec {
+        self.flags = flags;
+        self
+    }
+
+    pub const fn acl(mut self, acl: u32) -> CommandSpec {
+        self.acl = acl;
+        self
+    }
+
+    pub const fn keys(
+        mut self,
+        first: i32,
+        last: i32,
+        step: i32,
+        flags: &'static [&'static str],
+    ) -> CommandSpec {
+        self.keys = KeySpec {
+            first,
+            last,
+            step,
+            flags,
+        };
+        self
+    }
+
+    pub const fn tips(mut self, tips: &'static [&'static str]) -> CommandSpec {
+        self.tips = tips;
+        self
+    }
+
+    pub const fn doc(
+        mut self,
+        group: &'static str,
+        since: &'static str,
+        complexity: &'static str,
+        summary: &'static str,
+    ) -> CommandSpec {
+        self.group = group;
+        self.since = since;
+        self.complexity = complexity;
+        self.summary = summary;
+        self
+    }
+
+    /// Whether `argc` arguments (name included) satisfy the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = self.arity as i64;
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
+    /// ACL categories, the explicit ones plus those Redis derives from the flags.
+    pub fn acl_categories(&self) -> u32 {
+        let mut cats = self.acl;
+        if self.flags & flags::WRITE != 0 {
+            cats |= acl::WRITE;
+        }
+        if self.flags & flags::READONLY != 0 && cats & acl::SCRIPTING == 0 {
+            cats |= acl::READ;
+        }
+        if self.flags & flags::ADMIN != 0 {
+            cats |= acl::ADMIN | acl::DANGEROUS;
+        }
+        if self.flags & flags::PUBSUB != 0 {
+            cats |= acl::PUBSUB;
+        }
+        if self.flags & flags::FAST != 0 {
+            cats |= acl::FAST;
+        }
+        if self.flags & flags::BLOCKING != 0 {
+            cats |= acl::BLOCKING;
+        }
+        if cats & acl::FAST == 0 {
+            cats |= acl::SLOW;
+        }
+        cats
+    }
+
+    /// The positions of the keys among `args` (the command name at 0).
+    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
+        let KeySpec {
+            first, last, step, ..
+        } = self.keys;
+        if first <= 0 || step <= 0 {
+            return Vec::new();
+        }
+        let last = if last < 0 {
+            argc as i64 + last as i64
+        } else {
+            last as i64
+        };
+        let mut out = Vec::new();
+        let mut i = first as i64;
+        while i <= last && (i as usize) < argc {
+            out.push(i as usize);
+            i += step as i64;
+        }
+        out
+    }
+}
+
+/// The whole table, indexed by lower-case name.
+pub(crate) struct CommandTable {
+    by_name: HashMap<&'static str, &'static CommandSpec>,
+    /// In definition order, for `COMMAND` and `COMMAND DOCS`.
+    pub all: Vec<&'static CommandSpec>,
+}
+
+impl CommandTable {
+    pub fn get() -> &'static CommandTable {
+        static TABLE: OnceLock<CommandTable> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            let mut all = Vec::new();
+            let mut by_name = HashMap::new();
+            for group in super::COMMAND_GROUPS {
+                for spec in group.iter() {
+                    let previous = by_name.insert(spec.name, spec);
+                    assert!(previous.is_none(), "command {} defined twice", spec.name);
+                    all.push(spec);
+                }
+            }
+            CommandTable { by_name, all }
+        })
+    }
+
+    /// Looks a command up case-insensitively.
+    pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let mut buf = [0u8; 32];
+        if name.len() > buf.len() {
+            return None;
+        }
+        let lower = &mut buf[..name.len()];
+        lower.copy_from_slice(name);
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).ok()?;
+        self.by_name.get(lower).copied()
+    }
+
+    /// Resolves `args` to the command or subcommand Redis would run, the way
+    /// `lookupCommand` does: a container with a second argument resolves to
+    /// its subcommand (or `Err` when there is none by that name).
+    pub fn resolve(&self, args: &[Bytes]) -> Resolved {
+        let Some(base) = self.lookup(&args[0]) else {
+            return Resolved::Unknown;
+        };
+        if base.subcommands.is_empty() || args.len() < 2 {
+            return Resolved::Found(base, None);
+        }
+        match find_sub(base, &args[1]) {
+            Some(sub) => Resolved::Found(sub, Some(base)),
+            None => Resolved::UnknownSubcommand(base),
+        }
+    }
+}
+
+fn find_sub(base: &'static CommandSpec, name: &[u8]) -> Option<&'static CommandSpec> {
+    base.subcommands
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// The outcome of [`CommandTable::resolve`].
+pub(crate) enum Resolved {
+    Found(&'static CommandSpec, Option<&'static CommandSpec>),
+    UnknownSubcommand(&'static CommandSpec),
+    Unknown,
+}
+
+/// `get` or `client|setname`, as error messages and `COMMAND INFO` name a command.
+pub(crate) fn full_name(spec: &CommandSpec, parent: Option<&CommandSpec>) -> String {
+    match parent {
+        Some(p) => format!("{}|{}", p.name, spec.name),
+        None => spec.name.to_string(),
+    }
+}
+
+fn names(bits: u32, table: &[(u32, &'static str)]) -> Vec<Reply> {
+    table
+        .iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, name)| Reply::simple(*name))
+        .collect()
+}
+
+fn pair(k: &'static str, v: Reply) -> (Reply, Reply) {
+    (Reply::bulk(k), v)
+}
+
+/// The `COMMAND INFO` entry for a command, in Redis 7.0's shape.
+pub(crate) fn info_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Reply {
+    let keys = spec.keys;
+    let key_specs = if keys.first > 0 {
+        let (find_keys_type, find_keys_spec) = (
+            "range",
+            Reply::map([
+                pair(
+                    "lastkey",
+                    Reply::int(if keys.last < 0 {
+                        keys.last as i64
+                    } else {
+                        (keys.last - keys.first) as i64
+                    }),
+                ),
+                pair("keystep", Reply::int(keys.step as i64)),
+                pair("limit", Reply::int(0)),
+            ]),
+        );
+        vec![Reply::map([
+            pair(
+                "flags",
+                Reply::Set(keys.flags.iter().map(|f| Reply::simple(*f)).collect()),
+            ),
+            pair(
+                "begin_search",
+                Reply::map([
+                    pair("type", Reply::bulk("index")),
+                    pair(
+                        "spec",
+                        Reply::map([pair("index", Reply::int(keys.first as i64))]),
+                    ),
+                ]),
+            ),
+            pair(
+                "find_keys",
+                Reply::map([
+                    pair("type", Reply::bulk(find_keys_type)),
+                    pair("spec", find_keys_spec),
+                ]),
+            ),
+        ])]
+    } else {
+        Vec::new()
+    };
+    Reply::Array(vec![
+        Reply::bulk(full_name(spec, parent)),
+        Reply::int(spec.arity as i64),
+        Reply::Set(names(spec.flags, flags::NAMES)),
+        Reply::int(keys.first as i64),
+        Reply::int(keys.last as i64),
+        Reply::int(keys.step as i64),
+        Reply::Set(names(spec.acl_categories(), acl::NAMES)),
+        Reply::Set(spec.tips.iter().map(|t| Reply::bulk(*t)).collect()),
+        Reply::Set(key_specs),
+        Reply::Set(
+            spec.subcommands
+                .iter()
+                .map(|sub| info_reply(sub, Some(spec)))
+                .collect(),
+        ),
+    ])
+}
+
+/// The `COMMAND DOCS` entry for a command: summary, since, group, complexity
+/// and subcommands. Argument specs are not modelled.
+pub(crate) fn docs_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Reply {
+    let group = parent.map_or(spec.group, |p| p.group);
+    let mut fields = vec![
+        pair("summary", Reply::bulk(spec.summary)),
+        pair("since", Reply::bulk(spec.since)),
+        pair("group", Reply::bulk(group)),
+        pair("complexity", Reply::bulk(spec.complexity)),
+    ];
+    if !spec.subcommands.is_empty() {
+        fields.push(pair(
+            "subcommands",
+            Reply::Map(
+                spec.subcommands
+                    .iter()
+                    .map(|sub| {
+                        (
+                            Reply::bulk(full_name(sub, Some(spec))),
+                            docs_reply(sub, Some(spec)),
+                        )
+                    })
+                    .collect(),
+            ),
+        ));
+    }
+    Reply::Map(fields)
+}

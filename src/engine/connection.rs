@@ -1,0 +1,466 @@
+//! Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and CLIENT.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::command::{CommandSpec, acl, flags::*};
+use super::{Client, Ctx, DATABASES, Engine};
+use crate::protocol::{Protocol, Reply, string2ll};
+
+const CONN: u32 = acl::CONNECTION;
+const HANDSHAKE: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
+
+pub(crate) const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("ping", -1, ping)
+        .flags(FAST)
+        .acl(CONN)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc("connection", "1.0.0", "O(1)", "Ping the server"),
+    CommandSpec::new("echo", 2, echo)
+        .flags(LOADING | STALE | FAST)
+        .acl(CONN)
+        .doc("connection", "1.0.0", "O(1)", "Echo the given string"),
+    CommandSpec::new("hello", -1, hello)
+        .flags(HANDSHAKE)
+        .acl(CONN)
+        .doc("connection", "6.0.0", "O(1)", "Handshake with Redis"),
+    CommandSpec::new("auth", -2, auth)
+        .flags(HANDSHAKE)
+        .acl(CONN)
+        .doc(
+            "connection",
+            "1.0.0",
+            "O(N) where N is the number of passwords defined for the user",
+            "Authenticate to the server",
+        ),
+    CommandSpec::new("select", 2, select)
+        .flags(LOADING | STALE | FAST)
+        .acl(CONN)
+        .doc(
+            "connection",
+            "1.0.0",
+            "O(1)",
+            "Change the selected database for the current connection",
+        ),
+    CommandSpec::new("quit", -1, quit)
+        .flags(HANDSHAKE)
+        .acl(CONN)
+        .doc("connection", "1.0.0", "O(1)", "Close the connection"),
+    CommandSpec::new("reset", 1, reset)
+        .flags(HANDSHAKE)
+        .acl(CONN)
+        .doc("connection", "6.2.0", "O(1)", "Reset the connection"),
+    CommandSpec::container("client", CLIENT_SUBCOMMANDS)
+        .acl(acl::SLOW)
+        .doc(
+            "connection",
+            "2.4.0",
+            "Depends on subcommand.",
+            "A container for client connection commands",
+        ),
+];
+
+const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
+
+const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("id", 2, client_id)
+        .flags(CLIENT_FLAGS)
+        .acl(CONN)
+        .doc(
+            "connection",
+            "5.0.0",
+            "O(1)",
+            "Returns the client ID for the current connection",
+        ),
+    CommandSpec::new("getname", 2, client_getname)
+        .flags(CLIENT_FLAGS)
+        .acl(CONN)
+        .doc(
+            "connection",
+            "2.6.9",
+            "O(1)",
+            "Get the current connection name",
+        ),
+    CommandSpec::new("setname", 3, client_setname)
+        .flags(CLIENT_FLAGS)
+        .acl(CONN)
+        .doc(
+            "connection",
+            "2.6.9",
+            "O(1)",
+            "Set the current connection name",
+        ),
+    CommandSpec::new("setinfo", 4, client_setinfo)
+        .flags(CLIENT_FLAGS)
+        .acl(CONN)
+        .doc(
+            "connection",
+            "7.2.0",
+            "O(1)",
+            "Set client or connection specific info",
+        ),
+    CommandSpec::new("info", 2, client_info)
+        .flags(CLIENT_FLAGS)
+        .acl(CONN)
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "connection",
+            "6.2.0",
+            "O(1)",
+            "Returns information about the current client connection.",
+        ),
+    CommandSpec::new("list", -2, client_list)
+        .flags(ADMIN | CLIENT_FLAGS)
+        .acl(CONN)
+        .tips(&["nondeterministic_output"])
+        .doc(
+            "connection",
+            "2.4.0",
+            "O(N) where N is the number of client connections",
+            "Get the list of client connections",
+        ),
+    CommandSpec::new("help", 2, client_help)
+        .flags(LOADING | STALE)
+        .acl(CONN)
+        .doc(
+            "connection",
+            "5.0.0",
+            "O(1)",
+            "Show helpful text about the different subcommands",
+        ),
+];
+
+fn ping(ctx: &mut Ctx<'_>) -> Reply {
+    match ctx.args.len() {
+        1 => Reply::simple("PONG"),
+        2 => Reply::Bulk(ctx.arg(1).clone()),
+        _ => Reply::error("ERR wrong number of arguments for 'ping' command"),
+    }
+}
+
+fn echo(ctx: &mut Ctx<'_>) -> Reply {
+    Reply::Bulk(ctx.arg(1).clone())
+}
+
+/// Whether `username`/`password` authenticate against the default user.
+fn credentials_ok(engine: &Engine, username: &[u8], password: &[u8]) -> bool {
+    if username != b"default" {
+        return false;
+    }
+    match &engine.config.requirepass {
+        None => true,
+        Some(pass) => pass.as_ref() == password,
+    }
+}
+
+const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+
+fn hello(ctx: &mut Ctx<'_>) -> Reply {
+    let mut version = None;
+    let mut next = 1;
+    if ctx.args.len() >= 2 {
+        match string2ll(ctx.arg(1)) {
+            Some(v) if (2..=3).contains(&v) => version = Some(v),
+            Some(_) => return Reply::error("NOPROTO unsupported protocol version"),
+            None => {
+                return Reply::error("ERR Protocol version is not an integer or out of range");
+            }
+        }
+        next = 2;
+    }
+    let mut credentials = None;
+    let mut name = None;
+    let mut j = next;
+    while j < ctx.args.len() {
+        let more = ctx.args.len() - 1 - j;
+        let opt = ctx.arg(j);
+        if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
+            credentials = Some((ctx.arg(j + 1).clone(), ctx.arg(j + 2).clone()));
+            j += 2;
+        } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
+            if let Err(e) = validate_name(ctx.arg(j + 1)) {
+                return e;
+            }
+            name = Some(ctx.arg(j + 1).clone());
+            j += 1;
+        } else {
+            let mut text = b"ERR Syntax error in HELLO option '".to_vec();
+            text.extend_from_slice(super::c_bytes(opt, usize::MAX));
+            text.push(b'\'');
+            return super::one_line_error(text);
+        }
+        j += 1;
+    }
+    if let Some((user, pass)) = credentials {
+        if !credentials_ok(ctx.engine, &user, &pass) {
+            return Reply::error(WRONGPASS);
+        }
+        ctx.client.authenticated = true;
+    }
+    if !ctx.client.authenticated {
+        return Reply::error(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
+             select the RESP protocol version at the same time",
+        );
+    }
+    if let Some(name) = name {
+        ctx.client.name = (!name.is_empty()).then_some(name);
+    }
+    if let Some(v) = version {
+        ctx.client.protocol = if v == 3 {
+            Protocol::Resp3
+        } else {
+            Protocol::Resp2
+        };
+    }
+    let field = |k: &'static str, v: Reply| (Reply::bulk(k), v);
+    Reply::Map(vec![
+        field("server", Reply::bulk("redis")),
+        field(
+            "version",
+            Reply::bulk(ctx.engine.config.redis_version.clone()),
+        ),
+        field("proto", Reply::int(ctx.client.protocol.version())),
+        field("id", Reply::int(ctx.client.id as i64)),
+        field("mode", Reply::bulk("standalone")),
+        field("role", Reply::bulk("master")),
+        field("modules", Reply::Array(Vec::new())),
+    ])
+}
+
+fn auth(ctx: &mut Ctx<'_>) -> Reply {
+    if ctx.args.len() > 3 {
+        return Reply::error("ERR syntax error");
+    }
+    let (user, pass): (&[u8], &[u8]) = if ctx.args.len() == 2 {
+        if ctx.engine.config.requirepass.is_none() {
+            return Reply::error(
+                "ERR AUTH <password> called without any password configured for the default \
+                 user. Are you sure your configuration is correct?",
+            );
+        }
+        (b"default", ctx.arg(1))
+    } else {
+        (ctx.arg(1), ctx.arg(2))
+    };
+    if credentials_ok(ctx.engine, user, pass) {
+        ctx.client.authenticated = true;
+        Reply::ok()
+    } else {
+        Reply::error(WRONGPASS)
+    }
+}
+
+fn select(ctx: &mut Ctx<'_>) -> Reply {
+    match string2ll(ctx.arg(1)).filter(|v| i32::try_from(*v).is_ok()) {
+        None => Reply::error("ERR value is not an integer or out of range"),
+        Some(id) if id < 0 || id as usize >= DATABASES => {
+            Reply::error("ERR DB index is out of range")
+        }
+        Some(id) => {
+            ctx.client.db = id as usize;
+            Reply::ok()
+        }
+    }
+}
+
+fn quit(ctx: &mut Ctx<'_>) -> Reply {
+    ctx.client.close_after_reply = true;
+    Reply::ok()
+}
+
+fn reset(ctx: &mut Ctx<'_>) -> Reply {
+    ctx.client.db = 0;
+    ctx.client.protocol = Protocol::Resp2;
+    ctx.client.name = None;
+    ctx.client.authenticated = ctx.engine.config.requirepass.is_none();
+    Reply::simple("RESET")
+}
+
+fn client_id(ctx: &mut Ctx<'_>) -> Reply {
+    Reply::int(ctx.client.id as i64)
+}
+
+fn client_getname(ctx: &mut Ctx<'_>) -> Reply {
+    ctx.client.name.clone().map_or(Reply::Nil, Reply::Bulk)
+}
+
+/// Redis accepts names of printable ASCII characters other than space.
+fn validate_name(name: &[u8]) -> Result<(), Reply> {
+    if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        return Err(Reply::error(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    Ok(())
+}
+
+fn client_setname(ctx: &mut Ctx<'_>) -> Reply {
+    let name = ctx.arg(2).clone();
+    if let Err(e) = validate_name(&name) {
+        return e;
+    }
+    ctx.client.name = (!name.is_empty()).then_some(name);
+    Reply::ok()
+}
+
+/// `CLIENT SETINFO` arrived in Redis 7.2: a server reporting an older version
+/// answers as that version does, with the unknown-subcommand error.
+fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
+    if !ctx.engine.config.version_at_least(7, 2) {
+        let mut text = b"ERR unknown subcommand '".to_vec();
+        text.extend_from_slice(super::c_bytes(ctx.arg(1), 128));
+        text.extend_from_slice(b"'. Try CLIENT HELP.");
+        return super::one_line_error(text);
+    }
+    let attr = ctx.arg(2);
+    let value = ctx.arg(3).clone();
+    if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+        let mut text = b"ERR ".to_vec();
+        text.extend_from_slice(&attr.to_ascii_uppercase());
+        text.extend_from_slice(b" cannot contain spaces, newlines or special characters.");
+        return super::one_line_error(text);
+    }
+    if attr.eq_ignore_ascii_case(b"lib-name") {
+        ctx.client.lib_name = (!value.is_empty()).then_some(value);
+    } else if attr.eq_ignore_ascii_case(b"lib-ver") {
+        ctx.client.lib_ver = (!value.is_empty()).then_some(value);
+    } else {
+        let mut text = b"ERR Unrecognized option '".to_vec();
+        text.extend_from_slice(attr);
+        text.push(b'\'');
+        return super::one_line_error(text);
+    }
+    Reply::ok()
+}
+
+/// One `CLIENT LIST` line, in Redis 7.0's field order.
+fn client_line(client: &Client, now: Instant, with_lib: bool) -> String {
+    let name = client
+        .name
+        .as_ref()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
+    let lib = if with_lib {
+        let text = |v: &Option<Bytes>| {
+            v.as_ref()
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .unwrap_or_default()
+        };
+        format!(
+            " lib-name={} lib-ver={}",
+            text(&client.lib_name),
+            text(&client.lib_ver)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
+         multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
+         tot-mem=0 events=r cmd={} user=default redir=-1 resp={}{}\n",
+        client.id,
+        client.addr,
+        client.laddr,
+        client.id + 7,
+        name,
+        now.duration_since(client.created).as_secs(),
+        now.duration_since(client.last_interaction).as_secs(),
+        client.db,
+        client.last_command,
+        client.protocol.version(),
+        lib,
+    )
+}
+
+fn verbatim(text: String) -> Reply {
+    Reply::Verbatim {
+        format: *b"txt",
+        text: Bytes::from(text),
+    }
+}
+
+fn client_info(ctx: &mut Ctx<'_>) -> Reply {
+    let with_lib = ctx.engine.config.version_at_least(7, 2);
+    verbatim(client_line(ctx.client, Instant::now(), with_lib))
+}
+
+fn client_list(ctx: &mut Ctx<'_>) -> Reply {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut j = 2;
+    while j < ctx.args.len() {
+        let opt = ctx.arg(j);
+        if opt.eq_ignore_ascii_case(b"TYPE") && j + 1 < ctx.args.len() {
+            let kind = ctx.arg(j + 1);
+            if ![&b"normal"[..], b"master", b"replica", b"slave", b"pubsub"]
+                .iter()
+                .any(|k| kind.eq_ignore_ascii_case(k))
+            {
+                let mut text = b"ERR Unknown client type '".to_vec();
+                text.extend_from_slice(kind);
+                text.push(b'\'');
+                return super::one_line_error(text);
+            }
+            if !kind.eq_ignore_ascii_case(b"normal") {
+                ids = Some(Vec::new());
+            }
+            j += 2;
+        } else if opt.eq_ignore_ascii_case(b"ID") && j + 1 < ctx.args.len() {
+            let mut wanted = Vec::new();
+            for arg in &ctx.args[j + 1..] {
+                match string2ll(arg) {
+                    Some(id) if id > 0 => wanted.push(id as u64),
+                    _ => return Reply::error("ERR Invalid client ID"),
+                }
+            }
+            ids = Some(wanted);
+            j = ctx.args.len();
+        } else {
+            return Reply::error("ERR syntax error");
+        }
+    }
+    let now = Instant::now();
+    let with_lib = ctx.engine.config.version_at_least(7, 2);
+    let mut clients: Vec<&Client> = ctx.engine.clients.values().collect();
+    clients.push(ctx.client);
+    clients.sort_by_key(|c| c.id);
+    let text: String = clients
+        .into_iter()
+        .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+        .map(|c| client_line(c, now, with_lib))
+        .collect();
+    verbatim(text)
+}
+
+fn client_help(_ctx: &mut Ctx<'_>) -> Reply {
+    help_reply(
+        "CLIENT",
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+        ],
+    )
+}
+
+/// A `<CONTAINER> HELP` reply in Redis's layout.
+pub(crate) fn help_reply(container: &str, lines: &[&'static str]) -> Reply {
+    let mut out = vec![Reply::simple(format!(
+        "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ))];
+    out.extend(lines.iter().map(|l| Reply::simple(*l)));
+    out.push(Reply::simple("HELP"));
+    out.push(Reply::simple("    Prints this help."));
+    Reply::Array(out)
+}

@@ -1,0 +1,510 @@
+//! The public handle and its builder.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdTcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+
+use super::{Running, Shared, StdListeners};
+use crate::engine::{Config, Engine};
+
+/// A Redis-speaking server running inside the test process.
+///
+/// Start one per test with [`MockRedis::start`] (async tests) or
+/// [`MockRedis::start_blocking`] (plain `#[test]` functions and sync
+/// clients), point any client at [`url`](MockRedis::url), and drop it at the
+/// end: dropping the handle stops the accept loop and every connection task,
+/// and the port refuses connections from then on.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use mock_redis::MockRedis;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// let server = MockRedis::start().await;
+/// let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+/// conn.write_all(b"PING\r\n").await.unwrap();
+/// let mut reply = [0u8; 7];
+/// conn.read_exact(&mut reply).await.unwrap();
+/// assert_eq!(&reply, b"+PONG\r\n");
+/// server.shutdown().await;
+/// # }
+/// ```
+#[must_use = "the server stops as soon as its handle is dropped"]
+pub struct MockRedis {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    unix: Option<UnixSocket>,
+    blocking: bool,
+    running: Option<Running>,
+}
+
+/// A Unix socket path, and the temporary directory holding it when the
+/// handle created one.
+struct UnixSocket {
+    path: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl MockRedis {
+    /// Starts a server on `127.0.0.1` and an ephemeral port, with its accept
+    /// loop spawned on the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, or if the loopback interface cannot be bound;
+    /// use [`Builder::try_start`] to get the error instead.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// assert!(server.url().starts_with("redis://127.0.0.1:"));
+    /// # }
+    /// ```
+    pub async fn start() -> MockRedis {
+        MockRedis::builder().start().await
+    }
+
+    /// Starts a server on its own thread and runtime, for synchronous tests
+    /// and clients. Safe to call from inside a tokio runtime too.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    ///
+    /// let server = mock_redis::MockRedis::start_blocking();
+    /// let mut conn = std::net::TcpStream::connect(server.addr()).unwrap();
+    /// conn.write_all(b"ECHO hi\r\n").unwrap();
+    /// let mut reply = [0u8; 8];
+    /// conn.read_exact(&mut reply).unwrap();
+    /// assert_eq!(&reply, b"$2\r\nhi\r\n");
+    /// ```
+    pub fn start_blocking() -> MockRedis {
+        MockRedis::builder().start_blocking()
+    }
+
+    /// A builder to choose the address, a Unix socket, the reported Redis
+    /// version or a password.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::builder().redis_version("7.2.4").start().await;
+    /// # drop(server);
+    /// # }
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The TCP address the server listens on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// assert!(server.addr().ip().is_loopback());
+    /// # }
+    /// ```
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The TCP port the server listens on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// assert_ne!(server.port(), 0);
+    /// # }
+    /// ```
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// A `redis://host:port` URL for clients.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// assert_eq!(server.url(), format!("redis://127.0.0.1:{}", server.port()));
+    /// # }
+    /// ```
+    pub fn url(&self) -> String {
+        format!("redis://{}", self.addr)
+    }
+
+    /// The Unix socket path, when the builder asked for one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::builder().unix_socket().start().await;
+    /// let path = server.unix_path().unwrap().to_path_buf();
+    /// assert!(path.exists());
+    /// drop(server);
+    /// assert!(!path.exists());
+    /// # }
+    /// ```
+    pub fn unix_path(&self) -> Option<&Path> {
+        self.unix.as_ref().map(|u| u.path.as_path())
+    }
+
+    /// Stops accepting, closes every connection and waits until all the
+    /// server's tasks have ended. Dropping the handle does the same without
+    /// waiting.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let addr = server.addr();
+    /// server.shutdown().await;
+    /// assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    /// # }
+    /// ```
+    pub async fn shutdown(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+
+    /// Closes every connection and listens again on the same address, as a
+    /// restarted Redis would; the data is kept. Clients see their
+    /// connections drop and can reconnect.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut server = mock_redis::MockRedis::start().await;
+    /// let port = server.port();
+    /// server.restart().await.unwrap();
+    /// assert_eq!(server.port(), port);
+    /// tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    /// # }
+    /// ```
+    pub async fn restart(&mut self) -> io::Result<()> {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+        self.relisten()
+    }
+
+    /// [`restart`](MockRedis::restart) for synchronous tests.
+    ///
+    /// ```
+    /// let mut server = mock_redis::MockRedis::start_blocking();
+    /// server.restart_blocking().unwrap();
+    /// std::net::TcpStream::connect(server.addr()).unwrap();
+    /// ```
+    pub fn restart_blocking(&mut self) -> io::Result<()> {
+        // Dropping a running loop stops it (joining the server thread).
+        drop(self.running.take());
+        self.relisten()
+    }
+
+    fn relisten(&mut self) -> io::Result<()> {
+        let tcp = bind_tcp(self.addr)?;
+        #[cfg(unix)]
+        let unix = match &self.unix {
+            Some(u) => {
+                let _ = std::fs::remove_file(&u.path);
+                Some(std::os::unix::net::UnixListener::bind(&u.path)?)
+            }
+            None => None,
+        };
+        let listeners = StdListeners {
+            tcp,
+            #[cfg(unix)]
+            unix,
+        };
+        self.running = Some(Running::start(
+            listeners,
+            self.shared.clone(),
+            self.blocking,
+        )?);
+        Ok(())
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
+impl std::fmt::Debug for MockRedis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockRedis")
+            .field("addr", &self.addr)
+            .field("unix_path", &self.unix_path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for MockRedis {
+    fn drop(&mut self) {
+        // Stop the loop first so the socket file is not recreated.
+        drop(self.running.take());
+    }
+}
+
+/// Binds like Redis: `SO_REUSEADDR` so a restarted server gets its port back.
+fn bind_tcp(addr: SocketAddr) -> io::Result<StdTcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// Configures a [`MockRedis`] before starting it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use mock_redis::MockRedis;
+///
+/// let server = MockRedis::builder()
+///     .bind("127.0.0.1:0".parse().unwrap())
+///     .redis_version("7.2.4")
+///     .requirepass("secret")
+///     .start()
+///     .await;
+/// # drop(server);
+/// # }
+/// ```
+#[derive(Debug, Default)]
+#[must_use = "a builder does nothing until `start` or `start_blocking` is called"]
+pub struct Builder {
+    addr: Option<SocketAddr>,
+    listener: Option<StdTcpListener>,
+    unix: UnixChoice,
+    config: Config,
+}
+
+#[derive(Debug, Default)]
+enum UnixChoice {
+    #[default]
+    None,
+    TempDir,
+    Path(PathBuf),
+}
+
+impl Builder {
+    /// Listens on this address instead of `127.0.0.1:0`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::builder().bind("127.0.0.1:0".parse().unwrap()).start().await;
+    /// assert_ne!(server.port(), 0);
+    /// # }
+    /// ```
+    pub fn bind(mut self, addr: SocketAddr) -> Builder {
+        self.addr = Some(addr);
+        self
+    }
+
+    /// Serves on a listener the test already bound (for a port chosen in advance).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let port = listener.local_addr().unwrap().port();
+    /// let server = mock_redis::MockRedis::builder().listener(listener).start().await;
+    /// assert_eq!(server.port(), port);
+    /// # }
+    /// ```
+    pub fn listener(mut self, listener: StdTcpListener) -> Builder {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// Also listens on a Unix socket in a temporary directory the handle
+    /// owns and removes on drop; see [`MockRedis::unix_path`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::builder().unix_socket().start().await;
+    /// assert!(server.unix_path().unwrap().ends_with("redis.sock"));
+    /// # }
+    /// ```
+    pub fn unix_socket(mut self) -> Builder {
+        self.unix = UnixChoice::TempDir;
+        self
+    }
+
+    /// Also listens on a Unix socket at `path` (replacing a stale socket file).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("r.sock");
+    /// let server = mock_redis::MockRedis::builder().unix_socket_at(&path).start().await;
+    /// assert_eq!(server.unix_path(), Some(path.as_path()));
+    /// # }
+    /// ```
+    pub fn unix_socket_at(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.unix = UnixChoice::Path(path.into());
+        self
+    }
+
+    /// The version `HELLO` and `INFO` report, and the behaviour to follow
+    /// where versions differ (`CLIENT SETINFO` exists from 7.2). Default `7.0.15`.
+    ///
+    /// ```
+    /// let builder = mock_redis::MockRedis::builder().redis_version("6.2.14");
+    /// # drop(builder);
+    /// ```
+    pub fn redis_version(mut self, version: impl Into<String>) -> Builder {
+        self.config.redis_version = version.into();
+        self
+    }
+
+    /// Requires clients to `AUTH` with this password (`requirepass`).
+    ///
+    /// ```
+    /// let builder = mock_redis::MockRedis::builder().requirepass("secret");
+    /// # drop(builder);
+    /// ```
+    pub fn requirepass(mut self, password: impl Into<Bytes>) -> Builder {
+        self.config.requirepass = Some(password.into());
+        self
+    }
+
+    /// Starts the server on the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// If binding fails or there is no runtime; see [`Builder::try_start`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::builder().start().await;
+    /// # drop(server);
+    /// # }
+    /// ```
+    pub async fn start(self) -> MockRedis {
+        self.try_start()
+            .await
+            .expect("mock-redis: cannot start the server")
+    }
+
+    /// Starts the server on the current tokio runtime, returning bind errors.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let err = mock_redis::MockRedis::builder()
+    ///     .bind(taken.local_addr().unwrap())
+    ///     .try_start()
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// # }
+    /// ```
+    pub async fn try_start(self) -> io::Result<MockRedis> {
+        self.launch(false)
+    }
+
+    /// Starts the server on a thread of its own with its own runtime.
+    ///
+    /// # Panics
+    ///
+    /// If binding fails; see [`Builder::try_start_blocking`].
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::builder().start_blocking();
+    /// # drop(server);
+    /// ```
+    pub fn start_blocking(self) -> MockRedis {
+        self.try_start_blocking()
+            .expect("mock-redis: cannot start the server")
+    }
+
+    /// Starts the server on a thread of its own, returning bind errors.
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::builder().try_start_blocking().unwrap();
+    /// # drop(server);
+    /// ```
+    pub fn try_start_blocking(self) -> io::Result<MockRedis> {
+        self.launch(true)
+    }
+
+    fn launch(self, blocking: bool) -> io::Result<MockRedis> {
+        let tcp = match self.listener {
+            Some(listener) => listener,
+            None => bind_tcp(
+                self.addr
+                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0))),
+            )?,
+        };
+        let addr = tcp.local_addr()?;
+        let unix = match self.unix {
+            UnixChoice::None => None,
+            UnixChoice::TempDir => {
+                let dir = tempfile::Builder::new().prefix("mock-redis").tempdir()?;
+                Some(UnixSocket {
+                    path: dir.path().join("redis.sock"),
+                    _dir: Some(dir),
+                })
+            }
+            UnixChoice::Path(path) => {
+                let _ = std::fs::remove_file(&path);
+                Some(UnixSocket { path, _dir: None })
+            }
+        };
+        #[cfg(unix)]
+        let unix_listener = match &unix {
+            Some(u) => Some(std::os::unix::net::UnixListener::bind(&u.path)?),
+            None => None,
+        };
+        #[cfg(not(unix))]
+        if unix.is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "Unix sockets need a Unix system",
+            ));
+        }
+        let mut config = self.config;
+        config.tcp_port = addr.port();
+        let shared = Arc::new(Shared {
+            engine: Mutex::new(Engine::new(config)),
+        });
+        let listeners = StdListeners {
+            tcp,
+            #[cfg(unix)]
+            unix: unix_listener,
+        };
+        let running = Running::start(listeners, shared.clone(), blocking)?;
+        Ok(MockRedis {
+            shared,
+            addr,
+            unix,
+            blocking,
+            running: Some(running),
+        })
+    }
+}
+
+impl Drop for UnixSocket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
