@@ -472,3 +472,16 @@ pub(crate) fn docs_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Re
     }
     Reply::Map(fields)
 }
+
+/// The positions of the key arguments in a full command (`args[0]` is the
+/// name), per the command table; empty for unknown commands.
+#[allow(dead_code)]
+pub(crate) fn key_positions(args: &[Bytes]) -> Vec<usize> {
+    if args.is_empty() {
+        return Vec::new();
+    }
+    match CommandTable::get().resolve(args) {
+        Resolved::Found(spec, _) => spec.key_positions(args.len()),
+        _ => Vec::new(),
+    }
+}

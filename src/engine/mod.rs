@@ -106,6 +106,9 @@ pub(crate) struct Outcome {
     pub close: bool,
     /// Whether the parser must apply the unauthenticated limits.
     pub auth_required: bool,
+    /// The database the client has selected after the command.
+    #[allow(dead_code)]
+    pub db: usize,
 }
 
 /// Statistics `INFO stats` reports.
@@ -200,6 +203,7 @@ impl Engine {
                 protocol: Protocol::Resp2,
                 close: true,
                 auth_required: true,
+                db: 0,
             };
         };
         let reply = self.process(&mut client, args);
@@ -208,6 +212,7 @@ impl Engine {
             protocol: client.protocol,
             close: client.close_after_reply,
             auth_required: !client.authenticated,
+            db: client.db,
         };
         self.clients.insert(client_id, client);
         outcome
