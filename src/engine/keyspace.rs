@@ -1,50 +1,780 @@
-//! One logical database: keys, typed values and expiry deadlines.
+//! One logical database: keys, typed values and expiry deadlines, plus the
+//! hooks every write goes through (WATCH, keyspace events, blocked-client
+//! wakeups).
+//!
+//! # Rules for command modules
+//!
+//! * Read lookups go through [`Db::get`] or the typed `get_<type>` getters;
+//!   write lookups through [`Db::get_mut`], `get_<type>_mut` or
+//!   `<type>_or_insert`. All of them expire the key first when its deadline
+//!   has passed (lazy expiry against the engine clock), as Redis's
+//!   `lookupKey` does.
+//! * A typed getter on a key of another type returns `Err(wrongtype())`,
+//!   the exact `WRONGTYPE ...` reply, so handlers can use `?`.
+//! * [`Db::insert`], [`Db::insert_keep_ttl`], [`Db::remove`],
+//!   [`Db::set_expire`], [`Db::persist`], [`Db::flush`] and
+//!   [`Db::remove_if_empty`] signal the modification themselves. A handler
+//!   that changes a value in place (through `get_mut`, `get_list_mut`,
+//!   `list_or_insert`, ...) must call [`Db::touched`] once it has really
+//!   changed something, as Redis calls `signalModifiedKey`, and must call
+//!   [`Db::remove_if_empty`] when it may have emptied an aggregate (Redis
+//!   never stores an empty list, hash, set or sorted set).
+//! * Keyspace notifications are queued with [`Db::notify`]; the engine
+//!   drains the queue after every command (see `Engine::after_command`).
+//!   The `expired` and `new` events are queued by this module itself.
 
-use std::collections::HashMap;
+// Shared API for every command group; not all of it is used by each build step.
+#![allow(dead_code)]
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, Hasher};
 
 use bytes::Bytes;
+
+use super::zset::ZSet;
+use crate::protocol::Reply;
+
+/// The reply to an operation on a key holding another type.
+pub(crate) const WRONGTYPE: &str =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+/// `-WRONGTYPE Operation against a key holding the wrong kind of value`.
+pub(crate) fn wrongtype() -> Reply {
+    Reply::Error(Bytes::from_static(WRONGTYPE.as_bytes()))
+}
 
 /// A stored value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {
     /// A string (Redis stores integers as strings too).
     String(Bytes),
+    /// A list, head first.
+    List(VecDeque<Bytes>),
+    /// A hash: field → value.
+    Hash(HashMap<Bytes, Bytes>),
+    /// A set.
+    Set(HashSet<Bytes>),
+    /// A sorted set.
+    ZSet(ZSet),
+}
+
+/// The type of a value, as `TYPE` and `SCAN ... TYPE` name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    String,
+    List,
+    Hash,
+    Set,
+    ZSet,
+}
+
+impl Kind {
+    /// The name `TYPE` reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::List => "list",
+            Kind::Hash => "hash",
+            Kind::Set => "set",
+            Kind::ZSet => "zset",
+        }
+    }
+
+    /// The kind a `TYPE` name stands for (case-insensitive).
+    pub fn from_name(name: &[u8]) -> Option<Kind> {
+        [Kind::String, Kind::List, Kind::Hash, Kind::Set, Kind::ZSet]
+            .into_iter()
+            .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
+    }
 }
 
 impl Value {
-    /// The name `TYPE` reports.
-    #[allow(dead_code)]
-    pub fn type_name(&self) -> &'static str {
+    /// The value's type.
+    pub fn kind(&self) -> Kind {
         match self {
-            Value::String(_) => "string",
+            Value::String(_) => Kind::String,
+            Value::List(_) => Kind::List,
+            Value::Hash(_) => Kind::Hash,
+            Value::Set(_) => Kind::Set,
+            Value::ZSet(_) => Kind::ZSet,
+        }
+    }
+
+    /// The name `TYPE` reports.
+    pub fn type_name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Whether this is an aggregate with no elements (which Redis never keeps).
+    pub fn is_empty_aggregate(&self) -> bool {
+        match self {
+            Value::String(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
         }
     }
 }
 
-/// A key's value and its expiry deadline in Unix milliseconds.
+/// A key's value, its expiry deadline and its access time.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Entry {
     pub value: Value,
+    /// Deadline in Unix milliseconds: the key expires once the clock is past it.
     pub expires_at: Option<i64>,
+    /// Last access in Unix milliseconds (engine clock), for `OBJECT IDLETIME`.
+    pub accessed_ms: i64,
+}
+
+/// Keyspace notification classes, as in `notify-keyspace-events`.
+pub(crate) mod events {
+    /// `g`: generic commands (DEL, EXPIRE, RENAME, ...).
+    pub const GENERIC: u32 = 1 << 2;
+    /// `$`: string commands.
+    pub const STRING: u32 = 1 << 3;
+    /// `l`: list commands.
+    pub const LIST: u32 = 1 << 4;
+    /// `s`: set commands.
+    pub const SET: u32 = 1 << 5;
+    /// `h`: hash commands.
+    pub const HASH: u32 = 1 << 6;
+    /// `z`: sorted-set commands.
+    pub const ZSET: u32 = 1 << 7;
+    /// `x`: expired events.
+    pub const EXPIRED: u32 = 1 << 8;
+    /// `e`: evicted events.
+    pub const EVICTED: u32 = 1 << 9;
+    /// `t`: stream commands.
+    pub const STREAM: u32 = 1 << 10;
+    /// `m`: key-miss events.
+    pub const KEY_MISS: u32 = 1 << 11;
+    /// `n`: new-key events.
+    pub const NEW: u32 = 1 << 13;
+}
+
+/// A queued keyspace notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeyEvent {
+    /// One of the [`events`] classes.
+    pub class: u32,
+    /// The event name (`set`, `del`, `expired`, `lpush`, ...).
+    pub event: &'static str,
+    pub key: Bytes,
+}
+
+/// Counters `INFO stats` reports, per database.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DbStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub expired: u64,
+}
+
+/// Per-key WATCH bookkeeping: the stamp changes whenever the key is touched.
+#[derive(Clone, Copy, Debug)]
+struct Watched {
+    stamp: u64,
+    watchers: usize,
+}
+
+/// A fixed hasher for SCAN cursors, so a key's position in the scan order
+/// never changes while it exists.
+#[derive(Clone, Copy, Default)]
+struct ScanHasher;
+
+impl BuildHasher for ScanHasher {
+    type Hasher = std::collections::hash_map::DefaultHasher;
+    fn build_hasher(&self) -> Self::Hasher {
+        std::collections::hash_map::DefaultHasher::new()
+    }
+}
+
+/// The position of `key` in SCAN order.
+pub(crate) fn scan_hash(key: &[u8]) -> u64 {
+    let mut h = ScanHasher.build_hasher();
+    h.write(key);
+    // Keep cursors below 2^63 so every client parses them as signed too.
+    h.finish() >> 1
 }
 
 /// One database.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Db {
-    pub entries: HashMap<Bytes, Entry>,
+    /// The database number (for keyspace events and INFO).
+    pub id: usize,
+    entries: HashMap<Bytes, Entry>,
+    /// Every deadline, ordered, for active expiry.
+    deadlines: BTreeSet<(i64, Bytes)>,
+    /// The engine clock's reading for the current command (Unix ms).
+    now_ms: i64,
+    /// Bumped on every modification.
+    version: u64,
+    watched: HashMap<Bytes, Watched>,
+    /// Keys modified since the engine last drained them (blocked-client wakeups).
+    touched: Vec<Bytes>,
+    /// Keyspace notifications since the engine last drained them.
+    events: Vec<KeyEvent>,
+    pub stats: DbStats,
+}
+
+impl Default for Db {
+    fn default() -> Db {
+        Db::new(0)
+    }
+}
+
+macro_rules! typed_access {
+    ($variant:ident, $ty:ty, $get:ident, $get_mut:ident, $or_insert:ident, $new:expr, $what:literal) => {
+        #[doc = concat!("Read lookup of ", $what, "; `Err(WRONGTYPE)` for another type.")]
+        #[allow(dead_code)]
+        pub fn $get(&mut self, key: &[u8]) -> Result<Option<&$ty>, Reply> {
+            match self.get(key) {
+                None => Ok(None),
+                Some(Value::$variant(v)) => Ok(Some(v)),
+                Some(_) => Err(wrongtype()),
+            }
+        }
+
+        #[doc = concat!("Write lookup of ", $what, "; `Err(WRONGTYPE)` for another type. Call [`Db::touched`] after changing it.")]
+        #[allow(dead_code)]
+        pub fn $get_mut(&mut self, key: &[u8]) -> Result<Option<&mut $ty>, Reply> {
+            match self.get_mut(key) {
+                None => Ok(None),
+                Some(Value::$variant(v)) => Ok(Some(v)),
+                Some(_) => Err(wrongtype()),
+            }
+        }
+
+        #[doc = concat!("Write lookup of ", $what, ", created empty (with a `new` event) when missing. Fill it, then call [`Db::touched`] (and [`Db::remove_if_empty`] if it may stay empty).")]
+        #[allow(dead_code)]
+        pub fn $or_insert(&mut self, key: &Bytes) -> Result<&mut $ty, Reply> {
+            if self.get_mut(key).is_none() {
+                self.add_new(key.clone(), Value::$variant($new));
+            }
+            match self.entries.get_mut(&key[..]).map(|e| &mut e.value) {
+                Some(Value::$variant(v)) => Ok(v),
+                _ => Err(wrongtype()),
+            }
+        }
+    };
 }
 
 impl Db {
-    /// Number of keys.
+    /// An empty database numbered `id`.
+    pub fn new(id: usize) -> Db {
+        Db {
+            id,
+            entries: HashMap::new(),
+            deadlines: BTreeSet::new(),
+            now_ms: super::clock::Clock::new().now_ms(),
+            version: 0,
+            watched: HashMap::new(),
+            touched: Vec::new(),
+            events: Vec::new(),
+            stats: DbStats::default(),
+        }
+    }
+
+    /// Sets the clock reading lookups compare deadlines with. The engine
+    /// calls this before every command (`Engine::refresh_time`).
+    pub fn set_now(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
+    }
+
+    /// The clock reading for the current command, in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Number of keys, including keys past their deadline that no lookup
+    /// or expiry cycle has removed yet (as Redis's `DBSIZE`).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the database holds no key at all.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// Number of keys with a deadline.
     pub fn expires(&self) -> usize {
+        self.deadlines.len()
+    }
+
+    fn is_expired_at(entry: &Entry, now_ms: i64) -> bool {
+        entry.expires_at.is_some_and(|t| now_ms > t)
+    }
+
+    /// Whether `key` exists but is past its deadline (without removing it).
+    pub fn is_logically_expired(&self, key: &[u8]) -> bool {
         self.entries
-            .values()
-            .filter(|e| e.expires_at.is_some())
-            .count()
+            .get(key)
+            .is_some_and(|e| Db::is_expired_at(e, self.now_ms))
+    }
+
+    /// Deletes `key` if its deadline has passed, with Redis's side effects
+    /// (an `expired` event, WATCH invalidation, the expired-keys counter).
+    /// True when it was deleted.
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
+        if !self.is_logically_expired(key) {
+            return false;
+        }
+        self.delete_expired(key);
+        true
+    }
+
+    fn delete_expired(&mut self, key: &[u8]) {
+        if let Some((k, e)) = self.entries.remove_entry(key) {
+            if let Some(t) = e.expires_at {
+                self.deadlines.remove(&(t, k.clone()));
+            }
+            self.stats.expired += 1;
+            self.notify(events::EXPIRED, "expired", &k);
+            self.touched(&k);
+        }
+    }
+
+    /// Removes every key whose deadline has passed (the active expiry
+    /// cycle, and what `fast_forward` runs). Returns how many expired.
+    pub fn expire_due(&mut self) -> usize {
+        let mut due = Vec::new();
+        for (t, k) in &self.deadlines {
+            if *t >= self.now_ms {
+                break;
+            }
+            due.push(k.clone());
+        }
+        for k in &due {
+            self.delete_expired(k);
+        }
+        due.len()
+    }
+
+    /// Read lookup (Redis's `lookupKeyRead`): expires the key if due,
+    /// counts a keyspace hit or miss and updates the access time.
+    pub fn get(&mut self, key: &[u8]) -> Option<&Value> {
+        self.expire_if_needed(key);
+        let now = self.now_ms;
+        match self.entries.get_mut(key) {
+            Some(e) => {
+                self.stats.hits += 1;
+                e.accessed_ms = now;
+                Some(&e.value)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Write lookup (Redis's `lookupKeyWrite`): expires the key if due and
+    /// updates the access time. Call [`Db::touched`] after a change.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.expire_if_needed(key);
+        let now = self.now_ms;
+        self.entries.get_mut(key).map(|e| {
+            e.accessed_ms = now;
+            &mut e.value
+        })
+    }
+
+    /// The whole entry (value, deadline, access time) without counting a
+    /// hit or touching the access time (`OBJECT`, `TTL`, `DUMP`).
+    pub fn entry(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.expire_if_needed(key);
+        self.entries.get(key)
+    }
+
+    /// Whether `key` exists (expiring it first if due).
+    pub fn contains(&mut self, key: &[u8]) -> bool {
+        self.expire_if_needed(key);
+        self.entries.contains_key(key)
+    }
+
+    /// The key's type, if it exists.
+    pub fn kind(&mut self, key: &[u8]) -> Option<Kind> {
+        self.entry(key).map(|e| e.value.kind())
+    }
+
+    typed_access!(
+        String,
+        Bytes,
+        get_string,
+        get_string_mut,
+        string_or_insert,
+        Bytes::new(),
+        "a string"
+    );
+    typed_access!(
+        List,
+        VecDeque<Bytes>,
+        get_list,
+        get_list_mut,
+        list_or_insert,
+        VecDeque::new(),
+        "a list"
+    );
+    typed_access!(
+        Hash,
+        HashMap<Bytes, Bytes>,
+        get_hash,
+        get_hash_mut,
+        hash_or_insert,
+        HashMap::new(),
+        "a hash"
+    );
+    typed_access!(
+        Set,
+        HashSet<Bytes>,
+        get_set,
+        get_set_mut,
+        set_or_insert,
+        HashSet::new(),
+        "a set"
+    );
+    typed_access!(
+        ZSet,
+        ZSet,
+        get_zset,
+        get_zset_mut,
+        zset_or_insert,
+        ZSet::new(),
+        "a sorted set"
+    );
+
+    fn add_new(&mut self, key: Bytes, value: Value) {
+        self.notify(events::NEW, "new", &key);
+        self.entries.insert(
+            key,
+            Entry {
+                value,
+                expires_at: None,
+                accessed_ms: self.now_ms,
+            },
+        );
+    }
+
+    /// Stores `value` under `key`, dropping any deadline (Redis's `setKey`
+    /// without KEEPTTL). Signals the modification; queues `new` for a new key.
+    pub fn insert(&mut self, key: Bytes, value: Value) {
+        self.store(key, value, false);
+    }
+
+    /// Stores `value` under `key`, keeping an existing deadline (KEEPTTL).
+    pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value) {
+        self.store(key, value, true);
+    }
+
+    fn store(&mut self, key: Bytes, value: Value, keep_ttl: bool) {
+        self.expire_if_needed(&key);
+        self.touched(&key);
+        match self.entries.get_mut(&key) {
+            Some(e) => {
+                e.value = value;
+                e.accessed_ms = self.now_ms;
+                if !keep_ttl {
+                    if let Some(t) = e.expires_at.take() {
+                        self.deadlines.remove(&(t, key));
+                    }
+                }
+            }
+            None => self.add_new(key, value),
+        }
+    }
+
+    /// Stores a whole entry (value and deadline) as RESTORE, COPY, MOVE and
+    /// RENAME do. Signals the modification.
+    pub fn insert_entry(&mut self, key: Bytes, value: Value, expires_at: Option<i64>) {
+        self.insert(key.clone(), value);
+        if let Some(t) = expires_at {
+            self.set_expire(&key, t);
+        }
+    }
+
+    /// Deletes `key`; returns its entry. Signals the modification. Does not
+    /// queue a `del` event (the caller knows which event applies).
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        self.expire_if_needed(key);
+        let (k, e) = self.entries.remove_entry(key)?;
+        if let Some(t) = e.expires_at {
+            self.deadlines.remove(&(t, k.clone()));
+        }
+        self.touched(&k);
+        Some(e)
+    }
+
+    /// Deletes `key` if it holds an empty aggregate, queueing the `del`
+    /// event Redis sends then. True when it was removed.
+    pub fn remove_if_empty(&mut self, key: &[u8]) -> bool {
+        let empty = self
+            .entries
+            .get(key)
+            .is_some_and(|e| e.value.is_empty_aggregate());
+        if empty {
+            if let Some((k, e)) = self.entries.remove_entry(key) {
+                if let Some(t) = e.expires_at {
+                    self.deadlines.remove(&(t, k.clone()));
+                }
+                self.touched(&k);
+                self.notify(events::GENERIC, "del", &k);
+            }
+        }
+        empty
+    }
+
+    /// Sets the deadline of an existing key (Unix ms). Does not check
+    /// whether the deadline is already past: callers delete instead, as
+    /// Redis's `expireGenericCommand` does. Signals the modification.
+    pub fn set_expire(&mut self, key: &[u8], at_ms: i64) -> bool {
+        let Some((k, e)) = self.entries.get_key_value(key) else {
+            return false;
+        };
+        let k = k.clone();
+        if let Some(old) = e.expires_at {
+            self.deadlines.remove(&(old, k.clone()));
+        }
+        self.deadlines.insert((at_ms, k.clone()));
+        if let Some(e) = self.entries.get_mut(key) {
+            e.expires_at = Some(at_ms);
+        }
+        self.touched(&k);
+        true
+    }
+
+    /// Drops the deadline of `key`; true when it had one. Signals the
+    /// modification when it did.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        self.expire_if_needed(key);
+        let Some((k, e)) = self.entries.get_key_value(key) else {
+            return false;
+        };
+        let Some(t) = e.expires_at else {
+            return false;
+        };
+        let k = k.clone();
+        self.deadlines.remove(&(t, k.clone()));
+        if let Some(e) = self.entries.get_mut(key) {
+            e.expires_at = None;
+        }
+        self.touched(&k);
+        true
+    }
+
+    /// The deadline of `key` (Unix ms), expiring it first if due.
+    pub fn expire_at(&mut self, key: &[u8]) -> Option<i64> {
+        self.entry(key).and_then(|e| e.expires_at)
+    }
+
+    /// Every key, including those past their deadline not yet removed.
+    pub fn keys(&self) -> impl Iterator<Item = &Bytes> + '_ {
+        self.entries.keys()
+    }
+
+    /// Every key and entry, including those past their deadline not yet removed.
+    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
+        self.entries.iter()
+    }
+
+    /// Every key that is not past its deadline (no removal).
+    pub fn live_keys(&self) -> impl Iterator<Item = &Bytes> + '_ {
+        let now = self.now_ms;
+        self.entries
+            .iter()
+            .filter(move |(_, e)| !Db::is_expired_at(e, now))
+            .map(|(k, _)| k)
+    }
+
+    /// The `n`th key in the table's current order (for RANDOMKEY).
+    pub fn nth_key(&self, n: usize) -> Option<Bytes> {
+        self.entries.keys().nth(n).cloned()
+    }
+
+    /// Empties the database, signalling WATCH the way Redis's FLUSHDB does
+    /// (every watched key that existed is touched). Returns how many keys
+    /// were removed.
+    pub fn flush(&mut self) -> usize {
+        let removed = self.entries.len();
+        let watched: Vec<Bytes> = self
+            .watched
+            .keys()
+            .filter(|k| self.entries.contains_key(*k))
+            .cloned()
+            .collect();
+        self.entries.clear();
+        self.deadlines.clear();
+        for k in watched {
+            self.touched(&k);
+        }
+        self.version += 1;
+        removed
+    }
+
+    /// Exchanges the keyspaces of two databases (SWAPDB). Ids, WATCH
+    /// registrations and counters stay; every watched key that exists in
+    /// either keyspace is touched in both.
+    pub fn swap_contents(a: &mut Db, b: &mut Db) {
+        std::mem::swap(&mut a.entries, &mut b.entries);
+        std::mem::swap(&mut a.deadlines, &mut b.deadlines);
+        let existing = |db: &Db, other: &Db| -> Vec<Bytes> {
+            db.watched
+                .keys()
+                .filter(|k| db.entries.contains_key(*k) || other.entries.contains_key(*k))
+                .cloned()
+                .collect()
+        };
+        let (in_a, in_b) = (existing(a, b), existing(b, a));
+        for (db, keys) in [(a, in_a), (b, in_b)] {
+            db.version += 1;
+            for k in keys {
+                db.touched(&k);
+            }
+        }
+    }
+
+    // --- hooks ---------------------------------------------------------
+
+    /// The hook every modification of `key` goes through (Redis's
+    /// `signalModifiedKey`): invalidates WATCH on the key, bumps the
+    /// database version and records the key for blocked-client wakeups
+    /// (drained by the engine after each command with
+    /// [`Db::take_touched`]).
+    pub fn touched(&mut self, key: &[u8]) {
+        self.version += 1;
+        if let Some(w) = self.watched.get_mut(key) {
+            w.stamp = self.version;
+        }
+        self.touched.push(Bytes::copy_from_slice(key));
+    }
+
+    /// Queues a keyspace notification (Redis's `notifyKeyspaceEvent`).
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        self.events.push(KeyEvent {
+            class,
+            event,
+            key: Bytes::copy_from_slice(key),
+        });
+    }
+
+    /// The keys modified since the last call.
+    pub fn take_touched(&mut self) -> Vec<Bytes> {
+        std::mem::take(&mut self.touched)
+    }
+
+    /// The keyspace notifications queued since the last call.
+    pub fn take_events(&mut self) -> Vec<KeyEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Bumped on every modification: a cheap "has anything changed" check.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Registers a WATCH on `key` and returns the stamp to compare with
+    /// [`Db::watch_stamp`] at EXEC time.
+    pub fn watch(&mut self, key: &Bytes) -> u64 {
+        let w = self.watched.entry(key.clone()).or_insert(Watched {
+            stamp: 0,
+            watchers: 0,
+        });
+        w.watchers += 1;
+        w.stamp
+    }
+
+    /// Drops one WATCH registration of `key`.
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(w) = self.watched.get_mut(key) {
+            w.watchers -= 1;
+            if w.watchers == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    /// The current stamp of a watched key (changes whenever it is touched).
+    pub fn watch_stamp(&self, key: &[u8]) -> u64 {
+        self.watched.get(key).map_or(0, |w| w.stamp)
+    }
+
+    /// Whether anyone watches `key`.
+    pub fn is_watched(&self, key: &[u8]) -> bool {
+        self.watched.contains_key(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    #[test]
+    fn lazy_expiry_follows_the_clock() {
+        let mut db = Db::new(0);
+        db.set_now(1000);
+        db.insert(b("k"), Value::String(b("v")));
+        db.set_expire(b"k", 1500);
+        db.set_now(1500);
+        assert!(
+            db.get(b"k").is_some(),
+            "expires only once the clock is past"
+        );
+        db.set_now(1501);
+        assert!(db.get(b"k").is_none());
+        assert_eq!(db.stats.expired, 1);
+        assert_eq!(db.expires(), 0);
+        let events = db.take_events();
+        assert!(events.iter().any(|e| e.event == "expired"));
+    }
+
+    #[test]
+    fn typed_access_reports_wrongtype() {
+        let mut db = Db::new(0);
+        db.insert(b("s"), Value::String(b("v")));
+        assert_eq!(db.get_list(b"s"), Err(wrongtype()));
+        assert_eq!(db.list_or_insert(&b("s")).err(), Some(wrongtype()));
+        db.list_or_insert(&b("l")).unwrap().push_back(b("x"));
+        assert_eq!(db.get_list(b"l").unwrap().map(|l| l.len()), Some(1));
+        db.get_list_mut(b"l").unwrap().unwrap().clear();
+        assert!(db.remove_if_empty(b"l"));
+        assert!(!db.contains(b"l"));
+    }
+
+    #[test]
+    fn watch_stamps_change_on_touch_and_flush() {
+        let mut db = Db::new(0);
+        let k = b("w");
+        let s = db.watch(&k);
+        assert_eq!(db.watch_stamp(b"w"), s);
+        db.insert(k.clone(), Value::String(b("1")));
+        assert_ne!(db.watch_stamp(b"w"), s);
+        let s2 = db.watch_stamp(b"w");
+        db.flush();
+        assert_ne!(db.watch_stamp(b"w"), s2);
+        let s3 = db.watch_stamp(b"w");
+        db.flush(); // the key no longer exists: nothing to invalidate
+        assert_eq!(db.watch_stamp(b"w"), s3);
+        db.unwatch(b"w");
+        assert!(!db.is_watched(b"w"));
+    }
+
+    #[test]
+    fn active_expiry_removes_due_keys() {
+        let mut db = Db::new(0);
+        db.set_now(0);
+        for i in 0..10 {
+            let k = b(&format!("k{i}"));
+            db.insert(k.clone(), Value::String(b("v")));
+            db.set_expire(&k, i * 10);
+        }
+        db.set_now(45);
+        assert_eq!(db.expire_due(), 5);
+        assert_eq!(db.len(), 5);
+        assert_eq!(db.expires(), 5);
     }
 }

@@ -5,10 +5,13 @@
 //! for each command (never across an `.await`), so every command runs
 //! atomically, as it does in single-threaded Redis.
 
+pub(crate) mod args;
+pub(crate) mod clock;
 pub(crate) mod command;
 mod connection;
 pub(crate) mod keyspace;
 mod server;
+pub(crate) mod zset;
 
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
@@ -16,6 +19,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 
 use crate::protocol::{Protocol, Reply};
+use clock::Clock;
 use command::{CommandSpec, CommandTable, Resolved, flags, full_name};
 use keyspace::Db;
 
@@ -128,6 +132,8 @@ pub(crate) struct Engine {
     pub started: Instant,
     pub stats: Stats,
     pub run_id: String,
+    /// The clock every expiry decision reads (real time unless a test moved it).
+    pub clock: Clock,
 }
 
 impl Engine {
@@ -146,10 +152,37 @@ impl Engine {
             config,
             clients: HashMap::new(),
             next_client_id: 1,
-            dbs: (0..DATABASES).map(|_| Db::default()).collect(),
+            dbs: (0..DATABASES).map(Db::new).collect(),
             started: Instant::now(),
             stats: Stats::default(),
             run_id,
+            clock: Clock::new(),
+        }
+    }
+
+    /// Takes one clock reading and hands it to every database, so all
+    /// expiry decisions within a command (or a whole EXEC) agree, as Redis
+    /// 7.0 caches the time for the duration of a call. Returns it (Unix ms).
+    pub fn refresh_time(&mut self) -> i64 {
+        let now = self.clock.now_ms();
+        for db in &mut self.dbs {
+            db.set_now(now);
+        }
+        now
+    }
+
+    /// Runs after every command (and after a whole EXEC): drains what the
+    /// databases queued while the command ran.
+    ///
+    /// This is the hook for the modules built on the keyspace:
+    /// * `Db::take_events` → keyspace notifications (pub/sub publishes them
+    ///   according to `notify-keyspace-events`);
+    /// * `Db::take_touched` → keys modified, to wake clients blocked on them
+    ///   (BLPOP, BZPOPMIN, ...).
+    pub fn after_command(&mut self) {
+        for db in &mut self.dbs {
+            let _events = db.take_events();
+            let _touched = db.take_touched();
         }
     }
 
@@ -206,7 +239,9 @@ impl Engine {
                 db: 0,
             };
         };
+        self.refresh_time();
         let reply = self.process(&mut client, args);
+        self.after_command();
         let outcome = Outcome {
             reply,
             protocol: client.protocol,

@@ -378,7 +378,7 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
         "cluster" => field("cluster_enabled", &0),
         "keyspace" => {
             for (i, db) in engine.dbs.iter().enumerate() {
-                if db.len() > 0 {
+                if !db.is_empty() {
                     let stats = format!("keys={},expires={},avg_ttl=0", db.len(), db.expires());
                     field(&format!("db{i}"), &stats);
                 }

@@ -1,0 +1,241 @@
+//! Argument parsing shared by every command group, with Redis's exact error
+//! replies.
+//!
+//! Parse failures come back as `Err(Reply)` holding the error the client must
+//! see, so handlers can write `let n = args::int(ctx.arg(2))?;` inside a
+//! function returning `Result<Reply, Reply>` (see [`run`]).
+
+// Shared API for every command group; not all of it is used by each build step.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+
+use crate::protocol::{Reply, string2ll};
+
+/// `ERR value is not an integer or out of range`.
+pub(crate) const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+/// `ERR value is not a valid float`.
+pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
+/// `ERR syntax error`.
+pub(crate) const SYNTAX: &str = "ERR syntax error";
+/// `ERR value is out of range, must be positive`.
+pub(crate) const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// `ERR increment or decrement would overflow`.
+pub(crate) const OVERFLOW: &str = "ERR increment or decrement would overflow";
+/// `ERR no such key`.
+pub(crate) const NO_SUCH_KEY: &str = "ERR no such key";
+
+/// A static error reply (no allocation beyond the `Bytes` header).
+pub(crate) fn err(text: &'static str) -> Reply {
+    Reply::Error(Bytes::from_static(text.as_bytes()))
+}
+
+/// `-ERR syntax error`.
+pub(crate) fn syntax_error() -> Reply {
+    err(SYNTAX)
+}
+
+/// `-ERR wrong number of arguments for '<name>' command`, for handlers that
+/// check finer arity rules than the command table can (`HSET` pairs, ...).
+/// `name` is the lower-case command name (`client|kill` for subcommands).
+pub(crate) fn wrong_arity(name: &str) -> Reply {
+    Reply::Error(Bytes::from(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    )))
+}
+
+/// Runs a handler body written with `?`, turning `Err(reply)` into the reply.
+///
+/// ```ignore
+/// fn incrby(ctx: &mut Ctx<'_>) -> Reply {
+///     args::run(|| {
+///         let by = args::int(ctx.arg(2))?;
+///         ...
+///     })
+/// }
+/// ```
+pub(crate) fn run(f: impl FnOnce() -> Result<Reply, Reply>) -> Reply {
+    f().unwrap_or_else(|e| e)
+}
+
+/// Whether `arg` equals the ASCII keyword `word`, ignoring case.
+pub(crate) fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// A 64-bit integer as Redis's `getLongLongFromObjectOrReply` parses it
+/// (strict: no spaces, no `+`, no leading zeros).
+pub(crate) fn int(arg: &[u8]) -> Result<i64, Reply> {
+    string2ll(arg).ok_or_else(|| err(NOT_INTEGER))
+}
+
+/// An integer with a custom error for unparsable input (the `msg` argument
+/// of Redis's `getLongLongFromObjectOrReply`).
+pub(crate) fn int_or(arg: &[u8], msg: &'static str) -> Result<i64, Reply> {
+    string2ll(arg).ok_or_else(|| err(msg))
+}
+
+/// An integer in `min..=max`, as Redis's `getRangeLongFromObjectOrReply`:
+/// unparsable input gets `msg` (or the not-an-integer error), out-of-range
+/// input gets `msg` (or `value is out of range, must be between MIN and MAX`).
+pub(crate) fn int_in_range(
+    arg: &[u8],
+    min: i64,
+    max: i64,
+    msg: Option<&'static str>,
+) -> Result<i64, Reply> {
+    let v = string2ll(arg).ok_or_else(|| err(msg.unwrap_or(NOT_INTEGER)))?;
+    if v < min || v > max {
+        return Err(match msg {
+            Some(m) => err(m),
+            None => Reply::Error(Bytes::from(format!(
+                "ERR value is out of range, must be between {min} and {max}"
+            ))),
+        });
+    }
+    Ok(v)
+}
+
+/// A non-negative integer, as Redis's `getPositiveLongFromObjectOrReply`
+/// (`value is out of range, must be positive` for negatives).
+pub(crate) fn non_negative(arg: &[u8]) -> Result<i64, Reply> {
+    let v = int(arg)?;
+    if v < 0 {
+        return Err(err(NOT_POSITIVE));
+    }
+    Ok(v)
+}
+
+/// A double as Redis's `getDoubleFromObject` parses it with `strtod`: no
+/// leading space, the whole argument consumed, no NaN, and no overflow to
+/// infinity or underflow to zero. `inf`, `-inf`, `infinity` (any case) and
+/// C hexadecimal floats are accepted, as `strtod` accepts them.
+pub(crate) fn float(arg: &[u8]) -> Result<f64, Reply> {
+    parse_strtod(arg).ok_or_else(|| err(NOT_FLOAT))
+}
+
+/// Like [`float`], with a custom error text (`ERR min or max is not a float`, ...).
+pub(crate) fn float_or(arg: &[u8], msg: &'static str) -> Result<f64, Reply> {
+    parse_strtod(arg).ok_or_else(|| err(msg))
+}
+
+/// `strtod` over the whole of `s` with Redis's extra checks; `None` when
+/// Redis would reject the value.
+pub(crate) fn parse_strtod(s: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(s).ok()?;
+    if text.is_empty() || s[0].is_ascii_whitespace() || s[0] == 0x0b {
+        return None;
+    }
+    let (negative, body) = match text.as_bytes()[0] {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let lower = body.to_ascii_lowercase();
+    let magnitude = if lower == "inf" || lower == "infinity" {
+        f64::INFINITY
+    } else if lower.starts_with("nan") {
+        return None;
+    } else if let Some(hex) = lower.strip_prefix("0x") {
+        parse_hex_float(hex)?
+    } else {
+        // Rust's grammar is C's decimal grammar minus the forms handled above.
+        if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            || !body
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
+            return None;
+        }
+        let v: f64 = body.parse().ok()?;
+        let mantissa = body.split(['e', 'E']).next().unwrap_or("");
+        let nonzero = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
+        if v.is_infinite() || (v == 0.0 && nonzero) {
+            return None; // ERANGE: overflow, or underflow to zero
+        }
+        v
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// The part of a C hexadecimal float after `0x`: hex digits with an
+/// optional point, then an optional binary exponent `p[+-]N`.
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mant, exp) = match s.find('p') {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let (int_part, frac_part) = match mant.find('.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int_part.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    if let Some(exp) = exp {
+        let e: i32 = match exp.as_bytes().first() {
+            Some(b'+') | Some(b'-') | Some(b'0'..=b'9') => exp.parse().ok()?,
+            _ => return None,
+        };
+        v *= 2f64.powi(e);
+    }
+    if v.is_infinite() {
+        return None;
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers() {
+        assert_eq!(int(b"-5"), Ok(-5));
+        assert_eq!(int(b" 5"), Err(err(NOT_INTEGER)));
+        assert_eq!(int(b"9223372036854775808"), Err(err(NOT_INTEGER)));
+        assert_eq!(non_negative(b"-1"), Err(err(NOT_POSITIVE)));
+        assert_eq!(
+            int_in_range(b"20", 0, 10, None),
+            Err(Reply::error(
+                "ERR value is out of range, must be between 0 and 10"
+            ))
+        );
+    }
+
+    #[test]
+    fn floats_follow_strtod() {
+        assert_eq!(float(b"1.5"), Ok(1.5));
+        assert_eq!(float(b".5"), Ok(0.5));
+        assert_eq!(float(b"5."), Ok(5.0));
+        assert_eq!(float(b"-inf"), Ok(f64::NEG_INFINITY));
+        assert_eq!(float(b"+Infinity"), Ok(f64::INFINITY));
+        assert_eq!(float(b"1e3"), Ok(1000.0));
+        assert_eq!(float(b"0x10"), Ok(16.0));
+        assert_eq!(float(b"0x1.8p1"), Ok(3.0));
+        assert_eq!(float(b"1e-310").map(|v| v > 0.0), Ok(true));
+        for bad in [
+            &b""[..],
+            b" 1",
+            b"1 ",
+            b"nan",
+            b"1e400",
+            b"1e-400",
+            b"abc",
+            b"1e",
+            b"--1",
+        ] {
+            assert_eq!(float(bad), Err(err(NOT_FLOAT)), "{bad:?}");
+        }
+        assert_eq!(float(b"0e5"), Ok(0.0));
+    }
+}
