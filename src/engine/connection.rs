@@ -272,6 +272,7 @@ fn quit(ctx: &mut Ctx<'_>) -> Reply {
 }
 
 fn reset(ctx: &mut Ctx<'_>) -> Reply {
+    super::transactions::discard_transaction(ctx.engine, ctx.client);
     ctx.client.db = 0;
     ctx.client.protocol = Protocol::Resp2;
     ctx.client.name = None;

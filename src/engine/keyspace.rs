@@ -117,6 +117,20 @@ impl Value {
     }
 }
 
+/// How a string value is encoded, as far as `OBJECT ENCODING` can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum StrEncoding {
+    /// Redis's `tryObjectEncoding`: `int` when the text is a 64-bit
+    /// integer, `embstr` up to 44 bytes, `raw` beyond.
+    #[default]
+    Auto,
+    /// Built as a new string object: `embstr` up to 44 bytes, `raw` beyond
+    /// (INCRBYFLOAT results).
+    NoInt,
+    /// Modified in place (APPEND, SETRANGE, SETBIT, BITFIELD): always `raw`.
+    Raw,
+}
+
 /// A key's value, its expiry deadline and its access time.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Entry {
@@ -125,6 +139,8 @@ pub(crate) struct Entry {
     pub expires_at: Option<i64>,
     /// Last access in Unix milliseconds (engine clock), for `OBJECT IDLETIME`.
     pub accessed_ms: i64,
+    /// The string encoding `OBJECT ENCODING` reports (strings only).
+    pub str_encoding: StrEncoding,
 }
 
 /// Keyspace notification classes, as in `notify-keyspace-events`.
@@ -171,11 +187,24 @@ pub(crate) struct DbStats {
     pub expired: u64,
 }
 
-/// Per-key WATCH bookkeeping: the stamp changes whenever the key is touched.
+/// Per-key WATCH bookkeeping: `stamp` changes whenever the key is touched;
+/// `live_stamp` too, except when the touch is the deletion of a key that
+/// was already past its deadline (which Redis does not count as a change
+/// for a client that watched the key after it had expired).
 #[derive(Clone, Copy, Debug)]
 struct Watched {
     stamp: u64,
+    live_stamp: u64,
     watchers: usize,
+}
+
+/// What a client remembers about one watched key (see [`Db::watch`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct WatchMark {
+    stamp: u64,
+    live_stamp: u64,
+    /// The key was past its deadline (not yet deleted) when WATCH ran.
+    expired: bool,
 }
 
 /// A fixed hasher for SCAN cursors, so a key's position in the scan order
@@ -332,7 +361,7 @@ impl Db {
             }
             self.stats.expired += 1;
             self.notify(events::EXPIRED, "expired", &k);
-            self.touched(&k);
+            self.touched_expired(&k);
         }
     }
 
@@ -453,6 +482,7 @@ impl Db {
                 value,
                 expires_at: None,
                 accessed_ms: self.now_ms,
+                str_encoding: StrEncoding::Auto,
             },
         );
     }
@@ -475,6 +505,7 @@ impl Db {
             Some(e) => {
                 e.value = value;
                 e.accessed_ms = self.now_ms;
+                e.str_encoding = StrEncoding::Auto;
                 if !keep_ttl {
                     if let Some(t) = e.expires_at.take() {
                         self.deadlines.remove(&(t, key));
@@ -563,6 +594,13 @@ impl Db {
         true
     }
 
+    /// Records how a string value was built, for `OBJECT ENCODING`.
+    pub fn set_str_encoding(&mut self, key: &[u8], enc: StrEncoding) {
+        if let Some(e) = self.entries.get_mut(key) {
+            e.str_encoding = enc;
+        }
+    }
+
     /// The deadline of `key` (Unix ms), expiring it first if due.
     pub fn expire_at(&mut self, key: &[u8]) -> Option<i64> {
         self.entry(key).and_then(|e| e.expires_at)
@@ -597,16 +635,20 @@ impl Db {
     /// were removed.
     pub fn flush(&mut self) -> usize {
         let removed = self.entries.len();
-        let watched: Vec<Bytes> = self
+        let watched: Vec<(Bytes, bool)> = self
             .watched
             .keys()
             .filter(|k| self.entries.contains_key(*k))
-            .cloned()
+            .map(|k| (k.clone(), self.is_logically_expired(k)))
             .collect();
         self.entries.clear();
         self.deadlines.clear();
-        for k in watched {
-            self.touched(&k);
+        for (k, expired) in watched {
+            if expired {
+                self.touched_expired(&k);
+            } else {
+                self.touched(&k);
+            }
         }
         self.version += 1;
         removed
@@ -645,6 +687,16 @@ impl Db {
         self.version += 1;
         if let Some(w) = self.watched.get_mut(key) {
             w.stamp = self.version;
+            w.live_stamp = self.version;
+        }
+        self.touched.push(Bytes::copy_from_slice(key));
+    }
+
+    /// [`Db::touched`] for the deletion of a key already past its deadline.
+    fn touched_expired(&mut self, key: &[u8]) {
+        self.version += 1;
+        if let Some(w) = self.watched.get_mut(key) {
+            w.stamp = self.version;
         }
         self.touched.push(Bytes::copy_from_slice(key));
     }
@@ -673,15 +725,34 @@ impl Db {
         self.version
     }
 
-    /// Registers a WATCH on `key` and returns the stamp to compare with
-    /// [`Db::watch_stamp`] at EXEC time.
-    pub fn watch(&mut self, key: &Bytes) -> u64 {
+    /// Registers a WATCH on `key`; keep the mark for [`Db::watch_broken`].
+    pub fn watch(&mut self, key: &Bytes) -> WatchMark {
+        let expired = self.is_logically_expired(key);
         let w = self.watched.entry(key.clone()).or_insert(Watched {
             stamp: 0,
+            live_stamp: 0,
             watchers: 0,
         });
         w.watchers += 1;
-        w.stamp
+        WatchMark {
+            stamp: w.stamp,
+            live_stamp: w.live_stamp,
+            expired,
+        }
+    }
+
+    /// Whether a WATCH registered with `mark` is broken, as Redis decides at
+    /// EXEC: the key was modified (deleting a key that had already expired
+    /// when WATCH ran does not count), or it has expired since.
+    pub fn watch_broken(&self, key: &[u8], mark: &WatchMark) -> bool {
+        let Some(w) = self.watched.get(key) else {
+            return true;
+        };
+        if mark.expired {
+            w.live_stamp != mark.live_stamp
+        } else {
+            w.stamp != mark.stamp || self.is_logically_expired(key)
+        }
     }
 
     /// Drops one WATCH registration of `key`.
@@ -692,11 +763,6 @@ impl Db {
                 self.watched.remove(key);
             }
         }
-    }
-
-    /// The current stamp of a watched key (changes whenever it is touched).
-    pub fn watch_stamp(&self, key: &[u8]) -> u64 {
-        self.watched.get(key).map_or(0, |w| w.stamp)
     }
 
     /// Whether anyone watches `key`.
@@ -749,16 +815,18 @@ mod tests {
     fn watch_stamps_change_on_touch_and_flush() {
         let mut db = Db::new(0);
         let k = b("w");
-        let s = db.watch(&k);
-        assert_eq!(db.watch_stamp(b"w"), s);
+        let m = db.watch(&k);
+        assert!(!db.watch_broken(b"w", &m));
         db.insert(k.clone(), Value::String(b("1")));
-        assert_ne!(db.watch_stamp(b"w"), s);
-        let s2 = db.watch_stamp(b"w");
+        assert!(db.watch_broken(b"w", &m));
+        let m2 = db.watch(&k);
         db.flush();
-        assert_ne!(db.watch_stamp(b"w"), s2);
-        let s3 = db.watch_stamp(b"w");
+        assert!(db.watch_broken(b"w", &m2));
+        let m3 = db.watch(&k);
         db.flush(); // the key no longer exists: nothing to invalidate
-        assert_eq!(db.watch_stamp(b"w"), s3);
+        assert!(!db.watch_broken(b"w", &m3));
+        db.unwatch(b"w");
+        db.unwatch(b"w");
         db.unwatch(b"w");
         assert!(!db.is_watched(b"w"));
     }

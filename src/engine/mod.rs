@@ -10,7 +10,10 @@ pub(crate) mod clock;
 pub(crate) mod command;
 mod connection;
 pub(crate) mod keyspace;
+pub(crate) mod ldouble;
 mod server;
+mod strings;
+mod transactions;
 pub(crate) mod zset;
 
 use std::collections::HashMap;
@@ -24,7 +27,12 @@ use command::{CommandSpec, CommandTable, Resolved, flags, full_name};
 use keyspace::Db;
 
 /// Every command group's table, concatenated into the command table.
-pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[connection::COMMANDS, server::COMMANDS];
+pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    server::COMMANDS,
+    transactions::COMMANDS,
+    strings::COMMANDS,
+];
 
 /// Number of logical databases, as Redis's default `databases 16`.
 pub(crate) const DATABASES: usize = 16;
@@ -79,6 +87,12 @@ pub(crate) struct Client {
     pub last_command: String,
     /// Set by QUIT (and protocol errors): write the pending replies, then close.
     pub close_after_reply: bool,
+    /// Commands queued since MULTI (`None` outside a transaction).
+    pub multi: Option<Vec<Vec<Bytes>>>,
+    /// A command was rejected while queueing: EXEC answers EXECABORT.
+    pub multi_dirty: bool,
+    /// Keys under WATCH: database, key and the mark taken at WATCH time.
+    pub watched: Vec<(usize, Bytes, keyspace::WatchMark)>,
 }
 
 /// What a command handler sees: the engine, the calling client and the arguments.
@@ -121,6 +135,9 @@ pub(crate) struct Stats {
     pub total_connections_received: u64,
     pub total_commands_processed: u64,
     pub rejected_connections: u64,
+    pub total_error_replies: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
 }
 
 /// The whole server state.
@@ -134,6 +151,8 @@ pub(crate) struct Engine {
     pub run_id: String,
     /// The clock every expiry decision reads (real time unless a test moved it).
     pub clock: Clock,
+    /// The clock reading for the current command (Unix ms).
+    now_ms: i64,
 }
 
 impl Engine {
@@ -157,7 +176,18 @@ impl Engine {
             stats: Stats::default(),
             run_id,
             clock: Clock::new(),
+            now_ms: 0,
         }
+    }
+
+    /// The clock reading for the current command, in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// `proto-max-bulk-len`: the largest string a command may build.
+    pub fn proto_max_bulk_len(&self) -> i64 {
+        512 * 1024 * 1024
     }
 
     /// Takes one clock reading and hands it to every database, so all
@@ -165,6 +195,7 @@ impl Engine {
     /// 7.0 caches the time for the duration of a call. Returns it (Unix ms).
     pub fn refresh_time(&mut self) -> i64 {
         let now = self.clock.now_ms();
+        self.now_ms = now;
         for db in &mut self.dbs {
             db.set_now(now);
         }
@@ -217,6 +248,9 @@ impl Engine {
                 last_interaction: now,
                 last_command: "NULL".to_string(),
                 close_after_reply: false,
+                multi: None,
+                multi_dirty: false,
+                watched: Vec::new(),
             },
         );
         id
@@ -224,7 +258,9 @@ impl Engine {
 
     /// Forgets a closed connection.
     pub fn disconnect(&mut self, client_id: u64) {
-        self.clients.remove(&client_id);
+        if let Some(mut client) = self.clients.remove(&client_id) {
+            transactions::unwatch_all(self, &mut client);
+        }
     }
 
     /// Runs one command for a client, the way Redis's `processCommand` does:
@@ -255,7 +291,42 @@ impl Engine {
 
     fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
         client.last_interaction = Instant::now();
-        self.stats.total_commands_processed += 1;
+        let reply = self.dispatch(client, args);
+        if let Reply::Error(_) = &reply {
+            self.stats.total_error_replies += 1;
+        }
+        reply
+    }
+
+    fn dispatch(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        let (spec, parent) = match self.check(client, args) {
+            Ok(found) => found,
+            Err(reply) => {
+                // Redis's rejectCommand: a queue-time error dooms the transaction.
+                if client.multi.is_some() {
+                    client.multi_dirty = true;
+                }
+                self.stats.rejected_calls += 1;
+                return reply;
+            }
+        };
+        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name)
+        {
+            if let Some(queue) = &mut client.multi {
+                queue.push(args.to_vec());
+            }
+            return Reply::simple("QUEUED");
+        }
+        self.call(client, spec, parent, args)
+    }
+
+    /// Redis's processCommand checks, in its order: unknown command or
+    /// subcommand, arity, authentication.
+    fn check(
+        &mut self,
+        client: &mut Client,
+        args: &[Bytes],
+    ) -> Result<(&'static CommandSpec, Option<&'static CommandSpec>), Reply> {
         let table = CommandTable::get();
         let (spec, parent) = match table.resolve(args) {
             Resolved::Found(spec, parent) => (spec, parent),
@@ -265,29 +336,54 @@ impl Engine {
                 text.extend_from_slice(b"'. Try ");
                 text.extend_from_slice(base.name.to_ascii_uppercase().as_bytes());
                 text.extend_from_slice(b" HELP.");
-                return one_line_error(text);
+                return Err(one_line_error(text));
             }
-            Resolved::Unknown => return unknown_command(args),
+            Resolved::Unknown => return Err(unknown_command(args)),
         };
-        let name = full_name(spec, parent);
         if !spec.arity_ok(args.len()) {
-            return rejected(format_args!(
+            let name = full_name(spec, parent);
+            return Err(rejected(format_args!(
                 "wrong number of arguments for '{name}' command"
-            ));
+            )));
         }
         if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
-            return Reply::error("NOAUTH Authentication required.");
+            return Err(Reply::error("NOAUTH Authentication required."));
         }
-        client.last_command = name;
+        Ok((spec, parent))
+    }
+
+    /// Runs a resolved command (Redis's `call`), directly or from EXEC.
+    fn call(
+        &mut self,
+        client: &mut Client,
+        spec: &'static CommandSpec,
+        parent: Option<&'static CommandSpec>,
+        args: &[Bytes],
+    ) -> Reply {
+        self.stats.total_commands_processed += 1;
+        client.last_command = full_name(spec, parent);
         let Some(handler) = spec.handler else {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
         };
-        handler(&mut Ctx {
+        let reply = handler(&mut Ctx {
             engine: self,
             client,
             args,
-        })
+        });
+        if let Reply::Error(_) = &reply {
+            self.stats.failed_calls += 1;
+        }
+        reply
+    }
+
+    /// Runs one queued command inside EXEC: resolved again (the table is
+    /// static, so it cannot fail differently than at queue time).
+    pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        match self.check(client, args) {
+            Ok((spec, parent)) => self.call(client, spec, parent, args),
+            Err(reply) => reply,
+        }
     }
 }
 
