@@ -197,6 +197,7 @@ impl CommandSpec {
         self
     }
 
+    #[allow(dead_code)]
     pub const fn keys(
         mut self,
         first: i32,

@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 /// A stored value.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(dead_code)]
 pub(crate) enum Value {
     /// A string (Redis stores integers as strings too).
     String(Bytes),

@@ -443,8 +443,10 @@ impl Differ {
             for resp3 in [false, true] {
                 self.flush_real().await;
                 let mock = MockRedis::start().await;
-                let expected = run_case(self.real.port, case, resp3).await;
-                let actual = run_case(mock.port(), case, resp3).await;
+                let (expected, actual) = tokio::join!(
+                    run_case(self.real.port, case, resp3),
+                    run_case(mock.port(), case, resp3)
+                );
                 mock.shutdown().await;
                 replies += expected.replies.iter().map(Vec::len).sum::<usize>();
                 if expected != actual {
