@@ -254,8 +254,11 @@ fn auth(ctx: &mut Ctx<'_>) -> Reply {
 }
 
 fn select(ctx: &mut Ctx<'_>) -> Reply {
-    match string2ll(ctx.arg(1)).filter(|v| i32::try_from(*v).is_ok()) {
+    match string2ll(ctx.arg(1)) {
         None => Reply::error("ERR value is not an integer or out of range"),
+        Some(id) if i32::try_from(id).is_err() => {
+            Reply::error("ERR value is out of range, value must between -2147483648 and 2147483647")
+        }
         Some(id) if id < 0 || id as usize >= DATABASES => {
             Reply::error("ERR DB index is out of range")
         }

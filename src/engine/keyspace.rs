@@ -45,6 +45,7 @@ pub(crate) fn wrongtype() -> Reply {
 
 /// A stored value.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(dead_code)]
 pub(crate) enum Value {
     /// A string (Redis stores integers as strings too).
     String(Bytes),

@@ -431,7 +431,7 @@ mod tests {
         assert_eq!(format_g(123456789012345678.0, 17), "1.2345678901234568e+17");
         assert_eq!(format_g(0.0001, 17), "0.0001");
         assert_eq!(format_g(10.5, 17), "10.5");
-        assert_eq!(format_g(3.14159, 5), "3.1416");
+        assert_eq!(format_g(1.23456, 5), "1.2346");
     }
 
     #[test]
