@@ -8,7 +8,9 @@
 pub(crate) mod args;
 pub(crate) mod clock;
 pub(crate) mod command;
+pub(crate) mod config;
 mod connection;
+pub(crate) mod keys;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
 mod server;
@@ -32,6 +34,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     server::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
+    keys::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -153,6 +156,13 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
+    /// `CONFIG GET/SET` parameters.
+    pub runtime: config::RuntimeConfig,
+    /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
+    pub lastsave: i64,
+    /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
+    pub dirty_at_save: u64,
+    rng: u64,
 }
 
 impl Engine {
@@ -177,6 +187,72 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
+            runtime: config::RuntimeConfig::default(),
+            lastsave: Clock::new().now_ms() / 1000,
+            dirty_at_save: 0,
+            rng: (nanos as u64) | 1,
+        }
+    }
+
+    /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
+    pub fn next_random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// An integer configuration parameter.
+    pub fn config_int(&self, name: &str) -> Option<i64> {
+        self.runtime.get_int(name)
+    }
+
+    /// A configuration parameter's text.
+    pub fn config_str(&self, name: &str) -> Option<&str> {
+        self.runtime.get(name)
+    }
+
+    /// Modifications since the start (Redis's `server.dirty`, approximately).
+    pub fn dirty(&self) -> u64 {
+        self.dbs.iter().map(|d| d.version()).sum()
+    }
+
+    /// A rough figure for `INFO memory`.
+    pub fn used_memory(&self) -> i64 {
+        (1024 * 1024
+            + self
+                .dbs
+                .iter()
+                .map(|d| d.approximate_memory())
+                .sum::<usize>()) as i64
+    }
+
+    /// The active expiry cycle: removes every key past its deadline, in
+    /// every database. The server's accept loop calls it every 100 ms (as
+    /// Redis's `serverCron` does at `hz 10`); `fast_forward` and `set_time`
+    /// call it at once.
+    pub(crate) fn active_expire_cycle(&mut self) {
+        self.refresh_time();
+        for db in &mut self.dbs {
+            db.expire_due();
+        }
+        self.after_command();
+    }
+
+    /// Empties every database (FLUSHALL).
+    pub fn flushall(&mut self) {
+        for db in &mut self.dbs {
+            db.flush();
+        }
+    }
+
+    /// CONFIG RESETSTAT.
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+        for db in &mut self.dbs {
+            db.stats = Default::default();
         }
     }
 
@@ -187,7 +263,8 @@ impl Engine {
 
     /// `proto-max-bulk-len`: the largest string a command may build.
     pub fn proto_max_bulk_len(&self) -> i64 {
-        512 * 1024 * 1024
+        self.config_int("proto-max-bulk-len")
+            .unwrap_or(512 * 1024 * 1024)
     }
 
     /// Takes one clock reading and hands it to every database, so all
@@ -310,8 +387,7 @@ impl Engine {
                 return reply;
             }
         };
-        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name)
-        {
+        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name) {
             if let Some(queue) = &mut client.multi {
                 queue.push(args.to_vec());
             }
