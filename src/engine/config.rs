@@ -405,27 +405,38 @@ impl RuntimeConfig {
         self.get(name).and_then(|v| v.parse().ok())
     }
 
-    /// Every `(name, value)` whose name matches one of the glob `patterns`
-    /// (case-insensitive), aliases included, each once.
+    /// What `CONFIG GET` answers for `patterns`: a parameter named exactly
+    /// (case-insensitively) is reported under the name as given; a glob
+    /// (case-insensitive) reports every matching name, aliases included.
+    /// Each parameter appears once.
     pub fn matching(&self, patterns: &[Bytes]) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let names = self
+        let names: Vec<&str> = self
             .values
             .keys()
             .copied()
-            .chain(ALIASES.iter().map(|(a, _)| *a));
-        for name in names {
-            if seen.contains(name) {
+            .chain(ALIASES.iter().map(|(a, _)| *a))
+            .collect();
+        for p in patterns {
+            let is_glob = p.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+            if !is_glob {
+                let given = String::from_utf8_lossy(p).into_owned();
+                let lower = given.to_ascii_lowercase();
+                if let Some(v) = self.get(&lower) {
+                    if seen.insert(canonical(&lower).to_string()) {
+                        out.push((given, v.to_string()));
+                    }
+                }
                 continue;
             }
-            let hit = patterns
-                .iter()
-                .any(|p| super::keys::glob_match(p, name.as_bytes(), true));
-            if hit {
-                if let Some(v) = self.get(name) {
-                    seen.insert(name);
-                    out.push((name.to_string(), v.to_string()));
+            for name in &names {
+                if super::keys::glob_match(p, name.as_bytes(), true)
+                    && seen.insert(name.to_string())
+                {
+                    if let Some(v) = self.get(name) {
+                        out.push((name.to_string(), v.to_string()));
+                    }
                 }
             }
         }

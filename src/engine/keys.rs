@@ -222,10 +222,14 @@ fn same_object() -> Reply {
     err("ERR source and destination objects are the same")
 }
 
-fn db_index(arg: &[u8]) -> Result<usize, Reply> {
+/// A database number as MOVE (`getIntFromObjectOrReply`, `int_range`)
+/// or COPY (`getLongFromObjectOrReply`) parses it.
+fn db_index(arg: &[u8], int_range: bool) -> Result<usize, Reply> {
     let id = args::int(arg)?;
-    if i32::try_from(id).is_err() {
-        return Err(err(args::NOT_INTEGER));
+    if int_range && i32::try_from(id).is_err() {
+        return Err(err(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
     }
     if id < 0 || id as usize >= DATABASES {
         return Err(err("ERR DB index is out of range"));
@@ -444,7 +448,7 @@ fn copy(ctx: &mut Ctx<'_>) -> Reply {
             if is(opt, "replace") {
                 replace = true;
             } else if is(opt, "db") && j + 1 < ctx.args.len() {
-                dst_db = db_index(ctx.arg(j + 1))?;
+                dst_db = db_index(ctx.arg(j + 1), false)?;
                 j += 1;
             } else {
                 return Err(syntax_error());
@@ -476,7 +480,7 @@ fn copy(ctx: &mut Ctx<'_>) -> Reply {
 
 fn move_(ctx: &mut Ctx<'_>) -> Reply {
     done((|| {
-        let dst_db = db_index(ctx.arg(2))?;
+        let dst_db = db_index(ctx.arg(2), true)?;
         let src_db = ctx.client.db;
         if src_db == dst_db {
             return Err(same_object());
@@ -629,9 +633,9 @@ fn keys(ctx: &mut Ctx<'_>) -> Reply {
 
 fn parse_cursor(arg: &[u8]) -> Result<u64, Reply> {
     let text = std::str::from_utf8(arg).map_err(|_| err("ERR invalid cursor"))?;
-    if text.starts_with('-') {
+    if let Some(magnitude) = text.strip_prefix('-') {
         // strtoul wraps negative input around.
-        return text[1..]
+        return magnitude
             .parse::<u64>()
             .map(|v| v.wrapping_neg())
             .map_err(|_| err("ERR invalid cursor"));

@@ -160,7 +160,8 @@ impl Big {
         let mut out = Vec::with_capacity(n + 1);
         let mut carry = 0u128;
         for i in 0..n {
-            let v = *self.0.get(i).unwrap_or(&0) as u128 + *o.0.get(i).unwrap_or(&0) as u128 + carry;
+            let v =
+                *self.0.get(i).unwrap_or(&0) as u128 + *o.0.get(i).unwrap_or(&0) as u128 + carry;
             out.push(v as u64);
             carry = v >> 64;
         }
@@ -543,8 +544,14 @@ mod tests {
         assert_eq!(ld("10.5").to_human(), "10.5");
         assert_eq!(ld("10.5").add(ld("0.1")).to_human(), "10.6");
         assert_eq!(ld("0.1").add(ld("0.2")).to_human(), "0.3");
-        assert_eq!(ld("5.6").add(ld("1.0e3")).to_human(), "1005.59999999999999998");
-        assert_eq!(ld("1.1").add(ld("1000000.1")).to_human(), "1000001.20000000000004547");
+        assert_eq!(
+            ld("5.6").add(ld("1.0e3")).to_human(),
+            "1005.59999999999999998"
+        );
+        assert_eq!(
+            ld("1.1").add(ld("1000000.1")).to_human(),
+            "1000001.20000000000004547"
+        );
         assert_eq!(ld("1.23456789012345678").to_human(), "1.23456789012345678");
         assert_eq!(ld("3").to_human(), "3");
         assert_eq!(ld("-0").to_human(), "0");
@@ -556,7 +563,10 @@ mod tests {
     #[test]
     fn huge_and_tiny_values() {
         let big = ld("1e400");
-        assert!(big.to_human().starts_with("10000000000000000000281880683947586514586453433629"));
+        assert!(
+            big.to_human()
+                .starts_with("10000000000000000000281880683947586514586453433629")
+        );
         assert_eq!(big.to_human().len(), 401);
         assert!(LongDouble::parse(b"1e5000").is_none());
         assert!(LongDouble::parse(b"1e-5000").is_none());

@@ -384,6 +384,17 @@ impl Engine {
                     client.multi_dirty = true;
                 }
                 self.stats.rejected_calls += 1;
+                if args[0].eq_ignore_ascii_case(b"exec") {
+                    // ... and a rejected EXEC aborts it (`execCommandAbort`).
+                    transactions::discard_transaction(self, client);
+                    let text = match &reply {
+                        Reply::Error(e) => e.strip_prefix(b"ERR ").unwrap_or(e).to_vec(),
+                        _ => Vec::new(),
+                    };
+                    let mut out = b"EXECABORT Transaction discarded because of: ".to_vec();
+                    out.extend_from_slice(&text);
+                    return one_line_error(out);
+                }
                 return reply;
             }
         };

@@ -416,10 +416,8 @@ fn getex(ctx: &mut Ctx<'_>) -> Reply {
                 db.set_expire(&key, at);
                 db.notify(events::GENERIC, "expire", &key);
             }
-            None if opts.persist => {
-                if db.persist(&key) {
-                    db.notify(events::GENERIC, "persist", &key);
-                }
+            None if opts.persist && db.persist(&key) => {
+                db.notify(events::GENERIC, "persist", &key);
             }
             None => {}
         }

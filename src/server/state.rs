@@ -49,7 +49,7 @@ impl MockRedis {
     /// assert!(!server.db(0).exists("session"));
     /// ```
     pub fn fast_forward(&self, d: Duration) {
-        with_engine(&self.shared(), |e| {
+        with_engine(self.shared(), |e| {
             e.clock.fast_forward(d);
             e.active_expire_cycle();
         });
@@ -70,7 +70,7 @@ impl MockRedis {
     /// assert!(server.db(0).exists("k"));
     /// ```
     pub fn freeze_time(&self) {
-        with_engine(&self.shared(), |e| e.clock.freeze());
+        with_engine(self.shared(), |e| e.clock.freeze());
     }
 
     /// Lets a frozen clock run on from where it stands.
@@ -81,7 +81,7 @@ impl MockRedis {
     /// server.unfreeze_time();
     /// ```
     pub fn unfreeze_time(&self) {
-        with_engine(&self.shared(), |e| e.clock.unfreeze());
+        with_engine(self.shared(), |e| e.clock.unfreeze());
     }
 
     /// Sets the engine clock to `t` and freezes it there (so tests are
@@ -95,7 +95,7 @@ impl MockRedis {
     /// assert_eq!(server.now(), t);
     /// ```
     pub fn set_time(&self, t: SystemTime) {
-        with_engine(&self.shared(), |e| {
+        with_engine(self.shared(), |e| {
             e.clock.set_time(t);
             e.active_expire_cycle();
         });
@@ -108,7 +108,7 @@ impl MockRedis {
     /// assert!(server.now() > std::time::UNIX_EPOCH);
     /// ```
     pub fn now(&self) -> SystemTime {
-        with_engine(&self.shared(), |e| e.clock.now())
+        with_engine(self.shared(), |e| e.clock.now())
     }
 
     /// Empties every database, as `FLUSHALL` does (WATCH included).
@@ -120,7 +120,7 @@ impl MockRedis {
     /// assert_eq!(server.db(3).len(), 0);
     /// ```
     pub fn flushall(&self) {
-        with_engine(&self.shared(), |e| e.flushall());
+        with_engine(self.shared(), |e| e.flushall());
     }
 
     /// A readable listing of every non-empty database: one line per key,
@@ -132,7 +132,7 @@ impl MockRedis {
     /// assert_eq!(server.dump(), "db0:\n  \"a\" string \"1\"\n");
     /// ```
     pub fn dump(&self) -> String {
-        with_engine(&self.shared(), |e| {
+        with_engine(self.shared(), |e| {
             let now = e.now_ms();
             let mut out = String::new();
             for (i, db) in e.dbs.iter().enumerate() {
