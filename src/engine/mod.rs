@@ -15,6 +15,8 @@ pub(crate) mod keyspace;
 pub(crate) mod ldouble;
 mod server;
 mod strings;
+#[cfg(test)]
+mod tests;
 mod transactions;
 pub(crate) mod zset;
 
