@@ -713,23 +713,21 @@ fn scan(ctx: &mut Ctx<'_>) -> Reply {
 }
 
 fn randomkey(ctx: &mut Ctx<'_>) -> Reply {
-    let seed = ctx.engine.next_random();
-    let db = ctx.db();
-    for attempt in 0..100u64 {
+    // As Redis's dbRandomKey: an expired pick is deleted and another drawn,
+    // so this ends with a live key or an empty database.
+    loop {
+        let seed = ctx.engine.next_random();
+        let db = ctx.db();
         if db.is_empty() {
             return Reply::Nil;
         }
-        let n = (seed.wrapping_add(attempt.wrapping_mul(0x9e37_79b9_7f4a_7c15)) % db.len() as u64)
-            as usize;
-        let Some(key) = db.nth_key(n) else {
+        let Some(key) = db.nth_key((seed % db.len() as u64) as usize) else {
             return Reply::Nil;
         };
-        if db.expire_if_needed(&key) {
-            continue;
+        if !db.expire_if_needed(&key) {
+            return Reply::Bulk(key);
         }
-        return Reply::Bulk(key);
     }
-    db.nth_key(0).map_or(Reply::Nil, Reply::Bulk)
 }
 
 // --- OBJECT --------------------------------------------------------------

@@ -311,3 +311,18 @@ fn scan_returns_every_key_present_throughout() {
         );
     }
 }
+
+#[test]
+fn randomkey_skips_expired_keys() {
+    let mut h = Harness::new();
+    h.engine.clock.freeze();
+    for i in 0..20 {
+        h.run(&format!("SET old:{i} v PX 10"));
+    }
+    h.run("SET live v");
+    h.engine.clock.fast_forward(Duration::from_millis(20));
+    assert_eq!(h.run("RANDOMKEY"), "$4\r\nlive\r\n");
+    h.run("DEL live");
+    assert_eq!(h.run("RANDOMKEY"), "$-1\r\n");
+    assert_eq!(h.run("DBSIZE"), ":0\r\n");
+}
