@@ -389,3 +389,26 @@ MOVE l3 1
 async fn keys() {
     script::run(SCRIPT).await;
 }
+
+const GETKEYS: &str = r#"
+## command getkeys for key commands
+COMMAND GETKEYS SORT a STORE b
+COMMAND GETKEYS SORT a LIMIT 0 1 GET x BY y STORE b STORE c
+COMMAND GETKEYS SORT a GET store
+COMMAND GETKEYS SORT_RO a BY b
+COMMAND GETKEYS COPY a b DB 1
+COMMAND GETKEYS MSET a 1 b 2
+COMMAND GETKEYS RENAME a b
+COMMAND GETKEYS BITOP AND d a b
+COMMAND GETKEYS LCS a b
+COMMAND GETKEYS WATCH a b
+COMMAND GETKEYS RANDOMKEY
+COMMAND GETKEYS MGET
+COMMAND INFO get set info append bgsave bitcount bitfield bitfield_ro bitop bitpos copy dbsize debug decr decrby del discard dump exec exists expire expireat expiretime flushall flushdb getbit getdel getex getrange getset incr incrby incrbyfloat keys lastsave lcs mget move mset msetnx multi persist pexpire pexpireat pexpiretime psetex pttl randomkey rename renamenx restore save scan setbit setex setnx setrange sort sort_ro strlen substr swapdb time touch ttl type unlink unwatch wait watch
+COMMAND INFO object|encoding object|freq object|idletime object|refcount object|help config|get config|set config|resetstat config|help
+"#;
+
+#[tokio::test]
+async fn key_extraction_and_command_info() {
+    script::run(GETKEYS).await;
+}

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::args::{self, NO_SUCH_KEY, err, is, syntax_error};
-use super::command::{CommandSpec, acl, flags::*};
+use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
 use super::connection::help_reply;
 use super::keyspace::{Db, Kind, StrEncoding, Value, events, scan_hash, wrongtype};
 use super::zset::ZSet;
@@ -18,6 +18,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RO", "access"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("generic", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", "Copy a key"),
     CommandSpec::new("del", -2, del)
         .flags(WRITE)
@@ -97,11 +101,19 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RW", "access", "delete"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RW", "access", "delete"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("generic", "1.0.0", "O(1)", "Rename a key"),
     CommandSpec::new("renamenx", 3, renamenx)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RW", "access", "delete"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RW", "access", "delete"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["OW", "insert"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("generic", "1.0.0", "O(1)", "Rename a key, only if the new key does not exist"),
     CommandSpec::new("restore", -4, restore)
         .flags(WRITE | DENYOOM)
@@ -117,11 +129,21 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
         .keys(1, 1, 1, &["RO", "access"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: &["RO", "access"], begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+            KeySpecDef { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: &["OW", "update"], begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+        ])
+        .getkeys(sort_keys)
         .doc("generic", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", "Sort the elements in a list, set or sorted set"),
     CommandSpec::new("sort_ro", -2, sort_ro)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
         .keys(1, 1, 1, &["RO", "access"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: &["RO", "access"], begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+        ])
         .doc("generic", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
     CommandSpec::new("touch", -2, touch)
         .flags(READONLY | FAST)
@@ -1057,6 +1079,27 @@ fn sort_score(v: &[u8]) -> Option<f64> {
         return Some(0.0);
     }
     args::parse_strtod(trimmed)
+}
+
+/// SORT's keys, as Redis's `sortGetKeys`: the sorted key, and the last
+/// STORE destination (BY and GET patterns are not keys).
+fn sort_keys(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = vec![1];
+    let mut store = None;
+    let mut i = 2;
+    while i < args.len() {
+        let a = &args[i];
+        if is(a, "limit") {
+            i += 2;
+        } else if is(a, "get") || is(a, "by") {
+            i += 1;
+        } else if is(a, "store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    keys.extend(store);
+    keys
 }
 
 fn sort(ctx: &mut Ctx<'_>) -> Reply {

@@ -71,11 +71,11 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .tips(&["nondeterministic_output"])
         .doc("server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk"),
     CommandSpec::new("save", 1, save)
-        .flags(ADMIN | NOSCRIPT | NO_MULTI)
+        .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
         .acl(0)
         .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
     CommandSpec::new("bgsave", -1, bgsave)
-        .flags(ADMIN | NOSCRIPT)
+        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
         .acl(0)
         .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk"),
     CommandSpec::new("wait", 3, wait)
@@ -297,7 +297,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> Reply {
         return Reply::error("ERR Invalid number of arguments specified for command");
     }
     Reply::Array(
-        spec.key_positions(args.len())
+        spec.keys_in(args)
             .into_iter()
             .map(|i| Reply::Bulk(args[i].clone()))
             .collect(),
