@@ -250,10 +250,14 @@ pub(crate) struct Db {
     /// Bumped on every modification.
     version: u64,
     watched: HashMap<Bytes, Watched>,
-    /// Keys modified since the engine last drained them (blocked-client wakeups).
+    /// Keys modified since the engine last drained them (blocked-client
+    /// wakeups); recorded only while `track_touched` is on.
     touched: Vec<Bytes>,
-    /// Keyspace notifications since the engine last drained them.
+    track_touched: bool,
+    /// Keyspace notifications since the engine last drained them; only the
+    /// classes in `notify_mask` are queued.
     events: Vec<KeyEvent>,
+    notify_mask: u32,
     pub stats: DbStats,
 }
 
@@ -310,7 +314,9 @@ impl Db {
             version: 0,
             watched: HashMap::new(),
             touched: Vec::new(),
+            track_touched: false,
             events: Vec::new(),
+            notify_mask: 0,
             stats: DbStats::default(),
         }
     }
@@ -740,7 +746,9 @@ impl Db {
             w.stamp = self.version;
             w.live_stamp = self.version;
         }
-        self.touched.push(Bytes::copy_from_slice(key));
+        if self.track_touched {
+            self.touched.push(Bytes::copy_from_slice(key));
+        }
     }
 
     /// [`Db::touched`] for the deletion of a key already past its deadline.
@@ -749,11 +757,17 @@ impl Db {
         if let Some(w) = self.watched.get_mut(key) {
             w.stamp = self.version;
         }
-        self.touched.push(Bytes::copy_from_slice(key));
+        if self.track_touched {
+            self.touched.push(Bytes::copy_from_slice(key));
+        }
     }
 
-    /// Queues a keyspace notification (Redis's `notifyKeyspaceEvent`).
+    /// Queues a keyspace notification (Redis's `notifyKeyspaceEvent`) when
+    /// `notify-keyspace-events` enables its class.
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if self.notify_mask & class == 0 {
+            return;
+        }
         self.events.push(KeyEvent {
             class,
             event,
@@ -761,7 +775,23 @@ impl Db {
         });
     }
 
-    /// The keys modified since the last call.
+    /// Which event classes [`Db::notify`] queues: the engine sets it from
+    /// `notify-keyspace-events` (0 unless `K` or `E` is present, as Redis
+    /// publishes nothing then).
+    pub fn set_notify_mask(&mut self, mask: u32) {
+        self.notify_mask = mask;
+    }
+
+    /// Whether [`Db::touched`] records keys for [`Db::take_touched`]. Off by
+    /// default (no cost per write); turn it on while clients are blocked.
+    pub fn set_track_touched(&mut self, on: bool) {
+        self.track_touched = on;
+        if !on {
+            self.touched.clear();
+        }
+    }
+
+    /// The keys modified since the last call (while tracking is on).
     pub fn take_touched(&mut self) -> Vec<Bytes> {
         std::mem::take(&mut self.touched)
     }
@@ -833,6 +863,7 @@ mod tests {
     #[test]
     fn lazy_expiry_follows_the_clock() {
         let mut db = Db::new(0);
+        db.set_notify_mask(events::ALL | events::KEYEVENT);
         db.set_now(1000);
         db.insert(b("k"), Value::String(b("v")));
         db.set_expire(b"k", 1500);

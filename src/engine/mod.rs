@@ -165,6 +165,9 @@ pub(crate) struct Engine {
     /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
     pub dirty_at_save: u64,
     rng: u64,
+    /// Every keyspace event the databases queued (unit tests only).
+    #[cfg(test)]
+    pub event_log: Vec<(usize, keyspace::KeyEvent)>,
 }
 
 impl Engine {
@@ -193,6 +196,8 @@ impl Engine {
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
             rng: (nanos as u64) | 1,
+            #[cfg(test)]
+            event_log: Vec::new(),
         }
     }
 
@@ -250,6 +255,19 @@ impl Engine {
         }
     }
 
+    /// Applies `notify-keyspace-events` to every database's event queue.
+    pub fn apply_notify_config(&mut self) {
+        let flags = self
+            .config_str("notify-keyspace-events")
+            .and_then(config::parse_notify_flags)
+            .unwrap_or(0);
+        let keyspace = keyspace::events::KEYSPACE | keyspace::events::KEYEVENT;
+        let mask = if flags & keyspace == 0 { 0 } else { flags };
+        for db in &mut self.dbs {
+            db.set_notify_mask(mask);
+        }
+    }
+
     /// CONFIG RESETSTAT.
     pub fn reset_stats(&mut self) {
         self.stats = Stats::default();
@@ -291,8 +309,13 @@ impl Engine {
     ///   (BLPOP, BZPOPMIN, ...).
     pub fn after_command(&mut self) {
         for db in &mut self.dbs {
-            let _events = db.take_events();
+            let events = db.take_events();
             let _touched = db.take_touched();
+            #[cfg(test)]
+            self.event_log
+                .extend(events.into_iter().map(|e| (db.id, e)));
+            #[cfg(not(test))]
+            drop(events);
         }
     }
 

@@ -683,6 +683,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
         seen.push(name);
     }
     ctx.engine.runtime = next;
+    ctx.engine.apply_notify_config();
     Reply::ok()
 }
 
