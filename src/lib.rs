@@ -36,8 +36,14 @@
 #![forbid(unsafe_code)]
 
 mod engine;
+mod mock;
 pub mod protocol;
 mod server;
 
+pub use mock::matchers;
+pub use mock::{
+    Match, Mock, MockBuilder, MockGuard, Request, Respond, Response, Sequence, Times,
+    VerificationReport,
+};
 pub use protocol::{Protocol, Reply};
 pub use server::{Builder, MockRedis};
