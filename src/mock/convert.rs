@@ -92,8 +92,7 @@ impl From<redis::Value> for Reply {
                     text: Bytes::from(text),
                 }
             }
-            // Decimal digits (redis-rs without its `num-bigint` feature).
-            Value::BigNumber(n) => Reply::BigNumber(Bytes::from(n)),
+            Value::BigNumber(n) => Reply::BigNumber(n.digits()),
             Value::Push { kind, data } => {
                 let mut items = vec![Reply::bulk(kind.to_string())];
                 items.extend(data.into_iter().map(Reply::from));
@@ -112,5 +111,26 @@ impl From<redis::Value> for Reply {
                 "ERR mock-redis: no reply for redis value {other:?}"
             ))),
         }
+    }
+}
+
+/// The decimal digits of a redis-rs big number: a `BigInt` with redis-rs's
+/// default `num-bigint` feature, the digits themselves without it.
+#[cfg(feature = "redis")]
+trait BigDigits {
+    fn digits(self) -> Bytes;
+}
+
+#[cfg(feature = "redis")]
+impl BigDigits for Vec<u8> {
+    fn digits(self) -> Bytes {
+        Bytes::from(self)
+    }
+}
+
+#[cfg(feature = "redis")]
+impl BigDigits for num_bigint::BigInt {
+    fn digits(self) -> Bytes {
+        Bytes::from(self.to_string())
     }
 }

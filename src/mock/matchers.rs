@@ -168,9 +168,16 @@ pub fn command(name: impl AsRef<str>) -> CommandMatcher {
         .split_ascii_whitespace()
         .map(|w| Bytes::from(w.to_ascii_uppercase()))
         .collect();
+    // `command("CLIENT").arg("SETNAME")`: a container's first argument is a
+    // subcommand name, compared case-insensitively as Redis does.
+    let container = words.len() == 1
+        && crate::engine::command::CommandTable::get()
+            .lookup(&words[0])
+            .is_some_and(|spec| !spec.subcommands.is_empty());
     CommandMatcher {
         words,
         args: Vec::new(),
+        container,
     }
 }
 
@@ -191,11 +198,15 @@ pub struct CommandMatcher {
     words: Vec<Bytes>,
     /// Arguments after the name words, compared exactly.
     args: Vec<Bytes>,
+    /// The command has subcommands: the first argument compares case-insensitively.
+    container: bool,
 }
 
 impl CommandMatcher {
-    /// The next argument must be `value` (exact bytes). Chain it for more:
-    /// `command("HSET").arg("h").arg("field")`. Later arguments are not checked.
+    /// The next argument must be `value` (exact bytes; a subcommand name
+    /// right after a container command such as `CLIENT` in any case). Chain
+    /// it for more: `command("HGET").arg("h").arg("field")`. Later arguments
+    /// are not checked.
     ///
     /// ```
     /// use mock_redis::{Match, Request};
@@ -207,6 +218,14 @@ impl CommandMatcher {
     pub fn arg(mut self, value: impl AsRef<[u8]>) -> CommandMatcher {
         self.args.push(Bytes::copy_from_slice(value.as_ref()));
         self
+    }
+
+    fn arg_eq(&self, i: usize, want: &Bytes, got: &Bytes) -> bool {
+        if i == 0 && self.container {
+            want.eq_ignore_ascii_case(got)
+        } else {
+            want == got
+        }
     }
 
     fn name_matches(&self, request: &Request) -> bool {
@@ -225,7 +244,13 @@ impl Match for CommandMatcher {
             return false;
         }
         let rest = &request.args()[self.words.len()..];
-        rest.len() >= self.args.len() && self.args.iter().zip(rest).all(|(a, b)| a == b)
+        rest.len() >= self.args.len()
+            && self
+                .args
+                .iter()
+                .zip(rest)
+                .enumerate()
+                .all(|(i, (want, got))| self.arg_eq(i, want, got))
     }
 
     fn describe(&self) -> String {
@@ -265,7 +290,7 @@ impl Match for CommandMatcher {
         for (i, expected) in self.args.iter().enumerate() {
             let at = self.words.len() + i;
             let got = request.arg(at);
-            let passed = name_ok && got == Some(expected);
+            let passed = name_ok && got.is_some_and(|g| self.arg_eq(i, expected, g));
             out.push(Check {
                 matcher: format!("arg({})", quote(expected)),
                 passed,
