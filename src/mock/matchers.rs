@@ -220,6 +220,17 @@ impl CommandMatcher {
         self
     }
 
+    /// [`Match::and`], callable without importing the trait.
+    ///
+    /// ```
+    /// use mock_redis::matchers::{command, key};
+    /// let m = command("GET").and(key("user:*"));
+    /// # drop(m);
+    /// ```
+    pub fn and<M: Match>(self, other: M) -> And<CommandMatcher, M> {
+        And(self, other)
+    }
+
     fn arg_eq(&self, i: usize, want: &Bytes, got: &Bytes) -> bool {
         if i == 0 && self.container {
             want.eq_ignore_ascii_case(got)
