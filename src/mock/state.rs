@@ -226,7 +226,7 @@ impl MockState {
         let failures: Vec<Failure> = inner
             .mocks
             .iter()
-            .filter_map(|m| verify::failure(m))
+            .filter_map(verify::failure)
             .collect();
         let mut refused: Vec<&Request> = inner
             .journal

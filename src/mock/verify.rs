@@ -184,9 +184,12 @@ fn closest(candidates: &[&Mounted], request: &Request) -> String {
             best = Some((m, checks, passed));
         }
     }
-    let Some((m, checks, _)) = best else {
+    let Some((m, checks, passed)) = best else {
         return "no mocks mounted".to_string();
     };
+    if passed == 0 {
+        return "no mock accepts any part of it".to_string();
+    }
     match checks.iter().find(|c| !c.passed) {
         Some(c) => match &c.found {
             Some(found) => format!(
