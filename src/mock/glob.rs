@@ -3,7 +3,12 @@
 
 /// Whether `string` matches the glob `pattern` with Redis's rules: `*`, `?`,
 /// `[abc]`, `[^a]`, `[a-z]` (reversed ranges allowed) and backslash escapes.
+/// A lone `*` matches everything, the empty string included, as `KEYS *`
+/// does (`stringmatchlen` itself does not match `""`).
 pub(crate) fn glob_match(pattern: &[u8], string: &[u8]) -> bool {
+    if pattern == b"*" {
+        return true;
+    }
     let mut skip_longer = false;
     matches(pattern, string, &mut skip_longer)
 }
@@ -115,7 +120,11 @@ mod tests {
 
     #[test]
     fn redis_glob_rules() {
+        // Checked against redis-server 7.0.15 with KEYS and an empty key.
         assert!(m("*", ""));
+        assert!(!m("**", ""));
+        assert!(!m("?", ""));
+        assert!(m("", ""));
         assert!(m("*", "anything"));
         assert!(m("user:*", "user:1"));
         assert!(m("user:*", "user:"));
@@ -150,5 +159,219 @@ mod tests {
     fn long_stars_are_not_exponential() {
         let s = "a".repeat(60);
         assert!(!m(&format!("{}b", "a*".repeat(30)), &s));
+    }
+
+    /// `KEYS <pattern>` answers from redis-server 7.0.15 over the keys in
+    /// `KEYS` (generated with a Python script against a real server).
+    #[test]
+    fn same_answers_as_redis_keys() {
+        const CASES: &[(&str, &[&str])] = &[
+            (
+                r#"a*"#,
+                &[
+                    r#"a"#, r#"a*c"#, r#"a-c"#, r#"a?c"#, r#"a[c"#, r#"a\c"#, r#"a]c"#, r#"ab"#,
+                    r#"abc"#, r#"abd"#,
+                ],
+            ),
+            (
+                r#"*c"#,
+                &[
+                    r#"a*c"#, r#"a-c"#, r#"a?c"#, r#"a[c"#, r#"a\c"#, r#"a]c"#, r#"abc"#,
+                ],
+            ),
+            (
+                r#"a?c"#,
+                &[
+                    r#"a*c"#, r#"a-c"#, r#"a?c"#, r#"a[c"#, r#"a\c"#, r#"a]c"#, r#"abc"#,
+                ],
+            ),
+            (r#"a[bc]*"#, &[r#"ab"#, r#"abc"#, r#"abd"#]),
+            (
+                r#"a[^b]*"#,
+                &[r#"a*c"#, r#"a-c"#, r#"a?c"#, r#"a[c"#, r#"a\c"#, r#"a]c"#],
+            ),
+            (r#"a[b-c]d"#, &[r#"abd"#]),
+            (r#"a[c-b]d"#, &[r#"abd"#]),
+            (r#"a\*c"#, &[r#"a*c"#]),
+            (r#"a\?c"#, &[r#"a?c"#]),
+            (r#"a[\]]c"#, &[r#"a]c"#]),
+            (r#"a[]]c"#, &[]),
+            (r#"[a-"#, &[r#"-"#, r#"a"#]),
+            (r#"[a-]"#, &[r#"]"#, r#"a"#]),
+            (r#"a[-]c"#, &[r#"a-c"#]),
+            (r#"h\"#, &[r#"h\"#]),
+            (r#"h\\"#, &[r#"h\"#]),
+            (r#"*\"#, &[r#"h\"#]),
+            (
+                r#"[^a]*"#,
+                &[
+                    r#"-"#,
+                    r#"]"#,
+                    r#"^x"#,
+                    r#"b"#,
+                    r#"h\"#,
+                    r#"hallo"#,
+                    r#"hello"#,
+                    r#"hxllo"#,
+                    r#"user:"#,
+                    r#"user:1"#,
+                    r#"user:42"#,
+                    r#"users:1"#,
+                    r#"x^"#,
+                ],
+            ),
+            (r#"?"#, &[r#"-"#, r#"]"#, r#"a"#, r#"b"#]),
+            (r#"??"#, &[r#"^x"#, r#"ab"#, r#"h\"#, r#"x^"#]),
+            (
+                r#"*?*"#,
+                &[
+                    r#"-"#,
+                    r#"]"#,
+                    r#"^x"#,
+                    r#"a"#,
+                    r#"a*c"#,
+                    r#"a-c"#,
+                    r#"a?c"#,
+                    r#"a[c"#,
+                    r#"a\c"#,
+                    r#"a]c"#,
+                    r#"ab"#,
+                    r#"abc"#,
+                    r#"abd"#,
+                    r#"b"#,
+                    r#"h\"#,
+                    r#"hallo"#,
+                    r#"hello"#,
+                    r#"hxllo"#,
+                    r#"user:"#,
+                    r#"user:1"#,
+                    r#"user:42"#,
+                    r#"users:1"#,
+                    r#"x^"#,
+                ],
+            ),
+            (r#"a*b*c"#, &[r#"abc"#]),
+            (
+                r#"a**c"#,
+                &[
+                    r#"a*c"#, r#"a-c"#, r#"a?c"#, r#"a[c"#, r#"a\c"#, r#"a]c"#, r#"abc"#,
+                ],
+            ),
+            (r#"user:[0-9]*"#, &[r#"user:1"#, r#"user:42"#]),
+            (r#"user:*"#, &[r#"user:"#, r#"user:1"#, r#"user:42"#]),
+            (r#"[]"#, &[]),
+            (r#"[]]"#, &[]),
+            (
+                r#"[!a]*"#,
+                &[
+                    r#"a"#, r#"a*c"#, r#"a-c"#, r#"a?c"#, r#"a[c"#, r#"a\c"#, r#"a]c"#, r#"ab"#,
+                    r#"abc"#, r#"abd"#,
+                ],
+            ),
+            (
+                r#"[^]*"#,
+                &[
+                    r#"-"#,
+                    r#"]"#,
+                    r#"^x"#,
+                    r#"a"#,
+                    r#"a*c"#,
+                    r#"a-c"#,
+                    r#"a?c"#,
+                    r#"a[c"#,
+                    r#"a\c"#,
+                    r#"a]c"#,
+                    r#"ab"#,
+                    r#"abc"#,
+                    r#"abd"#,
+                    r#"b"#,
+                    r#"h\"#,
+                    r#"hallo"#,
+                    r#"hello"#,
+                    r#"hxllo"#,
+                    r#"user:"#,
+                    r#"user:1"#,
+                    r#"user:42"#,
+                    r#"users:1"#,
+                    r#"x^"#,
+                ],
+            ),
+            (r#"x[^^]"#, &[]),
+            (r#"[\^]x"#, &[r#"^x"#]),
+            (r#"a["#, &[]),
+            (r#"a[b"#, &[r#"ab"#]),
+            (r#"*["#, &[]),
+            (r#"\"#, &[]),
+            (r#"a\"#, &[]),
+            (
+                r#"[a-c-e]*"#,
+                &[
+                    r#"-"#, r#"a"#, r#"a*c"#, r#"a-c"#, r#"a?c"#, r#"a[c"#, r#"a\c"#, r#"a]c"#,
+                    r#"ab"#, r#"abc"#, r#"abd"#, r#"b"#,
+                ],
+            ),
+            (
+                r#"[z-a]*"#,
+                &[
+                    r#"a"#,
+                    r#"a*c"#,
+                    r#"a-c"#,
+                    r#"a?c"#,
+                    r#"a[c"#,
+                    r#"a\c"#,
+                    r#"a]c"#,
+                    r#"ab"#,
+                    r#"abc"#,
+                    r#"abd"#,
+                    r#"b"#,
+                    r#"h\"#,
+                    r#"hallo"#,
+                    r#"hello"#,
+                    r#"hxllo"#,
+                    r#"user:"#,
+                    r#"user:1"#,
+                    r#"user:42"#,
+                    r#"users:1"#,
+                    r#"x^"#,
+                ],
+            ),
+            (r#"h[a-e]llo"#, &[r#"hallo"#, r#"hello"#]),
+            (r#"h[^e]llo"#, &[r#"hallo"#, r#"hxllo"#]),
+        ];
+        const KEYS: &[&str] = &[
+            r#""#,
+            r#"a"#,
+            r#"b"#,
+            r#"ab"#,
+            r#"abc"#,
+            r#"abd"#,
+            r#"a*c"#,
+            r#"a?c"#,
+            r#"a[c"#,
+            r#"a]c"#,
+            r#"a\c"#,
+            r#"a-c"#,
+            r#"user:1"#,
+            r#"user:42"#,
+            r#"user:"#,
+            r#"users:1"#,
+            r#"h\"#,
+            r#"^x"#,
+            r#"x^"#,
+            r#"hello"#,
+            r#"hallo"#,
+            r#"hxllo"#,
+            r#"-"#,
+            r#"]"#,
+        ];
+        for (pattern, matched) in CASES {
+            for key in KEYS {
+                assert_eq!(
+                    m(pattern, key),
+                    matched.contains(key),
+                    "pattern {pattern:?} key {key:?}"
+                );
+            }
+        }
     }
 }

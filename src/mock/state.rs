@@ -223,11 +223,7 @@ impl MockState {
     /// Checks every mounted mock's expectation, and strict mode's refusals.
     pub fn verify(&self) -> Result<(), Report> {
         let inner = self.lock();
-        let failures: Vec<Failure> = inner
-            .mocks
-            .iter()
-            .filter_map(verify::failure)
-            .collect();
+        let failures: Vec<Failure> = inner.mocks.iter().filter_map(verify::failure).collect();
         let mut refused: Vec<&Request> = inner
             .journal
             .iter()
