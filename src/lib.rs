@@ -105,7 +105,10 @@
 //!
 //! A mock answers *instead of* the engine: a mocked `HELLO 3` or `SELECT 1`
 //! does not switch the connection's protocol or database. Spy on such
-//! commands with [`Response::pass_through`] instead.
+//! commands with [`Response::pass_through`] instead. For the same reason,
+//! script a `MULTI` ... `EXEC` transaction with mocks from end to end, or
+//! leave all of it to the engine. Mocks also answer before authentication
+//! is checked.
 //!
 //! ## Verification
 //!

@@ -101,6 +101,14 @@ pub trait Match: Send + Sync + 'static {
 }
 
 /// One part of a matcher, checked against one request.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::command;
+/// let mut checks = Vec::new();
+/// command("GET").arg("a").checks(&Request::new(["GET", "b"], 1, 0), &mut checks);
+/// assert!(checks[0].passed && !checks[1].passed);
+/// ```
 #[doc(hidden)]
 #[derive(Clone, Debug)]
 pub struct Check {

@@ -157,13 +157,16 @@ impl MockRedis {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// use tokio::io::AsyncReadExt;
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
     /// let server = mock_redis::MockRedis::start().await;
     /// let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    /// tokio::task::yield_now().await;
+    /// conn.write_all(b"PING\r\n").await.unwrap();
+    /// let mut pong = [0u8; 7];
+    /// conn.read_exact(&mut pong).await.unwrap(); // the connection is being served
     /// server.close_connections();
-    /// let mut buf = [0u8; 1];
-    /// assert_eq!(conn.read(&mut buf).await.unwrap_or(0), 0);
+    /// let mut rest = Vec::new();
+    /// conn.read_to_end(&mut rest).await.unwrap();
+    /// assert!(rest.is_empty());
     /// # }
     /// ```
     pub fn close_connections(&self) {
