@@ -228,3 +228,16 @@ fn times_describe_themselves() {
     assert!(Times::from(2..=4).contains(4));
     assert!(!Times::from(2..4).contains(4));
 }
+
+#[tokio::test]
+#[should_panic(expected = r#"    3) "GET" "k"  <- mock 'scoped twice'"#)]
+async fn a_scoped_guard_report_lists_what_its_mock_answered() {
+    let server = MockRedis::start().await;
+    let mut c = conn(&server).await;
+    let _guard = Mock::given(command("GET"))
+        .respond_with(Reply::bulk("v"))
+        .expect(2)
+        .named("scoped twice")
+        .mount_as_scoped(&server);
+    get(&mut c, "k").await;
+}

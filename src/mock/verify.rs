@@ -151,10 +151,12 @@ pub(crate) fn report(
             let _ = writeln!(t, "  connection {conn}:");
             for (i, e) in entries.iter().take(LISTED_PER_CONNECTION).enumerate() {
                 let by = match e.outcome {
-                    Outcome::Mock(id) => match inner.mocks.iter().find(|m| m.id == id) {
-                        Some(m) => format!("mock {}", m.label()),
-                        None => format!("mock #{id} (unmounted)"),
-                    },
+                    Outcome::Mock(id) => {
+                        match inner.mocks.iter().chain(only).find(|m| m.id == id) {
+                            Some(m) => format!("mock {}", m.label()),
+                            None => format!("mock #{id} (unmounted)"),
+                        }
+                    }
                     Outcome::Fault => "error fault".to_string(),
                     Outcome::Engine => "engine".to_string(),
                     Outcome::Strict => "strict-mode error".to_string(),
