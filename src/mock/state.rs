@@ -321,3 +321,52 @@ pub(crate) fn is_handshake(args: &[Bytes]) -> bool {
                 .any(|c| sub.eq_ignore_ascii_case(c.as_bytes()))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matchers::any;
+
+    #[test]
+    fn the_fast_path_flag_follows_the_state() {
+        let state = MockState::new(false, false);
+        assert!(!state.is_active(), "nothing to consult");
+        let id = state.mount(Mock::given(any()).respond_with(Reply::ok()));
+        assert!(state.is_active());
+        state.unmount(id);
+        assert!(!state.is_active());
+        state.set_recording(true);
+        assert!(state.is_active());
+        state.set_recording(false);
+        state.set_error(Some(Bytes::from_static(b"ERR x")));
+        assert!(state.is_active());
+        state.set_error(None);
+        state.set_close_after(Some(1));
+        assert!(state.is_active());
+        state.set_close_after(None);
+        state.set_strict(true);
+        assert!(state.is_active());
+        state.set_strict(false);
+        assert!(!state.is_active());
+        assert!(
+            MockState::new(false, true).is_active(),
+            "recording is on by default"
+        );
+    }
+
+    #[test]
+    fn handshake_commands() {
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect::<Vec<_>>()
+        };
+        assert!(is_handshake(&args(&["hello", "3"])));
+        assert!(is_handshake(&args(&["CLIENT", "setinfo", "LIB-NAME", "x"])));
+        assert!(!is_handshake(&args(&["CLIENT", "KILL"])));
+        assert!(!is_handshake(&args(&["GET", "k"])));
+        assert!(served_while_loading(&args(&["SELECT", "1"])));
+        assert!(!served_while_loading(&args(&["PING"])));
+        assert!(!served_while_loading(&args(&["GET", "k"])));
+    }
+}
