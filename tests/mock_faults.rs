@@ -91,6 +91,19 @@ async fn a_hung_connection_stays_open_and_silent() {
 }
 
 #[tokio::test]
+async fn close_connections_ends_a_hang() {
+    let server = MockRedis::start().await;
+    Mock::given(command("GET"))
+        .respond_with(Response::hang())
+        .mount(&server);
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    stream.write_all(b"PING\r\nGET k\r\n").await.unwrap();
+    assert_eq!(read_some(&mut stream, 7).await, b"+PONG\r\n");
+    server.close_connections();
+    assert_eq!(read_to_eof(&mut stream).await, Some(Vec::new()));
+}
+
+#[tokio::test]
 async fn close_before_replying() {
     let server = MockRedis::start().await;
     Mock::given(command("GET"))

@@ -382,3 +382,21 @@ async fn redis_values_convert_into_replies() {
         .unwrap();
     assert_eq!(v, ("a".to_string(), 2));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn mocks_answer_on_the_unix_socket_too() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = MockRedis::builder().unix_socket().start().await;
+    Mock::given(command("GET"))
+        .respond_with(Reply::bulk("over unix"))
+        .expect(1)
+        .mount(&server);
+    let mut stream = tokio::net::UnixStream::connect(server.unix_path().unwrap())
+        .await
+        .unwrap();
+    stream.write_all(b"GET k\r\n").await.unwrap();
+    let mut reply = [0u8; 15];
+    stream.read_exact(&mut reply).await.unwrap();
+    assert_eq!(&reply, b"$9\r\nover unix\r\n");
+}
