@@ -241,3 +241,30 @@ async fn a_scoped_guard_report_lists_what_its_mock_answered() {
         .mount_as_scoped(&server);
     get(&mut c, "k").await;
 }
+
+#[tokio::test]
+#[should_panic(expected = r#"Matchers or responders that panicked:
+  - "GET" "k": no such user"#)]
+async fn a_panicking_responder_answers_an_error_and_fails_verification() {
+    let server = MockRedis::start().await;
+    Mock::given(command("GET"))
+        .respond_with(|_: &mock_redis::Request| -> Reply { panic!("no such user") })
+        .mount(&server);
+    let mut c = conn(&server).await;
+    let err = redis::cmd("GET")
+        .arg("k")
+        .query_async::<Option<String>>(&mut c)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.detail(),
+        Some("mock-redis: a matcher or responder panicked: no such user")
+    );
+    // The connection and the server keep working.
+    let v: String = redis::cmd("ECHO")
+        .arg("still here")
+        .query_async(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(v, "still here");
+}

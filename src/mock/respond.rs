@@ -15,7 +15,10 @@ use crate::mock::Request;
 /// `R` is a `Reply` or a `Response`.
 ///
 /// Responders run while the server's mock list is locked: a responder must
-/// not call back into the [`MockRedis`](crate::MockRedis) handle.
+/// not call back into the [`MockRedis`](crate::MockRedis) handle. A
+/// responder (or matcher) that panics makes the command answer
+/// `-ERR mock-redis: a matcher or responder panicked: ...` and fails
+/// verification.
 ///
 /// ```
 /// use mock_redis::{Reply, Request, Respond};

@@ -62,6 +62,8 @@ pub(crate) enum Outcome {
     Engine,
     /// The strict-mode error; no mock matched.
     Strict,
+    /// A matcher or responder panicked.
+    Panic,
 }
 
 pub(crate) struct Inner {
@@ -73,6 +75,8 @@ pub(crate) struct Inner {
     strict: bool,
     /// Commands strict mode refused, kept even when recording is off.
     pub refused: Vec<Request>,
+    /// Matchers or responders that panicked: the command and the message.
+    pub panics: Vec<String>,
     error: Option<Bytes>,
     close_after: Option<u64>,
 }
@@ -105,6 +109,7 @@ impl MockState {
                 recording,
                 strict,
                 refused: Vec::new(),
+                panics: Vec::new(),
                 error: None,
                 close_after: None,
             }),
@@ -178,6 +183,7 @@ impl MockState {
             inner.mocks.clear();
             inner.journal.clear();
             inner.refused.clear();
+            inner.panics.clear();
         });
     }
 
@@ -203,7 +209,23 @@ impl MockState {
         let request = Request::from_parts(args.to_vec(), connection, db);
         let mut inner = self.lock();
         let close = inner.close_after.is_some_and(|n| nth >= n);
-        let (response, outcome) = decide(&mut inner, &request);
+        // A panicking matcher or responder (a test's closure) answers an
+        // error and fails verification instead of killing the connection.
+        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            decide(&mut inner, &request)
+        }));
+        let (response, outcome) = decided.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string panic".to_string());
+            inner.panics.push(format!("{request}: {message}"));
+            let reply = crate::engine::one_line_error(
+                format!("ERR mock-redis: a matcher or responder panicked: {message}").into_bytes(),
+            );
+            (Some(Response::reply(reply)), Outcome::Panic)
+        });
         if inner.recording {
             inner.journal.push(Entry { request, outcome });
         } else if outcome == Outcome::Strict {
@@ -231,7 +253,7 @@ impl MockState {
             .map(|e| &e.request)
             .collect();
         refused.extend(inner.refused.iter());
-        if failures.is_empty() && refused.is_empty() {
+        if failures.is_empty() && refused.is_empty() && inner.panics.is_empty() {
             return Ok(());
         }
         Err(verify::report(&inner, &failures, &refused, None))

@@ -85,7 +85,7 @@ pub(crate) fn report(
     only: Option<&Mounted>,
 ) -> VerificationReport {
     let mut t = String::new();
-    let problems = failures.len() + refused.len();
+    let problems = failures.len() + refused.len() + inner.panics.len();
     let _ = writeln!(
         t,
         "mock-redis: verification failed ({problems} problem{})",
@@ -101,6 +101,12 @@ pub(crate) fn report(
                 f.expected,
                 calls(f.calls)
             );
+        }
+    }
+    if !inner.panics.is_empty() {
+        t.push_str("\nMatchers or responders that panicked:\n");
+        for p in &inner.panics {
+            let _ = writeln!(t, "  - {p}");
         }
     }
     if !refused.is_empty() {
@@ -160,6 +166,7 @@ pub(crate) fn report(
                     Outcome::Fault => "error fault".to_string(),
                     Outcome::Engine => "engine".to_string(),
                     Outcome::Strict => "strict-mode error".to_string(),
+                    Outcome::Panic => "panic".to_string(),
                 };
                 let _ = writeln!(t, "    {}) {}  <- {by}", i + 1, e.request);
             }
