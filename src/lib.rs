@@ -214,8 +214,7 @@
 //! use mock_redis::{Mock, MockRedis, Reply};
 //! use mock_redis::matchers::command;
 //!
-//! #[test]
-//! # fn _f() {}
+//! // A plain #[test] function with a sync client:
 //! fn sync_client() {
 //!     let server = MockRedis::start_blocking();
 //!     Mock::given(command("GET")).respond_with(Reply::bulk("v")).expect(1).mount(&server);
