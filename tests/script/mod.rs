@@ -180,5 +180,8 @@ fn splits_like_a_shell() {
             b"x".to_vec()
         ]
     );
-    assert_eq!(split(r#"SET k """#), vec![b"SET".to_vec(), b"k".to_vec(), Vec::new()]);
+    assert_eq!(
+        split(r#"SET k """#),
+        vec![b"SET".to_vec(), b"k".to_vec(), Vec::new()]
+    );
 }
