@@ -301,6 +301,34 @@ OBJECT ENCODING a b
 OBJECT HELP
 OBJECT HELP x
 
+## object under an lfu policy
+CONFIG SET maxmemory-policy allkeys-lfu
+SET k v
+OBJECT FREQ k
+GET k
+OBJECT FREQ k
+TYPE k
+EXISTS k
+TTL k
+OBJECT FREQ k
+OBJECT IDLETIME k
+OBJECT REFCOUNT k
+SET n 5
+OBJECT REFCOUNT n
+OBJECT FREQ nokey
+CONFIG SET maxmemory-policy noeviction
+
+## object refcount with a maxmemory limit
+CONFIG SET maxmemory-policy allkeys-lru
+CONFIG SET maxmemory 1gb
+SET n 5
+OBJECT REFCOUNT n
+OBJECT ENCODING n
+CONFIG SET maxmemory 0
+SET n 6
+OBJECT REFCOUNT n
+CONFIG SET maxmemory-policy noeviction
+
 ## dump restore errors
 DUMP nokey
 DUMP

@@ -283,16 +283,18 @@ fn unlink(ctx: &mut Ctx<'_>) -> Reply {
 fn exists(ctx: &mut Ctx<'_>) -> Reply {
     let keys = &ctx.args[1..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    Reply::int(keys.iter().filter(|k| db.get(k).is_some()).count() as i64)
+    Reply::int(keys.iter().filter(|k| db.peek(k).is_some()).count() as i64)
 }
 
 fn touch(ctx: &mut Ctx<'_>) -> Reply {
-    exists(ctx)
+    let keys = &ctx.args[1..];
+    let db = &mut ctx.engine.dbs[ctx.client.db];
+    Reply::int(keys.iter().filter(|k| db.get(k).is_some()).count() as i64)
 }
 
 fn type_(ctx: &mut Ctx<'_>) -> Reply {
     let key = ctx.arg(1).clone();
-    let name = ctx.db().get(&key).map_or("none", |v| v.type_name());
+    let name = ctx.db().peek(&key).map_or("none", |e| e.value.type_name());
     Reply::simple(name)
 }
 
@@ -388,7 +390,7 @@ fn ttl_generic(ctx: &mut Ctx<'_>, ms: bool, absolute: bool) -> Reply {
     let key = ctx.arg(1).clone();
     let now = ctx.engine.now_ms();
     let db = ctx.db();
-    if db.get(&key).is_none() {
+    if db.peek(&key).is_none() {
         return Reply::int(-2);
     }
     match db.expire_at(&key) {
@@ -816,15 +818,15 @@ fn lfu_selected(ctx: &Ctx<'_>) -> bool {
 
 fn object_freq(ctx: &mut Ctx<'_>) -> Reply {
     let key = ctx.arg(2).clone();
-    if ctx.db().entry(&key).is_none() {
+    let Some(counter) = ctx.db().entry(&key).map(|e| e.lfu_counter) else {
         return Reply::Nil;
-    }
+    };
     if !lfu_selected(ctx) {
         return err(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         );
     }
-    Reply::int(0)
+    Reply::int(counter as i64)
 }
 
 fn object_idletime(ctx: &mut Ctx<'_>) -> Reply {
@@ -846,15 +848,17 @@ fn object_refcount(ctx: &mut Ctx<'_>) -> Reply {
     let Some(entry) = ctx.db().entry(&key).cloned() else {
         return Reply::Nil;
     };
-    // Redis shares the objects of the integers 0..9999 (when no LRU/LFU
-    // maxmemory policy needs per-object metadata).
-    let shared = matches!(&entry.value, Value::String(s)
-        if entry.str_encoding == StrEncoding::Auto
-            && string2ll(s).is_some_and(|v| (0..10000).contains(&v)))
+    // Redis shares the objects of the integers 0..9999, unless a maxmemory
+    // limit with an LRU/LFU policy needs per-object metadata.
+    let per_object = ctx.engine.config_int("maxmemory").unwrap_or(0) != 0
         && ctx
             .engine
             .config_str("maxmemory-policy")
-            .is_none_or(|p| !p.contains("lru") && !p.contains("lfu"));
+            .is_some_and(|p| p.contains("lru") || p.contains("lfu"));
+    let shared = !per_object
+        && matches!(&entry.value, Value::String(s)
+        if entry.str_encoding == StrEncoding::Auto
+            && string2ll(s).is_some_and(|v| (0..10000).contains(&v)));
     Reply::int(if shared { i32::MAX as i64 } else { 1 })
 }
 
@@ -1323,6 +1327,9 @@ fn restore(ctx: &mut Ctx<'_>) -> Reply {
         db.insert_entry(key.clone(), value, (ttl != 0).then_some(ttl));
         if idle > 0 {
             db.set_accessed(&key, now - idle * 1000);
+        }
+        if freq >= 0 {
+            db.set_lfu_counter(&key, freq as u8);
         }
         db.notify(events::GENERIC, "restore", &key);
         Ok(Reply::ok())

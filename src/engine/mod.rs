@@ -268,6 +268,17 @@ impl Engine {
         }
     }
 
+    /// Applies `maxmemory-policy` and `lfu-log-factor` to LFU counting.
+    pub fn apply_lfu_config(&mut self) {
+        let lfu = self
+            .config_str("maxmemory-policy")
+            .is_some_and(|p| p.contains("lfu"));
+        let factor = self.config_int("lfu-log-factor").unwrap_or(10).max(0) as u32;
+        for db in &mut self.dbs {
+            db.set_lfu(lfu.then_some(factor));
+        }
+    }
+
     /// CONFIG RESETSTAT.
     pub fn reset_stats(&mut self) {
         self.stats = Stats::default();
