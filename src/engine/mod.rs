@@ -143,6 +143,18 @@ pub(crate) struct Stats {
     pub total_error_replies: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Error replies by their code (`ERR`, `WRONGTYPE`, ...), for `INFO errorstats`.
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// Per-command counters, for `INFO commandstats`.
+    pub commands: std::collections::BTreeMap<String, CommandStats>,
+}
+
+/// One command's `INFO commandstats` counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CommandStats {
+    pub calls: u64,
+    pub rejected: u64,
+    pub failed: u64,
 }
 
 /// The whole server state.
@@ -164,6 +176,8 @@ pub(crate) struct Engine {
     pub lastsave: i64,
     /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
     pub dirty_at_save: u64,
+    /// SAVE and BGSAVE calls, for `rdb_saves`.
+    pub saves: u64,
     rng: u64,
     /// Every keyspace event the databases queued (unit tests only).
     #[cfg(test)]
@@ -195,6 +209,7 @@ impl Engine {
             runtime: config::RuntimeConfig::default(),
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
+            saves: 0,
             rng: (nanos as u64) | 1,
             #[cfg(test)]
             event_log: Vec::new(),
@@ -405,8 +420,13 @@ impl Engine {
     fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
         client.last_interaction = Instant::now();
         let reply = self.dispatch(client, args);
-        if let Reply::Error(_) = &reply {
+        if let Reply::Error(e) = &reply {
             self.stats.total_error_replies += 1;
+            let code = e.split(|&b| b == b' ').next().unwrap_or_default();
+            let code = String::from_utf8_lossy(code).into_owned();
+            if self.stats.errors.len() < 128 || self.stats.errors.contains_key(&code) {
+                *self.stats.errors.entry(code).or_default() += 1;
+            }
         }
         reply
     }
@@ -420,6 +440,13 @@ impl Engine {
                     client.multi_dirty = true;
                 }
                 self.stats.rejected_calls += 1;
+                if let Resolved::Found(spec, parent) = CommandTable::get().resolve(args) {
+                    self.stats
+                        .commands
+                        .entry(full_name(spec, parent))
+                        .or_default()
+                        .rejected += 1;
+                }
                 if args[0].eq_ignore_ascii_case(b"exec") {
                     // ... and a rejected EXEC aborts it (`execCommandAbort`).
                     transactions::discard_transaction(self, client);
@@ -485,6 +512,16 @@ impl Engine {
     ) -> Reply {
         self.stats.total_commands_processed += 1;
         client.last_command = full_name(spec, parent);
+        if let Some(c) = self.stats.commands.get_mut(client.last_command.as_str()) {
+            c.calls += 1;
+        } else {
+            let c = self
+                .stats
+                .commands
+                .entry(client.last_command.clone())
+                .or_default();
+            c.calls += 1;
+        }
         let Some(handler) = spec.handler else {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
@@ -496,6 +533,13 @@ impl Engine {
         });
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
+            if let Some(c) = self
+                .stats
+                .commands
+                .get_mut(full_name(spec, parent).as_str())
+            {
+                c.failed += 1;
+            }
         }
         reply
     }
