@@ -329,6 +329,56 @@ SET n 6
 OBJECT REFCOUNT n
 CONFIG SET maxmemory-policy noeviction
 
+## dump strings in redis's rdb encoding
+SET a hello
+DUMP a
+SET b 123
+DUMP b
+SET c -5
+DUMP c
+SET d 70000
+DUMP d
+SET e 12345678901
+DUMP e
+SET f 0123
+DUMP f
+SET g ""
+DUMP g
+SET i abcdefghijklmnopqrstuvwxyz0123
+DUMP i
+INCR j
+DUMP j
+SET k 4294967296
+DUMP k
+SET l 2147483647
+DUMP l
+SET m -2147483648
+DUMP m
+SET n 32768
+DUMP n
+SET o -128
+DUMP o
+SET p -129
+DUMP p
+
+## restore redis payloads
+RESTORE h 0 "\x00\xc3\x09\x29\x01\x61\x61\xe0\x1c\x00\x01\x61\x61\x0a\x00\x47\xd8\xa5\x69\xbe\xdb\x46\x0b"
+GET h
+RESTORE a 0 "\x00\x05hello\x0a\x00\x63\x72\xdf\x76\x65\x34\x20\x0a"
+GET a
+RESTORE a 0 "\x00\x05hello\x0a\x00\x63\x72\xdf\x76\x65\x34\x20\x0a" REPLACE
+RESTORE b 100000 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9"
+GET b
+[masked] PTTL b
+RESTORE c 1 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9" ABSTTL
+EXISTS c
+RESTORE d 0 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb8"
+RESTORE d 0 "\x00\xc0\x7b\x0b\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9"
+RESTORE e 0 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9" IDLETIME 100
+[masked] OBJECT IDLETIME e
+RESTORE f 0 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9" FREQ 100
+GET f
+
 ## dump restore errors
 DUMP nokey
 DUMP

@@ -1116,14 +1116,86 @@ fn sort_ro(ctx: &mut Ctx<'_>) -> Reply {
 
 // --- DUMP / RESTORE --------------------------------------------------------
 //
-// The payload is this engine's own format (Redis's RDB encoding is not
-// reproduced): a type byte, the value, a 2-byte format version and an
-// 8-byte FNV-1a checksum of everything before it.
+// Payloads end as Redis's do: a 2-byte RDB version (10, Redis 7.0's) and
+// the CRC-64 (Jones) of everything before it. Strings use Redis's RDB
+// string encoding (integer forms for short integers, raw bytes otherwise;
+// LZF-compressed payloads from Redis are accepted), so string payloads move
+// between this engine and redis-server both ways. Other types use this
+// engine's own layout under type bytes Redis does not use.
 
-const DUMP_VERSION: u16 = 10;
+const RDB_VERSION: u16 = 10;
+const TYPE_STRING: u8 = 0;
+const TYPE_LIST: u8 = 0xf1;
+const TYPE_SET: u8 = 0xf2;
+const TYPE_ZSET: u8 = 0xf3;
+const TYPE_HASH: u8 = 0xf4;
+
+/// CRC-64 with the Jones polynomial, reflected, as Redis's `crc64`.
+fn crc64(data: &[u8]) -> u64 {
+    static TABLE: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        const POLY: u64 = 0x95ac_9329_ac4b_c9b5; // 0xad93d23594c935a9 reflected
+        let mut t = [0u64; 256];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let mut c = i as u64;
+            for _ in 0..8 {
+                c = if c & 1 == 1 { (c >> 1) ^ POLY } else { c >> 1 };
+            }
+            *slot = c;
+        }
+        t
+    });
+    let mut crc = 0u64;
+    for &b in data {
+        crc = table[((crc ^ b as u64) & 0xff) as usize] ^ (crc >> 8);
+    }
+    crc
+}
+
+/// RDB length encoding.
+fn put_len(out: &mut BytesMut, n: usize) {
+    if n < 1 << 6 {
+        out.put_u8(n as u8);
+    } else if n < 1 << 14 {
+        out.put_u8(0x40 | (n >> 8) as u8);
+        out.put_u8(n as u8);
+    } else if n <= u32::MAX as usize {
+        out.put_u8(0x80);
+        out.put_u32(n as u32);
+    } else {
+        out.put_u8(0x81);
+        out.put_u64(n as u64);
+    }
+}
+
+/// Redis's `rdbSaveRawString` without compression: short integers in
+/// their integer forms, anything else as length and bytes.
+fn put_rdb_string(out: &mut BytesMut, s: &[u8]) {
+    if s.len() <= 11 {
+        if let Some(v) = string2ll(s) {
+            if let Ok(v) = i8::try_from(v) {
+                out.put_u8(0xc0);
+                out.put_i8(v);
+                return;
+            }
+            if let Ok(v) = i16::try_from(v) {
+                out.put_u8(0xc1);
+                out.put_i16_le(v);
+                return;
+            }
+            if let Ok(v) = i32::try_from(v) {
+                out.put_u8(0xc2);
+                out.put_i32_le(v);
+                return;
+            }
+        }
+    }
+    put_len(out, s.len());
+    out.put_slice(s);
+}
 
 fn put_blob(out: &mut BytesMut, b: &[u8]) {
-    out.put_u32_le(b.len() as u32);
+    put_len(out, b.len());
     out.put_slice(b);
 }
 
@@ -1131,60 +1203,51 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
     let mut out = BytesMut::new();
     match value {
         Value::String(s) => {
-            out.put_u8(0);
-            put_blob(&mut out, s);
+            out.put_u8(TYPE_STRING);
+            put_rdb_string(&mut out, s);
         }
         Value::List(l) => {
-            out.put_u8(1);
-            out.put_u32_le(l.len() as u32);
+            out.put_u8(TYPE_LIST);
+            put_len(&mut out, l.len());
             l.iter().for_each(|e| put_blob(&mut out, e));
         }
         Value::Set(s) => {
-            out.put_u8(2);
-            out.put_u32_le(s.len() as u32);
+            out.put_u8(TYPE_SET);
+            put_len(&mut out, s.len());
             s.iter().for_each(|e| put_blob(&mut out, e));
         }
         Value::ZSet(z) => {
-            out.put_u8(3);
-            out.put_u32_le(z.len() as u32);
+            out.put_u8(TYPE_ZSET);
+            put_len(&mut out, z.len());
             for (m, s) in z.iter() {
                 put_blob(&mut out, m);
                 out.put_f64_le(s);
             }
         }
         Value::Hash(h) => {
-            out.put_u8(4);
-            out.put_u32_le(h.len() as u32);
+            out.put_u8(TYPE_HASH);
+            put_len(&mut out, h.len());
             for (k, v) in h {
                 put_blob(&mut out, k);
                 put_blob(&mut out, v);
             }
         }
     }
-    out.put_u16_le(DUMP_VERSION);
-    let sum = fnv1a(&out);
+    out.put_u16_le(RDB_VERSION);
+    let sum = crc64(&out);
     out.put_u64_le(sum);
     out.freeze()
 }
 
-fn fnv1a(data: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in data {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// Whether the footer (version and checksum) is valid.
+/// Redis's `verifyDumpPayload`: a known RDB version and a matching CRC.
 fn verify_payload(p: &[u8]) -> bool {
     if p.len() < 10 {
         return false;
     }
-    let body = &p[..p.len() - 8];
-    let sum = u64::from_le_bytes(p[p.len() - 8..].try_into().expect("8 bytes"));
-    let version = u16::from_le_bytes(body[body.len() - 2..].try_into().expect("2 bytes"));
-    version == DUMP_VERSION && fnv1a(body) == sum
+    let footer = &p[p.len() - 10..];
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    let sum = u64::from_le_bytes(footer[2..].try_into().expect("8 bytes"));
+    version <= RDB_VERSION && crc64(&p[..p.len() - 8]) == sum
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -1201,12 +1264,44 @@ impl Reader<'_> {
     fn u8(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
-    fn u32(&mut self) -> Option<usize> {
-        self.take(4)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+    /// An RDB length; `Err(kind)` for the special string encodings.
+    fn len(&mut self) -> Option<Result<usize, u8>> {
+        let first = self.u8()?;
+        Some(match first >> 6 {
+            0 => Ok((first & 0x3f) as usize),
+            1 => Ok((((first & 0x3f) as usize) << 8) | self.u8()? as usize),
+            2 if first == 0x80 => Ok(u32::from_be_bytes(self.take(4)?.try_into().ok()?) as usize),
+            2 if first == 0x81 => {
+                Ok(usize::try_from(u64::from_be_bytes(self.take(8)?.try_into().ok()?)).ok()?)
+            }
+            2 => return None,
+            _ => Err(first & 0x3f),
+        })
+    }
+    fn plain_len(&mut self) -> Option<usize> {
+        self.len()?.ok()
+    }
+    fn rdb_string(&mut self) -> Option<Bytes> {
+        match self.len()? {
+            Ok(n) => self.take(n).map(Bytes::copy_from_slice),
+            Err(0) => Some(Bytes::from((self.u8()? as i8).to_string())),
+            Err(1) => Some(Bytes::from(
+                i16::from_le_bytes(self.take(2)?.try_into().ok()?).to_string(),
+            )),
+            Err(2) => Some(Bytes::from(
+                i32::from_le_bytes(self.take(4)?.try_into().ok()?).to_string(),
+            )),
+            Err(3) => {
+                let clen = self.plain_len()?;
+                let ulen = self.plain_len()?;
+                let data = self.take(clen)?;
+                lzf_decompress(data, ulen).map(Bytes::from)
+            }
+            Err(_) => None,
+        }
     }
     fn blob(&mut self) -> Option<Bytes> {
-        let n = self.u32()?;
+        let n = self.plain_len()?;
         self.take(n).map(Bytes::copy_from_slice)
     }
     fn f64(&mut self) -> Option<f64> {
@@ -1215,28 +1310,60 @@ impl Reader<'_> {
     }
 }
 
+/// LZF decompression (the format Redis compresses long strings with).
+fn lzf_decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(out_len);
+    let mut i = 0;
+    while i < input.len() {
+        let ctrl = input[i] as usize;
+        i += 1;
+        if ctrl < 32 {
+            let run = ctrl + 1;
+            out.extend_from_slice(input.get(i..i + run)?);
+            i += run;
+        } else {
+            let mut len = ctrl >> 5;
+            if len == 7 {
+                len += *input.get(i)? as usize;
+                i += 1;
+            }
+            let back = ((ctrl & 0x1f) << 8) + *input.get(i)? as usize + 1;
+            i += 1;
+            let start = out.len().checked_sub(back)?;
+            for k in 0..len + 2 {
+                let b = out[start + k];
+                out.push(b);
+            }
+        }
+        if out.len() > out_len {
+            return None;
+        }
+    }
+    (out.len() == out_len).then_some(out)
+}
+
 pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
     let mut r = Reader(&p[..p.len() - 10]);
     let value = match r.u8()? {
-        0 => Value::String(r.blob()?),
-        1 => {
-            let n = r.u32()?;
+        TYPE_STRING => Value::String(r.rdb_string()?),
+        TYPE_LIST => {
+            let n = r.plain_len()?;
             let mut l = VecDeque::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 l.push_back(r.blob()?);
             }
             Value::List(l)
         }
-        2 => {
-            let n = r.u32()?;
+        TYPE_SET => {
+            let n = r.plain_len()?;
             let mut s = HashSet::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 s.insert(r.blob()?);
             }
             Value::Set(s)
         }
-        3 => {
-            let n = r.u32()?;
+        TYPE_ZSET => {
+            let n = r.plain_len()?;
             let mut z = ZSet::new();
             for _ in 0..n {
                 let m = r.blob()?;
@@ -1244,8 +1371,8 @@ pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
             }
             Value::ZSet(z)
         }
-        4 => {
-            let n = r.u32()?;
+        TYPE_HASH => {
+            let n = r.plain_len()?;
             let mut h = HashMap::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 let k = r.blob()?;
