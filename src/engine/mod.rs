@@ -461,7 +461,9 @@ impl Engine {
                 return reply;
             }
         };
-        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name) {
+        client.last_command = full_name(spec, parent);
+        let top = parent.unwrap_or(spec);
+        if client.multi.is_some() && !transactions::runs_in_multi(top.name) {
             if let Some(queue) = &mut client.multi {
                 queue.push(args.to_vec());
             }
@@ -511,16 +513,10 @@ impl Engine {
         args: &[Bytes],
     ) -> Reply {
         self.stats.total_commands_processed += 1;
-        client.last_command = full_name(spec, parent);
-        if let Some(c) = self.stats.commands.get_mut(client.last_command.as_str()) {
-            c.calls += 1;
-        } else {
-            let c = self
-                .stats
-                .commands
-                .entry(client.last_command.clone())
-                .or_default();
-            c.calls += 1;
+        let name = full_name(spec, parent);
+        match self.stats.commands.get_mut(name.as_str()) {
+            Some(c) => c.calls += 1,
+            None => self.stats.commands.entry(name).or_default().calls += 1,
         }
         let Some(handler) = spec.handler else {
             // Containers always resolve to a subcommand once arity passed.
@@ -547,6 +543,7 @@ impl Engine {
     /// Runs one queued command inside EXEC: resolved again (the table is
     /// static, so it cannot fail differently than at queue time).
     pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        // `last_command` stays `exec` (CLIENT LIST shows `cmd=exec`), as in Redis.
         match self.check(client, args) {
             Ok((spec, parent)) => self.call(client, spec, parent, args),
             Err(reply) => reply,

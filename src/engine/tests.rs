@@ -357,3 +357,22 @@ fn keyspace_events_follow_the_configuration() {
         "no K or E: nothing published"
     );
 }
+
+#[test]
+fn client_list_inside_exec() {
+    let mut h = Harness::new();
+    assert!(
+        h.run("CLIENT INFO")
+            .contains(" flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 ")
+    );
+    h.run("MULTI");
+    h.run("SET a 1");
+    h.run("CLIENT INFO");
+    let out = h.run("EXEC");
+    assert!(
+        out.contains(" flags=x db=0 sub=0 psub=0 ssub=0 multi=2 "),
+        "{out}"
+    );
+    assert!(out.contains(" cmd=exec "), "{out}");
+    assert!(h.run("CLIENT INFO").contains(" multi=-1 "));
+}
