@@ -187,6 +187,13 @@ CONFIG SET maxmemory 0
 EXEC
 CONFIG GET maxmemory
 
+## no-multi commands are rejected while queueing
+MULTI
+SAVE
+SET a 1
+EXEC
+GET a
+
 ## empty exec and unwatch inside multi
 MULTI
 EXEC

@@ -501,6 +501,9 @@ impl Engine {
         if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
             return Err(Reply::error("NOAUTH Authentication required."));
         }
+        if client.multi.is_some() && spec.flags & flags::NO_MULTI != 0 {
+            return Err(Reply::error("ERR Command not allowed inside a transaction"));
+        }
         Ok((spec, parent))
     }
 
