@@ -956,7 +956,15 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> Reply {
         let is_set = matches!(source, Some(Value::Set(_)));
         let mut elems: Vec<Bytes> = match source {
             None => Vec::new(),
-            Some(Value::List(l)) => l.into_iter().collect(),
+            Some(Value::List(l)) => {
+                // BY <constant> keeps the list's order, walked from the
+                // tail for DESC.
+                let mut v: Vec<Bytes> = l.into_iter().collect();
+                if dontsort && desc {
+                    v.reverse();
+                }
+                v
+            }
             Some(Value::Set(s)) => s.into_iter().collect(),
             Some(Value::ZSet(z)) => {
                 let mut v: Vec<Bytes> = z.iter().map(|(m, _)| m.clone()).collect();
