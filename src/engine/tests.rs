@@ -100,6 +100,7 @@ fn generic_commands_on_a_list() {
     assert_eq!(h.run("SORT l ALPHA"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
     assert_eq!(h.run("SORT l ALPHA DESC LIMIT 0 1"), "*1\r\n$1\r\nb\r\n");
     assert_eq!(h.run("SORT l BY nosort"), "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
+    assert_eq!(h.run("SORT l BY nosort DESC"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
     assert_eq!(h.run("SORT l ALPHA STORE dst"), ":2\r\n");
     assert_eq!(h.run("TYPE dst"), "+list\r\n");
     assert_eq!(h.run("RENAME l l2"), "+OK\r\n");
