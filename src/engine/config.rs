@@ -443,6 +443,16 @@ impl RuntimeConfig {
         out
     }
 
+    /// Stores a parameter CONFIG SET may not change (the bound port).
+    pub fn set_fixed(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let key = canonical(name);
+        let Some((&stored_name, _)) = self.values.get_key_value(key) else {
+            return Err(format!("unknown parameter {name}"));
+        };
+        self.values.insert(stored_name, value.to_string());
+        Ok(())
+    }
+
     /// Validates and stores one parameter, with Redis's error texts.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         let lower = name.to_ascii_lowercase();

@@ -196,7 +196,7 @@ impl Engine {
             .rev()
             .take(40)
             .collect();
-        Engine {
+        let mut engine = Engine {
             config,
             clients: HashMap::new(),
             next_client_id: 1,
@@ -213,7 +213,9 @@ impl Engine {
             rng: (nanos as u64) | 1,
             #[cfg(test)]
             event_log: Vec::new(),
-        }
+        };
+        engine.seed_runtime_config();
+        engine
     }
 
     /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
@@ -311,6 +313,26 @@ impl Engine {
     pub fn proto_max_bulk_len(&self) -> i64 {
         self.config_int("proto-max-bulk-len")
             .unwrap_or(512 * 1024 * 1024)
+    }
+
+    /// Seeds the parameters the builder decided (`port`, `requirepass`).
+    fn seed_runtime_config(&mut self) {
+        let port = self.config.tcp_port.to_string();
+        let _ = self.runtime.set_fixed("port", &port);
+        let pass = self
+            .config
+            .requirepass
+            .as_ref()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_default();
+        let _ = self.runtime.set("requirepass", &pass);
+    }
+
+    /// Applies a changed `requirepass`: new connections must AUTH with it
+    /// (empty: no password), as Redis's default user.
+    pub fn apply_requirepass(&mut self) {
+        let pass = self.config_str("requirepass").unwrap_or("").to_string();
+        self.config.requirepass = (!pass.is_empty()).then(|| Bytes::from(pass));
     }
 
     /// Takes one clock reading and hands it to every database, so all

@@ -831,6 +831,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
     ctx.engine.runtime = next;
     ctx.engine.apply_notify_config();
     ctx.engine.apply_lfu_config();
+    ctx.engine.apply_requirepass();
     Reply::ok()
 }
 

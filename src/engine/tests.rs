@@ -100,7 +100,10 @@ fn generic_commands_on_a_list() {
     assert_eq!(h.run("SORT l ALPHA"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
     assert_eq!(h.run("SORT l ALPHA DESC LIMIT 0 1"), "*1\r\n$1\r\nb\r\n");
     assert_eq!(h.run("SORT l BY nosort"), "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
-    assert_eq!(h.run("SORT l BY nosort DESC"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+    assert_eq!(
+        h.run("SORT l BY nosort DESC"),
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
     assert_eq!(h.run("SORT l ALPHA STORE dst"), ":2\r\n");
     assert_eq!(h.run("TYPE dst"), "+list\r\n");
     assert_eq!(h.run("RENAME l l2"), "+OK\r\n");
@@ -376,4 +379,62 @@ fn client_list_inside_exec() {
     );
     assert!(out.contains(" cmd=exec "), "{out}");
     assert!(h.run("CLIENT INFO").contains(" multi=-1 "));
+}
+
+#[test]
+fn config_set_requirepass_applies_to_new_connections() {
+    let mut h = Harness::new();
+    assert_eq!(h.run("CONFIG SET requirepass s3cret"), "+OK\r\n");
+    assert_eq!(
+        h.run("PING"),
+        "+PONG\r\n",
+        "the current connection stays in"
+    );
+    let other = h.engine.connect("127.0.0.1:9".into(), "127.0.0.1:2".into());
+    let get = |h: &mut Harness, args: &[&str]| {
+        let args: Vec<Bytes> = args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        String::from_utf8_lossy(
+            &h.engine
+                .execute(other, &args)
+                .reply
+                .to_bytes(Protocol::Resp2),
+        )
+        .into_owned()
+    };
+    assert_eq!(
+        get(&mut h, &["GET", "k"]),
+        "-NOAUTH Authentication required.\r\n"
+    );
+    assert_eq!(get(&mut h, &["AUTH", "s3cret"]), "+OK\r\n");
+    assert_eq!(get(&mut h, &["GET", "k"]), "$-1\r\n");
+    h.run("CONFIG SET requirepass \\s");
+    assert!(h.engine.config.requirepass.is_some());
+    h.run("CONFIG SET requirepass ");
+    assert!(h.engine.config.requirepass.is_none());
+}
+
+#[test]
+fn config_reports_the_builder_settings() {
+    let mut engine = Engine::new(Config {
+        tcp_port: 6390,
+        requirepass: Some(Bytes::from("pw")),
+        ..Config::default()
+    });
+    assert_eq!(engine.config_str("port"), Some("6390"));
+    assert_eq!(engine.config_str("requirepass"), Some("pw"));
+    let id = engine.connect("a".into(), "b".into());
+    let auth = engine.execute(id, &[Bytes::from("AUTH"), Bytes::from("pw")]);
+    assert_eq!(auth.reply, crate::protocol::Reply::ok());
+    let args = ["CONFIG", "SET", "port", "1"].map(Bytes::from);
+    let out = engine.execute(id, &args);
+    // Redis would rebind; the mock keeps its listener and says so.
+    assert_eq!(
+        out.reply,
+        crate::protocol::Reply::error(
+            "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config"
+        )
+    );
 }
