@@ -4,6 +4,31 @@
 //! All state lives in one [`Engine`] behind one lock. A connection locks it
 //! for each command (never across an `.await`), so every command runs
 //! atomically, as it does in single-threaded Redis.
+//!
+//! # Adding a command group
+//!
+//! 1. A module with `pub(crate) const COMMANDS: &[CommandSpec]`, listed in
+//!    [`COMMAND_GROUPS`]. Take each entry's arity, flags, ACL categories,
+//!    key range, tips and docs from redis-server 7.0's `COMMAND INFO` /
+//!    `COMMAND DOCS`; add `.key_specs(..)` where Redis reports more than one
+//!    key spec, notes, or keyword/keynum searches, and `.getkeys(..)` for
+//!    `movablekeys` commands (see `keys.rs`: SORT).
+//! 2. Handlers get a [`Ctx`]: `ctx.db()` is the client's [`keyspace::Db`];
+//!    follow the rules at the top of `keyspace.rs` (typed getters return
+//!    the WRONGTYPE reply, `touched()` after in-place changes,
+//!    `remove_if_empty()` after removing elements, `notify()` with the
+//!    event Redis sends). `args.rs` parses integers and floats with Redis's
+//!    error texts; `ldouble.rs` is Redis's `long double` (HINCRBYFLOAT).
+//! 3. The dispatcher has already checked the command name, arity,
+//!    authentication and MULTI (queueing, `no_multi`): handlers only check
+//!    their own options.
+//! 4. After every command (and once after a whole EXEC) [`Engine::after_command`]
+//!    drains each database's keyspace events and touched keys: that is
+//!    where pub/sub publishes notifications and where clients blocked on
+//!    keys are woken (`Db::set_track_touched(true)` while any are blocked).
+//! 5. Time comes from [`Engine::now_ms`] (one clock reading per command),
+//!    never from `SystemTime::now()`, so `fast_forward` and frozen clocks
+//!    work.
 
 pub(crate) mod args;
 pub(crate) mod clock;
