@@ -490,3 +490,150 @@ COMMAND INFO object|encoding object|freq object|idletime object|refcount object|
 async fn key_extraction_and_command_info() {
     script::run(GETKEYS).await;
 }
+
+mod interop {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::support::{self, frame_len, multibulk};
+
+    /// One connection with a read buffer.
+    struct Conn(TcpStream, Vec<u8>);
+
+    impl Conn {
+        async fn open(port: u16) -> Conn {
+            Conn(
+                TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
+                Vec::new(),
+            )
+        }
+
+        async fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
+            self.0.write_all(&multibulk(args)).await.unwrap();
+            loop {
+                if let Some(n) = frame_len(&self.1) {
+                    return self.1.drain(..n).collect();
+                }
+                let mut chunk = [0u8; 65536];
+                let n = self.0.read(&mut chunk).await.unwrap();
+                assert!(n > 0, "connection closed");
+                self.1.extend_from_slice(&chunk[..n]);
+            }
+        }
+    }
+
+    /// The payload of a bulk reply.
+    fn bulk(reply: &[u8]) -> Vec<u8> {
+        assert_eq!(reply[0], b'$', "{}", String::from_utf8_lossy(reply));
+        let end = reply.iter().position(|&b| b == b'\r').unwrap();
+        let n: usize = std::str::from_utf8(&reply[1..end])
+            .unwrap()
+            .parse()
+            .unwrap();
+        reply[end + 2..end + 2 + n].to_vec()
+    }
+
+    fn sorted_lines(reply: &[u8]) -> Vec<Vec<u8>> {
+        let mut lines: Vec<Vec<u8>> = reply.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+        lines.sort();
+        lines
+    }
+
+    /// Values of every type go from redis-server to mock-redis and back
+    /// through DUMP/RESTORE unchanged, and report the same encoding.
+    #[tokio::test]
+    async fn dump_payloads_move_between_redis_and_mock() {
+        let Some(differ) = support::Differ::start().await else {
+            return;
+        };
+        let mock = mock_redis::MockRedis::start().await;
+        let mut real = Conn::open(differ.real_port()).await;
+        let mut ours = Conn::open(mock.port()).await;
+        real.cmd(&[b"FLUSHALL"]).await;
+        let long: Vec<String> = (0..300).map(|i| i.to_string().repeat(i % 7 + 1)).collect();
+        let many: Vec<String> = (0..600).map(|i| i.to_string()).collect();
+        let mut setups: Vec<Vec<String>> = vec![
+            [
+                "RPUSH",
+                "l1",
+                "a",
+                "b",
+                "1",
+                "-5",
+                "300",
+                "70000",
+                "1234567890123",
+            ]
+            .map(String::from)
+            .to_vec(),
+            ["SADD", "s1", "1", "2", "-3", "100000", "9999999999"]
+                .map(String::from)
+                .to_vec(),
+            ["SADD", "s2", "a", "b", "c"].map(String::from).to_vec(),
+            ["HSET", "h1", "f", "v", "n", "1", "neg", "-70000"]
+                .map(String::from)
+                .to_vec(),
+            ["ZADD", "z1", "1", "a", "2.5", "b", "-inf", "c", "1e10", "d"]
+                .map(String::from)
+                .to_vec(),
+            ["SET", "str", &"x".repeat(50)].map(String::from).to_vec(),
+        ];
+        setups.push([vec!["RPUSH".into(), "l2".into()], long].concat());
+        setups.push([vec!["SADD".into(), "s3".into()], many].concat());
+        let mut h2 = vec!["HSET".to_string(), "h2".to_string()];
+        let mut z2 = vec!["ZADD".to_string(), "z2".to_string()];
+        for i in 0..200 {
+            h2.push(format!("f{i}"));
+            h2.push("v".repeat(70));
+            z2.push((i as f64 * 0.5).to_string());
+            z2.push(format!("{}{i}", "m".repeat(i % 80)));
+        }
+        setups.push(h2);
+        setups.push(z2);
+        for s in &setups {
+            let args: Vec<&[u8]> = s.iter().map(|a| a.as_bytes()).collect();
+            real.cmd(&args).await;
+        }
+        let reads: &[(&str, &[&str])] = &[
+            ("l1", &["LRANGE", "l1", "0", "-1"]),
+            ("l2", &["LRANGE", "l2", "0", "-1"]),
+            ("s1", &["SMEMBERS", "s1"]),
+            ("s2", &["SMEMBERS", "s2"]),
+            ("s3", &["SMEMBERS", "s3"]),
+            ("h1", &["HGETALL", "h1"]),
+            ("h2", &["HGETALL", "h2"]),
+            ("z1", &["ZRANGE", "z1", "0", "-1", "WITHSCORES"]),
+            ("z2", &["ZRANGE", "z2", "0", "-1", "WITHSCORES"]),
+            ("str", &["GET", "str"]),
+        ];
+        for (key, read) in reads {
+            let k = key.as_bytes();
+            let read: Vec<&[u8]> = read.iter().map(|a| a.as_bytes()).collect();
+            let before = real.cmd(&read).await;
+            let encoding = real.cmd(&[b"OBJECT", b"ENCODING", k]).await;
+            let payload = bulk(&real.cmd(&[b"DUMP", k]).await);
+            assert_eq!(
+                ours.cmd(&[b"RESTORE", k, b"0", &payload]).await,
+                b"+OK\r\n",
+                "{key}"
+            );
+            assert_eq!(
+                ours.cmd(&[b"OBJECT", b"ENCODING", k]).await,
+                encoding,
+                "{key}"
+            );
+            let back = bulk(&ours.cmd(&[b"DUMP", k]).await);
+            real.cmd(&[b"DEL", k]).await;
+            assert_eq!(
+                real.cmd(&[b"RESTORE", k, b"0", &back]).await,
+                b"+OK\r\n",
+                "{key}"
+            );
+            let after = real.cmd(&read).await;
+            assert_eq!(sorted_lines(&before), sorted_lines(&after), "{key}");
+            if read[0] == b"LRANGE" || read[0] == b"ZRANGE" || read[0] == b"GET" {
+                assert_eq!(before, after, "{key}: order");
+            }
+        }
+    }
+}

@@ -1124,19 +1124,27 @@ fn sort_ro(ctx: &mut Ctx<'_>) -> Reply {
 
 // --- DUMP / RESTORE --------------------------------------------------------
 //
-// Payloads end as Redis's do: a 2-byte RDB version (10, Redis 7.0's) and
-// the CRC-64 (Jones) of everything before it. Strings use Redis's RDB
-// string encoding (integer forms for short integers, raw bytes otherwise;
-// LZF-compressed payloads from Redis are accepted), so string payloads move
-// between this engine and redis-server both ways. Other types use this
-// engine's own layout under type bytes Redis does not use.
+// Payloads are Redis's RDB object encoding: a type byte, the value, a
+// 2-byte RDB version (10, Redis 7.0's) and the CRC-64 (Jones) of everything
+// before it, so payloads move between this engine and redis-server both
+// ways. Strings are written as Redis writes them (integer forms for short
+// integers; long strings stay uncompressed where Redis would LZF-compress
+// them). Aggregates are written in the plain RDB forms (list, set, hash,
+// zset-2), which Redis loads; RESTORE also reads what Redis 7.0 writes
+// (quicklist of listpacks, intset, listpack hashes and sorted sets, and
+// LZF-compressed strings).
 
 const RDB_VERSION: u16 = 10;
 const TYPE_STRING: u8 = 0;
-const TYPE_LIST: u8 = 0xf1;
-const TYPE_SET: u8 = 0xf2;
-const TYPE_ZSET: u8 = 0xf3;
-const TYPE_HASH: u8 = 0xf4;
+const TYPE_LIST: u8 = 1;
+const TYPE_SET: u8 = 2;
+const TYPE_ZSET: u8 = 3;
+const TYPE_HASH: u8 = 4;
+const TYPE_ZSET_2: u8 = 5;
+const TYPE_SET_INTSET: u8 = 11;
+const TYPE_HASH_LISTPACK: u8 = 16;
+const TYPE_ZSET_LISTPACK: u8 = 17;
+const TYPE_LIST_QUICKLIST_2: u8 = 18;
 
 /// CRC-64 with the Jones polynomial, reflected, as Redis's `crc64`.
 fn crc64(data: &[u8]) -> u64 {
@@ -1202,11 +1210,6 @@ fn put_rdb_string(out: &mut BytesMut, s: &[u8]) {
     out.put_slice(s);
 }
 
-fn put_blob(out: &mut BytesMut, b: &[u8]) {
-    put_len(out, b.len());
-    out.put_slice(b);
-}
-
 pub(crate) fn serialize(value: &Value) -> Bytes {
     let mut out = BytesMut::new();
     match value {
@@ -1217,18 +1220,18 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
         Value::List(l) => {
             out.put_u8(TYPE_LIST);
             put_len(&mut out, l.len());
-            l.iter().for_each(|e| put_blob(&mut out, e));
+            l.iter().for_each(|e| put_rdb_string(&mut out, e));
         }
         Value::Set(s) => {
             out.put_u8(TYPE_SET);
             put_len(&mut out, s.len());
-            s.iter().for_each(|e| put_blob(&mut out, e));
+            s.iter().for_each(|e| put_rdb_string(&mut out, e));
         }
         Value::ZSet(z) => {
-            out.put_u8(TYPE_ZSET);
+            out.put_u8(TYPE_ZSET_2);
             put_len(&mut out, z.len());
             for (m, s) in z.iter() {
-                put_blob(&mut out, m);
+                put_rdb_string(&mut out, m);
                 out.put_f64_le(s);
             }
         }
@@ -1236,8 +1239,8 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
             out.put_u8(TYPE_HASH);
             put_len(&mut out, h.len());
             for (k, v) in h {
-                put_blob(&mut out, k);
-                put_blob(&mut out, v);
+                put_rdb_string(&mut out, k);
+                put_rdb_string(&mut out, v);
             }
         }
     }
@@ -1308,9 +1311,15 @@ impl Reader<'_> {
             Err(_) => None,
         }
     }
-    fn blob(&mut self) -> Option<Bytes> {
-        let n = self.plain_len()?;
-        self.take(n).map(Bytes::copy_from_slice)
+    /// A score of the old RDB_TYPE_ZSET: a length byte and the text, or
+    /// 253/254/255 for nan/+inf/-inf.
+    fn text_double(&mut self) -> Option<f64> {
+        match self.u8()? {
+            253 => None,
+            254 => Some(f64::INFINITY),
+            255 => Some(f64::NEG_INFINITY),
+            n => args::parse_strtod(self.take(n as usize)?),
+        }
     }
     fn f64(&mut self) -> Option<f64> {
         self.take(8)
@@ -1350,6 +1359,99 @@ fn lzf_decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     (out.len() == out_len).then_some(out)
 }
 
+/// The elements of a listpack, integers as their decimal text.
+fn listpack_entries(lp: &[u8]) -> Option<Vec<Bytes>> {
+    if lp.len() < 7 || u32::from_le_bytes(lp[..4].try_into().ok()?) as usize != lp.len() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut pos = 6;
+    loop {
+        let b = *lp.get(pos)?;
+        if b == 0xff {
+            break;
+        }
+        let int = |v: i64| Some(Bytes::from(v.to_string()));
+        let le = |n: usize| -> Option<i64> {
+            let bytes = lp.get(pos + 1..pos + 1 + n)?;
+            let mut v: u64 = 0;
+            for (i, byte) in bytes.iter().enumerate() {
+                v |= (*byte as u64) << (8 * i);
+            }
+            let shift = 64 - 8 * n as u32;
+            Some(((v << shift) as i64) >> shift)
+        };
+        let (value, len) = if b & 0x80 == 0 {
+            (int((b & 0x7f) as i64)?, 1)
+        } else if b & 0xc0 == 0x80 {
+            let n = (b & 0x3f) as usize;
+            (Bytes::copy_from_slice(lp.get(pos + 1..pos + 1 + n)?), 1 + n)
+        } else if b & 0xe0 == 0xc0 {
+            let raw = (((b & 0x1f) as i64) << 8) | *lp.get(pos + 1)? as i64;
+            (int((raw << 51) >> 51)?, 2)
+        } else if b & 0xf0 == 0xe0 {
+            let n = (((b & 0x0f) as usize) << 8) | *lp.get(pos + 1)? as usize;
+            (Bytes::copy_from_slice(lp.get(pos + 2..pos + 2 + n)?), 2 + n)
+        } else {
+            match b {
+                0xf0 => {
+                    let n = u32::from_le_bytes(lp.get(pos + 1..pos + 5)?.try_into().ok()?) as usize;
+                    (Bytes::copy_from_slice(lp.get(pos + 5..pos + 5 + n)?), 5 + n)
+                }
+                0xf1 => (int(le(2)?)?, 3),
+                0xf2 => (int(le(3)?)?, 4),
+                0xf3 => (int(le(4)?)?, 5),
+                0xf4 => (int(le(8)?)?, 9),
+                _ => return None,
+            }
+        };
+        let backlen = match len {
+            0..128 => 1,
+            128..16384 => 2,
+            16384..2097152 => 3,
+            2097152..268435456 => 4,
+            _ => 5,
+        };
+        out.push(value);
+        pos += len + backlen;
+    }
+    Some(out)
+}
+
+/// The members of an intset.
+fn intset_members(is: &[u8]) -> Option<Vec<Bytes>> {
+    let width = u32::from_le_bytes(is.get(..4)?.try_into().ok()?) as usize;
+    let count = u32::from_le_bytes(is.get(4..8)?.try_into().ok()?) as usize;
+    if !matches!(width, 2 | 4 | 8) || is.len() != 8 + width * count {
+        return None;
+    }
+    Some(
+        is[8..]
+            .chunks(width)
+            .map(|c| {
+                let v = match width {
+                    2 => i16::from_le_bytes([c[0], c[1]]) as i64,
+                    4 => i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64,
+                    _ => i64::from_le_bytes(c.try_into().expect("8 bytes")),
+                };
+                Bytes::from(v.to_string())
+            })
+            .collect(),
+    )
+}
+
+fn pairs_to_hash(items: Vec<Bytes>) -> Option<Value> {
+    if items.len() % 2 != 0 {
+        return None;
+    }
+    let mut h = HashMap::with_capacity(items.len() / 2);
+    let mut it = items.into_iter();
+    while let (Some(k), Some(v)) = (it.next(), it.next()) {
+        h.insert(k, v);
+    }
+    Some(Value::Hash(h))
+}
+
 pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
     let mut r = Reader(&p[..p.len() - 10]);
     let value = match r.u8()? {
@@ -1358,7 +1460,21 @@ pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
             let n = r.plain_len()?;
             let mut l = VecDeque::with_capacity(n.min(1 << 16));
             for _ in 0..n {
-                l.push_back(r.blob()?);
+                l.push_back(r.rdb_string()?);
+            }
+            Value::List(l)
+        }
+        TYPE_LIST_QUICKLIST_2 => {
+            let nodes = r.plain_len()?;
+            let mut l = VecDeque::new();
+            for _ in 0..nodes {
+                let container = r.plain_len()?;
+                let data = r.rdb_string()?;
+                match container {
+                    1 => l.push_back(data),
+                    2 => l.extend(listpack_entries(&data)?),
+                    _ => return None,
+                }
             }
             Value::List(l)
         }
@@ -1366,28 +1482,45 @@ pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
             let n = r.plain_len()?;
             let mut s = HashSet::with_capacity(n.min(1 << 16));
             for _ in 0..n {
-                s.insert(r.blob()?);
+                s.insert(r.rdb_string()?);
             }
             Value::Set(s)
         }
-        TYPE_ZSET => {
+        TYPE_SET_INTSET => Value::Set(intset_members(&r.rdb_string()?)?.into_iter().collect()),
+        TYPE_ZSET | TYPE_ZSET_2 => {
+            let binary = p[0] == TYPE_ZSET_2;
             let n = r.plain_len()?;
             let mut z = ZSet::new();
             for _ in 0..n {
-                let m = r.blob()?;
-                z.insert(m, r.f64()?);
+                let m = r.rdb_string()?;
+                let score = if binary { r.f64()? } else { r.text_double()? };
+                if score.is_nan() {
+                    return None;
+                }
+                z.insert(m, score);
+            }
+            Value::ZSet(z)
+        }
+        TYPE_ZSET_LISTPACK => {
+            let items = listpack_entries(&r.rdb_string()?)?;
+            if items.len() % 2 != 0 {
+                return None;
+            }
+            let mut z = ZSet::new();
+            for pair in items.chunks(2) {
+                z.insert(pair[0].clone(), args::parse_strtod(&pair[1])?);
             }
             Value::ZSet(z)
         }
         TYPE_HASH => {
             let n = r.plain_len()?;
-            let mut h = HashMap::with_capacity(n.min(1 << 16));
-            for _ in 0..n {
-                let k = r.blob()?;
-                h.insert(k, r.blob()?);
+            let mut items = Vec::with_capacity((2 * n).min(1 << 16));
+            for _ in 0..2 * n {
+                items.push(r.rdb_string()?);
             }
-            Value::Hash(h)
+            pairs_to_hash(items)?
         }
+        TYPE_HASH_LISTPACK => pairs_to_hash(listpack_entries(&r.rdb_string()?)?)?,
         _ => return None,
     };
     if !r.0.is_empty() || value.is_empty_aggregate() {
