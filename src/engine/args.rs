@@ -5,9 +5,6 @@
 //! see, so handlers can write `let n = args::int(ctx.arg(2))?;` inside a
 //! function returning `Result<Reply, Reply>` (see [`run`]).
 
-// Shared API for every command group; not all of it is used by each build step.
-#![allow(dead_code)]
-
 use bytes::Bytes;
 
 use crate::protocol::{Reply, string2ll};
@@ -18,6 +15,7 @@ pub(crate) const NOT_INTEGER: &str = "ERR value is not an integer or out of rang
 pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
 /// `ERR syntax error`.
 pub(crate) const SYNTAX: &str = "ERR syntax error";
+#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// `ERR value is out of range, must be positive`.
 pub(crate) const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 /// `ERR increment or decrement would overflow`.
@@ -44,6 +42,7 @@ pub(crate) fn wrong_arity(name: &str) -> Reply {
     )))
 }
 
+#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// Runs a handler body written with `?`, turning `Err(reply)` into the reply.
 ///
 /// ```ignore
@@ -75,6 +74,7 @@ pub(crate) fn int_or(arg: &[u8], msg: &'static str) -> Result<i64, Reply> {
     string2ll(arg).ok_or_else(|| err(msg))
 }
 
+#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// An integer in `min..=max`, as Redis's `getRangeLongFromObjectOrReply`:
 /// unparsable input gets `msg` (or the not-an-integer error), out-of-range
 /// input gets `msg` (or `value is out of range, must be between MIN and MAX`).
@@ -96,6 +96,7 @@ pub(crate) fn int_in_range(
     Ok(v)
 }
 
+#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// A non-negative integer, as Redis's `getPositiveLongFromObjectOrReply`
 /// (`value is out of range, must be positive` for negatives).
 pub(crate) fn non_negative(arg: &[u8]) -> Result<i64, Reply> {
@@ -106,6 +107,7 @@ pub(crate) fn non_negative(arg: &[u8]) -> Result<i64, Reply> {
     Ok(v)
 }
 
+#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// A double as Redis's `getDoubleFromObject` parses it with `strtod`: no
 /// leading space, the whole argument consumed, no NaN, and no overflow to
 /// infinity or underflow to zero. `inf`, `-inf`, `infinity` (any case) and
@@ -114,6 +116,7 @@ pub(crate) fn float(arg: &[u8]) -> Result<f64, Reply> {
     parse_strtod(arg).ok_or_else(|| err(NOT_FLOAT))
 }
 
+#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// Like [`float`], with a custom error text (`ERR min or max is not a float`, ...).
 pub(crate) fn float_or(arg: &[u8], msg: &'static str) -> Result<f64, Reply> {
     parse_strtod(arg).ok_or_else(|| err(msg))

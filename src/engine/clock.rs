@@ -6,9 +6,6 @@
 //! the time for the duration of a `call()`, and for a whole `EXEC`), and
 //! hands it to the databases with [`super::Engine::refresh_time`].
 
-// Shared API for every command group; not all of it is used by each build step.
-#![allow(dead_code)]
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Microseconds since the Unix epoch of a `SystemTime` (negative before 1970).
@@ -93,6 +90,7 @@ impl Clock {
         }
     }
 
+    #[allow(dead_code)] // shared API for the command groups built on the keyspace
     /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
         self.frozen_us.is_some()

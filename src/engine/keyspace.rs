@@ -23,9 +23,6 @@
 //!   drains the queue after every command (see `Engine::after_command`).
 //!   The `expired` and `new` events are queued by this module itself.
 
-// Shared API for every command group; not all of it is used by each build step.
-#![allow(dead_code)]
-
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 
@@ -45,7 +42,6 @@ pub(crate) fn wrongtype() -> Reply {
 
 /// A stored value.
 #[derive(Clone, Debug, PartialEq)]
-#[allow(dead_code)]
 pub(crate) enum Value {
     /// A string (Redis stores integers as strings too).
     String(Bytes),
@@ -246,6 +242,7 @@ pub(crate) fn scan_hash(key: &[u8]) -> u64 {
 /// One database.
 #[derive(Debug)]
 pub(crate) struct Db {
+    #[allow(dead_code)] // keyspace events carry it (pub/sub)
     /// The database number (for keyspace events and INFO).
     pub id: usize,
     entries: HashMap<Bytes, Entry>,
@@ -654,6 +651,7 @@ impl Db {
         Some(e)
     }
 
+    #[allow(dead_code)] // shared API for the command groups built on the keyspace
     /// Deletes `key` if it holds an empty aggregate, queueing the `del`
     /// event Redis sends then. True when it was removed.
     pub fn remove_if_empty(&mut self, key: &[u8]) -> bool {
@@ -849,6 +847,7 @@ impl Db {
         self.notify_mask = mask;
     }
 
+    #[allow(dead_code)] // blocking commands turn it on
     /// Whether [`Db::touched`] records keys for [`Db::take_touched`]. Off by
     /// default (no cost per write); turn it on while clients are blocked.
     pub fn set_track_touched(&mut self, on: bool) {
@@ -913,6 +912,7 @@ impl Db {
         }
     }
 
+    #[allow(dead_code)] // shared API for the command groups built on the keyspace
     /// Whether anyone watches `key`.
     pub fn is_watched(&self, key: &[u8]) -> bool {
         self.watched.contains_key(key)
