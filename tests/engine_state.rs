@@ -211,3 +211,35 @@ async fn transactions_over_a_real_client() -> RedisResult<()> {
     assert_eq!(result, None);
     Ok(())
 }
+
+#[test]
+fn redis_rs_transaction_helper_retries_after_a_conflict() {
+    let server = MockRedis::start_blocking();
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut conn = client.get_connection().unwrap();
+    let mut other = client.get_connection().unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("balance")
+        .arg(10)
+        .query(&mut conn)
+        .unwrap();
+    let mut attempts = 0;
+    let (new_balance,): (i64,) = redis::transaction(&mut conn, &["balance"], |con, pipe| {
+        attempts += 1;
+        let balance: i64 = redis::cmd("GET").arg("balance").query(con)?;
+        if attempts == 1 {
+            // Another client writes between WATCH and EXEC: EXEC answers nil.
+            let _: () = redis::cmd("INCRBY")
+                .arg("balance")
+                .arg(5)
+                .query(&mut other)?;
+        }
+        pipe.set("balance", balance - 3)
+            .ignore()
+            .get("balance")
+            .query(con)
+    })
+    .unwrap();
+    assert_eq!(attempts, 2);
+    assert_eq!(new_balance, 12);
+}
