@@ -9,8 +9,11 @@ pub(crate) mod args;
 pub(crate) mod clock;
 pub(crate) mod command;
 mod connection;
+mod hashes;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
+mod lists;
+pub(crate) mod random;
 mod server;
 mod strings;
 mod transactions;
@@ -32,6 +35,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     server::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -153,6 +158,9 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
+    /// The generator behind every random pick (HRANDFIELD, ...); the state
+    /// `server.seed(n)` resets (see [`random::Rng`]).
+    pub random: random::Rng,
 }
 
 impl Engine {
@@ -177,6 +185,7 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
+            random: random::Rng::from_time(),
         }
     }
 
