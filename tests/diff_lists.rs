@@ -232,8 +232,24 @@ async fn lpos() {
                 .cmd(["LPOS", "l", "a", "RANK", "9223372036854775807"])
                 .cmd(["LPOS", "l", "a", "RANK", "-9223372036854775807"])
                 .cmd(["LPOS", "l", "a", "RANK", "-9223372036854775808"])
-                .cmd(["LPOS", "l", "a", "RANK", "-9223372036854775808", "COUNT", "0"])
-                .cmd(["LPOS", "l", "a", "RANK", "-9223372036854775808", "COUNT", "2"]),
+                .cmd([
+                    "LPOS",
+                    "l",
+                    "a",
+                    "RANK",
+                    "-9223372036854775808",
+                    "COUNT",
+                    "0",
+                ])
+                .cmd([
+                    "LPOS",
+                    "l",
+                    "a",
+                    "RANK",
+                    "-9223372036854775808",
+                    "COUNT",
+                    "2",
+                ]),
             named("lpos count and maxlen")
                 .cmd(["LPOS", "l", "a", "COUNT", "0"])
                 .cmd(["LPOS", "l", "a", "COUNT", "2"])
@@ -352,20 +368,8 @@ async fn list_command_table() {
     };
     let mut c = case("command info and docs");
     for name in [
-        "lpush",
-        "rpush",
-        "lpushx",
-        "rpushx",
-        "lpop",
-        "rpop",
-        "llen",
-        "lrange",
-        "lindex",
-        "lset",
-        "linsert",
-        "lrem",
-        "ltrim",
-        "lpos",
+        "lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "llen", "lrange", "lindex", "lset",
+        "linsert", "lrem", "ltrim", "lpos",
     ] {
         c = c.cmd(["COMMAND", "INFO", name]);
     }

@@ -12,11 +12,11 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::{Ctx, Engine};
 use super::args::{self, OVERFLOW, err, is, syntax_error};
 use super::command::{CommandSpec, acl, flags::*};
 use super::keyspace::{Db, events, scan_hash};
 use super::ldouble::LongDouble;
+use super::{Ctx, Engine};
 use crate::protocol::{Protocol, Reply};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
@@ -263,7 +263,11 @@ fn hdel(ctx: &mut Ctx<'_>) -> Reply {
 
 fn hlen(ctx: &mut Ctx<'_>) -> Reply {
     let key = ctx.arg(1).clone();
-    done((|| Ok(Reply::int(ctx.db().get_hash(&key)?.map_or(0, |h| h.len()) as i64)))())
+    done((|| {
+        Ok(Reply::int(
+            ctx.db().get_hash(&key)?.map_or(0, |h| h.len()) as i64
+        ))
+    })())
 }
 
 fn hstrlen(ctx: &mut Ctx<'_>) -> Reply {
@@ -353,9 +357,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
         let db = ctx.db();
         let hash = db.hash_or_insert(&key)?;
         let current = match hash.get(&field) {
-            Some(v) => {
-                LongDouble::parse(v).ok_or_else(|| err("ERR hash value is not a float"))?
-            }
+            Some(v) => LongDouble::parse(v).ok_or_else(|| err("ERR hash value is not a float"))?,
             None => LongDouble::ZERO,
         };
         let sum = current.add(incr);
@@ -488,7 +490,10 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
         let cursor = parse_cursor(ctx.arg(2))?;
         let key = ctx.arg(1).clone();
         if ctx.db().get_hash(&key)?.is_none() {
-            return Ok(Reply::Array(vec![Reply::bulk("0"), Reply::Array(Vec::new())]));
+            return Ok(Reply::Array(vec![
+                Reply::bulk("0"),
+                Reply::Array(Vec::new()),
+            ]));
         }
         let mut count = 10i64;
         let mut pattern: Option<Bytes> = None;
@@ -509,12 +514,19 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
             i += 2;
         }
         let Some(hash) = ctx.db().get_hash(&key)? else {
-            return Ok(Reply::Array(vec![Reply::bulk("0"), Reply::Array(Vec::new())]));
+            return Ok(Reply::Array(vec![
+                Reply::bulk("0"),
+                Reply::Array(Vec::new()),
+            ]));
         };
         let keep = |f: &Bytes| pattern.as_ref().is_none_or(|p| glob_match(p, f));
         let mut out = Vec::new();
         let mut next = 0u64;
-        if is_listpack(hash, DEFAULT_MAX_LISTPACK_ENTRIES, DEFAULT_MAX_LISTPACK_VALUE) {
+        if is_listpack(
+            hash,
+            DEFAULT_MAX_LISTPACK_ENTRIES,
+            DEFAULT_MAX_LISTPACK_VALUE,
+        ) {
             for (f, v) in hash.iter().filter(|(f, _)| keep(f)) {
                 out.push(Reply::Bulk(f.clone()));
                 out.push(Reply::Bulk(v.clone()));

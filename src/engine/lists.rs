@@ -330,12 +330,9 @@ fn pop_command(ctx: &mut Ctx<'_>, end: End) -> Reply {
             return Err(args::wrong_arity(name));
         }
         let count = match ctx.args.get(2) {
-            Some(arg) => Some(args::int_in_range(
-                arg,
-                0,
-                i64::MAX,
-                Some(args::NOT_POSITIVE),
-            )? as usize),
+            Some(arg) => {
+                Some(args::int_in_range(arg, 0, i64::MAX, Some(args::NOT_POSITIVE))? as usize)
+            }
             None => None,
         };
         let key = ctx.arg(1).clone();
@@ -360,7 +357,11 @@ fn rpop(ctx: &mut Ctx<'_>) -> Reply {
 
 fn llen(ctx: &mut Ctx<'_>) -> Reply {
     let key = ctx.arg(1).clone();
-    done((|| Ok(Reply::int(ctx.db().get_list(&key)?.map_or(0, |l| l.len()) as i64)))())
+    done((|| {
+        Ok(Reply::int(
+            ctx.db().get_list(&key)?.map_or(0, |l| l.len()) as i64
+        ))
+    })())
 }
 
 /// Redis's range normalisation for LRANGE and LTRIM: `Some((start, end))`
@@ -563,12 +564,8 @@ fn lpos(ctx: &mut Ctx<'_>) -> Reply {
                     Some("ERR COUNT can't be negative"),
                 )?);
             } else if is(opt, "maxlen") {
-                maxlen = args::int_in_range(
-                    value,
-                    0,
-                    i64::MAX,
-                    Some("ERR MAXLEN can't be negative"),
-                )?;
+                maxlen =
+                    args::int_in_range(value, 0, i64::MAX, Some("ERR MAXLEN can't be negative"))?;
             } else {
                 return Err(syntax_error());
             }
@@ -591,13 +588,11 @@ fn lpos(ctx: &mut Ctx<'_>) -> Reply {
         let len = list.len();
         let mut found = Vec::new();
         let mut matches = 0i64;
-        let mut scanned = 0i64;
         for step in 0..len {
-            if maxlen != 0 && scanned >= maxlen {
+            if maxlen != 0 && step as i64 >= maxlen {
                 break;
             }
             let index = if from_tail { len - 1 - step } else { step };
-            scanned += 1;
             if list[index] != element {
                 continue;
             }
