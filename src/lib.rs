@@ -40,4 +40,4 @@ pub mod protocol;
 mod server;
 
 pub use protocol::{Protocol, Reply};
-pub use server::{Builder, MockRedis};
+pub use server::{Builder, DbHandle, MockRedis};

@@ -197,12 +197,9 @@ async fn increments() {
         .await;
 }
 
-/// Known divergence, kept as a failing check until `ldouble.rs` computes in
-/// 80-bit extended precision: Redis adds `long double`s, so 0.1 + 0.2 prints
-/// `0.3` and 1.5 - 2.5 + 0.1 prints `-0.9`, while the f64 stand-in prints
-/// `0.30000000000000004` and `-0.90000000000000002` (INCRBYFLOAT too).
+/// Redis adds `long double`s: 0.1 + 0.2 prints `0.3`, 1234.1 prints
+/// `1234.09999999999999998`, and sums beyond f64's range still work.
 #[tokio::test]
-#[ignore = "ldouble.rs uses f64, not x87 long double (engine I's module)"]
 async fn hincrbyfloat_long_double_precision() {
     let Some(differ) = Differ::start().await else {
         return;
@@ -256,7 +253,7 @@ async fn random_and_scan_errors() {
                 .cmd(["HRANDFIELD", "nokey", "4611686018427387904", "WITHVALUES"]),
             named("hscan small hash")
                 .cmd(["HSCAN", "h", "0", "MATCH", "b"])
-                .cmd(["HSCAN", "h", "0", "MATCH", "[ab]", "COUNT", "1"])
+                .cmd(["HSCAN", "h", "0", "MATCH", "[^ac]", "COUNT", "1"])
                 .cmd(["HSCAN", "h", "0", "MATCH", "z*"])
                 .cmd(["HSCAN", "h", "12345", "MATCH", "c"])
                 .cmd(["HSCAN", "h", "-1", "MATCH", "[c]"])

@@ -146,6 +146,15 @@ pub(crate) struct Entry {
 
 /// Keyspace notification classes, as in `notify-keyspace-events`.
 pub(crate) mod events {
+    /// `K`: publish on `__keyspace@<db>__:<key>` channels.
+    pub const KEYSPACE: u32 = 1 << 0;
+    /// `E`: publish on `__keyevent@<db>__:<event>` channels.
+    pub const KEYEVENT: u32 = 1 << 1;
+    /// `d`: module key types.
+    pub const MODULE: u32 = 1 << 12;
+    /// `A`: every class but `m` and `n`.
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
     /// `g`: generic commands (DEL, EXPIRE, RENAME, ...).
     pub const GENERIC: u32 = 1 << 2;
     /// `$`: string commands.
@@ -326,6 +335,40 @@ impl Db {
     /// Whether the database holds no key at all.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The average remaining time to live of keys with a deadline, in ms
+    /// (0 when none), as `INFO keyspace` reports it.
+    pub fn avg_ttl(&self) -> i64 {
+        let live: Vec<i64> = self
+            .deadlines
+            .iter()
+            .map(|(t, _)| t - self.now_ms)
+            .filter(|ttl| *ttl > 0)
+            .collect();
+        if live.is_empty() {
+            0
+        } else {
+            live.iter().sum::<i64>() / live.len() as i64
+        }
+    }
+
+    /// A rough count of the bytes the keyspace holds (keys and values).
+    pub fn approximate_memory(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|(k, e)| {
+                k.len()
+                    + 64
+                    + match &e.value {
+                        Value::String(s) => s.len(),
+                        Value::List(l) => l.iter().map(|x| x.len() + 16).sum(),
+                        Value::Hash(h) => h.iter().map(|(a, b)| a.len() + b.len() + 32).sum(),
+                        Value::Set(s) => s.iter().map(|x| x.len() + 16).sum(),
+                        Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 40).sum(),
+                    }
+            })
+            .sum()
     }
 
     /// Number of keys with a deadline.
@@ -593,6 +636,13 @@ impl Db {
         }
         self.touched(&k);
         true
+    }
+
+    /// Sets the access time of `key` (RESTORE ... IDLETIME).
+    pub fn set_accessed(&mut self, key: &[u8], at_ms: i64) {
+        if let Some(e) = self.entries.get_mut(key) {
+            e.accessed_ms = at_ms;
+        }
     }
 
     /// Records how a string value was built, for `OBJECT ENCODING`.

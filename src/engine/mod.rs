@@ -8,14 +8,18 @@
 pub(crate) mod args;
 pub(crate) mod clock;
 pub(crate) mod command;
+pub(crate) mod config;
 mod connection;
 mod hashes;
+pub(crate) mod keys;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
 mod lists;
 pub(crate) mod random;
 mod server;
 mod strings;
+#[cfg(test)]
+mod tests;
 mod transactions;
 pub(crate) mod zset;
 
@@ -37,6 +41,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     strings::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,
+    keys::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -161,6 +166,13 @@ pub(crate) struct Engine {
     /// The generator behind every random pick (HRANDFIELD, ...); the state
     /// `server.seed(n)` resets (see [`random::Rng`]).
     pub random: random::Rng,
+    /// `CONFIG GET/SET` parameters.
+    pub runtime: config::RuntimeConfig,
+    /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
+    pub lastsave: i64,
+    /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
+    pub dirty_at_save: u64,
+    rng: u64,
 }
 
 impl Engine {
@@ -186,6 +198,72 @@ impl Engine {
             clock: Clock::new(),
             now_ms: 0,
             random: random::Rng::from_time(),
+            runtime: config::RuntimeConfig::default(),
+            lastsave: Clock::new().now_ms() / 1000,
+            dirty_at_save: 0,
+            rng: (nanos as u64) | 1,
+        }
+    }
+
+    /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
+    pub fn next_random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// An integer configuration parameter.
+    pub fn config_int(&self, name: &str) -> Option<i64> {
+        self.runtime.get_int(name)
+    }
+
+    /// A configuration parameter's text.
+    pub fn config_str(&self, name: &str) -> Option<&str> {
+        self.runtime.get(name)
+    }
+
+    /// Modifications since the start (Redis's `server.dirty`, approximately).
+    pub fn dirty(&self) -> u64 {
+        self.dbs.iter().map(|d| d.version()).sum()
+    }
+
+    /// A rough figure for `INFO memory`.
+    pub fn used_memory(&self) -> i64 {
+        (1024 * 1024
+            + self
+                .dbs
+                .iter()
+                .map(|d| d.approximate_memory())
+                .sum::<usize>()) as i64
+    }
+
+    /// The active expiry cycle: removes every key past its deadline, in
+    /// every database. The server's accept loop calls it every 100 ms (as
+    /// Redis's `serverCron` does at `hz 10`); `fast_forward` and `set_time`
+    /// call it at once.
+    pub(crate) fn active_expire_cycle(&mut self) {
+        self.refresh_time();
+        for db in &mut self.dbs {
+            db.expire_due();
+        }
+        self.after_command();
+    }
+
+    /// Empties every database (FLUSHALL).
+    pub fn flushall(&mut self) {
+        for db in &mut self.dbs {
+            db.flush();
+        }
+    }
+
+    /// CONFIG RESETSTAT.
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+        for db in &mut self.dbs {
+            db.stats = Default::default();
         }
     }
 
@@ -196,7 +274,8 @@ impl Engine {
 
     /// `proto-max-bulk-len`: the largest string a command may build.
     pub fn proto_max_bulk_len(&self) -> i64 {
-        512 * 1024 * 1024
+        self.config_int("proto-max-bulk-len")
+            .unwrap_or(512 * 1024 * 1024)
     }
 
     /// Takes one clock reading and hands it to every database, so all
@@ -316,11 +395,21 @@ impl Engine {
                     client.multi_dirty = true;
                 }
                 self.stats.rejected_calls += 1;
+                if args[0].eq_ignore_ascii_case(b"exec") {
+                    // ... and a rejected EXEC aborts it (`execCommandAbort`).
+                    transactions::discard_transaction(self, client);
+                    let text = match &reply {
+                        Reply::Error(e) => e.strip_prefix(b"ERR ").unwrap_or(e).to_vec(),
+                        _ => Vec::new(),
+                    };
+                    let mut out = b"EXECABORT Transaction discarded because of: ".to_vec();
+                    out.extend_from_slice(&text);
+                    return one_line_error(out);
+                }
                 return reply;
             }
         };
-        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name)
-        {
+        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name) {
             if let Some(queue) = &mut client.multi {
                 queue.push(args.to_vec());
             }

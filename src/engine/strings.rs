@@ -1121,8 +1121,21 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> Res {
             },
         }
     }
-    if changed {
-        store_bits(ctx, &key, buf, "setbit");
+    // Redis creates (or zero-extends) the string before running the
+    // operations, so a write that FAIL rejects still leaves the key.
+    if writes {
+        let db = ctx.db();
+        let existed = db.contains(&key);
+        let value = Value::String(buf.freeze());
+        if existed {
+            db.insert_keep_ttl(key.clone(), value);
+        } else {
+            db.insert(key.clone(), value);
+        }
+        db.set_str_encoding(&key, StrEncoding::Raw);
+        if changed {
+            db.notify(events::STRING, "setbit", &key);
+        }
     }
     Ok(Reply::Array(out))
 }

@@ -3,8 +3,10 @@
 
 mod connection;
 mod handle;
+mod state;
 
 pub use handle::{Builder, MockRedis};
+pub use state::DbHandle;
 
 use std::io;
 use std::net::TcpListener as StdTcpListener;
@@ -88,10 +90,14 @@ async fn accept_loop(
     };
     let local = tcp.local_addr().map(|a| a.to_string()).unwrap_or_default();
     let mut connections = JoinSet::new();
+    // Active expiry, as Redis's serverCron runs it (hz 10).
+    let mut expiry = tokio::time::interval(std::time::Duration::from_millis(100));
+    expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             biased;
             _ = &mut stop => break,
+            _ = expiry.tick() => shared.engine().active_expire_cycle(),
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
