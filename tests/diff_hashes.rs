@@ -533,3 +533,86 @@ async fn hrandfield_covers_the_hash() {
     assert_eq!(picks.len(), 50);
     mock.shutdown().await;
 }
+
+fn hset_many(key: &str, n: usize) -> Vec<String> {
+    let mut args = vec!["HSET".to_string(), key.to_string()];
+    for i in 0..n {
+        args.push(format!("f{i}"));
+        args.push(i.to_string());
+    }
+    args
+}
+
+#[tokio::test]
+async fn object_encoding() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let (v64, v65) = ("x".repeat(64), "x".repeat(65));
+    differ
+        .check(&[
+            case("value and field length thresholds")
+                .cmd(["HSET", "h", "f", "v"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSET", "h", "g", &v64])
+                .cmd(["HSET", "h", &v64, "v"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSET", "h2", "f", &v65])
+                .cmd(["OBJECT", "ENCODING", "h2"])
+                .cmd(["HSET", "h3", &v65, "v"])
+                .cmd(["OBJECT", "ENCODING", "h3"])
+                .cmd(["HSETNX", "h4", &v65, "v"])
+                .cmd(["OBJECT", "ENCODING", "h4"])
+                .cmd(["HINCRBY", "h5", &v65, "1"])
+                .cmd(["OBJECT", "ENCODING", "h5"])
+                .cmd(["HINCRBYFLOAT", "h6", "f", "1e80"])
+                .cmd(["OBJECT", "ENCODING", "h6"]),
+            case("entry count threshold")
+                .cmd(hset_many("h", 512))
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSET", "h", "f0", "again"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSET", "h", "one-more", "v"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(hset_many("h2", 513))
+                .cmd(["OBJECT", "ENCODING", "h2"])
+                .cmd(["HLEN", "h2"]),
+            case("thresholds follow config set")
+                .cmd(["CONFIG", "SET", "hash-max-listpack-entries", "2"])
+                .cmd(["CONFIG", "SET", "hash-max-listpack-value", "3"])
+                .cmd(["HSET", "h", "a", "1", "b", "2"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSET", "h", "c", "3"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSET", "h2", "a", "1234"])
+                .cmd(["OBJECT", "ENCODING", "h2"])
+                .cmd(["HSET", "h3", "a", "123"])
+                .cmd(["OBJECT", "ENCODING", "h3"])
+                .cmd(["HSCAN", "h3", "0"])
+                .cmd(["CONFIG", "SET", "hash-max-ziplist-entries", "1"])
+                .cmd(["HSET", "h4", "a", "1", "b", "2"])
+                .cmd(["OBJECT", "ENCODING", "h4"])
+                .cmd(["CONFIG", "SET", "hash-max-listpack-entries", "512"])
+                .cmd(["CONFIG", "SET", "hash-max-listpack-value", "64"]),
+        ])
+        .await;
+}
+
+/// Known divergence: Redis never converts a hash table back to a listpack,
+/// so a hash that once held a long value stays `hashtable` (and its HGETALL
+/// order stays a hash order) after the value is gone. The keyspace keeps no
+/// encoding state for hashes yet, so mock-redis answers from the contents.
+#[tokio::test]
+#[ignore = "needs per-value encoding state in keyspace.rs (see hashes.rs)"]
+async fn hash_conversion_is_one_way() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let v65 = "x".repeat(65);
+    differ
+        .check(&[case("one way")
+            .cmd(["HSET", "h", "a", "1", "f", &v65])
+            .cmd(["HDEL", "h", "f"])
+            .cmd(["OBJECT", "ENCODING", "h"])])
+        .await;
+}

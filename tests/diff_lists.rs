@@ -421,3 +421,29 @@ async fn million_element_list() {
     assert_eq!(range, ["1004", "1003"]);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn list_object_encoding() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let big = "x".repeat(10_000);
+    let mut many = vec!["RPUSH".to_string(), "many".to_string()];
+    many.extend((0..1000).map(|i| i.to_string()));
+    differ
+        .check(&[case("lists are quicklists in 7.0")
+            .cmd(["RPUSH", "l", "a"])
+            .cmd(["OBJECT", "ENCODING", "l"])
+            .cmd(["RPUSH", "big", &big])
+            .cmd(["OBJECT", "ENCODING", "big"])
+            .cmd(many)
+            .cmd(["OBJECT", "ENCODING", "many"])
+            .cmd(["LTRIM", "many", "0", "0"])
+            .cmd(["OBJECT", "ENCODING", "many"])
+            .cmd(["CONFIG", "SET", "list-max-listpack-size", "1"])
+            .cmd(["LPUSH", "l2", "a", "b"])
+            .cmd(["OBJECT", "ENCODING", "l2"])
+            .cmd(["CONFIG", "SET", "list-max-listpack-size", "-2"])
+            .cmd(["TYPE", "l"])])
+        .await;
+}

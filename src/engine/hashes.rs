@@ -130,7 +130,8 @@ fn done(r: Res) -> Reply {
 /// contents alone (the divergence is limited to such shrunk hashes).
 ///
 /// ```ignore
-/// let enc = hash_encoding(&h, DEFAULT_MAX_LISTPACK_ENTRIES, DEFAULT_MAX_LISTPACK_VALUE);
+/// let (entries, value) = hashes::listpack_limits(ctx.engine);
+/// let enc = hashes::hash_encoding(&h, entries, value);
 /// ```
 // Called by OBJECT ENCODING / `server.seed(n)`, which live in other modules.
 #[allow(dead_code)]
@@ -144,6 +145,20 @@ pub(crate) fn hash_encoding(
     } else {
         "hashtable"
     }
+}
+
+/// `hash-max-listpack-entries` and `hash-max-listpack-value` as configured
+/// (CONFIG SET), with Redis 7.0's defaults.
+pub(crate) fn listpack_limits(engine: &Engine) -> (usize, usize) {
+    let get = |name: &str, default: usize| {
+        engine
+            .config_int(name)
+            .map_or(default, |v| v.max(0) as usize)
+    };
+    (
+        get("hash-max-listpack-entries", DEFAULT_MAX_LISTPACK_ENTRIES),
+        get("hash-max-listpack-value", DEFAULT_MAX_LISTPACK_VALUE),
+    )
 }
 
 fn is_listpack(hash: &HashMap<Bytes, Bytes>, max_entries: usize, max_value: usize) -> bool {
@@ -513,6 +528,7 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
             }
             i += 2;
         }
+        let (max_entries, max_value) = listpack_limits(ctx.engine);
         let Some(hash) = ctx.db().get_hash(&key)? else {
             return Ok(Reply::Array(vec![
                 Reply::bulk("0"),
@@ -522,11 +538,7 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
         let keep = |f: &Bytes| pattern.as_ref().is_none_or(|p| glob_match(p, f));
         let mut out = Vec::new();
         let mut next = 0u64;
-        if is_listpack(
-            hash,
-            DEFAULT_MAX_LISTPACK_ENTRIES,
-            DEFAULT_MAX_LISTPACK_VALUE,
-        ) {
+        if is_listpack(hash, max_entries, max_value) {
             for (f, v) in hash.iter().filter(|(f, _)| keep(f)) {
                 out.push(Reply::Bulk(f.clone()));
                 out.push(Reply::Bulk(v.clone()));
