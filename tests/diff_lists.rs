@@ -376,7 +376,17 @@ async fn list_command_table() {
     // Not LMOVE, RPOPLPUSH and LMPOP: Redis describes them with key specs
     // the command table cannot express yet (two specs per command, and a
     // `keynum` spec); see the note in src/engine/lists.rs.
-    differ.check(&[c]).await;
+    differ
+        .check(&[
+            c,
+            case("command getkeys")
+                .cmd(["COMMAND", "GETKEYS", "LMOVE", "a", "b", "LEFT", "LEFT"])
+                .cmd(["COMMAND", "GETKEYS", "RPOPLPUSH", "a", "b"])
+                // Not LMPOP: its keys come from `numkeys` (a keynum key
+                // spec), which the command table cannot express yet.
+                .cmd(["COMMAND", "GETKEYS", "LPUSH", "a", "b"]),
+        ])
+        .await;
 }
 
 /// LPUSH of a million elements, then pops and reads at both ends: every

@@ -667,6 +667,58 @@ fn glob(mut p: &[u8], mut s: &[u8], depth: usize) -> bool {
 mod tests {
     use super::*;
 
+    /// Runs each command (space-separated words) and returns the keyspace
+    /// events every one of them queued, as `event:key` strings.
+    fn events_of(commands: &[&str]) -> Vec<Vec<String>> {
+        use crate::engine::{Config, Engine};
+        let mut engine = Engine::new(Config::default());
+        let id = engine.connect("a".into(), "b".into());
+        let mut client = engine.clients.remove(&id).expect("client");
+        commands
+            .iter()
+            .map(|line| {
+                let args: Vec<Bytes> = line
+                    .split(' ')
+                    .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                    .collect();
+                engine.refresh_time();
+                engine.call_queued(&mut client, &args);
+                engine.dbs[0]
+                    .take_events()
+                    .into_iter()
+                    .map(|e| format!("{}:{}", e.event, String::from_utf8_lossy(&e.key)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn commands_queue_redis_events() {
+        let got = events_of(&[
+            "HSET h a 1",
+            "HMSET h b 2",
+            "HSETNX h a 3",
+            "HSETNX h c 3",
+            "HINCRBY h n 1",
+            "HINCRBYFLOAT h x 1.5",
+            "HDEL h zz",
+            "HDEL h a b c n",
+            "HDEL h x",
+        ]);
+        let want: Vec<Vec<&str>> = vec![
+            vec!["new:h", "hset:h"],
+            vec!["hset:h"],
+            vec![],
+            vec!["hset:h"],
+            vec!["hincrby:h"],
+            vec!["hincrbyfloat:h"],
+            vec![],
+            vec!["hdel:h"],
+            vec!["hdel:h", "del:h"],
+        ];
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn cursors_parse_like_strtoul() {
         assert_eq!(parse_cursor(b"0"), Ok(0));

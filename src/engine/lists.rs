@@ -681,6 +681,70 @@ mod tests {
         Bytes::copy_from_slice(s.as_bytes())
     }
 
+    /// Runs each command (space-separated words) and returns the keyspace
+    /// events every one of them queued, as `event:key` strings.
+    fn events_of(commands: &[&str]) -> Vec<Vec<String>> {
+        use crate::engine::{Config, Engine};
+        let mut engine = Engine::new(Config::default());
+        let id = engine.connect("a".into(), "b".into());
+        let mut client = engine.clients.remove(&id).expect("client");
+        commands
+            .iter()
+            .map(|line| {
+                let args: Vec<Bytes> = line
+                    .split(' ')
+                    .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                    .collect();
+                engine.refresh_time();
+                engine.call_queued(&mut client, &args);
+                engine.dbs[0]
+                    .take_events()
+                    .into_iter()
+                    .map(|e| format!("{}:{}", e.event, String::from_utf8_lossy(&e.key)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn commands_queue_redis_events() {
+        let got = events_of(&[
+            "LPUSH l a b",
+            "RPUSH l c",
+            "LPUSHX l z",
+            "RPUSHX nokey z",
+            "LSET l 0 y",
+            "LINSERT l BEFORE y x",
+            "LINSERT l BEFORE nothere x",
+            "LREM l 1 x",
+            "LREM l 1 nothere",
+            "LTRIM l 0 -1",
+            "LMOVE l d LEFT RIGHT",
+            "RPOPLPUSH d l",
+            "LPOP l 0",
+            "RPOP l",
+            "LMPOP 1 l LEFT COUNT 10",
+        ]);
+        let want: Vec<Vec<&str>> = vec![
+            vec!["new:l", "lpush:l"],
+            vec!["rpush:l"],
+            vec!["lpush:l"],
+            vec![],
+            vec!["lset:l"],
+            vec!["linsert:l"],
+            vec![],
+            vec!["lrem:l"],
+            vec![],
+            vec!["ltrim:l"],
+            vec!["new:d", "rpush:d", "lpop:l"],
+            vec!["lpush:l", "rpop:d", "del:d"],
+            vec![],
+            vec!["rpop:l"],
+            vec!["lpop:l", "del:l"],
+        ];
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn ranges_follow_redis() {
         assert_eq!(normalize_range(0, -1, 3), Some((0, 2)));
