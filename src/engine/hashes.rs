@@ -133,7 +133,7 @@ fn done(r: Res) -> Reply {
 /// let (entries, value) = hashes::listpack_limits(ctx.engine);
 /// let enc = hashes::hash_encoding(&h, entries, value);
 /// ```
-// Called by OBJECT ENCODING / `server.seed(n)`, which live in other modules.
+// For OBJECT ENCODING, which lives in keys.rs.
 #[allow(dead_code)]
 pub(crate) fn hash_encoding(
     hash: &HashMap<Bytes, Bytes>,

@@ -166,7 +166,7 @@ impl End {
 /// ```ignore
 /// assert_eq!(list_encoding(&VecDeque::new()), "quicklist");
 /// ```
-// Called by OBJECT ENCODING / `server.seed(n)`, which live in other modules.
+// For OBJECT ENCODING, which lives in keys.rs.
 #[allow(dead_code)]
 pub(crate) fn list_encoding(_list: &VecDeque<Bytes>) -> &'static str {
     "quicklist"

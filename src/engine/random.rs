@@ -30,7 +30,7 @@ impl Rng {
     }
 
     /// Restarts the sequence from `seed` (what `server.seed(n)` calls).
-    // Called by OBJECT ENCODING / `server.seed(n)`, which live in other modules.
+    // For `server.seed(n)`, which the state API does not expose yet.
     #[allow(dead_code)]
     pub fn seed(&mut self, seed: u64) {
         self.state = seed;
