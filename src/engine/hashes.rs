@@ -674,6 +674,14 @@ mod tests {
         let mut engine = Engine::new(Config::default());
         let id = engine.connect("a".into(), "b".into());
         let mut client = engine.clients.remove(&id).expect("client");
+        // Every class, so the events are queued whether or not the keyspace
+        // filters them by `notify-keyspace-events`.
+        let config: Vec<Bytes> = ["CONFIG", "SET", "notify-keyspace-events", "KEAn"]
+            .into_iter()
+            .map(|w| Bytes::from_static(w.as_bytes()))
+            .collect();
+        engine.call_queued(&mut client, &config);
+        engine.dbs[0].take_events();
         commands
             .iter()
             .map(|line| {
