@@ -688,9 +688,9 @@ mod tests {
         let mut engine = Engine::new(Config::default());
         let id = engine.connect("a".into(), "b".into());
         let mut client = engine.clients.remove(&id).expect("client");
-        // Every class, so the events are queued whether or not the keyspace
-        // filters them by `notify-keyspace-events`.
-        let config: Vec<Bytes> = ["CONFIG", "SET", "notify-keyspace-events", "KEAn"]
+        // The classes these commands use, so the events are queued whether
+        // or not the keyspace filters them by `notify-keyspace-events`.
+        let config: Vec<Bytes> = ["CONFIG", "SET", "notify-keyspace-events", "KEglhn"]
             .into_iter()
             .map(|w| Bytes::from_static(w.as_bytes()))
             .collect();
