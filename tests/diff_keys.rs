@@ -301,6 +301,84 @@ OBJECT ENCODING a b
 OBJECT HELP
 OBJECT HELP x
 
+## object under an lfu policy
+CONFIG SET maxmemory-policy allkeys-lfu
+SET k v
+OBJECT FREQ k
+GET k
+OBJECT FREQ k
+TYPE k
+EXISTS k
+TTL k
+OBJECT FREQ k
+OBJECT IDLETIME k
+OBJECT REFCOUNT k
+SET n 5
+OBJECT REFCOUNT n
+OBJECT FREQ nokey
+CONFIG SET maxmemory-policy noeviction
+
+## object refcount with a maxmemory limit
+CONFIG SET maxmemory-policy allkeys-lru
+CONFIG SET maxmemory 1gb
+SET n 5
+OBJECT REFCOUNT n
+OBJECT ENCODING n
+CONFIG SET maxmemory 0
+SET n 6
+OBJECT REFCOUNT n
+CONFIG SET maxmemory-policy noeviction
+
+## dump strings in redis's rdb encoding
+SET a hello
+DUMP a
+SET b 123
+DUMP b
+SET c -5
+DUMP c
+SET d 70000
+DUMP d
+SET e 12345678901
+DUMP e
+SET f 0123
+DUMP f
+SET g ""
+DUMP g
+SET i abcdefghijklmnopqrstuvwxyz0123
+DUMP i
+INCR j
+DUMP j
+SET k 4294967296
+DUMP k
+SET l 2147483647
+DUMP l
+SET m -2147483648
+DUMP m
+SET n 32768
+DUMP n
+SET o -128
+DUMP o
+SET p -129
+DUMP p
+
+## restore redis payloads
+RESTORE h 0 "\x00\xc3\x09\x29\x01\x61\x61\xe0\x1c\x00\x01\x61\x61\x0a\x00\x47\xd8\xa5\x69\xbe\xdb\x46\x0b"
+GET h
+RESTORE a 0 "\x00\x05hello\x0a\x00\x63\x72\xdf\x76\x65\x34\x20\x0a"
+GET a
+RESTORE a 0 "\x00\x05hello\x0a\x00\x63\x72\xdf\x76\x65\x34\x20\x0a" REPLACE
+RESTORE b 100000 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9"
+GET b
+[masked] PTTL b
+RESTORE c 1 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9" ABSTTL
+EXISTS c
+RESTORE d 0 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb8"
+RESTORE d 0 "\x00\xc0\x7b\x0b\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9"
+RESTORE e 0 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9" IDLETIME 100
+[masked] OBJECT IDLETIME e
+RESTORE f 0 "\x00\xc0\x7b\x0a\x00\x48\xe2\x53\xe1\x00\x7a\x67\xb9" FREQ 100
+GET f
+
 ## dump restore errors
 DUMP nokey
 DUMP
@@ -388,4 +466,27 @@ MOVE l3 1
 #[tokio::test]
 async fn keys() {
     script::run(SCRIPT).await;
+}
+
+const GETKEYS: &str = r#"
+## command getkeys for key commands
+COMMAND GETKEYS SORT a STORE b
+COMMAND GETKEYS SORT a LIMIT 0 1 GET x BY y STORE b STORE c
+COMMAND GETKEYS SORT a GET store
+COMMAND GETKEYS SORT_RO a BY b
+COMMAND GETKEYS COPY a b DB 1
+COMMAND GETKEYS MSET a 1 b 2
+COMMAND GETKEYS RENAME a b
+COMMAND GETKEYS BITOP AND d a b
+COMMAND GETKEYS LCS a b
+COMMAND GETKEYS WATCH a b
+COMMAND GETKEYS RANDOMKEY
+COMMAND GETKEYS MGET
+COMMAND INFO get set info append bgsave bitcount bitfield bitfield_ro bitop bitpos copy dbsize debug decr decrby del discard dump exec exists expire expireat expiretime flushall flushdb getbit getdel getex getrange getset incr incrby incrbyfloat keys lastsave lcs mget move mset msetnx multi persist pexpire pexpireat pexpiretime psetex pttl randomkey rename renamenx restore save scan setbit setex setnx setrange sort sort_ro strlen substr swapdb time touch ttl type unlink unwatch wait watch
+COMMAND INFO object|encoding object|freq object|idletime object|refcount object|help config|get config|set config|resetstat config|help
+"#;
+
+#[tokio::test]
+async fn key_extraction_and_command_info() {
+    script::run(GETKEYS).await;
 }

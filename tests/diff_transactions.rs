@@ -178,6 +178,22 @@ SELECT 1
 GET b
 SELECT 0
 
+## subcommands are queued too
+MULTI
+CONFIG SET maxmemory 1mb
+OBJECT ENCODING nokey
+CONFIG GET maxmemory
+CONFIG SET maxmemory 0
+EXEC
+CONFIG GET maxmemory
+
+## no-multi commands are rejected while queueing
+MULTI
+SAVE
+SET a 1
+EXEC
+GET a
+
 ## empty exec and unwatch inside multi
 MULTI
 EXEC

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::args::{self, NO_SUCH_KEY, err, is, syntax_error};
-use super::command::{CommandSpec, acl, flags::*};
+use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
 use super::connection::help_reply;
 use super::keyspace::{Db, Kind, StrEncoding, Value, events, scan_hash, wrongtype};
 use super::zset::ZSet;
@@ -18,6 +18,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RO", "access"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("generic", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", "Copy a key"),
     CommandSpec::new("del", -2, del)
         .flags(WRITE)
@@ -97,11 +101,19 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RW", "access", "delete"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RW", "access", "delete"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("generic", "1.0.0", "O(1)", "Rename a key"),
     CommandSpec::new("renamenx", 3, renamenx)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RW", "access", "delete"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RW", "access", "delete"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["OW", "insert"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("generic", "1.0.0", "O(1)", "Rename a key, only if the new key does not exist"),
     CommandSpec::new("restore", -4, restore)
         .flags(WRITE | DENYOOM)
@@ -117,11 +129,21 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
         .keys(1, 1, 1, &["RO", "access"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: &["RO", "access"], begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+            KeySpecDef { notes: "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", flags: &["OW", "update"], begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+        ])
+        .getkeys(sort_keys)
         .doc("generic", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", "Sort the elements in a list, set or sorted set"),
     CommandSpec::new("sort_ro", -2, sort_ro)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
         .keys(1, 1, 1, &["RO", "access"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort", flags: &["RO", "access"], begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+        ])
         .doc("generic", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
     CommandSpec::new("touch", -2, touch)
         .flags(READONLY | FAST)
@@ -261,16 +283,18 @@ fn unlink(ctx: &mut Ctx<'_>) -> Reply {
 fn exists(ctx: &mut Ctx<'_>) -> Reply {
     let keys = &ctx.args[1..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    Reply::int(keys.iter().filter(|k| db.get(k).is_some()).count() as i64)
+    Reply::int(keys.iter().filter(|k| db.peek(k).is_some()).count() as i64)
 }
 
 fn touch(ctx: &mut Ctx<'_>) -> Reply {
-    exists(ctx)
+    let keys = &ctx.args[1..];
+    let db = &mut ctx.engine.dbs[ctx.client.db];
+    Reply::int(keys.iter().filter(|k| db.get(k).is_some()).count() as i64)
 }
 
 fn type_(ctx: &mut Ctx<'_>) -> Reply {
     let key = ctx.arg(1).clone();
-    let name = ctx.db().get(&key).map_or("none", |v| v.type_name());
+    let name = ctx.db().peek(&key).map_or("none", |e| e.value.type_name());
     Reply::simple(name)
 }
 
@@ -366,7 +390,7 @@ fn ttl_generic(ctx: &mut Ctx<'_>, ms: bool, absolute: bool) -> Reply {
     let key = ctx.arg(1).clone();
     let now = ctx.engine.now_ms();
     let db = ctx.db();
-    if db.get(&key).is_none() {
+    if db.peek(&key).is_none() {
         return Reply::int(-2);
     }
     match db.expire_at(&key) {
@@ -794,15 +818,15 @@ fn lfu_selected(ctx: &Ctx<'_>) -> bool {
 
 fn object_freq(ctx: &mut Ctx<'_>) -> Reply {
     let key = ctx.arg(2).clone();
-    if ctx.db().entry(&key).is_none() {
+    let Some(counter) = ctx.db().entry(&key).map(|e| e.lfu_counter) else {
         return Reply::Nil;
-    }
+    };
     if !lfu_selected(ctx) {
         return err(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         );
     }
-    Reply::int(0)
+    Reply::int(counter as i64)
 }
 
 fn object_idletime(ctx: &mut Ctx<'_>) -> Reply {
@@ -824,15 +848,17 @@ fn object_refcount(ctx: &mut Ctx<'_>) -> Reply {
     let Some(entry) = ctx.db().entry(&key).cloned() else {
         return Reply::Nil;
     };
-    // Redis shares the objects of the integers 0..9999 (when no LRU/LFU
-    // maxmemory policy needs per-object metadata).
-    let shared = matches!(&entry.value, Value::String(s)
-        if entry.str_encoding == StrEncoding::Auto
-            && string2ll(s).is_some_and(|v| (0..10000).contains(&v)))
+    // Redis shares the objects of the integers 0..9999, unless a maxmemory
+    // limit with an LRU/LFU policy needs per-object metadata.
+    let per_object = ctx.engine.config_int("maxmemory").unwrap_or(0) != 0
         && ctx
             .engine
             .config_str("maxmemory-policy")
-            .is_none_or(|p| !p.contains("lru") && !p.contains("lfu"));
+            .is_some_and(|p| p.contains("lru") || p.contains("lfu"));
+    let shared = !per_object
+        && matches!(&entry.value, Value::String(s)
+        if entry.str_encoding == StrEncoding::Auto
+            && string2ll(s).is_some_and(|v| (0..10000).contains(&v)));
     Reply::int(if shared { i32::MAX as i64 } else { 1 })
 }
 
@@ -931,7 +957,8 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> Reply {
         let mut elems: Vec<Bytes> = match source {
             None => Vec::new(),
             Some(Value::List(l)) => {
-                // Redis walks an unsorted list from the tail for DESC.
+                // BY <constant> keeps the list's order, walked from the
+                // tail for DESC.
                 let mut v: Vec<Bytes> = l.into_iter().collect();
                 if dontsort && desc {
                     v.reverse();
@@ -1066,6 +1093,27 @@ fn sort_score(v: &[u8]) -> Option<f64> {
     args::parse_strtod(trimmed)
 }
 
+/// SORT's keys, as Redis's `sortGetKeys`: the sorted key, and the last
+/// STORE destination (BY and GET patterns are not keys).
+fn sort_keys(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = vec![1];
+    let mut store = None;
+    let mut i = 2;
+    while i < args.len() {
+        let a = &args[i];
+        if is(a, "limit") {
+            i += 2;
+        } else if is(a, "get") || is(a, "by") {
+            i += 1;
+        } else if is(a, "store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    keys.extend(store);
+    keys
+}
+
 fn sort(ctx: &mut Ctx<'_>) -> Reply {
     sort_generic(ctx, false)
 }
@@ -1076,14 +1124,86 @@ fn sort_ro(ctx: &mut Ctx<'_>) -> Reply {
 
 // --- DUMP / RESTORE --------------------------------------------------------
 //
-// The payload is this engine's own format (Redis's RDB encoding is not
-// reproduced): a type byte, the value, a 2-byte format version and an
-// 8-byte FNV-1a checksum of everything before it.
+// Payloads end as Redis's do: a 2-byte RDB version (10, Redis 7.0's) and
+// the CRC-64 (Jones) of everything before it. Strings use Redis's RDB
+// string encoding (integer forms for short integers, raw bytes otherwise;
+// LZF-compressed payloads from Redis are accepted), so string payloads move
+// between this engine and redis-server both ways. Other types use this
+// engine's own layout under type bytes Redis does not use.
 
-const DUMP_VERSION: u16 = 10;
+const RDB_VERSION: u16 = 10;
+const TYPE_STRING: u8 = 0;
+const TYPE_LIST: u8 = 0xf1;
+const TYPE_SET: u8 = 0xf2;
+const TYPE_ZSET: u8 = 0xf3;
+const TYPE_HASH: u8 = 0xf4;
+
+/// CRC-64 with the Jones polynomial, reflected, as Redis's `crc64`.
+fn crc64(data: &[u8]) -> u64 {
+    static TABLE: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        const POLY: u64 = 0x95ac_9329_ac4b_c9b5; // 0xad93d23594c935a9 reflected
+        let mut t = [0u64; 256];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let mut c = i as u64;
+            for _ in 0..8 {
+                c = if c & 1 == 1 { (c >> 1) ^ POLY } else { c >> 1 };
+            }
+            *slot = c;
+        }
+        t
+    });
+    let mut crc = 0u64;
+    for &b in data {
+        crc = table[((crc ^ b as u64) & 0xff) as usize] ^ (crc >> 8);
+    }
+    crc
+}
+
+/// RDB length encoding.
+fn put_len(out: &mut BytesMut, n: usize) {
+    if n < 1 << 6 {
+        out.put_u8(n as u8);
+    } else if n < 1 << 14 {
+        out.put_u8(0x40 | (n >> 8) as u8);
+        out.put_u8(n as u8);
+    } else if n <= u32::MAX as usize {
+        out.put_u8(0x80);
+        out.put_u32(n as u32);
+    } else {
+        out.put_u8(0x81);
+        out.put_u64(n as u64);
+    }
+}
+
+/// Redis's `rdbSaveRawString` without compression: short integers in
+/// their integer forms, anything else as length and bytes.
+fn put_rdb_string(out: &mut BytesMut, s: &[u8]) {
+    if s.len() <= 11 {
+        if let Some(v) = string2ll(s) {
+            if let Ok(v) = i8::try_from(v) {
+                out.put_u8(0xc0);
+                out.put_i8(v);
+                return;
+            }
+            if let Ok(v) = i16::try_from(v) {
+                out.put_u8(0xc1);
+                out.put_i16_le(v);
+                return;
+            }
+            if let Ok(v) = i32::try_from(v) {
+                out.put_u8(0xc2);
+                out.put_i32_le(v);
+                return;
+            }
+        }
+    }
+    put_len(out, s.len());
+    out.put_slice(s);
+}
 
 fn put_blob(out: &mut BytesMut, b: &[u8]) {
-    out.put_u32_le(b.len() as u32);
+    put_len(out, b.len());
     out.put_slice(b);
 }
 
@@ -1091,60 +1211,51 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
     let mut out = BytesMut::new();
     match value {
         Value::String(s) => {
-            out.put_u8(0);
-            put_blob(&mut out, s);
+            out.put_u8(TYPE_STRING);
+            put_rdb_string(&mut out, s);
         }
         Value::List(l) => {
-            out.put_u8(1);
-            out.put_u32_le(l.len() as u32);
+            out.put_u8(TYPE_LIST);
+            put_len(&mut out, l.len());
             l.iter().for_each(|e| put_blob(&mut out, e));
         }
         Value::Set(s) => {
-            out.put_u8(2);
-            out.put_u32_le(s.len() as u32);
+            out.put_u8(TYPE_SET);
+            put_len(&mut out, s.len());
             s.iter().for_each(|e| put_blob(&mut out, e));
         }
         Value::ZSet(z) => {
-            out.put_u8(3);
-            out.put_u32_le(z.len() as u32);
+            out.put_u8(TYPE_ZSET);
+            put_len(&mut out, z.len());
             for (m, s) in z.iter() {
                 put_blob(&mut out, m);
                 out.put_f64_le(s);
             }
         }
         Value::Hash(h) => {
-            out.put_u8(4);
-            out.put_u32_le(h.len() as u32);
+            out.put_u8(TYPE_HASH);
+            put_len(&mut out, h.len());
             for (k, v) in h {
                 put_blob(&mut out, k);
                 put_blob(&mut out, v);
             }
         }
     }
-    out.put_u16_le(DUMP_VERSION);
-    let sum = fnv1a(&out);
+    out.put_u16_le(RDB_VERSION);
+    let sum = crc64(&out);
     out.put_u64_le(sum);
     out.freeze()
 }
 
-fn fnv1a(data: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in data {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// Whether the footer (version and checksum) is valid.
+/// Redis's `verifyDumpPayload`: a known RDB version and a matching CRC.
 fn verify_payload(p: &[u8]) -> bool {
     if p.len() < 10 {
         return false;
     }
-    let body = &p[..p.len() - 8];
-    let sum = u64::from_le_bytes(p[p.len() - 8..].try_into().expect("8 bytes"));
-    let version = u16::from_le_bytes(body[body.len() - 2..].try_into().expect("2 bytes"));
-    version == DUMP_VERSION && fnv1a(body) == sum
+    let footer = &p[p.len() - 10..];
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    let sum = u64::from_le_bytes(footer[2..].try_into().expect("8 bytes"));
+    version <= RDB_VERSION && crc64(&p[..p.len() - 8]) == sum
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -1161,12 +1272,44 @@ impl Reader<'_> {
     fn u8(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
-    fn u32(&mut self) -> Option<usize> {
-        self.take(4)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+    /// An RDB length; `Err(kind)` for the special string encodings.
+    fn len(&mut self) -> Option<Result<usize, u8>> {
+        let first = self.u8()?;
+        Some(match first >> 6 {
+            0 => Ok((first & 0x3f) as usize),
+            1 => Ok((((first & 0x3f) as usize) << 8) | self.u8()? as usize),
+            2 if first == 0x80 => Ok(u32::from_be_bytes(self.take(4)?.try_into().ok()?) as usize),
+            2 if first == 0x81 => {
+                Ok(usize::try_from(u64::from_be_bytes(self.take(8)?.try_into().ok()?)).ok()?)
+            }
+            2 => return None,
+            _ => Err(first & 0x3f),
+        })
+    }
+    fn plain_len(&mut self) -> Option<usize> {
+        self.len()?.ok()
+    }
+    fn rdb_string(&mut self) -> Option<Bytes> {
+        match self.len()? {
+            Ok(n) => self.take(n).map(Bytes::copy_from_slice),
+            Err(0) => Some(Bytes::from((self.u8()? as i8).to_string())),
+            Err(1) => Some(Bytes::from(
+                i16::from_le_bytes(self.take(2)?.try_into().ok()?).to_string(),
+            )),
+            Err(2) => Some(Bytes::from(
+                i32::from_le_bytes(self.take(4)?.try_into().ok()?).to_string(),
+            )),
+            Err(3) => {
+                let clen = self.plain_len()?;
+                let ulen = self.plain_len()?;
+                let data = self.take(clen)?;
+                lzf_decompress(data, ulen).map(Bytes::from)
+            }
+            Err(_) => None,
+        }
     }
     fn blob(&mut self) -> Option<Bytes> {
-        let n = self.u32()?;
+        let n = self.plain_len()?;
         self.take(n).map(Bytes::copy_from_slice)
     }
     fn f64(&mut self) -> Option<f64> {
@@ -1175,28 +1318,60 @@ impl Reader<'_> {
     }
 }
 
+/// LZF decompression (the format Redis compresses long strings with).
+fn lzf_decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(out_len);
+    let mut i = 0;
+    while i < input.len() {
+        let ctrl = input[i] as usize;
+        i += 1;
+        if ctrl < 32 {
+            let run = ctrl + 1;
+            out.extend_from_slice(input.get(i..i + run)?);
+            i += run;
+        } else {
+            let mut len = ctrl >> 5;
+            if len == 7 {
+                len += *input.get(i)? as usize;
+                i += 1;
+            }
+            let back = ((ctrl & 0x1f) << 8) + *input.get(i)? as usize + 1;
+            i += 1;
+            let start = out.len().checked_sub(back)?;
+            for k in 0..len + 2 {
+                let b = out[start + k];
+                out.push(b);
+            }
+        }
+        if out.len() > out_len {
+            return None;
+        }
+    }
+    (out.len() == out_len).then_some(out)
+}
+
 pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
     let mut r = Reader(&p[..p.len() - 10]);
     let value = match r.u8()? {
-        0 => Value::String(r.blob()?),
-        1 => {
-            let n = r.u32()?;
+        TYPE_STRING => Value::String(r.rdb_string()?),
+        TYPE_LIST => {
+            let n = r.plain_len()?;
             let mut l = VecDeque::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 l.push_back(r.blob()?);
             }
             Value::List(l)
         }
-        2 => {
-            let n = r.u32()?;
+        TYPE_SET => {
+            let n = r.plain_len()?;
             let mut s = HashSet::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 s.insert(r.blob()?);
             }
             Value::Set(s)
         }
-        3 => {
-            let n = r.u32()?;
+        TYPE_ZSET => {
+            let n = r.plain_len()?;
             let mut z = ZSet::new();
             for _ in 0..n {
                 let m = r.blob()?;
@@ -1204,8 +1379,8 @@ pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
             }
             Value::ZSet(z)
         }
-        4 => {
-            let n = r.u32()?;
+        TYPE_HASH => {
+            let n = r.plain_len()?;
             let mut h = HashMap::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 let k = r.blob()?;
@@ -1287,6 +1462,9 @@ fn restore(ctx: &mut Ctx<'_>) -> Reply {
         db.insert_entry(key.clone(), value, (ttl != 0).then_some(ttl));
         if idle > 0 {
             db.set_accessed(&key, now - idle * 1000);
+        }
+        if freq >= 0 {
+            db.set_lfu_counter(&key, freq as u8);
         }
         db.notify(events::GENERIC, "restore", &key);
         Ok(Reply::ok())

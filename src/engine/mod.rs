@@ -148,6 +148,18 @@ pub(crate) struct Stats {
     pub total_error_replies: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Error replies by their code (`ERR`, `WRONGTYPE`, ...), for `INFO errorstats`.
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// Per-command counters, for `INFO commandstats`.
+    pub commands: std::collections::BTreeMap<String, CommandStats>,
+}
+
+/// One command's `INFO commandstats` counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CommandStats {
+    pub calls: u64,
+    pub rejected: u64,
+    pub failed: u64,
 }
 
 /// The whole server state.
@@ -172,7 +184,12 @@ pub(crate) struct Engine {
     pub lastsave: i64,
     /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
     pub dirty_at_save: u64,
+    /// SAVE and BGSAVE calls, for `rdb_saves`.
+    pub saves: u64,
     rng: u64,
+    /// Every keyspace event the databases queued (unit tests only).
+    #[cfg(test)]
+    pub event_log: Vec<(usize, keyspace::KeyEvent)>,
 }
 
 impl Engine {
@@ -201,7 +218,10 @@ impl Engine {
             runtime: config::RuntimeConfig::default(),
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
+            saves: 0,
             rng: (nanos as u64) | 1,
+            #[cfg(test)]
+            event_log: Vec::new(),
         }
     }
 
@@ -259,6 +279,30 @@ impl Engine {
         }
     }
 
+    /// Applies `notify-keyspace-events` to every database's event queue.
+    pub fn apply_notify_config(&mut self) {
+        let flags = self
+            .config_str("notify-keyspace-events")
+            .and_then(config::parse_notify_flags)
+            .unwrap_or(0);
+        let keyspace = keyspace::events::KEYSPACE | keyspace::events::KEYEVENT;
+        let mask = if flags & keyspace == 0 { 0 } else { flags };
+        for db in &mut self.dbs {
+            db.set_notify_mask(mask);
+        }
+    }
+
+    /// Applies `maxmemory-policy` and `lfu-log-factor` to LFU counting.
+    pub fn apply_lfu_config(&mut self) {
+        let lfu = self
+            .config_str("maxmemory-policy")
+            .is_some_and(|p| p.contains("lfu"));
+        let factor = self.config_int("lfu-log-factor").unwrap_or(10).max(0) as u32;
+        for db in &mut self.dbs {
+            db.set_lfu(lfu.then_some(factor));
+        }
+    }
+
     /// CONFIG RESETSTAT.
     pub fn reset_stats(&mut self) {
         self.stats = Stats::default();
@@ -300,8 +344,13 @@ impl Engine {
     ///   (BLPOP, BZPOPMIN, ...).
     pub fn after_command(&mut self) {
         for db in &mut self.dbs {
-            let _events = db.take_events();
+            let events = db.take_events();
             let _touched = db.take_touched();
+            #[cfg(test)]
+            self.event_log
+                .extend(events.into_iter().map(|e| (db.id, e)));
+            #[cfg(not(test))]
+            drop(events);
         }
     }
 
@@ -380,8 +429,13 @@ impl Engine {
     fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
         client.last_interaction = Instant::now();
         let reply = self.dispatch(client, args);
-        if let Reply::Error(_) = &reply {
+        if let Reply::Error(e) = &reply {
             self.stats.total_error_replies += 1;
+            let code = e.split(|&b| b == b' ').next().unwrap_or_default();
+            let code = String::from_utf8_lossy(code).into_owned();
+            if self.stats.errors.len() < 128 || self.stats.errors.contains_key(&code) {
+                *self.stats.errors.entry(code).or_default() += 1;
+            }
         }
         reply
     }
@@ -395,6 +449,13 @@ impl Engine {
                     client.multi_dirty = true;
                 }
                 self.stats.rejected_calls += 1;
+                if let Resolved::Found(spec, parent) = CommandTable::get().resolve(args) {
+                    self.stats
+                        .commands
+                        .entry(full_name(spec, parent))
+                        .or_default()
+                        .rejected += 1;
+                }
                 if args[0].eq_ignore_ascii_case(b"exec") {
                     // ... and a rejected EXEC aborts it (`execCommandAbort`).
                     transactions::discard_transaction(self, client);
@@ -409,7 +470,9 @@ impl Engine {
                 return reply;
             }
         };
-        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name) {
+        client.last_command = full_name(spec, parent);
+        let top = parent.unwrap_or(spec);
+        if client.multi.is_some() && !transactions::runs_in_multi(top.name) {
             if let Some(queue) = &mut client.multi {
                 queue.push(args.to_vec());
             }
@@ -447,6 +510,9 @@ impl Engine {
         if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
             return Err(Reply::error("NOAUTH Authentication required."));
         }
+        if client.multi.is_some() && spec.flags & flags::NO_MULTI != 0 {
+            return Err(Reply::error("ERR Command not allowed inside a transaction"));
+        }
         Ok((spec, parent))
     }
 
@@ -459,7 +525,11 @@ impl Engine {
         args: &[Bytes],
     ) -> Reply {
         self.stats.total_commands_processed += 1;
-        client.last_command = full_name(spec, parent);
+        let name = full_name(spec, parent);
+        match self.stats.commands.get_mut(name.as_str()) {
+            Some(c) => c.calls += 1,
+            None => self.stats.commands.entry(name).or_default().calls += 1,
+        }
         let Some(handler) = spec.handler else {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
@@ -471,6 +541,13 @@ impl Engine {
         });
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
+            if let Some(c) = self
+                .stats
+                .commands
+                .get_mut(full_name(spec, parent).as_str())
+            {
+                c.failed += 1;
+            }
         }
         reply
     }
@@ -478,6 +555,7 @@ impl Engine {
     /// Runs one queued command inside EXEC: resolved again (the table is
     /// static, so it cannot fail differently than at queue time).
     pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        // `last_command` stays `exec` (CLIENT LIST shows `cmd=exec`), as in Redis.
         match self.check(client, args) {
             Ok((spec, parent)) => self.call(client, spec, parent, args),
             Err(reply) => reply,

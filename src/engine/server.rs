@@ -71,11 +71,11 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .tips(&["nondeterministic_output"])
         .doc("server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk"),
     CommandSpec::new("save", 1, save)
-        .flags(ADMIN | NOSCRIPT | NO_MULTI)
+        .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
         .acl(0)
         .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
     CommandSpec::new("bgsave", -1, bgsave)
-        .flags(ADMIN | NOSCRIPT)
+        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
         .acl(0)
         .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk"),
     CommandSpec::new("wait", 3, wait)
@@ -297,7 +297,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> Reply {
         return Reply::error("ERR Invalid number of arguments specified for command");
     }
     Reply::Array(
-        spec.key_positions(args.len())
+        spec.keys_in(args)
             .into_iter()
             .map(|i| Reply::Bulk(args[i].clone()))
             .collect(),
@@ -328,7 +328,7 @@ fn command_help(_ctx: &mut Ctx<'_>) -> Reply {
     )
 }
 
-/// The sections `INFO` knows, in Redis's order; `default` prints all of them.
+/// Every section `INFO` knows, in Redis 7.0's order.
 const SECTIONS: &[&str] = &[
     "server",
     "clients",
@@ -337,6 +337,25 @@ const SECTIONS: &[&str] = &[
     "stats",
     "replication",
     "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
+];
+
+/// What `INFO` and `INFO default` print.
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
     "cluster",
     "keyspace",
 ];
@@ -346,7 +365,8 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
     for arg in &ctx.args[1..] {
         let arg = String::from_utf8_lossy(arg).to_ascii_lowercase();
         match arg.as_str() {
-            "all" | "everything" | "default" => wanted.extend(SECTIONS),
+            "everything" | "all" => wanted.extend(SECTIONS),
+            "default" => wanted.extend(DEFAULT_SECTIONS),
             other => {
                 if let Some(s) = SECTIONS.iter().find(|s| **s == other) {
                     wanted.push(s);
@@ -355,7 +375,7 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
         }
     }
     if ctx.args.len() == 1 {
-        wanted.extend(SECTIONS);
+        wanted.extend(DEFAULT_SECTIONS);
     }
     let mut out = String::new();
     for section in SECTIONS.iter().filter(|s| wanted.contains(s)) {
@@ -371,8 +391,14 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
 }
 
 fn info_section(engine: &Engine, section: &str, out: &mut String) {
-    let mut title = section.to_string();
-    title[..1].make_ascii_uppercase();
+    let title = match section {
+        "cpu" => "CPU".to_string(),
+        other => {
+            let mut t = other.to_string();
+            t[..1].make_ascii_uppercase();
+            t
+        }
+    };
     out.push_str(&format!("# {title}\r\n"));
     let mut field = |k: &str, v: &dyn std::fmt::Display| out.push_str(&format!("{k}:{v}\r\n"));
     let uptime = engine.started.elapsed().as_secs();
@@ -421,62 +447,177 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
         }
         "memory" => {
             let used = engine.used_memory();
+            let startup = 1024 * 1024;
+            let dataset = used - startup;
             let maxmemory = engine.config_int("maxmemory").unwrap_or(0);
+            let human = |n: i64| bytes_to_human(n);
             field("used_memory", &used);
-            field("used_memory_human", &bytes_to_human(used));
+            field("used_memory_human", &human(used));
             field("used_memory_rss", &used);
-            field("used_memory_rss_human", &bytes_to_human(used));
+            field("used_memory_rss_human", &human(used));
             field("used_memory_peak", &used);
-            field("used_memory_peak_human", &bytes_to_human(used));
-            field("used_memory_dataset", &used);
+            field("used_memory_peak_human", &human(used));
+            field("used_memory_peak_perc", &"100.00%");
+            field("used_memory_overhead", &startup);
+            field("used_memory_startup", &startup);
+            field("used_memory_dataset", &dataset);
+            field(
+                "used_memory_dataset_perc",
+                &format!("{:.2}%", dataset as f64 * 100.0 / used.max(1) as f64),
+            );
+            field("allocator_allocated", &used);
+            field("allocator_active", &used);
+            field("allocator_resident", &used);
+            field("total_system_memory", &0);
+            field("total_system_memory_human", &"0B");
+            field("used_memory_lua", &0);
+            field("used_memory_vm_eval", &0);
+            field("used_memory_lua_human", &"0B");
+            field("used_memory_scripts_eval", &0);
+            field("number_of_cached_scripts", &0);
+            field("number_of_functions", &0);
+            field("number_of_libraries", &0);
+            field("used_memory_vm_functions", &0);
+            field("used_memory_vm_total", &0);
+            field("used_memory_vm_total_human", &"0B");
+            field("used_memory_functions", &0);
+            field("used_memory_scripts", &0);
+            field("used_memory_scripts_human", &"0B");
             field("maxmemory", &maxmemory);
-            field("maxmemory_human", &bytes_to_human(maxmemory));
+            field("maxmemory_human", &human(maxmemory));
             field(
                 "maxmemory_policy",
                 &engine
                     .config_str("maxmemory-policy")
                     .unwrap_or("noeviction"),
             );
+            field("allocator_frag_ratio", &"1.00");
+            field("allocator_frag_bytes", &0);
+            field("allocator_rss_ratio", &"1.00");
+            field("allocator_rss_bytes", &0);
+            field("rss_overhead_ratio", &"1.00");
+            field("rss_overhead_bytes", &0);
             field("mem_fragmentation_ratio", &"1.00");
-            field("mem_allocator", &"rust");
+            field("mem_fragmentation_bytes", &0);
+            field("mem_not_counted_for_evict", &0);
+            field("mem_replication_backlog", &0);
+            field("mem_total_replication_buffers", &0);
+            field("mem_clients_slaves", &0);
+            field("mem_clients_normal", &0);
+            field("mem_cluster_links", &0);
+            field("mem_aof_buffer", &0);
+            field("mem_allocator", &"libc");
+            field("active_defrag_running", &0);
             field("lazyfree_pending_objects", &0);
+            field("lazyfreed_objects", &0);
         }
         "persistence" => {
+            let aof = engine.config_str("appendonly") == Some("yes");
             field("loading", &0);
             field("async_loading", &0);
+            field("current_cow_peak", &0);
+            field("current_cow_size", &0);
+            field("current_cow_size_age", &0);
+            field("current_fork_perc", &"0.00");
+            field("current_save_keys_processed", &0);
+            field("current_save_keys_total", &0);
             field(
                 "rdb_changes_since_last_save",
                 &engine.dirty().saturating_sub(engine.dirty_at_save),
             );
             field("rdb_bgsave_in_progress", &0);
+            field("rdb_last_save_time", &engine.lastsave);
             field("rdb_last_bgsave_status", &"ok");
-            field("aof_enabled", &0);
+            field("rdb_last_bgsave_time_sec", &-1);
+            field("rdb_current_bgsave_time_sec", &-1);
+            field("rdb_saves", &engine.saves);
+            field("rdb_last_cow_size", &0);
+            field("rdb_last_load_keys_expired", &0);
+            field("rdb_last_load_keys_loaded", &0);
+            field("aof_enabled", &(aof as u8));
             field("aof_rewrite_in_progress", &0);
+            field("aof_rewrite_scheduled", &0);
+            field("aof_last_rewrite_time_sec", &-1);
+            field("aof_current_rewrite_time_sec", &-1);
+            field("aof_last_bgrewrite_status", &"ok");
+            field("aof_rewrites", &0);
+            field("aof_rewrites_consecutive_failures", &0);
+            field("aof_last_write_status", &"ok");
+            field("aof_last_cow_size", &0);
+            field("module_fork_in_progress", &0);
+            field("module_fork_last_cow_size", &0);
         }
+        "modules" => {}
+        "errorstats" => {
+            for (code, count) in &engine.stats.errors {
+                field(&format!("errorstat_{code}"), &format!("count={count}"));
+            }
+        }
+        "commandstats" => {
+            for (name, c) in &engine.stats.commands {
+                field(
+                    &format!("cmdstat_{name}"),
+                    &format!(
+                        "calls={},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}",
+                        c.calls, c.rejected, c.failed
+                    ),
+                );
+            }
+        }
+        "latencystats" => {}
         "stats" => {
-            field(
-                "total_connections_received",
-                &engine.stats.total_connections_received,
-            );
-            field(
-                "total_commands_processed",
-                &engine.stats.total_commands_processed,
-            );
-            field("rejected_connections", &engine.stats.rejected_connections);
             let sum = |f: fn(&Db) -> u64| engine.dbs.iter().map(f).sum::<u64>();
+            let st = &engine.stats;
+            field("total_connections_received", &st.total_connections_received);
+            field("total_commands_processed", &st.total_commands_processed);
+            field("instantaneous_ops_per_sec", &0);
+            field("total_net_input_bytes", &0);
+            field("total_net_output_bytes", &0);
+            field("total_net_repl_input_bytes", &0);
+            field("total_net_repl_output_bytes", &0);
+            field("instantaneous_input_kbps", &"0.00");
+            field("instantaneous_output_kbps", &"0.00");
+            field("instantaneous_input_repl_kbps", &"0.00");
+            field("instantaneous_output_repl_kbps", &"0.00");
+            field("rejected_connections", &st.rejected_connections);
+            field("sync_full", &0);
+            field("sync_partial_ok", &0);
+            field("sync_partial_err", &0);
             field("expired_keys", &sum(|d| d.stats.expired));
+            field("expired_stale_perc", &"0.00");
+            field("expired_time_cap_reached_count", &0);
+            field("expire_cycle_cpu_milliseconds", &0);
             field("evicted_keys", &0);
+            field("evicted_clients", &0);
+            field("total_eviction_exceeded_time", &0);
+            field("current_eviction_exceeded_time", &0);
             field("keyspace_hits", &sum(|d| d.stats.hits));
             field("keyspace_misses", &sum(|d| d.stats.misses));
             field("pubsub_channels", &0);
             field("pubsub_patterns", &0);
-            field("total_error_replies", &engine.stats.total_error_replies);
-            field(
-                "total_reads_processed",
-                &engine.stats.total_commands_processed,
-            );
-            field("rejected_calls", &engine.stats.rejected_calls);
-            field("failed_calls", &engine.stats.failed_calls);
+            field("pubsubshard_channels", &0);
+            field("latest_fork_usec", &0);
+            field("total_forks", &0);
+            field("migrate_cached_sockets", &0);
+            field("slave_expires_tracked_keys", &0);
+            field("active_defrag_hits", &0);
+            field("active_defrag_misses", &0);
+            field("active_defrag_key_hits", &0);
+            field("active_defrag_key_misses", &0);
+            field("total_active_defrag_time", &0);
+            field("current_active_defrag_time", &0);
+            field("tracking_total_keys", &0);
+            field("tracking_total_items", &0);
+            field("tracking_total_prefixes", &0);
+            field("unexpected_error_replies", &0);
+            field("total_error_replies", &st.total_error_replies);
+            field("dump_payload_sanitizations", &0);
+            field("total_reads_processed", &st.total_commands_processed);
+            field("total_writes_processed", &st.total_commands_processed);
+            field("io_threaded_reads_processed", &0);
+            field("io_threaded_writes_processed", &0);
+            field("reply_buffer_shrinks", &0);
+            field("reply_buffer_expands", &0);
         }
         "replication" => {
             field("role", &"master");
@@ -497,6 +638,10 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
         "cpu" => {
             field("used_cpu_sys", &"0.000000");
             field("used_cpu_user", &"0.000000");
+            field("used_cpu_sys_children", &"0.000000");
+            field("used_cpu_user_children", &"0.000000");
+            field("used_cpu_sys_main_thread", &"0.000000");
+            field("used_cpu_user_main_thread", &"0.000000");
         }
         "cluster" => field("cluster_enabled", &0),
         "keyspace" => {
@@ -589,6 +734,7 @@ fn lastsave(ctx: &mut Ctx<'_>) -> Reply {
 fn save(ctx: &mut Ctx<'_>) -> Reply {
     ctx.engine.lastsave = ctx.engine.clock.now_ms() / 1000;
     ctx.engine.dirty_at_save = ctx.engine.dirty();
+    ctx.engine.saves += 1;
     Reply::ok()
 }
 
@@ -683,6 +829,8 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
         seen.push(name);
     }
     ctx.engine.runtime = next;
+    ctx.engine.apply_notify_config();
+    ctx.engine.apply_lfu_config();
     Reply::ok()
 }
 

@@ -326,3 +326,53 @@ fn randomkey_skips_expired_keys() {
     assert_eq!(h.run("RANDOMKEY"), "$-1\r\n");
     assert_eq!(h.run("DBSIZE"), ":0\r\n");
 }
+
+#[test]
+fn keyspace_events_follow_the_configuration() {
+    let mut h = Harness::new();
+    h.run("SET a 1");
+    assert!(h.engine.event_log.is_empty(), "off by default");
+    assert_eq!(h.run("CONFIG SET notify-keyspace-events KA"), "+OK\r\n");
+    h.run("SET a 2 EX 10");
+    h.run("INCR a");
+    h.run("SET fresh 1");
+    let names: Vec<&str> = h.engine.event_log.drain(..).map(|(_, e)| e.event).collect();
+    // `new` is not part of `A`.
+    assert_eq!(names, vec!["set", "expire", "incrby", "set"]);
+    h.run("CONFIG SET notify-keyspace-events Ex");
+    h.engine.clock.freeze();
+    h.run("SET gone 1 PX 1");
+    h.engine.clock.fast_forward(Duration::from_millis(5));
+    h.engine.active_expire_cycle();
+    let events: Vec<_> = h.engine.event_log.drain(..).collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].1.event, &events[0].1.key[..]),
+        ("expired", &b"gone"[..])
+    );
+    h.run("CONFIG SET notify-keyspace-events g");
+    h.run("DEL a");
+    assert!(
+        h.engine.event_log.is_empty(),
+        "no K or E: nothing published"
+    );
+}
+
+#[test]
+fn client_list_inside_exec() {
+    let mut h = Harness::new();
+    assert!(
+        h.run("CLIENT INFO")
+            .contains(" flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 ")
+    );
+    h.run("MULTI");
+    h.run("SET a 1");
+    h.run("CLIENT INFO");
+    let out = h.run("EXEC");
+    assert!(
+        out.contains(" flags=x db=0 sub=0 psub=0 ssub=0 multi=2 "),
+        "{out}"
+    );
+    assert!(out.contains(" cmd=exec "), "{out}");
+    assert!(h.run("CLIENT INFO").contains(" multi=-1 "));
+}

@@ -3,6 +3,7 @@
 
 mod connection;
 mod handle;
+mod mocks;
 mod state;
 
 pub use handle::{Builder, MockRedis};
@@ -16,13 +17,23 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::engine::Engine;
+use crate::mock::state::MockState;
 
 /// State shared by the handle, the accept loop and every connection.
 pub(crate) struct Shared {
     engine: Mutex<Engine>,
+    /// Mounted mocks, the journal, strict mode and faults.
+    pub(crate) mocks: MockState,
 }
 
 impl Shared {
+    pub(crate) fn new(engine: Engine, mocks: MockState) -> Shared {
+        Shared {
+            engine: Mutex::new(engine),
+            mocks,
+        }
+    }
+
     /// Locks the engine. Never held across an `.await`.
     pub(crate) fn engine(&self) -> MutexGuard<'_, Engine> {
         // A panic inside one command must not take the whole server down.
