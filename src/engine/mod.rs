@@ -11,7 +11,9 @@ pub(crate) mod command;
 mod connection;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
+pub(crate) mod random;
 mod server;
+pub(crate) mod sets;
 mod strings;
 mod transactions;
 pub(crate) mod zset;
@@ -32,6 +34,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     server::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
+    sets::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -153,6 +156,9 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
+    /// The random source behind SPOP, SRANDMEMBER, ZRANDMEMBER, ...; a
+    /// future `server.seed(n)` reseeds it (`Rng::seed`).
+    pub rng: random::Rng,
 }
 
 impl Engine {
@@ -177,6 +183,7 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
+            rng: random::Rng::default(),
         }
     }
 
