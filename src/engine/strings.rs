@@ -406,7 +406,9 @@ fn getex(ctx: &mut Ctx<'_>) -> Reply {
         let now = ctx.engine.now_ms();
         let db = ctx.db();
         match deadline {
-            Some((unit, at)) if matches!(unit, ExpireUnit::ExAt | ExpireUnit::PxAt) && at <= now => {
+            Some((unit, at))
+                if matches!(unit, ExpireUnit::ExAt | ExpireUnit::PxAt) && at <= now =>
+            {
                 db.remove(&key);
                 db.notify(events::GENERIC, "del", &key);
             }
@@ -414,10 +416,8 @@ fn getex(ctx: &mut Ctx<'_>) -> Reply {
                 db.set_expire(&key, at);
                 db.notify(events::GENERIC, "expire", &key);
             }
-            None if opts.persist => {
-                if db.persist(&key) {
-                    db.notify(events::GENERIC, "persist", &key);
-                }
+            None if opts.persist && db.persist(&key) => {
+                db.notify(events::GENERIC, "persist", &key);
             }
             None => {}
         }
@@ -748,7 +748,11 @@ fn bitcount(ctx: &mut Ctx<'_>) -> Reply {
         if argc == 4 || argc == 5 {
             start = args::int(ctx.arg(2))?;
             end = args::int(ctx.arg(3))?;
-            isbit = if argc == 5 { bit_unit(ctx.arg(4))? } else { false };
+            isbit = if argc == 5 {
+                bit_unit(ctx.arg(4))?
+            } else {
+                false
+            };
             let total = if isbit {
                 (v.len() as i64) << 3
             } else {
@@ -864,7 +868,9 @@ fn bitop(ctx: &mut Ctx<'_>) -> Reply {
             return Err(syntax_error());
         };
         if op == 3 && ctx.args.len() != 4 {
-            return Err(err("ERR BITOP NOT must be called with a single source key."));
+            return Err(err(
+                "ERR BITOP NOT must be called with a single source key.",
+            ));
         }
         let dest = ctx.arg(2).clone();
         let sources: Vec<Bytes> = ctx.args[3..].to_vec();
@@ -1045,7 +1051,11 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> Res {
             _ => {
                 let v = args::int(ctx.arg(j + 3))?;
                 writes = true;
-                if op == 1 { FieldOp::Set(v) } else { FieldOp::Incr(v) }
+                if op == 1 {
+                    FieldOp::Set(v)
+                } else {
+                    FieldOp::Incr(v)
+                }
             }
         };
         cmds.push(FieldCmd {
@@ -1173,13 +1183,12 @@ fn lcs(ctx: &mut Ctx<'_>) -> Reply {
                 None => strings.push(Bytes::new()),
                 Some(Value::String(v)) => strings.push(v.clone()),
                 Some(_) => {
-                    return Err(err(
-                        "ERR The specified keys must contain string values",
-                    ));
+                    return Err(err("ERR The specified keys must contain string values"));
                 }
             }
         }
-        let (mut getidx, mut getlen, mut withmatchlen, mut minmatchlen) = (false, false, false, 0i64);
+        let (mut getidx, mut getlen, mut withmatchlen, mut minmatchlen) =
+            (false, false, false, 0i64);
         let mut j = 3;
         while j < ctx.args.len() {
             let opt = ctx.arg(j);
