@@ -47,7 +47,16 @@ async fn sadd_srem_scard_sismember() {
                 .cmd(["SMISMEMBER", "s", "a", "z", "1", ""])
                 .cmd(["SMISMEMBER", "missing", "a", "b"]),
             case("intset members list in numeric order")
-                .cmd(["SADD", "n", "10", "-3", "2", "9223372036854775807", "-9223372036854775808", "0"])
+                .cmd([
+                    "SADD",
+                    "n",
+                    "10",
+                    "-3",
+                    "2",
+                    "9223372036854775807",
+                    "-9223372036854775808",
+                    "0",
+                ])
                 .cmd(["SMEMBERS", "n"])
                 .cmd(["SADD", "n", "7"])
                 .cmd(["SMEMBERS", "n"])
@@ -56,7 +65,16 @@ async fn sadd_srem_scard_sismember() {
                 .cmd(["SADD", "n", "x"])
                 .cmd_sorted(["SMEMBERS", "n"]),
             case("non-canonical integers are strings")
-                .cmd(["SADD", "n", "1", "01", "+2", " 3", "1.0", "9223372036854775808"])
+                .cmd([
+                    "SADD",
+                    "n",
+                    "1",
+                    "01",
+                    "+2",
+                    " 3",
+                    "1.0",
+                    "9223372036854775808",
+                ])
                 .cmd_sorted(["SMEMBERS", "n"])
                 .cmd(["SCARD", "n"]),
             case("binary members")
@@ -311,7 +329,9 @@ async fn sscan() {
     }
     big = big
         .cmd_sorted(["SMEMBERS", "n"])
-        .cmd(["SREM", "n", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
+        .cmd([
+            "SREM", "n", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+        ])
         .cmd(["SISMEMBER", "n", "511"]);
     differ
         .check(&[
@@ -371,12 +391,7 @@ async fn random_reply_shapes() {
             for (probe, want, distinct) in probes {
                 let mut sadd = vec!["SADD", "s"];
                 sadd.extend(set.iter().map(String::as_str));
-                let cmds = vec![
-                    vec!["DEL", "s"],
-                    sadd,
-                    probe.to_vec(),
-                    vec!["SCARD", "s"],
-                ];
+                let cmds = vec![vec!["DEL", "s"], sadd, probe.to_vec(), vec!["SCARD", "s"]];
                 let mock = MockRedis::start().await;
                 let mut mock_cmds = cmds.clone();
                 mock_cmds.remove(0); // a fresh mock has no keys (and no DEL yet)

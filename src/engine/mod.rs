@@ -14,6 +14,7 @@ pub(crate) mod ldouble;
 pub(crate) mod random;
 mod server;
 pub(crate) mod sets;
+pub(crate) mod sorted_sets;
 mod strings;
 mod transactions;
 pub(crate) mod zset;
@@ -35,6 +36,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     transactions::COMMANDS,
     strings::COMMANDS,
     sets::COMMANDS,
+    sorted_sets::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -317,8 +319,7 @@ impl Engine {
                 return reply;
             }
         };
-        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name)
-        {
+        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name) {
             if let Some(queue) = &mut client.multi {
                 queue.push(args.to_vec());
             }

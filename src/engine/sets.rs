@@ -137,17 +137,19 @@ fn is_intset(set: &HashSet<Bytes>) -> bool {
 /// divergence). Call it on the set `Db::get_set` returns.
 #[allow(dead_code)] // OBJECT ENCODING (keys.rs) calls it.
 pub(crate) fn set_encoding(set: &HashSet<Bytes>) -> &'static str {
-    if is_intset(set) { "intset" } else { "hashtable" }
+    if is_intset(set) {
+        "intset"
+    } else {
+        "hashtable"
+    }
 }
 
 /// The members in the order Redis lists them: ascending integers for an
 /// intset, iteration order for a hashtable.
 fn ordered(set: &HashSet<Bytes>) -> Vec<Bytes> {
     if is_intset(set) {
-        let mut v: Vec<(i64, &Bytes)> = set
-            .iter()
-            .map(|m| (string2ll(m).unwrap_or(0), m))
-            .collect();
+        let mut v: Vec<(i64, &Bytes)> =
+            set.iter().map(|m| (string2ll(m).unwrap_or(0), m)).collect();
         v.sort_unstable_by_key(|(n, _)| *n);
         v.into_iter().map(|(_, m)| m.clone()).collect()
     } else {
@@ -407,9 +409,7 @@ fn smove(ctx: &mut Ctx<'_>) -> Reply {
 /// Looks every key up once (in argument order), failing with WRONGTYPE on
 /// the first key of another type; `None` for missing keys.
 fn load_sets(db: &mut Db, keys: &[Bytes]) -> Result<Vec<Option<HashSet<Bytes>>>, Reply> {
-    keys.iter()
-        .map(|k| Ok(db.get_set(k)?.cloned()))
-        .collect()
+    keys.iter().map(|k| Ok(db.get_set(k)?.cloned())).collect()
 }
 
 /// The intersection, listed in the smallest set's order (as Redis replies).

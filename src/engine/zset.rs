@@ -116,13 +116,18 @@ impl PartialEq for ZSet {
     }
 }
 
-/// Normalises `-0.0` to `0.0` so the order and the printed score agree with Redis.
+/// Normalises `-0.0` to `0.0`, as a listpack-encoded set stores it (a
+/// skiplist keeps the sign: Redis 7.0 prints `-0` for it).
 fn norm(score: f64) -> f64 {
     if score == 0.0 { 0.0 } else { score }
 }
 
+/// Redis's skiplist order: by score as C compares doubles (so `-0` and `0`
+/// tie), then by member bytes. Scores are never NaN.
 fn key_cmp(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
-    s1.total_cmp(&s2).then_with(|| m1.cmp(m2))
+    s1.partial_cmp(&s2)
+        .unwrap_or(Ordering::Equal)
+        .then_with(|| m1.cmp(m2))
 }
 
 impl ZSet {
@@ -168,11 +173,13 @@ impl ZSet {
     /// would make the set exceed them converts it to `skiplist`, as
     /// Redis's `zsetAdd` does.
     pub fn insert_with(&mut self, member: Bytes, score: f64, limits: ListpackLimits) -> bool {
-        let score = norm(score);
+        let listpack = !self.skiplist;
         match self.scores.get_mut(&member) {
             Some(old) => {
                 let prev = *old;
+                // C comparison: `-0` and `0` are the same score (no update).
                 if prev != score {
+                    let score = if listpack { norm(score) } else { score };
                     *old = score;
                     self.tree_remove(prev, &member);
                     self.tree_insert(score, member);
@@ -183,6 +190,7 @@ impl ZSet {
                 if self.scores.len() + 1 > limits.max_entries || member.len() > limits.max_value {
                     self.skiplist = true;
                 }
+                let score = if self.skiplist { score } else { norm(score) };
                 self.scores.insert(member.clone(), score);
                 self.tree_insert(score, member);
                 true
@@ -207,6 +215,20 @@ impl ZSet {
     pub fn settle_encoding(&mut self, limits: ListpackLimits) {
         let longest = self.scores.keys().map(Bytes::len).max().unwrap_or(0);
         self.skiplist = !(self.len() <= limits.max_entries && longest <= limits.max_value);
+        if !self.skiplist {
+            let negative_zeros: Vec<Bytes> = self
+                .scores
+                .iter()
+                .filter(|(_, s)| **s == 0.0 && s.is_sign_negative())
+                .map(|(m, _)| m.clone())
+                .collect();
+            for m in negative_zeros {
+                // Same position in the order: only the stored sign changes.
+                self.remove(&m);
+                self.scores.insert(m.clone(), 0.0);
+                self.tree_insert(0.0, m);
+            }
+        }
     }
 
     /// Forces the skiplist encoding (Redis creates some sets that way).
@@ -535,15 +557,16 @@ mod tests {
             assert_eq!(z.len(), model.len());
             if step % 97 == 0 {
                 let all: Vec<(Bytes, f64)> = z.iter().map(|(m, s)| (m.clone(), s)).collect();
-                let want: Vec<(Bytes, f64)> =
-                    model.iter().map(|(s, m)| (m.clone(), *s)).collect();
+                let want: Vec<(Bytes, f64)> = model.iter().map(|(s, m)| (m.clone(), *s)).collect();
                 assert_eq!(all, want);
-                let rev: Vec<(Bytes, f64)> =
-                    z.iter().rev().map(|(m, s)| (m.clone(), s)).collect();
+                let rev: Vec<(Bytes, f64)> = z.iter().rev().map(|(m, s)| (m.clone(), s)).collect();
                 assert_eq!(rev, want.iter().rev().cloned().collect::<Vec<_>>());
                 for (i, (s, m)) in model.iter().enumerate() {
                     assert_eq!(z.rank(m), Some(i));
-                    assert_eq!(z.nth(i).map(|(mm, ss)| (mm.clone(), ss)), Some((m.clone(), *s)));
+                    assert_eq!(
+                        z.nth(i).map(|(mm, ss)| (mm.clone(), ss)),
+                        Some((m.clone(), *s))
+                    );
                 }
                 let below = model.iter().filter(|(s, _)| *s < 3.0).count();
                 assert_eq!(z.count_while(|s, _| s < 3.0), below);

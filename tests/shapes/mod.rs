@@ -39,7 +39,10 @@ pub async fn raw_replies(port: u16, resp3: bool, cmds: &[Vec<&str>]) -> Vec<Vec<
 pub fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
     let kind = reply[0];
     let end = reply.windows(2).position(|w| w == b"\r\n").unwrap();
-    let n: usize = std::str::from_utf8(&reply[1..end]).unwrap().parse().unwrap();
+    let n: usize = std::str::from_utf8(&reply[1..end])
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut pos = end + 2;
     let mut items = Vec::new();
     for _ in 0..n {
@@ -51,4 +54,3 @@ pub fn flat(reply: &[u8]) -> (u8, Vec<Vec<u8>>) {
     }
     (kind, items)
 }
-
