@@ -416,3 +416,83 @@ async fn random_reply_shapes() {
         }
     }
 }
+
+/// `COMMAND INFO` (arity, flags, key positions, ACL categories, tips, key
+/// specs) for every set command whose key specs the command table can
+/// express (one range spec). SMOVE and the STORE forms have two key specs
+/// in Redis and SINTERCARD a `keynum` spec; only their legacy fields match.
+#[tokio::test]
+async fn command_info() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut info = case("command info");
+    for name in [
+        "sadd",
+        "scard",
+        "sdiff",
+        "sinter",
+        "sismember",
+        "smembers",
+        "smismember",
+        "spop",
+        "srandmember",
+        "srem",
+        "sscan",
+        "sunion",
+    ] {
+        info = info.cmd(["COMMAND", "INFO", name]);
+    }
+    differ.check(&[info]).await;
+}
+
+/// Whether each write signals a modification (WATCH then EXEC on the same
+/// connection aborts exactly when Redis's `signalModifiedKey` ran): the
+/// same hook wakes blocked clients.
+#[tokio::test]
+async fn writes_signal_modifications() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let probe = |name: &str, setup: &[&[&str]], cmd: &[&str], key: &str| {
+        let mut c = case(name);
+        for s in setup {
+            c = c.cmd(s.iter().copied());
+        }
+        c.cmd(["WATCH", key])
+            .cmd_sorted(cmd.iter().copied())
+            .cmd(["MULTI"])
+            .cmd(["PING"])
+            .cmd(["EXEC"])
+    };
+    let base: &[&[&str]] = &[&["SADD", "s", "a", "b", "1"], &["SADD", "t", "b", "c"]];
+    differ
+        .check(&[
+            probe("sadd new", base, &["SADD", "s", "z"], "s"),
+            probe("sadd existing", base, &["SADD", "s", "a"], "s"),
+            probe("srem hit", base, &["SREM", "s", "a"], "s"),
+            probe("srem miss", base, &["SREM", "s", "q"], "s"),
+            probe("spop", base, &["SPOP", "s", "3"], "s"),
+            probe("spop 0", base, &["SPOP", "s", "0"], "s"),
+            probe("smove src", base, &["SMOVE", "s", "t", "a"], "s"),
+            probe("smove dst", base, &["SMOVE", "s", "t", "a"], "t"),
+            probe("smove miss", base, &["SMOVE", "s", "t", "q"], "t"),
+            probe("smove dst has it", base, &["SMOVE", "s", "t", "b"], "t"),
+            probe("sinterstore", base, &["SINTERSTORE", "d", "s", "t"], "d"),
+            probe(
+                "sinterstore empty",
+                base,
+                &["SINTERSTORE", "d", "s", "x"],
+                "d",
+            ),
+            probe("sunionstore over", base, &["SUNIONSTORE", "t", "s"], "t"),
+            probe(
+                "sdiffstore empty over",
+                base,
+                &["SDIFFSTORE", "t", "s", "s"],
+                "t",
+            ),
+            probe("read only", base, &["SMEMBERS", "s"], "s"),
+        ])
+        .await;
+}

@@ -775,3 +775,102 @@ async fn random_and_scan_shapes() {
     seen.sort_unstable();
     assert_eq!(seen, (0..200).collect::<Vec<_>>());
 }
+
+/// `COMMAND INFO` for every sorted-set command whose key specs the command
+/// table can express (one range spec). ZRANGESTORE and the STORE forms have
+/// two key specs in Redis, and ZUNION, ZINTER, ZDIFF, ZINTERCARD and ZMPOP a
+/// `keynum` spec; only their legacy fields match.
+#[tokio::test]
+async fn command_info() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut info = case("command info");
+    for name in [
+        "zadd",
+        "zcard",
+        "zcount",
+        "zincrby",
+        "zlexcount",
+        "zmscore",
+        "zpopmax",
+        "zpopmin",
+        "zrandmember",
+        "zrange",
+        "zrangebylex",
+        "zrangebyscore",
+        "zrank",
+        "zrem",
+        "zremrangebylex",
+        "zremrangebyrank",
+        "zremrangebyscore",
+        "zrevrange",
+        "zrevrangebylex",
+        "zrevrangebyscore",
+        "zrevrank",
+        "zscan",
+        "zscore",
+    ] {
+        info = info.cmd(["COMMAND", "INFO", name]);
+    }
+    differ.check(&[info]).await;
+}
+
+/// Whether each write signals a modification (WATCH then EXEC on the same
+/// connection aborts exactly when Redis's `signalModifiedKey` ran). This is
+/// the hook that will wake clients blocked in BZPOPMIN/BZPOPMAX/BZMPOP.
+#[tokio::test]
+async fn writes_signal_modifications() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let probe = |name: &str, cmd: &[&str], key: &str| {
+        case(name)
+            .cmd(["ZADD", "z", "1", "a", "2", "b", "3", "c"])
+            .cmd(["WATCH", key])
+            .cmd(cmd.iter().copied())
+            .cmd(["MULTI"])
+            .cmd(["PING"])
+            .cmd(["EXEC"])
+    };
+    differ
+        .check(&[
+            probe("zadd new key", &["ZADD", "n", "1", "a"], "n"),
+            probe(
+                "zadd xx on missing key",
+                &["ZADD", "n", "XX", "1", "a"],
+                "n",
+            ),
+            probe("zadd new member", &["ZADD", "z", "1", "q"], "z"),
+            probe("zadd same score", &["ZADD", "z", "1", "a"], "z"),
+            probe("zadd nx existing", &["ZADD", "z", "NX", "5", "a"], "z"),
+            probe("zadd gt lower", &["ZADD", "z", "GT", "0", "c"], "z"),
+            probe("zincrby", &["ZINCRBY", "z", "1", "a"], "z"),
+            probe("zincrby 0", &["ZINCRBY", "z", "0", "a"], "z"),
+            probe("zrem miss", &["ZREM", "z", "q"], "z"),
+            probe("zrem hit", &["ZREM", "z", "a"], "z"),
+            probe(
+                "zremrangebyscore none",
+                &["ZREMRANGEBYSCORE", "z", "10", "20"],
+                "z",
+            ),
+            probe("zremrangebyrank", &["ZREMRANGEBYRANK", "z", "0", "0"], "z"),
+            probe("zpopmin", &["ZPOPMIN", "z"], "z"),
+            probe("zpopmax 0", &["ZPOPMAX", "z", "0"], "z"),
+            probe("zmpop", &["ZMPOP", "1", "z", "MAX"], "z"),
+            probe("zrangestore", &["ZRANGESTORE", "d", "z", "0", "0"], "d"),
+            probe(
+                "zrangestore empty",
+                &["ZRANGESTORE", "d", "z", "5", "6"],
+                "d",
+            ),
+            probe("zunionstore", &["ZUNIONSTORE", "d", "1", "z"], "d"),
+            probe(
+                "zinterstore over source",
+                &["ZINTERSTORE", "z", "2", "z", "x"],
+                "z",
+            ),
+            probe("read only", &["ZRANGE", "z", "0", "-1"], "z"),
+        ])
+        .await;
+}

@@ -819,6 +819,32 @@ mod tests {
         assert!(glob_match(b"H*", b"hello", true));
     }
 
+    fn set(items: &[&str]) -> HashSet<Bytes> {
+        items
+            .iter()
+            .map(|m| Bytes::copy_from_slice(m.as_bytes()))
+            .collect()
+    }
+
+    /// What Redis 7.0.15 reports (checked with OBJECT ENCODING), except for
+    /// its one-way conversion (see `is_intset`).
+    #[test]
+    fn encodings() {
+        assert_eq!(set_encoding(&set(&["1", "-9223372036854775808"])), "intset");
+        assert_eq!(set_encoding(&set(&["01"])), "hashtable");
+        assert_eq!(set_encoding(&set(&["1", "a"])), "hashtable");
+        let ints: Vec<String> = (0..512).map(|i| i.to_string()).collect();
+        let mut big: HashSet<Bytes> = ints.iter().map(|m| Bytes::from(m.clone())).collect();
+        assert_eq!(set_encoding(&big), "intset");
+        big.insert(Bytes::from_static(b"512"));
+        assert_eq!(set_encoding(&big), "hashtable");
+        let order = ordered(&set(&["10", "-2", "3"]));
+        assert_eq!(
+            order,
+            vec![Bytes::from("-2"), Bytes::from("3"), Bytes::from("10")]
+        );
+    }
+
     #[test]
     fn cursors() {
         assert_eq!(parse_cursor(b"0"), Ok(0));

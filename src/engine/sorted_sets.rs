@@ -1572,7 +1572,58 @@ fn zdiffstore(ctx: &mut Ctx<'_>) -> Reply {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Config, Engine};
     use super::*;
+
+    fn run(engine: &mut Engine, client: u64, args: &[&str]) -> Reply {
+        let args: Vec<Bytes> = args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        engine.execute(client, &args).reply
+    }
+
+    fn encoding(engine: &mut Engine, key: &str) -> Option<&'static str> {
+        engine.dbs[0]
+            .get_zset(key.as_bytes())
+            .ok()
+            .flatten()
+            .map(zset_encoding)
+    }
+
+    /// The encodings Redis 7.0.15 reports for the same script (checked with
+    /// OBJECT ENCODING on the real server).
+    #[test]
+    fn encodings_follow_redis() {
+        let mut e = Engine::new(Config::default());
+        let c = e.connect("test".into(), "test".into());
+        let mut zadd: Vec<String> = vec!["ZADD".into(), "z".into()];
+        for i in 0..129 {
+            zadd.push(i.to_string());
+            zadd.push(format!("m{i}"));
+        }
+        let mut first128: Vec<&str> = zadd.iter().map(String::as_str).collect();
+        first128.truncate(2 + 2 * 128);
+        first128[1] = "y";
+        run(&mut e, c, &first128);
+        assert_eq!(encoding(&mut e, "y"), Some("listpack"));
+        let all: Vec<&str> = zadd.iter().map(String::as_str).collect();
+        run(&mut e, c, &all);
+        assert_eq!(encoding(&mut e, "z"), Some("skiplist"));
+        run(&mut e, c, &["ZREMRANGEBYRANK", "z", "3", "-1"]);
+        assert_eq!(encoding(&mut e, "z"), Some("skiplist"), "one-way");
+        run(&mut e, c, &["ZUNIONSTORE", "d", "1", "z"]);
+        assert_eq!(encoding(&mut e, "d"), Some("listpack"));
+        run(&mut e, c, &["ZRANGESTORE", "r", "z", "0", "-1"]);
+        assert_eq!(encoding(&mut e, "r"), Some("listpack"));
+        let long = "x".repeat(65);
+        run(&mut e, c, &["ZADD", "w", "1", &long]);
+        assert_eq!(encoding(&mut e, "w"), Some("skiplist"));
+        run(&mut e, c, &["ZADD", "w2", "1", &long[..64]]);
+        assert_eq!(encoding(&mut e, "w2"), Some("listpack"));
+        run(&mut e, c, &["ZUNIONSTORE", "w3", "1", "w"]);
+        assert_eq!(encoding(&mut e, "w3"), Some("skiplist"));
+    }
 
     #[test]
     fn strtod_like_c() {
