@@ -18,6 +18,187 @@
 //! # }
 //! ```
 //!
+//! ## Getting started: script an answer, check it was asked
+//!
+//! A [`Mock`] says which commands it matches, what it answers, and how many
+//! calls it expects. Mount it on the server; when the server is dropped at
+//! the end of the test, every expectation is verified.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> redis::RedisResult<()> {
+//! use mock_redis::{Mock, MockRedis, Reply};
+//! use mock_redis::matchers::command;
+//!
+//! let server = MockRedis::start().await;
+//! Mock::given(command("GET").arg("user:1"))
+//!     .respond_with(Reply::bulk("alice"))
+//!     .expect(1)
+//!     .mount(&server);
+//!
+//! let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+//! let name: String = redis::cmd("GET").arg("user:1").query_async(&mut conn).await?;
+//! assert_eq!(name, "alice");
+//! # Ok(())
+//! # } // <- verified here: a GET user:1 that never came would fail the test
+//! ```
+//!
+//! Commands no mock matches fall through to the built-in engine, which
+//! answers as Redis 7.0 does, so a test scripts only what it cares about.
+//!
+//! ## Matchers
+//!
+//! [`matchers::command`] matches a command name in any case, and
+//! `command("CLIENT SETNAME")` or `command("CLIENT").arg("SETNAME")` a
+//! subcommand; [`.arg(v)`](matchers::CommandMatcher::arg) adds the arguments
+//! that must follow, in order. [`matchers::args`] matches the whole command
+//! exactly, [`matchers::arg_at`] one position, [`matchers::key`] a key
+//! argument against a glob with Redis's rules (`user:*`, `h[ae]llo`),
+//! [`matchers::db`] the selected database and [`matchers::any`] everything.
+//! A closure `Fn(&Request) -> bool` is a matcher too, and so is anything that
+//! implements [`Match`]. Combine them with `.and(..)`.
+//!
+//! ```
+//! use mock_redis::{Mock, Reply, Request};
+//! use mock_redis::matchers::{command, db, key};
+//!
+//! let mock = Mock::given(command("SET").and(key("session:*")))
+//!     .and(db(1))
+//!     .and(|req: &Request| req.args().len() == 5) // SET k v EX n
+//!     .respond_with(Reply::ok());
+//! # drop(mock);
+//! ```
+//!
+//! Several mocks can match one command: the one with the lowest
+//! [priority](Mock::with_priority) answers (ties go to the first mounted),
+//! and one that has answered its [`up_to_n_times`](Mock::up_to_n_times)
+//! calls steps aside.
+//!
+//! ## Responses
+//!
+//! [`respond_with`](MockBuilder::respond_with) takes a [`Reply`] (every RESP2
+//! and RESP3 type, encoded in the protocol each connection speaks), a
+//! closure `Fn(&Request) -> Reply`, a [`Sequence`] that answers call 1, 2,
+//! 3 differently, or a [`Response`] for everything else: a delay, a hang,
+//! a closed connection, raw bytes, or the engine's own answer.
+//!
+//! ```
+//! use std::time::Duration;
+//! use mock_redis::{Mock, Reply, Request, Response, Sequence};
+//! use mock_redis::matchers::command;
+//!
+//! // The first call fails as a starting Redis would, later ones succeed.
+//! let warmup = Mock::given(command("GET")).respond_with(Sequence::new([
+//!     Reply::error("LOADING Redis is loading the dataset in memory"),
+//!     Reply::bulk("v"),
+//! ]));
+//! // Computed from the request.
+//! let echo = Mock::given(command("ECHO"))
+//!     .respond_with(|req: &Request| Reply::bulk(req.arg(1).cloned().unwrap_or_default()));
+//! // A slow answer, a connection cut after the reply, a broken frame.
+//! let slow = Mock::given(command("HGETALL"))
+//!     .respond_with(Response::reply(Reply::map([])).delay(Duration::from_millis(100)));
+//! let cut = Mock::given(command("SET")).respond_with(Response::reply(Reply::ok()).then_close());
+//! let broken = Mock::given(command("MGET")).respond_with(Response::raw("*2\r\n$1\r\na\r\n"));
+//! # drop((warmup, echo, slow, cut, broken));
+//! ```
+//!
+//! A mock answers *instead of* the engine: a mocked `HELLO 3` or `SELECT 1`
+//! does not switch the connection's protocol or database. Spy on such
+//! commands with [`Response::pass_through`] instead. For the same reason,
+//! script a `MULTI` ... `EXEC` transaction with mocks from end to end, or
+//! leave all of it to the engine. Mocks also answer before authentication
+//! is checked.
+//!
+//! ## Verification
+//!
+//! [`Mock::expect`] takes a count or a range (`1`, `1..`, `..=3`, `2..5`).
+//! [`MockRedis::verify`] checks every mounted mock, and so does dropping the
+//! server (unless the test is already panicking); a guard from
+//! [`Mock::mount_as_scoped`] checks its own mock when dropped. The panic
+//! message is a [`VerificationReport`]: each unmet expectation with the
+//! expected and actual counts, the commands no mock matched with the
+//! closest mock and the matcher that rejected them, and every command
+//! received, per connection, quoted as `redis-cli` prints them:
+//!
+//! ```text
+//! mock-redis: verification failed (1 problem)
+//!
+//! Expectations not met:
+//!   - mock 'user lookup': expected exactly 1 call, received 0 calls
+//!
+//! Commands no mock matched, and the closest mock:
+//!   - "GET" "user:2" (connection 1): closest mock 'user lookup' rejected it at arg("user:1") (argument 1 is "user:2")
+//!
+//! Commands received (3):
+//!   connection 1:
+//!     1) "CLIENT" "SETINFO" "LIB-NAME" "redis-rs"  <- engine
+//!     2) "CLIENT" "SETINFO" "LIB-VER" "1.8.1"  <- engine
+//!     3) "GET" "user:2"  <- engine
+//! ```
+//!
+//! ## Spying and the journal
+//!
+//! [`MockRedis::received_commands`] lists every command in arrival order,
+//! each a [`Request`] with its connection id, database and time;
+//! [`MockRedis::received_commands_on`] keeps one connection's. A mock that
+//! responds with [`Response::pass_through`] lets the engine answer while it
+//! counts the calls and checks an expectation.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> redis::RedisResult<()> {
+//! use mock_redis::{Mock, MockRedis, Response};
+//! use mock_redis::matchers::command;
+//!
+//! let server = MockRedis::start().await;
+//! Mock::given(command("ECHO")).respond_with(Response::pass_through()).expect(1).mount(&server);
+//! let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+//! let echoed: String = redis::cmd("ECHO").arg("hi").query_async(&mut conn).await?;
+//! assert_eq!(echoed, "hi"); // the engine's answer
+//! let last = server.received_commands().pop().unwrap();
+//! assert_eq!(last.to_string(), r#""ECHO" "hi""#);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`MockRedis::reset`] forgets the mocks and the journal;
+//! [`Builder::record_commands`] and [`MockRedis::set_recording`] turn the
+//! journal off. With no mocks mounted and the journal off, a command costs
+//! one atomic load more than the engine alone.
+//!
+//! ## Strict mode
+//!
+//! With [`Builder::strict`] (or [`MockRedis::set_strict`]), a command no mock
+//! matches is answered `-ERR mock-redis: no mock matched 'GET' 'foo'` and
+//! fails verification. The commands clients send on connect (`HELLO`,
+//! `AUTH`, `SELECT`, `PING`, `CLIENT SETINFO/SETNAME/TRACKING`, `INFO`,
+//! `COMMAND`, `QUIT`, `RESET`) still reach the engine unless a mock matches
+//! them.
+//!
+//! ## Faults
+//!
+//! Per command, use the responses above. Server-wide:
+//! [`MockRedis::set_error`] answers every command with an error until
+//! cleared (sparing the commands Redis serves while loading, so clients can
+//! connect), [`MockRedis::close_connections`] drops every client now,
+//! [`MockRedis::close_connections_after`] closes each connection after its
+//! n-th command, and [`MockRedis::restart`] drops every client and listens
+//! again on the same port with mocks and data kept.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> redis::RedisResult<()> {
+//! let server = mock_redis::MockRedis::start().await;
+//! let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+//! server.set_error(Some("LOADING Redis is loading the dataset in memory"));
+//! let err = redis::cmd("PING").query_async::<String>(&mut conn).await.unwrap_err();
+//! assert_eq!(err.code(), Some("LOADING"));
+//! server.set_error(None);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Runtimes
 //!
 //! [`MockRedis::start`] spawns the server on the caller's tokio runtime,
@@ -26,18 +207,48 @@
 //! only thread the server runs on, so plain `#[test]` functions and sync
 //! clients use [`MockRedis::start_blocking`], which runs the server on a
 //! thread and runtime of its own (and may be called from inside a runtime).
+//! Mounting, verifying and the journal work the same from sync and async
+//! code: they only take a short lock.
+//!
+//! ```
+//! use mock_redis::{Mock, MockRedis, Reply};
+//! use mock_redis::matchers::command;
+//!
+//! // A plain #[test] function with a sync client:
+//! fn sync_client() {
+//!     let server = MockRedis::start_blocking();
+//!     Mock::given(command("GET")).respond_with(Reply::bulk("v")).expect(1).mount(&server);
+//!     let mut conn = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+//!     let v: String = redis::cmd("GET").arg("k").query(&mut conn).unwrap();
+//!     assert_eq!(v, "v");
+//! }
+//! # sync_client();
+//! ```
 //!
 //! ## Lifetime
 //!
 //! Dropping the handle stops the accept loop and every connection task; the
 //! port refuses connections at once. [`MockRedis::shutdown`] does the same
 //! and waits until every task has ended.
+//!
+//! ## Features
+//!
+//! - `mini-redis`: `From<mini_redis::Frame> for Reply`, so a mock can answer
+//!   `Frame::Error("unimplemented".into())` as the tokio tutorial does.
+//! - `redis`: `From<redis::Value> for Reply`, easing a move from
+//!   `redis-test`'s `MockCmd`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod engine;
+mod mock;
 pub mod protocol;
 mod server;
 
+pub use mock::matchers;
+pub use mock::{
+    Match, Mock, MockBuilder, MockGuard, Request, Respond, Response, Sequence, Times,
+    VerificationReport,
+};
 pub use protocol::{Protocol, Reply};
-pub use server::{Builder, MockRedis};
+pub use server::{Builder, DbHandle, MockRedis};

@@ -118,7 +118,10 @@ fn main() -> ExitCode {
 }
 
 async fn run(opts: Options) -> ExitCode {
-    let mut builder = MockRedis::builder().bind(SocketAddr::new(opts.bind, opts.port));
+    // A standalone server has no test to report to: keep no journal.
+    let mut builder = MockRedis::builder()
+        .bind(SocketAddr::new(opts.bind, opts.port))
+        .record_commands(false);
     if let Some(path) = &opts.unixsocket {
         builder = builder.unix_socket_at(path);
     }

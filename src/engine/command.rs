@@ -14,6 +14,11 @@ use crate::protocol::Reply;
 /// A command implementation.
 pub(crate) type Handler = fn(&mut Ctx<'_>) -> Reply;
 
+/// Key extraction for commands whose keys move (`movablekeys`): the
+/// positions of the keys in the full command (`args[0]` is the name), as
+/// Redis's `getkeys_proc` computes them.
+pub(crate) type KeysFn = fn(&[Bytes]) -> Vec<usize>;
+
 /// Command flags, as `COMMAND INFO` lists them.
 pub(crate) mod flags {
     pub const WRITE: u32 = 1 << 0;
@@ -29,11 +34,16 @@ pub(crate) mod flags {
     pub const SKIP_SLOWLOG: u32 = 1 << 10;
     pub const FAST: u32 = 1 << 11;
     pub const NO_AUTH: u32 = 1 << 12;
+    #[allow(dead_code)] // hidden by COMMAND INFO, kept for the table's completeness
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const MOVABLEKEYS: u32 = 1 << 15;
     pub const ALLOW_BUSY: u32 = 1 << 16;
-    /// Names in the order Redis prints them.
+    pub const ASKING: u32 = 1 << 17;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 18;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 19;
+    /// Names in the order Redis 7.0 prints them (`may_replicate` is one of
+    /// the flags it keeps hidden).
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
@@ -46,9 +56,11 @@ pub(crate) mod flags {
         (STALE, "stale"),
         (SKIP_MONITOR, "skip_monitor"),
         (SKIP_SLOWLOG, "skip_slowlog"),
+        (ASKING, "asking"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLEKEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
@@ -124,6 +136,50 @@ impl KeySpec {
     };
 }
 
+/// Where a key specification starts looking for keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BeginSearch {
+    /// At a fixed argument index.
+    Index(i32),
+    /// After a keyword, searched from `startfrom` (negative: from the end).
+    #[allow(dead_code)] // for command groups that have such keys (XREAD, ...)
+    Keyword {
+        keyword: &'static str,
+        startfrom: i32,
+    },
+    /// Not expressible (the command's own key extraction knows).
+    Unknown,
+}
+
+/// How a key specification finds keys once it has started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FindKeys {
+    /// A range: up to `lastkey` (relative; negative from the end), every `keystep`.
+    Range {
+        lastkey: i32,
+        keystep: i32,
+        limit: i32,
+    },
+    /// A key count argument followed by the keys.
+    #[allow(dead_code)] // for command groups that have such keys (ZUNIONSTORE, ...)
+    Keynum {
+        keynumidx: i32,
+        firstkey: i32,
+        keystep: i32,
+    },
+    /// Not expressible.
+    Unknown,
+}
+
+/// One of Redis 7's key specifications, as `COMMAND INFO` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeySpecDef {
+    pub notes: &'static str,
+    pub flags: &'static [&'static str],
+    pub begin: BeginSearch,
+    pub find: FindKeys,
+}
+
 /// One command or subcommand.
 #[derive(Debug)]
 pub(crate) struct CommandSpec {
@@ -142,6 +198,10 @@ pub(crate) struct CommandSpec {
     pub complexity: &'static str,
     pub handler: Option<Handler>,
     pub subcommands: &'static [CommandSpec],
+    /// Key extraction overriding `keys` (movable-key commands).
+    pub getkeys: Option<KeysFn>,
+    /// Full key specifications; when empty, `COMMAND INFO` derives one from `keys`.
+    pub key_specs: &'static [KeySpecDef],
 }
 
 impl CommandSpec {
@@ -160,6 +220,8 @@ impl CommandSpec {
             complexity: "O(1)",
             handler: Some(handler),
             subcommands: &[],
+            getkeys: None,
+            key_specs: &[],
         }
     }
 
@@ -178,6 +240,8 @@ impl CommandSpec {
             complexity: "O(1)",
             handler: None,
             subcommands,
+            getkeys: None,
+            key_specs: &[],
         }
     }
 
@@ -212,6 +276,28 @@ impl CommandSpec {
             flags,
         };
         self
+    }
+
+    /// Full key specifications, for commands whose keys one first/last/step
+    /// range does not describe (several specs, keywords, notes).
+    pub const fn key_specs(mut self, specs: &'static [KeySpecDef]) -> CommandSpec {
+        self.key_specs = specs;
+        self
+    }
+
+    /// Key extraction for a `movablekeys` command.
+    pub const fn getkeys(mut self, f: KeysFn) -> CommandSpec {
+        self.getkeys = Some(f);
+        self
+    }
+
+    /// The key positions in a full command: the `getkeys` function when
+    /// the command has one, the first/last/step triple otherwise.
+    pub fn keys_in(&self, args: &[Bytes]) -> Vec<usize> {
+        match self.getkeys {
+            Some(f) => f(args),
+            None => self.key_positions(args.len()),
+        }
     }
 
     pub const fn tips(mut self, tips: &'static [&'static str]) -> CommandSpec {
@@ -384,7 +470,9 @@ fn pair(k: &'static str, v: Reply) -> (Reply, Reply) {
 /// The `COMMAND INFO` entry for a command, in Redis 7.0's shape.
 pub(crate) fn info_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Reply {
     let keys = spec.keys;
-    let key_specs = if keys.first > 0 {
+    let key_specs = if !spec.key_specs.is_empty() {
+        spec.key_specs.iter().map(key_spec_reply).collect()
+    } else if keys.first > 0 {
         let (find_keys_type, find_keys_spec) = (
             "range",
             Reply::map([
@@ -482,7 +570,71 @@ pub(crate) fn key_positions(args: &[Bytes]) -> Vec<usize> {
         return Vec::new();
     }
     match CommandTable::get().resolve(args) {
-        Resolved::Found(spec, _) => spec.key_positions(args.len()),
+        Resolved::Found(spec, _) => spec.keys_in(args),
         _ => Vec::new(),
     }
+}
+
+fn key_spec_reply(k: &KeySpecDef) -> Reply {
+    let mut fields = Vec::new();
+    if !k.notes.is_empty() {
+        fields.push(pair("notes", Reply::bulk(k.notes)));
+    }
+    fields.push(pair(
+        "flags",
+        Reply::Set(k.flags.iter().map(|f| Reply::simple(*f)).collect()),
+    ));
+    let (begin_type, begin_spec) = match k.begin {
+        BeginSearch::Index(i) => ("index", Reply::map([pair("index", Reply::int(i as i64))])),
+        BeginSearch::Keyword { keyword, startfrom } => (
+            "keyword",
+            Reply::map([
+                pair("keyword", Reply::bulk(keyword)),
+                pair("startfrom", Reply::int(startfrom as i64)),
+            ]),
+        ),
+        BeginSearch::Unknown => ("unknown", Reply::Map(Vec::new())),
+    };
+    fields.push(pair(
+        "begin_search",
+        Reply::map([
+            pair("type", Reply::bulk(begin_type)),
+            pair("spec", begin_spec),
+        ]),
+    ));
+    let (find_type, find_spec) = match k.find {
+        FindKeys::Range {
+            lastkey,
+            keystep,
+            limit,
+        } => (
+            "range",
+            Reply::map([
+                pair("lastkey", Reply::int(lastkey as i64)),
+                pair("keystep", Reply::int(keystep as i64)),
+                pair("limit", Reply::int(limit as i64)),
+            ]),
+        ),
+        FindKeys::Keynum {
+            keynumidx,
+            firstkey,
+            keystep,
+        } => (
+            "keynum",
+            Reply::map([
+                pair("keynumidx", Reply::int(keynumidx as i64)),
+                pair("firstkey", Reply::int(firstkey as i64)),
+                pair("keystep", Reply::int(keystep as i64)),
+            ]),
+        ),
+        FindKeys::Unknown => ("unknown", Reply::Map(Vec::new())),
+    };
+    fields.push(pair(
+        "find_keys",
+        Reply::map([
+            pair("type", Reply::bulk(find_type)),
+            pair("spec", find_spec),
+        ]),
+    ));
+    Reply::Map(fields)
 }

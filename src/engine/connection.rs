@@ -362,8 +362,8 @@ fn client_line(client: &Client, now: Instant, with_lib: bool) -> String {
         String::new()
     };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
-         multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
+         multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
          tot-mem=0 events=r cmd={} user=default redir=-1 resp={}{}\n",
         client.id,
         client.addr,
@@ -372,7 +372,9 @@ fn client_line(client: &Client, now: Instant, with_lib: bool) -> String {
         name,
         now.duration_since(client.created).as_secs(),
         now.duration_since(client.last_interaction).as_secs(),
+        if client.multi.is_some() { "x" } else { "N" },
         client.db,
+        client.multi.as_ref().map_or(-1, |q| q.len() as i64),
         client.last_command,
         client.protocol.version(),
         lib,

@@ -142,10 +142,25 @@ pub(crate) struct Entry {
     pub accessed_ms: i64,
     /// The string encoding `OBJECT ENCODING` reports (strings only).
     pub str_encoding: StrEncoding,
+    /// The logarithmic access counter `OBJECT FREQ` reports under an LFU
+    /// maxmemory policy (Redis's `LFU_INIT_VAL` is 5).
+    pub lfu_counter: u8,
 }
+
+/// Redis's `LFU_INIT_VAL`.
+pub(crate) const LFU_INIT_VAL: u8 = 5;
 
 /// Keyspace notification classes, as in `notify-keyspace-events`.
 pub(crate) mod events {
+    /// `K`: publish on `__keyspace@<db>__:<key>` channels.
+    pub const KEYSPACE: u32 = 1 << 0;
+    /// `E`: publish on `__keyevent@<db>__:<event>` channels.
+    pub const KEYEVENT: u32 = 1 << 1;
+    /// `d`: module key types.
+    pub const MODULE: u32 = 1 << 12;
+    /// `A`: every class but `m` and `n`.
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
     /// `g`: generic commands (DEL, EXPIRE, RENAME, ...).
     pub const GENERIC: u32 = 1 << 2;
     /// `$`: string commands.
@@ -241,10 +256,17 @@ pub(crate) struct Db {
     /// Bumped on every modification.
     version: u64,
     watched: HashMap<Bytes, Watched>,
-    /// Keys modified since the engine last drained them (blocked-client wakeups).
+    /// Keys modified since the engine last drained them (blocked-client
+    /// wakeups); recorded only while `track_touched` is on.
     touched: Vec<Bytes>,
-    /// Keyspace notifications since the engine last drained them.
+    track_touched: bool,
+    /// Keyspace notifications since the engine last drained them; only the
+    /// classes in `notify_mask` are queued.
     events: Vec<KeyEvent>,
+    notify_mask: u32,
+    /// `lfu-log-factor` while an LFU maxmemory policy is selected.
+    lfu_log_factor: Option<u32>,
+    rng: u64,
     pub stats: DbStats,
 }
 
@@ -301,7 +323,11 @@ impl Db {
             version: 0,
             watched: HashMap::new(),
             touched: Vec::new(),
+            track_touched: false,
             events: Vec::new(),
+            notify_mask: 0,
+            lfu_log_factor: None,
+            rng: 0x2545_f491_4f6c_dd1d ^ (id as u64 + 1),
             stats: DbStats::default(),
         }
     }
@@ -326,6 +352,40 @@ impl Db {
     /// Whether the database holds no key at all.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// The average remaining time to live of keys with a deadline, in ms
+    /// (0 when none), as `INFO keyspace` reports it.
+    pub fn avg_ttl(&self) -> i64 {
+        let live: Vec<i64> = self
+            .deadlines
+            .iter()
+            .map(|(t, _)| t - self.now_ms)
+            .filter(|ttl| *ttl > 0)
+            .collect();
+        if live.is_empty() {
+            0
+        } else {
+            live.iter().sum::<i64>() / live.len() as i64
+        }
+    }
+
+    /// A rough count of the bytes the keyspace holds (keys and values).
+    pub fn approximate_memory(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|(k, e)| {
+                k.len()
+                    + 64
+                    + match &e.value {
+                        Value::String(s) => s.len(),
+                        Value::List(l) => l.iter().map(|x| x.len() + 16).sum(),
+                        Value::Hash(h) => h.iter().map(|(a, b)| a.len() + b.len() + 32).sum(),
+                        Value::Set(s) => s.iter().map(|x| x.len() + 16).sum(),
+                        Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 40).sum(),
+                    }
+            })
+            .sum()
     }
 
     /// Number of keys with a deadline.
@@ -386,6 +446,7 @@ impl Db {
     /// counts a keyspace hit or miss and updates the access time.
     pub fn get(&mut self, key: &[u8]) -> Option<&Value> {
         self.expire_if_needed(key);
+        self.bump_lfu(key);
         let now = self.now_ms;
         match self.entries.get_mut(key) {
             Some(e) => {
@@ -404,6 +465,7 @@ impl Db {
     /// updates the access time. Call [`Db::touched`] after a change.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.expire_if_needed(key);
+        self.bump_lfu(key);
         let now = self.now_ms;
         self.entries.get_mut(key).map(|e| {
             e.accessed_ms = now;
@@ -411,8 +473,61 @@ impl Db {
         })
     }
 
+    /// Read lookup without touching the key (Redis's `LOOKUP_NOTOUCH`, as
+    /// TYPE, EXISTS and TTL use): counts a hit or miss, leaves the access
+    /// time and LFU counter alone.
+    pub fn peek(&mut self, key: &[u8]) -> Option<&Entry> {
+        self.expire_if_needed(key);
+        match self.entries.get(key) {
+            Some(e) => {
+                self.stats.hits += 1;
+                Some(e)
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Redis's `LFULogIncr` on an access, under an LFU policy.
+    fn bump_lfu(&mut self, key: &[u8]) {
+        let Some(factor) = self.lfu_log_factor else {
+            return;
+        };
+        let Some(e) = self.entries.get_mut(key) else {
+            return;
+        };
+        if e.lfu_counter == 255 {
+            return;
+        }
+        let base = e.lfu_counter.saturating_sub(LFU_INIT_VAL) as f64;
+        let p = 1.0 / (base * factor as f64 + 1.0);
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        let r = (x >> 11) as f64 / (1u64 << 53) as f64;
+        if r < p {
+            e.lfu_counter += 1;
+        }
+    }
+
+    /// Turns LFU counting on (with `lfu-log-factor`) or off.
+    pub fn set_lfu(&mut self, log_factor: Option<u32>) {
+        self.lfu_log_factor = log_factor;
+    }
+
+    /// Sets a key's LFU counter (RESTORE ... FREQ).
+    pub fn set_lfu_counter(&mut self, key: &[u8], counter: u8) {
+        if let Some(e) = self.entries.get_mut(key) {
+            e.lfu_counter = counter;
+        }
+    }
+
     /// The whole entry (value, deadline, access time) without counting a
-    /// hit or touching the access time (`OBJECT`, `TTL`, `DUMP`).
+    /// hit or touching the access time (`OBJECT`, `DUMP`).
     pub fn entry(&mut self, key: &[u8]) -> Option<&Entry> {
         self.expire_if_needed(key);
         self.entries.get(key)
@@ -484,6 +599,7 @@ impl Db {
                 expires_at: None,
                 accessed_ms: self.now_ms,
                 str_encoding: StrEncoding::Auto,
+                lfu_counter: LFU_INIT_VAL,
             },
         );
     }
@@ -595,6 +711,13 @@ impl Db {
         true
     }
 
+    /// Sets the access time of `key` (RESTORE ... IDLETIME).
+    pub fn set_accessed(&mut self, key: &[u8], at_ms: i64) {
+        if let Some(e) = self.entries.get_mut(key) {
+            e.accessed_ms = at_ms;
+        }
+    }
+
     /// Records how a string value was built, for `OBJECT ENCODING`.
     pub fn set_str_encoding(&mut self, key: &[u8], enc: StrEncoding) {
         if let Some(e) = self.entries.get_mut(key) {
@@ -690,7 +813,9 @@ impl Db {
             w.stamp = self.version;
             w.live_stamp = self.version;
         }
-        self.touched.push(Bytes::copy_from_slice(key));
+        if self.track_touched {
+            self.touched.push(Bytes::copy_from_slice(key));
+        }
     }
 
     /// [`Db::touched`] for the deletion of a key already past its deadline.
@@ -699,11 +824,17 @@ impl Db {
         if let Some(w) = self.watched.get_mut(key) {
             w.stamp = self.version;
         }
-        self.touched.push(Bytes::copy_from_slice(key));
+        if self.track_touched {
+            self.touched.push(Bytes::copy_from_slice(key));
+        }
     }
 
-    /// Queues a keyspace notification (Redis's `notifyKeyspaceEvent`).
+    /// Queues a keyspace notification (Redis's `notifyKeyspaceEvent`) when
+    /// `notify-keyspace-events` enables its class.
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        if self.notify_mask & class == 0 {
+            return;
+        }
         self.events.push(KeyEvent {
             class,
             event,
@@ -711,7 +842,23 @@ impl Db {
         });
     }
 
-    /// The keys modified since the last call.
+    /// Which event classes [`Db::notify`] queues: the engine sets it from
+    /// `notify-keyspace-events` (0 unless `K` or `E` is present, as Redis
+    /// publishes nothing then).
+    pub fn set_notify_mask(&mut self, mask: u32) {
+        self.notify_mask = mask;
+    }
+
+    /// Whether [`Db::touched`] records keys for [`Db::take_touched`]. Off by
+    /// default (no cost per write); turn it on while clients are blocked.
+    pub fn set_track_touched(&mut self, on: bool) {
+        self.track_touched = on;
+        if !on {
+            self.touched.clear();
+        }
+    }
+
+    /// The keys modified since the last call (while tracking is on).
     pub fn take_touched(&mut self) -> Vec<Bytes> {
         std::mem::take(&mut self.touched)
     }
@@ -783,6 +930,7 @@ mod tests {
     #[test]
     fn lazy_expiry_follows_the_clock() {
         let mut db = Db::new(0);
+        db.set_notify_mask(events::ALL | events::KEYEVENT);
         db.set_now(1000);
         db.insert(b("k"), Value::String(b("v")));
         db.set_expire(b"k", 1500);

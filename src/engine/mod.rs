@@ -8,7 +8,9 @@
 pub(crate) mod args;
 pub(crate) mod clock;
 pub(crate) mod command;
+pub(crate) mod config;
 mod connection;
+pub(crate) mod keys;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
 pub(crate) mod random;
@@ -16,6 +18,8 @@ mod server;
 pub(crate) mod sets;
 pub(crate) mod sorted_sets;
 mod strings;
+#[cfg(test)]
+mod tests;
 mod transactions;
 pub(crate) mod zset;
 
@@ -35,6 +39,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     server::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
+    keys::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
 ];
@@ -143,6 +148,18 @@ pub(crate) struct Stats {
     pub total_error_replies: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Error replies by their code (`ERR`, `WRONGTYPE`, ...), for `INFO errorstats`.
+    pub errors: std::collections::BTreeMap<String, u64>,
+    /// Per-command counters, for `INFO commandstats`.
+    pub commands: std::collections::BTreeMap<String, CommandStats>,
+}
+
+/// One command's `INFO commandstats` counters.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CommandStats {
+    pub calls: u64,
+    pub rejected: u64,
+    pub failed: u64,
 }
 
 /// The whole server state.
@@ -158,9 +175,22 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
-    /// The random source behind SPOP, SRANDMEMBER, ZRANDMEMBER, ...; a
-    /// future `server.seed(n)` reseeds it (`Rng::seed`).
-    pub rng: random::Rng,
+    /// `CONFIG GET/SET` parameters.
+    pub runtime: config::RuntimeConfig,
+    /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
+    pub lastsave: i64,
+    /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
+    pub dirty_at_save: u64,
+    /// SAVE and BGSAVE calls, for `rdb_saves`.
+    pub saves: u64,
+    rng: u64,
+    /// The seeded random source behind SPOP, SRANDMEMBER and ZRANDMEMBER
+    /// (random.rs); a future `server.seed(n)` reseeds it with
+    /// `random::Rng::seed`. To be reconciled with `rng`/`next_random`.
+    pub random: random::Rng,
+    /// Every keyspace event the databases queued (unit tests only).
+    #[cfg(test)]
+    pub event_log: Vec<(usize, keyspace::KeyEvent)>,
 }
 
 impl Engine {
@@ -185,7 +215,100 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
-            rng: random::Rng::default(),
+            runtime: config::RuntimeConfig::default(),
+            lastsave: Clock::new().now_ms() / 1000,
+            dirty_at_save: 0,
+            saves: 0,
+            rng: (nanos as u64) | 1,
+            random: random::Rng::default(),
+            #[cfg(test)]
+            event_log: Vec::new(),
+        }
+    }
+
+    /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
+    pub fn next_random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+
+    /// An integer configuration parameter.
+    pub fn config_int(&self, name: &str) -> Option<i64> {
+        self.runtime.get_int(name)
+    }
+
+    /// A configuration parameter's text.
+    pub fn config_str(&self, name: &str) -> Option<&str> {
+        self.runtime.get(name)
+    }
+
+    /// Modifications since the start (Redis's `server.dirty`, approximately).
+    pub fn dirty(&self) -> u64 {
+        self.dbs.iter().map(|d| d.version()).sum()
+    }
+
+    /// A rough figure for `INFO memory`.
+    pub fn used_memory(&self) -> i64 {
+        (1024 * 1024
+            + self
+                .dbs
+                .iter()
+                .map(|d| d.approximate_memory())
+                .sum::<usize>()) as i64
+    }
+
+    /// The active expiry cycle: removes every key past its deadline, in
+    /// every database. The server's accept loop calls it every 100 ms (as
+    /// Redis's `serverCron` does at `hz 10`); `fast_forward` and `set_time`
+    /// call it at once.
+    pub(crate) fn active_expire_cycle(&mut self) {
+        self.refresh_time();
+        for db in &mut self.dbs {
+            db.expire_due();
+        }
+        self.after_command();
+    }
+
+    /// Empties every database (FLUSHALL).
+    pub fn flushall(&mut self) {
+        for db in &mut self.dbs {
+            db.flush();
+        }
+    }
+
+    /// Applies `notify-keyspace-events` to every database's event queue.
+    pub fn apply_notify_config(&mut self) {
+        let flags = self
+            .config_str("notify-keyspace-events")
+            .and_then(config::parse_notify_flags)
+            .unwrap_or(0);
+        let keyspace = keyspace::events::KEYSPACE | keyspace::events::KEYEVENT;
+        let mask = if flags & keyspace == 0 { 0 } else { flags };
+        for db in &mut self.dbs {
+            db.set_notify_mask(mask);
+        }
+    }
+
+    /// Applies `maxmemory-policy` and `lfu-log-factor` to LFU counting.
+    pub fn apply_lfu_config(&mut self) {
+        let lfu = self
+            .config_str("maxmemory-policy")
+            .is_some_and(|p| p.contains("lfu"));
+        let factor = self.config_int("lfu-log-factor").unwrap_or(10).max(0) as u32;
+        for db in &mut self.dbs {
+            db.set_lfu(lfu.then_some(factor));
+        }
+    }
+
+    /// CONFIG RESETSTAT.
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+        for db in &mut self.dbs {
+            db.stats = Default::default();
         }
     }
 
@@ -196,7 +319,8 @@ impl Engine {
 
     /// `proto-max-bulk-len`: the largest string a command may build.
     pub fn proto_max_bulk_len(&self) -> i64 {
-        512 * 1024 * 1024
+        self.config_int("proto-max-bulk-len")
+            .unwrap_or(512 * 1024 * 1024)
     }
 
     /// Takes one clock reading and hands it to every database, so all
@@ -221,8 +345,13 @@ impl Engine {
     ///   (BLPOP, BZPOPMIN, ...).
     pub fn after_command(&mut self) {
         for db in &mut self.dbs {
-            let _events = db.take_events();
+            let events = db.take_events();
             let _touched = db.take_touched();
+            #[cfg(test)]
+            self.event_log
+                .extend(events.into_iter().map(|e| (db.id, e)));
+            #[cfg(not(test))]
+            drop(events);
         }
     }
 
@@ -301,8 +430,13 @@ impl Engine {
     fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
         client.last_interaction = Instant::now();
         let reply = self.dispatch(client, args);
-        if let Reply::Error(_) = &reply {
+        if let Reply::Error(e) = &reply {
             self.stats.total_error_replies += 1;
+            let code = e.split(|&b| b == b' ').next().unwrap_or_default();
+            let code = String::from_utf8_lossy(code).into_owned();
+            if self.stats.errors.len() < 128 || self.stats.errors.contains_key(&code) {
+                *self.stats.errors.entry(code).or_default() += 1;
+            }
         }
         reply
     }
@@ -316,10 +450,30 @@ impl Engine {
                     client.multi_dirty = true;
                 }
                 self.stats.rejected_calls += 1;
+                if let Resolved::Found(spec, parent) = CommandTable::get().resolve(args) {
+                    self.stats
+                        .commands
+                        .entry(full_name(spec, parent))
+                        .or_default()
+                        .rejected += 1;
+                }
+                if args[0].eq_ignore_ascii_case(b"exec") {
+                    // ... and a rejected EXEC aborts it (`execCommandAbort`).
+                    transactions::discard_transaction(self, client);
+                    let text = match &reply {
+                        Reply::Error(e) => e.strip_prefix(b"ERR ").unwrap_or(e).to_vec(),
+                        _ => Vec::new(),
+                    };
+                    let mut out = b"EXECABORT Transaction discarded because of: ".to_vec();
+                    out.extend_from_slice(&text);
+                    return one_line_error(out);
+                }
                 return reply;
             }
         };
-        if client.multi.is_some() && parent.is_none() && !transactions::runs_in_multi(spec.name) {
+        client.last_command = full_name(spec, parent);
+        let top = parent.unwrap_or(spec);
+        if client.multi.is_some() && !transactions::runs_in_multi(top.name) {
             if let Some(queue) = &mut client.multi {
                 queue.push(args.to_vec());
             }
@@ -357,6 +511,9 @@ impl Engine {
         if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
             return Err(Reply::error("NOAUTH Authentication required."));
         }
+        if client.multi.is_some() && spec.flags & flags::NO_MULTI != 0 {
+            return Err(Reply::error("ERR Command not allowed inside a transaction"));
+        }
         Ok((spec, parent))
     }
 
@@ -369,7 +526,11 @@ impl Engine {
         args: &[Bytes],
     ) -> Reply {
         self.stats.total_commands_processed += 1;
-        client.last_command = full_name(spec, parent);
+        let name = full_name(spec, parent);
+        match self.stats.commands.get_mut(name.as_str()) {
+            Some(c) => c.calls += 1,
+            None => self.stats.commands.entry(name).or_default().calls += 1,
+        }
         let Some(handler) = spec.handler else {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
@@ -381,6 +542,13 @@ impl Engine {
         });
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
+            if let Some(c) = self
+                .stats
+                .commands
+                .get_mut(full_name(spec, parent).as_str())
+            {
+                c.failed += 1;
+            }
         }
         reply
     }
@@ -388,6 +556,7 @@ impl Engine {
     /// Runs one queued command inside EXEC: resolved again (the table is
     /// static, so it cannot fail differently than at queue time).
     pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        // `last_command` stays `exec` (CLIENT LIST shows `cmd=exec`), as in Redis.
         match self.check(client, args) {
             Ok((spec, parent)) => self.call(client, spec, parent, args),
             Err(reply) => reply,

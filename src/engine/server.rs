@@ -1,14 +1,16 @@
 //! Server introspection: COMMAND and INFO.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
+use super::args::{self, err, is, syntax_error};
 use super::command::{
     CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name, info_reply,
 };
 use super::connection::help_reply;
-use super::{Ctx, Engine};
+use super::keyspace::Db;
+use super::{Ctx, DATABASES, Engine};
 use crate::protocol::Reply;
 
 const CMD_FLAGS: u32 = LOADING | STALE;
@@ -38,6 +40,100 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "1.0.0",
             "O(1)",
             "Get information and statistics about the server",
+        ),
+    CommandSpec::new("dbsize", 1, dbsize)
+        .flags(READONLY | FAST)
+        .acl(acl::KEYSPACE)
+        .tips(&["request_policy:all_shards", "response_policy:agg_sum"])
+        .doc("server", "1.0.0", "O(1)", "Return the number of keys in the selected database"),
+    CommandSpec::new("flushdb", -1, flushdb)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc("server", "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database"),
+    CommandSpec::new("flushall", -1, flushall)
+        .flags(WRITE)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Remove all keys from all databases"),
+    CommandSpec::new("swapdb", 3, swapdb)
+        .flags(WRITE | FAST)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .doc("server", "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.", "Swaps two Redis databases"),
+    CommandSpec::new("time", 1, time)
+        .flags(LOADING | STALE | FAST)
+        .acl(0)
+        .tips(&["nondeterministic_output"])
+        .doc("server", "2.6.0", "O(1)", "Return the current server time"),
+    CommandSpec::new("lastsave", 1, lastsave)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::ADMIN | acl::DANGEROUS)
+        .tips(&["nondeterministic_output"])
+        .doc("server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk"),
+    CommandSpec::new("save", 1, save)
+        .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
+        .acl(0)
+        .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
+    CommandSpec::new("bgsave", -1, bgsave)
+        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
+        .acl(0)
+        .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk"),
+    CommandSpec::new("wait", 3, wait)
+        .flags(NOSCRIPT)
+        .acl(acl::CONNECTION)
+        .tips(&["request_policy:all_shards", "response_policy:agg_min"])
+        .doc("generic", "3.0.0", "O(1)", "Wait for the synchronous replication of all the write commands sent in the context of the current connection"),
+    CommandSpec::new("debug", -2, debug)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(0)
+        .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands"),
+    CommandSpec::container("config", CONFIG_SUBCOMMANDS)
+        .acl(acl::SLOW)
+        .doc(
+            "server",
+            "2.0.0",
+            "Depends on subcommand.",
+            "A container for server configuration commands",
+        ),
+];
+
+const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("get", -3, config_get)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(0)
+        .doc(
+            "server",
+            "2.0.0",
+            "O(N) when N is the number of configuration parameters provided",
+            "Get the values of configuration parameters",
+        ),
+    CommandSpec::new("set", -4, config_set)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(0)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+        .doc(
+            "server",
+            "2.0.0",
+            "O(N) when N is the number of configuration parameters provided",
+            "Set configuration parameters to the given values",
+        ),
+    CommandSpec::new("resetstat", 2, config_resetstat)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
+        .acl(0)
+        .doc(
+            "server",
+            "2.0.0",
+            "O(1)",
+            "Reset the stats returned by INFO",
+        ),
+    CommandSpec::new("help", 2, config_help)
+        .flags(LOADING | STALE)
+        .acl(0)
+        .doc(
+            "server",
+            "5.0.0",
+            "O(1)",
+            "Show helpful text about the different subcommands",
         ),
 ];
 
@@ -201,7 +297,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> Reply {
         return Reply::error("ERR Invalid number of arguments specified for command");
     }
     Reply::Array(
-        spec.key_positions(args.len())
+        spec.keys_in(args)
             .into_iter()
             .map(|i| Reply::Bulk(args[i].clone()))
             .collect(),
@@ -232,7 +328,7 @@ fn command_help(_ctx: &mut Ctx<'_>) -> Reply {
     )
 }
 
-/// The sections `INFO` knows, in Redis's order; `default` prints all of them.
+/// Every section `INFO` knows, in Redis 7.0's order.
 const SECTIONS: &[&str] = &[
     "server",
     "clients",
@@ -241,6 +337,25 @@ const SECTIONS: &[&str] = &[
     "stats",
     "replication",
     "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
+];
+
+/// What `INFO` and `INFO default` print.
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
     "cluster",
     "keyspace",
 ];
@@ -250,7 +365,8 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
     for arg in &ctx.args[1..] {
         let arg = String::from_utf8_lossy(arg).to_ascii_lowercase();
         match arg.as_str() {
-            "all" | "everything" | "default" => wanted.extend(SECTIONS),
+            "everything" | "all" => wanted.extend(SECTIONS),
+            "default" => wanted.extend(DEFAULT_SECTIONS),
             other => {
                 if let Some(s) = SECTIONS.iter().find(|s| **s == other) {
                     wanted.push(s);
@@ -259,7 +375,7 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
         }
     }
     if ctx.args.len() == 1 {
-        wanted.extend(SECTIONS);
+        wanted.extend(DEFAULT_SECTIONS);
     }
     let mut out = String::new();
     for section in SECTIONS.iter().filter(|s| wanted.contains(s)) {
@@ -275,8 +391,14 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
 }
 
 fn info_section(engine: &Engine, section: &str, out: &mut String) {
-    let mut title = section.to_string();
-    title[..1].make_ascii_uppercase();
+    let title = match section {
+        "cpu" => "CPU".to_string(),
+        other => {
+            let mut t = other.to_string();
+            t[..1].make_ascii_uppercase();
+            t
+        }
+    };
     out.push_str(&format!("# {title}\r\n"));
     let mut field = |k: &str, v: &dyn std::fmt::Display| out.push_str(&format!("{k}:{v}\r\n"));
     let uptime = engine.started.elapsed().as_secs();
@@ -324,36 +446,178 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("clients_in_timeout_table", &0);
         }
         "memory" => {
-            field("used_memory", &0);
-            field("used_memory_human", &"0B");
-            field("maxmemory", &0);
-            field("maxmemory_human", &"0B");
-            field("maxmemory_policy", &"noeviction");
-            field("mem_allocator", &"rust");
+            let used = engine.used_memory();
+            let startup = 1024 * 1024;
+            let dataset = used - startup;
+            let maxmemory = engine.config_int("maxmemory").unwrap_or(0);
+            let human = |n: i64| bytes_to_human(n);
+            field("used_memory", &used);
+            field("used_memory_human", &human(used));
+            field("used_memory_rss", &used);
+            field("used_memory_rss_human", &human(used));
+            field("used_memory_peak", &used);
+            field("used_memory_peak_human", &human(used));
+            field("used_memory_peak_perc", &"100.00%");
+            field("used_memory_overhead", &startup);
+            field("used_memory_startup", &startup);
+            field("used_memory_dataset", &dataset);
+            field(
+                "used_memory_dataset_perc",
+                &format!("{:.2}%", dataset as f64 * 100.0 / used.max(1) as f64),
+            );
+            field("allocator_allocated", &used);
+            field("allocator_active", &used);
+            field("allocator_resident", &used);
+            field("total_system_memory", &0);
+            field("total_system_memory_human", &"0B");
+            field("used_memory_lua", &0);
+            field("used_memory_vm_eval", &0);
+            field("used_memory_lua_human", &"0B");
+            field("used_memory_scripts_eval", &0);
+            field("number_of_cached_scripts", &0);
+            field("number_of_functions", &0);
+            field("number_of_libraries", &0);
+            field("used_memory_vm_functions", &0);
+            field("used_memory_vm_total", &0);
+            field("used_memory_vm_total_human", &"0B");
+            field("used_memory_functions", &0);
+            field("used_memory_scripts", &0);
+            field("used_memory_scripts_human", &"0B");
+            field("maxmemory", &maxmemory);
+            field("maxmemory_human", &human(maxmemory));
+            field(
+                "maxmemory_policy",
+                &engine
+                    .config_str("maxmemory-policy")
+                    .unwrap_or("noeviction"),
+            );
+            field("allocator_frag_ratio", &"1.00");
+            field("allocator_frag_bytes", &0);
+            field("allocator_rss_ratio", &"1.00");
+            field("allocator_rss_bytes", &0);
+            field("rss_overhead_ratio", &"1.00");
+            field("rss_overhead_bytes", &0);
+            field("mem_fragmentation_ratio", &"1.00");
+            field("mem_fragmentation_bytes", &0);
+            field("mem_not_counted_for_evict", &0);
+            field("mem_replication_backlog", &0);
+            field("mem_total_replication_buffers", &0);
+            field("mem_clients_slaves", &0);
+            field("mem_clients_normal", &0);
+            field("mem_cluster_links", &0);
+            field("mem_aof_buffer", &0);
+            field("mem_allocator", &"libc");
+            field("active_defrag_running", &0);
+            field("lazyfree_pending_objects", &0);
+            field("lazyfreed_objects", &0);
         }
         "persistence" => {
+            let aof = engine.config_str("appendonly") == Some("yes");
             field("loading", &0);
             field("async_loading", &0);
-            field("rdb_changes_since_last_save", &0);
+            field("current_cow_peak", &0);
+            field("current_cow_size", &0);
+            field("current_cow_size_age", &0);
+            field("current_fork_perc", &"0.00");
+            field("current_save_keys_processed", &0);
+            field("current_save_keys_total", &0);
+            field(
+                "rdb_changes_since_last_save",
+                &engine.dirty().saturating_sub(engine.dirty_at_save),
+            );
             field("rdb_bgsave_in_progress", &0);
+            field("rdb_last_save_time", &engine.lastsave);
             field("rdb_last_bgsave_status", &"ok");
-            field("aof_enabled", &0);
+            field("rdb_last_bgsave_time_sec", &-1);
+            field("rdb_current_bgsave_time_sec", &-1);
+            field("rdb_saves", &engine.saves);
+            field("rdb_last_cow_size", &0);
+            field("rdb_last_load_keys_expired", &0);
+            field("rdb_last_load_keys_loaded", &0);
+            field("aof_enabled", &(aof as u8));
             field("aof_rewrite_in_progress", &0);
+            field("aof_rewrite_scheduled", &0);
+            field("aof_last_rewrite_time_sec", &-1);
+            field("aof_current_rewrite_time_sec", &-1);
+            field("aof_last_bgrewrite_status", &"ok");
+            field("aof_rewrites", &0);
+            field("aof_rewrites_consecutive_failures", &0);
+            field("aof_last_write_status", &"ok");
+            field("aof_last_cow_size", &0);
+            field("module_fork_in_progress", &0);
+            field("module_fork_last_cow_size", &0);
         }
+        "modules" => {}
+        "errorstats" => {
+            for (code, count) in &engine.stats.errors {
+                field(&format!("errorstat_{code}"), &format!("count={count}"));
+            }
+        }
+        "commandstats" => {
+            for (name, c) in &engine.stats.commands {
+                field(
+                    &format!("cmdstat_{name}"),
+                    &format!(
+                        "calls={},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}",
+                        c.calls, c.rejected, c.failed
+                    ),
+                );
+            }
+        }
+        "latencystats" => {}
         "stats" => {
-            field(
-                "total_connections_received",
-                &engine.stats.total_connections_received,
-            );
-            field(
-                "total_commands_processed",
-                &engine.stats.total_commands_processed,
-            );
-            field("rejected_connections", &engine.stats.rejected_connections);
-            field("expired_keys", &0);
+            let sum = |f: fn(&Db) -> u64| engine.dbs.iter().map(f).sum::<u64>();
+            let st = &engine.stats;
+            field("total_connections_received", &st.total_connections_received);
+            field("total_commands_processed", &st.total_commands_processed);
+            field("instantaneous_ops_per_sec", &0);
+            field("total_net_input_bytes", &0);
+            field("total_net_output_bytes", &0);
+            field("total_net_repl_input_bytes", &0);
+            field("total_net_repl_output_bytes", &0);
+            field("instantaneous_input_kbps", &"0.00");
+            field("instantaneous_output_kbps", &"0.00");
+            field("instantaneous_input_repl_kbps", &"0.00");
+            field("instantaneous_output_repl_kbps", &"0.00");
+            field("rejected_connections", &st.rejected_connections);
+            field("sync_full", &0);
+            field("sync_partial_ok", &0);
+            field("sync_partial_err", &0);
+            field("expired_keys", &sum(|d| d.stats.expired));
+            field("expired_stale_perc", &"0.00");
+            field("expired_time_cap_reached_count", &0);
+            field("expire_cycle_cpu_milliseconds", &0);
             field("evicted_keys", &0);
-            field("keyspace_hits", &0);
-            field("keyspace_misses", &0);
+            field("evicted_clients", &0);
+            field("total_eviction_exceeded_time", &0);
+            field("current_eviction_exceeded_time", &0);
+            field("keyspace_hits", &sum(|d| d.stats.hits));
+            field("keyspace_misses", &sum(|d| d.stats.misses));
+            field("pubsub_channels", &0);
+            field("pubsub_patterns", &0);
+            field("pubsubshard_channels", &0);
+            field("latest_fork_usec", &0);
+            field("total_forks", &0);
+            field("migrate_cached_sockets", &0);
+            field("slave_expires_tracked_keys", &0);
+            field("active_defrag_hits", &0);
+            field("active_defrag_misses", &0);
+            field("active_defrag_key_hits", &0);
+            field("active_defrag_key_misses", &0);
+            field("total_active_defrag_time", &0);
+            field("current_active_defrag_time", &0);
+            field("tracking_total_keys", &0);
+            field("tracking_total_items", &0);
+            field("tracking_total_prefixes", &0);
+            field("unexpected_error_replies", &0);
+            field("total_error_replies", &st.total_error_replies);
+            field("dump_payload_sanitizations", &0);
+            field("total_reads_processed", &st.total_commands_processed);
+            field("total_writes_processed", &st.total_commands_processed);
+            field("io_threaded_reads_processed", &0);
+            field("io_threaded_writes_processed", &0);
+            field("reply_buffer_shrinks", &0);
+            field("reply_buffer_expands", &0);
         }
         "replication" => {
             field("role", &"master");
@@ -374,16 +638,236 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
         "cpu" => {
             field("used_cpu_sys", &"0.000000");
             field("used_cpu_user", &"0.000000");
+            field("used_cpu_sys_children", &"0.000000");
+            field("used_cpu_user_children", &"0.000000");
+            field("used_cpu_sys_main_thread", &"0.000000");
+            field("used_cpu_user_main_thread", &"0.000000");
         }
         "cluster" => field("cluster_enabled", &0),
         "keyspace" => {
             for (i, db) in engine.dbs.iter().enumerate() {
                 if !db.is_empty() {
-                    let stats = format!("keys={},expires={},avg_ttl=0", db.len(), db.expires());
+                    let stats = format!(
+                        "keys={},expires={},avg_ttl={}",
+                        db.len(),
+                        db.expires(),
+                        db.avg_ttl()
+                    );
                     field(&format!("db{i}"), &stats);
                 }
             }
         }
         _ => {}
+    }
+}
+
+// --- keyspace-wide commands ----------------------------------------------
+
+fn dbsize(ctx: &mut Ctx<'_>) -> Reply {
+    Reply::int(ctx.db().len() as i64)
+}
+
+/// `[ASYNC|SYNC]` of FLUSHDB and FLUSHALL.
+fn flush_args(ctx: &Ctx<'_>) -> Result<(), Reply> {
+    match ctx.args.len() {
+        1 => Ok(()),
+        2 if is(ctx.arg(1), "async") || is(ctx.arg(1), "sync") => Ok(()),
+        _ => Err(syntax_error()),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx<'_>) -> Reply {
+    if let Err(e) = flush_args(ctx) {
+        return e;
+    }
+    ctx.db().flush();
+    Reply::ok()
+}
+
+fn flushall(ctx: &mut Ctx<'_>) -> Reply {
+    if let Err(e) = flush_args(ctx) {
+        return e;
+    }
+    ctx.engine.flushall();
+    Reply::ok()
+}
+
+fn swapdb(ctx: &mut Ctx<'_>) -> Reply {
+    let parse = |arg: &[u8], msg: &'static str| -> Result<usize, Reply> {
+        let v = args::int_or(arg, msg)?;
+        if i32::try_from(v).is_err() {
+            return Err(err(msg));
+        }
+        if v < 0 || v as usize >= DATABASES {
+            return Err(err("ERR DB index is out of range"));
+        }
+        Ok(v as usize)
+    };
+    let a = match parse(ctx.arg(1), "ERR invalid first DB index") {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let b = match parse(ctx.arg(2), "ERR invalid second DB index") {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    if a != b {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = ctx.engine.dbs.split_at_mut(hi);
+        Db::swap_contents(&mut left[lo], &mut right[0]);
+    }
+    Reply::ok()
+}
+
+fn time(ctx: &mut Ctx<'_>) -> Reply {
+    let us = ctx.engine.clock.now_us();
+    Reply::Array(vec![
+        Reply::Bulk(Bytes::from(us.div_euclid(1_000_000).to_string())),
+        Reply::Bulk(Bytes::from(us.rem_euclid(1_000_000).to_string())),
+    ])
+}
+
+fn lastsave(ctx: &mut Ctx<'_>) -> Reply {
+    Reply::int(ctx.engine.lastsave)
+}
+
+fn save(ctx: &mut Ctx<'_>) -> Reply {
+    ctx.engine.lastsave = ctx.engine.clock.now_ms() / 1000;
+    ctx.engine.dirty_at_save = ctx.engine.dirty();
+    ctx.engine.saves += 1;
+    Reply::ok()
+}
+
+fn bgsave(ctx: &mut Ctx<'_>) -> Reply {
+    if ctx.args.len() > 2 || (ctx.args.len() == 2 && !is(ctx.arg(1), "schedule")) {
+        return syntax_error();
+    }
+    save(ctx);
+    Reply::simple("Background saving started")
+}
+
+fn wait(ctx: &mut Ctx<'_>) -> Reply {
+    if let Err(e) = args::int(ctx.arg(1)) {
+        return e;
+    }
+    match args::int_or(ctx.arg(2), "ERR timeout is not an integer or out of range") {
+        Err(e) => e,
+        Ok(t) if t < 0 => err("ERR timeout is negative"),
+        Ok(_) => Reply::int(0),
+    }
+}
+
+fn debug(ctx: &mut Ctx<'_>) -> Reply {
+    let sub = ctx.arg(1).clone();
+    if is(&sub, "sleep") && ctx.args.len() == 3 {
+        // Redis blocks the whole server for the duration; so does this lock.
+        let secs = args::parse_strtod(ctx.arg(2)).unwrap_or(0.0);
+        if secs > 0.0 && secs.is_finite() {
+            std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
+        }
+        return Reply::ok();
+    }
+    if is(&sub, "object") && ctx.args.len() == 3 {
+        let key = ctx.arg(2).clone();
+        let Some(entry) = ctx.db().entry(&key).cloned() else {
+            return err("ERR no such key");
+        };
+        let encoding = super::keys::encoding_name(ctx, &entry.value, entry.str_encoding);
+        let serialized = super::keys::serialize(&entry.value).len();
+        let idle = (ctx.engine.now_ms() - entry.accessed_ms).max(0) / 1000;
+        let lru = (entry.accessed_ms / 1000) & ((1 << 24) - 1);
+        return Reply::simple(format!(
+            "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}"
+        ));
+    }
+    if is(&sub, "help") {
+        return help_reply(
+            "DEBUG",
+            &[
+                "OBJECT <key>",
+                "    Show low level info about `key` and associated value.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+            ],
+        );
+    }
+    let mut text = b"ERR unknown subcommand '".to_vec();
+    text.extend_from_slice(super::c_bytes(&sub, 128));
+    text.extend_from_slice(b"'. Try DEBUG HELP.");
+    super::one_line_error(text)
+}
+
+// --- CONFIG ----------------------------------------------------------------
+
+fn config_get(ctx: &mut Ctx<'_>) -> Reply {
+    let pairs = ctx.engine.runtime.matching(&ctx.args[2..]);
+    Reply::Map(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Reply::bulk(k), Reply::bulk(v)))
+            .collect(),
+    )
+}
+
+fn config_set(ctx: &mut Ctx<'_>) -> Reply {
+    if ctx.args.len() % 2 != 0 {
+        return syntax_error();
+    }
+    let mut next = ctx.engine.runtime.clone();
+    let mut seen = Vec::new();
+    for pair in ctx.args[2..].chunks(2) {
+        let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
+        if seen.contains(&name) {
+            return Reply::error(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+            ));
+        }
+        let value = String::from_utf8_lossy(&pair[1]).into_owned();
+        if let Err(e) = next.set(&name, &value) {
+            return Reply::error(e);
+        }
+        seen.push(name);
+    }
+    ctx.engine.runtime = next;
+    ctx.engine.apply_notify_config();
+    ctx.engine.apply_lfu_config();
+    Reply::ok()
+}
+
+fn config_resetstat(ctx: &mut Ctx<'_>) -> Reply {
+    ctx.engine.reset_stats();
+    Reply::ok()
+}
+
+fn config_help(_ctx: &mut Ctx<'_>) -> Reply {
+    help_reply(
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+        ],
+    )
+}
+
+/// Redis's `bytesToHuman`.
+fn bytes_to_human(n: i64) -> String {
+    let n = n as f64;
+    const K: f64 = 1024.0;
+    if n < K {
+        format!("{n}B")
+    } else if n < K * K {
+        format!("{:.2}K", n / K)
+    } else if n < K * K * K {
+        format!("{:.2}M", n / (K * K))
+    } else if n < K * K * K * K {
+        format!("{:.2}G", n / (K * K * K))
+    } else {
+        format!("{:.2}T", n / (K * K * K * K))
     }
 }

@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::Ctx;
 use super::args::{self, NOT_INTEGER, OVERFLOW, err, is, syntax_error};
-use super::command::{CommandSpec, acl, flags::*};
+use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
 use super::keyspace::{Db, StrEncoding, Value, events};
 use super::ldouble::LongDouble;
 use crate::protocol::{Reply, string2ll};
@@ -24,6 +24,9 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::BITMAP)
         .keys(1, 1, 1, &["RW", "access", "update", "variable_flags"])
+        .key_specs(&[
+            KeySpecDef { notes: "This command allows both access and modification of the key", flags: &["RW", "access", "update", "variable_flags"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("bitmap", "3.2.0", "O(1) for each subcommand specified", "Perform arbitrary bitfield integer operations on strings"),
     CommandSpec::new("bitfield_ro", -2, bitfield_ro)
         .flags(READONLY | FAST)
@@ -34,6 +37,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::BITMAP)
         .keys(2, -1, 1, &["OW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(3), find: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } },
+        ])
         .doc("bitmap", "2.6.0", "O(N)", "Perform bitwise operations between strings"),
     CommandSpec::new("bitpos", -3, bitpos)
         .flags(READONLY)
@@ -69,6 +76,9 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "RW and UPDATE because it changes the TTL", flags: &["RW", "access", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("string", "6.2.0", "O(1)", "Get the value of a key and optionally set its expiration"),
     CommandSpec::new("getrange", 4, getrange)
         .flags(READONLY)
@@ -127,6 +137,9 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update", "variable_flags"])
+        .key_specs(&[
+            KeySpecDef { notes: "RW and ACCESS due to the optional `GET` argument", flags: &["RW", "access", "update", "variable_flags"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("string", "1.0.0", "O(1)", "Set the string value of a key"),
     CommandSpec::new("setbit", 4, setbit)
         .flags(WRITE | DENYOOM)
@@ -1121,8 +1134,21 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> Res {
             },
         }
     }
-    if changed {
-        store_bits(ctx, &key, buf, "setbit");
+    // Redis creates (or zero-extends) the string before running the
+    // operations, so a write that FAIL rejects still leaves the key.
+    if writes {
+        let db = ctx.db();
+        let existed = db.contains(&key);
+        let value = Value::String(buf.freeze());
+        if existed {
+            db.insert_keep_ttl(key.clone(), value);
+        } else {
+            db.insert(key.clone(), value);
+        }
+        db.set_str_encoding(&key, StrEncoding::Raw);
+        if changed {
+            db.notify(events::STRING, "setbit", &key);
+        }
     }
     Ok(Reply::Array(out))
 }

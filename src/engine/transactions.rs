@@ -119,11 +119,19 @@ fn exec(ctx: &mut Ctx<'_>) -> Reply {
     }
     unwatch_all(ctx.engine, ctx.client);
     ctx.client.multi_dirty = false;
+    // The client stays "in MULTI" while the queue runs (CLIENT LIST shows
+    // flags=x and the queue length), as in Redis; nothing can be queued
+    // meanwhile, since queued commands do not go through the dispatcher.
     let mut replies = Vec::with_capacity(queue.len());
-    for args in &queue {
-        replies.push(ctx.engine.call_queued(ctx.client, args));
+    ctx.client.multi = Some(queue);
+    let count = ctx.client.multi.as_ref().map_or(0, Vec::len);
+    for i in 0..count {
+        let args = ctx.client.multi.as_ref().map(|q| q[i].clone());
+        if let Some(args) = args {
+            replies.push(ctx.engine.call_queued(ctx.client, &args));
+        }
     }
-    ctx.client.last_command = "exec".to_string();
+    ctx.client.multi = None;
     Reply::Array(replies)
 }
 

@@ -424,6 +424,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::approx_constant)]
     fn g_formatting_matches_c() {
         assert_eq!(format_g(3.0, 17), "3");
         assert_eq!(format_g(-2.5, 17), "-2.5");

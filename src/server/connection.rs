@@ -1,11 +1,14 @@
-//! One client connection: read, parse, execute, write replies once per batch.
+//! One client connection: read, parse, consult the mocks, execute, write
+//! replies once per batch.
 
 use std::sync::Arc;
 
-use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::watch;
 
 use super::Shared;
+use crate::mock::respond::Action;
 use crate::protocol::{Protocol, Reply, RequestParser};
 
 /// Bytes asked of the socket per read, as Redis's `PROTO_IOBUF_LEN`.
@@ -23,8 +26,30 @@ impl Drop for Registration {
     }
 }
 
+/// Per-connection state the loop carries between commands.
+struct Conn {
+    id: u64,
+    protocol: Protocol,
+    auth_required: bool,
+    db: usize,
+    /// Commands received so far, for the close-after-N fault.
+    commands: u64,
+}
+
+impl Conn {
+    /// Lets the engine answer and keeps the connection state in step.
+    fn execute(&mut self, shared: &Shared, args: &[Bytes], output: &mut BytesMut) -> bool {
+        let outcome = shared.engine().execute(self.id, args);
+        self.protocol = outcome.protocol;
+        self.auth_required = outcome.auth_required;
+        self.db = outcome.db;
+        outcome.reply.encode(self.protocol, output);
+        outcome.close
+    }
+}
+
 /// Serves one connection until the client leaves, sends QUIT, makes a
-/// protocol error, or the server stops.
+/// protocol error, a mock or fault closes it, or the server stops.
 pub(crate) async fn serve<S>(stream: S, peer: String, local: String, shared: Arc<Shared>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -32,28 +57,38 @@ where
     let id = shared.engine().connect(peer, local);
     let registration = Registration { shared, id };
     let shared = &registration.shared;
+    let mut closer = shared.mocks.closer();
+    closer.mark_unchanged();
     let (mut reader, mut writer) = tokio::io::split(stream);
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut output = BytesMut::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new();
-    let mut auth_required = shared.engine().auth_required(id);
-    let mut protocol = Protocol::Resp2;
+    let mut conn = Conn {
+        id,
+        protocol: Protocol::Resp2,
+        auth_required: shared.engine().auth_required(id),
+        db: 0,
+        commands: 0,
+    };
     loop {
         if input.capacity() - input.len() < READ_CHUNK / 2 {
             input.reserve(READ_CHUNK);
         }
-        match reader.read_buf(&mut input).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+        tokio::select! {
+            read = reader.read_buf(&mut input) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+            _ = closer.changed() => return,
         }
         let mut close = false;
         while !close {
-            let args = match parser.parse(&mut input, auth_required) {
+            let args = match parser.parse(&mut input, conn.auth_required) {
                 Ok(Some(args)) => args,
                 Ok(None) => break,
                 Err(err) => {
                     tracing::debug!(client = id, %err, "protocol error, closing the connection");
-                    Reply::Error(err.reply_text()).encode(protocol, &mut output);
+                    Reply::Error(err.reply_text()).encode(conn.protocol, &mut output);
                     close = true;
                     break;
                 }
@@ -68,21 +103,80 @@ where
                 );
                 return;
             }
-            let outcome = shared.engine().execute(id, &args);
-            protocol = outcome.protocol;
-            auth_required = outcome.auth_required;
-            close = outcome.close;
-            outcome.reply.encode(protocol, &mut output);
-        }
-        if !output.is_empty() {
-            if writer.write_all(&output).await.is_err() {
-                return;
+            conn.commands += 1;
+            // The fast path: no mocks, journal or faults, straight to the engine.
+            if !shared.mocks.is_active() {
+                close = conn.execute(shared, &args, &mut output);
+                continue;
             }
-            output.clear();
+            let plan = shared.mocks.plan(&args, id, conn.db, conn.commands);
+            close = plan.close;
+            let Some(response) = plan.response else {
+                close |= conn.execute(shared, &args, &mut output);
+                continue;
+            };
+            if let Some(delay) = response.delay {
+                // Earlier replies go out first; replies stay in order.
+                if flush(&mut writer, &mut output).await.is_err() {
+                    return;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = closer.changed() => return,
+                }
+            }
+            match response.action {
+                Action::Reply(reply) => reply.encode(conn.protocol, &mut output),
+                Action::Raw(bytes) => output.extend_from_slice(&bytes),
+                Action::PassThrough | Action::FallThrough => {
+                    close |= conn.execute(shared, &args, &mut output)
+                }
+                Action::Close => {
+                    let _ = flush(&mut writer, &mut output).await;
+                    let _ = writer.shutdown().await;
+                    return;
+                }
+                Action::Hang => {
+                    let _ = flush(&mut writer, &mut output).await;
+                    hang(&mut reader, &mut closer).await;
+                    return;
+                }
+            }
+            close |= response.close_after;
+        }
+        if flush(&mut writer, &mut output).await.is_err() {
+            return;
         }
         if close {
             let _ = writer.shutdown().await;
             return;
+        }
+    }
+}
+
+/// Writes the pending replies.
+async fn flush<S: AsyncWrite>(
+    writer: &mut WriteHalf<S>,
+    output: &mut BytesMut,
+) -> std::io::Result<()> {
+    if !output.is_empty() {
+        writer.write_all(output).await?;
+        output.clear();
+    }
+    Ok(())
+}
+
+/// Answers nothing more: reads and discards until the client closes the
+/// connection, the server closes every connection, or the task is aborted.
+async fn hang<S: AsyncRead>(reader: &mut ReadHalf<S>, closer: &mut watch::Receiver<u64>) {
+    let mut sink = vec![0u8; READ_CHUNK];
+    loop {
+        tokio::select! {
+            read = reader.read(&mut sink) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+            _ = closer.changed() => return,
         }
     }
 }

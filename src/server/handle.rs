@@ -3,12 +3,13 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use super::{Running, Shared, StdListeners};
 use crate::engine::{Config, Engine};
+use crate::mock::state::MockState;
 
 /// A Redis-speaking server running inside the test process.
 ///
@@ -231,7 +232,6 @@ impl MockRedis {
         Ok(())
     }
 
-    #[allow(dead_code)]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
@@ -250,6 +250,11 @@ impl Drop for MockRedis {
     fn drop(&mut self) {
         // Stop the loop first so the socket file is not recreated.
         drop(self.running.take());
+        if !std::thread::panicking() {
+            if let Err(report) = self.shared.mocks.verify() {
+                panic!("{report}");
+            }
+        }
     }
 }
 
@@ -290,6 +295,8 @@ pub struct Builder {
     listener: Option<StdTcpListener>,
     unix: UnixChoice,
     config: Config,
+    strict: bool,
+    no_recording: bool,
 }
 
 #[derive(Debug, Default)]
@@ -382,6 +389,43 @@ impl Builder {
     /// ```
     pub fn requirepass(mut self, password: impl Into<Bytes>) -> Builder {
         self.config.requirepass = Some(password.into());
+        self
+    }
+
+    /// Strict mode: commands no mock matches get
+    /// `-ERR mock-redis: no mock matched 'GET' 'foo'` and fail verification,
+    /// instead of going to the engine. The commands clients send on connect
+    /// (`HELLO`, `AUTH`, `SELECT`, `PING`, `CLIENT SETINFO/SETNAME/TRACKING`,
+    /// `INFO`, `COMMAND`, `QUIT`, `RESET`) still reach the engine unless a
+    /// mock matches them. See also [`MockRedis::set_strict`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::builder().strict().start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// let err = redis::cmd("GET").arg("foo").query_async::<Option<String>>(&mut conn).await.unwrap_err();
+    /// assert!(err.to_string().contains("mock-redis: no mock matched 'GET' 'foo'"));
+    /// assert!(server.try_verify().is_err());
+    /// server.reset(); // forget it, or dropping the server panics
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn strict(mut self) -> Builder {
+        self.strict = true;
+        self
+    }
+
+    /// Whether to record every command in the journal
+    /// ([`MockRedis::received_commands`]); on by default. Turn it off for
+    /// long-running servers and benchmarks.
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::builder().record_commands(false).start_blocking();
+    /// # drop(server);
+    /// ```
+    pub fn record_commands(mut self, on: bool) -> Builder {
+        self.no_recording = !on;
         self
     }
 
@@ -484,9 +528,10 @@ impl Builder {
         }
         let mut config = self.config;
         config.tcp_port = addr.port();
-        let shared = Arc::new(Shared {
-            engine: Mutex::new(Engine::new(config)),
-        });
+        let shared = Arc::new(Shared::new(
+            Engine::new(config),
+            MockState::new(self.strict, !self.no_recording),
+        ));
         let listeners = StdListeners {
             tcp,
             #[cfg(unix)]

@@ -3,8 +3,11 @@
 
 mod connection;
 mod handle;
+mod mocks;
+mod state;
 
 pub use handle::{Builder, MockRedis};
+pub use state::DbHandle;
 
 use std::io;
 use std::net::TcpListener as StdTcpListener;
@@ -14,13 +17,23 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::engine::Engine;
+use crate::mock::state::MockState;
 
 /// State shared by the handle, the accept loop and every connection.
 pub(crate) struct Shared {
     engine: Mutex<Engine>,
+    /// Mounted mocks, the journal, strict mode and faults.
+    pub(crate) mocks: MockState,
 }
 
 impl Shared {
+    pub(crate) fn new(engine: Engine, mocks: MockState) -> Shared {
+        Shared {
+            engine: Mutex::new(engine),
+            mocks,
+        }
+    }
+
     /// Locks the engine. Never held across an `.await`.
     pub(crate) fn engine(&self) -> MutexGuard<'_, Engine> {
         // A panic inside one command must not take the whole server down.
@@ -88,10 +101,14 @@ async fn accept_loop(
     };
     let local = tcp.local_addr().map(|a| a.to_string()).unwrap_or_default();
     let mut connections = JoinSet::new();
+    // Active expiry, as Redis's serverCron runs it (hz 10).
+    let mut expiry = tokio::time::interval(std::time::Duration::from_millis(100));
+    expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             biased;
             _ = &mut stop => break,
+            _ = expiry.tick() => shared.engine().active_expire_cycle(),
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {

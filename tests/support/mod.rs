@@ -65,6 +65,9 @@ fn redis_required() -> bool {
 pub struct RealRedis {
     child: Child,
     pub port: u16,
+    /// redis-server's working directory, so SAVE or CONFIG SET appendonly
+    /// never write into the repository.
+    _dir: tempfile::TempDir,
 }
 
 impl RealRedis {
@@ -83,7 +86,10 @@ impl RealRedis {
         // the few places that needs a port number chosen in advance.
         for _attempt in 0..10 {
             let port = portpicker::pick_unused_port().expect("no free port");
+            let dir = tempfile::tempdir().expect("a temporary directory");
             let child = Command::new(&binary)
+                .current_dir(dir.path())
+                .args(["--dir", &dir.path().display().to_string()])
                 .args(["--port", &port.to_string()])
                 .args(["--bind", "127.0.0.1"])
                 .args(["--save", ""])
@@ -95,7 +101,11 @@ impl RealRedis {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-            let mut server = RealRedis { child, port };
+            let mut server = RealRedis {
+                child,
+                port,
+                _dir: dir,
+            };
             let deadline = Instant::now() + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = server.child.try_wait() {

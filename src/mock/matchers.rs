@@ -1,0 +1,551 @@
+//! Matchers: which commands a [`Mock`](crate::Mock) answers.
+//!
+//! Every matcher implements [`Match`]. Combine them with [`Match::and`], or
+//! by listing several in [`Mock::given`](crate::Mock::given) and
+//! [`MockBuilder::and`](crate::MockBuilder::and): a mock answers a command
+//! only when all of its matchers accept it.
+//!
+//! | matcher | accepts |
+//! |---|---|
+//! | [`command("GET")`](command) | the command `GET`, any case; `command("CLIENT SETNAME")` checks the subcommand too |
+//! | [`command("GET").arg("k")`](CommandMatcher::arg) | ... whose next arguments are these, in order (more may follow) |
+//! | [`args(["SET", "k", "v"])`](args) | exactly these arguments (command name in any case) |
+//! | [`arg_at(2, "v")`](arg_at) | argument 2 is `v` (the command name is argument 0) |
+//! | [`key("user:*")`](key) | a key argument matches the glob, with Redis's rules |
+//! | [`db(1)`](db) | the connection has database 1 selected |
+//! | [`any()`](any) | every command |
+//! | `\|req: &Request\| ...` | whatever the closure says |
+//!
+//! ```
+//! use mock_redis::matchers::{command, db, key};
+//! use mock_redis::{Match, Request};
+//!
+//! let m = command("GET").and(key("user:*")).and(db(0));
+//! assert!(m.matches(&Request::new(["get", "user:1"], 1, 0)));
+//! assert!(!m.matches(&Request::new(["GET", "order:1"], 1, 0)));
+//! ```
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use super::glob::glob_match;
+use super::request::quote;
+use crate::mock::Request;
+
+/// Decides whether a mock answers a command.
+///
+/// Implement it for your own matchers, or pass a closure
+/// `Fn(&Request) -> bool`, which implements it.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+///
+/// /// Commands with more than `n` arguments after the name.
+/// struct LongerThan(usize);
+///
+/// impl Match for LongerThan {
+///     fn matches(&self, request: &Request) -> bool {
+///         request.args().len() > self.0 + 1
+///     }
+///     fn describe(&self) -> String {
+///         format!("more than {} arguments", self.0)
+///     }
+/// }
+///
+/// assert!(LongerThan(1).matches(&Request::new(["MGET", "a", "b"], 1, 0)));
+/// let closure = |r: &Request| r.db() == 2;
+/// assert!(closure.matches(&Request::new(["PING"], 1, 2)));
+/// ```
+pub trait Match: Send + Sync + 'static {
+    /// Whether the command is accepted.
+    fn matches(&self, request: &Request) -> bool;
+
+    /// How the verification report names this matcher.
+    ///
+    /// ```
+    /// use mock_redis::Match;
+    /// use mock_redis::matchers::command;
+    /// assert_eq!(command("GET").arg("k").describe(), r#"command("GET").arg("k")"#);
+    /// ```
+    fn describe(&self) -> String {
+        "a custom matcher".to_string()
+    }
+
+    /// Both this matcher and `other` must accept the command.
+    ///
+    /// ```
+    /// use mock_redis::{Match, Request};
+    /// use mock_redis::matchers::{command, db};
+    /// let m = command("PING").and(db(3));
+    /// assert!(m.matches(&Request::new(["PING"], 1, 3)));
+    /// assert!(!m.matches(&Request::new(["PING"], 1, 0)));
+    /// ```
+    fn and<M: Match>(self, other: M) -> And<Self, M>
+    where
+        Self: Sized,
+    {
+        And(self, other)
+    }
+
+    /// Each part of the matcher and whether it accepted `request`, for the
+    /// verification report's "closest mock". The default is one part.
+    #[doc(hidden)]
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        out.push(Check {
+            matcher: self.describe(),
+            passed: self.matches(request),
+            found: None,
+        });
+    }
+}
+
+/// One part of a matcher, checked against one request.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::command;
+/// let mut checks = Vec::new();
+/// command("GET").arg("a").checks(&Request::new(["GET", "b"], 1, 0), &mut checks);
+/// assert!(checks[0].passed && !checks[1].passed);
+/// ```
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Check {
+    /// How the report names the part.
+    pub matcher: String,
+    /// Whether the part accepted the request.
+    pub passed: bool,
+    /// What the request had instead, when that helps.
+    pub found: Option<String>,
+}
+
+impl<F> Match for F
+where
+    F: Fn(&Request) -> bool + Send + Sync + 'static,
+{
+    fn matches(&self, request: &Request) -> bool {
+        self(request)
+    }
+
+    fn describe(&self) -> String {
+        "a closure".to_string()
+    }
+}
+
+/// Two matchers that must both accept; see [`Match::and`].
+///
+/// ```
+/// use mock_redis::Match;
+/// use mock_redis::matchers::{any, db, And};
+/// let both: And<_, _> = any().and(db(1));
+/// assert_eq!(both.describe(), "any() and db(1)");
+/// ```
+#[derive(Clone, Debug)]
+pub struct And<A, B>(A, B);
+
+impl<A: Match, B: Match> Match for And<A, B> {
+    fn matches(&self, request: &Request) -> bool {
+        self.0.matches(request) && self.1.matches(request)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} and {}", self.0.describe(), self.1.describe())
+    }
+
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        self.0.checks(request, out);
+        self.1.checks(request, out);
+    }
+}
+
+/// Matches a command by name, case-insensitively; `"CLIENT SETNAME"` also
+/// checks the subcommand. Add arguments with [`CommandMatcher::arg`].
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::command;
+///
+/// assert!(command("get").matches(&Request::new(["GET", "k"], 1, 0)));
+/// assert!(command("CLIENT SETNAME").matches(&Request::new(["client", "setname", "x"], 1, 0)));
+/// assert!(command("CLIENT").arg("SETNAME").matches(&Request::new(["client", "setname", "x"], 1, 0)));
+/// ```
+pub fn command(name: impl AsRef<str>) -> CommandMatcher {
+    let words: Vec<Bytes> = name
+        .as_ref()
+        .split_ascii_whitespace()
+        .map(|w| Bytes::from(w.to_ascii_uppercase()))
+        .collect();
+    // `command("CLIENT").arg("SETNAME")`: a container's first argument is a
+    // subcommand name, compared case-insensitively as Redis does.
+    let container = words.len() == 1
+        && crate::engine::command::CommandTable::get()
+            .lookup(&words[0])
+            .is_some_and(|spec| !spec.subcommands.is_empty());
+    CommandMatcher {
+        words,
+        args: Vec::new(),
+        container,
+    }
+}
+
+/// The matcher [`command`] builds: a command name (and subcommand) and the
+/// arguments that must follow it, in order.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::command;
+///
+/// let m = command("SET").arg("k");
+/// assert!(m.matches(&Request::new(["SET", "k", "v"], 1, 0)));
+/// assert!(!m.matches(&Request::new(["SET", "other", "v"], 1, 0)));
+/// ```
+#[derive(Clone, Debug)]
+pub struct CommandMatcher {
+    /// The name and subcommand, upper case; compared case-insensitively.
+    words: Vec<Bytes>,
+    /// Arguments after the name words, compared exactly.
+    args: Vec<Bytes>,
+    /// The command has subcommands: the first argument compares case-insensitively.
+    container: bool,
+}
+
+impl CommandMatcher {
+    /// The next argument must be `value` (exact bytes; a subcommand name
+    /// right after a container command such as `CLIENT` in any case). Chain
+    /// it for more: `command("HGET").arg("h").arg("field")`. Later arguments
+    /// are not checked.
+    ///
+    /// ```
+    /// use mock_redis::{Match, Request};
+    /// use mock_redis::matchers::command;
+    /// let m = command("HGET").arg("h").arg("f");
+    /// assert!(m.matches(&Request::new(["HGET", "h", "f"], 1, 0)));
+    /// assert!(!m.matches(&Request::new(["HGET", "h"], 1, 0)));
+    /// ```
+    pub fn arg(mut self, value: impl AsRef<[u8]>) -> CommandMatcher {
+        self.args.push(Bytes::copy_from_slice(value.as_ref()));
+        self
+    }
+
+    /// [`Match::and`], callable without importing the trait.
+    ///
+    /// ```
+    /// use mock_redis::matchers::{command, key};
+    /// let m = command("GET").and(key("user:*"));
+    /// # drop(m);
+    /// ```
+    pub fn and<M: Match>(self, other: M) -> And<CommandMatcher, M> {
+        And(self, other)
+    }
+
+    fn arg_eq(&self, i: usize, want: &Bytes, got: &Bytes) -> bool {
+        if i == 0 && self.container {
+            want.eq_ignore_ascii_case(got)
+        } else {
+            want == got
+        }
+    }
+
+    fn name_matches(&self, request: &Request) -> bool {
+        self.words.len() <= request.args().len()
+            && self
+                .words
+                .iter()
+                .zip(request.args())
+                .all(|(w, a)| w.eq_ignore_ascii_case(a))
+    }
+}
+
+impl Match for CommandMatcher {
+    fn matches(&self, request: &Request) -> bool {
+        if !self.name_matches(request) {
+            return false;
+        }
+        let rest = &request.args()[self.words.len()..];
+        rest.len() >= self.args.len()
+            && self
+                .args
+                .iter()
+                .zip(rest)
+                .enumerate()
+                .all(|(i, (want, got))| self.arg_eq(i, want, got))
+    }
+
+    fn describe(&self) -> String {
+        let name = self
+            .words
+            .iter()
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut out = format!("command({})", quote(name.as_bytes()));
+        for a in &self.args {
+            out.push_str(&format!(".arg({})", quote(a)));
+        }
+        out
+    }
+
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let name = self
+            .words
+            .iter()
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name_ok = self.name_matches(request);
+        out.push(Check {
+            matcher: format!("command({})", quote(name.as_bytes())),
+            passed: name_ok,
+            found: (!name_ok).then(|| {
+                let shown = request.args().len().min(self.words.len()).max(1);
+                request.args()[..shown.min(request.args().len())]
+                    .iter()
+                    .map(|a| quote(a))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
+        });
+        for (i, expected) in self.args.iter().enumerate() {
+            let at = self.words.len() + i;
+            let got = request.arg(at);
+            let passed = name_ok && got.is_some_and(|g| self.arg_eq(i, expected, g));
+            out.push(Check {
+                matcher: format!("arg({})", quote(expected)),
+                passed,
+                found: (!passed).then(|| match got {
+                    Some(g) => format!("argument {at} is {}", quote(g)),
+                    None => format!("no argument {at}"),
+                }),
+            });
+        }
+    }
+}
+
+/// Matches a command whose arguments, the name included, are exactly these.
+/// The name is compared case-insensitively, the rest byte for byte.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::args;
+/// let m = args(["SET", "k", "v"]);
+/// assert!(m.matches(&Request::new(["set", "k", "v"], 1, 0)));
+/// assert!(!m.matches(&Request::new(["SET", "k", "v", "EX", "10"], 1, 0)));
+/// ```
+pub fn args<A: AsRef<[u8]>>(args: impl IntoIterator<Item = A>) -> ArgsMatcher {
+    ArgsMatcher(
+        args.into_iter()
+            .map(|a| Bytes::copy_from_slice(a.as_ref()))
+            .collect(),
+    )
+}
+
+/// The matcher [`args`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// let m: mock_redis::matchers::ArgsMatcher = mock_redis::matchers::args(["PING"]);
+/// assert_eq!(m.describe(), r#"args(["PING"])"#);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ArgsMatcher(Vec<Bytes>);
+
+impl Match for ArgsMatcher {
+    fn matches(&self, request: &Request) -> bool {
+        let got = request.args();
+        got.len() == self.0.len()
+            && self.0.iter().zip(got).enumerate().all(|(i, (want, got))| {
+                if i == 0 {
+                    want.eq_ignore_ascii_case(got)
+                } else {
+                    want == got
+                }
+            })
+    }
+
+    fn describe(&self) -> String {
+        let list: Vec<String> = self.0.iter().map(|a| quote(a)).collect();
+        format!("args([{}])", list.join(", "))
+    }
+}
+
+/// Matches a command whose argument `index` is `value` (the command name is
+/// argument 0).
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::arg_at;
+/// assert!(arg_at(2, "v").matches(&Request::new(["SET", "k", "v"], 1, 0)));
+/// assert!(!arg_at(3, "v").matches(&Request::new(["SET", "k", "v"], 1, 0)));
+/// ```
+pub fn arg_at(index: usize, value: impl AsRef<[u8]>) -> ArgAt {
+    ArgAt {
+        index,
+        value: Bytes::copy_from_slice(value.as_ref()),
+    }
+}
+
+/// The matcher [`arg_at`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// let m: mock_redis::matchers::ArgAt = mock_redis::matchers::arg_at(1, "k");
+/// assert_eq!(m.describe(), r#"arg_at(1, "k")"#);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ArgAt {
+    index: usize,
+    value: Bytes,
+}
+
+impl Match for ArgAt {
+    fn matches(&self, request: &Request) -> bool {
+        request.arg(self.index) == Some(&self.value)
+    }
+
+    fn describe(&self) -> String {
+        format!("arg_at({}, {})", self.index, quote(&self.value))
+    }
+
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let got = request.arg(self.index);
+        let passed = got == Some(&self.value);
+        out.push(Check {
+            matcher: self.describe(),
+            passed,
+            found: (!passed).then(|| match got {
+                Some(g) => format!("argument {} is {}", self.index, quote(g)),
+                None => format!("no argument {}", self.index),
+            }),
+        });
+    }
+}
+
+/// Matches a command with a key argument that matches the glob `pattern`,
+/// with Redis's rules (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\` escapes).
+/// The keys are found as [`Request::keys`] finds them.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::key;
+/// let m = key("user:[0-9]*");
+/// assert!(m.matches(&Request::new(["GET", "user:42"], 1, 0)));
+/// assert!(!m.matches(&Request::new(["GET", "user:x"], 1, 0)));
+/// assert!(!m.matches(&Request::new(["PING"], 1, 0)));
+/// ```
+pub fn key(pattern: impl AsRef<[u8]>) -> KeyMatcher {
+    KeyMatcher(Bytes::copy_from_slice(pattern.as_ref()))
+}
+
+/// The matcher [`key`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// let m: mock_redis::matchers::KeyMatcher = mock_redis::matchers::key("a*");
+/// assert_eq!(m.describe(), r#"key("a*")"#);
+/// ```
+#[derive(Clone, Debug)]
+pub struct KeyMatcher(Bytes);
+
+impl Match for KeyMatcher {
+    fn matches(&self, request: &Request) -> bool {
+        request.keys().iter().any(|k| glob_match(&self.0, k))
+    }
+
+    fn describe(&self) -> String {
+        format!("key({})", quote(&self.0))
+    }
+
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let keys = request.keys();
+        let passed = keys.iter().any(|k| glob_match(&self.0, k));
+        out.push(Check {
+            matcher: self.describe(),
+            passed,
+            found: (!passed).then(|| {
+                if keys.is_empty() {
+                    "no key arguments".to_string()
+                } else {
+                    let list: Vec<String> = keys.iter().map(|k| quote(k)).collect();
+                    format!("keys {}", list.join(" "))
+                }
+            }),
+        });
+    }
+}
+
+/// Matches commands sent while database `n` is selected.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::db;
+/// assert!(db(1).matches(&Request::new(["GET", "k"], 1, 1)));
+/// assert!(!db(1).matches(&Request::new(["GET", "k"], 1, 0)));
+/// ```
+pub fn db(n: usize) -> DbMatcher {
+    DbMatcher(n)
+}
+
+/// The matcher [`db`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// assert_eq!(mock_redis::matchers::db(2).describe(), "db(2)");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct DbMatcher(usize);
+
+impl Match for DbMatcher {
+    fn matches(&self, request: &Request) -> bool {
+        request.db() == self.0
+    }
+
+    fn describe(&self) -> String {
+        format!("db({})", self.0)
+    }
+
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let passed = self.matches(request);
+        out.push(Check {
+            matcher: self.describe(),
+            passed,
+            found: (!passed).then(|| format!("database {} selected", request.db())),
+        });
+    }
+}
+
+/// Matches every command.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// assert!(mock_redis::matchers::any().matches(&Request::new(["PING"], 1, 0)));
+/// ```
+pub fn any() -> AnyMatcher {
+    AnyMatcher
+}
+
+/// The matcher [`any`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// assert_eq!(mock_redis::matchers::any().describe(), "any()");
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyMatcher;
+
+impl Match for AnyMatcher {
+    fn matches(&self, _: &Request) -> bool {
+        true
+    }
+
+    fn describe(&self) -> String {
+        "any()".to_string()
+    }
+}
+
+impl fmt::Display for CommandMatcher {
+    /// The same text as [`Match::describe`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}

@@ -1,0 +1,220 @@
+//! The [`Request`] type matchers, responders and the journal see.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+/// One command a client sent, as matchers, responders and the journal see it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> redis::RedisResult<()> {
+/// use mock_redis::MockRedis;
+///
+/// let server = MockRedis::start().await;
+/// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+/// let _: () = redis::cmd("SET").arg("k").arg("v").query_async(&mut conn).await.unwrap_or(());
+/// let set = server.received_commands().into_iter().find(|r| r.is_command("SET")).unwrap();
+/// assert_eq!(set.to_string(), r#""SET" "k" "v""#);
+/// assert_eq!(set.arg(1).unwrap(), "k");
+/// assert_eq!(set.db(), 0);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    args: Vec<Bytes>,
+    connection: u64,
+    db: usize,
+    time: SystemTime,
+}
+
+impl Request {
+    /// A request as connection `connection` on database `db` sends it now.
+    /// Useful to unit-test a custom [`Match`](crate::Match) or
+    /// [`Respond`](crate::Respond).
+    ///
+    /// ```
+    /// use mock_redis::Request;
+    /// let req = Request::new(["GET", "user:1"], 7, 0);
+    /// assert_eq!(req.connection_id(), 7);
+    /// assert_eq!(req.name(), "GET");
+    /// ```
+    pub fn new<A: Into<Bytes>>(
+        args: impl IntoIterator<Item = A>,
+        connection: u64,
+        db: usize,
+    ) -> Request {
+        Request::from_parts(args.into_iter().map(Into::into).collect(), connection, db)
+    }
+
+    pub(crate) fn from_parts(args: Vec<Bytes>, connection: u64, db: usize) -> Request {
+        Request {
+            args,
+            connection,
+            db,
+            time: SystemTime::now(),
+        }
+    }
+
+    /// Every argument, the command name first, as the client sent them.
+    ///
+    /// ```
+    /// let req = mock_redis::Request::new(["set", "k", "v"], 1, 0);
+    /// assert_eq!(req.args().len(), 3);
+    /// assert_eq!(req.args()[0], "set");
+    /// ```
+    pub fn args(&self) -> &[Bytes] {
+        &self.args
+    }
+
+    /// Argument `i` (the command name is argument 0).
+    ///
+    /// ```
+    /// let req = mock_redis::Request::new(["GET", "k"], 1, 0);
+    /// assert_eq!(req.arg(1).unwrap(), "k");
+    /// assert!(req.arg(2).is_none());
+    /// ```
+    pub fn arg(&self, i: usize) -> Option<&Bytes> {
+        self.args.get(i)
+    }
+
+    /// The command name in upper case (lossy for non-UTF-8 names).
+    ///
+    /// ```
+    /// assert_eq!(mock_redis::Request::new(["get", "k"], 1, 0).name(), "GET");
+    /// ```
+    pub fn name(&self) -> String {
+        self.args
+            .first()
+            .map(|a| String::from_utf8_lossy(a).to_ascii_uppercase())
+            .unwrap_or_default()
+    }
+
+    /// Whether the command is `name`, case-insensitively. A name with a space
+    /// (`"CLIENT SETNAME"`) also checks the subcommand.
+    ///
+    /// ```
+    /// let req = mock_redis::Request::new(["client", "setname", "app"], 1, 0);
+    /// assert!(req.is_command("CLIENT"));
+    /// assert!(req.is_command("client setname"));
+    /// assert!(!req.is_command("CLIENT GETNAME"));
+    /// ```
+    pub fn is_command(&self, name: &str) -> bool {
+        let mut words = name.split_ascii_whitespace();
+        let mut i = 0;
+        for word in words.by_ref() {
+            match self.args.get(i) {
+                Some(a) if a.eq_ignore_ascii_case(word.as_bytes()) => i += 1,
+                _ => return false,
+            }
+        }
+        i > 0
+    }
+
+    /// The id of the connection that sent the command: the number `CLIENT ID`
+    /// answers on that connection.
+    ///
+    /// ```
+    /// assert_eq!(mock_redis::Request::new(["PING"], 3, 0).connection_id(), 3);
+    /// ```
+    pub fn connection_id(&self) -> u64 {
+        self.connection
+    }
+
+    /// The database the connection had selected when the command arrived.
+    ///
+    /// ```
+    /// assert_eq!(mock_redis::Request::new(["GET", "k"], 1, 2).db(), 2);
+    /// ```
+    pub fn db(&self) -> usize {
+        self.db
+    }
+
+    /// When the command arrived.
+    ///
+    /// ```
+    /// let req = mock_redis::Request::new(["PING"], 1, 0);
+    /// assert!(req.time() <= std::time::SystemTime::now());
+    /// ```
+    pub fn time(&self) -> SystemTime {
+        self.time
+    }
+
+    /// The key arguments, found the way Redis finds them (`COMMAND GETKEYS`).
+    /// For a command the engine does not know (a module command, say), the
+    /// first argument is taken as the key.
+    ///
+    /// ```
+    /// let req = mock_redis::Request::new(["CLIENT", "SETNAME", "app"], 1, 0);
+    /// assert!(req.keys().is_empty());
+    /// let req = mock_redis::Request::new(["JSON.GET", "doc:1", "$"], 1, 0);
+    /// assert_eq!(req.keys(), vec![&bytes::Bytes::from("doc:1")]);
+    /// ```
+    pub fn keys(&self) -> Vec<&Bytes> {
+        if self.args.is_empty() {
+            return Vec::new();
+        }
+        if crate::engine::command::CommandTable::get()
+            .lookup(&self.args[0])
+            .is_none()
+        {
+            return self.args.get(1).into_iter().collect();
+        }
+        crate::engine::command::key_positions(&self.args)
+            .into_iter()
+            .filter_map(|i| self.args.get(i))
+            .collect()
+    }
+}
+
+impl fmt::Display for Request {
+    /// The arguments quoted as `redis-cli` and `MONITOR` print them:
+    /// `"SET" "k" "a\x00b"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, arg) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(&quote(arg))?;
+        }
+        Ok(())
+    }
+}
+
+/// Quotes bytes as Redis's `sdscatrepr` does (what `MONITOR` and
+/// `redis-cli` print): `"a\"b\n\x00"`.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            7 => out.push_str("\\a"),
+            8 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_follows_sdscatrepr() {
+        assert_eq!(quote(b"plain"), r#""plain""#);
+        assert_eq!(quote(b"a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(quote(b"\r\n\t\x07\x08"), r#""\r\n\t\a\b""#);
+        assert_eq!(quote(b"\x00\xff"), r#""\x00\xff""#);
+        assert_eq!(quote("é".as_bytes()), r#""\xc3\xa9""#);
+    }
+}

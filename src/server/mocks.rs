@@ -1,0 +1,195 @@
+//! The mock side of the handle: verification, the journal, strict mode and
+//! server-wide faults.
+
+use bytes::Bytes;
+
+use super::MockRedis;
+use crate::mock::{Request, VerificationReport};
+
+impl MockRedis {
+    /// Checks every mounted mock's expectation (and, in strict mode, that
+    /// every command matched a mock); panics with the
+    /// [report](VerificationReport) if not. Dropping the server does the
+    /// same unless the thread is already panicking.
+    ///
+    /// ```
+    /// use mock_redis::{Mock, MockRedis, Reply};
+    /// use mock_redis::matchers::command;
+    ///
+    /// let server = MockRedis::start_blocking();
+    /// Mock::given(command("GET")).respond_with(Reply::nil()).expect(1).mount(&server);
+    /// let mut conn = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+    /// let _: Option<String> = redis::cmd("GET").arg("k").query(&mut conn).unwrap();
+    /// server.verify();
+    /// ```
+    pub fn verify(&self) {
+        if let Err(report) = self.try_verify() {
+            panic!("{report}");
+        }
+    }
+
+    /// [`verify`](MockRedis::verify) without panicking: the report as an error.
+    ///
+    /// ```
+    /// use mock_redis::{Mock, MockRedis, Reply};
+    /// use mock_redis::matchers::command;
+    ///
+    /// let server = MockRedis::start_blocking();
+    /// Mock::given(command("GET")).respond_with(Reply::nil()).expect(1..).mount(&server);
+    /// let report = server.try_verify().unwrap_err();
+    /// assert!(report.to_string().contains("expected at least 1 call, received 0"));
+    /// server.reset();
+    /// ```
+    pub fn try_verify(&self) -> Result<(), VerificationReport> {
+        self.shared().mocks.verify()
+    }
+
+    /// Unmounts every mock and clears the journal (faults and strict mode
+    /// stay as they are).
+    ///
+    /// ```
+    /// use mock_redis::{Mock, MockRedis, Reply};
+    /// use mock_redis::matchers::any;
+    /// let server = MockRedis::start_blocking();
+    /// Mock::given(any()).respond_with(Reply::ok()).expect(1).mount(&server);
+    /// server.reset();
+    /// server.verify(); // nothing left to verify
+    /// ```
+    pub fn reset(&self) {
+        self.shared().mocks.reset();
+    }
+
+    /// Every command received since the start (or the last
+    /// [`reset`](MockRedis::reset)), in arrival order, with its connection
+    /// id, database and time. Handshake commands clients send on connect
+    /// are included.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+    /// let last = server.received_commands().pop().unwrap();
+    /// assert_eq!(last.to_string(), r#""PING""#);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn received_commands(&self) -> Vec<Request> {
+        self.shared().mocks.journal()
+    }
+
+    /// The commands one connection sent (`connection` is the id
+    /// `CLIENT ID` answers on it, and [`Request::connection_id`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// let id: u64 = redis::cmd("CLIENT").arg("ID").query_async(&mut conn).await?;
+    /// let mine = server.received_commands_on(id);
+    /// assert!(mine.iter().all(|r| r.connection_id() == id));
+    /// assert!(mine.last().unwrap().is_command("CLIENT ID"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn received_commands_on(&self, connection: u64) -> Vec<Request> {
+        let mut all = self.received_commands();
+        all.retain(|r| r.connection_id() == connection);
+        all
+    }
+
+    /// Turns the journal on or off (on by default; see
+    /// [`Builder::record_commands`](crate::Builder::record_commands)).
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::start_blocking();
+    /// server.set_recording(false);
+    /// assert!(server.received_commands().is_empty());
+    /// ```
+    pub fn set_recording(&self, on: bool) {
+        self.shared().mocks.set_recording(on);
+    }
+
+    /// Turns [strict mode](crate::Builder::strict) on or off.
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::start_blocking();
+    /// server.set_strict(true);
+    /// # server.set_strict(false);
+    /// ```
+    pub fn set_strict(&self, on: bool) {
+        self.shared().mocks.set_strict(on);
+    }
+
+    /// Answers every command with this error until cleared with `None`,
+    /// before any mock is consulted. Commands Redis serves while loading
+    /// (`HELLO`, `AUTH`, `SELECT`, `CLIENT ...`, `INFO`, `COMMAND`) are
+    /// spared, as Redis spares them during `LOADING`, so clients can still
+    /// connect.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// server.set_error(Some("LOADING Redis is loading the dataset in memory"));
+    /// let err = redis::cmd("PING").query_async::<String>(&mut conn).await.unwrap_err();
+    /// assert_eq!(err.code(), Some("LOADING"));
+    /// server.set_error(None);
+    /// let pong: String = redis::cmd("PING").query_async(&mut conn).await?;
+    /// assert_eq!(pong, "PONG");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_error(&self, error: Option<&str>) {
+        let error = error.map(|e| match crate::Reply::error(e) {
+            crate::Reply::Error(text) => text,
+            _ => Bytes::from_static(b"ERR"),
+        });
+        self.shared().mocks.set_error(error);
+    }
+
+    /// Closes every open connection now (pending replies are not written).
+    /// The server keeps listening; clients can reconnect.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    /// conn.write_all(b"PING\r\n").await.unwrap();
+    /// let mut pong = [0u8; 7];
+    /// conn.read_exact(&mut pong).await.unwrap(); // the connection is being served
+    /// server.close_connections();
+    /// let mut rest = Vec::new();
+    /// conn.read_to_end(&mut rest).await.unwrap();
+    /// assert!(rest.is_empty());
+    /// # }
+    /// ```
+    pub fn close_connections(&self) {
+        self.shared().mocks.close_connections();
+    }
+
+    /// Closes each connection right after it has been answered its `n`th
+    /// command (counting from its first command); `None` turns this off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// let server = mock_redis::MockRedis::start().await;
+    /// server.close_connections_after(Some(1));
+    /// let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    /// conn.write_all(b"PING\r\nPING\r\n").await.unwrap();
+    /// let mut out = Vec::new();
+    /// conn.read_to_end(&mut out).await.unwrap();
+    /// assert_eq!(out, b"+PONG\r\n");
+    /// # }
+    /// ```
+    pub fn close_connections_after(&self, n: Option<u64>) {
+        self.shared().mocks.set_close_after(n);
+    }
+}
