@@ -418,9 +418,7 @@ async fn random_reply_shapes() {
 }
 
 /// `COMMAND INFO` (arity, flags, key positions, ACL categories, tips, key
-/// specs) for every set command whose key specs the command table can
-/// express (one range spec). SMOVE and the STORE forms have two key specs
-/// in Redis and SINTERCARD a `keynum` spec; only their legacy fields match.
+/// specs) of every set command, and `COMMAND GETKEYS` for the movable one.
 #[tokio::test]
 async fn command_info() {
     let Some(differ) = Differ::start().await else {
@@ -431,19 +429,41 @@ async fn command_info() {
         "sadd",
         "scard",
         "sdiff",
+        "sdiffstore",
         "sinter",
+        "sintercard",
+        "sinterstore",
         "sismember",
         "smembers",
         "smismember",
+        "smove",
         "spop",
         "srandmember",
         "srem",
         "sscan",
         "sunion",
+        "sunionstore",
     ] {
         info = info.cmd(["COMMAND", "INFO", name]);
     }
-    differ.check(&[info]).await;
+    differ
+        .check(&[
+            info,
+            case("command getkeys")
+                .cmd([
+                    "COMMAND",
+                    "GETKEYS",
+                    "SINTERCARD",
+                    "2",
+                    "a",
+                    "b",
+                    "LIMIT",
+                    "1",
+                ])
+                .cmd(["COMMAND", "GETKEYS", "SINTERSTORE", "d", "a", "b"])
+                .cmd(["COMMAND", "GETKEYS", "SMOVE", "a", "b", "m"]),
+        ])
+        .await;
 }
 
 /// Whether each write signals a modification (WATCH then EXEC on the same

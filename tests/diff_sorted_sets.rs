@@ -776,10 +776,8 @@ async fn random_and_scan_shapes() {
     assert_eq!(seen, (0..200).collect::<Vec<_>>());
 }
 
-/// `COMMAND INFO` for every sorted-set command whose key specs the command
-/// table can express (one range spec). ZRANGESTORE and the STORE forms have
-/// two key specs in Redis, and ZUNION, ZINTER, ZDIFF, ZINTERCARD and ZMPOP a
-/// `keynum` spec; only their legacy fields match.
+/// `COMMAND INFO` of every sorted-set command (key specs included), and
+/// `COMMAND GETKEYS` for the movable-key ones.
 #[tokio::test]
 async fn command_info() {
     let Some(differ) = Differ::start().await else {
@@ -790,8 +788,14 @@ async fn command_info() {
         "zadd",
         "zcard",
         "zcount",
+        "zdiff",
+        "zdiffstore",
         "zincrby",
+        "zinter",
+        "zintercard",
+        "zinterstore",
         "zlexcount",
+        "zmpop",
         "zmscore",
         "zpopmax",
         "zpopmin",
@@ -799,6 +803,7 @@ async fn command_info() {
         "zrange",
         "zrangebylex",
         "zrangebyscore",
+        "zrangestore",
         "zrank",
         "zrem",
         "zremrangebylex",
@@ -810,10 +815,27 @@ async fn command_info() {
         "zrevrank",
         "zscan",
         "zscore",
+        "zunion",
+        "zunionstore",
     ] {
         info = info.cmd(["COMMAND", "INFO", name]);
     }
-    differ.check(&[info]).await;
+    differ
+        .check(&[
+            info,
+            case("command getkeys")
+                .cmd([
+                    "COMMAND", "GETKEYS", "ZUNION", "2", "a", "b", "WEIGHTS", "1", "2",
+                ])
+                .cmd(["COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "2", "a", "b"])
+                .cmd(["COMMAND", "GETKEYS", "ZINTERSTORE", "d", "1", "a"])
+                .cmd(["COMMAND", "GETKEYS", "ZDIFFSTORE", "d", "2", "a", "b"])
+                .cmd(["COMMAND", "GETKEYS", "ZINTERCARD", "3", "a", "b", "c"])
+                .cmd(["COMMAND", "GETKEYS", "ZMPOP", "2", "a", "b", "MIN"])
+                .cmd(["COMMAND", "GETKEYS", "ZRANGESTORE", "d", "s", "0", "1"])
+                .cmd(["COMMAND", "GETKEYS", "ZADD", "z", "1", "a"]),
+        ])
+        .await;
 }
 
 /// Whether each write signals a modification (WATCH then EXEC on the same
