@@ -284,6 +284,15 @@ async fn set_algebra() {
                 .cmd(["SADD", "d", "z"])
                 .cmd(["SINTERSTORE", "d", "missing", "a"])
                 .cmd(["GET", "d"]),
+            setup("store forms drop the destination's ttl")
+                .cmd(["SADD", "d", "old"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["SUNIONSTORE", "d", "a"])
+                .cmd(["TTL", "d"])
+                .cmd(["TYPE", "d"])
+                .cmd(["EXISTS", "d"])
+                .cmd(["SINTERSTORE", "d", "a", "missing"])
+                .cmd(["EXISTS", "d"]),
             setup("store over the source and over a string")
                 .cmd(["SINTERSTORE", "a", "a", "b"])
                 .cmd(["SMEMBERS", "a"])
@@ -513,6 +522,52 @@ async fn writes_signal_modifications() {
                 "t",
             ),
             probe("read only", base, &["SMEMBERS", "s"], "s"),
+        ])
+        .await;
+}
+
+/// OBJECT ENCODING where Redis's encoding follows from the members (no
+/// one-way conversion involved), and `set-max-intset-entries` from CONFIG SET.
+#[tokio::test]
+async fn encodings() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let ints: Vec<String> = (0..513).map(|i| i.to_string()).collect();
+    let mut sadd512 = vec!["SADD".to_string(), "big".to_string()];
+    sadd512.extend(ints[..512].iter().cloned());
+    differ
+        .check(&[
+            case("set encodings")
+                .cmd([
+                    "SADD",
+                    "i",
+                    "1",
+                    "-9223372036854775808",
+                    "9223372036854775807",
+                ])
+                .cmd(["OBJECT", "ENCODING", "i"])
+                .cmd(["SADD", "h", "1", "x"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["SADD", "z", "01"])
+                .cmd(["OBJECT", "ENCODING", "z"])
+                .cmd(sadd512)
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["SADD", "big", "512"])
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["SINTERSTORE", "d", "i", "i"])
+                .cmd(["OBJECT", "ENCODING", "d"])
+                .cmd(["SUNIONSTORE", "e", "i", "h"])
+                .cmd(["OBJECT", "ENCODING", "e"]),
+            case("set-max-intset-entries follows CONFIG SET")
+                .cmd(["CONFIG", "SET", "set-max-intset-entries", "2"])
+                .cmd(["SADD", "s", "3", "1"])
+                .cmd(["OBJECT", "ENCODING", "s"])
+                .cmd(["SMEMBERS", "s"])
+                .cmd(["SADD", "t", "3", "1", "2"])
+                .cmd(["OBJECT", "ENCODING", "t"])
+                .cmd_sorted(["SMEMBERS", "t"])
+                .cmd(["CONFIG", "SET", "set-max-intset-entries", "512"]),
         ])
         .await;
 }

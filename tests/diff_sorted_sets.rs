@@ -896,3 +896,66 @@ async fn writes_signal_modifications() {
         ])
         .await;
 }
+
+/// OBJECT ENCODING where it follows from the members (no one-way
+/// conversion involved; those are unit-tested in sorted_sets.rs until
+/// OBJECT uses the tracked encoding), and the listpack limits from CONFIG SET.
+#[tokio::test]
+async fn encodings() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut zadd128 = vec!["ZADD".to_string(), "big".to_string()];
+    for i in 0..128 {
+        zadd128.push(i.to_string());
+        zadd128.push(format!("m{i}"));
+    }
+    let long = "x".repeat(65);
+    differ
+        .check(&[
+            case("zset encodings")
+                .cmd(zadd128)
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["ZADD", "big", "1", "one-more"])
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["ZADD", "long", "1", &long])
+                .cmd(["OBJECT", "ENCODING", "long"])
+                .cmd(["ZADD", "short", "1", &long[..64]])
+                .cmd(["OBJECT", "ENCODING", "short"])
+                .cmd(["ZUNIONSTORE", "u", "2", "short", "long"])
+                .cmd(["OBJECT", "ENCODING", "u"])
+                .cmd(["ZRANGESTORE", "r", "big", "0", "9"])
+                .cmd(["OBJECT", "ENCODING", "r"]),
+            case("zset listpack limits follow CONFIG SET")
+                .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "1"])
+                .cmd(["ZADD", "z", "123456789012345678", "a"])
+                .cmd(["OBJECT", "ENCODING", "z"])
+                .cmd(["ZSCAN", "z", "0"])
+                .cmd(["ZADD", "z", "1", "b"])
+                .cmd(["OBJECT", "ENCODING", "z"])
+                .cmd(["ZSCAN", "z", "0", "MATCH", "a"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "0"])
+                .cmd(["ZADD", "y", "1", "a"])
+                .cmd(["OBJECT", "ENCODING", "y"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "128"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-value", "2"])
+                .cmd(["ZADD", "w", "1", "abc"])
+                .cmd(["OBJECT", "ENCODING", "w"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-value", "64"]),
+            case("store forms drop the destination's ttl")
+                .cmd(["ZADD", "a", "1", "x"])
+                .cmd(["ZADD", "d", "1", "old"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["ZUNIONSTORE", "d", "1", "a"])
+                .cmd(["TTL", "d"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["ZRANGESTORE", "d", "a", "0", "-1"])
+                .cmd(["TTL", "d"])
+                .cmd(["TYPE", "d"])
+                .cmd(["ZADD", "d", "5", "y"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["ZADD", "d", "6", "y"])
+                .cmd(["TTL", "d"]),
+        ])
+        .await;
+}
