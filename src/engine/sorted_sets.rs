@@ -1652,6 +1652,72 @@ mod tests {
             .map(zset_encoding)
     }
 
+    /// Keyspace events per command, as redis-server 7.0.15 publishes them
+    /// on `__keyevent@0__:*` with `notify-keyspace-events KEA` (recorded
+    /// from the real server; `event(key)` in order).
+    #[test]
+    fn keyspace_events_match_redis() {
+        let script: &[(&str, &str)] = &[
+            ("SADD s a b c", "sadd(s)"),
+            ("SADD s a", ""),
+            ("SREM s a", "srem(s)"),
+            ("SPOP s", "spop(s)"),
+            ("SPOP s 5", "spop(s) del(s)"),
+            ("SADD s a b", "sadd(s)"),
+            ("SMOVE s t a", "srem(s) sadd(t)"),
+            ("SMOVE s t b", "srem(s) del(s) sadd(t)"),
+            ("SADD s x", "sadd(s)"),
+            ("SINTERSTORE d s t", ""),
+            ("SINTERSTORE d s nokey", ""),
+            ("SUNIONSTORE d s", "sunionstore(d)"),
+            ("SDIFFSTORE d s s", "del(d)"),
+            ("ZADD z 1 a 2 b 3 c", "zadd(z)"),
+            ("ZADD z 1 a", ""),
+            ("ZADD z INCR 1 a", "zincr(z)"),
+            ("ZINCRBY z 1 a", "zincr(z)"),
+            ("ZREM z a", "zrem(z)"),
+            ("ZREMRANGEBYSCORE z 0 2", "zremrangebyscore(z)"),
+            ("ZPOPMIN z 1", "zpopmin(z) del(z)"),
+            ("ZADD z 1 a 2 b", "zadd(z)"),
+            ("ZMPOP 1 z MAX COUNT 5", "zpopmax(z) del(z)"),
+            ("ZADD z 1 a 2 b", "zadd(z)"),
+            ("ZRANGESTORE d z 0 -1", "zrangestore(d)"),
+            ("ZRANGESTORE d z 5 6", "del(d)"),
+            ("ZUNIONSTORE d 1 z", "zunionstore(d)"),
+            ("ZINTERSTORE d 1 z", "zinterstore(d)"),
+            ("ZDIFFSTORE d 2 z z", "del(d)"),
+            ("ZREMRANGEBYRANK z 0 0", "zremrangebyrank(z)"),
+            ("ZREMRANGEBYLEX z - +", "zremrangebylex(z) del(z)"),
+            ("SADD s 1", "sadd(s)"),
+            ("SPOP s 0", ""),
+            ("SADD s 1 2 3", "sadd(s)"),
+            ("SPOP s 2", "spop(s)"),
+            ("SPOP s 1", "spop(s)"),
+            ("ZADD z 1 a", "zadd(z)"),
+            ("ZADD z XX 1 b", ""),
+            ("ZADD z GT 0 a", ""),
+            ("ZADD z CH 5 a", "zadd(z)"),
+        ];
+        let mut e = Engine::new(Config::default());
+        let c = e.connect("test".into(), "test".into());
+        run(
+            &mut e,
+            c,
+            &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        );
+        e.event_log.clear();
+        for (cmd, want) in script {
+            let args: Vec<&str> = cmd.split(' ').collect();
+            run(&mut e, c, &args);
+            let got: Vec<String> = e
+                .event_log
+                .drain(..)
+                .map(|(_, ev)| format!("{}({})", ev.event, String::from_utf8_lossy(&ev.key)))
+                .collect();
+            assert_eq!(got.join(" "), *want, "{cmd}");
+        }
+    }
+
     /// The encodings Redis 7.0.15 reports for the same script (checked with
     /// OBJECT ENCODING on the real server).
     #[test]
