@@ -113,6 +113,49 @@ async fn zadd_and_scores() {
                 .cmd(["ZSCORE", "z", "c"])
                 .cmd(["ZMSCORE", "z", "d", "b", "g"])
                 .cmd(["ZSCAN", "z", "0"]),
+            case("repeated members in one call")
+                .cmd(["ZADD", "z", "1", "a", "2", "a", "3", "b"])
+                .cmd(["ZADD", "z", "CH", "5", "a", "5", "a", "4", "b"])
+                .cmd(["ZADD", "z", "NX", "1", "c", "2", "c"])
+                .cmd(["ZADD", "z", "GT", "CH", "9", "a", "1", "a", "10", "a"])
+                .cmd(["ZRANGE", "z", "0", "-1", "WITHSCORES"])
+                .cmd(["ZREM", "z", "a", "a", "b", "c", "x"])
+                .cmd(["EXISTS", "z"]),
+            case("negative zero through weights")
+                .cmd(["ZADD", "z", "0", "a", "1", "b"])
+                .cmd(["ZUNION", "1", "z", "WEIGHTS", "-1", "WITHSCORES"])
+                .cmd(["ZINTER", "2", "z", "z", "WEIGHTS", "-1", "-1", "WITHSCORES"])
+                .cmd(["ZUNIONSTORE", "d", "1", "z", "WEIGHTS", "-1"])
+                .cmd(["ZRANGE", "d", "0", "-1", "WITHSCORES"])
+                .cmd(["ZSCAN", "d", "0"])
+                .cmd(["ZUNION", "1", "z", "WEIGHTS", "0", "WITHSCORES"])
+                .cmd(["ZADD", "i", "inf", "a", "-inf", "b"])
+                .cmd(["ZUNION", "1", "i", "WEIGHTS", "0", "WITHSCORES"])
+                .cmd(["ZUNION", "2", "i", "i", "WEIGHTS", "1", "-1", "WITHSCORES"])
+                .cmd([
+                    "ZINTER",
+                    "2",
+                    "i",
+                    "i",
+                    "WEIGHTS",
+                    "1",
+                    "-1",
+                    "WITHSCORES",
+                    "AGGREGATE",
+                    "MIN",
+                ])
+                .cmd([
+                    "ZINTER",
+                    "2",
+                    "i",
+                    "i",
+                    "WEIGHTS",
+                    "0",
+                    "1",
+                    "WITHSCORES",
+                    "AGGREGATE",
+                    "MAX",
+                ]),
             case("nan from incr")
                 .cmd(["ZADD", "z", "inf", "a"])
                 .cmd(["ZINCRBY", "z", "-inf", "a"])
@@ -232,6 +275,34 @@ async fn ranks_counts_and_ranges() {
                 .cmd(["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "6", "2"])
                 .cmd(["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "5", "2"])
                 .cmd(["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "1", "0"])
+                .cmd([
+                    "ZRANGE",
+                    "z",
+                    "-inf",
+                    "+inf",
+                    "BYSCORE",
+                    "LIMIT",
+                    "9223372036854775807",
+                    "1",
+                ])
+                .cmd([
+                    "ZRANGE",
+                    "z",
+                    "-inf",
+                    "+inf",
+                    "BYSCORE",
+                    "LIMIT",
+                    "0",
+                    "9223372036854775807",
+                ])
+                .cmd(["ZRANGE", "z", "-9223372036854775808", "9223372036854775807"])
+                .cmd([
+                    "ZRANGE",
+                    "z",
+                    "9223372036854775807",
+                    "-9223372036854775808",
+                    "REV",
+                ])
                 .cmd(["ZRANGE", "z", "4", "2", "BYSCORE", "REV"])
                 .cmd([
                     "ZRANGE",
