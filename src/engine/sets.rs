@@ -7,7 +7,8 @@
 //! as a `hashtable`; there is no listpack set before 7.2. Commands that
 //! reply with a whole set (SMEMBERS, SINTER, SUNION, SDIFF, SSCAN, SPOP with
 //! a count covering the set) list an intset in ascending numeric order, as
-//! Redis does, and a hashtable in hash order.
+//! Redis does, and a hashtable in a fixed hash order (the SSCAN order), so
+//! replies do not depend on the process's `HashSet` seeds.
 //!
 //! Random choices (SPOP, SRANDMEMBER) use the engine's seeded
 //! [`Rng`](super::random::Rng) over the members in byte order, so they are
@@ -172,8 +173,10 @@ pub(crate) fn set_encoding(set: &HashSet<Bytes>, max_intset_entries: usize) -> &
     }
 }
 
-/// The members in the order Redis lists them: ascending integers for an
-/// intset, iteration order for a hashtable.
+/// The members in the order replies list them: ascending integers for an
+/// intset (as Redis), otherwise the fixed scan-hash order SSCAN walks
+/// (Redis uses its own hash order; a fixed one keeps the mock's replies
+/// reproducible across processes, at O(n log n)).
 fn ordered(set: &HashSet<Bytes>, max: usize) -> Vec<Bytes> {
     if is_intset(set, max) {
         let mut v: Vec<(i64, &Bytes)> =
@@ -181,7 +184,9 @@ fn ordered(set: &HashSet<Bytes>, max: usize) -> Vec<Bytes> {
         v.sort_unstable_by_key(|(n, _)| *n);
         v.into_iter().map(|(_, m)| m.clone()).collect()
     } else {
-        set.iter().cloned().collect()
+        let mut v: Vec<(u64, &Bytes)> = set.iter().map(|m| (scan_hash(m), m)).collect();
+        v.sort_unstable();
+        v.into_iter().map(|(_, m)| m.clone()).collect()
     }
 }
 
@@ -864,7 +869,49 @@ pub(crate) fn glob_match(pat: &[u8], s: &[u8], nocase: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Config, Engine};
     use super::*;
+
+    /// Runs a script on a fresh engine whose RNG is seeded with `seed`.
+    fn replies(seed: u64, script: &[&str]) -> Vec<Reply> {
+        let mut e = Engine::new(Config::default());
+        e.random.seed(seed);
+        let c = e.connect("test".into(), "test".into());
+        script
+            .iter()
+            .map(|line| {
+                let args: Vec<Bytes> = line
+                    .split(' ')
+                    .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                    .collect();
+                e.execute(c, &args).reply
+            })
+            .collect()
+    }
+
+    /// Equal seeds give equal random picks, whatever order each process's
+    /// `HashSet` iterates in; different seeds (almost surely) differ.
+    #[test]
+    fn random_commands_are_reproducible_per_seed() {
+        let mut script = vec!["SADD s a b c d e f g h i j k l m n o p q r s t"];
+        script.extend([
+            "SRANDMEMBER s",
+            "SRANDMEMBER s 5",
+            "SRANDMEMBER s -5",
+            "SPOP s",
+            "SPOP s 3",
+            "ZADD z 1 a 2 b 3 c 4 d 5 e 6 f 7 g 8 h",
+            "ZRANDMEMBER z",
+            "ZRANDMEMBER z 3 WITHSCORES",
+            "ZRANDMEMBER z -4",
+            "SMEMBERS s",
+        ]);
+        let a = replies(42, &script);
+        let b = replies(42, &script);
+        assert_eq!(a, b);
+        let others: Vec<Vec<Reply>> = (0..4).map(|s| replies(s, &script)).collect();
+        assert!(others.iter().any(|o| o[1..10] != a[1..10]));
+    }
 
     #[test]
     fn glob() {
