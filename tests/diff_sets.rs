@@ -571,3 +571,81 @@ async fn encodings() {
         ])
         .await;
 }
+
+/// Keyspace hits and misses (INFO stats) after every set and sorted-set
+/// command: each command looks its keys up the way Redis does (read or
+/// write lookups, once per key).
+#[tokio::test]
+async fn keyspace_hits_and_misses() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let script = [
+        "SADD a 1 2 3",
+        "SADD b 3 4",
+        "SINTER a b nokey",
+        "SINTERSTORE d a b nokey",
+        "SUNION a nokey",
+        "SUNIONSTORE d a nokey",
+        "SDIFFSTORE d a b",
+        "SINTERCARD 2 a b",
+        "SMISMEMBER a 1 2",
+        "SISMEMBER nokey 1",
+        "SCARD a",
+        "SRANDMEMBER a",
+        "SPOP nokey",
+        "SMOVE a b 1",
+        "SMOVE nokey b 1",
+        "SREM a 2",
+        "SSCAN a 0",
+        "SMEMBERS nokey",
+        "ZADD z 1 a 2 b",
+        "ZSCORE z a",
+        "ZMSCORE nokey a",
+        "ZRANK z a",
+        "ZREVRANK nokey a",
+        "ZCOUNT z 0 1",
+        "ZLEXCOUNT z - +",
+        "ZRANGE z 0 -1",
+        "ZRANGESTORE d2 z 0 -1",
+        "ZRANGESTORE d2 nokey 0 -1",
+        "ZREM z a",
+        "ZREMRANGEBYSCORE nokey 0 1",
+        "ZPOPMIN nokey",
+        "ZMPOP 2 nokey z MIN",
+        "ZADD z 1 a 2 b",
+        "ZRANDMEMBER z",
+        "ZSCAN z 0",
+        "ZUNION 2 z nokey",
+        "ZUNIONSTORE d3 2 z nokey",
+        "ZINTERCARD 2 z nokey",
+        "ZINCRBY z 1 a",
+        "ZDIFF 2 z nokey",
+    ];
+    let stats = |reply: &[u8]| -> (String, String) {
+        let text = String::from_utf8_lossy(reply).into_owned();
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap_or("?")
+                .to_string()
+        };
+        (field("keyspace_hits:"), field("keyspace_misses:"))
+    };
+    let mock = MockRedis::start().await;
+    for (i, line) in script.iter().enumerate() {
+        let cmd: Vec<&str> = line.split(' ').collect();
+        let mut real_cmds = vec![cmd.clone(), vec!["INFO", "stats"]];
+        let mut mock_cmds = real_cmds.clone();
+        if i == 0 {
+            real_cmds.splice(0..0, [vec!["FLUSHALL"], vec!["CONFIG", "RESETSTAT"]]);
+            mock_cmds.insert(0, vec!["CONFIG", "RESETSTAT"]);
+        }
+        let real = raw_replies(differ.real_port(), false, &real_cmds).await;
+        let ours = raw_replies(mock.port(), false, &mock_cmds).await;
+        let (want, got) = (stats(real.last().unwrap()), stats(ours.last().unwrap()));
+        assert!(want.0 != "?" && got.0 != "?", "INFO stats has the counters");
+        assert_eq!(want, got, "hits/misses after {line}");
+    }
+    mock.shutdown().await;
+}

@@ -442,8 +442,9 @@ fn smove(ctx: &mut Ctx<'_>) -> Reply {
     })
 }
 
-/// Looks every key up once (in argument order), failing with WRONGTYPE on
-/// the first key of another type; `None` for missing keys.
+/// Looks every key up once (in argument order), for reading (the STORE
+/// forms too, as Redis 7.0 counts their hits and misses), failing with
+/// WRONGTYPE on the first key of another type; `None` for missing keys.
 fn load_sets(db: &mut Db, keys: &[Bytes]) -> Result<Vec<Option<HashSet<Bytes>>>, Reply> {
     keys.iter().map(|k| Ok(db.get_set(k)?.cloned())).collect()
 }

@@ -1458,11 +1458,8 @@ fn zsetop_generic(
     let db = ctx.db();
     let mut srcs: Vec<(Source, f64)> = Vec::with_capacity(setnum);
     for k in &args[numkeys_idx + 1..numkeys_idx + 1 + setnum] {
-        let v = if dst.is_some() {
-            db.get_mut(k).map(|v| &*v)
-        } else {
-            db.get(k)
-        };
+        // Read lookups, the STORE forms too (Redis counts their hits and misses).
+        let v = db.get(k);
         let src = match v {
             None => Source::Missing,
             Some(Value::ZSet(z)) => Source::ZSet(z.clone()),
