@@ -250,7 +250,15 @@ async fn a_panicking_responder_answers_an_error_and_fails_verification() {
     Mock::given(command("GET"))
         .respond_with(|_: &mock_redis::Request| -> Reply { panic!("no such user") })
         .mount(&server);
-    let mut c = conn(&server).await;
+    // The default panic hook prints the panic first; with RUST_BACKTRACE=1
+    // symbolising the backtrace can outlast redis-rs's default timeout.
+    let config = redis::AsyncConnectionConfig::new()
+        .set_response_timeout(Some(std::time::Duration::from_secs(60)));
+    let mut c = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+        .unwrap();
     let err = redis::cmd("GET")
         .arg("k")
         .query_async::<Option<String>>(&mut c)

@@ -42,6 +42,8 @@ pub(crate) mod ldouble;
 mod lists;
 pub(crate) mod random;
 mod server;
+pub(crate) mod sets;
+pub(crate) mod sorted_sets;
 mod strings;
 #[cfg(test)]
 mod tests;
@@ -67,6 +69,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     keys::COMMANDS,
+    sets::COMMANDS,
+    sorted_sets::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -239,7 +243,7 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
-            random: random::Rng::from_time(),
+            random: random::Rng::default(),
             runtime: config::RuntimeConfig::default(),
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
