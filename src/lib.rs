@@ -36,6 +36,9 @@
 #![forbid(unsafe_code)]
 
 mod engine;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod protocol;
 mod server;
 
