@@ -35,7 +35,9 @@ async fn once_async() -> Sample {
         .await
         .expect("connect");
     let t2 = Instant::now();
-    conn.write_all(b"*1\r\n$4\r\nPING\r\n").await.expect("write");
+    conn.write_all(b"*1\r\n$4\r\nPING\r\n")
+        .await
+        .expect("write");
     let mut reply = [0u8; 7];
     conn.read_exact(&mut reply).await.expect("read");
     assert_eq!(&reply, b"+PONG\r\n");
@@ -105,9 +107,7 @@ fn main() {
         .unwrap_or(1000);
     let warmup = (iterations / 10).max(10);
 
-    println!(
-        "| scenario | iterations | median µs | p99 µs | min µs | max µs | phase medians µs |"
-    );
+    println!("| scenario | iterations | median µs | p99 µs | min µs | max µs | phase medians µs |");
     println!("|---|---:|---:|---:|---:|---:|---|");
 
     if selected("current-thread") {
