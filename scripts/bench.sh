@@ -155,5 +155,5 @@ done
 
 echo
 echo "($REPS repetitions per cell, medians; $CLIENTS clients; $N1 requests at P=1, $N16 deeper;" \
-    "redis-server $(redis-server --version | grep -o 'v=[^ ]*'), PIN=$PIN, $(nproc) CPUs)"
+    "redis-server $(redis-server --version | grep -o "v=[^ ]*"), PIN=$PIN, $(nproc) CPUs, load average at the end: $(cut -d" " -f1-3 /proc/loadavg))"
 if [[ -n ${OUT:-} ]]; then cp "$table" "$OUT"; fi
