@@ -8,7 +8,8 @@
 # ports, drives each with redis-benchmark (50 clients, pipeline 1 and 16,
 # REPS repetitions, the two servers alternating so that background noise hits
 # both alike), and prints the median ops/sec of each, and mock/redis, as a
-# Markdown table. A test the mock answers with an error (a command the engine
+# Markdown table, with the CPU time each server spent per request (from
+# /proc/PID/task/*/schedstat: far less sensitive than ops/sec to other load on the box). A test the mock answers with an error (a command the engine
 # does not have yet) is reported as n/a with the error text: redis-benchmark
 # 7 stops at the first error reply, so its figure would mean nothing.
 #
@@ -80,12 +81,18 @@ wait_ready() {
 wait_ready "$REDIS_PORT"
 wait_ready "$MOCK_PORT"
 
-# One redis-benchmark run; prints "rps" or "ERR <text>".
+# CPU time (ns) a process's live threads have run so far (schedstat, so
+# nanoseconds rather than clock ticks).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'; }
+
+# One redis-benchmark run; prints "rps cpu-µs-per-request" or "ERR <text>".
 run_one() {
-    local port=$1 test=$2 pipeline=$3 n=$4 out
+    local port=$1 test=$2 pipeline=$3 n=$4 pid=$5 out t0 t1
     redis-cli -p "$port" FLUSHALL >/dev/null 2>&1 || true
+    t0=$(cpu_ns "$pid")
     out=$("${bench_pin[@]}" redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipeline" \
         -t "$test" --csv 2>&1 </dev/null || true)
+    t1=$(cpu_ns "$pid")
     if grep -q 'Error from server' <<<"$out"; then
         echo "ERR $(grep -m1 -o 'Error from server: .*' <<<"$out" | cut -c20- | sed 's/, with args.*//' | cut -c1-60)"
         return
@@ -93,9 +100,12 @@ run_one() {
     # The row of the test itself (lrange_* also prints the LPUSH that fills the list).
     local want
     want=$(tr '[:lower:]' '[:upper:]' <<<"$test")
-    awk -F'","' -v want="$want" '
+    # LRANGE runs also count the LPUSH that fills the list: 2n requests.
+    local requests=$n
+    [[ $test == lrange* ]] && requests=$(( 2 * n ))
+    awk -F'","' -v want="$want" -v cpu=$(( (t1 - t0) / 1000 )) -v n="$requests" '
         { name = substr($1, 2); split(name, words, " ") }
-        words[1] == want { print $2; found = 1 }
+        words[1] == want { printf "%s %.3f\n", $2, cpu / n; found = 1 }
         END { if (!found) print "ERR no result" }' <<<"$out"
 }
 
@@ -103,8 +113,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (N
 
 table="$work/table.md"
 {
-    echo "| test | P | redis-server ops/s | mock-redis ops/s | mock/redis |"
-    echo "|---|---:|---:|---:|---:|"
+    echo "| test | P | redis-server ops/s | mock-redis ops/s | mock/redis | redis CPU µs/req | mock CPU µs/req | CPU mock/redis |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 } >"$table"
 cat "$table"
 
@@ -117,6 +127,8 @@ for test in "${tests[@]}"; do
         [[ $test == lrange* ]] && n=$(( n / 10 ))
         redis_runs=()
         mock_runs=()
+        redis_cpu=()
+        mock_cpu=()
         mock_err=""
         redis_err=""
         for rep in $(seq 1 "$REPS"); do
@@ -126,12 +138,12 @@ for test in "${tests[@]}"; do
             for who in "${order[@]}"; do
                 if [[ $who == redis ]]; then
                     [[ -n $redis_err ]] && continue
-                    r=$(run_one "$REDIS_PORT" "$test" "$pipeline" "$n")
-                    if [[ $r == ERR* ]]; then redis_err=${r#ERR }; else redis_runs+=("$r"); fi
+                    r=$(run_one "$REDIS_PORT" "$test" "$pipeline" "$n" "$redis_pid")
+                    if [[ $r == ERR* ]]; then redis_err=${r#ERR }; else redis_runs+=("${r% *}"); redis_cpu+=("${r#* }"); fi
                 else
                     [[ -n $mock_err ]] && continue
-                    r=$(run_one "$MOCK_PORT" "$test" "$pipeline" "$n")
-                    if [[ $r == ERR* ]]; then mock_err=${r#ERR }; else mock_runs+=("$r"); fi
+                    r=$(run_one "$MOCK_PORT" "$test" "$pipeline" "$n" "$mock_pid")
+                    if [[ $r == ERR* ]]; then mock_err=${r#ERR }; else mock_runs+=("${r% *}"); mock_cpu+=("${r#* }"); fi
                 fi
             done
         done
@@ -148,7 +160,13 @@ for test in "${tests[@]}"; do
             [[ -n $redis_med ]] && redis_cell=$(printf '%.0f' "$redis_med")
             [[ -n $mock_med ]] && mock_cell=$(printf '%.0f' "$mock_med")
         fi
-        row="| $(tr '[:lower:]' '[:upper:]' <<<"$test") | $pipeline | $redis_cell | $mock_cell | $ratio |"
+        redis_cpu_med=$(printf '%s\n' "${redis_cpu[@]}" | grep . | median || true)
+        mock_cpu_med=$(printf '%s\n' "${mock_cpu[@]}" | grep . | median || true)
+        cpu_ratio="n/a"
+        if [[ -n $redis_cpu_med && -n $mock_cpu_med ]]; then
+            cpu_ratio=$(awk -v m="$mock_cpu_med" -v r="$redis_cpu_med" 'BEGIN { if (r > 0) printf "%.2f", m / r; else print "n/a" }')
+        fi
+        row="| $(tr '[:lower:]' '[:upper:]' <<<"$test") | $pipeline | $redis_cell | $mock_cell | $ratio | ${redis_cpu_med:-n/a} | ${mock_cpu_med:-n/a} | $cpu_ratio |"
         echo "$row" | tee -a "$table"
     done
 done
