@@ -83,7 +83,7 @@ wait_ready "$MOCK_PORT"
 
 # CPU time (ns) a process's live threads have run so far (schedstat, so
 # nanoseconds rather than clock ticks).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 
 # One redis-benchmark run; prints "rps cpu-µs-per-request" or "ERR <text>".
 run_one() {
