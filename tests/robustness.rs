@@ -504,3 +504,33 @@ fn a_client_that_never_reads_is_disconnected_not_buffered_forever() {
     other.read_exact(&mut reply).unwrap();
     assert_eq!(&reply, b"+PONG\r\n");
 }
+
+#[test]
+fn a_client_that_writes_a_long_pipeline_before_reading_gets_every_reply() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let server = MockRedis::start_blocking();
+    let mut conn = std::net::TcpStream::connect(server.addr()).unwrap();
+    conn.set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // What a sync client's pipeline does: write every request, then read.
+    // 20 MB each way is more than both directions' socket buffers hold, so
+    // a server that stopped reading while its replies were unsent would
+    // deadlock with this client; Redis keeps reading, and so must the mock.
+    const REQUESTS: usize = 20_000;
+    let arg = vec![b'p'; 1000];
+    let request = mb(&[b"ECHO", &arg]);
+    let mut pipeline = Vec::with_capacity(request.len() * REQUESTS);
+    for _ in 0..REQUESTS {
+        pipeline.extend_from_slice(&request);
+    }
+    conn.write_all(&pipeline)
+        .expect("the server kept reading the pipeline");
+    let reply = format!("$1000\r\n{}\r\n", "p".repeat(1000)).into_bytes();
+    let mut replies = vec![0u8; reply.len() * REQUESTS];
+    conn.read_exact(&mut replies).unwrap();
+    for (i, got) in replies.chunks(reply.len()).enumerate() {
+        assert_eq!(got, &reply[..], "reply {i}");
+    }
+}
