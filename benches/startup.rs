@@ -84,8 +84,24 @@ fn report(name: &str, samples: &[Sample]) {
         v.sort();
         phases.push_str(&format!(" {phase} {}", micros(percentile(&v, 0.5))));
     }
+    // Iterations over 1 ms, by the phase that took most of their time.
+    let mut slow = [0usize; 4];
+    for s in samples
+        .iter()
+        .filter(|s| s.iter().sum::<Duration>() > Duration::from_millis(1))
+    {
+        let worst = (0..4).max_by_key(|&i| s[i]).unwrap_or(0);
+        slow[worst] += 1;
+    }
+    let slow_total: usize = slow.iter().sum();
+    let mut slow_text = slow_total.to_string();
+    for (i, phase) in PHASES.iter().enumerate() {
+        if slow[i] > 0 {
+            slow_text.push_str(&format!(" {phase} {}", slow[i]));
+        }
+    }
     println!(
-        "| {name} | {} | {} | {} | {} | {} |{phases} |",
+        "| {name} | {} | {} | {} | {} | {} |{phases} | {slow_text} |",
         samples.len(),
         micros(percentile(&totals, 0.5)),
         micros(percentile(&totals, 0.99)),
