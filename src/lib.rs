@@ -241,6 +241,9 @@
 #![forbid(unsafe_code)]
 
 mod engine;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod mock;
 pub mod protocol;
 mod server;

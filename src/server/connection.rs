@@ -14,6 +14,15 @@ use crate::protocol::{Protocol, Reply, RequestParser};
 /// Bytes asked of the socket per read, as Redis's `PROTO_IOBUF_LEN`.
 const READ_CHUNK: usize = 16 * 1024;
 
+/// Unsent reply bytes at which a client that sends requests but does not
+/// read its replies is disconnected, as Redis does when a client passes its
+/// `client-output-buffer-limit` hard limit. Redis leaves normal clients
+/// unlimited by default; inside a test process an unbounded buffer is worse
+/// than a closed connection, so the mock applies this limit to replies that
+/// pile up while the socket is not writable (one big reply to a client that
+/// is reading never counts).
+const OUTPUT_HARD_LIMIT: usize = 64 * 1024 * 1024;
+
 /// Unregisters the client however the task ends, aborts included.
 struct Registration {
     shared: Arc<Shared>,
@@ -74,12 +83,26 @@ where
         if input.capacity() - input.len() < READ_CHUNK / 2 {
             input.reserve(READ_CHUNK);
         }
-        tokio::select! {
-            read = reader.read_buf(&mut input) => match read {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            },
+        // Keep reading and executing while replies are unsent, as Redis does,
+        // so a client that writes a long pipeline before reading cannot
+        // deadlock against us; the output limit bounds the memory instead.
+        let backlogged = !output.is_empty();
+        let read = tokio::select! {
+            biased;
             _ = closer.changed() => return,
+            written = writer.write_buf(&mut output), if backlogged => match written {
+                Ok(n) if n > 0 => continue,
+                _ => return,
+            },
+            read = reader.read_buf(&mut input) => read,
+        };
+        match read {
+            Ok(0) => {
+                let _ = writer.write_all(&output).await;
+                return;
+            }
+            Err(_) => return,
+            Ok(_) => {}
         }
         let mut close = false;
         while !close {
@@ -144,11 +167,17 @@ where
             }
             close |= response.close_after;
         }
-        if flush(&mut writer, &mut output).await.is_err() {
+        if close {
+            let _ = writer.write_all(&output).await;
+            let _ = writer.shutdown().await;
             return;
         }
-        if close {
-            let _ = writer.shutdown().await;
+        if backlogged && output.len() > OUTPUT_HARD_LIMIT {
+            tracing::warn!(
+                client = id,
+                unsent = output.len(),
+                "client scheduled to be closed for overcoming of output buffer limits"
+            );
             return;
         }
     }

@@ -265,9 +265,18 @@ fn bind_tcp(addr: SocketAddr) -> io::Result<StdTcpListener> {
         socket2::Type::STREAM,
         Some(socket2::Protocol::TCP),
     )?;
+    // SO_REUSEADDR lets restart() rebind the port while its old connections
+    // sit in TIME_WAIT. For port 0 it is set after bind(): set before, it
+    // makes the kernel's search for a free ephemeral port ~300x slower when
+    // thousands of loopback ports are in TIME_WAIT (docs/BENCHMARKS.md),
+    // while set after, the listener and its connections still carry it.
+    #[cfg(unix)]
+    if addr.port() != 0 {
+        socket.set_reuse_address(true)?;
+    }
+    socket.bind(&addr.into())?;
     #[cfg(unix)]
     socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
     socket.listen(1024)?;
     Ok(socket.into())
 }

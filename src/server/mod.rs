@@ -200,12 +200,15 @@ impl Running {
     /// Makes the listening sockets refuse connections at once, even before
     /// the accept loop next runs, and tells the loop to stop.
     fn signal_stop(&mut self) {
+        // Stop first: shutting the sockets makes a pending accept fail, and
+        // the loop must see the stop before it treats that as an accept
+        // error (and backs off).
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         #[cfg(unix)]
         for fd in &self.sockets {
             let _ = socket2::SockRef::from(fd).shutdown(std::net::Shutdown::Both);
-        }
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
         }
     }
 

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Memory of mock-redis against redis-server, in the same run.
+
+    scripts/memory.py                    # 1M keys, 5,000 idle connections
+    KEYS=100000 CONNS=1000 scripts/memory.py
+
+Starts redis-server and the release `mock-redis` binary on spare loopback
+ports and reports, for each:
+
+* bytes per idle connection: RSS growth (and redis-server's `used_memory`
+  growth) after CONNS clients connect and each sends one PING, divided by CONNS;
+* bytes per key: growth after KEYS `SET key:NNNNNNNNN vNNNNNNN` (small string
+  keys, loaded with `redis-cli --pipe`), divided by KEYS. The target is a mock
+  RSS at most 1.5x redis-server's `used_memory` growth. Where the mock does not
+  have SET yet, that row says so instead of a number.
+
+Environment: KEYS (default 1000000), CONNS (default 5000), REDIS_PORT /
+MOCK_PORT (default 7381 / 7382), MOCK_BIN (default target/release/mock-redis,
+built here).
+"""
+
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KEYS = int(os.environ.get("KEYS", "1000000"))
+CONNS = int(os.environ.get("CONNS", "5000"))
+REDIS_PORT = int(os.environ.get("REDIS_PORT", "7381"))
+MOCK_PORT = int(os.environ.get("MOCK_PORT", "7382"))
+MOCK_BIN = os.environ.get("MOCK_BIN", os.path.join(ROOT, "target/release/mock-redis"))
+
+
+def rss(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def command(port, *args):
+    """One command over a fresh connection; returns the raw reply bytes."""
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        req = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a if isinstance(a, bytes) else a.encode()
+            req += b"$%d\r\n%s\r\n" % (len(a), a)
+        s.sendall(req)
+        s.settimeout(10)
+        out = b""
+        while True:
+            chunk = s.recv(1 << 16)
+            out += chunk
+            if not chunk:
+                return out
+            if b"\r\n" not in out:
+                continue
+            head = out[: out.index(b"\r\n") + 2]
+            if not head.startswith(b"$") or int(head[1:-2]) < 0:
+                return out
+            if len(out) >= len(head) + int(head[1:-2]) + 2:
+                return out
+
+
+def used_memory(port):
+    reply = command(port, "INFO", "memory").decode(errors="replace")
+    for line in reply.splitlines():
+        if line.startswith("used_memory:"):
+            return int(line.split(":")[1])
+    return None
+
+
+def wait_ready(port):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            if command(port, "PING") == b"+PONG\r\n":
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    sys.exit(f"memory.py: nothing answers PING on port {port}")
+
+
+def settle(pid):
+    """RSS after the process has been quiet for a moment."""
+    time.sleep(0.5)
+    return rss(pid)
+
+
+def idle_connections(pid, port):
+    before_rss = settle(pid)
+    before_used = used_memory(port)
+    conns = []
+    for _ in range(CONNS):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"PING\r\n")
+        conns.append(s)
+    for s in conns:
+        s.settimeout(10)
+        assert s.recv(16) == b"+PONG\r\n"
+    after_rss = settle(pid)
+    after_used = used_memory(port)
+    for s in conns:
+        s.close()
+    used = None if before_used is None or after_used is None else (after_used - before_used) / CONNS
+    return (after_rss - before_rss) / CONNS, used
+
+
+def load_keys(pid, port):
+    probe = command(port, "SET", "memory-probe", "x")
+    if not probe.startswith(b"+OK"):
+        return None, None, probe.decode(errors="replace").strip()
+    command(port, "DEL", "memory-probe")
+    before_rss = settle(pid)
+    before_used = used_memory(port)
+    with tempfile.TemporaryFile() as data:
+        chunk = []
+        for i in range(KEYS):
+            chunk.append(b"*3\r\n$3\r\nSET\r\n$13\r\nkey:%09d\r\n$8\r\nv%07d\r\n" % (i, i % 10_000_000))
+            if len(chunk) == 10000:
+                data.write(b"".join(chunk))
+                chunk = []
+        data.write(b"".join(chunk))
+        data.seek(0)
+        out = subprocess.run(
+            ["redis-cli", "-p", str(port), "--pipe"], stdin=data, capture_output=True, text=True, check=False
+        )
+    if "errors: 0" not in out.stdout:
+        return None, None, out.stdout.strip().splitlines()[-1] if out.stdout else out.stderr.strip()
+    after_rss = settle(pid)
+    after_used = used_memory(port)
+    used = None if before_used is None or after_used is None else (after_used - before_used) / KEYS
+    return (after_rss - before_rss) / KEYS, used, None
+
+
+def fmt(v):
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def main():
+    for tool in ("redis-server", "redis-cli"):
+        if not shutil.which(tool):
+            sys.exit(f"memory.py: {tool} is not installed")
+    if os.environ.get("MOCK_BIN") is None:
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mock-redis"], cwd=ROOT, check=True)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, CONNS + 1000)), hard))
+
+    work = tempfile.mkdtemp(prefix="mock-redis-memory.")
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", work, "--logfile", os.path.join(work, "redis.log"), "--maxclients", str(CONNS + 100)],
+    )
+    mock = subprocess.Popen([MOCK_BIN, "--port", str(MOCK_PORT)], env={**os.environ, "RUST_LOG": "warn"},
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(REDIS_PORT)
+        wait_ready(MOCK_PORT)
+        rows = []
+        for name, proc, port in (("redis-server", redis, REDIS_PORT), ("mock-redis", mock, MOCK_PORT)):
+            conn_rss, conn_used = idle_connections(proc.pid, port)
+            key_rss, key_used, err = load_keys(proc.pid, port)
+            rows.append((name, conn_rss, conn_used, key_rss, key_used, err))
+        print(f"| server | RSS/idle conn (B) | used_memory/idle conn (B, as INFO reports it) | RSS/key (B) | used_memory/key (B) |")
+        print("|---|---:|---:|---:|---:|")
+        for name, conn_rss, conn_used, key_rss, key_used, err in rows:
+            key_cell = fmt(key_rss) if err is None else f"n/a ({err[:50]})"
+            print(f"| {name} | {fmt(conn_rss)} | {fmt(conn_used)} | {key_cell} | {fmt(key_used)} |")
+        redis_key = rows[0][4]
+        mock_key = rows[1][3]
+        if redis_key and mock_key:
+            print(f"\nmock RSS per key / redis used_memory per key: {mock_key / redis_key:.2f} (target <= 1.5)")
+        print(f"\n({KEYS:,} keys, {CONNS:,} idle connections; "
+              f"{subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]})")
+    finally:
+        for p in (redis, mock):
+            p.terminate()
+        for p in (redis, mock):
+            p.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
