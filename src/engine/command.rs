@@ -382,7 +382,9 @@ impl CommandSpec {
 
 /// The whole table, indexed by lower-case name.
 pub(crate) struct CommandTable {
-    by_name: HashMap<&'static str, &'static CommandSpec>,
+    /// Keyed by the lower-case name's bytes; FxHash, since this lookup runs
+    /// for every command and SipHash showed up in profiles.
+    by_name: HashMap<&'static [u8], &'static CommandSpec, rustc_hash::FxBuildHasher>,
     /// In definition order, for `COMMAND` and `COMMAND DOCS`.
     pub all: Vec<&'static CommandSpec>,
 }
@@ -392,10 +394,10 @@ impl CommandTable {
         static TABLE: OnceLock<CommandTable> = OnceLock::new();
         TABLE.get_or_init(|| {
             let mut all = Vec::new();
-            let mut by_name = HashMap::new();
+            let mut by_name = HashMap::default();
             for group in super::COMMAND_GROUPS {
                 for spec in group.iter() {
-                    let previous = by_name.insert(spec.name, spec);
+                    let previous = by_name.insert(spec.name.as_bytes(), spec);
                     assert!(previous.is_none(), "command {} defined twice", spec.name);
                     all.push(spec);
                 }
@@ -407,14 +409,10 @@ impl CommandTable {
     /// Looks a command up case-insensitively.
     pub fn lookup(&self, name: &[u8]) -> Option<&'static CommandSpec> {
         let mut buf = [0u8; 32];
-        if name.len() > buf.len() {
-            return None;
-        }
-        let lower = &mut buf[..name.len()];
+        let lower = buf.get_mut(..name.len())?;
         lower.copy_from_slice(name);
         lower.make_ascii_lowercase();
-        let lower = std::str::from_utf8(lower).ok()?;
-        self.by_name.get(lower).copied()
+        self.by_name.get(&*lower).copied()
     }
 
     /// Resolves `args` to the command or subcommand Redis would run, the way

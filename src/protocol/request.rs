@@ -218,14 +218,7 @@ impl RequestParser {
 /// Position of the first `\r`, looking no further than the first NUL byte,
 /// as `strchr` on Redis's NUL-terminated query buffer does.
 fn find_cr(buf: &[u8]) -> Option<usize> {
-    for (i, &b) in buf.iter().enumerate() {
-        match b {
-            b'\r' => return Some(i),
-            0 => return None,
-            _ => {}
-        }
-    }
-    None
+    memchr::memchr2(b'\r', 0, buf).filter(|&i| buf[i] == b'\r')
 }
 
 fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
@@ -248,9 +241,8 @@ fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError>
 }
 
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
+    memchr::memchr(needle, haystack)
 }
-
 /// Splits a line into arguments the way Redis's `sdssplitargs` does (and so
 /// redis-cli): whitespace separates words, `"..."` understands `\n`, `\r`,
 /// `\t`, `\b`, `\a` and `\xHH` escapes, `'...'` only `\'`, and a closing quote
