@@ -630,11 +630,11 @@ pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, Reply> {
     Ok(if negative { v.wrapping_neg() } else { v })
 }
 
-/// HSCAN key cursor [MATCH pattern] [COUNT count]. A hash Redis would keep
-/// as a listpack comes back whole, with cursor 0, whatever the cursor and
-/// COUNT (as Redis does); a larger one is visited in the order of a fixed
-/// hash of each field, the cursor being the next hash to visit, so every
-/// field present for the whole iteration is returned exactly once.
+/// HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded hash
+/// comes back whole, in insertion order, with cursor 0, whatever the cursor
+/// and COUNT (as Redis does); a `hashtable` one is visited in the order of
+/// a fixed hash of each field, the cursor being the next hash to visit, so
+/// every field present for the whole iteration is returned exactly once.
 fn hscan(ctx: &mut Ctx<'_>) -> Reply {
     done((|| {
         let cursor = parse_cursor(ctx.arg(2))?;
