@@ -1,7 +1,10 @@
 //! Differential tests: hash commands, byte for byte against a real
-//! redis-server, in RESP2 and RESP3. Replies whose order is a hash order
-//! are compared sorted; random and scan output is compared by shape, with
-//! redis-rs talking to both servers.
+//! redis-server, in RESP2 and RESP3. A small (listpack) hash lists its
+//! fields in insertion order, so its HGETALL, HKEYS, HVALS, HSCAN and
+//! whole-hash HRANDFIELD replies are compared exactly; only a hash Redis
+//! holds as a hash table (a hash order) is compared sorted. Random and
+//! large-scan output is compared by shape, with redis-rs talking to both
+//! servers.
 
 mod support;
 
@@ -39,7 +42,8 @@ async fn set_get_delete() {
                 .cmd(["HGET", "h", ""])
                 .cmd(["HGET", "h", "\r\n"])
                 .cmd(["HSTRLEN", "h", "\r\n"])
-                .cmd_sorted(["HKEYS", "h"]),
+                .cmd(["HKEYS", "h"])
+                .cmd(["HGETALL", "h"]),
             case("hsetnx")
                 .cmd(["HSETNX", "h", "a", "1"])
                 .cmd(["HSETNX", "h", "a", "2"])
@@ -66,10 +70,15 @@ async fn set_get_delete() {
                 .cmd(["HRANDFIELD", "h", "-3"])
                 .cmd(["HRANDFIELD", "h", "-2", "WITHVALUES"]),
             case("listings")
-                .cmd(["HSET", "h", "a", "1", "b", "2", "c", "3"])
-                .cmd_sorted(["HKEYS", "h"])
-                .cmd_sorted(["HVALS", "h"])
-                .cmd_sorted(["HGETALL", "h"])
+                .cmd(["HSET", "h", "c", "3", "a", "1", "b", "2"])
+                .cmd(["HKEYS", "h"])
+                .cmd(["HVALS", "h"])
+                .cmd(["HGETALL", "h"])
+                .cmd(["HSCAN", "h", "0"])
+                .cmd(["HSCAN", "h", "0", "COUNT", "1"])
+                .cmd(["HRANDFIELD", "h", "3"])
+                .cmd(["HRANDFIELD", "h", "3", "WITHVALUES"])
+                .cmd(["HRANDFIELD", "h", "100", "WITHVALUES"])
                 .cmd(["HGETALL", "nokey"])
                 .cmd(["HKEYS", "nokey"])
                 .cmd(["HVALS", "nokey"]),
@@ -236,8 +245,8 @@ async fn random_and_scan_errors() {
                 .cmd(["HRANDFIELD", "nokey", "-5", "WITHVALUES"])
                 .cmd(["HRANDFIELD", "h", "0"])
                 .cmd(["HRANDFIELD", "h", "0", "WITHVALUES"])
-                .cmd_sorted(["HRANDFIELD", "h", "3"])
-                .cmd_sorted(["HRANDFIELD", "h", "100"]),
+                .cmd(["HRANDFIELD", "h", "3"])
+                .cmd(["HRANDFIELD", "h", "100"]),
             named("hrandfield errors")
                 .cmd(["HRANDFIELD", "h", "x"])
                 .cmd(["HRANDFIELD", "nokey", "x"])
@@ -598,21 +607,268 @@ async fn object_encoding() {
         .await;
 }
 
-/// Known divergence: Redis never converts a hash table back to a listpack,
-/// so a hash that once held a long value stays `hashtable` (and its HGETALL
-/// order stays a hash order) after the value is gone. The keyspace keeps no
-/// encoding state for hashes yet, so mock-redis answers from the contents.
+/// Redis never converts a hash table back to a listpack: a hash that once
+/// held a long field or value, or too many fields, stays `hashtable` after
+/// shrinking (and its order becomes a hash order: several fields are
+/// compared sorted, a single one exactly). A lowered threshold converts a
+/// listpack at its next write, even an update; a deleted and recreated key
+/// starts over as a listpack.
 #[tokio::test]
-#[ignore = "needs per-value encoding state in keyspace.rs (see hashes.rs)"]
 async fn hash_conversion_is_one_way() {
     let Some(differ) = Differ::start().await else {
         return;
     };
     let v65 = "x".repeat(65);
+    let mut shrink = case("shrunk below the entry count")
+        .cmd(hset_many("h", 513))
+        .cmd(["OBJECT", "ENCODING", "h"]);
+    let fields: Vec<String> = (0..510).map(|i| format!("f{i}")).collect();
+    let mut hdel = vec!["HDEL".to_string(), "h".to_string()];
+    hdel.extend(fields);
+    shrink = shrink
+        .cmd(hdel)
+        .cmd(["HLEN", "h"])
+        .cmd(["OBJECT", "ENCODING", "h"])
+        .cmd_sorted(["HKEYS", "h"])
+        .cmd_sorted(["HGETALL", "h"])
+        .cmd(["HSET", "h", "new", "v"])
+        .cmd(["OBJECT", "ENCODING", "h"]);
     differ
-        .check(&[case("one way")
-            .cmd(["HSET", "h", "a", "1", "f", &v65])
-            .cmd(["HDEL", "h", "f"])
-            .cmd(["OBJECT", "ENCODING", "h"])])
+        .check(&[
+            case("one way")
+                .cmd(["HSET", "h", "a", "1", "f", &v65])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HDEL", "h", "f"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HGETALL", "h"])
+                .cmd(["HSCAN", "h", "0"])
+                .cmd(["HRANDFIELD", "h", "5", "WITHVALUES"])
+                .cmd(["HSET", "h", "b", "2", "c", "3"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd_sorted(["HKEYS", "h"])
+                .cmd(["COPY", "h", "h2"])
+                .cmd(["OBJECT", "ENCODING", "h2"])
+                .cmd(["RENAME", "h2", "h3"])
+                .cmd(["OBJECT", "ENCODING", "h3"])
+                .cmd(["HDEL", "h", "a", "b", "c"])
+                .cmd(["EXISTS", "h"])
+                .cmd(["HSET", "h", "a", "1"])
+                .cmd(["OBJECT", "ENCODING", "h"]),
+            case("a long field converts too")
+                .cmd(["HSET", "h", &v65, "1", "a", "2"])
+                .cmd(["HDEL", "h", &v65])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HGETALL", "h"]),
+            case("hsetnx of an existing field does not convert")
+                .cmd(["HSET", "h", "a", "1", "b", "2"])
+                .cmd(["HSETNX", "h", "a", &v65])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSETNX", "h", "c", &v65])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HDEL", "h", "c"])
+                .cmd(["OBJECT", "ENCODING", "h"]),
+            case("increments convert and stay converted")
+                .cmd(["HSET", "h", "a", "1"])
+                .cmd(["HINCRBYFLOAT", "h", "f", "1e80"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HDEL", "h", "f"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HINCRBY", "h2", &v65, "1"])
+                .cmd(["HSET", "h2", "a", "1"])
+                .cmd(["HDEL", "h2", &v65])
+                .cmd(["OBJECT", "ENCODING", "h2"]),
+            case("a lowered threshold applies at the next write")
+                .cmd(["HSET", "h", "a", "1", "b", "2"])
+                .cmd(["HSET", "h2", "a", "1", "b", "2"])
+                .cmd(["CONFIG", "SET", "hash-max-listpack-entries", "1"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HGETALL", "h"])
+                .cmd(["HSET", "h", "a", "3"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HDEL", "h2", "b"])
+                .cmd(["OBJECT", "ENCODING", "h2"])
+                .cmd(["CONFIG", "SET", "hash-max-listpack-entries", "512"])
+                .cmd(["HDEL", "h", "b"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HSET", "h2", "c", "3"])
+                .cmd(["OBJECT", "ENCODING", "h2"])
+                .cmd(["HGETALL", "h2"]),
+            shrink,
+        ])
         .await;
+}
+
+/// A listpack hash lists its fields in insertion order: HDEL keeps the
+/// others in place, an update keeps the field's position, a new field
+/// (HSET, HSETNX, HINCRBY, HINCRBYFLOAT) goes last.
+#[tokio::test]
+async fn insertion_order() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut full = hset_many("h", 512);
+    full.push("f7".to_string());
+    full.push("again".to_string());
+    differ
+        .check(&[
+            case("order after hdel")
+                .cmd([
+                    "HSET", "h", "e", "5", "d", "4", "c", "3", "b", "2", "a", "1",
+                ])
+                .cmd(["HDEL", "h", "d", "b", "zz"])
+                .cmd(["HKEYS", "h"])
+                .cmd(["HVALS", "h"])
+                .cmd(["HGETALL", "h"])
+                .cmd(["HSET", "h", "d", "6"])
+                .cmd(["HGETALL", "h"])
+                .cmd(["HDEL", "h", "e"])
+                .cmd(["HSCAN", "h", "0"])
+                .cmd(["HSCAN", "h", "0", "MATCH", "[a-c]", "COUNT", "1"])
+                .cmd(["HRANDFIELD", "h", "3", "WITHVALUES"])
+                .cmd(["HRANDFIELD", "h", "4"]),
+            case("order after updating a field")
+                .cmd(["HSET", "h", "c", "3", "b", "2", "a", "1"])
+                .cmd(["HSET", "h", "b", "20", "c", "30", "d", "4"])
+                .cmd(["HMSET", "h", "a", "10", "e", "5"])
+                .cmd(["HSETNX", "h", "c", "99"])
+                .cmd(["HSETNX", "h", "f", "6"])
+                .cmd(["HGETALL", "h"])
+                .cmd(["HVALS", "h"]),
+            case("duplicate fields in one hset")
+                .cmd(["HSET", "h", "b", "1", "a", "2", "b", "3"])
+                .cmd(["HGETALL", "h"]),
+            case("increments keep or append positions")
+                .cmd(["HSET", "h", "y", "1", "x", "2"])
+                .cmd(["HINCRBY", "h", "new", "5"])
+                .cmd(["HINCRBY", "h", "y", "1"])
+                .cmd(["HINCRBYFLOAT", "h", "fl", "1.5"])
+                .cmd(["HINCRBYFLOAT", "h", "x", "0.5"])
+                .cmd(["HINCRBY", "h", "bad", "x"])
+                .cmd(["HGETALL", "h"])
+                .cmd(["HKEYS", "h"]),
+            case("order inside multi")
+                .cmd(["MULTI"])
+                .cmd(["HSET", "h", "z", "1", "y", "2"])
+                .cmd(["HDEL", "h", "z"])
+                .cmd(["HSET", "h", "x", "3", "z", "4"])
+                .cmd(["HKEYS", "h"])
+                .cmd(["EXEC"]),
+            case("order survives rename, copy and move")
+                .cmd(["HSET", "h", "c", "1", "a", "2", "b", "3"])
+                .cmd(["RENAME", "h", "h2"])
+                .cmd(["HKEYS", "h2"])
+                .cmd(["COPY", "h2", "h3"])
+                .cmd(["HSET", "h3", "a", "x", "d", "4"])
+                .cmd(["HGETALL", "h3"])
+                .cmd(["HGETALL", "h2"])
+                .cmd(["MOVE", "h3", "1"])
+                .cmd(["SELECT", "1"])
+                .cmd(["HGETALL", "h3"])
+                .cmd(["SELECT", "0"]),
+            case("512 fields in order")
+                .cmd(full)
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["HDEL", "h", "f0", "f300"])
+                .cmd(["HSET", "h", "f0", "last"])
+                .cmd(["HKEYS", "h"])
+                .cmd(["HSCAN", "h", "0", "MATCH", "f3*"]),
+        ])
+        .await;
+}
+
+/// DUMP and RESTORE keep a listpack hash's field order on each server (the
+/// payload bytes differ: Redis dumps a listpack, mock-redis a plain hash,
+/// which Redis loads back as a listpack in the same order). A restored hash
+/// gets the encoding a fresh load gives it on both.
+#[tokio::test]
+async fn dump_restore_keeps_field_order() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mock = mock_redis::MockRedis::start().await;
+    let v65 = "x".repeat(65);
+    for resp3 in [false, true] {
+        let mut results = Vec::new();
+        for port in [differ.real_port(), mock.port()] {
+            let mut con = connect(port, resp3).await;
+            let _: () = redis::cmd("FLUSHALL").query_async(&mut con).await.unwrap();
+            run(
+                &mut con,
+                &[
+                    "HSET", "h", "c", "1", "a", "2", "e", "3", "b", "4", "f", "7",
+                ],
+            )
+            .await;
+            run(&mut con, &["HDEL", "h", "a"]).await;
+            run(&mut con, &["HSET", "h", "d", "5", "c", "6"]).await;
+            // Converted, then shrunk: a hash table with two fields.
+            run(&mut con, &["HSET", "t", "a", "1", "long", &v65]).await;
+            run(&mut con, &["HDEL", "t", "long"]).await;
+            let mut seen = Vec::new();
+            for key in ["h", "t"] {
+                let payload: Vec<u8> = redis::cmd("DUMP")
+                    .arg(key)
+                    .query_async(&mut con)
+                    .await
+                    .unwrap();
+                let copy = format!("{key}-copy");
+                let _: () = redis::cmd("RESTORE")
+                    .arg(&copy)
+                    .arg(0)
+                    .arg(payload)
+                    .query_async(&mut con)
+                    .await
+                    .unwrap();
+                let keys = items(&run(&mut con, &["HKEYS", &copy]).await);
+                let keys: Vec<String> = keys.iter().map(text).collect();
+                let enc = text(&run(&mut con, &["OBJECT", "ENCODING", &copy]).await);
+                let src_enc = text(&run(&mut con, &["OBJECT", "ENCODING", key]).await);
+                seen.push((keys, enc, src_enc));
+            }
+            results.push(seen);
+        }
+        assert_eq!(
+            results[0], results[1],
+            "restored hashes differ (resp3 {resp3})"
+        );
+        assert_eq!(results[1][0].0, ["c", "e", "b", "f", "d"]);
+    }
+    mock.shutdown().await;
+}
+
+/// Distinct HRANDFIELD picks from a listpack hash, when at most a third of
+/// the fields are asked for, come in the hash's order on both servers (a
+/// subsequence of HKEYS); beyond that, or from a hash table, in any order.
+#[tokio::test]
+async fn hrandfield_subsets_follow_listpack_order() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mock = mock_redis::MockRedis::start().await;
+    for port in [differ.real_port(), mock.port()] {
+        let mut con = connect(port, false).await;
+        let _: () = redis::cmd("FLUSHALL").query_async(&mut con).await.unwrap();
+        // Fields inserted out of byte order, so "in order" means insertion order.
+        for i in (0..30).rev() {
+            run(&mut con, &["HSET", "h", &format!("f{i:02}"), "v"]).await;
+        }
+        let order: Vec<String> = items(&run(&mut con, &["HKEYS", "h"]).await)
+            .iter()
+            .map(text)
+            .collect();
+        let position = |f: &String| order.iter().position(|o| o == f).unwrap();
+        for _ in 0..50 {
+            for count in ["2", "5", "10"] {
+                let picks: Vec<usize> = items(&run(&mut con, &["HRANDFIELD", "h", count]).await)
+                    .iter()
+                    .map(|f| position(&text(f)))
+                    .collect();
+                assert!(
+                    picks.windows(2).all(|w| w[0] < w[1]),
+                    "port {port}: HRANDFIELD h {count} gave positions {picks:?}"
+                );
+            }
+        }
+    }
+    mock.shutdown().await;
 }

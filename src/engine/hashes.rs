@@ -1,16 +1,17 @@
-//! Hash commands.
+//! Hash commands, and [`Hash`], the value they work on.
 //!
-//! Hashes are `HashMap<Bytes, Bytes>` values in the keyspace. Redis keeps a
-//! small hash in a listpack (insertion order, scanned in one call) and
-//! converts it, one way, to a hash table once it grows past
-//! `hash-max-listpack-entries` fields or holds a field or value longer than
-//! `hash-max-listpack-value` bytes. [`hash_encoding`] reports which of the
-//! two Redis would be using, and HSCAN mirrors the difference: a
-//! listpack-sized hash comes back whole with cursor 0.
-
-use std::collections::HashMap;
+//! Redis keeps a small hash in a listpack: fields in insertion order (a
+//! deleted field leaves the others in place, an updated one keeps its
+//! position), so HGETALL, HKEYS, HVALS, HSCAN and a whole-hash HRANDFIELD
+//! list them in that order. Once the hash holds more than
+//! `hash-max-listpack-entries` fields, or is given a field or value longer
+//! than `hash-max-listpack-value` bytes, Redis converts it to a hash table,
+//! one way: it stays `hashtable` after shrinking. [`Hash`] records both the
+//! order and that conversion; HSCAN mirrors the difference (a listpack comes
+//! back whole with cursor 0).
 
 use bytes::Bytes;
+use indexmap::IndexMap;
 
 use super::args::{self, OVERFLOW, err, is, syntax_error};
 use super::command::{CommandSpec, acl, flags::*};
@@ -119,53 +120,173 @@ fn done(r: Res) -> Reply {
     r.unwrap_or_else(|e| e)
 }
 
-/// The encoding `OBJECT ENCODING` reports for a hash, given
-/// `hash-max-listpack-entries` and `hash-max-listpack-value`: `listpack`
-/// while the hash has at most `max_entries` fields and no field or value is
-/// longer than `max_value` bytes, `hashtable` beyond.
-///
-/// Redis never converts a hash table back to a listpack, so a hash that
-/// grew past a threshold and shrank again stays `hashtable` there; the
-/// keyspace keeps no encoding state for hashes, so this answers from the
-/// contents alone (the divergence is limited to such shrunk hashes).
-///
-/// ```ignore
-/// let (entries, value) = hashes::listpack_limits(ctx.engine);
-/// let enc = hashes::hash_encoding(&h, entries, value);
-/// ```
-// For OBJECT ENCODING, which lives in keys.rs.
-#[allow(dead_code)]
-pub(crate) fn hash_encoding(
-    hash: &HashMap<Bytes, Bytes>,
-    max_entries: usize,
-    max_value: usize,
-) -> &'static str {
-    if is_listpack(hash, max_entries, max_value) {
-        "listpack"
-    } else {
-        "hashtable"
+/// The listpack thresholds a hash write is checked against:
+/// `hash-max-listpack-entries` and `hash-max-listpack-value`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// Most fields a listpack hash holds.
+    pub entries: usize,
+    /// Longest field or value (bytes) a listpack hash holds.
+    pub value: usize,
+}
+
+impl Default for Limits {
+    /// Redis 7.0's defaults (512 fields, 64 bytes).
+    fn default() -> Limits {
+        Limits {
+            entries: DEFAULT_MAX_LISTPACK_ENTRIES,
+            value: DEFAULT_MAX_LISTPACK_VALUE,
+        }
     }
 }
 
 /// `hash-max-listpack-entries` and `hash-max-listpack-value` as configured
 /// (CONFIG SET), with Redis 7.0's defaults.
-pub(crate) fn listpack_limits(engine: &Engine) -> (usize, usize) {
+pub(crate) fn listpack_limits(engine: &Engine) -> Limits {
     let get = |name: &str, default: usize| {
         engine
             .config_int(name)
             .map_or(default, |v| v.max(0) as usize)
     };
-    (
-        get("hash-max-listpack-entries", DEFAULT_MAX_LISTPACK_ENTRIES),
-        get("hash-max-listpack-value", DEFAULT_MAX_LISTPACK_VALUE),
-    )
+    Limits {
+        entries: get("hash-max-listpack-entries", DEFAULT_MAX_LISTPACK_ENTRIES),
+        value: get("hash-max-listpack-value", DEFAULT_MAX_LISTPACK_VALUE),
+    }
 }
 
-fn is_listpack(hash: &HashMap<Bytes, Bytes>, max_entries: usize, max_value: usize) -> bool {
-    hash.len() <= max_entries
-        && hash
-            .iter()
-            .all(|(f, v)| f.len() <= max_value && v.len() <= max_value)
+/// A hash value: field → value with O(1) lookup, plus the encoding Redis
+/// would be using for it.
+///
+/// While listpack-encoded the fields iterate in insertion order, as
+/// Redis's listpack does: removing a field keeps the others' order and
+/// setting an existing field keeps its position. [`Hash::set`] converts the
+/// hash to `hashtable` when Redis's `hashTypeSet` would (a field or value
+/// longer than [`Limits::value`], more fields than [`Limits::entries`]);
+/// the conversion is one way, as in Redis. A `hashtable` hash iterates in
+/// an unspecified order (Redis's is its dict's hash order).
+///
+/// ```ignore
+/// let mut h = Hash::new();
+/// h.set("b".into(), "1".into(), Limits::default());
+/// h.set("a".into(), "2".into(), Limits::default());
+/// assert_eq!(h.keys().collect::<Vec<_>>(), ["b", "a"]);
+/// assert_eq!(h.encoding(), "listpack");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Hash {
+    map: IndexMap<Bytes, Bytes>,
+    hashtable: bool,
+}
+
+impl Hash {
+    /// An empty, listpack-encoded hash.
+    pub fn new() -> Hash {
+        Hash::default()
+    }
+
+    /// A hash built from `(field, value)` pairs in order, as RESTORE loads
+    /// one: a later duplicate field overwrites the earlier value. With
+    /// `check_lengths`, a field or value over [`Limits::value`] converts it
+    /// (RDB's plain hash type); either way more than [`Limits::entries`]
+    /// fields do.
+    pub fn from_pairs(
+        pairs: impl IntoIterator<Item = (Bytes, Bytes)>,
+        limits: Limits,
+        check_lengths: bool,
+    ) -> Hash {
+        let mut hash = Hash::new();
+        for (f, v) in pairs {
+            if check_lengths {
+                hash.set(f, v, limits);
+            } else {
+                hash.map.insert(f, v);
+            }
+        }
+        if hash.map.len() > limits.entries {
+            hash.hashtable = true;
+        }
+        hash
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the hash has no fields (the keyspace never keeps one).
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The value of `field`.
+    pub fn get(&self, field: &[u8]) -> Option<&Bytes> {
+        self.map.get(field)
+    }
+
+    /// Whether `field` exists.
+    pub fn contains_key(&self, field: &[u8]) -> bool {
+        self.map.contains_key(field)
+    }
+
+    /// `(field, value)` pairs, in insertion order while listpack-encoded.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Bytes, &Bytes)> {
+        self.map.iter()
+    }
+
+    /// The fields, in [`Hash::iter`] order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Bytes> {
+        self.map.keys()
+    }
+
+    /// The values, in [`Hash::iter`] order.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Bytes> {
+        self.map.values()
+    }
+
+    /// The pair at position `i` of [`Hash::iter`]'s order.
+    pub fn get_index(&self, i: usize) -> Option<(&Bytes, &Bytes)> {
+        self.map.get_index(i)
+    }
+
+    /// Whether Redis would hold this hash as a listpack.
+    pub fn is_listpack(&self) -> bool {
+        !self.hashtable
+    }
+
+    /// The name `OBJECT ENCODING` reports: `listpack` or `hashtable`.
+    pub fn encoding(&self) -> &'static str {
+        if self.hashtable {
+            "hashtable"
+        } else {
+            "listpack"
+        }
+    }
+
+    /// Sets `field` to `value` (a new field goes last, an existing one
+    /// keeps its position); returns whether the field is new. Converts to
+    /// `hashtable` as Redis's `hashTypeSet` does: before the write when the
+    /// field or value is longer than `limits.value`, after it when the hash
+    /// holds more than `limits.entries` fields.
+    pub fn set(&mut self, field: Bytes, value: Bytes, limits: Limits) -> bool {
+        if field.len() > limits.value || value.len() > limits.value {
+            self.hashtable = true;
+        }
+        let new = self.map.insert(field, value).is_none();
+        if self.map.len() > limits.entries {
+            self.hashtable = true;
+        }
+        new
+    }
+
+    /// Removes `field`, returning its value. A listpack keeps the other
+    /// fields' order; a hash table does not need to.
+    pub fn remove(&mut self, field: &[u8]) -> Option<Bytes> {
+        if self.hashtable {
+            self.map.swap_remove(field)
+        } else {
+            self.map.shift_remove(field)
+        }
+    }
 }
 
 fn hash_arity_ok(ctx: &Ctx<'_>) -> bool {
@@ -174,11 +295,11 @@ fn hash_arity_ok(ctx: &Ctx<'_>) -> bool {
 
 /// Sets the pairs in `args` (field, value, field, value...); returns how
 /// many fields were new. Signals the modification and queues `hset`.
-fn set_pairs(db: &mut Db, key: &Bytes, pairs: &[Bytes]) -> Result<i64, Reply> {
+fn set_pairs(db: &mut Db, key: &Bytes, pairs: &[Bytes], limits: Limits) -> Result<i64, Reply> {
     let hash = db.hash_or_insert(key)?;
     let mut created = 0;
     for pair in pairs.chunks_exact(2) {
-        if hash.insert(pair[0].clone(), pair[1].clone()).is_none() {
+        if hash.set(pair[0].clone(), pair[1].clone(), limits) {
             created += 1;
         }
     }
@@ -193,8 +314,9 @@ fn hset(ctx: &mut Ctx<'_>) -> Reply {
     }
     let key = ctx.arg(1).clone();
     let pairs = &ctx.args[2..];
+    let limits = listpack_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done(set_pairs(db, &key, pairs).map(Reply::int))
+    done(set_pairs(db, &key, pairs, limits).map(Reply::int))
 }
 
 fn hmset(ctx: &mut Ctx<'_>) -> Reply {
@@ -203,19 +325,21 @@ fn hmset(ctx: &mut Ctx<'_>) -> Reply {
     }
     let key = ctx.arg(1).clone();
     let pairs = &ctx.args[2..];
+    let limits = listpack_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done(set_pairs(db, &key, pairs).map(|_| Reply::ok()))
+    done(set_pairs(db, &key, pairs, limits).map(|_| Reply::ok()))
 }
 
 fn hsetnx(ctx: &mut Ctx<'_>) -> Reply {
     let (key, field, value) = (ctx.arg(1).clone(), ctx.arg(2).clone(), ctx.arg(3).clone());
+    let limits = listpack_limits(ctx.engine);
     let db = ctx.db();
     done((|| {
         let hash = db.hash_or_insert(&key)?;
         if hash.contains_key(&field) {
             return Ok(Reply::int(0));
         }
-        hash.insert(field, value);
+        hash.set(field, value, limits);
         db.touched(&key);
         db.notify(events::HASH, "hset", &key);
         Ok(Reply::int(1))
@@ -347,6 +471,7 @@ fn hincrby(ctx: &mut Ctx<'_>) -> Reply {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     done((|| {
         let incr = args::int(ctx.arg(3))?;
+        let limits = listpack_limits(ctx.engine);
         let db = ctx.db();
         let hash = db.hash_or_insert(&key)?;
         let current = match hash.get(&field) {
@@ -355,7 +480,7 @@ fn hincrby(ctx: &mut Ctx<'_>) -> Reply {
             None => 0,
         };
         let sum = current.checked_add(incr).ok_or_else(|| err(OVERFLOW))?;
-        hash.insert(field, Bytes::from(sum.to_string()));
+        hash.set(field, Bytes::from(sum.to_string()), limits);
         db.touched(&key);
         db.notify(events::HASH, "hincrby", &key);
         Ok(Reply::int(sum))
@@ -369,6 +494,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
         if !incr.is_finite() {
             return Err(err("ERR value is NaN or Infinity"));
         }
+        let limits = listpack_limits(ctx.engine);
         let db = ctx.db();
         let hash = db.hash_or_insert(&key)?;
         let current = match hash.get(&field) {
@@ -380,7 +506,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
             return Err(err("ERR increment would produce NaN or Infinity"));
         }
         let text = Bytes::from(sum.to_human());
-        hash.insert(field, text.clone());
+        hash.set(field, text.clone(), limits);
         db.touched(&key);
         db.notify(events::HASH, "hincrbyfloat", &key);
         Ok(Reply::Bulk(text))
@@ -388,8 +514,12 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
 }
 
 /// HRANDFIELD key [count [WITHVALUES]], as Redis 7.0's
-/// `hrandfieldCommand`/`hrandfieldWithCountCommand`. Picks come from the
-/// engine's seeded generator over the fields in byte order, so they are
+/// `hrandfieldCommand`/`hrandfieldWithCountCommand`: a count at least the
+/// hash's size returns the whole hash in HGETALL order; a smaller positive
+/// count returns distinct fields, and from a listpack hash asked for at
+/// most a third of its fields they come in the hash's order (Redis's
+/// `lpRandomPairsUnique`). Picks come from the engine's seeded generator
+/// over the fields in the hash's own (deterministic) order, so they are
 /// reproducible after `server.seed(n)`.
 fn hrandfield(ctx: &mut Ctx<'_>) -> Reply {
     done((|| {
@@ -421,29 +551,34 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> Reply {
                 None => Reply::Nil,
             });
         };
-        let mut fields: Vec<(&Bytes, &Bytes)> = hash.iter().collect();
+        let size = hash.len();
         let Some(count) = count else {
-            fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            return Ok(Reply::Bulk(fields[random.below(fields.len())].0.clone()));
+            let (f, _) = hash.get_index(random.below(size)).expect("in range");
+            return Ok(Reply::Bulk(f.clone()));
         };
         let picks: Vec<(&Bytes, &Bytes)> = if count < 0 {
-            fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
             (0..count.unsigned_abs())
-                .map(|_| fields[random.below(fields.len())])
+                .map(|_| hash.get_index(random.below(size)).expect("in range"))
                 .collect()
-        } else if count as u64 >= fields.len() as u64 {
+        } else if count as u64 >= size as u64 {
             // The whole hash, in the order HGETALL gives it.
-            fields
+            hash.iter().collect()
         } else {
-            // Distinct picks: a partial Fisher-Yates shuffle.
-            fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            // Distinct picks: a partial Fisher-Yates shuffle of positions.
             let n = count as usize;
+            let mut positions: Vec<usize> = (0..size).collect();
             for i in 0..n {
-                let j = i + random.below(fields.len() - i);
-                fields.swap(i, j);
+                let j = i + random.below(size - i);
+                positions.swap(i, j);
             }
-            fields.truncate(n);
-            fields
+            positions.truncate(n);
+            if hash.is_listpack() && n * 3 <= size {
+                positions.sort_unstable();
+            }
+            positions
+                .into_iter()
+                .map(|i| hash.get_index(i).expect("in range"))
+                .collect()
         };
         Ok(Reply::Array(if with_values && resp3 {
             picks
@@ -495,11 +630,11 @@ pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, Reply> {
     Ok(if negative { v.wrapping_neg() } else { v })
 }
 
-/// HSCAN key cursor [MATCH pattern] [COUNT count]. A hash Redis would keep
-/// as a listpack comes back whole, with cursor 0, whatever the cursor and
-/// COUNT (as Redis does); a larger one is visited in the order of a fixed
-/// hash of each field, the cursor being the next hash to visit, so every
-/// field present for the whole iteration is returned exactly once.
+/// HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded hash
+/// comes back whole, in insertion order, with cursor 0, whatever the cursor
+/// and COUNT (as Redis does); a `hashtable` one is visited in the order of
+/// a fixed hash of each field, the cursor being the next hash to visit, so
+/// every field present for the whole iteration is returned exactly once.
 fn hscan(ctx: &mut Ctx<'_>) -> Reply {
     done((|| {
         let cursor = parse_cursor(ctx.arg(2))?;
@@ -528,7 +663,6 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
             }
             i += 2;
         }
-        let (max_entries, max_value) = listpack_limits(ctx.engine);
         let Some(hash) = ctx.db().get_hash(&key)? else {
             return Ok(Reply::Array(vec![
                 Reply::bulk("0"),
@@ -538,7 +672,7 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
         let keep = |f: &Bytes| pattern.as_ref().is_none_or(|p| glob_match(p, f));
         let mut out = Vec::new();
         let mut next = 0u64;
-        if is_listpack(hash, max_entries, max_value) {
+        if hash.is_listpack() {
             for (f, v) in hash.iter().filter(|(f, _)| keep(f)) {
                 out.push(Reply::Bulk(f.clone()));
                 out.push(Reply::Bulk(v.clone()));
@@ -754,16 +888,98 @@ mod tests {
         assert!(!glob_match(b"*b", b"abc"));
     }
 
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    fn keys(h: &Hash) -> Vec<&str> {
+        h.keys().map(|k| std::str::from_utf8(k).unwrap()).collect()
+    }
+
     #[test]
-    fn encoding_thresholds() {
-        let mut h = HashMap::new();
-        h.insert(Bytes::from("f"), Bytes::from(vec![b'x'; 64]));
-        assert_eq!(hash_encoding(&h, 512, 64), "listpack");
-        h.insert(Bytes::from("g"), Bytes::from(vec![b'x'; 65]));
-        assert_eq!(hash_encoding(&h, 512, 64), "hashtable");
-        h.remove(&b"g"[..]);
-        assert_eq!(hash_encoding(&h, 1, 64), "listpack");
-        h.insert(Bytes::from("g"), Bytes::from("1"));
-        assert_eq!(hash_encoding(&h, 1, 64), "hashtable");
+    fn listpack_keeps_insertion_order() {
+        let lim = Limits::default();
+        let mut h = Hash::new();
+        for f in ["c", "a", "d", "b"] {
+            assert!(h.set(b(f), b("1"), lim));
+        }
+        assert_eq!(keys(&h), ["c", "a", "d", "b"]);
+        assert!(!h.set(b("a"), b("2"), lim), "an update is not a new field");
+        assert_eq!(keys(&h), ["c", "a", "d", "b"]);
+        assert_eq!(h.remove(b"a"), Some(b("2")));
+        assert_eq!(h.remove(b"a"), None);
+        assert_eq!(keys(&h), ["c", "d", "b"]);
+        h.set(b("a"), b("3"), lim);
+        assert_eq!(keys(&h), ["c", "d", "b", "a"]);
+        assert_eq!(h.get(b"a"), Some(&b("3")));
+        assert_eq!(h.encoding(), "listpack");
+    }
+
+    #[test]
+    fn conversion_thresholds_and_one_way() {
+        let lim = Limits::default();
+        let mut h = Hash::new();
+        h.set(b("f"), Bytes::from(vec![b'x'; 64]), lim);
+        assert_eq!(h.encoding(), "listpack");
+        h.set(b("g"), Bytes::from(vec![b'x'; 65]), lim);
+        assert_eq!(h.encoding(), "hashtable");
+        h.remove(b"g");
+        assert_eq!(h.encoding(), "hashtable", "Redis never converts back");
+
+        let mut h = Hash::new();
+        h.set(Bytes::from(vec![b'f'; 65]), b("v"), lim);
+        assert_eq!(h.encoding(), "hashtable", "a long field converts too");
+
+        let two = Limits {
+            entries: 2,
+            value: 64,
+        };
+        let mut h = Hash::new();
+        h.set(b("a"), b("1"), two);
+        h.set(b("b"), b("1"), two);
+        assert!(h.is_listpack());
+        h.set(b("c"), b("1"), two);
+        assert!(!h.is_listpack());
+        h.remove(b"c");
+        h.remove(b"b");
+        assert!(!h.is_listpack());
+        assert_eq!(keys(&h), ["a"]);
+    }
+
+    #[test]
+    fn lowered_limits_apply_at_the_next_write() {
+        let mut h = Hash::new();
+        h.set(b("a"), b("1"), Limits::default());
+        h.set(b("b"), b("2"), Limits::default());
+        let one = Limits {
+            entries: 1,
+            value: 64,
+        };
+        assert!(h.is_listpack(), "nothing written yet");
+        h.set(b("a"), b("3"), one);
+        assert!(
+            !h.is_listpack(),
+            "an update re-checks the size, as hashTypeSet"
+        );
+    }
+
+    #[test]
+    fn restored_hashes() {
+        let lim = Limits {
+            entries: 3,
+            value: 4,
+        };
+        let pairs = |n: usize, v: &str| {
+            (0..n)
+                .map(|i| (Bytes::from(format!("f{i}")), b(v)))
+                .collect::<Vec<_>>()
+        };
+        let h = Hash::from_pairs(pairs(3, "v"), lim, true);
+        assert!(h.is_listpack());
+        assert_eq!(keys(&h), ["f0", "f1", "f2"]);
+        assert!(!Hash::from_pairs(pairs(4, "v"), lim, true).is_listpack());
+        assert!(!Hash::from_pairs(pairs(4, "v"), lim, false).is_listpack());
+        assert!(!Hash::from_pairs(pairs(2, "long!"), lim, true).is_listpack());
+        assert!(Hash::from_pairs(pairs(2, "long!"), lim, false).is_listpack());
     }
 }

@@ -1,13 +1,14 @@
 //! Generic key commands: DEL, EXISTS, TYPE, expiry, RENAME, COPY, MOVE,
 //! KEYS, SCAN, RANDOMKEY, OBJECT, SORT, DUMP and RESTORE.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::args::{self, NO_SUCH_KEY, err, is, syntax_error};
 use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
 use super::connection::help_reply;
+use super::hashes;
 use super::keyspace::{Db, Kind, StrEncoding, Value, events, scan_hash, wrongtype};
 use super::zset::ZSet;
 use super::{Ctx, DATABASES};
@@ -770,18 +771,7 @@ pub(crate) fn encoding_name(ctx: &Ctx<'_>, value: &Value, str_enc: StrEncoding) 
             }
         }
         Value::List(_) => "quicklist",
-        Value::Hash(h) => {
-            let max_entries = cfg("hash-max-listpack-entries", 128) as usize;
-            let max_value = cfg("hash-max-listpack-value", 64) as usize;
-            if h.len() <= max_entries
-                && h.iter()
-                    .all(|(k, v)| k.len() <= max_value && v.len() <= max_value)
-            {
-                "listpack"
-            } else {
-                "hashtable"
-            }
-        }
+        Value::Hash(h) => h.encoding(),
         Value::Set(s) => {
             let max = cfg("set-max-intset-entries", 512) as usize;
             if s.len() <= max && s.iter().all(|m| string2ll(m).is_some()) {
@@ -1238,7 +1228,10 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
         Value::Hash(h) => {
             out.put_u8(TYPE_HASH);
             put_len(&mut out, h.len());
-            for (k, v) in h {
+            // In the hash's order, so a listpack hash restores (here or in
+            // Redis, which loads a small plain hash as a listpack) in the
+            // same field order.
+            for (k, v) in h.iter() {
                 put_rdb_string(&mut out, k);
                 put_rdb_string(&mut out, v);
             }
@@ -1440,19 +1433,25 @@ fn intset_members(is: &[u8]) -> Option<Vec<Bytes>> {
     )
 }
 
-fn pairs_to_hash(items: Vec<Bytes>) -> Option<Value> {
+/// A hash loaded in payload order. Redis 7.0's `rdbLoadObject` converts a
+/// plain hash (RDB type 4) to a hash table for too many fields or a long
+/// field or value, a listpack one only for too many fields.
+fn pairs_to_hash(items: Vec<Bytes>, limits: hashes::Limits, check_lengths: bool) -> Option<Value> {
     if items.len() % 2 != 0 {
         return None;
     }
-    let mut h = HashMap::with_capacity(items.len() / 2);
     let mut it = items.into_iter();
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        h.insert(k, v);
-    }
-    Some(Value::Hash(h))
+    let pairs = std::iter::from_fn(|| Some((it.next()?, it.next()?)));
+    Some(Value::Hash(hashes::Hash::from_pairs(
+        pairs,
+        limits,
+        check_lengths,
+    )))
 }
 
-pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
+/// Decodes a DUMP payload (already verified); `limits` are the hash
+/// listpack thresholds a restored hash is checked against.
+pub(crate) fn deserialize(p: &[u8], limits: hashes::Limits) -> Option<Value> {
     let mut r = Reader(&p[..p.len() - 10]);
     let value = match r.u8()? {
         TYPE_STRING => Value::String(r.rdb_string()?),
@@ -1518,9 +1517,9 @@ pub(crate) fn deserialize(p: &[u8]) -> Option<Value> {
             for _ in 0..2 * n {
                 items.push(r.rdb_string()?);
             }
-            pairs_to_hash(items)?
+            pairs_to_hash(items, limits, true)?
         }
-        TYPE_HASH_LISTPACK => pairs_to_hash(listpack_entries(&r.rdb_string()?)?)?,
+        TYPE_HASH_LISTPACK => pairs_to_hash(listpack_entries(&r.rdb_string()?)?, limits, false)?,
         _ => return None,
     };
     if !r.0.is_empty() || value.is_empty_aggregate() {
@@ -1579,7 +1578,8 @@ fn restore(ctx: &mut Ctx<'_>) -> Reply {
         if !verify_payload(&payload) {
             return Err(err("ERR DUMP payload version or checksum are wrong"));
         }
-        let value = deserialize(&payload).ok_or_else(|| err("ERR Bad data format"))?;
+        let limits = hashes::listpack_limits(ctx.engine);
+        let value = deserialize(&payload, limits).ok_or_else(|| err("ERR Bad data format"))?;
         let now = ctx.engine.now_ms();
         let db = ctx.db();
         let deleted = replace && db.remove(&key).is_some();

@@ -28,6 +28,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use bytes::Bytes;
 
+use super::hashes::Hash;
 use super::zset::ZSet;
 use crate::protocol::Reply;
 
@@ -47,8 +48,8 @@ pub(crate) enum Value {
     String(Bytes),
     /// A list, head first.
     List(VecDeque<Bytes>),
-    /// A hash: field → value.
-    Hash(HashMap<Bytes, Bytes>),
+    /// A hash: field → value, in insertion order while listpack-encoded.
+    Hash(Hash),
     /// A set.
     Set(HashSet<Bytes>),
     /// A sorted set.
@@ -561,11 +562,11 @@ impl Db {
     );
     typed_access!(
         Hash,
-        HashMap<Bytes, Bytes>,
+        Hash,
         get_hash,
         get_hash_mut,
         hash_or_insert,
-        HashMap::new(),
+        Hash::new(),
         "a hash"
     );
     typed_access!(
