@@ -445,6 +445,39 @@ pub(crate) enum Resolved {
     Unknown,
 }
 
+/// A command's full name without allocating: `get`, or `client|setname`
+/// (as `Display`). Per-command bookkeeping (CLIENT LIST's `cmd=`, INFO
+/// commandstats) keys on this rather than on a `String`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct CommandName {
+    parent: Option<&'static str>,
+    name: &'static str,
+}
+
+impl CommandName {
+    /// What CLIENT LIST shows before a connection's first command.
+    pub const NULL: CommandName = CommandName {
+        parent: None,
+        name: "NULL",
+    };
+
+    pub fn of(spec: &'static CommandSpec, parent: Option<&'static CommandSpec>) -> CommandName {
+        CommandName {
+            parent: parent.map(|p| p.name),
+            name: spec.name,
+        }
+    }
+}
+
+impl std::fmt::Display for CommandName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.parent {
+            Some(parent) => write!(f, "{parent}|{}", self.name),
+            None => f.write_str(self.name),
+        }
+    }
+}
+
 /// `get` or `client|setname`, as error messages and `COMMAND INFO` name a command.
 pub(crate) fn full_name(spec: &CommandSpec, parent: Option<&CommandSpec>) -> String {
     match parent {

@@ -57,7 +57,7 @@ use bytes::Bytes;
 
 use crate::protocol::{Protocol, Reply};
 use clock::Clock;
-use command::{CommandSpec, CommandTable, Resolved, flags, full_name};
+use command::{CommandName, CommandSpec, CommandTable, Resolved, flags, full_name};
 use keyspace::Db;
 
 /// Every command group's table, concatenated into the command table.
@@ -123,7 +123,7 @@ pub(crate) struct Client {
     pub authenticated: bool,
     pub created: Instant,
     pub last_interaction: Instant,
-    pub last_command: String,
+    pub last_command: CommandName,
     /// Set by QUIT (and protocol errors): write the pending replies, then close.
     pub close_after_reply: bool,
     /// Commands queued since MULTI (`None` outside a transaction).
@@ -180,7 +180,7 @@ pub(crate) struct Stats {
     /// Error replies by their code (`ERR`, `WRONGTYPE`, ...), for `INFO errorstats`.
     pub errors: std::collections::BTreeMap<String, u64>,
     /// Per-command counters, for `INFO commandstats`.
-    pub commands: std::collections::BTreeMap<String, CommandStats>,
+    pub commands: HashMap<CommandName, CommandStats, rustc_hash::FxBuildHasher>,
 }
 
 /// One command's `INFO commandstats` counters.
@@ -194,7 +194,7 @@ pub(crate) struct CommandStats {
 /// The whole server state.
 pub(crate) struct Engine {
     pub config: Config,
-    pub clients: HashMap<u64, Client>,
+    pub clients: HashMap<u64, Client, rustc_hash::FxBuildHasher>,
     next_client_id: u64,
     pub dbs: Vec<Db>,
     pub started: Instant,
@@ -235,7 +235,7 @@ impl Engine {
             .collect();
         let mut engine = Engine {
             config,
-            clients: HashMap::new(),
+            clients: HashMap::default(),
             next_client_id: 1,
             dbs: (0..DATABASES).map(Db::new).collect(),
             started: Instant::now(),
@@ -434,7 +434,7 @@ impl Engine {
                 authenticated: self.config.requirepass.is_none(),
                 created: now,
                 last_interaction: now,
-                last_command: "NULL".to_string(),
+                last_command: CommandName::NULL,
                 close_after_reply: false,
                 multi: None,
                 multi_dirty: false,
@@ -503,7 +503,7 @@ impl Engine {
                 if let Resolved::Found(spec, parent) = CommandTable::get().resolve(args) {
                     self.stats
                         .commands
-                        .entry(full_name(spec, parent))
+                        .entry(CommandName::of(spec, parent))
                         .or_default()
                         .rejected += 1;
                 }
@@ -521,7 +521,7 @@ impl Engine {
                 return reply;
             }
         };
-        client.last_command = full_name(spec, parent);
+        client.last_command = CommandName::of(spec, parent);
         let top = parent.unwrap_or(spec);
         if client.multi.is_some() && !transactions::runs_in_multi(top.name) {
             if let Some(queue) = &mut client.multi {
@@ -576,11 +576,8 @@ impl Engine {
         args: &[Bytes],
     ) -> Reply {
         self.stats.total_commands_processed += 1;
-        let name = full_name(spec, parent);
-        match self.stats.commands.get_mut(name.as_str()) {
-            Some(c) => c.calls += 1,
-            None => self.stats.commands.entry(name).or_default().calls += 1,
-        }
+        let name = CommandName::of(spec, parent);
+        self.stats.commands.entry(name).or_default().calls += 1;
         let Some(handler) = spec.handler else {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
@@ -592,11 +589,7 @@ impl Engine {
         });
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
-            if let Some(c) = self
-                .stats
-                .commands
-                .get_mut(full_name(spec, parent).as_str())
-            {
+            if let Some(c) = self.stats.commands.get_mut(&name) {
                 c.failed += 1;
             }
         }

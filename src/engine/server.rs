@@ -555,7 +555,14 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             }
         }
         "commandstats" => {
-            for (name, c) in &engine.stats.commands {
+            let mut commands: Vec<_> = engine
+                .stats
+                .commands
+                .iter()
+                .map(|(name, c)| (name.to_string(), c))
+                .collect();
+            commands.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, c) in commands {
                 field(
                     &format!("cmdstat_{name}"),
                     &format!(
