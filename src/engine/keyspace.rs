@@ -246,7 +246,7 @@ pub(crate) struct Db {
     #[allow(dead_code)] // keyspace events carry it (pub/sub)
     /// The database number (for keyspace events and INFO).
     pub id: usize,
-    entries: HashMap<Bytes, Entry>,
+    entries: HashMap<Bytes, Entry, rustc_hash::FxBuildHasher>,
     /// Every deadline, ordered, for active expiry.
     deadlines: BTreeSet<(i64, Bytes)>,
     /// The engine clock's reading for the current command (Unix ms).
@@ -315,7 +315,7 @@ impl Db {
     pub fn new(id: usize) -> Db {
         Db {
             id,
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             deadlines: BTreeSet::new(),
             now_ms: super::clock::Clock::new().now_ms(),
             version: 0,

@@ -14,6 +14,9 @@ use bytes::{Buf, Bytes, BytesMut};
 /// Longest inline request, and longest multibulk or bulk header line, Redis
 /// buffers before giving up (`PROTO_INLINE_MAX_SIZE`).
 pub const INLINE_MAX_SIZE: usize = 64 * 1024;
+/// Arguments up to this size are copied out of the read buffer; larger
+/// ones are split off it without copying.
+const COPY_ARG_MAX: usize = 4096;
 /// Largest bulk argument Redis accepts by default (`proto-max-bulk-len`, 512 MB).
 pub const MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
 /// Largest multibulk count a client may send before it authenticates.
@@ -206,8 +209,16 @@ impl RequestParser {
             if buf.len() < len + 2 {
                 return Ok(None);
             }
-            self.argv.push(buf.split_to(len).freeze());
-            buf.advance(2);
+            // Small arguments are copied out: a slice of the read buffer
+            // would pin the whole buffer for as long as a stored key or
+            // value lives, and every clone would touch its shared counter.
+            if len <= COPY_ARG_MAX {
+                self.argv.push(Bytes::copy_from_slice(&buf[..len]));
+                buf.advance(len + 2);
+            } else {
+                self.argv.push(buf.split_to(len).freeze());
+                buf.advance(2);
+            }
             self.bulk_len = -1;
             self.multibulk_len -= 1;
         }

@@ -1,13 +1,14 @@
 //! One client connection: read, parse, consult the mocks, execute, write
 //! replies once per batch.
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::watch;
 
 use super::Shared;
+use crate::engine::Engine;
 use crate::mock::respond::Action;
 use crate::protocol::{Protocol, Reply, RequestParser};
 
@@ -47,8 +48,8 @@ struct Conn {
 
 impl Conn {
     /// Lets the engine answer and keeps the connection state in step.
-    fn execute(&mut self, shared: &Shared, args: &[Bytes], output: &mut BytesMut) -> bool {
-        let outcome = shared.engine().execute(self.id, args);
+    fn execute(&mut self, engine: &mut Engine, args: &[Bytes], output: &mut BytesMut) -> bool {
+        let outcome = engine.execute(self.id, args);
         self.protocol = outcome.protocol;
         self.auth_required = outcome.auth_required;
         self.db = outcome.db;
@@ -106,36 +107,19 @@ where
         }
         let mut close = false;
         while !close {
-            let args = match parser.parse(&mut input, conn.auth_required) {
-                Ok(Some(args)) => args,
-                Ok(None) => break,
-                Err(err) => {
-                    tracing::debug!(client = id, %err, "protocol error, closing the connection");
-                    Reply::Error(err.reply_text()).encode(conn.protocol, &mut output);
+            let args = match serve_fast(shared, &mut conn, &mut parser, &mut input, &mut output) {
+                Fast::NeedMore => break,
+                Fast::Close => {
                     close = true;
                     break;
                 }
+                Fast::Drop => return,
+                Fast::Mock(args) => args,
             };
-            if args.is_empty() {
-                continue;
-            }
-            if is_security_warning(&args[0]) {
-                tracing::warn!(
-                    client = id,
-                    "possible cross-protocol attack: closing the connection"
-                );
-                return;
-            }
-            conn.commands += 1;
-            // The fast path: no mocks, journal or faults, straight to the engine.
-            if !shared.mocks.is_active() {
-                close = conn.execute(shared, &args, &mut output);
-                continue;
-            }
             let plan = shared.mocks.plan(&args, id, conn.db, conn.commands);
             close = plan.close;
             let Some(response) = plan.response else {
-                close |= conn.execute(shared, &args, &mut output);
+                close |= conn.execute(&mut shared.engine(), &args, &mut output);
                 continue;
             };
             if let Some(delay) = response.delay {
@@ -152,7 +136,7 @@ where
                 Action::Reply(reply) => reply.encode(conn.protocol, &mut output),
                 Action::Raw(bytes) => output.extend_from_slice(&bytes),
                 Action::PassThrough | Action::FallThrough => {
-                    close |= conn.execute(shared, &args, &mut output)
+                    close |= conn.execute(&mut shared.engine(), &args, &mut output)
                 }
                 Action::Close => {
                     let _ = flush(&mut writer, &mut output).await;
@@ -179,6 +163,60 @@ where
                 "client scheduled to be closed for overcoming of output buffer limits"
             );
             return;
+        }
+    }
+}
+
+/// What [`serve_fast`] stopped at.
+enum Fast {
+    /// No complete request left in the input.
+    NeedMore,
+    /// Write the replies, then close (QUIT, a protocol error, ...).
+    Close,
+    /// Close without replying (an HTTP request reached the server).
+    Drop,
+    /// A request for the mock layer.
+    Mock(Vec<Bytes>),
+}
+
+/// Serves every complete request in `input` that needs no mock, holding the
+/// engine's lock across the whole run (a pipeline costs one lock, not one
+/// per command). Synchronous, so the lock can never be held over an await.
+fn serve_fast(
+    shared: &Shared,
+    conn: &mut Conn,
+    parser: &mut RequestParser,
+    input: &mut BytesMut,
+    output: &mut BytesMut,
+) -> Fast {
+    let mut engine: Option<MutexGuard<'_, Engine>> = None;
+    loop {
+        let args = match parser.parse(input, conn.auth_required) {
+            Ok(Some(args)) => args,
+            Ok(None) => return Fast::NeedMore,
+            Err(err) => {
+                tracing::debug!(client = conn.id, %err, "protocol error, closing the connection");
+                Reply::Error(err.reply_text()).encode(conn.protocol, output);
+                return Fast::Close;
+            }
+        };
+        if args.is_empty() {
+            continue;
+        }
+        if is_security_warning(&args[0]) {
+            tracing::warn!(
+                client = conn.id,
+                "possible cross-protocol attack: closing the connection"
+            );
+            return Fast::Drop;
+        }
+        conn.commands += 1;
+        if shared.mocks.is_active() {
+            return Fast::Mock(args);
+        }
+        let engine = engine.get_or_insert_with(|| shared.engine());
+        if conn.execute(engine, &args, output) {
+            return Fast::Close;
         }
     }
 }
