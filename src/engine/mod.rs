@@ -10,9 +10,12 @@ pub(crate) mod clock;
 pub(crate) mod command;
 pub(crate) mod config;
 mod connection;
+mod hashes;
 pub(crate) mod keys;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
+mod lists;
+pub(crate) mod random;
 mod server;
 mod strings;
 #[cfg(test)]
@@ -36,6 +39,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     server::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
     keys::COMMANDS,
 ];
 
@@ -170,6 +175,9 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
+    /// The generator behind every random pick (HRANDFIELD, ...); the state
+    /// `server.seed(n)` resets (see [`random::Rng`]).
+    pub random: random::Rng,
     /// `CONFIG GET/SET` parameters.
     pub runtime: config::RuntimeConfig,
     /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
@@ -206,6 +214,7 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
+            random: random::Rng::from_time(),
             runtime: config::RuntimeConfig::default(),
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
