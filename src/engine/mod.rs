@@ -17,6 +17,8 @@ pub(crate) mod ldouble;
 mod lists;
 pub(crate) mod random;
 mod server;
+pub(crate) mod sets;
+pub(crate) mod sorted_sets;
 mod strings;
 #[cfg(test)]
 mod tests;
@@ -42,6 +44,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     lists::COMMANDS,
     hashes::COMMANDS,
     keys::COMMANDS,
+    sets::COMMANDS,
+    sorted_sets::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -186,7 +190,10 @@ pub(crate) struct Engine {
     pub dirty_at_save: u64,
     /// SAVE and BGSAVE calls, for `rdb_saves`.
     pub saves: u64,
-    rng: u64,
+    /// The random source behind SPOP, SRANDMEMBER, ZRANDMEMBER and
+    /// RANDOMKEY (the sets branch's name for it; `random` is the hashes
+    /// branch's; both reseed together once `server.seed(n)` exists).
+    pub rng: random::Rng,
     /// Every keyspace event the databases queued (unit tests only).
     #[cfg(test)]
     pub event_log: Vec<(usize, keyspace::KeyEvent)>,
@@ -219,7 +226,7 @@ impl Engine {
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
             saves: 0,
-            rng: (nanos as u64) | 1,
+            rng: random::Rng::default(),
             #[cfg(test)]
             event_log: Vec::new(),
         }
@@ -227,12 +234,7 @@ impl Engine {
 
     /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
     pub fn next_random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
+        self.rng.next_u64()
     }
 
     /// An integer configuration parameter.
