@@ -132,6 +132,9 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
 ];
 
 fn ping(ctx: &mut Ctx<'_>) -> Reply {
+    if let Some(reply) = super::pubsub::subscribed_ping(ctx.client, ctx.args) {
+        return reply;
+    }
     match ctx.args.len() {
         1 => Reply::simple("PONG"),
         2 => Reply::Bulk(ctx.arg(1).clone()),
@@ -276,6 +279,7 @@ fn quit(ctx: &mut Ctx<'_>) -> Reply {
 
 fn reset(ctx: &mut Ctx<'_>) -> Reply {
     super::transactions::discard_transaction(ctx.engine, ctx.client);
+    super::pubsub::unsubscribe_all(ctx.engine, ctx.client);
     ctx.client.db = 0;
     ctx.client.protocol = Protocol::Resp2;
     ctx.client.name = None;

@@ -441,9 +441,12 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("maxclients", &10000);
             field("client_recent_max_input_buffer", &0);
             field("client_recent_max_output_buffer", &0);
-            field("blocked_clients", &0);
+            field("blocked_clients", &super::blocking::blocked_count(engine));
             field("tracking_clients", &0);
-            field("clients_in_timeout_table", &0);
+            field(
+                "clients_in_timeout_table",
+                &super::blocking::timeout_table_count(engine),
+            );
         }
         "memory" => {
             let used = engine.used_memory();
@@ -593,9 +596,9 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("current_eviction_exceeded_time", &0);
             field("keyspace_hits", &sum(|d| d.stats.hits));
             field("keyspace_misses", &sum(|d| d.stats.misses));
-            field("pubsub_channels", &0);
-            field("pubsub_patterns", &0);
-            field("pubsubshard_channels", &0);
+            field("pubsub_channels", &engine.pubsub.channel_count());
+            field("pubsub_patterns", &engine.pubsub.pattern_count());
+            field("pubsubshard_channels", &engine.pubsub.shard_channel_count());
             field("latest_fork_usec", &0);
             field("total_forks", &0);
             field("migrate_cached_sockets", &0);

@@ -1,13 +1,15 @@
 //! One client connection: read, parse, consult the mocks, execute, write
-//! replies once per batch.
+//! replies once per batch; deliver out-of-band frames (pub/sub messages)
+//! from the client's outbox; wait for the reply of a blocking command.
 
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::Shared;
+use crate::engine::pubsub::{self, OutOfBand};
 use crate::mock::respond::Action;
 use crate::protocol::{Protocol, Reply, RequestParser};
 
@@ -34,6 +36,11 @@ struct Conn {
     db: usize,
     /// Commands received so far, for the close-after-N fault.
     commands: u64,
+    /// Frames the engine sends outside the request/reply flow.
+    outbox: mpsc::UnboundedReceiver<OutOfBand>,
+    /// The last command blocked the client: wait for its reply (until the
+    /// deadline, if any) before processing anything else.
+    blocked: Option<Option<tokio::time::Instant>>,
 }
 
 impl Conn {
@@ -43,8 +50,90 @@ impl Conn {
         self.protocol = outcome.protocol;
         self.auth_required = outcome.auth_required;
         self.db = outcome.db;
-        outcome.reply.encode(self.protocol, output);
+        // What the engine sent before the reply was built goes first
+        // (messages this very command caused included).
+        self.drain_outbox(output);
+        for frame in &outcome.extra {
+            frame.encode(self.protocol, output);
+        }
+        match outcome.blocked {
+            Some(deadline) => self.blocked = Some(deadline.map(tokio::time::Instant::from_std)),
+            None => outcome.reply.encode(self.protocol, output),
+        }
         outcome.close
+    }
+
+    /// Appends every frame waiting in the outbox.
+    fn drain_outbox(&mut self, output: &mut BytesMut) {
+        while let Ok(frame) = self.outbox.try_recv() {
+            output.extend_from_slice(&frame.bytes);
+        }
+    }
+}
+
+/// How waiting for a blocked command's reply ended.
+enum Wait {
+    /// The reply is in the output buffer: go on with the next request.
+    Done,
+    /// The connection is over.
+    Gone,
+}
+
+/// Waits for the reply of the blocking command the client sent: served by
+/// another client's write, or the null reply at the deadline. Requests that
+/// arrive meanwhile stay in `input` (Redis buffers them too); pub/sub
+/// messages are written as they come.
+async fn wait_unblocked<S: AsyncRead + AsyncWrite>(
+    conn: &mut Conn,
+    shared: &Shared,
+    reader: &mut ReadHalf<S>,
+    writer: &mut WriteHalf<S>,
+    input: &mut BytesMut,
+    output: &mut BytesMut,
+    closer: &mut watch::Receiver<u64>,
+) -> Wait {
+    let Some(deadline) = conn.blocked.take() else {
+        return Wait::Done;
+    };
+    if flush(writer, output).await.is_err() {
+        return Wait::Gone;
+    }
+    loop {
+        if input.capacity() - input.len() < READ_CHUNK / 2 {
+            input.reserve(READ_CHUNK);
+        }
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            frame = conn.outbox.recv() => {
+                let Some(frame) = frame else { return Wait::Gone };
+                output.extend_from_slice(&frame.bytes);
+                if frame.unblocks {
+                    return Wait::Done;
+                }
+                if flush(writer, output).await.is_err() {
+                    return Wait::Gone;
+                }
+            }
+            () = sleep => {
+                let reply = crate::engine::blocking::timed_out(&mut shared.engine(), conn.id);
+                // Not blocked any more: the reply is already in the outbox.
+                conn.drain_outbox(output);
+                if let Some(reply) = reply {
+                    reply.encode(conn.protocol, output);
+                }
+                return Wait::Done;
+            }
+            read = reader.read_buf(input) => match read {
+                Ok(0) | Err(_) => return Wait::Gone,
+                Ok(_) => {}
+            },
+            _ = closer.changed() => return Wait::Gone,
+        }
     }
 }
 
@@ -54,7 +143,13 @@ pub(crate) async fn serve<S>(stream: S, peer: String, local: String, shared: Arc
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let id = shared.engine().connect(peer, local);
+    let (outbox_tx, outbox) = mpsc::unbounded_channel();
+    let id = {
+        let mut engine = shared.engine();
+        let id = engine.connect(peer, local);
+        pubsub::set_outbox(&mut engine, id, outbox_tx);
+        id
+    };
     let registration = Registration { shared, id };
     let shared = &registration.shared;
     let mut closer = shared.mocks.closer();
@@ -69,6 +164,8 @@ where
         auth_required: shared.engine().auth_required(id),
         db: 0,
         commands: 0,
+        outbox,
+        blocked: None,
     };
     loop {
         if input.capacity() - input.len() < READ_CHUNK / 2 {
@@ -79,10 +176,34 @@ where
                 Ok(0) | Err(_) => return,
                 Ok(_) => {}
             },
+            frame = conn.outbox.recv() => {
+                let Some(frame) = frame else { return };
+                output.extend_from_slice(&frame.bytes);
+                conn.drain_outbox(&mut output);
+                if flush(&mut writer, &mut output).await.is_err() {
+                    return;
+                }
+                continue;
+            }
             _ = closer.changed() => return,
         }
         let mut close = false;
         while !close {
+            if conn.blocked.is_some() {
+                let waited = wait_unblocked(
+                    &mut conn,
+                    shared,
+                    &mut reader,
+                    &mut writer,
+                    &mut input,
+                    &mut output,
+                    &mut closer,
+                )
+                .await;
+                if let Wait::Gone = waited {
+                    return;
+                }
+            }
             let args = match parser.parse(&mut input, conn.auth_required) {
                 Ok(Some(args)) => args,
                 Ok(None) => break,

@@ -4,6 +4,7 @@
 mod connection;
 mod handle;
 mod mocks;
+mod pubsub;
 mod state;
 
 pub use handle::{Builder, MockRedis};
