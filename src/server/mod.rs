@@ -3,6 +3,7 @@
 
 mod connection;
 mod handle;
+mod lists_state;
 mod mocks;
 mod pubsub;
 mod state;
