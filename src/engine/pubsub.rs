@@ -621,23 +621,25 @@ fn channels_reply(names: Vec<&Bytes>, pattern: Option<&Bytes>) -> Reply {
 
 fn pubsub_channels(ctx: &mut Ctx<'_>) -> Reply {
     if ctx.args.len() > 3 {
-        return wrong_subcommand_arity("channels");
+        return wrong_subcommand_arity(ctx.arg(1));
     }
     channels_reply(ctx.engine.pubsub.channels.keys().collect(), ctx.args.get(2))
 }
 
 fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> Reply {
     if ctx.args.len() > 3 {
-        return wrong_subcommand_arity("shardchannels");
+        return wrong_subcommand_arity(ctx.arg(1));
     }
     channels_reply(ctx.engine.pubsub.shard.keys().collect(), ctx.args.get(2))
 }
 
-/// Redis's `PUBSUB CHANNELS a b` error (it checks `argc` itself).
-fn wrong_subcommand_arity(sub: &str) -> Reply {
-    Reply::error(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try PUBSUB HELP."
-    ))
+/// Redis's `PUBSUB CHANNELS a b` error (it checks `argc` itself and
+/// quotes the subcommand as typed).
+fn wrong_subcommand_arity(sub: &[u8]) -> Reply {
+    let mut text = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
+    text.extend_from_slice(sub);
+    text.extend_from_slice(b"'. Try PUBSUB HELP.");
+    super::one_line_error(text)
 }
 
 fn numsub_reply(table: &HashMap<Bytes, Vec<u64>>, names: &[Bytes]) -> Reply {
