@@ -230,7 +230,9 @@ pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, Reply> {
     LongDouble::parse(arg).ok_or_else(not_float)?;
     let secs = args::parse_strtod(arg).ok_or_else(not_float)?;
     let ms = (secs * 1000.0).ceil();
-    let ms = if ms.is_finite() && ms < 9.223_372_036_854_776e18 && ms >= -9.223_372_036_854_776e18 {
+    // 2^63: at or beyond it (or infinite) the x87 cast gives LLONG_MIN.
+    const LIMIT: f64 = 9.223_372_036_854_776e18;
+    let ms = if (-LIMIT..LIMIT).contains(&ms) {
         ms as i64
     } else {
         i64::MIN
