@@ -565,6 +565,23 @@ async fn multi_connection_scripts() {
             ],
         ),
         (
+            "keyspace events and PUBLISH inside MULTI keep their order",
+            2,
+            vec![
+                Send(1, "CONFIG SET notify-keyspace-events KEA"),
+                Read(1, 1),
+                Send(0, "PSUBSCRIBE *"),
+                Read(0, 1),
+                Send(1, "MULTI"),
+                Send(1, "SET k1 v"),
+                Send(1, "PUBLISH ch m"),
+                Send(1, "DEL k1"),
+                Send(1, "EXEC"),
+                Read(1, 5),
+                Read(0, 5),
+            ],
+        ),
+        (
             "keyspace notifications, blocked clients included",
             3,
             vec![

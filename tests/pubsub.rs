@@ -273,3 +273,57 @@ fn sync_clients_and_the_blocking_server() {
     let msg = pubsub.get_message().unwrap();
     assert_eq!(msg.get_payload::<String>().unwrap(), "one");
 }
+
+#[tokio::test]
+async fn client_list_shows_subscriptions_and_blocked_clients() {
+    let server = MockRedis::start().await;
+    let mut admin = conn(&server).await;
+    let mut a = TcpStream::connect(server.addr()).await.unwrap();
+    a.write_all(b"SUBSCRIBE x y\r\nPSUBSCRIBE p*\r\n").await.unwrap();
+    let _ = read_exactly(&mut a, 93).await;
+    let mut b = TcpStream::connect(server.addr()).await.unwrap();
+    b.write_all(b"BLPOP k 0\r\n").await.unwrap();
+    let mut lines = Vec::new();
+    for _ in 0..200 {
+        let list: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .query_async(&mut admin)
+            .await
+            .unwrap();
+        lines = list.lines().map(str::to_string).collect();
+        if lines.iter().any(|l| l.contains("flags=b ")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(" flags=P db=0 sub=2 psub=1 ssub=0 ")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(" flags=b db=0 sub=0 psub=0 ssub=0 ")),
+        "{lines:?}"
+    );
+    let pubsub_only: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(pubsub_only.lines().count(), 1);
+    assert!(pubsub_only.contains("flags=P"));
+    let normal: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .arg("TYPE")
+        .arg("normal")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(normal.lines().count(), 2);
+    assert!(!normal.contains("flags=P"));
+}
