@@ -565,6 +565,22 @@ async fn multi_connection_scripts() {
             ],
         ),
         (
+            "new-key events with A and n",
+            2,
+            vec![
+                Send(1, "CONFIG SET notify-keyspace-events AnK"),
+                Send(1, "CONFIG GET notify-keyspace-events"),
+                Read(1, 2),
+                Send(0, "PSUBSCRIBE __keyspace@0__:*"),
+                Read(0, 1),
+                Send(1, "SET fresh v"),
+                Send(1, "SET fresh w"),
+                Send(1, "RPUSH fl a"),
+                Read(1, 3),
+                Read(0, 5),
+            ],
+        ),
+        (
             "keyspace events and PUBLISH inside MULTI keep their order",
             2,
             vec![

@@ -279,7 +279,9 @@ async fn client_list_shows_subscriptions_and_blocked_clients() {
     let server = MockRedis::start().await;
     let mut admin = conn(&server).await;
     let mut a = TcpStream::connect(server.addr()).await.unwrap();
-    a.write_all(b"SUBSCRIBE x y\r\nPSUBSCRIBE p*\r\n").await.unwrap();
+    a.write_all(b"SUBSCRIBE x y\r\nPSUBSCRIBE p*\r\n")
+        .await
+        .unwrap();
     let _ = read_exactly(&mut a, 93).await;
     let mut b = TcpStream::connect(server.addr()).await.unwrap();
     b.write_all(b"BLPOP k 0\r\n").await.unwrap();

@@ -562,3 +562,34 @@ fn bzmpop(ctx: &mut Ctx<'_>) -> Reply {
         Ok(block(ctx, keys, op, timeout, Reply::NilArray))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_as_redis_7_0() {
+        let ok = |s: &str| parse_timeout(s.as_bytes()).unwrap();
+        let err = |s: &str| match parse_timeout(s.as_bytes()) {
+            Err(Reply::Error(e)) => String::from_utf8(e.to_vec()).unwrap(),
+            other => panic!("{s:?}: {other:?}"),
+        };
+        assert_eq!(ok("0"), None);
+        assert_eq!(ok("1"), Some(Duration::from_secs(1)));
+        assert_eq!(ok("0.25"), Some(Duration::from_millis(250)));
+        // ceill: a sub-millisecond timeout still waits 1 ms ...
+        assert_eq!(ok("0.0001"), Some(Duration::from_millis(1)));
+        // ... and a tiny negative one rounds up to 0: wait forever.
+        assert_eq!(ok("-0.0001"), None);
+        assert_eq!(err("-1"), "ERR timeout is negative");
+        assert_eq!(err("1e30"), "ERR timeout is negative");
+        assert_eq!(err("inf"), "ERR timeout is negative");
+        for bad in ["x", "", " 1", "1 ", "nan", "1x", "0x"] {
+            assert_eq!(
+                err(bad),
+                "ERR timeout is not a float or out of range",
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -222,6 +222,9 @@ pub(crate) struct Engine {
     pub pubsub: pubsub::PubSub,
     /// Clients blocked on keys, per key in blocking order.
     pub blocking: blocking::Blocking,
+    /// The `notify-keyspace-events` classes as last set: parsed from the
+    /// letters given, since the printed form loses `n` next to `A`.
+    pub notify_flags: u32,
 }
 
 impl Engine {
@@ -256,6 +259,7 @@ impl Engine {
             event_log: Vec::new(),
             pubsub: pubsub::PubSub::default(),
             blocking: blocking::Blocking::default(),
+            notify_flags: 0,
         }
     }
 
@@ -310,10 +314,7 @@ impl Engine {
 
     /// Applies `notify-keyspace-events` to every database's event queue.
     pub fn apply_notify_config(&mut self) {
-        let flags = self
-            .config_str("notify-keyspace-events")
-            .and_then(config::parse_notify_flags)
-            .unwrap_or(0);
+        let flags = self.notify_flags;
         let keyspace = keyspace::events::KEYSPACE | keyspace::events::KEYEVENT;
         let mask = if flags & keyspace == 0 { 0 } else { flags };
         for db in &mut self.dbs {

@@ -26,7 +26,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::command::{CommandSpec, acl, flags::*};
 use super::keys::glob_match;
 use super::keyspace::events;
-use super::{Client, Ctx, Engine, config};
+use super::{Client, Ctx, Engine};
 use crate::protocol::{Protocol, Reply};
 
 /// A frame sent to a connection outside its request/reply flow.
@@ -410,10 +410,7 @@ pub(crate) fn publish_events(engine: &mut Engine, current: Option<&Client>) {
     if queued.is_empty() {
         return;
     }
-    let flags = engine
-        .config_str("notify-keyspace-events")
-        .and_then(config::parse_notify_flags)
-        .unwrap_or(0);
+    let flags = engine.notify_flags;
     for (db, events) in queued {
         for e in events {
             #[cfg(test)]

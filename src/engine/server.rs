@@ -818,6 +818,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
     }
     let mut next = ctx.engine.runtime.clone();
     let mut seen = Vec::new();
+    let mut notify = None;
     for pair in ctx.args[2..].chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         if seen.contains(&name) {
@@ -829,9 +830,15 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
         if let Err(e) = next.set(&name, &value) {
             return Reply::error(e);
         }
+        if name == "notify-keyspace-events" {
+            notify = super::config::parse_notify_flags(&value);
+        }
         seen.push(name);
     }
     ctx.engine.runtime = next;
+    if let Some(flags) = notify {
+        ctx.engine.notify_flags = flags;
+    }
     ctx.engine.apply_notify_config();
     ctx.engine.apply_lfu_config();
     Reply::ok()
