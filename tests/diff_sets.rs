@@ -284,6 +284,15 @@ async fn set_algebra() {
                 .cmd(["SADD", "d", "z"])
                 .cmd(["SINTERSTORE", "d", "missing", "a"])
                 .cmd(["GET", "d"]),
+            setup("store forms drop the destination's ttl")
+                .cmd(["SADD", "d", "old"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["SUNIONSTORE", "d", "a"])
+                .cmd(["TTL", "d"])
+                .cmd(["TYPE", "d"])
+                .cmd(["EXISTS", "d"])
+                .cmd(["SINTERSTORE", "d", "a", "missing"])
+                .cmd(["EXISTS", "d"]),
             setup("store over the source and over a string")
                 .cmd(["SINTERSTORE", "a", "a", "b"])
                 .cmd(["SMEMBERS", "a"])
@@ -418,9 +427,7 @@ async fn random_reply_shapes() {
 }
 
 /// `COMMAND INFO` (arity, flags, key positions, ACL categories, tips, key
-/// specs) for every set command whose key specs the command table can
-/// express (one range spec). SMOVE and the STORE forms have two key specs
-/// in Redis and SINTERCARD a `keynum` spec; only their legacy fields match.
+/// specs) of every set command, and `COMMAND GETKEYS` for the movable one.
 #[tokio::test]
 async fn command_info() {
     let Some(differ) = Differ::start().await else {
@@ -431,19 +438,41 @@ async fn command_info() {
         "sadd",
         "scard",
         "sdiff",
+        "sdiffstore",
         "sinter",
+        "sintercard",
+        "sinterstore",
         "sismember",
         "smembers",
         "smismember",
+        "smove",
         "spop",
         "srandmember",
         "srem",
         "sscan",
         "sunion",
+        "sunionstore",
     ] {
         info = info.cmd(["COMMAND", "INFO", name]);
     }
-    differ.check(&[info]).await;
+    differ
+        .check(&[
+            info,
+            case("command getkeys")
+                .cmd([
+                    "COMMAND",
+                    "GETKEYS",
+                    "SINTERCARD",
+                    "2",
+                    "a",
+                    "b",
+                    "LIMIT",
+                    "1",
+                ])
+                .cmd(["COMMAND", "GETKEYS", "SINTERSTORE", "d", "a", "b"])
+                .cmd(["COMMAND", "GETKEYS", "SMOVE", "a", "b", "m"]),
+        ])
+        .await;
 }
 
 /// Whether each write signals a modification (WATCH then EXEC on the same
@@ -495,4 +524,128 @@ async fn writes_signal_modifications() {
             probe("read only", base, &["SMEMBERS", "s"], "s"),
         ])
         .await;
+}
+
+/// OBJECT ENCODING where Redis's encoding follows from the members (no
+/// one-way conversion involved), and `set-max-intset-entries` from CONFIG SET.
+#[tokio::test]
+async fn encodings() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let ints: Vec<String> = (0..513).map(|i| i.to_string()).collect();
+    let mut sadd512 = vec!["SADD".to_string(), "big".to_string()];
+    sadd512.extend(ints[..512].iter().cloned());
+    differ
+        .check(&[
+            case("set encodings")
+                .cmd([
+                    "SADD",
+                    "i",
+                    "1",
+                    "-9223372036854775808",
+                    "9223372036854775807",
+                ])
+                .cmd(["OBJECT", "ENCODING", "i"])
+                .cmd(["SADD", "h", "1", "x"])
+                .cmd(["OBJECT", "ENCODING", "h"])
+                .cmd(["SADD", "z", "01"])
+                .cmd(["OBJECT", "ENCODING", "z"])
+                .cmd(sadd512)
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["SADD", "big", "512"])
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["SINTERSTORE", "d", "i", "i"])
+                .cmd(["OBJECT", "ENCODING", "d"])
+                .cmd(["SUNIONSTORE", "e", "i", "h"])
+                .cmd(["OBJECT", "ENCODING", "e"]),
+            case("set-max-intset-entries follows CONFIG SET")
+                .cmd(["CONFIG", "SET", "set-max-intset-entries", "2"])
+                .cmd(["SADD", "s", "3", "1"])
+                .cmd(["OBJECT", "ENCODING", "s"])
+                .cmd(["SMEMBERS", "s"])
+                .cmd(["SADD", "t", "3", "1", "2"])
+                .cmd(["OBJECT", "ENCODING", "t"])
+                .cmd_sorted(["SMEMBERS", "t"])
+                .cmd(["CONFIG", "SET", "set-max-intset-entries", "512"]),
+        ])
+        .await;
+}
+
+/// Keyspace hits and misses (INFO stats) after every set and sorted-set
+/// command: each command looks its keys up the way Redis does (read or
+/// write lookups, once per key).
+#[tokio::test]
+async fn keyspace_hits_and_misses() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let script = [
+        "SADD a 1 2 3",
+        "SADD b 3 4",
+        "SINTER a b nokey",
+        "SINTERSTORE d a b nokey",
+        "SUNION a nokey",
+        "SUNIONSTORE d a nokey",
+        "SDIFFSTORE d a b",
+        "SINTERCARD 2 a b",
+        "SMISMEMBER a 1 2",
+        "SISMEMBER nokey 1",
+        "SCARD a",
+        "SRANDMEMBER a",
+        "SPOP nokey",
+        "SMOVE a b 1",
+        "SMOVE nokey b 1",
+        "SREM a 2",
+        "SSCAN a 0",
+        "SMEMBERS nokey",
+        "ZADD z 1 a 2 b",
+        "ZSCORE z a",
+        "ZMSCORE nokey a",
+        "ZRANK z a",
+        "ZREVRANK nokey a",
+        "ZCOUNT z 0 1",
+        "ZLEXCOUNT z - +",
+        "ZRANGE z 0 -1",
+        "ZRANGESTORE d2 z 0 -1",
+        "ZRANGESTORE d2 nokey 0 -1",
+        "ZREM z a",
+        "ZREMRANGEBYSCORE nokey 0 1",
+        "ZPOPMIN nokey",
+        "ZMPOP 2 nokey z MIN",
+        "ZADD z 1 a 2 b",
+        "ZRANDMEMBER z",
+        "ZSCAN z 0",
+        "ZUNION 2 z nokey",
+        "ZUNIONSTORE d3 2 z nokey",
+        "ZINTERCARD 2 z nokey",
+        "ZINCRBY z 1 a",
+        "ZDIFF 2 z nokey",
+    ];
+    let stats = |reply: &[u8]| -> (String, String) {
+        let text = String::from_utf8_lossy(reply).into_owned();
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap_or("?")
+                .to_string()
+        };
+        (field("keyspace_hits:"), field("keyspace_misses:"))
+    };
+    let mock = MockRedis::start().await;
+    for (i, line) in script.iter().enumerate() {
+        let cmd: Vec<&str> = line.split(' ').collect();
+        let mut real_cmds = vec![cmd.clone(), vec!["INFO", "stats"]];
+        let mut mock_cmds = real_cmds.clone();
+        if i == 0 {
+            real_cmds.splice(0..0, [vec!["FLUSHALL"], vec!["CONFIG", "RESETSTAT"]]);
+            mock_cmds.insert(0, vec!["CONFIG", "RESETSTAT"]);
+        }
+        let real = raw_replies(differ.real_port(), false, &real_cmds).await;
+        let ours = raw_replies(mock.port(), false, &mock_cmds).await;
+        let (want, got) = (stats(real.last().unwrap()), stats(ours.last().unwrap()));
+        assert!(want.0 != "?" && got.0 != "?", "INFO stats has the counters");
+        assert_eq!(want, got, "hits/misses after {line}");
+    }
+    mock.shutdown().await;
 }

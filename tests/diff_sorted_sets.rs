@@ -113,6 +113,49 @@ async fn zadd_and_scores() {
                 .cmd(["ZSCORE", "z", "c"])
                 .cmd(["ZMSCORE", "z", "d", "b", "g"])
                 .cmd(["ZSCAN", "z", "0"]),
+            case("repeated members in one call")
+                .cmd(["ZADD", "z", "1", "a", "2", "a", "3", "b"])
+                .cmd(["ZADD", "z", "CH", "5", "a", "5", "a", "4", "b"])
+                .cmd(["ZADD", "z", "NX", "1", "c", "2", "c"])
+                .cmd(["ZADD", "z", "GT", "CH", "9", "a", "1", "a", "10", "a"])
+                .cmd(["ZRANGE", "z", "0", "-1", "WITHSCORES"])
+                .cmd(["ZREM", "z", "a", "a", "b", "c", "x"])
+                .cmd(["EXISTS", "z"]),
+            case("negative zero through weights")
+                .cmd(["ZADD", "z", "0", "a", "1", "b"])
+                .cmd(["ZUNION", "1", "z", "WEIGHTS", "-1", "WITHSCORES"])
+                .cmd(["ZINTER", "2", "z", "z", "WEIGHTS", "-1", "-1", "WITHSCORES"])
+                .cmd(["ZUNIONSTORE", "d", "1", "z", "WEIGHTS", "-1"])
+                .cmd(["ZRANGE", "d", "0", "-1", "WITHSCORES"])
+                .cmd(["ZSCAN", "d", "0"])
+                .cmd(["ZUNION", "1", "z", "WEIGHTS", "0", "WITHSCORES"])
+                .cmd(["ZADD", "i", "inf", "a", "-inf", "b"])
+                .cmd(["ZUNION", "1", "i", "WEIGHTS", "0", "WITHSCORES"])
+                .cmd(["ZUNION", "2", "i", "i", "WEIGHTS", "1", "-1", "WITHSCORES"])
+                .cmd([
+                    "ZINTER",
+                    "2",
+                    "i",
+                    "i",
+                    "WEIGHTS",
+                    "1",
+                    "-1",
+                    "WITHSCORES",
+                    "AGGREGATE",
+                    "MIN",
+                ])
+                .cmd([
+                    "ZINTER",
+                    "2",
+                    "i",
+                    "i",
+                    "WEIGHTS",
+                    "0",
+                    "1",
+                    "WITHSCORES",
+                    "AGGREGATE",
+                    "MAX",
+                ]),
             case("nan from incr")
                 .cmd(["ZADD", "z", "inf", "a"])
                 .cmd(["ZINCRBY", "z", "-inf", "a"])
@@ -232,6 +275,34 @@ async fn ranks_counts_and_ranges() {
                 .cmd(["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "6", "2"])
                 .cmd(["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "5", "2"])
                 .cmd(["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "1", "0"])
+                .cmd([
+                    "ZRANGE",
+                    "z",
+                    "-inf",
+                    "+inf",
+                    "BYSCORE",
+                    "LIMIT",
+                    "9223372036854775807",
+                    "1",
+                ])
+                .cmd([
+                    "ZRANGE",
+                    "z",
+                    "-inf",
+                    "+inf",
+                    "BYSCORE",
+                    "LIMIT",
+                    "0",
+                    "9223372036854775807",
+                ])
+                .cmd(["ZRANGE", "z", "-9223372036854775808", "9223372036854775807"])
+                .cmd([
+                    "ZRANGE",
+                    "z",
+                    "9223372036854775807",
+                    "-9223372036854775808",
+                    "REV",
+                ])
                 .cmd(["ZRANGE", "z", "4", "2", "BYSCORE", "REV"])
                 .cmd([
                     "ZRANGE",
@@ -776,10 +847,8 @@ async fn random_and_scan_shapes() {
     assert_eq!(seen, (0..200).collect::<Vec<_>>());
 }
 
-/// `COMMAND INFO` for every sorted-set command whose key specs the command
-/// table can express (one range spec). ZRANGESTORE and the STORE forms have
-/// two key specs in Redis, and ZUNION, ZINTER, ZDIFF, ZINTERCARD and ZMPOP a
-/// `keynum` spec; only their legacy fields match.
+/// `COMMAND INFO` of every sorted-set command (key specs included), and
+/// `COMMAND GETKEYS` for the movable-key ones.
 #[tokio::test]
 async fn command_info() {
     let Some(differ) = Differ::start().await else {
@@ -790,8 +859,14 @@ async fn command_info() {
         "zadd",
         "zcard",
         "zcount",
+        "zdiff",
+        "zdiffstore",
         "zincrby",
+        "zinter",
+        "zintercard",
+        "zinterstore",
         "zlexcount",
+        "zmpop",
         "zmscore",
         "zpopmax",
         "zpopmin",
@@ -799,6 +874,7 @@ async fn command_info() {
         "zrange",
         "zrangebylex",
         "zrangebyscore",
+        "zrangestore",
         "zrank",
         "zrem",
         "zremrangebylex",
@@ -810,10 +886,27 @@ async fn command_info() {
         "zrevrank",
         "zscan",
         "zscore",
+        "zunion",
+        "zunionstore",
     ] {
         info = info.cmd(["COMMAND", "INFO", name]);
     }
-    differ.check(&[info]).await;
+    differ
+        .check(&[
+            info,
+            case("command getkeys")
+                .cmd([
+                    "COMMAND", "GETKEYS", "ZUNION", "2", "a", "b", "WEIGHTS", "1", "2",
+                ])
+                .cmd(["COMMAND", "GETKEYS", "ZUNIONSTORE", "d", "2", "a", "b"])
+                .cmd(["COMMAND", "GETKEYS", "ZINTERSTORE", "d", "1", "a"])
+                .cmd(["COMMAND", "GETKEYS", "ZDIFFSTORE", "d", "2", "a", "b"])
+                .cmd(["COMMAND", "GETKEYS", "ZINTERCARD", "3", "a", "b", "c"])
+                .cmd(["COMMAND", "GETKEYS", "ZMPOP", "2", "a", "b", "MIN"])
+                .cmd(["COMMAND", "GETKEYS", "ZRANGESTORE", "d", "s", "0", "1"])
+                .cmd(["COMMAND", "GETKEYS", "ZADD", "z", "1", "a"]),
+        ])
+        .await;
 }
 
 /// Whether each write signals a modification (WATCH then EXEC on the same
@@ -871,6 +964,69 @@ async fn writes_signal_modifications() {
                 "z",
             ),
             probe("read only", &["ZRANGE", "z", "0", "-1"], "z"),
+        ])
+        .await;
+}
+
+/// OBJECT ENCODING where it follows from the members (no one-way
+/// conversion involved; those are unit-tested in sorted_sets.rs until
+/// OBJECT uses the tracked encoding), and the listpack limits from CONFIG SET.
+#[tokio::test]
+async fn encodings() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut zadd128 = vec!["ZADD".to_string(), "big".to_string()];
+    for i in 0..128 {
+        zadd128.push(i.to_string());
+        zadd128.push(format!("m{i}"));
+    }
+    let long = "x".repeat(65);
+    differ
+        .check(&[
+            case("zset encodings")
+                .cmd(zadd128)
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["ZADD", "big", "1", "one-more"])
+                .cmd(["OBJECT", "ENCODING", "big"])
+                .cmd(["ZADD", "long", "1", &long])
+                .cmd(["OBJECT", "ENCODING", "long"])
+                .cmd(["ZADD", "short", "1", &long[..64]])
+                .cmd(["OBJECT", "ENCODING", "short"])
+                .cmd(["ZUNIONSTORE", "u", "2", "short", "long"])
+                .cmd(["OBJECT", "ENCODING", "u"])
+                .cmd(["ZRANGESTORE", "r", "big", "0", "9"])
+                .cmd(["OBJECT", "ENCODING", "r"]),
+            case("zset listpack limits follow CONFIG SET")
+                .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "1"])
+                .cmd(["ZADD", "z", "123456789012345678", "a"])
+                .cmd(["OBJECT", "ENCODING", "z"])
+                .cmd(["ZSCAN", "z", "0"])
+                .cmd(["ZADD", "z", "1", "b"])
+                .cmd(["OBJECT", "ENCODING", "z"])
+                .cmd(["ZSCAN", "z", "0", "MATCH", "a"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "0"])
+                .cmd(["ZADD", "y", "1", "a"])
+                .cmd(["OBJECT", "ENCODING", "y"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "128"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-value", "2"])
+                .cmd(["ZADD", "w", "1", "abc"])
+                .cmd(["OBJECT", "ENCODING", "w"])
+                .cmd(["CONFIG", "SET", "zset-max-listpack-value", "64"]),
+            case("store forms drop the destination's ttl")
+                .cmd(["ZADD", "a", "1", "x"])
+                .cmd(["ZADD", "d", "1", "old"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["ZUNIONSTORE", "d", "1", "a"])
+                .cmd(["TTL", "d"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["ZRANGESTORE", "d", "a", "0", "-1"])
+                .cmd(["TTL", "d"])
+                .cmd(["TYPE", "d"])
+                .cmd(["ZADD", "d", "5", "y"])
+                .cmd(["EXPIRE", "d", "100"])
+                .cmd(["ZADD", "d", "6", "y"])
+                .cmd(["TTL", "d"]),
         ])
         .await;
 }

@@ -200,9 +200,6 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
-    /// The generator behind every random pick (HRANDFIELD, ...); the state
-    /// `server.seed(n)` resets (see [`random::Rng`]).
-    pub random: random::Rng,
     /// `CONFIG GET/SET` parameters.
     pub runtime: config::RuntimeConfig,
     /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
@@ -211,10 +208,11 @@ pub(crate) struct Engine {
     pub dirty_at_save: u64,
     /// SAVE and BGSAVE calls, for `rdb_saves`.
     pub saves: u64,
-    /// The random source behind SPOP, SRANDMEMBER, ZRANDMEMBER and
-    /// RANDOMKEY (the sets branch's name for it; `random` is the hashes
-    /// branch's; both reseed together once `server.seed(n)` exists).
-    pub rng: random::Rng,
+    rng: u64,
+    /// The seeded random source behind HRANDFIELD, SPOP, SRANDMEMBER and
+    /// ZRANDMEMBER (random.rs); a future `server.seed(n)` reseeds it with
+    /// `random::Rng::seed`.
+    pub random: random::Rng,
     /// Every keyspace event the databases queued (unit tests only).
     #[cfg(test)]
     pub event_log: Vec<(usize, keyspace::KeyEvent)>,
@@ -249,12 +247,12 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
-            random: random::Rng::from_time(),
             runtime: config::RuntimeConfig::default(),
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
             saves: 0,
-            rng: random::Rng::default(),
+            rng: (nanos as u64) | 1,
+            random: random::Rng::default(),
             #[cfg(test)]
             event_log: Vec::new(),
             pubsub: pubsub::PubSub::default(),
@@ -265,7 +263,12 @@ impl Engine {
 
     /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
     pub fn next_random(&mut self) -> u64 {
-        self.rng.next_u64()
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
     }
 
     /// An integer configuration parameter.

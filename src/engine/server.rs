@@ -290,7 +290,8 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> Reply {
         Resolved::Found(spec, parent) => (spec, parent),
         _ => return Reply::error("ERR Invalid command specified"),
     };
-    if spec.keys.first <= 0 {
+    // Redis's doesCommandHaveKeys: a getkeys procedure or any key spec.
+    if spec.keys.first <= 0 && spec.getkeys.is_none() && spec.key_specs.is_empty() {
         return Reply::error("ERR The command has no key arguments");
     }
     if !spec.arity_ok(args.len()) {

@@ -7,7 +7,8 @@
 //! as a `hashtable`; there is no listpack set before 7.2. Commands that
 //! reply with a whole set (SMEMBERS, SINTER, SUNION, SDIFF, SSCAN, SPOP with
 //! a count covering the set) list an intset in ascending numeric order, as
-//! Redis does, and a hashtable in hash order.
+//! Redis does, and a hashtable in a fixed hash order (the SSCAN order), so
+//! replies do not depend on the process's `HashSet` seeds.
 //!
 //! Random choices (SPOP, SRANDMEMBER) use the engine's seeded
 //! [`Rng`](super::random::Rng) over the members in byte order, so they are
@@ -19,7 +20,7 @@ use bytes::Bytes;
 
 use super::Ctx;
 use super::args::{self, err, is, syntax_error};
-use super::command::{CommandSpec, acl, flags::*};
+use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
 use super::keyspace::{Db, Value, events, scan_hash};
 use super::random::Rng;
 use crate::protocol::{Reply, string2ll};
@@ -45,6 +46,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
         .keys(1, -1, 1, &["OW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } },
+        ])
         .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Subtract multiple sets and store the resulting set in a key"),
     CommandSpec::new("sinter", -2, sinter)
         .flags(READONLY)
@@ -55,11 +60,19 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sintercard", -3, sintercard)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SET)
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_numkeys)
         .doc("set", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets and return the cardinality of the result"),
     CommandSpec::new("sinterstore", -3, sinterstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
         .keys(1, -1, 1, &["RW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RW", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } },
+        ])
         .doc("set", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets and store the resulting set in a key"),
     CommandSpec::new("sismember", 3, sismember)
         .flags(READONLY | FAST)
@@ -81,6 +94,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | FAST)
         .acl(acl::SET)
         .keys(1, 2, 1, &["RW", "access", "delete"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RW", "access", "delete"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RW", "insert"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("set", "1.0.0", "O(1)", "Move a member from one set to another"),
     CommandSpec::new("spop", -2, spop)
         .flags(WRITE | FAST)
@@ -115,50 +132,66 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
         .keys(1, -1, 1, &["OW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } },
+        ])
         .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Add multiple sets and store the resulting set in a key"),
 ];
 
 /// `set-max-intset-entries` at its Redis 7.0 default.
 pub(crate) const SET_MAX_INTSET_ENTRIES: usize = 512;
 
+/// The current `set-max-intset-entries` (CONFIG SET changes it).
+pub(crate) fn max_intset_entries(ctx: &Ctx<'_>) -> usize {
+    ctx.engine
+        .config_int("set-max-intset-entries")
+        .map_or(SET_MAX_INTSET_ENTRIES, |n| n.max(0) as usize)
+}
+
 /// Whether Redis 7.0 would hold `set` as an intset: every member a 64-bit
-/// integer in Redis's strict text form, and at most 512 of them.
+/// integer in Redis's strict text form, and at most `max`
+/// (`set-max-intset-entries`) of them.
 ///
 /// This is derived from the members, so it misses Redis's one-way
 /// conversion: a set that once held a non-integer (or more than 512
 /// members) stays a hashtable in Redis after those members are removed,
 /// while it is reported as an intset here.
-fn is_intset(set: &HashSet<Bytes>) -> bool {
-    set.len() <= SET_MAX_INTSET_ENTRIES && set.iter().all(|m| string2ll(m).is_some())
+fn is_intset(set: &HashSet<Bytes>, max: usize) -> bool {
+    set.len() <= max && set.iter().all(|m| string2ll(m).is_some())
 }
 
 /// `OBJECT ENCODING` of a set as Redis 7.0 reports it at the default
 /// thresholds: `intset` or `hashtable` (see [`is_intset`] for the one
 /// divergence). Call it on the set `Db::get_set` returns.
 #[allow(dead_code)] // OBJECT ENCODING (keys.rs) calls it.
-pub(crate) fn set_encoding(set: &HashSet<Bytes>) -> &'static str {
-    if is_intset(set) {
+pub(crate) fn set_encoding(set: &HashSet<Bytes>, max_intset_entries: usize) -> &'static str {
+    if is_intset(set, max_intset_entries) {
         "intset"
     } else {
         "hashtable"
     }
 }
 
-/// The members in the order Redis lists them: ascending integers for an
-/// intset, iteration order for a hashtable.
-fn ordered(set: &HashSet<Bytes>) -> Vec<Bytes> {
-    if is_intset(set) {
+/// The members in the order replies list them: ascending integers for an
+/// intset (as Redis), otherwise the fixed scan-hash order SSCAN walks
+/// (Redis uses its own hash order; a fixed one keeps the mock's replies
+/// reproducible across processes, at O(n log n)).
+fn ordered(set: &HashSet<Bytes>, max: usize) -> Vec<Bytes> {
+    if is_intset(set, max) {
         let mut v: Vec<(i64, &Bytes)> =
             set.iter().map(|m| (string2ll(m).unwrap_or(0), m)).collect();
         v.sort_unstable_by_key(|(n, _)| *n);
         v.into_iter().map(|(_, m)| m.clone()).collect()
     } else {
-        set.iter().cloned().collect()
+        let mut v: Vec<(u64, &Bytes)> = set.iter().map(|m| (scan_hash(m), m)).collect();
+        v.sort_unstable();
+        v.into_iter().map(|(_, m)| m.clone()).collect()
     }
 }
 
-fn set_reply(set: &HashSet<Bytes>) -> Reply {
-    Reply::Set(ordered(set).into_iter().map(Reply::Bulk).collect())
+fn set_reply(set: &HashSet<Bytes>, max: usize) -> Reply {
+    Reply::Set(ordered(set, max).into_iter().map(Reply::Bulk).collect())
 }
 
 fn empty_set() -> Reply {
@@ -185,7 +218,7 @@ fn random_member(set: &HashSet<Bytes>, rng: &mut Rng) -> Option<Bytes> {
 
 fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a mut Rng) {
     let engine = &mut *ctx.engine;
-    (&mut engine.dbs[ctx.client.db], &mut engine.rng)
+    (&mut engine.dbs[ctx.client.db], &mut engine.random)
 }
 
 fn sadd(ctx: &mut Ctx<'_>) -> Reply {
@@ -264,8 +297,9 @@ fn smismember(ctx: &mut Ctx<'_>) -> Reply {
 fn smembers(ctx: &mut Ctx<'_>) -> Reply {
     args::run(|| {
         let key = ctx.arg(1).clone();
+        let max = max_intset_entries(ctx);
         Ok(match ctx.db().get_set(&key)? {
-            Some(s) => set_reply(s),
+            Some(s) => set_reply(s, max),
             None => empty_set(),
         })
     })
@@ -287,6 +321,7 @@ fn spop(ctx: &mut Ctx<'_>) -> Reply {
             })?),
             None => None,
         };
+        let max = max_intset_entries(ctx);
         let (db, rng) = db_and_rng(ctx);
         let Some(set) = db.get_set_mut(&key)? else {
             return Ok(if count.is_some() {
@@ -303,7 +338,7 @@ fn spop(ctx: &mut Ctx<'_>) -> Reply {
             }
             Some(0) => return Ok(empty_set()),
             Some(n) if n as usize >= set.len() => {
-                let reply = set_reply(set);
+                let reply = set_reply(set, max);
                 set.clear();
                 reply
             }
@@ -341,6 +376,7 @@ fn srandmember(ctx: &mut Ctx<'_>) -> Reply {
             }
             None => None,
         };
+        let max = max_intset_entries(ctx);
         let (db, rng) = db_and_rng(ctx);
         let Some(set) = db.get_set(&key)? else {
             return Ok(if count.is_some() {
@@ -361,7 +397,7 @@ fn srandmember(ctx: &mut Ctx<'_>) -> Reply {
                 Reply::Array(out)
             }
             Some(n) if n as usize >= set.len() => {
-                Reply::Array(ordered(set).into_iter().map(Reply::Bulk).collect())
+                Reply::Array(ordered(set, max).into_iter().map(Reply::Bulk).collect())
             }
             Some(n) => {
                 let mut all = canonical(set);
@@ -406,21 +442,22 @@ fn smove(ctx: &mut Ctx<'_>) -> Reply {
     })
 }
 
-/// Looks every key up once (in argument order), failing with WRONGTYPE on
-/// the first key of another type; `None` for missing keys.
+/// Looks every key up once (in argument order), for reading (the STORE
+/// forms too, as Redis 7.0 counts their hits and misses), failing with
+/// WRONGTYPE on the first key of another type; `None` for missing keys.
 fn load_sets(db: &mut Db, keys: &[Bytes]) -> Result<Vec<Option<HashSet<Bytes>>>, Reply> {
     keys.iter().map(|k| Ok(db.get_set(k)?.cloned())).collect()
 }
 
 /// The intersection, listed in the smallest set's order (as Redis replies).
-fn intersect(sets: &[Option<HashSet<Bytes>>], limit: usize) -> Vec<Bytes> {
+fn intersect(sets: &[Option<HashSet<Bytes>>], limit: usize, max: usize) -> Vec<Bytes> {
     if sets.iter().any(Option::is_none) {
         return Vec::new();
     }
     let mut sets: Vec<&HashSet<Bytes>> = sets.iter().flatten().collect();
     sets.sort_by_key(|s| s.len());
     let mut out = Vec::new();
-    for m in ordered(sets[0]) {
+    for m in ordered(sets[0], max) {
         if sets[1..].iter().all(|s| s.contains(&m)) {
             out.push(m);
             if limit > 0 && out.len() >= limit {
@@ -445,9 +482,13 @@ fn store_result(db: &mut Db, dst: &Bytes, result: HashSet<Bytes>, event: &'stati
 fn sinter(ctx: &mut Ctx<'_>) -> Reply {
     args::run(|| {
         let keys = &ctx.args[1..];
+        let max = max_intset_entries(ctx);
         let sets = load_sets(ctx.db(), keys)?;
         Ok(Reply::Set(
-            intersect(&sets, 0).into_iter().map(Reply::Bulk).collect(),
+            intersect(&sets, 0, max)
+                .into_iter()
+                .map(Reply::Bulk)
+                .collect(),
         ))
     })
 }
@@ -456,9 +497,10 @@ fn sinterstore(ctx: &mut Ctx<'_>) -> Reply {
     args::run(|| {
         let dst = ctx.arg(1).clone();
         let keys = &ctx.args[2..];
+        let max = max_intset_entries(ctx);
         let db = ctx.db();
         let sets = load_sets(db, keys)?;
-        let result: HashSet<Bytes> = intersect(&sets, 0).into_iter().collect();
+        let result: HashSet<Bytes> = intersect(&sets, 0, max).into_iter().collect();
         Ok(store_result(db, &dst, result, "sinterstore"))
     })
 }
@@ -492,8 +534,9 @@ fn sintercard(ctx: &mut Ctx<'_>) -> Reply {
             }
         }
         let keys = &ctx.args[2..2 + numkeys];
+        let max = max_intset_entries(ctx);
         let sets = load_sets(ctx.db(), keys)?;
-        Ok(Reply::Integer(intersect(&sets, limit).len() as i64))
+        Ok(Reply::Integer(intersect(&sets, limit, max).len() as i64))
     })
 }
 
@@ -535,12 +578,13 @@ fn union_diff_cmd(ctx: &mut Ctx<'_>, op: SetOp, store: Option<&'static str>) -> 
         let first = if store.is_some() { 2 } else { 1 };
         let keys = &ctx.args[first..];
         let dst = ctx.arg(1).clone();
+        let max = max_intset_entries(ctx);
         let db = ctx.db();
         let sets = load_sets(db, keys)?;
         let result = union_diff(sets, op);
         Ok(match store {
             Some(event) => store_result(db, &dst, result, event),
-            None => set_reply(&result),
+            None => set_reply(&result, max),
         })
     })
 }
@@ -566,12 +610,13 @@ fn sscan(ctx: &mut Ctx<'_>) -> Reply {
         let cursor = parse_cursor(ctx.arg(2))?;
         let key = ctx.arg(1).clone();
         let args = ctx.args;
+        let max = max_intset_entries(ctx);
         let Some(set) = ctx.db().get_set(&key)? else {
             return Ok(scan_reply(0, Vec::new()));
         };
         let opts = ScanOpts::parse(&args[3..])?;
-        let (next, items) = if is_intset(set) {
-            (0, ordered(set))
+        let (next, items) = if is_intset(set, max) {
+            (0, ordered(set, max))
         } else {
             let (next, page) = scan_page(set.iter().map(|m| (m, ())), cursor, opts.count);
             (next, page.into_iter().map(|(m, ())| m.clone()).collect())
@@ -583,6 +628,35 @@ fn sscan(ctx: &mut Ctx<'_>) -> Reply {
             .collect();
         Ok(scan_reply(next, items))
     })
+}
+
+// --- key extraction for movable-key commands -------------------------------
+
+/// The keys of a command whose argument 1 counts the keys that follow
+/// (SINTERCARD, ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP); none when the
+/// count is not a positive integer that fits.
+pub(crate) fn keys_after_numkeys(args: &[Bytes]) -> Vec<usize> {
+    numkeys_range(args, 1)
+}
+
+/// The destination (argument 1) and the keys counted by argument 2
+/// (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE).
+pub(crate) fn keys_after_dest(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = numkeys_range(args, 2);
+    if !keys.is_empty() {
+        keys.insert(0, 1);
+    }
+    keys
+}
+
+fn numkeys_range(args: &[Bytes], idx: usize) -> Vec<usize> {
+    let Some(n) = args.get(idx).and_then(|a| string2ll(a)) else {
+        return Vec::new();
+    };
+    if n < 1 || n as u64 > (args.len() - idx - 1) as u64 {
+        return Vec::new();
+    }
+    (idx + 1..=idx + n as usize).collect()
 }
 
 // --- the SCAN family ----------------------------------------------------
@@ -796,7 +870,49 @@ pub(crate) fn glob_match(pat: &[u8], s: &[u8], nocase: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Config, Engine};
     use super::*;
+
+    /// Runs a script on a fresh engine whose RNG is seeded with `seed`.
+    fn replies(seed: u64, script: &[&str]) -> Vec<Reply> {
+        let mut e = Engine::new(Config::default());
+        e.random.seed(seed);
+        let c = e.connect("test".into(), "test".into());
+        script
+            .iter()
+            .map(|line| {
+                let args: Vec<Bytes> = line
+                    .split(' ')
+                    .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                    .collect();
+                e.execute(c, &args).reply
+            })
+            .collect()
+    }
+
+    /// Equal seeds give equal random picks, whatever order each process's
+    /// `HashSet` iterates in; different seeds (almost surely) differ.
+    #[test]
+    fn random_commands_are_reproducible_per_seed() {
+        let mut script = vec!["SADD s a b c d e f g h i j k l m n o p q r s t"];
+        script.extend([
+            "SRANDMEMBER s",
+            "SRANDMEMBER s 5",
+            "SRANDMEMBER s -5",
+            "SPOP s",
+            "SPOP s 3",
+            "ZADD z 1 a 2 b 3 c 4 d 5 e 6 f 7 g 8 h",
+            "ZRANDMEMBER z",
+            "ZRANDMEMBER z 3 WITHSCORES",
+            "ZRANDMEMBER z -4",
+            "SMEMBERS s",
+        ]);
+        let a = replies(42, &script);
+        let b = replies(42, &script);
+        assert_eq!(a, b);
+        let others: Vec<Vec<Reply>> = (0..4).map(|s| replies(s, &script)).collect();
+        assert!(others.iter().any(|o| o[1..10] != a[1..10]));
+    }
 
     #[test]
     fn glob() {
@@ -830,15 +946,18 @@ mod tests {
     /// its one-way conversion (see `is_intset`).
     #[test]
     fn encodings() {
-        assert_eq!(set_encoding(&set(&["1", "-9223372036854775808"])), "intset");
-        assert_eq!(set_encoding(&set(&["01"])), "hashtable");
-        assert_eq!(set_encoding(&set(&["1", "a"])), "hashtable");
+        assert_eq!(
+            set_encoding(&set(&["1", "-9223372036854775808"]), 512),
+            "intset"
+        );
+        assert_eq!(set_encoding(&set(&["01"]), 512), "hashtable");
+        assert_eq!(set_encoding(&set(&["1", "a"]), 512), "hashtable");
         let ints: Vec<String> = (0..512).map(|i| i.to_string()).collect();
         let mut big: HashSet<Bytes> = ints.iter().map(|m| Bytes::from(m.clone())).collect();
-        assert_eq!(set_encoding(&big), "intset");
+        assert_eq!(set_encoding(&big, 512), "intset");
         big.insert(Bytes::from_static(b"512"));
-        assert_eq!(set_encoding(&big), "hashtable");
-        let order = ordered(&set(&["10", "-2", "3"]));
+        assert_eq!(set_encoding(&big, 512), "hashtable");
+        let order = ordered(&set(&["10", "-2", "3"]), 512);
         assert_eq!(
             order,
             vec![Bytes::from("-2"), Bytes::from("3"), Bytes::from("10")]

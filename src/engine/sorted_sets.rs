@@ -22,10 +22,12 @@ use bytes::Bytes;
 
 use super::Ctx;
 use super::args::{self, err, is, syntax_error};
-use super::command::{CommandSpec, acl, flags::*};
+use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
 use super::keyspace::{Db, Value, events, wrongtype};
 use super::random::Rng;
-use super::sets::{ScanOpts, parse_cursor, scan_page, scan_reply};
+use super::sets::{
+    ScanOpts, keys_after_dest, keys_after_numkeys, parse_cursor, scan_page, scan_reply,
+};
 use super::zset::{ListpackLimits, ZSet, zset_encoding};
 use crate::protocol::{Protocol, Reply, format_double};
 
@@ -48,11 +50,20 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zdiff", -3, zdiff)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_numkeys)
         .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets"),
     CommandSpec::new("zdiffstore", -4, zdiffstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_dest)
         .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
     CommandSpec::new("zincrby", 4, zincrby)
         .flags(WRITE | DENYOOM | FAST)
@@ -62,15 +73,28 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zinter", -3, zinter)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_numkeys)
         .doc("sorted-set", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets"),
     CommandSpec::new("zintercard", -3, zintercard)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_numkeys)
         .doc("sorted-set", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", "Intersect multiple sorted sets and return the cardinality of the result"),
     CommandSpec::new("zinterstore", -4, zinterstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_dest)
         .doc("sorted-set", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
     CommandSpec::new("zlexcount", 4, zlexcount)
         .flags(READONLY | FAST)
@@ -80,6 +104,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zmpop", -4, zmpop)
         .flags(WRITE | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RW", "access", "delete"], begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_numkeys)
         .doc("sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
     CommandSpec::new("zmscore", -3, zmscore)
         .flags(READONLY | FAST)
@@ -121,6 +149,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::SORTEDSET)
         .keys(1, 2, 1, &["OW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+        ])
         .doc("sorted-set", "6.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", "Store a range of members from sorted set into another key"),
     CommandSpec::new("zrank", 3, zrank)
         .flags(READONLY | FAST)
@@ -181,15 +213,41 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zunion", -3, zunion)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_numkeys)
         .doc("sorted-set", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets"),
     CommandSpec::new("zunionstore", -4, zunionstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
+        .key_specs(&[
+            KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
+            KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
+        ])
+        .getkeys(keys_after_dest)
         .doc("sorted-set", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets and store the resulting sorted set in a new key"),
 ];
 
 type Res = Result<Reply, Reply>;
+
+/// The current `zset-max-listpack-entries` / `zset-max-listpack-value`
+/// (CONFIG SET changes them; existing sets convert on their next insert).
+fn limits(ctx: &Ctx<'_>) -> ListpackLimits {
+    let get = |name: &str, default: usize| {
+        ctx.engine
+            .config_int(name)
+            .map_or(default, |n| n.max(0) as usize)
+    };
+    ListpackLimits {
+        max_entries: get(
+            "zset-max-listpack-entries",
+            ListpackLimits::DEFAULT.max_entries,
+        ),
+        max_value: get("zset-max-listpack-value", ListpackLimits::DEFAULT.max_value),
+    }
+}
 
 fn resp3(ctx: &Ctx<'_>) -> bool {
     ctx.client.protocol == Protocol::Resp3
@@ -197,7 +255,7 @@ fn resp3(ctx: &Ctx<'_>) -> bool {
 
 fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a mut Rng) {
     let engine = &mut *ctx.engine;
-    (&mut engine.dbs[ctx.client.db], &mut engine.rng)
+    (&mut engine.dbs[ctx.client.db], &mut engine.random)
 }
 
 /// Members with (optionally) scores, as Redis 7.0 replies: RESP2 a flat
@@ -631,6 +689,7 @@ fn zrange_generic(
         _ => Parsed::Rank(args::int(&args[minidx])?, args::int(&args[maxidx])?),
     };
     let resp3 = resp3(ctx);
+    let lim = limits(ctx);
     let db = ctx.db();
     let items = match db.get_zset(&key)? {
         None => Vec::new(),
@@ -656,7 +715,7 @@ fn zrange_generic(
         let dst = args[1].clone();
         let mut z = ZSet::new();
         for (m, s) in items {
-            z.insert(m, s);
+            z.insert_with(m, s, lim);
         }
         return Ok(store_zset(db, &dst, z, "zrangestore"));
     }
@@ -803,6 +862,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> Res {
         let score = args::float(&args[idx + 2 * i])?;
         pairs.push((score, args[idx + 2 * i + 1].clone()));
     }
+    let lim = limits(ctx);
     let db = ctx.db();
     let exists = db.get_zset_mut(&key)?.is_some();
     if !exists && xx {
@@ -829,7 +889,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> Res {
                 last_score = score;
                 processed += 1;
                 if score != cur {
-                    z.insert(member, score);
+                    z.insert_with(member, score, lim);
                     updated += 1;
                 }
             }
@@ -839,7 +899,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> Res {
                 }
                 last_score = score;
                 processed += 1;
-                z.insert(member, score);
+                z.insert_with(member, score, lim);
                 added += 1;
             }
         }
@@ -1394,14 +1454,12 @@ fn zsetop_generic(
     }
     let setnum = setnum as usize;
     let resp3 = resp3(ctx);
+    let lim = limits(ctx);
     let db = ctx.db();
     let mut srcs: Vec<(Source, f64)> = Vec::with_capacity(setnum);
     for k in &args[numkeys_idx + 1..numkeys_idx + 1 + setnum] {
-        let v = if dst.is_some() {
-            db.get_mut(k).map(|v| &*v)
-        } else {
-            db.get(k)
-        };
+        // Read lookups, the STORE forms too (Redis counts their hits and misses).
+        let v = db.get(k);
         let src = match v {
             None => Source::Missing,
             Some(Value::ZSet(z)) => Source::ZSet(z.clone()),
@@ -1524,7 +1582,7 @@ fn zsetop_generic(
     }
     match dst {
         Some(dst) => {
-            result.settle_encoding(ListpackLimits::DEFAULT);
+            result.settle_encoding(lim);
             let event = match op {
                 SetOp::Union => "zunionstore",
                 SetOp::Inter => "zinterstore",
@@ -1589,6 +1647,72 @@ mod tests {
             .ok()
             .flatten()
             .map(zset_encoding)
+    }
+
+    /// Keyspace events per command, as redis-server 7.0.15 publishes them
+    /// on `__keyevent@0__:*` with `notify-keyspace-events KEA` (recorded
+    /// from the real server; `event(key)` in order).
+    #[test]
+    fn keyspace_events_match_redis() {
+        let script: &[(&str, &str)] = &[
+            ("SADD s a b c", "sadd(s)"),
+            ("SADD s a", ""),
+            ("SREM s a", "srem(s)"),
+            ("SPOP s", "spop(s)"),
+            ("SPOP s 5", "spop(s) del(s)"),
+            ("SADD s a b", "sadd(s)"),
+            ("SMOVE s t a", "srem(s) sadd(t)"),
+            ("SMOVE s t b", "srem(s) del(s) sadd(t)"),
+            ("SADD s x", "sadd(s)"),
+            ("SINTERSTORE d s t", ""),
+            ("SINTERSTORE d s nokey", ""),
+            ("SUNIONSTORE d s", "sunionstore(d)"),
+            ("SDIFFSTORE d s s", "del(d)"),
+            ("ZADD z 1 a 2 b 3 c", "zadd(z)"),
+            ("ZADD z 1 a", ""),
+            ("ZADD z INCR 1 a", "zincr(z)"),
+            ("ZINCRBY z 1 a", "zincr(z)"),
+            ("ZREM z a", "zrem(z)"),
+            ("ZREMRANGEBYSCORE z 0 2", "zremrangebyscore(z)"),
+            ("ZPOPMIN z 1", "zpopmin(z) del(z)"),
+            ("ZADD z 1 a 2 b", "zadd(z)"),
+            ("ZMPOP 1 z MAX COUNT 5", "zpopmax(z) del(z)"),
+            ("ZADD z 1 a 2 b", "zadd(z)"),
+            ("ZRANGESTORE d z 0 -1", "zrangestore(d)"),
+            ("ZRANGESTORE d z 5 6", "del(d)"),
+            ("ZUNIONSTORE d 1 z", "zunionstore(d)"),
+            ("ZINTERSTORE d 1 z", "zinterstore(d)"),
+            ("ZDIFFSTORE d 2 z z", "del(d)"),
+            ("ZREMRANGEBYRANK z 0 0", "zremrangebyrank(z)"),
+            ("ZREMRANGEBYLEX z - +", "zremrangebylex(z) del(z)"),
+            ("SADD s 1", "sadd(s)"),
+            ("SPOP s 0", ""),
+            ("SADD s 1 2 3", "sadd(s)"),
+            ("SPOP s 2", "spop(s)"),
+            ("SPOP s 1", "spop(s)"),
+            ("ZADD z 1 a", "zadd(z)"),
+            ("ZADD z XX 1 b", ""),
+            ("ZADD z GT 0 a", ""),
+            ("ZADD z CH 5 a", "zadd(z)"),
+        ];
+        let mut e = Engine::new(Config::default());
+        let c = e.connect("test".into(), "test".into());
+        run(
+            &mut e,
+            c,
+            &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        );
+        e.event_log.clear();
+        for (cmd, want) in script {
+            let args: Vec<&str> = cmd.split(' ').collect();
+            run(&mut e, c, &args);
+            let got: Vec<String> = e
+                .event_log
+                .drain(..)
+                .map(|(_, ev)| format!("{}({})", ev.event, String::from_utf8_lossy(&ev.key)))
+                .collect();
+            assert_eq!(got.join(" "), *want, "{cmd}");
+        }
     }
 
     /// The encodings Redis 7.0.15 reports for the same script (checked with
