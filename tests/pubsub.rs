@@ -329,3 +329,44 @@ async fn client_list_shows_subscriptions_and_blocked_clients() {
     assert_eq!(normal.lines().count(), 2);
     assert!(!normal.contains("flags=P"));
 }
+
+#[tokio::test]
+async fn a_blocked_resp3_subscriber_still_receives_messages() {
+    let server = MockRedis::start().await;
+    let mut s = TcpStream::connect(server.addr()).await.unwrap();
+    s.write_all(b"HELLO 3\r\n").await.unwrap();
+    let mut hello = vec![0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_millis(300), s.read(&mut hello)).await;
+    s.write_all(b"SUBSCRIBE ch\r\nBLPOP q 0\r\nPING\r\n")
+        .await
+        .unwrap();
+    let confirmation: &[u8] = b">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n";
+    assert_eq!(read_exactly(&mut s, confirmation.len()).await, confirmation);
+    // Blocked: PING waits behind BLPOP, but messages are written at once.
+    let mut admin = conn(&server).await;
+    let mut blocked = false;
+    for _ in 0..200 {
+        let info: String = redis::cmd("INFO")
+            .arg("clients")
+            .query_async(&mut admin)
+            .await
+            .unwrap();
+        if info.contains("blocked_clients:1\r\n") {
+            blocked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(blocked);
+    assert_eq!(server.publish("ch", "while blocked"), 1);
+    let message: &[u8] = b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$13\r\nwhile blocked\r\n";
+    assert_eq!(read_exactly(&mut s, message.len()).await, message);
+    let _: i64 = redis::cmd("RPUSH")
+        .arg("q")
+        .arg("x")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let rest: &[u8] = b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n+PONG\r\n";
+    assert_eq!(read_exactly(&mut s, rest.len()).await, rest);
+}
