@@ -64,6 +64,9 @@ async fn three_blocked_clients_are_served_in_the_order_they_blocked() {
         }));
         wait_blocked(&mut admin, i + 1).await;
     }
+    // The admin connection and three blocked ones.
+    let info: String = query(&mut admin, &["INFO", "clients"]).await;
+    assert!(info.contains("connected_clients:4\r\n"), "{info}");
     // One push of three elements: each waiter gets one, first come first served.
     let len: i64 = query(&mut admin, &["RPUSH", "queue", "a", "b", "c"]).await;
     assert_eq!(len, 3);

@@ -437,7 +437,8 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("io_threads_active", &0);
         }
         "clients" => {
-            field("connected_clients", &engine.clients.len().max(1));
+            // The client running INFO is out of the table meanwhile.
+            field("connected_clients", &(engine.clients.len() + 1));
             field("cluster_connections", &0);
             field("maxclients", &10000);
             field("client_recent_max_input_buffer", &0);
