@@ -132,6 +132,9 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
 ];
 
 fn ping(ctx: &mut Ctx<'_>) -> Reply {
+    if let Some(reply) = super::pubsub::subscribed_ping(ctx.client, ctx.args) {
+        return reply;
+    }
     match ctx.args.len() {
         1 => Reply::simple("PONG"),
         2 => Reply::Bulk(ctx.arg(1).clone()),
@@ -276,6 +279,7 @@ fn quit(ctx: &mut Ctx<'_>) -> Reply {
 
 fn reset(ctx: &mut Ctx<'_>) -> Reply {
     super::transactions::discard_transaction(ctx.engine, ctx.client);
+    super::pubsub::unsubscribe_all(ctx.engine, ctx.client);
     ctx.client.db = 0;
     ctx.client.protocol = Protocol::Resp2;
     ctx.client.name = None;
@@ -362,7 +366,7 @@ fn client_line(client: &Client, now: Instant, with_lib: bool) -> String {
         String::new()
     };
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 \
          tot-mem=0 events=r cmd={} user=default redir=-1 resp={}{}\n",
         client.id,
@@ -372,13 +376,35 @@ fn client_line(client: &Client, now: Instant, with_lib: bool) -> String {
         name,
         now.duration_since(client.created).as_secs(),
         now.duration_since(client.last_interaction).as_secs(),
-        if client.multi.is_some() { "x" } else { "N" },
+        client_flags(client),
         client.db,
+        client.subs.channels.len(),
+        client.subs.patterns.len(),
+        client.subs.shard.len(),
         client.multi.as_ref().map_or(-1, |q| q.len() as i64),
         client.last_command,
         client.protocol.version(),
         lib,
     )
+}
+
+/// The `flags=` letters, in Redis's order: `P` (subscribed), `x` (in
+/// MULTI), `b` (blocked), or `N` for none.
+fn client_flags(client: &Client) -> String {
+    let mut f = String::new();
+    if client.subs.total() > 0 {
+        f.push('P');
+    }
+    if client.multi.is_some() {
+        f.push('x');
+    }
+    if client.blocked.is_some() {
+        f.push('b');
+    }
+    if f.is_empty() {
+        f.push('N');
+    }
+    f
 }
 
 fn verbatim(text: String) -> Reply {
@@ -395,6 +421,7 @@ fn client_info(ctx: &mut Ctx<'_>) -> Reply {
 
 fn client_list(ctx: &mut Ctx<'_>) -> Reply {
     let mut ids: Option<Vec<u64>> = None;
+    let mut type_filter: Option<bool> = None;
     let mut j = 2;
     while j < ctx.args.len() {
         let opt = ctx.arg(j);
@@ -409,7 +436,11 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
                 text.push(b'\'');
                 return super::one_line_error(text);
             }
-            if !kind.eq_ignore_ascii_case(b"normal") {
+            // Clients with subscriptions are of type pubsub, the others normal.
+            let pubsub = kind.eq_ignore_ascii_case(b"pubsub");
+            if pubsub || kind.eq_ignore_ascii_case(b"normal") {
+                type_filter = Some(pubsub);
+            } else {
                 ids = Some(Vec::new());
             }
             j += 2;
@@ -435,6 +466,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
     let text: String = clients
         .into_iter()
         .filter(|c| ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
+        .filter(|c| type_filter.is_none_or(|pubsub| pubsub == (c.subs.total() > 0)))
         .map(|c| client_line(c, now, with_lib))
         .collect();
     verbatim(text)

@@ -796,6 +796,12 @@ impl Db {
             for k in keys {
                 db.touched(&k);
             }
+            // Clients blocked on this database may find their key ready now
+            // (Redis's SWAPDB scans for ready keys the same way).
+            if db.track_touched {
+                let all: Vec<Bytes> = db.entries.keys().cloned().collect();
+                db.touched.extend(all);
+            }
         }
     }
 

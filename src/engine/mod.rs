@@ -31,6 +31,7 @@
 //!    work.
 
 pub(crate) mod args;
+pub(crate) mod blocking;
 pub(crate) mod clock;
 pub(crate) mod command;
 pub(crate) mod config;
@@ -39,7 +40,8 @@ mod hashes;
 pub(crate) mod keys;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
-mod lists;
+pub(crate) mod lists;
+pub(crate) mod pubsub;
 pub(crate) mod random;
 mod server;
 pub(crate) mod sets;
@@ -71,6 +73,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    pubsub::COMMANDS,
+    blocking::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -132,6 +136,16 @@ pub(crate) struct Client {
     pub multi_dirty: bool,
     /// Keys under WATCH: database, key and the mark taken at WATCH time.
     pub watched: Vec<(usize, Bytes, keyspace::WatchMark)>,
+    /// Channels, patterns and shard channels the client subscribed to.
+    pub subs: pubsub::Subscriptions,
+    /// Where pub/sub messages and the replies of blocked commands go
+    /// (drained by the connection task); `None` for engine-only clients.
+    pub outbox: Option<pubsub::Outbox>,
+    /// What the client waits for while a blocking command blocks it.
+    pub blocked: Option<blocking::Blocked>,
+    /// Frames a command answers before its own reply (SUBSCRIBE a b c
+    /// answers three confirmations: the first two go here).
+    pub extra: Vec<Reply>,
 }
 
 /// What a command handler sees: the engine, the calling client and the arguments.
@@ -156,7 +170,14 @@ impl Ctx<'_> {
 
 /// A command's reply and the connection state the connection task needs after it.
 pub(crate) struct Outcome {
+    /// Frames to write before `reply` (the first confirmations of a
+    /// multi-channel SUBSCRIBE, ...).
+    pub extra: Vec<Reply>,
+    /// The reply (a placeholder, not to be written, when `blocked`).
     pub reply: Reply,
+    /// The command blocked the client: its reply arrives later on the
+    /// client's outbox, unless the deadline (if any) passes first.
+    pub blocked: Option<Option<std::time::Instant>>,
     /// The protocol to encode the reply in (HELLO may just have changed it).
     pub protocol: Protocol,
     /// Write the reply, then close the connection.
@@ -204,9 +225,6 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
-    /// The generator behind every random pick (HRANDFIELD, ...); the state
-    /// `server.seed(n)` resets (see [`random::Rng`]).
-    pub random: random::Rng,
     /// `CONFIG GET/SET` parameters.
     pub runtime: config::RuntimeConfig,
     /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
@@ -216,9 +234,20 @@ pub(crate) struct Engine {
     /// SAVE and BGSAVE calls, for `rdb_saves`.
     pub saves: u64,
     rng: u64,
+    /// The seeded random source behind HRANDFIELD, SPOP, SRANDMEMBER and
+    /// ZRANDMEMBER (random.rs); a future `server.seed(n)` reseeds it with
+    /// `random::Rng::seed`.
+    pub random: random::Rng,
     /// Every keyspace event the databases queued (unit tests only).
     #[cfg(test)]
     pub event_log: Vec<(usize, keyspace::KeyEvent)>,
+    /// Channel and pattern subscriptions, and what clients published.
+    pub pubsub: pubsub::PubSub,
+    /// Clients blocked on keys, per key in blocking order.
+    pub blocking: blocking::Blocking,
+    /// The `notify-keyspace-events` classes as last set: parsed from the
+    /// letters given, since the printed form loses `n` next to `A`.
+    pub notify_flags: u32,
 }
 
 impl Engine {
@@ -251,6 +280,9 @@ impl Engine {
             rng: (nanos as u64) | 1,
             #[cfg(test)]
             event_log: Vec::new(),
+            pubsub: pubsub::PubSub::default(),
+            blocking: blocking::Blocking::default(),
+            notify_flags: 0,
         };
         engine.seed_runtime_config();
         engine
@@ -312,10 +344,7 @@ impl Engine {
 
     /// Applies `notify-keyspace-events` to every database's event queue.
     pub fn apply_notify_config(&mut self) {
-        let flags = self
-            .config_str("notify-keyspace-events")
-            .and_then(config::parse_notify_flags)
-            .unwrap_or(0);
+        let flags = self.notify_flags;
         let keyspace = keyspace::events::KEYSPACE | keyspace::events::KEYEVENT;
         let mask = if flags & keyspace == 0 { 0 } else { flags };
         for db in &mut self.dbs {
@@ -393,15 +422,17 @@ impl Engine {
     ///   according to `notify-keyspace-events`);
     /// * `Db::take_touched` → keys modified, to wake clients blocked on them
     ///   (BLPOP, BZPOPMIN, ...).
+    ///
+    /// Events are published first; then clients blocked on keys that became
+    /// ready are served (FIFO per key), which may queue more events and make
+    /// more keys ready (BLMOVE), so this repeats until nothing is left, as
+    /// Redis's `handleClientsBlockedOnKeys` does.
     pub fn after_command(&mut self) {
-        for db in &mut self.dbs {
-            let events = db.take_events();
-            let _touched = db.take_touched();
-            #[cfg(test)]
-            self.event_log
-                .extend(events.into_iter().map(|e| (db.id, e)));
-            #[cfg(not(test))]
-            drop(events);
+        loop {
+            pubsub::publish_events(self, None);
+            if !blocking::serve_ready(self) {
+                break;
+            }
         }
     }
 
@@ -439,6 +470,10 @@ impl Engine {
                 multi: None,
                 multi_dirty: false,
                 watched: Vec::new(),
+                subs: pubsub::Subscriptions::default(),
+                outbox: None,
+                blocked: None,
+                extra: Vec::new(),
             },
         );
         id
@@ -448,6 +483,8 @@ impl Engine {
     pub fn disconnect(&mut self, client_id: u64) {
         if let Some(mut client) = self.clients.remove(&client_id) {
             transactions::unwatch_all(self, &mut client);
+            blocking::unblock(self, &mut client);
+            pubsub::unsubscribe_all(self, &mut client);
         }
     }
 
@@ -456,7 +493,9 @@ impl Engine {
     pub fn execute(&mut self, client_id: u64, args: &[Bytes]) -> Outcome {
         let Some(mut client) = self.clients.remove(&client_id) else {
             return Outcome {
+                extra: Vec::new(),
                 reply: Reply::error("ERR connection is gone"),
+                blocked: None,
                 protocol: Protocol::Resp2,
                 close: true,
                 auth_required: true,
@@ -465,15 +504,19 @@ impl Engine {
         };
         self.refresh_time();
         let reply = self.process(&mut client, args);
-        self.after_command();
         let outcome = Outcome {
+            extra: std::mem::take(&mut client.extra),
             reply,
+            blocked: client.blocked.as_ref().map(|b| b.deadline),
             protocol: client.protocol,
             close: client.close_after_reply,
             auth_required: !client.authenticated,
             db: client.db,
         };
+        // Back in the table first, so that what the command triggers
+        // (keyspace events, serving blocked clients) reaches this client too.
         self.clients.insert(client_id, client);
+        self.after_command();
         outcome
     }
 
@@ -560,6 +603,16 @@ impl Engine {
         }
         if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
             return Err(Reply::error("NOAUTH Authentication required."));
+        }
+        if client.multi.is_none()
+            && client.protocol == Protocol::Resp2
+            && client.subs.total() > 0
+            && !pubsub::allowed_in_subscribed_mode(parent.unwrap_or(spec).name)
+        {
+            let name = full_name(spec, parent);
+            return Err(rejected(format_args!(
+                "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )));
         }
         if client.multi.is_some() && spec.flags & flags::NO_MULTI != 0 {
             return Err(Reply::error("ERR Command not allowed inside a transaction"));

@@ -52,6 +52,17 @@ impl Rng {
         }
     }
 
+    /// A generator whose sequence depends only on `seed` (the name the
+    /// hash commands use).
+    pub fn seeded(seed: u64) -> Rng {
+        Rng::from_seed(seed)
+    }
+
+    /// A generator seeded from the wall clock and the process id.
+    pub fn from_time() -> Rng {
+        Rng::default()
+    }
+
     /// Restarts the sequence from `seed` (what `server.seed(n)` will call).
     pub fn seed(&mut self, seed: u64) {
         *self = Rng::from_seed(seed);

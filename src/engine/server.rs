@@ -437,14 +437,18 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("io_threads_active", &0);
         }
         "clients" => {
-            field("connected_clients", &engine.clients.len().max(1));
+            // The client running INFO is out of the table meanwhile.
+            field("connected_clients", &(engine.clients.len() + 1));
             field("cluster_connections", &0);
             field("maxclients", &10000);
             field("client_recent_max_input_buffer", &0);
             field("client_recent_max_output_buffer", &0);
-            field("blocked_clients", &0);
+            field("blocked_clients", &super::blocking::blocked_count(engine));
             field("tracking_clients", &0);
-            field("clients_in_timeout_table", &0);
+            field(
+                "clients_in_timeout_table",
+                &super::blocking::timeout_table_count(engine),
+            );
         }
         "memory" => {
             let used = engine.used_memory();
@@ -601,9 +605,9 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("current_eviction_exceeded_time", &0);
             field("keyspace_hits", &sum(|d| d.stats.hits));
             field("keyspace_misses", &sum(|d| d.stats.misses));
-            field("pubsub_channels", &0);
-            field("pubsub_patterns", &0);
-            field("pubsubshard_channels", &0);
+            field("pubsub_channels", &engine.pubsub.channel_count());
+            field("pubsub_patterns", &engine.pubsub.pattern_count());
+            field("pubsubshard_channels", &engine.pubsub.shard_channel_count());
             field("latest_fork_usec", &0);
             field("total_forks", &0);
             field("migrate_cached_sockets", &0);
@@ -823,6 +827,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
     }
     let mut next = ctx.engine.runtime.clone();
     let mut seen = Vec::new();
+    let mut notify = None;
     for pair in ctx.args[2..].chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         if seen.contains(&name) {
@@ -834,9 +839,15 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
         if let Err(e) = next.set(&name, &value) {
             return Reply::error(e);
         }
+        if name == "notify-keyspace-events" {
+            notify = super::config::parse_notify_flags(&value);
+        }
         seen.push(name);
     }
     ctx.engine.runtime = next;
+    if let Some(flags) = notify {
+        ctx.engine.notify_flags = flags;
+    }
     ctx.engine.apply_notify_config();
     ctx.engine.apply_lfu_config();
     ctx.engine.apply_requirepass();

@@ -1,27 +1,25 @@
 //! One client connection: read, parse, consult the mocks, execute, write
-//! replies once per batch.
+//! replies once per batch; deliver out-of-band frames (pub/sub messages)
+//! from the client's outbox; wait for the reply of a blocking command.
 
 use std::sync::{Arc, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use super::Shared;
 use crate::engine::Engine;
+use crate::engine::pubsub::{self, OutOfBand};
 use crate::mock::respond::Action;
 use crate::protocol::{Protocol, Reply, RequestParser};
 
 /// Bytes asked of the socket per read, as Redis's `PROTO_IOBUF_LEN`.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// Unsent reply bytes at which a client that sends requests but does not
-/// read its replies is disconnected, as Redis does when a client passes its
-/// `client-output-buffer-limit` hard limit. Redis leaves normal clients
-/// unlimited by default; inside a test process an unbounded buffer is worse
-/// than a closed connection, so the mock applies this limit to replies that
-/// pile up while the socket is not writable (one big reply to a client that
-/// is reading never counts).
+/// Unsent replies past which a client that keeps sending but never reads is
+/// disconnected (Redis's `client-output-buffer-limit`), instead of growing
+/// memory without bound.
 const OUTPUT_HARD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Unregisters the client however the task ends, aborts included.
@@ -44,6 +42,11 @@ struct Conn {
     db: usize,
     /// Commands received so far, for the close-after-N fault.
     commands: u64,
+    /// Frames the engine sends outside the request/reply flow.
+    outbox: mpsc::UnboundedReceiver<OutOfBand>,
+    /// The last command blocked the client: wait for its reply (until the
+    /// deadline, if any) before processing anything else.
+    blocked: Option<Option<tokio::time::Instant>>,
 }
 
 impl Conn {
@@ -53,8 +56,90 @@ impl Conn {
         self.protocol = outcome.protocol;
         self.auth_required = outcome.auth_required;
         self.db = outcome.db;
-        outcome.reply.encode(self.protocol, output);
+        // What the engine sent before the reply was built goes first
+        // (messages this very command caused included).
+        self.drain_outbox(output);
+        for frame in &outcome.extra {
+            frame.encode(self.protocol, output);
+        }
+        match outcome.blocked {
+            Some(deadline) => self.blocked = Some(deadline.map(tokio::time::Instant::from_std)),
+            None => outcome.reply.encode(self.protocol, output),
+        }
         outcome.close
+    }
+
+    /// Appends every frame waiting in the outbox.
+    fn drain_outbox(&mut self, output: &mut BytesMut) {
+        while let Ok(frame) = self.outbox.try_recv() {
+            output.extend_from_slice(&frame.bytes);
+        }
+    }
+}
+
+/// How waiting for a blocked command's reply ended.
+enum Wait {
+    /// The reply is in the output buffer: go on with the next request.
+    Done,
+    /// The connection is over.
+    Gone,
+}
+
+/// Waits for the reply of the blocking command the client sent: served by
+/// another client's write, or the null reply at the deadline. Requests that
+/// arrive meanwhile stay in `input` (Redis buffers them too); pub/sub
+/// messages are written as they come.
+async fn wait_unblocked<S: AsyncRead + AsyncWrite>(
+    conn: &mut Conn,
+    shared: &Shared,
+    reader: &mut ReadHalf<S>,
+    writer: &mut WriteHalf<S>,
+    input: &mut BytesMut,
+    output: &mut BytesMut,
+    closer: &mut watch::Receiver<u64>,
+) -> Wait {
+    let Some(deadline) = conn.blocked.take() else {
+        return Wait::Done;
+    };
+    if flush(writer, output).await.is_err() {
+        return Wait::Gone;
+    }
+    loop {
+        if input.capacity() - input.len() < READ_CHUNK / 2 {
+            input.reserve(READ_CHUNK);
+        }
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            frame = conn.outbox.recv() => {
+                let Some(frame) = frame else { return Wait::Gone };
+                output.extend_from_slice(&frame.bytes);
+                if frame.unblocks {
+                    return Wait::Done;
+                }
+                if flush(writer, output).await.is_err() {
+                    return Wait::Gone;
+                }
+            }
+            () = sleep => {
+                let reply = crate::engine::blocking::timed_out(&mut shared.engine(), conn.id);
+                // Not blocked any more: the reply is already in the outbox.
+                conn.drain_outbox(output);
+                if let Some(reply) = reply {
+                    reply.encode(conn.protocol, output);
+                }
+                return Wait::Done;
+            }
+            read = reader.read_buf(input) => match read {
+                Ok(0) | Err(_) => return Wait::Gone,
+                Ok(_) => {}
+            },
+            _ = closer.changed() => return Wait::Gone,
+        }
     }
 }
 
@@ -64,7 +149,13 @@ pub(crate) async fn serve<S>(stream: S, peer: String, local: String, shared: Arc
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let id = shared.engine().connect(peer, local);
+    let (outbox_tx, outbox) = mpsc::unbounded_channel();
+    let id = {
+        let mut engine = shared.engine();
+        let id = engine.connect(peer, local);
+        pubsub::set_outbox(&mut engine, id, outbox_tx);
+        id
+    };
     let registration = Registration { shared, id };
     let shared = &registration.shared;
     let mut closer = shared.mocks.closer();
@@ -79,6 +170,8 @@ where
         auth_required: shared.engine().auth_required(id),
         db: 0,
         commands: 0,
+        outbox,
+        blocked: None,
     };
     loop {
         if input.capacity() - input.len() < READ_CHUNK / 2 {
@@ -95,6 +188,12 @@ where
                 Ok(n) if n > 0 => continue,
                 _ => return,
             },
+            frame = conn.outbox.recv() => {
+                let Some(frame) = frame else { return };
+                output.extend_from_slice(&frame.bytes);
+                conn.drain_outbox(&mut output);
+                continue;
+            }
             read = reader.read_buf(&mut input) => read,
         };
         match read {
@@ -107,8 +206,24 @@ where
         }
         let mut close = false;
         while !close {
+            if conn.blocked.is_some() {
+                let waited = wait_unblocked(
+                    &mut conn,
+                    shared,
+                    &mut reader,
+                    &mut writer,
+                    &mut input,
+                    &mut output,
+                    &mut closer,
+                )
+                .await;
+                if let Wait::Gone = waited {
+                    return;
+                }
+            }
             let args = match serve_fast(shared, &mut conn, &mut parser, &mut input, &mut output) {
                 Fast::NeedMore => break,
+                Fast::Blocked => continue,
                 Fast::Close => {
                     close = true;
                     break;
@@ -171,6 +286,8 @@ where
 enum Fast {
     /// No complete request left in the input.
     NeedMore,
+    /// The last command blocked the client (BLPOP and friends).
+    Blocked,
     /// Write the replies, then close (QUIT, a protocol error, ...).
     Close,
     /// Close without replying (an HTTP request reached the server).
@@ -217,6 +334,9 @@ fn serve_fast(
         let engine = engine.get_or_insert_with(|| shared.engine());
         if conn.execute(engine, &args, output) {
             return Fast::Close;
+        }
+        if conn.blocked.is_some() {
+            return Fast::Blocked;
         }
     }
 }

@@ -3,7 +3,9 @@
 
 mod connection;
 mod handle;
+mod lists_state;
 mod mocks;
+mod pubsub;
 mod state;
 
 pub use handle::{Builder, MockRedis};

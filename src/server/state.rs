@@ -248,7 +248,7 @@ impl std::fmt::Debug for DbHandle {
 }
 
 impl DbHandle {
-    fn with<T>(&self, f: impl FnOnce(&mut crate::engine::keyspace::Db) -> T) -> T {
+    pub(super) fn with<T>(&self, f: impl FnOnce(&mut crate::engine::keyspace::Db) -> T) -> T {
         let index = self.index;
         with_engine(&self.shared, |e| f(&mut e.dbs[index]))
     }
