@@ -38,6 +38,28 @@ impl MockRedis {
         }
     }
 
+    /// Seeds the engine's random choices (SPOP, SRANDMEMBER, HRANDFIELD,
+    /// ZRANDMEMBER), so a test gets the same picks on every run: two servers
+    /// given the same seed and the same commands answer alike.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    ///
+    /// let pick = |seed| {
+    ///     let server = mock_redis::MockRedis::start_blocking();
+    ///     server.seed(seed);
+    ///     let mut conn = std::net::TcpStream::connect(server.addr()).unwrap();
+    ///     conn.write_all(b"SADD s a b c d e f g h\r\nSRANDMEMBER s 3\r\n").unwrap();
+    ///     let mut reply = vec![0u8; 4 + 4 + 3 * 7]; // :8, *3, three $1 bulks
+    ///     conn.read_exact(&mut reply).unwrap();
+    ///     reply
+    /// };
+    /// assert_eq!(pick(7), pick(7));
+    /// ```
+    pub fn seed(&self, seed: u64) {
+        self.shared().engine().random.seed(seed);
+    }
+
     /// Moves the engine clock forward by `d` and expires every key that is
     /// now past its deadline, as if that much time had passed.
     ///
