@@ -28,6 +28,8 @@ Examples:
   mock-redis --port 0 --unixsocket /tmp/redis.sock
 
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more.
+One thread serves every connection, as Redis's main thread does; set
+MOCK_REDIS_THREADS=<n> for a multi-thread runtime with n workers.
 Stop with Ctrl-C.";
 
 struct Options {
@@ -104,10 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime_builder().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mock-redis: cannot start the runtime: {e}");
@@ -161,4 +160,20 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// One thread serves every connection, as Redis's main thread does, unless
+/// `MOCK_REDIS_THREADS` asks for a multi-thread runtime with that many workers.
+fn runtime_builder() -> tokio::runtime::Builder {
+    match std::env::var("MOCK_REDIS_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        Some(n) if n > 1 => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n);
+            b
+        }
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
 }
