@@ -1442,11 +1442,11 @@ fn pairs_to_hash(items: Vec<Bytes>, limits: hashes::Limits, check_lengths: bool)
     }
     let mut it = items.into_iter();
     let pairs = std::iter::from_fn(|| Some((it.next()?, it.next()?)));
-    Some(Value::Hash(hashes::Hash::from_pairs(
+    Some(Value::Hash(Box::new(hashes::Hash::from_pairs(
         pairs,
         limits,
         check_lengths,
-    )))
+    ))))
 }
 
 /// Decodes a DUMP payload (already verified); `limits` are the hash
@@ -1483,9 +1483,11 @@ pub(crate) fn deserialize(p: &[u8], limits: hashes::Limits) -> Option<Value> {
             for _ in 0..n {
                 s.insert(r.rdb_string()?);
             }
-            Value::Set(s)
+            Value::Set(Box::new(s))
         }
-        TYPE_SET_INTSET => Value::Set(intset_members(&r.rdb_string()?)?.into_iter().collect()),
+        TYPE_SET_INTSET => Value::Set(Box::new(
+            intset_members(&r.rdb_string()?)?.into_iter().collect(),
+        )),
         TYPE_ZSET | TYPE_ZSET_2 => {
             let binary = p[0] == TYPE_ZSET_2;
             let n = r.plain_len()?;
@@ -1498,7 +1500,7 @@ pub(crate) fn deserialize(p: &[u8], limits: hashes::Limits) -> Option<Value> {
                 }
                 z.insert(m, score);
             }
-            Value::ZSet(z)
+            Value::ZSet(Box::new(z))
         }
         TYPE_ZSET_LISTPACK => {
             let items = listpack_entries(&r.rdb_string()?)?;
@@ -1509,7 +1511,7 @@ pub(crate) fn deserialize(p: &[u8], limits: hashes::Limits) -> Option<Value> {
             for pair in items.chunks(2) {
                 z.insert(pair[0].clone(), args::parse_strtod(&pair[1])?);
             }
-            Value::ZSet(z)
+            Value::ZSet(Box::new(z))
         }
         TYPE_HASH => {
             let n = r.plain_len()?;

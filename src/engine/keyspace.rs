@@ -49,11 +49,14 @@ pub(crate) enum Value {
     /// A list, head first.
     List(VecDeque<Bytes>),
     /// A hash: field → value, in insertion order while listpack-encoded.
-    Hash(Hash),
+    /// The aggregates are boxed so every key's entry stays small (a string
+    /// key pays for the largest variant's size in the table).
+    Hash(Box<Hash>),
     /// A set.
-    Set(HashSet<Bytes>),
+    #[allow(clippy::box_collection)] // deliberately: see above
+    Set(Box<HashSet<Bytes>>),
     /// A sorted set.
-    ZSet(ZSet),
+    ZSet(Box<ZSet>),
 }
 
 /// The type of a value, as `TYPE` and `SCAN ... TYPE` name it.
@@ -300,7 +303,7 @@ macro_rules! typed_access {
         #[allow(dead_code)]
         pub fn $or_insert(&mut self, key: &Bytes) -> Result<&mut $ty, Reply> {
             if self.get_mut(key).is_none() {
-                self.add_new(key.clone(), Value::$variant($new));
+                self.add_new(key.clone(), Value::$variant($new.into()));
             }
             match self.entries.get_mut(&key[..]).map(|e| &mut e.value) {
                 Some(Value::$variant(v)) => Ok(v),
@@ -1000,5 +1003,16 @@ mod tests {
         assert_eq!(db.expire_due(), 5);
         assert_eq!(db.len(), 5);
         assert_eq!(db.expires(), 5);
+    }
+}
+#[cfg(test)]
+mod size {
+    /// Every key pays for an entry in the table (and ~1/0.875 of one in
+    /// slack), so a growing entry shows up directly in bytes per key
+    /// (`scripts/memory.py`): keep the aggregates boxed.
+    #[test]
+    fn entries_stay_small() {
+        assert!(std::mem::size_of::<super::Value>() <= 40);
+        assert!(std::mem::size_of::<super::Entry>() <= 72);
     }
 }

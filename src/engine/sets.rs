@@ -471,7 +471,7 @@ fn intersect(sets: &[Option<HashSet<Bytes>>], limit: usize, max: usize) -> Vec<B
 fn store_result(db: &mut Db, dst: &Bytes, result: HashSet<Bytes>, event: &'static str) -> Reply {
     let n = result.len();
     if n > 0 {
-        db.insert(dst.clone(), Value::Set(result));
+        db.insert(dst.clone(), Value::Set(Box::new(result)));
         db.notify(events::SET, event, dst);
     } else if db.remove(dst).is_some() {
         db.notify(events::GENERIC, "del", dst);

@@ -727,7 +727,7 @@ fn zrange_generic(
 fn store_zset(db: &mut Db, dst: &Bytes, z: ZSet, event: &'static str) -> Reply {
     let n = z.len();
     if n > 0 {
-        db.insert(dst.clone(), Value::ZSet(z));
+        db.insert(dst.clone(), Value::ZSet(Box::new(z)));
         db.notify(events::ZSET, event, dst);
     } else if db.remove(dst).is_some() {
         db.notify(events::GENERIC, "del", dst);
@@ -1462,8 +1462,8 @@ fn zsetop_generic(
         let v = db.get(k);
         let src = match v {
             None => Source::Missing,
-            Some(Value::ZSet(z)) => Source::ZSet(z.clone()),
-            Some(Value::Set(s)) => Source::Set(s.clone()),
+            Some(Value::ZSet(z)) => Source::ZSet((**z).clone()),
+            Some(Value::Set(s)) => Source::Set((**s).clone()),
             Some(_) => return Err(wrongtype()),
         };
         srcs.push((src, 1.0));

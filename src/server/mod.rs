@@ -103,8 +103,13 @@ async fn accept_loop(
     };
     let local = tcp.local_addr().map(|a| a.to_string()).unwrap_or_default();
     let mut connections = JoinSet::new();
-    // Active expiry, as Redis's serverCron runs it (hz 10).
-    let mut expiry = tokio::time::interval(std::time::Duration::from_millis(100));
+    // Active expiry, as Redis's serverCron runs it (hz 10). The first cycle
+    // comes one period after the start, as in Redis: an interval's immediate
+    // first tick is only delivered when the timer driver next turns, which
+    // can fall in the middle of a client's first commands and remove a key
+    // Redis would still count.
+    let period = std::time::Duration::from_millis(100);
+    let mut expiry = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
