@@ -527,8 +527,14 @@ fn move_(ctx: &mut Ctx<'_>) -> Reply {
 // --- KEYS, SCAN, RANDOMKEY ---------------------------------------------
 
 /// Redis's `stringmatchlen`: glob-style matching with `*`, `?`, `[...]`
-/// (ranges, `^` negation) and `\` escapes.
+/// (ranges, `^` negation) and `\` escapes. Case-sensitive matching (KEYS,
+/// SCAN and the *SCAN commands, pub/sub patterns) uses the mock layer's
+/// matcher, which has Redis 7.0's `skipLongerMatches` cut-off, so a
+/// pathological pattern costs polynomial, not exponential, time.
 pub(crate) fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+    if !nocase {
+        return crate::mock::glob::glob_match(pattern, string);
+    }
     glob(pattern, string, nocase, 0)
 }
 
@@ -1604,4 +1610,20 @@ fn restore(ctx: &mut Ctx<'_>) -> Reply {
         db.notify(events::GENERIC, "restore", &key);
         Ok(Reply::ok())
     })())
+}
+
+#[cfg(test)]
+mod glob_tests {
+    /// The pattern behind CVE-2022-36021: without Redis 7.0's cut-off the
+    /// backtracking is exponential and this never returns.
+    #[test]
+    fn pathological_patterns_finish() {
+        let pattern = b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
+        assert!(!super::glob_match(pattern, &[b'a'; 64], false));
+        assert!(super::glob_match(
+            pattern,
+            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+            false
+        ));
+    }
 }

@@ -2,7 +2,7 @@
 //! journal and the verification report.
 
 mod convert;
-mod glob;
+pub(crate) mod glob;
 pub mod matchers;
 mod request;
 pub(crate) mod respond;
