@@ -681,38 +681,7 @@ mod tests {
         Bytes::copy_from_slice(s.as_bytes())
     }
 
-    /// Runs each command (space-separated words) and returns the keyspace
-    /// events every one of them queued, as `event:key` strings.
-    fn events_of(commands: &[&str]) -> Vec<Vec<String>> {
-        use crate::engine::{Config, Engine};
-        let mut engine = Engine::new(Config::default());
-        let id = engine.connect("a".into(), "b".into());
-        let mut client = engine.clients.remove(&id).expect("client");
-        // The classes these commands use, so the events are queued whether
-        // or not the keyspace filters them by `notify-keyspace-events`.
-        let config: Vec<Bytes> = ["CONFIG", "SET", "notify-keyspace-events", "KEglhn"]
-            .into_iter()
-            .map(|w| Bytes::from_static(w.as_bytes()))
-            .collect();
-        engine.call_queued(&mut client, &config);
-        engine.dbs[0].take_events();
-        commands
-            .iter()
-            .map(|line| {
-                let args: Vec<Bytes> = line
-                    .split(' ')
-                    .map(|w| Bytes::copy_from_slice(w.as_bytes()))
-                    .collect();
-                engine.refresh_time();
-                engine.call_queued(&mut client, &args);
-                engine.dbs[0]
-                    .take_events()
-                    .into_iter()
-                    .map(|e| format!("{}:{}", e.event, String::from_utf8_lossy(&e.key)))
-                    .collect()
-            })
-            .collect()
-    }
+    use crate::engine::tests::events_of;
 
     #[test]
     fn commands_queue_redis_events() {
