@@ -244,6 +244,7 @@ mod engine;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod glob;
 mod mock;
 pub mod protocol;
 mod server;

@@ -431,7 +431,7 @@ impl RuntimeConfig {
                 continue;
             }
             for name in &names {
-                if super::keys::glob_match(p, name.as_bytes(), true)
+                if crate::glob::glob_match_nocase(p, name.as_bytes())
                     && seen.insert(name.to_string())
                 {
                     if let Some(v) = self.get(name) {

@@ -18,6 +18,7 @@ use super::command::{CommandSpec, acl, flags::*};
 use super::keyspace::{Db, events, scan_hash};
 use super::ldouble::LongDouble;
 use super::{Ctx, Engine};
+use crate::glob::glob_match;
 use crate::protocol::{Protocol, Reply};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
@@ -702,11 +703,6 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
     })())
 }
 
-/// Glob matching as Redis's `stringmatchlen` (case-sensitive).
-fn glob_match(pattern: &[u8], string: &[u8]) -> bool {
-    super::keys::glob_match(pattern, string, false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -750,21 +746,6 @@ mod tests {
         for bad in [&b"18446744073709551616"[..], b" 1", b"-", b"1x", b"+"] {
             assert!(parse_cursor(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn glob_patterns() {
-        assert!(glob_match(b"f*", b"foo"));
-        assert!(glob_match(b"*", b""));
-        assert!(glob_match(b"f?o", b"foo"));
-        assert!(!glob_match(b"f?o", b"fo"));
-        assert!(glob_match(b"[a-c]x", b"bx"));
-        assert!(glob_match(b"[c-a]x", b"bx"));
-        assert!(!glob_match(b"[^a-c]x", b"bx"));
-        assert!(glob_match(b"a\\*", b"a*"));
-        assert!(!glob_match(b"a\\*", b"ab"));
-        assert!(glob_match(b"*b*", b"abc"));
-        assert!(!glob_match(b"*b", b"abc"));
     }
 
     fn b(s: &str) -> Bytes {

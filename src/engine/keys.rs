@@ -12,6 +12,7 @@ use super::hashes;
 use super::keyspace::{Db, Kind, StrEncoding, Value, events, scan_hash, wrongtype};
 use super::zset::ZSet;
 use super::{Ctx, DATABASES};
+use crate::glob::glob_match;
 use crate::protocol::{Reply, string2ll};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
@@ -526,137 +527,13 @@ fn move_(ctx: &mut Ctx<'_>) -> Reply {
 
 // --- KEYS, SCAN, RANDOMKEY ---------------------------------------------
 
-/// Redis's `stringmatchlen`: glob-style matching with `*`, `?`, `[...]`
-/// (ranges, `^` negation) and `\` escapes. Case-sensitive matching (KEYS,
-/// SCAN and the *SCAN commands, pub/sub patterns) uses the mock layer's
-/// matcher, which has Redis 7.0's `skipLongerMatches` cut-off, so a
-/// pathological pattern costs polynomial, not exponential, time.
-pub(crate) fn glob_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
-    if !nocase {
-        return crate::mock::glob::glob_match(pattern, string);
-    }
-    glob(pattern, string, nocase, 0)
-}
-
-fn glob(mut p: &[u8], mut s: &[u8], nocase: bool, depth: usize) -> bool {
-    if depth > 1000 {
-        return false;
-    }
-    let eq = |a: u8, b: u8| {
-        if nocase {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    while !p.is_empty() && !s.is_empty() {
-        match p[0] {
-            b'*' => {
-                while p.len() > 1 && p[1] == b'*' {
-                    p = &p[1..];
-                }
-                if p.len() == 1 {
-                    return true;
-                }
-                for i in 0..s.len() {
-                    if glob(&p[1..], &s[i..], nocase, depth + 1) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-            b'?' => {
-                s = &s[1..];
-            }
-            b'[' => {
-                p = &p[1..];
-                let not = p.first() == Some(&b'^');
-                if not {
-                    p = &p[1..];
-                }
-                let mut matched = false;
-                loop {
-                    if p.is_empty() {
-                        break;
-                    }
-                    if p[0] == b'\\' && p.len() >= 2 {
-                        p = &p[1..];
-                        if p[0] == s[0] {
-                            matched = true;
-                        }
-                    } else if p[0] == b']' {
-                        break;
-                    } else if p.len() >= 3 && p[1] == b'-' {
-                        let (mut start, mut end) = (p[0], p[2]);
-                        let mut c = s[0];
-                        if start > end {
-                            std::mem::swap(&mut start, &mut end);
-                        }
-                        if nocase {
-                            start = start.to_ascii_lowercase();
-                            end = end.to_ascii_lowercase();
-                            c = c.to_ascii_lowercase();
-                        }
-                        p = &p[2..];
-                        if c >= start && c <= end {
-                            matched = true;
-                        }
-                    } else if eq(p[0], s[0]) {
-                        matched = true;
-                    }
-                    p = &p[1..];
-                }
-                if p.is_empty() {
-                    // Redis treats an unterminated class as ending here.
-                    if not {
-                        matched = !matched;
-                    }
-                    if !matched {
-                        return false;
-                    }
-                    s = &s[1..];
-                    continue;
-                }
-                if not {
-                    matched = !matched;
-                }
-                if !matched {
-                    return false;
-                }
-                s = &s[1..];
-            }
-            b'\\' if p.len() >= 2 => {
-                p = &p[1..];
-                if !eq(p[0], s[0]) {
-                    return false;
-                }
-                s = &s[1..];
-            }
-            c => {
-                if !eq(c, s[0]) {
-                    return false;
-                }
-                s = &s[1..];
-            }
-        }
-        p = &p[1..];
-        if s.is_empty() {
-            while p.first() == Some(&b'*') {
-                p = &p[1..];
-            }
-            break;
-        }
-    }
-    p.is_empty() && s.is_empty()
-}
-
 fn keys(ctx: &mut Ctx<'_>) -> Reply {
     let pattern = ctx.arg(1).clone();
     let all = pattern.as_ref() == b"*";
     let db = ctx.db();
     Reply::Array(
         db.live_keys()
-            .filter(|k| all || glob_match(&pattern, k, false))
+            .filter(|k| all || glob_match(&pattern, k))
             .map(|k| Reply::Bulk(k.clone()))
             .collect(),
     )
@@ -725,7 +602,7 @@ fn scan(ctx: &mut Ctx<'_>) -> Reply {
                 continue;
             }
             if let Some(p) = &pattern {
-                if !glob_match(p, &key, false) {
+                if !glob_match(p, &key) {
                     continue;
                 }
             }
@@ -1610,20 +1487,4 @@ fn restore(ctx: &mut Ctx<'_>) -> Reply {
         db.notify(events::GENERIC, "restore", &key);
         Ok(Reply::ok())
     })())
-}
-
-#[cfg(test)]
-mod glob_tests {
-    /// The pattern behind CVE-2022-36021: without Redis 7.0's cut-off the
-    /// backtracking is exponential and this never returns.
-    #[test]
-    fn pathological_patterns_finish() {
-        let pattern = b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
-        assert!(!super::glob_match(pattern, &[b'a'; 64], false));
-        assert!(super::glob_match(
-            pattern,
-            b"aaaaaaaaaaaaaaaaaaaaaaaaaaaab",
-            false
-        ));
-    }
 }

@@ -24,9 +24,9 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::command::{CommandSpec, acl, flags::*};
-use super::keys::glob_match;
 use super::keyspace::events;
 use super::{Client, Ctx, Engine};
+use crate::glob::glob_match;
 use crate::protocol::{Protocol, Reply};
 
 /// A frame sent to a connection outside its request/reply flow.
@@ -393,7 +393,7 @@ fn deliver(
 
 /// Redis's `stringmatchlen`, case-sensitive.
 fn pattern_matches(pattern: &[u8], channel: &[u8]) -> bool {
-    glob_match(pattern, channel, false)
+    glob_match(pattern, channel)
 }
 
 /// Publishes every keyspace event the databases queued, as Redis's

@@ -29,8 +29,8 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::glob::glob_match;
 use super::request::quote;
+use crate::glob::glob_match;
 use crate::mock::Request;
 
 /// Decides whether a mock answers a command.

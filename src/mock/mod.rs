@@ -2,7 +2,6 @@
 //! journal and the verification report.
 
 mod convert;
-pub(crate) mod glob;
 pub mod matchers;
 mod request;
 pub(crate) mod respond;
