@@ -1,62 +1,79 @@
-//! The blocking commands: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
-//! BZPOPMIN, BZPOPMAX and BZMPOP.
+//! The blocking framework behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
+//! BZPOPMIN, BZPOPMAX and BZMPOP (the commands themselves live with their
+//! type's group: `commands/lists.rs`, `commands/sorted_sets/`).
 //!
-//! A command that finds nothing to pop records what it waits for in its
-//! client ([`Blocked`]) and queues the client on each key (FIFO per key, as
-//! Redis's `db->blocking_keys`). It answers nothing: the connection task
-//! sees `Outcome::blocked`, stops processing the client's requests and waits
-//! on the client's outbox.
+//! A command that finds nothing to pop calls [`block`]: it records what the
+//! client waits for ([`Blocked`], with a [`BlockOp`] saying which type the
+//! client waits for and how to serve it) and queues the client on each key
+//! (FIFO per key, as Redis's `db->blocking_keys`). It answers nothing: the
+//! connection task sees `Outcome::blocked`, stops processing the client's
+//! requests and waits on the client's outbox.
 //!
 //! Every write goes through the keyspace's `touched` hook; while clients are
 //! blocked on a database, it records the keys written. After each command
 //! (after a whole EXEC, after a direct-state-API call) `Engine::after_command`
 //! calls [`serve_ready`]: for each written key with waiters, in write order,
 //! the waiters are served in the order they blocked while the key still
-//! holds data of their type, each with the same pop/move the non-blocking
-//! command performs (events, modification signal, deletion of an emptied
-//! key). A BLMOVE that pushes to its destination makes that key ready in
-//! turn. All of this happens under the engine lock, before any other
-//! client's next command, so nobody can steal an element from a waiter.
+//! holds data of their type, each with its [`BlockOp::serve`]: the same
+//! pop/move the non-blocking command performs (events, modification signal,
+//! deletion of an emptied key). A BLMOVE that pushes to its destination
+//! makes that key ready in turn. All of this happens under the engine lock,
+//! before any other client's next command, so nobody can steal an element
+//! from a waiter.
 //!
 //! Timeouts run on the wall clock: the connection task sleeps until the
 //! deadline and then calls [`timed_out`], which answers only if the client
 //! is still blocked (a reply already on its way wins).
+//!
+//! This module never imports a command group: a new blocking command (XREAD,
+//! WAIT, ...) builds its own [`BlockOp`] and calls [`block`].
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::args::{self, err};
-use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
-use super::keyspace::{Kind, wrongtype};
-use super::ldouble::LongDouble;
-use super::lists::{self, End as ListEnd};
-use super::sorted_sets::{self, End as ZEnd};
-use super::{Client, Ctx, Engine, pubsub};
+use super::keyspace::Db;
+use super::types::Kind;
+use super::util::args;
+use super::util::errors::{NEGATIVE_TIMEOUT, err};
+use super::util::ldouble::LongDouble;
+use super::{Client, Ctx, Engine, delivery};
 use crate::protocol::Reply;
 
+/// How a blocked client is served once a key it waits on is ready: the
+/// performing half of the command that blocked it.
+pub(crate) type ServeFn = dyn Fn(&mut Db, &Bytes) -> Reply + Send + Sync;
+
 /// What a blocked client will do once a key is ready.
-#[derive(Clone, Debug)]
-pub(crate) enum BlockOp {
-    /// BLPOP / BRPOP (`count: None`) and BLMPOP (`Some(count)`).
-    Pop { end: ListEnd, count: Option<usize> },
-    /// BLMOVE and BRPOPLPUSH.
-    Move {
-        dst: Bytes,
-        from: ListEnd,
-        to: ListEnd,
-    },
-    /// BZPOPMIN / BZPOPMAX (`count: None`) and BZMPOP (`Some(count)`).
-    ZPop { end: ZEnd, count: Option<usize> },
+#[derive(Clone)]
+pub(crate) struct BlockOp {
+    /// The type the client waits for: a key written with another type
+    /// keeps it waiting (and keeps its turn).
+    pub kind: Kind,
+    /// Performs the command on the ready key (which holds a `kind` value)
+    /// with its side effects, and returns the reply to send.
+    pub serve: Arc<ServeFn>,
 }
 
 impl BlockOp {
-    fn kind(&self) -> Kind {
-        match self {
-            BlockOp::ZPop { .. } => Kind::ZSet,
-            _ => Kind::List,
+    /// A wait for a `kind` key, served by `serve`.
+    pub fn new(
+        kind: Kind,
+        serve: impl Fn(&mut Db, &Bytes) -> Reply + Send + Sync + 'static,
+    ) -> BlockOp {
+        BlockOp {
+            kind,
+            serve: Arc::new(serve),
         }
+    }
+}
+
+impl fmt::Debug for BlockOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockOp").field("kind", &self.kind).finish()
     }
 }
 
@@ -84,143 +101,6 @@ impl Blocking {
     }
 }
 
-const BLOCK_LIST: u32 = WRITE | NOSCRIPT | BLOCKING;
-
-const BLMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
-    notes: "",
-    flags: &["RW", "access", "delete"],
-    begin: BeginSearch::Index(2),
-    find: FindKeys::Keynum {
-        keynumidx: 0,
-        firstkey: 1,
-        keystep: 1,
-    },
-}];
-
-pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("blpop", -3, blpop)
-        .flags(BLOCK_LIST)
-        .acl(acl::LIST)
-        .keys(1, -2, 1, &["RW", "access", "delete"])
-        .doc(
-            "list",
-            "2.0.0",
-            "O(N) where N is the number of provided keys.",
-            "Remove and get the first element in a list, or block until one is available",
-        ),
-    CommandSpec::new("brpop", -3, brpop)
-        .flags(BLOCK_LIST)
-        .acl(acl::LIST)
-        .keys(1, -2, 1, &["RW", "access", "delete"])
-        .doc(
-            "list",
-            "2.0.0",
-            "O(N) where N is the number of provided keys.",
-            "Remove and get the last element in a list, or block until one is available",
-        ),
-    CommandSpec::new("blmove", 6, blmove)
-        .flags(BLOCK_LIST | DENYOOM)
-        .acl(acl::LIST)
-        .key_specs(MOVE_KEYS)
-        .keys(1, 2, 1, &[])
-        .doc(
-            "list",
-            "6.2.0",
-            "O(1)",
-            "Pop an element from a list, push it to another list and return it; or block until one is available",
-        ),
-    CommandSpec::new("brpoplpush", 4, brpoplpush)
-        .flags(BLOCK_LIST | DENYOOM)
-        .acl(acl::LIST)
-        .key_specs(MOVE_KEYS)
-        .keys(1, 2, 1, &[])
-        .doc(
-            "list",
-            "2.2.0",
-            "O(1)",
-            "Pop an element from a list, push it to another list and return it; or block until one is available",
-        ),
-    CommandSpec::new("blmpop", -5, blmpop)
-        .flags(WRITE | BLOCKING | MOVABLEKEYS)
-        .acl(acl::LIST)
-        .key_specs(BLMPOP_KEYS)
-        .getkeys(numkeys_at_2)
-        .doc(
-            "list",
-            "7.0.0",
-            "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
-            "Pop elements from a list, or block until one is available",
-        ),
-    CommandSpec::new("bzpopmin", -3, bzpopmin)
-        .flags(BLOCK_LIST | FAST)
-        .acl(acl::SORTEDSET)
-        .keys(1, -2, 1, &["RW", "access", "delete"])
-        .doc(
-            "sorted-set",
-            "5.0.0",
-            "O(log(N)) with N being the number of elements in the sorted set.",
-            "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
-        ),
-    CommandSpec::new("bzpopmax", -3, bzpopmax)
-        .flags(BLOCK_LIST | FAST)
-        .acl(acl::SORTEDSET)
-        .keys(1, -2, 1, &["RW", "access", "delete"])
-        .doc(
-            "sorted-set",
-            "5.0.0",
-            "O(log(N)) with N being the number of elements in the sorted set.",
-            "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
-        ),
-    CommandSpec::new("bzmpop", -5, bzmpop)
-        .flags(WRITE | BLOCKING | MOVABLEKEYS)
-        .acl(acl::SORTEDSET)
-        .key_specs(BLMPOP_KEYS)
-        .getkeys(numkeys_at_2)
-        .doc(
-            "sorted-set",
-            "7.0.0",
-            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
-            "Remove and return members with scores in a sorted set or block until one is available",
-        ),
-];
-
-const MOVE_KEYS: &[KeySpecDef] = &[
-    KeySpecDef {
-        notes: "",
-        flags: &["RW", "access", "delete"],
-        begin: BeginSearch::Index(1),
-        find: FindKeys::Range {
-            lastkey: 0,
-            keystep: 1,
-            limit: 0,
-        },
-    },
-    KeySpecDef {
-        notes: "",
-        flags: &["RW", "insert"],
-        begin: BeginSearch::Index(2),
-        find: FindKeys::Range {
-            lastkey: 0,
-            keystep: 1,
-            limit: 0,
-        },
-    },
-];
-
-/// The keys of BLMPOP / BZMPOP (`numkeys` at argument 2); none when
-/// `numkeys` is not a positive count that fits the arguments.
-fn numkeys_at_2(args: &[Bytes]) -> Vec<usize> {
-    let n = args
-        .get(2)
-        .and_then(|a| crate::protocol::string2ll(a))
-        .filter(|n| *n > 0)
-        .map_or(0, |n| n as usize);
-    if n == 0 || 3 + n > args.len() {
-        return Vec::new();
-    }
-    (3..3 + n).collect()
-}
-
 /// Redis 7.0's `getTimeoutFromObjectOrReply` in seconds: a `long double`
 /// (`strtold`, whole string), times 1000, rounded up (`ceill`) and cast to
 /// a `long long` (an x87 cast gives `LLONG_MIN` out of range, so huge
@@ -238,7 +118,7 @@ pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, Reply> {
         i64::MIN
     };
     if ms < 0 {
-        return Err(err("ERR timeout is negative"));
+        return Err(err(NEGATIVE_TIMEOUT));
     }
     Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
 }
@@ -246,7 +126,7 @@ pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>, Reply> {
 /// Blocks the client (unless it runs inside MULTI/EXEC, where Redis's
 /// `CLIENT_DENY_BLOCKING` answers `deny` at once). The returned placeholder
 /// is not written: `Outcome::blocked` tells the connection to wait.
-fn block(
+pub(crate) fn block(
     ctx: &mut Ctx<'_>,
     keys: Vec<Bytes>,
     op: BlockOp,
@@ -384,183 +264,22 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
             }
             continue;
         };
-        if op.kind() != kind {
+        if op.kind != kind {
             // Blocked for another type: keep its turn for later.
             if let Some(q) = engine.blocking.waiters.get_mut(&slot) {
                 q.rotate_left(1);
             }
             continue;
         }
-        let reply = serve_one(engine, db, key, &op);
+        let reply = (op.serve)(&mut engine.dbs[db], key);
         if let Some(mut client) = engine.clients.remove(&id) {
             unblock(engine, &mut client);
             engine.clients.insert(id, client);
         }
-        pubsub::send_to(engine, None, id, &reply, true);
+        delivery::send_to(engine, None, id, &reply, true);
         served = true;
     }
     served
-}
-
-/// Performs a waiter's operation on a ready key and builds its reply.
-fn serve_one(engine: &mut Engine, db: usize, key: &Bytes, op: &BlockOp) -> Reply {
-    let d = &mut engine.dbs[db];
-    match op {
-        BlockOp::Pop { end, count } => {
-            match lists::pop_for_blocked(d, key, *end, count.unwrap_or(1)) {
-                Ok(Some(v)) if count.is_some() => lists::mpop_reply(Some((key.clone(), v))),
-                Ok(Some(mut v)) if !v.is_empty() => {
-                    Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v.remove(0))])
-                }
-                Ok(_) => Reply::NilArray,
-                Err(e) => e,
-            }
-        }
-        BlockOp::Move { dst, from, to } => match lists::move_for_blocked(d, key, dst, *from, *to) {
-            Ok(Some(v)) => Reply::Bulk(v),
-            Ok(None) => Reply::Nil,
-            Err(e) => e,
-        },
-        BlockOp::ZPop { end, count } => {
-            let items = sorted_sets::pop_members(d, key, *end, count.unwrap_or(1));
-            zpop_reply(key.clone(), items, count.is_some())
-        }
-    }
-}
-
-fn zpop_reply(key: Bytes, mut items: Vec<(Bytes, f64)>, mpop: bool) -> Reply {
-    if mpop {
-        return sorted_sets::mpop_reply(key, items);
-    }
-    match items.pop() {
-        Some((member, score)) => Reply::Array(vec![
-            Reply::Bulk(key),
-            Reply::Bulk(member),
-            Reply::Double(score),
-        ]),
-        None => Reply::NilArray,
-    }
-}
-
-// --- commands -------------------------------------------------------------
-
-type Res = Result<Reply, Reply>;
-
-fn blpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_pop(ctx, ListEnd::Left))
-}
-
-fn brpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_pop(ctx, ListEnd::Right))
-}
-
-/// BLPOP / BRPOP (Redis's `blockingPopGenericCommand` with no count).
-fn blocking_pop(ctx: &mut Ctx<'_>, end: ListEnd) -> Res {
-    let n = ctx.args.len();
-    let timeout = parse_timeout(&ctx.args[n - 1])?;
-    let keys = ctx.args[1..n - 1].to_vec();
-    let db = ctx.db();
-    for key in &keys {
-        if let Some(mut v) = lists::pop_for_blocked(db, key, end, 1)? {
-            if let Some(value) = v.pop() {
-                return Ok(Reply::Array(vec![
-                    Reply::Bulk(key.clone()),
-                    Reply::Bulk(value),
-                ]));
-            }
-        }
-    }
-    let op = BlockOp::Pop { end, count: None };
-    Ok(block(ctx, keys, op, timeout, Reply::NilArray))
-}
-
-fn blmpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let (keys, end, count) = lists::parse_mpop_args(&ctx.args[2..])?;
-        let timeout = parse_timeout(ctx.arg(1))?;
-        if let Some(popped) = lists::mpop_for_blocked(ctx.db(), &keys, end, count)? {
-            return Ok(lists::mpop_reply(Some(popped)));
-        }
-        let op = BlockOp::Pop {
-            end,
-            count: Some(count),
-        };
-        Ok(block(ctx, keys, op, timeout, Reply::NilArray))
-    })
-}
-
-fn blmove(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let from = ListEnd::parse(ctx.arg(3))?;
-        let to = ListEnd::parse(ctx.arg(4))?;
-        let timeout = parse_timeout(ctx.arg(5))?;
-        blocking_move(ctx, from, to, timeout)
-    })
-}
-
-fn brpoplpush(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let timeout = parse_timeout(ctx.arg(3))?;
-        blocking_move(ctx, ListEnd::Right, ListEnd::Left, timeout)
-    })
-}
-
-/// Redis's `blmoveGenericCommand`.
-fn blocking_move(ctx: &mut Ctx<'_>, from: ListEnd, to: ListEnd, timeout: Option<Duration>) -> Res {
-    let src = ctx.arg(1).clone();
-    let dst = ctx.arg(2).clone();
-    let db = ctx.db();
-    if db.get_list(&src)?.is_some() {
-        let moved = lists::move_for_blocked(db, &src, &dst, from, to)?;
-        return Ok(moved.map_or(Reply::Nil, Reply::Bulk));
-    }
-    let op = BlockOp::Move { dst, from, to };
-    Ok(block(ctx, vec![src], op, timeout, Reply::Nil))
-}
-
-fn bzpopmin(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_zpop(ctx, ZEnd::Min))
-}
-
-fn bzpopmax(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_zpop(ctx, ZEnd::Max))
-}
-
-/// BZPOPMIN / BZPOPMAX (Redis's `blockingGenericZpopCommand`).
-fn blocking_zpop(ctx: &mut Ctx<'_>, end: ZEnd) -> Res {
-    let n = ctx.args.len();
-    let timeout = parse_timeout(&ctx.args[n - 1])?;
-    let keys = ctx.args[1..n - 1].to_vec();
-    let db = ctx.db();
-    for key in &keys {
-        match db.kind(key) {
-            None => continue,
-            Some(Kind::ZSet) => {
-                let items = sorted_sets::pop_members(db, key, end, 1);
-                return Ok(zpop_reply(key.clone(), items, false));
-            }
-            Some(_) => return Err(wrongtype()),
-        }
-    }
-    let op = BlockOp::ZPop { end, count: None };
-    Ok(block(ctx, keys, op, timeout, Reply::NilArray))
-}
-
-fn bzmpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let (keys, end, count) = sorted_sets::parse_mpop(ctx.args, 2)?;
-        let timeout = parse_timeout(ctx.arg(1))?;
-        let db = ctx.db();
-        if let Some(key) = sorted_sets::first_zset_key(db, &keys)? {
-            let items = sorted_sets::pop_members(db, &key, end, count);
-            return Ok(sorted_sets::mpop_reply(key, items));
-        }
-        let op = BlockOp::ZPop {
-            end,
-            count: Some(count),
-        };
-        Ok(block(ctx, keys, op, timeout, Reply::NilArray))
-    })
 }
 
 #[cfg(test)]

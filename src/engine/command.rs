@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 
 use super::Ctx;
-use crate::protocol::Reply;
+use crate::protocol::{Reply, string2ll};
 
 /// A command implementation.
 pub(crate) type Handler = fn(&mut Ctx<'_>) -> Reply;
@@ -591,6 +591,43 @@ pub(crate) fn docs_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Re
         ));
     }
     Reply::Map(fields)
+}
+
+// --- key extraction for movable-key commands ---------------------------------
+
+/// The keys of a command whose argument `idx` counts the keys that follow
+/// it; none when the count is not a positive integer that fits the
+/// arguments (Redis's `genericGetKeys` gives up the same way).
+fn counted_keys(args: &[Bytes], idx: usize) -> Vec<usize> {
+    let Some(n) = args.get(idx).and_then(|a| string2ll(a)) else {
+        return Vec::new();
+    };
+    if n < 1 || n as u64 > (args.len() - idx - 1) as u64 {
+        return Vec::new();
+    }
+    (idx + 1..=idx + n as usize).collect()
+}
+
+/// `getkeys` of a command with `numkeys` at argument 1 (SINTERCARD, LMPOP,
+/// ZMPOP, ZUNION, ZINTER, ZDIFF, ZINTERCARD).
+pub(crate) fn numkeys_at_1(args: &[Bytes]) -> Vec<usize> {
+    counted_keys(args, 1)
+}
+
+/// `getkeys` of a command with a timeout at argument 1 and `numkeys` at
+/// argument 2 (BLMPOP, BZMPOP).
+pub(crate) fn numkeys_at_2(args: &[Bytes]) -> Vec<usize> {
+    counted_keys(args, 2)
+}
+
+/// `getkeys` of a command storing to argument 1 the result over the keys
+/// counted by argument 2 (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE).
+pub(crate) fn dest_then_numkeys_at_2(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = counted_keys(args, 2);
+    if !keys.is_empty() {
+        keys.insert(0, 1);
+    }
+    keys
 }
 
 /// The positions of the key arguments in a full command (`args[0]` is the

@@ -24,113 +24,14 @@
 //!   The `expired` and `new` events are queued by this module itself.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasher, Hasher};
 
 use bytes::Bytes;
 
-use super::hashes::Hash;
-use super::zset::ZSet;
+use super::types::hash::Hash;
+use super::types::zset::ZSet;
+use super::types::{Kind, StrEncoding, Value};
+use super::util::errors::wrongtype;
 use crate::protocol::Reply;
-
-/// The reply to an operation on a key holding another type.
-pub(crate) const WRONGTYPE: &str =
-    "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-/// `-WRONGTYPE Operation against a key holding the wrong kind of value`.
-pub(crate) fn wrongtype() -> Reply {
-    Reply::Error(Bytes::from_static(WRONGTYPE.as_bytes()))
-}
-
-/// A stored value.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Value {
-    /// A string (Redis stores integers as strings too).
-    String(Bytes),
-    /// A list, head first.
-    List(VecDeque<Bytes>),
-    /// A hash: field → value, in insertion order while listpack-encoded.
-    /// The aggregates are boxed so every key's entry stays small (a string
-    /// key pays for the largest variant's size in the table).
-    Hash(Box<Hash>),
-    /// A set.
-    #[allow(clippy::box_collection)] // deliberately: see above
-    Set(Box<HashSet<Bytes>>),
-    /// A sorted set.
-    ZSet(Box<ZSet>),
-}
-
-/// The type of a value, as `TYPE` and `SCAN ... TYPE` name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    String,
-    List,
-    Hash,
-    Set,
-    ZSet,
-}
-
-impl Kind {
-    /// The name `TYPE` reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::String => "string",
-            Kind::List => "list",
-            Kind::Hash => "hash",
-            Kind::Set => "set",
-            Kind::ZSet => "zset",
-        }
-    }
-
-    /// The kind a `TYPE` name stands for (case-insensitive).
-    pub fn from_name(name: &[u8]) -> Option<Kind> {
-        [Kind::String, Kind::List, Kind::Hash, Kind::Set, Kind::ZSet]
-            .into_iter()
-            .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
-    }
-}
-
-impl Value {
-    /// The value's type.
-    pub fn kind(&self) -> Kind {
-        match self {
-            Value::String(_) => Kind::String,
-            Value::List(_) => Kind::List,
-            Value::Hash(_) => Kind::Hash,
-            Value::Set(_) => Kind::Set,
-            Value::ZSet(_) => Kind::ZSet,
-        }
-    }
-
-    /// The name `TYPE` reports.
-    pub fn type_name(&self) -> &'static str {
-        self.kind().name()
-    }
-
-    /// Whether this is an aggregate with no elements (which Redis never keeps).
-    pub fn is_empty_aggregate(&self) -> bool {
-        match self {
-            Value::String(_) => false,
-            Value::List(l) => l.is_empty(),
-            Value::Hash(h) => h.is_empty(),
-            Value::Set(s) => s.is_empty(),
-            Value::ZSet(z) => z.is_empty(),
-        }
-    }
-}
-
-/// How a string value is encoded, as far as `OBJECT ENCODING` can tell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub(crate) enum StrEncoding {
-    /// Redis's `tryObjectEncoding`: `int` when the text is a 64-bit
-    /// integer, `embstr` up to 44 bytes, `raw` beyond.
-    #[default]
-    Auto,
-    /// Built as a new string object: `embstr` up to 44 bytes, `raw` beyond
-    /// (INCRBYFLOAT results).
-    NoInt,
-    /// Modified in place (APPEND, SETRANGE, SETBIT, BITFIELD): always `raw`.
-    Raw,
-}
 
 /// A key's value, its expiry deadline and its access time.
 #[derive(Clone, Debug, PartialEq)]
@@ -221,26 +122,6 @@ pub(crate) struct WatchMark {
     live_stamp: u64,
     /// The key was past its deadline (not yet deleted) when WATCH ran.
     expired: bool,
-}
-
-/// A fixed hasher for SCAN cursors, so a key's position in the scan order
-/// never changes while it exists.
-#[derive(Clone, Copy, Default)]
-struct ScanHasher;
-
-impl BuildHasher for ScanHasher {
-    type Hasher = std::collections::hash_map::DefaultHasher;
-    fn build_hasher(&self) -> Self::Hasher {
-        std::collections::hash_map::DefaultHasher::new()
-    }
-}
-
-/// The position of `key` in SCAN order.
-pub(crate) fn scan_hash(key: &[u8]) -> u64 {
-    let mut h = ScanHasher.build_hasher();
-    h.write(key);
-    // Keep cursors below 2^63 so every client parses them as signed too.
-    h.finish() >> 1
 }
 
 /// One database.
@@ -1012,7 +893,7 @@ mod size {
     /// (`scripts/memory.py`): keep the aggregates boxed.
     #[test]
     fn entries_stay_small() {
-        assert!(std::mem::size_of::<super::Value>() <= 40);
+        assert!(std::mem::size_of::<crate::engine::types::Value>() <= 40);
         assert!(std::mem::size_of::<super::Entry>() <= 72);
     }
 }

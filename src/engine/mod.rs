@@ -30,27 +30,20 @@
 //!    never from `SystemTime::now()`, so `fast_forward` and frozen clocks
 //!    work.
 
-pub(crate) mod args;
 pub(crate) mod blocking;
 pub(crate) mod clock;
 pub(crate) mod command;
+pub(crate) mod commands;
 pub(crate) mod config;
-mod connection;
-mod hashes;
-pub(crate) mod keys;
+pub(crate) mod delivery;
+pub(crate) mod formats;
 pub(crate) mod keyspace;
-pub(crate) mod ldouble;
-pub(crate) mod lists;
-pub(crate) mod pubsub;
 pub(crate) mod random;
-mod server;
-pub(crate) mod sets;
-pub(crate) mod sorted_sets;
-mod strings;
+pub(crate) mod stats;
 #[cfg(test)]
 mod tests;
-mod transactions;
-pub(crate) mod zset;
+pub(crate) mod types;
+pub(crate) mod util;
 
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
@@ -60,21 +53,30 @@ use bytes::Bytes;
 use crate::protocol::{Protocol, Reply};
 use clock::Clock;
 use command::{CommandName, CommandSpec, CommandTable, Resolved, flags, full_name};
+use commands::{
+    admin, bitmaps, connection, hashes, introspection, keys, lists, pubsub, sets, sort,
+    sorted_sets, strings, transactions,
+};
 use keyspace::Db;
+use stats::Stats;
+use util::errors::{self, unknown_command};
 
-/// Every command group's table, concatenated into the command table.
+/// Every command group's table, concatenated into the command table (in
+/// this order: `COMMAND` lists commands in it).
 pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     connection::COMMANDS,
-    server::COMMANDS,
+    introspection::COMMANDS,
+    admin::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
+    bitmaps::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,
     keys::COMMANDS,
+    sort::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
     pubsub::COMMANDS,
-    blocking::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -137,10 +139,10 @@ pub(crate) struct Client {
     /// Keys under WATCH: database, key and the mark taken at WATCH time.
     pub watched: Vec<(usize, Bytes, keyspace::WatchMark)>,
     /// Channels, patterns and shard channels the client subscribed to.
-    pub subs: pubsub::Subscriptions,
+    pub subs: delivery::Subscriptions,
     /// Where pub/sub messages and the replies of blocked commands go
     /// (drained by the connection task); `None` for engine-only clients.
-    pub outbox: Option<pubsub::Outbox>,
+    pub outbox: Option<delivery::Outbox>,
     /// What the client waits for while a blocking command blocks it.
     pub blocked: Option<blocking::Blocked>,
     /// Frames a command answers before its own reply (SUBSCRIBE a b c
@@ -189,29 +191,6 @@ pub(crate) struct Outcome {
     pub db: usize,
 }
 
-/// Statistics `INFO stats` reports.
-#[derive(Debug, Default)]
-pub(crate) struct Stats {
-    pub total_connections_received: u64,
-    pub total_commands_processed: u64,
-    pub rejected_connections: u64,
-    pub total_error_replies: u64,
-    pub rejected_calls: u64,
-    pub failed_calls: u64,
-    /// Error replies by their code (`ERR`, `WRONGTYPE`, ...), for `INFO errorstats`.
-    pub errors: std::collections::BTreeMap<String, u64>,
-    /// Per-command counters, for `INFO commandstats`.
-    pub commands: HashMap<CommandName, CommandStats, rustc_hash::FxBuildHasher>,
-}
-
-/// One command's `INFO commandstats` counters.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct CommandStats {
-    pub calls: u64,
-    pub rejected: u64,
-    pub failed: u64,
-}
-
 /// The whole server state.
 pub(crate) struct Engine {
     pub config: Config,
@@ -242,7 +221,7 @@ pub(crate) struct Engine {
     #[cfg(test)]
     pub event_log: Vec<(usize, keyspace::KeyEvent)>,
     /// Channel and pattern subscriptions, and what clients published.
-    pub pubsub: pubsub::PubSub,
+    pub pubsub: delivery::PubSub,
     /// Clients blocked on keys, per key in blocking order.
     pub blocking: blocking::Blocking,
     /// The `notify-keyspace-events` classes as last set: parsed from the
@@ -280,7 +259,7 @@ impl Engine {
             rng: (nanos as u64) | 1,
             #[cfg(test)]
             event_log: Vec::new(),
-            pubsub: pubsub::PubSub::default(),
+            pubsub: delivery::PubSub::default(),
             blocking: blocking::Blocking::default(),
             notify_flags: 0,
         };
@@ -429,7 +408,7 @@ impl Engine {
     /// Redis's `handleClientsBlockedOnKeys` does.
     pub fn after_command(&mut self) {
         loop {
-            pubsub::publish_events(self, None);
+            delivery::publish_events(self, None);
             if !blocking::serve_ready(self) {
                 break;
             }
@@ -470,7 +449,7 @@ impl Engine {
                 multi: None,
                 multi_dirty: false,
                 watched: Vec::new(),
-                subs: pubsub::Subscriptions::default(),
+                subs: delivery::Subscriptions::default(),
                 outbox: None,
                 blocked: None,
                 extra: Vec::new(),
@@ -484,7 +463,7 @@ impl Engine {
         if let Some(mut client) = self.clients.remove(&client_id) {
             transactions::unwatch_all(self, &mut client);
             blocking::unblock(self, &mut client);
-            pubsub::unsubscribe_all(self, &mut client);
+            delivery::unsubscribe_all(self, &mut client);
         }
     }
 
@@ -553,13 +532,7 @@ impl Engine {
                 if args[0].eq_ignore_ascii_case(b"exec") {
                     // ... and a rejected EXEC aborts it (`execCommandAbort`).
                     transactions::discard_transaction(self, client);
-                    let text = match &reply {
-                        Reply::Error(e) => e.strip_prefix(b"ERR ").unwrap_or(e).to_vec(),
-                        _ => Vec::new(),
-                    };
-                    let mut out = b"EXECABORT Transaction discarded because of: ".to_vec();
-                    out.extend_from_slice(&text);
-                    return one_line_error(out);
+                    return errors::exec_abort(&reply);
                 }
                 return reply;
             }
@@ -586,23 +559,15 @@ impl Engine {
         let (spec, parent) = match table.resolve(args) {
             Resolved::Found(spec, parent) => (spec, parent),
             Resolved::UnknownSubcommand(base) => {
-                let mut text = b"ERR unknown subcommand '".to_vec();
-                text.extend_from_slice(c_bytes(&args[1], 128));
-                text.extend_from_slice(b"'. Try ");
-                text.extend_from_slice(base.name.to_ascii_uppercase().as_bytes());
-                text.extend_from_slice(b" HELP.");
-                return Err(one_line_error(text));
+                return Err(errors::unknown_subcommand(&args[1], base.name));
             }
             Resolved::Unknown => return Err(unknown_command(args)),
         };
         if !spec.arity_ok(args.len()) {
-            let name = full_name(spec, parent);
-            return Err(rejected(format_args!(
-                "wrong number of arguments for '{name}' command"
-            )));
+            return Err(errors::wrong_arity(&full_name(spec, parent)));
         }
         if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
-            return Err(Reply::error("NOAUTH Authentication required."));
+            return Err(errors::err(errors::NOAUTH));
         }
         if client.multi.is_none()
             && client.protocol == Protocol::Resp2
@@ -610,12 +575,12 @@ impl Engine {
             && !pubsub::allowed_in_subscribed_mode(parent.unwrap_or(spec).name)
         {
             let name = full_name(spec, parent);
-            return Err(rejected(format_args!(
+            return Err(errors::rejected(format_args!(
                 "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             )));
         }
         if client.multi.is_some() && spec.flags & flags::NO_MULTI != 0 {
-            return Err(Reply::error("ERR Command not allowed inside a transaction"));
+            return Err(errors::err(errors::NOT_IN_TRANSACTION));
         }
         Ok((spec, parent))
     }
@@ -658,49 +623,4 @@ impl Engine {
             Err(reply) => reply,
         }
     }
-}
-
-/// An error built from user input: line breaks become spaces, as Redis ensures.
-fn rejected(msg: std::fmt::Arguments<'_>) -> Reply {
-    one_line_error(format!("ERR {msg}").into_bytes())
-}
-
-/// An error reply from raw text, with `\r` and `\n` mapped to spaces.
-pub(crate) fn one_line_error(mut text: Vec<u8>) -> Reply {
-    for b in &mut text {
-        if *b == b'\r' || *b == b'\n' {
-            *b = b' ';
-        }
-    }
-    Reply::Error(Bytes::from(text))
-}
-
-/// Redis 7.0's reply to an unknown command: the name and the first arguments,
-/// each cut at a NUL byte and 128 bytes in all, as its `sdscatprintf` does.
-fn unknown_command(args: &[Bytes]) -> Reply {
-    let mut listed = Vec::new();
-    for arg in &args[1..] {
-        if listed.len() >= 128 {
-            break;
-        }
-        let room = 128 - listed.len();
-        listed.push(b'\'');
-        listed.extend_from_slice(c_bytes(arg, room));
-        listed.extend_from_slice(b"' ");
-    }
-    let mut text = b"ERR unknown command '".to_vec();
-    text.extend_from_slice(c_bytes(&args[0], 128));
-    text.extend_from_slice(b"', with args beginning with: ");
-    text.extend_from_slice(&listed);
-    one_line_error(text)
-}
-
-/// `%.<max>s` of a C string: up to the first NUL, at most `max` bytes.
-fn c_bytes(arg: &[u8], max: usize) -> &[u8] {
-    let end = arg
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(arg.len())
-        .min(max);
-    &arg[..end]
 }

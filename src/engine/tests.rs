@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::keyspace::Value;
+use super::types::Value;
 use super::{Config, Engine};
 use crate::protocol::Protocol;
 

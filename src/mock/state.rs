@@ -221,7 +221,7 @@ impl MockState {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a non-string panic".to_string());
             inner.panics.push(format!("{request}: {message}"));
-            let reply = crate::engine::one_line_error(
+            let reply = crate::engine::util::errors::one_line_error(
                 format!("ERR mock-redis: a matcher or responder panicked: {message}").into_bytes(),
             );
             (Some(Response::reply(reply)), Outcome::Panic)
@@ -303,7 +303,9 @@ fn decide(inner: &mut Inner, request: &Request) -> (Option<Response>, Outcome) {
             text.push(b'\'');
         }
         return (
-            Some(Response::reply(crate::engine::one_line_error(text))),
+            Some(Response::reply(
+                crate::engine::util::errors::one_line_error(text),
+            )),
             Outcome::Strict,
         );
     }

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::Shared;
 use crate::engine::Engine;
-use crate::engine::pubsub::{self, OutOfBand};
+use crate::engine::delivery::{self, OutOfBand};
 use crate::mock::respond::Action;
 use crate::protocol::{Protocol, Reply, RequestParser};
 
@@ -153,7 +153,7 @@ where
     let id = {
         let mut engine = shared.engine();
         let id = engine.connect(peer, local);
-        pubsub::set_outbox(&mut engine, id, outbox_tx);
+        delivery::set_outbox(&mut engine, id, outbox_tx);
         id
     };
     let registration = Registration { shared, id };

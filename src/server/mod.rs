@@ -2,14 +2,13 @@
 //! the per-connection tasks.
 
 mod connection;
+mod db_handle;
 mod handle;
-mod lists_state;
 mod mocks;
-mod pubsub;
-mod state;
+mod state_api;
 
+pub use db_handle::DbHandle;
 pub use handle::{Builder, MockRedis};
-pub use state::DbHandle;
 
 use std::io;
 use std::net::TcpListener as StdTcpListener;

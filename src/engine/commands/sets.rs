@@ -1,30 +1,28 @@
-//! Set commands (SADD ... SSCAN), plus the SCAN-family helpers (cursor
-//! parsing, options, glob matching, paging) that SSCAN and ZSCAN share.
-//!
-//! Sets are stored as `Value::Set(HashSet<Bytes>)`. Redis 7.0 encodes a set
-//! as an `intset` (sorted integers) while every member is a 64-bit integer
-//! and there are at most `set-max-intset-entries` (512) of them, otherwise
-//! as a `hashtable`; there is no listpack set before 7.2. Commands that
-//! reply with a whole set (SMEMBERS, SINTER, SUNION, SDIFF, SSCAN, SPOP with
-//! a count covering the set) list an intset in ascending numeric order, as
-//! Redis does, and a hashtable in a fixed hash order (the SSCAN order), so
-//! replies do not depend on the process's `HashSet` seeds.
+//! Set commands: SADD ... SSCAN. The value and its encoding rules (intset or
+//! hashtable, and the order replies list members in) are in
+//! `types/set.rs`.
 //!
 //! Random choices (SPOP, SRANDMEMBER) use the engine's seeded
-//! [`Rng`](super::random::Rng) over the members in byte order, so they are
-//! reproducible for a given seed whatever the `HashSet`'s iteration order.
+//! [`Rng`](crate::engine::random::Rng) over the members in byte order, so
+//! they are reproducible for a given seed whatever the `HashSet`'s
+//! iteration order.
 
 use std::collections::HashSet;
 
 use bytes::Bytes;
 
-use super::Ctx;
-use super::args::{self, err, is, syntax_error};
-use super::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
-use super::keyspace::{Db, Value, events, scan_hash};
-use super::random::Rng;
-use crate::glob::glob_match;
-use crate::protocol::{Reply, string2ll};
+use super::scan::{ScanOpts, parse_cursor, scan_page, scan_reply};
+use crate::engine::Ctx;
+use crate::engine::command::{
+    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1,
+};
+use crate::engine::keyspace::{Db, events};
+use crate::engine::random::Rng;
+use crate::engine::types::Value;
+use crate::engine::types::set::{SET_MAX_INTSET_ENTRIES, canonical, is_intset, ordered};
+use crate::engine::util::args::{self, is};
+use crate::engine::util::errors::{NEGATIVE_LIMIT, NOT_POSITIVE, err, syntax_error};
+use crate::protocol::Reply;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sadd", -3, sadd)
@@ -64,7 +62,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .key_specs(&[
             KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(1), find: FindKeys::Keynum { keynumidx: 0, firstkey: 1, keystep: 1 } },
         ])
-        .getkeys(keys_after_numkeys)
+        .getkeys(numkeys_at_1)
         .doc("set", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets and return the cardinality of the result"),
     CommandSpec::new("sinterstore", -3, sinterstore)
         .flags(WRITE | DENYOOM)
@@ -140,55 +138,11 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Add multiple sets and store the resulting set in a key"),
 ];
 
-/// `set-max-intset-entries` at its Redis 7.0 default.
-pub(crate) const SET_MAX_INTSET_ENTRIES: usize = 512;
-
 /// The current `set-max-intset-entries` (CONFIG SET changes it).
 pub(crate) fn max_intset_entries(ctx: &Ctx<'_>) -> usize {
     ctx.engine
         .config_int("set-max-intset-entries")
         .map_or(SET_MAX_INTSET_ENTRIES, |n| n.max(0) as usize)
-}
-
-/// Whether Redis 7.0 would hold `set` as an intset: every member a 64-bit
-/// integer in Redis's strict text form, and at most `max`
-/// (`set-max-intset-entries`) of them.
-///
-/// This is derived from the members, so it misses Redis's one-way
-/// conversion: a set that once held a non-integer (or more than 512
-/// members) stays a hashtable in Redis after those members are removed,
-/// while it is reported as an intset here.
-fn is_intset(set: &HashSet<Bytes>, max: usize) -> bool {
-    set.len() <= max && set.iter().all(|m| string2ll(m).is_some())
-}
-
-/// `OBJECT ENCODING` of a set as Redis 7.0 reports it at the default
-/// thresholds: `intset` or `hashtable` (see [`is_intset`] for the one
-/// divergence). Call it on the set `Db::get_set` returns.
-#[allow(dead_code)] // OBJECT ENCODING (keys.rs) calls it.
-pub(crate) fn set_encoding(set: &HashSet<Bytes>, max_intset_entries: usize) -> &'static str {
-    if is_intset(set, max_intset_entries) {
-        "intset"
-    } else {
-        "hashtable"
-    }
-}
-
-/// The members in the order replies list them: ascending integers for an
-/// intset (as Redis), otherwise the fixed scan-hash order SSCAN walks
-/// (Redis uses its own hash order; a fixed one keeps the mock's replies
-/// reproducible across processes, at O(n log n)).
-fn ordered(set: &HashSet<Bytes>, max: usize) -> Vec<Bytes> {
-    if is_intset(set, max) {
-        let mut v: Vec<(i64, &Bytes)> =
-            set.iter().map(|m| (string2ll(m).unwrap_or(0), m)).collect();
-        v.sort_unstable_by_key(|(n, _)| *n);
-        v.into_iter().map(|(_, m)| m.clone()).collect()
-    } else {
-        let mut v: Vec<(u64, &Bytes)> = set.iter().map(|m| (scan_hash(m), m)).collect();
-        v.sort_unstable();
-        v.into_iter().map(|(_, m)| m.clone()).collect()
-    }
 }
 
 fn set_reply(set: &HashSet<Bytes>, max: usize) -> Reply {
@@ -197,13 +151,6 @@ fn set_reply(set: &HashSet<Bytes>, max: usize) -> Reply {
 
 fn empty_set() -> Reply {
     Reply::Set(Vec::new())
-}
-
-/// The members in byte order: the canonical order random choices are made over.
-fn canonical(set: &HashSet<Bytes>) -> Vec<Bytes> {
-    let mut v: Vec<Bytes> = set.iter().cloned().collect();
-    v.sort_unstable();
-    v
 }
 
 /// One member chosen uniformly at random (O(n), reproducible per seed).
@@ -313,9 +260,9 @@ fn spop(ctx: &mut Ctx<'_>) -> Reply {
         }
         let key = ctx.arg(1).clone();
         let count = match ctx.args.get(2) {
-            Some(c) => Some(args::int_or(c, args::NOT_POSITIVE).and_then(|n| {
+            Some(c) => Some(args::int_or(c, NOT_POSITIVE).and_then(|n| {
                 if n < 0 {
-                    Err(err(args::NOT_POSITIVE))
+                    Err(err(NOT_POSITIVE))
                 } else {
                     Ok(n as u64)
                 }
@@ -524,9 +471,9 @@ fn sintercard(ctx: &mut Ctx<'_>) -> Reply {
         let mut i = 2 + numkeys;
         while i < ctx.args.len() {
             if is(ctx.arg(i), "limit") && i + 1 < ctx.args.len() {
-                let l = args::int_or(ctx.arg(i + 1), "ERR LIMIT can't be negative")?;
+                let l = args::int_or(ctx.arg(i + 1), NEGATIVE_LIMIT)?;
                 if l < 0 {
-                    return Err(err("ERR LIMIT can't be negative"));
+                    return Err(err(NEGATIVE_LIMIT));
                 }
                 limit = l as usize;
                 i += 2;
@@ -631,144 +578,10 @@ fn sscan(ctx: &mut Ctx<'_>) -> Reply {
     })
 }
 
-// --- key extraction for movable-key commands -------------------------------
-
-/// The keys of a command whose argument 1 counts the keys that follow
-/// (SINTERCARD, ZUNION, ZINTER, ZDIFF, ZINTERCARD, ZMPOP); none when the
-/// count is not a positive integer that fits.
-pub(crate) fn keys_after_numkeys(args: &[Bytes]) -> Vec<usize> {
-    numkeys_range(args, 1)
-}
-
-/// The destination (argument 1) and the keys counted by argument 2
-/// (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE).
-pub(crate) fn keys_after_dest(args: &[Bytes]) -> Vec<usize> {
-    let mut keys = numkeys_range(args, 2);
-    if !keys.is_empty() {
-        keys.insert(0, 1);
-    }
-    keys
-}
-
-fn numkeys_range(args: &[Bytes], idx: usize) -> Vec<usize> {
-    let Some(n) = args.get(idx).and_then(|a| string2ll(a)) else {
-        return Vec::new();
-    };
-    if n < 1 || n as u64 > (args.len() - idx - 1) as u64 {
-        return Vec::new();
-    }
-    (idx + 1..=idx + n as usize).collect()
-}
-
-// --- the SCAN family ----------------------------------------------------
-
-/// Redis's `parseScanCursorOrReply`: `strtoul` in base 10 over the whole
-/// argument (a leading `-` wraps around, as in C), no leading space, no
-/// overflow; `ERR invalid cursor` otherwise.
-pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, Reply> {
-    let invalid = || err("ERR invalid cursor");
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    let (neg, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut v: u64 = 0;
-    for d in digits {
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
-/// The options of SSCAN, HSCAN and ZSCAN (`MATCH pattern`, `COUNT n`).
-pub(crate) struct ScanOpts {
-    pub count: usize,
-    pub pattern: Option<Bytes>,
-}
-
-impl ScanOpts {
-    /// Parses the options after the cursor, as Redis's `scanGenericCommand`
-    /// does for a key's scan (where `TYPE` is a syntax error).
-    pub fn parse(opts: &[Bytes]) -> Result<ScanOpts, Reply> {
-        let mut out = ScanOpts {
-            count: 10,
-            pattern: None,
-        };
-        let mut i = 0;
-        while i < opts.len() {
-            let more = opts.len() - i >= 2;
-            if is(&opts[i], "count") && more {
-                let n = args::int(&opts[i + 1])?;
-                if n < 1 {
-                    return Err(syntax_error());
-                }
-                out.count = n as usize;
-            } else if is(&opts[i], "match") && more {
-                let p = &opts[i + 1];
-                out.pattern = (p[..] != b"*"[..]).then(|| p.clone());
-            } else {
-                return Err(syntax_error());
-            }
-            i += 2;
-        }
-        Ok(out)
-    }
-
-    /// Whether `item` passes the MATCH filter.
-    pub fn matches(&self, item: &[u8]) -> bool {
-        self.pattern.as_ref().is_none_or(|p| glob_match(p, item))
-    }
-}
-
-/// `[cursor, [items...]]`.
-pub(crate) fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from(cursor.to_string())),
-        Reply::Array(items),
-    ])
-}
-
-/// One page of a hashtable scan. Items are visited in the order of a fixed
-/// hash of their name, and a cursor is the position to resume from, so an
-/// item present for the whole scan is returned exactly once, whatever is
-/// added or removed meanwhile (Redis's guarantee). Returns the next cursor
-/// (0 at the end) and the page, at least `count` items unless it ends.
-pub(crate) fn scan_page<'a, T>(
-    items: impl Iterator<Item = (&'a Bytes, T)>,
-    cursor: u64,
-    count: usize,
-) -> (u64, Vec<(&'a Bytes, T)>) {
-    let pos = |m: &[u8]| scan_hash(m) + 1;
-    let mut rest: Vec<(u64, (&'a Bytes, T))> = items
-        .map(|(m, v)| (pos(m), (m, v)))
-        .filter(|(p, _)| *p >= cursor)
-        .collect();
-    if rest.len() > count {
-        rest.select_nth_unstable_by_key(count, |(p, _)| *p);
-        let boundary = rest[count].0;
-        // Keep every item sharing the boundary position on the same page side.
-        let (mut page, tail): (Vec<_>, Vec<_>) = rest.into_iter().partition(|(p, _)| *p < boundary);
-        page.sort_unstable_by_key(|(p, _)| *p);
-        let _ = tail;
-        (boundary, page.into_iter().map(|(_, x)| x).collect())
-    } else {
-        rest.sort_unstable_by_key(|(p, _)| *p);
-        (0, rest.into_iter().map(|(_, x)| x).collect())
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::{Config, Engine};
     use super::*;
+    use crate::engine::{Config, Engine};
 
     /// Runs a script on a fresh engine whose RNG is seeded with `seed`.
     fn replies(seed: u64, script: &[&str]) -> Vec<Reply> {
@@ -809,66 +622,5 @@ mod tests {
         assert_eq!(a, b);
         let others: Vec<Vec<Reply>> = (0..4).map(|s| replies(s, &script)).collect();
         assert!(others.iter().any(|o| o[1..10] != a[1..10]));
-    }
-
-    fn set(items: &[&str]) -> HashSet<Bytes> {
-        items
-            .iter()
-            .map(|m| Bytes::copy_from_slice(m.as_bytes()))
-            .collect()
-    }
-
-    /// What Redis 7.0.15 reports (checked with OBJECT ENCODING), except for
-    /// its one-way conversion (see `is_intset`).
-    #[test]
-    fn encodings() {
-        assert_eq!(
-            set_encoding(&set(&["1", "-9223372036854775808"]), 512),
-            "intset"
-        );
-        assert_eq!(set_encoding(&set(&["01"]), 512), "hashtable");
-        assert_eq!(set_encoding(&set(&["1", "a"]), 512), "hashtable");
-        let ints: Vec<String> = (0..512).map(|i| i.to_string()).collect();
-        let mut big: HashSet<Bytes> = ints.iter().map(|m| Bytes::from(m.clone())).collect();
-        assert_eq!(set_encoding(&big, 512), "intset");
-        big.insert(Bytes::from_static(b"512"));
-        assert_eq!(set_encoding(&big, 512), "hashtable");
-        let order = ordered(&set(&["10", "-2", "3"]), 512);
-        assert_eq!(
-            order,
-            vec![Bytes::from("-2"), Bytes::from("3"), Bytes::from("10")]
-        );
-    }
-
-    #[test]
-    fn cursors() {
-        assert_eq!(parse_cursor(b"0"), Ok(0));
-        assert_eq!(parse_cursor(b"+5"), Ok(5));
-        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-        assert_eq!(parse_cursor(b""), Ok(0));
-        assert!(parse_cursor(b" 5").is_err());
-        assert!(parse_cursor(b"18446744073709551616").is_err());
-        assert!(parse_cursor(b"x").is_err());
-        assert!(parse_cursor(b"-").is_err());
-    }
-
-    #[test]
-    fn scan_pages_cover_everything_once() {
-        let items: Vec<Bytes> = (0..100).map(|i| Bytes::from(format!("m{i}"))).collect();
-        let mut seen = Vec::new();
-        let mut cursor = 0;
-        loop {
-            let (next, page) = scan_page(items.iter().map(|m| (m, ())), cursor, 7);
-            assert!(next == 0 || page.len() >= 7);
-            seen.extend(page.into_iter().map(|(m, ())| m.clone()));
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        seen.sort();
-        let mut want = items.clone();
-        want.sort();
-        assert_eq!(seen, want);
     }
 }

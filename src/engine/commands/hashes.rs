@@ -1,24 +1,23 @@
-//! Hash commands, and [`Hash`], the value they work on.
-//!
-//! Redis keeps a small hash in a listpack: fields in insertion order (a
-//! deleted field leaves the others in place, an updated one keeps its
-//! position), so HGETALL, HKEYS, HVALS, HSCAN and a whole-hash HRANDFIELD
-//! list them in that order. Once the hash holds more than
-//! `hash-max-listpack-entries` fields, or is given a field or value longer
-//! than `hash-max-listpack-value` bytes, Redis converts it to a hash table,
-//! one way: it stays `hashtable` after shrinking. [`Hash`] records both the
-//! order and that conversion; HSCAN mirrors the difference (a listpack comes
-//! back whole with cursor 0).
+//! Hash commands: HSET ... HSCAN. The value, [`Hash`], and its encoding
+//! rules (listpack order, the one-way conversion to `hashtable`) are in
+//! `types/hash.rs`; HSCAN mirrors the encoding (a listpack comes back whole
+//! with cursor 0).
 
 use bytes::Bytes;
-use indexmap::IndexMap;
 
-use super::args::{self, OVERFLOW, err, is, syntax_error};
-use super::command::{CommandSpec, acl, flags::*};
-use super::keyspace::{Db, events, scan_hash};
-use super::ldouble::LongDouble;
-use super::{Ctx, Engine};
-use crate::glob::glob_match;
+use super::scan::{ScanOpts, parse_cursor, scan_reply};
+use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::keyspace::{Db, events};
+use crate::engine::types::hash::{
+    DEFAULT_MAX_LISTPACK_ENTRIES, DEFAULT_MAX_LISTPACK_VALUE, Limits,
+};
+use crate::engine::types::scan_hash;
+use crate::engine::util::args::{self, is};
+use crate::engine::util::errors::{
+    NAN_OR_INFINITY, NOT_FLOAT, OUT_OF_RANGE, OVERFLOW, err, syntax_error, wrong_arity,
+};
+use crate::engine::util::ldouble::LongDouble;
+use crate::engine::{Ctx, Engine};
 use crate::protocol::{Protocol, Reply};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
@@ -109,36 +108,10 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("hash", "2.0.0", "O(N) where N is the size of the hash.", "Get all the values in a hash"),
 ];
 
-/// Redis 7.0's compiled-in `hash-max-listpack-entries` (the sample
-/// redis.conf says 128, but a server started without it uses 512).
-pub(crate) const DEFAULT_MAX_LISTPACK_ENTRIES: usize = 512;
-/// Redis 7.0's default `hash-max-listpack-value`.
-pub(crate) const DEFAULT_MAX_LISTPACK_VALUE: usize = 64;
-
 type Res = Result<Reply, Reply>;
 
 fn done(r: Res) -> Reply {
     r.unwrap_or_else(|e| e)
-}
-
-/// The listpack thresholds a hash write is checked against:
-/// `hash-max-listpack-entries` and `hash-max-listpack-value`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Limits {
-    /// Most fields a listpack hash holds.
-    pub entries: usize,
-    /// Longest field or value (bytes) a listpack hash holds.
-    pub value: usize,
-}
-
-impl Default for Limits {
-    /// Redis 7.0's defaults (512 fields, 64 bytes).
-    fn default() -> Limits {
-        Limits {
-            entries: DEFAULT_MAX_LISTPACK_ENTRIES,
-            value: DEFAULT_MAX_LISTPACK_VALUE,
-        }
-    }
 }
 
 /// `hash-max-listpack-entries` and `hash-max-listpack-value` as configured
@@ -152,141 +125,6 @@ pub(crate) fn listpack_limits(engine: &Engine) -> Limits {
     Limits {
         entries: get("hash-max-listpack-entries", DEFAULT_MAX_LISTPACK_ENTRIES),
         value: get("hash-max-listpack-value", DEFAULT_MAX_LISTPACK_VALUE),
-    }
-}
-
-/// A hash value: field → value with O(1) lookup, plus the encoding Redis
-/// would be using for it.
-///
-/// While listpack-encoded the fields iterate in insertion order, as
-/// Redis's listpack does: removing a field keeps the others' order and
-/// setting an existing field keeps its position. [`Hash::set`] converts the
-/// hash to `hashtable` when Redis's `hashTypeSet` would (a field or value
-/// longer than [`Limits::value`], more fields than [`Limits::entries`]);
-/// the conversion is one way, as in Redis. A `hashtable` hash iterates in
-/// an unspecified order (Redis's is its dict's hash order).
-///
-/// ```ignore
-/// let mut h = Hash::new();
-/// h.set("b".into(), "1".into(), Limits::default());
-/// h.set("a".into(), "2".into(), Limits::default());
-/// assert_eq!(h.keys().collect::<Vec<_>>(), ["b", "a"]);
-/// assert_eq!(h.encoding(), "listpack");
-/// ```
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Hash {
-    map: IndexMap<Bytes, Bytes>,
-    hashtable: bool,
-}
-
-impl Hash {
-    /// An empty, listpack-encoded hash.
-    pub fn new() -> Hash {
-        Hash::default()
-    }
-
-    /// A hash built from `(field, value)` pairs in order, as RESTORE loads
-    /// one: a later duplicate field overwrites the earlier value. With
-    /// `check_lengths`, a field or value over [`Limits::value`] converts it
-    /// (RDB's plain hash type); either way more than [`Limits::entries`]
-    /// fields do.
-    pub fn from_pairs(
-        pairs: impl IntoIterator<Item = (Bytes, Bytes)>,
-        limits: Limits,
-        check_lengths: bool,
-    ) -> Hash {
-        let mut hash = Hash::new();
-        for (f, v) in pairs {
-            if check_lengths {
-                hash.set(f, v, limits);
-            } else {
-                hash.map.insert(f, v);
-            }
-        }
-        if hash.map.len() > limits.entries {
-            hash.hashtable = true;
-        }
-        hash
-    }
-
-    /// Number of fields.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Whether the hash has no fields (the keyspace never keeps one).
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// The value of `field`.
-    pub fn get(&self, field: &[u8]) -> Option<&Bytes> {
-        self.map.get(field)
-    }
-
-    /// Whether `field` exists.
-    pub fn contains_key(&self, field: &[u8]) -> bool {
-        self.map.contains_key(field)
-    }
-
-    /// `(field, value)` pairs, in insertion order while listpack-encoded.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Bytes, &Bytes)> {
-        self.map.iter()
-    }
-
-    /// The fields, in [`Hash::iter`] order.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Bytes> {
-        self.map.keys()
-    }
-
-    /// The values, in [`Hash::iter`] order.
-    pub fn values(&self) -> impl ExactSizeIterator<Item = &Bytes> {
-        self.map.values()
-    }
-
-    /// The pair at position `i` of [`Hash::iter`]'s order.
-    pub fn get_index(&self, i: usize) -> Option<(&Bytes, &Bytes)> {
-        self.map.get_index(i)
-    }
-
-    /// Whether Redis would hold this hash as a listpack.
-    pub fn is_listpack(&self) -> bool {
-        !self.hashtable
-    }
-
-    /// The name `OBJECT ENCODING` reports: `listpack` or `hashtable`.
-    pub fn encoding(&self) -> &'static str {
-        if self.hashtable {
-            "hashtable"
-        } else {
-            "listpack"
-        }
-    }
-
-    /// Sets `field` to `value` (a new field goes last, an existing one
-    /// keeps its position); returns whether the field is new. Converts to
-    /// `hashtable` as Redis's `hashTypeSet` does: before the write when the
-    /// field or value is longer than `limits.value`, after it when the hash
-    /// holds more than `limits.entries` fields.
-    pub fn set(&mut self, field: Bytes, value: Bytes, limits: Limits) -> bool {
-        if field.len() > limits.value || value.len() > limits.value {
-            self.hashtable = true;
-        }
-        let new = self.map.insert(field, value).is_none();
-        if self.map.len() > limits.entries {
-            self.hashtable = true;
-        }
-        new
-    }
-
-    /// Removes `field`, returning its value. A listpack keeps the other
-    /// fields' order; a hash table does not need to.
-    pub fn remove(&mut self, field: &[u8]) -> Option<Bytes> {
-        if self.hashtable {
-            self.map.swap_remove(field)
-        } else {
-            self.map.shift_remove(field)
-        }
     }
 }
 
@@ -311,7 +149,7 @@ fn set_pairs(db: &mut Db, key: &Bytes, pairs: &[Bytes], limits: Limits) -> Resul
 
 fn hset(ctx: &mut Ctx<'_>) -> Reply {
     if !hash_arity_ok(ctx) {
-        return args::wrong_arity("hset");
+        return wrong_arity("hset");
     }
     let key = ctx.arg(1).clone();
     let pairs = &ctx.args[2..];
@@ -322,7 +160,7 @@ fn hset(ctx: &mut Ctx<'_>) -> Reply {
 
 fn hmset(ctx: &mut Ctx<'_>) -> Reply {
     if !hash_arity_ok(ctx) {
-        return args::wrong_arity("hmset");
+        return wrong_arity("hmset");
     }
     let key = ctx.arg(1).clone();
     let pairs = &ctx.args[2..];
@@ -491,7 +329,7 @@ fn hincrby(ctx: &mut Ctx<'_>) -> Reply {
 fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     done((|| {
-        let incr = LongDouble::parse(ctx.arg(3)).ok_or_else(|| err(args::NOT_FLOAT))?;
+        let incr = LongDouble::parse(ctx.arg(3)).ok_or_else(|| err(NOT_FLOAT))?;
         if !incr.is_finite() {
             return Err(err("ERR value is NaN or Infinity"));
         }
@@ -504,7 +342,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
         };
         let sum = current.add(incr);
         if !sum.is_finite() {
-            return Err(err("ERR increment would produce NaN or Infinity"));
+            return Err(err(NAN_OR_INFINITY));
         }
         let text = Bytes::from(sum.to_human());
         hash.set(field, text.clone(), limits);
@@ -536,7 +374,7 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> Reply {
             if ctx.args.len() == 4 && is(ctx.arg(3), "withvalues") {
                 with_values = true;
                 if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&c) {
-                    return Err(err("ERR value is out of range"));
+                    return Err(err(OUT_OF_RANGE));
                 }
             } else if ctx.args.len() >= 4 {
                 return Err(syntax_error());
@@ -600,37 +438,6 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> Reply {
     })())
 }
 
-/// A SCAN-family cursor as Redis's `parseScanCursorOrReply` reads it with
-/// `strtoul`: optional sign (a negative value wraps around), decimal digits,
-/// nothing else; the empty string is cursor 0.
-pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, Reply> {
-    let invalid = || err("ERR invalid cursor");
-    let (negative, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        Some(c) if c.is_ascii_whitespace() => return Err(invalid()),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return if arg.is_empty() {
-            Ok(0)
-        } else {
-            Err(invalid())
-        };
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return Err(invalid());
-        }
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add((c - b'0') as u64))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { v.wrapping_neg() } else { v })
-}
-
 /// HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded hash
 /// comes back whole, in insertion order, with cursor 0, whatever the cursor
 /// and COUNT (as Redis does); a `hashtable` one is visited in the order of
@@ -640,37 +447,12 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
     done((|| {
         let cursor = parse_cursor(ctx.arg(2))?;
         let key = ctx.arg(1).clone();
-        if ctx.db().get_hash(&key)?.is_none() {
-            return Ok(Reply::Array(vec![
-                Reply::bulk("0"),
-                Reply::Array(Vec::new()),
-            ]));
-        }
-        let mut count = 10i64;
-        let mut pattern: Option<Bytes> = None;
-        let mut i = 3;
-        while i < ctx.args.len() {
-            let more = i + 1 < ctx.args.len();
-            if is(ctx.arg(i), "count") && more {
-                count = args::int(ctx.arg(i + 1))?;
-                if count < 1 {
-                    return Err(syntax_error());
-                }
-            } else if is(ctx.arg(i), "match") && more {
-                let p = ctx.arg(i + 1).clone();
-                pattern = (p.as_ref() != b"*").then_some(p);
-            } else {
-                return Err(syntax_error());
-            }
-            i += 2;
-        }
+        let args = ctx.args;
         let Some(hash) = ctx.db().get_hash(&key)? else {
-            return Ok(Reply::Array(vec![
-                Reply::bulk("0"),
-                Reply::Array(Vec::new()),
-            ]));
+            return Ok(scan_reply(0, Vec::new()));
         };
-        let keep = |f: &Bytes| pattern.as_ref().is_none_or(|p| glob_match(p, f));
+        let opts = ScanOpts::parse(&args[3..])?;
+        let keep = |f: &Bytes| opts.matches(f);
         let mut out = Vec::new();
         let mut next = 0u64;
         if hash.is_listpack() {
@@ -685,7 +467,7 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
                 .filter(|(h, _, _)| *h >= cursor)
                 .collect();
             candidates.sort_unstable();
-            let count = count as usize;
+            let count = opts.count;
             if candidates.len() > count {
                 let boundary = candidates[count].0;
                 candidates.retain(|(h, _, _)| *h < boundary);
@@ -696,17 +478,12 @@ fn hscan(ctx: &mut Ctx<'_>) -> Reply {
                 out.push(Reply::Bulk(v.clone()));
             }
         }
-        Ok(Reply::Array(vec![
-            Reply::Bulk(Bytes::from(next.to_string())),
-            Reply::Array(out),
-        ]))
+        Ok(scan_reply(next, out))
     })())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     use crate::engine::tests::events_of;
 
     #[test]
@@ -734,112 +511,5 @@ mod tests {
             vec!["hdel:h", "del:h"],
         ];
         assert_eq!(got, want);
-    }
-
-    #[test]
-    fn cursors_parse_like_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Ok(0));
-        assert_eq!(parse_cursor(b""), Ok(0));
-        assert_eq!(parse_cursor(b"+7"), Ok(7));
-        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
-        for bad in [&b"18446744073709551616"[..], b" 1", b"-", b"1x", b"+"] {
-            assert!(parse_cursor(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    fn b(s: &str) -> Bytes {
-        Bytes::copy_from_slice(s.as_bytes())
-    }
-
-    fn keys(h: &Hash) -> Vec<&str> {
-        h.keys().map(|k| std::str::from_utf8(k).unwrap()).collect()
-    }
-
-    #[test]
-    fn listpack_keeps_insertion_order() {
-        let lim = Limits::default();
-        let mut h = Hash::new();
-        for f in ["c", "a", "d", "b"] {
-            assert!(h.set(b(f), b("1"), lim));
-        }
-        assert_eq!(keys(&h), ["c", "a", "d", "b"]);
-        assert!(!h.set(b("a"), b("2"), lim), "an update is not a new field");
-        assert_eq!(keys(&h), ["c", "a", "d", "b"]);
-        assert_eq!(h.remove(b"a"), Some(b("2")));
-        assert_eq!(h.remove(b"a"), None);
-        assert_eq!(keys(&h), ["c", "d", "b"]);
-        h.set(b("a"), b("3"), lim);
-        assert_eq!(keys(&h), ["c", "d", "b", "a"]);
-        assert_eq!(h.get(b"a"), Some(&b("3")));
-        assert_eq!(h.encoding(), "listpack");
-    }
-
-    #[test]
-    fn conversion_thresholds_and_one_way() {
-        let lim = Limits::default();
-        let mut h = Hash::new();
-        h.set(b("f"), Bytes::from(vec![b'x'; 64]), lim);
-        assert_eq!(h.encoding(), "listpack");
-        h.set(b("g"), Bytes::from(vec![b'x'; 65]), lim);
-        assert_eq!(h.encoding(), "hashtable");
-        h.remove(b"g");
-        assert_eq!(h.encoding(), "hashtable", "Redis never converts back");
-
-        let mut h = Hash::new();
-        h.set(Bytes::from(vec![b'f'; 65]), b("v"), lim);
-        assert_eq!(h.encoding(), "hashtable", "a long field converts too");
-
-        let two = Limits {
-            entries: 2,
-            value: 64,
-        };
-        let mut h = Hash::new();
-        h.set(b("a"), b("1"), two);
-        h.set(b("b"), b("1"), two);
-        assert!(h.is_listpack());
-        h.set(b("c"), b("1"), two);
-        assert!(!h.is_listpack());
-        h.remove(b"c");
-        h.remove(b"b");
-        assert!(!h.is_listpack());
-        assert_eq!(keys(&h), ["a"]);
-    }
-
-    #[test]
-    fn lowered_limits_apply_at_the_next_write() {
-        let mut h = Hash::new();
-        h.set(b("a"), b("1"), Limits::default());
-        h.set(b("b"), b("2"), Limits::default());
-        let one = Limits {
-            entries: 1,
-            value: 64,
-        };
-        assert!(h.is_listpack(), "nothing written yet");
-        h.set(b("a"), b("3"), one);
-        assert!(
-            !h.is_listpack(),
-            "an update re-checks the size, as hashTypeSet"
-        );
-    }
-
-    #[test]
-    fn restored_hashes() {
-        let lim = Limits {
-            entries: 3,
-            value: 4,
-        };
-        let pairs = |n: usize, v: &str| {
-            (0..n)
-                .map(|i| (Bytes::from(format!("f{i}")), b(v)))
-                .collect::<Vec<_>>()
-        };
-        let h = Hash::from_pairs(pairs(3, "v"), lim, true);
-        assert!(h.is_listpack());
-        assert_eq!(keys(&h), ["f0", "f1", "f2"]);
-        assert!(!Hash::from_pairs(pairs(4, "v"), lim, true).is_listpack());
-        assert!(!Hash::from_pairs(pairs(4, "v"), lim, false).is_listpack());
-        assert!(!Hash::from_pairs(pairs(2, "long!"), lim, true).is_listpack());
-        assert!(Hash::from_pairs(pairs(2, "long!"), lim, false).is_listpack());
     }
 }

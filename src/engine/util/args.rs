@@ -1,46 +1,17 @@
-//! Argument parsing shared by every command group, with Redis's exact error
-//! replies.
+//! Argument parsing shared by every command group: keywords, integers and
+//! floats read the way Redis reads them, failing with Redis's exact error
+//! replies (the texts live in [`errors`](super::errors)).
 //!
 //! Parse failures come back as `Err(Reply)` holding the error the client must
 //! see, so handlers can write `let n = args::int(ctx.arg(2))?;` inside a
-//! function returning `Result<Reply, Reply>` (see [`run`]).
+//! function returning `Result<Reply, Reply>` (see [`run`]). A new parser
+//! that more than one command group needs goes here; one only a single
+//! group needs stays in that group's file.
 
 use bytes::Bytes;
 
+use super::errors::{NOT_FLOAT, NOT_INTEGER, NOT_POSITIVE, err};
 use crate::protocol::{Reply, string2ll};
-
-/// `ERR value is not an integer or out of range`.
-pub(crate) const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
-/// `ERR value is not a valid float`.
-pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
-/// `ERR syntax error`.
-pub(crate) const SYNTAX: &str = "ERR syntax error";
-#[allow(dead_code)] // shared API for the command groups built on the keyspace
-/// `ERR value is out of range, must be positive`.
-pub(crate) const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
-/// `ERR increment or decrement would overflow`.
-pub(crate) const OVERFLOW: &str = "ERR increment or decrement would overflow";
-/// `ERR no such key`.
-pub(crate) const NO_SUCH_KEY: &str = "ERR no such key";
-
-/// A static error reply (no allocation beyond the `Bytes` header).
-pub(crate) fn err(text: &'static str) -> Reply {
-    Reply::Error(Bytes::from_static(text.as_bytes()))
-}
-
-/// `-ERR syntax error`.
-pub(crate) fn syntax_error() -> Reply {
-    err(SYNTAX)
-}
-
-/// `-ERR wrong number of arguments for '<name>' command`, for handlers that
-/// check finer arity rules than the command table can (`HSET` pairs, ...).
-/// `name` is the lower-case command name (`client|kill` for subcommands).
-pub(crate) fn wrong_arity(name: &str) -> Reply {
-    Reply::Error(Bytes::from(format!(
-        "ERR wrong number of arguments for '{name}' command"
-    )))
-}
 
 #[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// Runs a handler body written with `?`, turning `Err(reply)` into the reply.

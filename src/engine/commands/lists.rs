@@ -1,28 +1,33 @@
-//! List commands (the non-blocking ones).
-//!
-//! Lists are `VecDeque<Bytes>` values in the keyspace, so pushes and pops at
-//! either end are O(1) whatever the length.
-//!
-//! # Hook points for the blocking commands
+//! List commands, the blocking ones (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
+//! BLMPOP) included. The value and its encoding are in `types/list.rs`.
 //!
 //! * Every push goes through [`Db::touched`] (via [`push`]), which records
 //!   the key for blocked-client wakeups; the engine drains those keys in
-//!   `Engine::after_command`, where BLPOP & co. can serve waiting clients.
-//! * The pop/move cores are reusable as they are: [`pop_for_blocked`]
-//!   (BLPOP, BRPOP), [`move_for_blocked`] (BLMOVE, BRPOPLPUSH) and
-//!   [`mpop_for_blocked`] (BLMPOP). Each performs the whole operation with
+//!   `Engine::after_command`, where `blocking.rs` serves waiting clients.
+//! * The pop/move cores, [`pop_elements`] (LPOP, RPOP, BLPOP, BRPOP),
+//!   [`move_element`] (LMOVE, RPOPLPUSH, BLMOVE, BRPOPLPUSH) and
+//!   [`mpop_elements`] (LMPOP, BLMPOP), perform the whole operation with
 //!   Redis's side effects (notifications, modification signal, deletion of
-//!   an emptied list); [`pop_reply`] and [`mpop_reply`] build the replies.
+//!   an emptied list); a blocked client is served with the same core, from
+//!   the [`BlockOp`] its command recorded.
 
-use std::collections::VecDeque;
+use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::Ctx;
-use super::args::{self, err, is, syntax_error};
-use super::command::{CommandSpec, acl, flags::*};
-use super::keyspace::{Db, events};
+use crate::engine::Ctx;
+use crate::engine::blocking::{BlockOp, block, parse_timeout};
+use crate::engine::command::{
+    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_2,
+};
+use crate::engine::keyspace::{Db, events};
+use crate::engine::types::Kind;
+use crate::engine::types::list::End;
+use crate::engine::util::args::{self, is};
+use crate::engine::util::errors::{NO_SUCH_KEY, NOT_POSITIVE, err, syntax_error, wrong_arity};
 use crate::protocol::Reply;
+
+const BLOCK_LIST: u32 = WRITE | NOSCRIPT | BLOCKING;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("linsert", 5, linsert)
@@ -115,6 +120,93 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Append an element to a list, only if the list exists"),
+    CommandSpec::new("blpop", -3, blpop)
+        .flags(BLOCK_LIST)
+        .acl(acl::LIST)
+        .keys(1, -2, 1, &["RW", "access", "delete"])
+        .doc(
+            "list",
+            "2.0.0",
+            "O(N) where N is the number of provided keys.",
+            "Remove and get the first element in a list, or block until one is available",
+        ),
+    CommandSpec::new("brpop", -3, brpop)
+        .flags(BLOCK_LIST)
+        .acl(acl::LIST)
+        .keys(1, -2, 1, &["RW", "access", "delete"])
+        .doc(
+            "list",
+            "2.0.0",
+            "O(N) where N is the number of provided keys.",
+            "Remove and get the last element in a list, or block until one is available",
+        ),
+    CommandSpec::new("blmove", 6, blmove)
+        .flags(BLOCK_LIST | DENYOOM)
+        .acl(acl::LIST)
+        .key_specs(MOVE_KEYS)
+        .keys(1, 2, 1, &[])
+        .doc(
+            "list",
+            "6.2.0",
+            "O(1)",
+            "Pop an element from a list, push it to another list and return it; or block until one is available",
+        ),
+    CommandSpec::new("brpoplpush", 4, brpoplpush)
+        .flags(BLOCK_LIST | DENYOOM)
+        .acl(acl::LIST)
+        .key_specs(MOVE_KEYS)
+        .keys(1, 2, 1, &[])
+        .doc(
+            "list",
+            "2.2.0",
+            "O(1)",
+            "Pop an element from a list, push it to another list and return it; or block until one is available",
+        ),
+    CommandSpec::new("blmpop", -5, blmpop)
+        .flags(WRITE | BLOCKING | MOVABLEKEYS)
+        .acl(acl::LIST)
+        .key_specs(BLMPOP_KEYS)
+        .getkeys(numkeys_at_2)
+        .doc(
+            "list",
+            "7.0.0",
+            "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+            "Pop elements from a list, or block until one is available",
+        ),
+];
+
+const BLMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
+    notes: "",
+    flags: &["RW", "access", "delete"],
+    begin: BeginSearch::Index(2),
+    find: FindKeys::Keynum {
+        keynumidx: 0,
+        firstkey: 1,
+        keystep: 1,
+    },
+}];
+
+const MOVE_KEYS: &[KeySpecDef] = &[
+    KeySpecDef {
+        notes: "",
+        flags: &["RW", "access", "delete"],
+        begin: BeginSearch::Index(1),
+        find: FindKeys::Range {
+            lastkey: 0,
+            keystep: 1,
+            limit: 0,
+        },
+    },
+    KeySpecDef {
+        notes: "",
+        flags: &["RW", "insert"],
+        begin: BeginSearch::Index(2),
+        find: FindKeys::Range {
+            lastkey: 0,
+            keystep: 1,
+            limit: 0,
+        },
+    },
 ];
 
 type Res = Result<Reply, Reply>;
@@ -123,56 +215,7 @@ fn done(r: Res) -> Reply {
     r.unwrap_or_else(|e| e)
 }
 
-/// An end of a list: `LEFT` is the head, `RIGHT` the tail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum End {
-    Left,
-    Right,
-}
-
-impl End {
-    /// Parses `LEFT` / `RIGHT` (any case), as Redis's
-    /// `getListPositionFromObjectOrReply`: anything else is a syntax error.
-    pub(crate) fn parse(arg: &[u8]) -> Result<End, Reply> {
-        if is(arg, "left") {
-            Ok(End::Left)
-        } else if is(arg, "right") {
-            Ok(End::Right)
-        } else {
-            Err(syntax_error())
-        }
-    }
-
-    fn pop_event(self) -> &'static str {
-        match self {
-            End::Left => "lpop",
-            End::Right => "rpop",
-        }
-    }
-
-    fn push_event(self) -> &'static str {
-        match self {
-            End::Left => "lpush",
-            End::Right => "rpush",
-        }
-    }
-}
-
-/// The encoding `OBJECT ENCODING` reports for a list. Redis 7.0 stores every
-/// list as a quicklist (of listpack nodes, `list-max-listpack-size` bounding
-/// each node), whatever its length: the plain `listpack` encoding for small
-/// lists only arrived in Redis 7.2.
-///
-/// ```ignore
-/// assert_eq!(list_encoding(&VecDeque::new()), "quicklist");
-/// ```
-// For OBJECT ENCODING, which lives in keys.rs.
-#[allow(dead_code)]
-pub(crate) fn list_encoding(_list: &VecDeque<Bytes>) -> &'static str {
-    "quicklist"
-}
-
-// --- shared cores (reused by the blocking variants) ------------------------
+// --- the cores, shared with the blocking variants ---------------------------
 
 /// Pushes `elements` one by one at `end` of the list at `key`, creating it
 /// when missing, with Redis's side effects: the modification signal (which
@@ -197,7 +240,7 @@ pub(crate) fn push(db: &mut Db, key: &Bytes, end: End, elements: &[Bytes]) -> Re
 /// when the key does not exist, `Err(WRONGTYPE)` for another type. Queues
 /// the `lpop`/`rpop` event (and `del` when the list is emptied) and signals
 /// the modification. BLPOP and BRPOP serve a blocked client with this.
-pub(crate) fn pop_for_blocked(
+pub(crate) fn pop_elements(
     db: &mut Db,
     key: &[u8],
     end: End,
@@ -223,7 +266,7 @@ pub(crate) fn pop_for_blocked(
 /// Redis's `lmoveGenericCommand`: `Ok(None)` when `src` does not exist,
 /// `Err(WRONGTYPE)` when either key holds another type (checked before
 /// anything moves). BLMOVE and BRPOPLPUSH serve a blocked client with this.
-pub(crate) fn move_for_blocked(
+pub(crate) fn move_element(
     db: &mut Db,
     src: &Bytes,
     dst: &Bytes,
@@ -256,14 +299,14 @@ pub(crate) fn move_for_blocked(
 /// `keys`, as Redis's `mpopGenericCommand`: `Ok(None)` when none exists,
 /// `Err(WRONGTYPE)` at the first key (in order) holding another type.
 /// BLMPOP serves a blocked client with this.
-pub(crate) fn mpop_for_blocked(
+pub(crate) fn mpop_elements(
     db: &mut Db,
     keys: &[Bytes],
     end: End,
     count: usize,
 ) -> Result<Option<(Bytes, Vec<Bytes>)>, Reply> {
     for key in keys {
-        if let Some(popped) = pop_for_blocked(db, key, end, count)? {
+        if let Some(popped) = pop_elements(db, key, end, count)? {
             if !popped.is_empty() {
                 return Ok(Some((key.clone(), popped)));
             }
@@ -327,12 +370,10 @@ fn pop_command(ctx: &mut Ctx<'_>, end: End) -> Reply {
     done((|| {
         if ctx.args.len() > 3 {
             let name = if end == End::Left { "lpop" } else { "rpop" };
-            return Err(args::wrong_arity(name));
+            return Err(wrong_arity(name));
         }
         let count = match ctx.args.get(2) {
-            Some(arg) => {
-                Some(args::int_in_range(arg, 0, i64::MAX, Some(args::NOT_POSITIVE))? as usize)
-            }
+            Some(arg) => Some(args::int_in_range(arg, 0, i64::MAX, Some(NOT_POSITIVE))? as usize),
             None => None,
         };
         let key = ctx.arg(1).clone();
@@ -342,7 +383,7 @@ fn pop_command(ctx: &mut Ctx<'_>, end: End) -> Reply {
             Some(_) if count == Some(0) => return Ok(Reply::Array(Vec::new())),
             Some(_) => {}
         }
-        let popped = pop_for_blocked(db, &key, end, count.unwrap_or(1))?;
+        let popped = pop_elements(db, &key, end, count.unwrap_or(1))?;
         Ok(pop_reply(popped, count.is_some()))
     })())
 }
@@ -448,7 +489,7 @@ fn lset(ctx: &mut Ctx<'_>) -> Reply {
         let index = ctx.arg(2).clone();
         let db = ctx.db();
         let Some(list) = db.get_list_mut(&key)? else {
-            return Err(err(args::NO_SUCH_KEY));
+            return Err(err(NO_SUCH_KEY));
         };
         let index = args::int(&index)?;
         let Some(i) = position(index, list.len()) else {
@@ -627,7 +668,7 @@ fn rpoplpush(ctx: &mut Ctx<'_>) -> Reply {
 
 fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> Res {
     let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    let moved = move_for_blocked(ctx.db(), &src, &dst, from, to)?;
+    let moved = move_element(ctx.db(), &src, &dst, from, to)?;
     Ok(moved.map_or(Reply::Nil, Reply::Bulk))
 }
 
@@ -668,9 +709,116 @@ pub(crate) fn parse_mpop_args(args: &[Bytes]) -> Result<(Vec<Bytes>, End, usize)
 fn lmpop(ctx: &mut Ctx<'_>) -> Reply {
     done((|| {
         let (keys, end, count) = parse_mpop_args(&ctx.args[1..])?;
-        let popped = mpop_for_blocked(ctx.db(), &keys, end, count)?;
+        let popped = mpop_elements(ctx.db(), &keys, end, count)?;
         Ok(mpop_reply(popped))
     })())
+}
+
+// --- blocking commands -------------------------------------------------------
+
+fn blpop(ctx: &mut Ctx<'_>) -> Reply {
+    args::run(|| blocking_pop(ctx, End::Left))
+}
+
+fn brpop(ctx: &mut Ctx<'_>) -> Reply {
+    args::run(|| blocking_pop(ctx, End::Right))
+}
+
+/// BLPOP / BRPOP (Redis's `blockingPopGenericCommand` with no count).
+fn blocking_pop(ctx: &mut Ctx<'_>, end: End) -> Res {
+    let n = ctx.args.len();
+    let timeout = parse_timeout(&ctx.args[n - 1])?;
+    let keys = ctx.args[1..n - 1].to_vec();
+    let db = ctx.db();
+    for key in &keys {
+        if let Some(mut v) = pop_elements(db, key, end, 1)? {
+            if let Some(value) = v.pop() {
+                return Ok(Reply::Array(vec![
+                    Reply::Bulk(key.clone()),
+                    Reply::Bulk(value),
+                ]));
+            }
+        }
+    }
+    Ok(block(
+        ctx,
+        keys,
+        pop_waiter(end, None),
+        timeout,
+        Reply::NilArray,
+    ))
+}
+
+fn blmpop(ctx: &mut Ctx<'_>) -> Reply {
+    args::run(|| {
+        let (keys, end, count) = parse_mpop_args(&ctx.args[2..])?;
+        let timeout = parse_timeout(ctx.arg(1))?;
+        if let Some(popped) = mpop_elements(ctx.db(), &keys, end, count)? {
+            return Ok(mpop_reply(Some(popped)));
+        }
+        let op = pop_waiter(end, Some(count));
+        Ok(block(ctx, keys, op, timeout, Reply::NilArray))
+    })
+}
+
+fn blmove(ctx: &mut Ctx<'_>) -> Reply {
+    args::run(|| {
+        let from = End::parse(ctx.arg(3))?;
+        let to = End::parse(ctx.arg(4))?;
+        let timeout = parse_timeout(ctx.arg(5))?;
+        blocking_move(ctx, from, to, timeout)
+    })
+}
+
+fn brpoplpush(ctx: &mut Ctx<'_>) -> Reply {
+    args::run(|| {
+        let timeout = parse_timeout(ctx.arg(3))?;
+        blocking_move(ctx, End::Right, End::Left, timeout)
+    })
+}
+
+/// Redis's `blmoveGenericCommand`.
+fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration>) -> Res {
+    let src = ctx.arg(1).clone();
+    let dst = ctx.arg(2).clone();
+    let db = ctx.db();
+    if db.get_list(&src)?.is_some() {
+        let moved = move_element(db, &src, &dst, from, to)?;
+        return Ok(moved.map_or(Reply::Nil, Reply::Bulk));
+    }
+    Ok(block(
+        ctx,
+        vec![src],
+        move_waiter(dst, from, to),
+        timeout,
+        Reply::Nil,
+    ))
+}
+
+/// How a client blocked by BLPOP / BRPOP (`count: None`) or BLMPOP
+/// (`Some(count)`) is served once one of its keys holds a list.
+fn pop_waiter(end: End, count: Option<usize>) -> BlockOp {
+    BlockOp::new(Kind::List, move |db, key| {
+        match pop_elements(db, key, end, count.unwrap_or(1)) {
+            Ok(Some(v)) if count.is_some() => mpop_reply(Some((key.clone(), v))),
+            Ok(Some(mut v)) if !v.is_empty() => {
+                Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v.remove(0))])
+            }
+            Ok(_) => Reply::NilArray,
+            Err(e) => e,
+        }
+    })
+}
+
+/// How a client blocked by BLMOVE / BRPOPLPUSH is served.
+fn move_waiter(dst: Bytes, from: End, to: End) -> BlockOp {
+    BlockOp::new(Kind::List, move |db, key| {
+        match move_element(db, key, &dst, from, to) {
+            Ok(Some(v)) => Reply::Bulk(v),
+            Ok(None) => Reply::Nil,
+            Err(e) => e,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -740,18 +888,18 @@ mod tests {
         assert_eq!(push(&mut db, &k, End::Right, &[b("a"), b("b")]), Ok(2));
         assert!(db.watch_broken(&k, &mark), "a push signals the key");
         assert_eq!(
-            move_for_blocked(&mut db, &k, &d, End::Left, End::Right),
+            move_element(&mut db, &k, &d, End::Left, End::Right),
             Ok(Some(b("a")))
         );
         assert_eq!(
-            pop_for_blocked(&mut db, &k, End::Left, 5),
+            pop_elements(&mut db, &k, End::Left, 5),
             Ok(Some(vec![b("b")]))
         );
         assert!(!db.contains(&k), "an emptied list is deleted");
         assert_eq!(
-            mpop_for_blocked(&mut db, &[k.clone(), d.clone()], End::Right, 9),
+            mpop_elements(&mut db, &[k.clone(), d.clone()], End::Right, 9),
             Ok(Some((d.clone(), vec![b("a")])))
         );
-        assert_eq!(mpop_for_blocked(&mut db, &[k, d], End::Right, 9), Ok(None));
+        assert_eq!(mpop_elements(&mut db, &[k, d], End::Right, 9), Ok(None));
     }
 }

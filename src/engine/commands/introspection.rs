@@ -1,16 +1,18 @@
-//! Server introspection: COMMAND and INFO.
+//! Introspection commands: COMMAND (COUNT, INFO, DOCS, LIST, GETKEYS, HELP)
+//! over the command table, and INFO over the engine's state and counters.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-use super::args::{self, err, is, syntax_error};
-use super::command::{
+use crate::engine::blocking;
+use crate::engine::command::{
     CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name, info_reply,
 };
-use super::connection::help_reply;
-use super::keyspace::Db;
-use super::{Ctx, DATABASES, Engine};
+use crate::engine::keyspace::Db;
+use crate::engine::util::errors::syntax_error;
+use crate::engine::util::help::help_reply;
+use crate::engine::{Ctx, Engine};
 use crate::protocol::Reply;
 
 const CMD_FLAGS: u32 = LOADING | STALE;
@@ -40,100 +42,6 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "1.0.0",
             "O(1)",
             "Get information and statistics about the server",
-        ),
-    CommandSpec::new("dbsize", 1, dbsize)
-        .flags(READONLY | FAST)
-        .acl(acl::KEYSPACE)
-        .tips(&["request_policy:all_shards", "response_policy:agg_sum"])
-        .doc("server", "1.0.0", "O(1)", "Return the number of keys in the selected database"),
-    CommandSpec::new("flushdb", -1, flushdb)
-        .flags(WRITE)
-        .acl(acl::KEYSPACE | acl::DANGEROUS)
-        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
-        .doc("server", "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database"),
-    CommandSpec::new("flushall", -1, flushall)
-        .flags(WRITE)
-        .acl(acl::KEYSPACE | acl::DANGEROUS)
-        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
-        .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Remove all keys from all databases"),
-    CommandSpec::new("swapdb", 3, swapdb)
-        .flags(WRITE | FAST)
-        .acl(acl::KEYSPACE | acl::DANGEROUS)
-        .doc("server", "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.", "Swaps two Redis databases"),
-    CommandSpec::new("time", 1, time)
-        .flags(LOADING | STALE | FAST)
-        .acl(0)
-        .tips(&["nondeterministic_output"])
-        .doc("server", "2.6.0", "O(1)", "Return the current server time"),
-    CommandSpec::new("lastsave", 1, lastsave)
-        .flags(LOADING | STALE | FAST)
-        .acl(acl::ADMIN | acl::DANGEROUS)
-        .tips(&["nondeterministic_output"])
-        .doc("server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk"),
-    CommandSpec::new("save", 1, save)
-        .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
-        .acl(0)
-        .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
-    CommandSpec::new("bgsave", -1, bgsave)
-        .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
-        .acl(0)
-        .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk"),
-    CommandSpec::new("wait", 3, wait)
-        .flags(NOSCRIPT)
-        .acl(acl::CONNECTION)
-        .tips(&["request_policy:all_shards", "response_policy:agg_min"])
-        .doc("generic", "3.0.0", "O(1)", "Wait for the synchronous replication of all the write commands sent in the context of the current connection"),
-    CommandSpec::new("debug", -2, debug)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
-        .acl(0)
-        .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands"),
-    CommandSpec::container("config", CONFIG_SUBCOMMANDS)
-        .acl(acl::SLOW)
-        .doc(
-            "server",
-            "2.0.0",
-            "Depends on subcommand.",
-            "A container for server configuration commands",
-        ),
-];
-
-const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("get", -3, config_get)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
-        .acl(0)
-        .doc(
-            "server",
-            "2.0.0",
-            "O(N) when N is the number of configuration parameters provided",
-            "Get the values of configuration parameters",
-        ),
-    CommandSpec::new("set", -4, config_set)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
-        .acl(0)
-        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
-        .doc(
-            "server",
-            "2.0.0",
-            "O(N) when N is the number of configuration parameters provided",
-            "Set configuration parameters to the given values",
-        ),
-    CommandSpec::new("resetstat", 2, config_resetstat)
-        .flags(ADMIN | NOSCRIPT | LOADING | STALE)
-        .acl(0)
-        .doc(
-            "server",
-            "2.0.0",
-            "O(1)",
-            "Reset the stats returned by INFO",
-        ),
-    CommandSpec::new("help", 2, config_help)
-        .flags(LOADING | STALE)
-        .acl(0)
-        .doc(
-            "server",
-            "5.0.0",
-            "O(1)",
-            "Show helpful text about the different subcommands",
         ),
 ];
 
@@ -272,7 +180,7 @@ fn command_docs(ctx: &mut Ctx<'_>) -> Reply {
 fn command_list(ctx: &mut Ctx<'_>) -> Reply {
     if ctx.args.len() > 2 {
         // FILTERBY is not modelled; answer as Redis does for an unknown filter.
-        return Reply::error("ERR syntax error");
+        return syntax_error();
     }
     let mut names = Vec::new();
     for spec in &CommandTable::get().all {
@@ -443,11 +351,11 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("maxclients", &10000);
             field("client_recent_max_input_buffer", &0);
             field("client_recent_max_output_buffer", &0);
-            field("blocked_clients", &super::blocking::blocked_count(engine));
+            field("blocked_clients", &blocking::blocked_count(engine));
             field("tracking_clients", &0);
             field(
                 "clients_in_timeout_table",
-                &super::blocking::timeout_table_count(engine),
+                &blocking::timeout_table_count(engine),
             );
         }
         "memory" => {
@@ -671,208 +579,6 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
         }
         _ => {}
     }
-}
-
-// --- keyspace-wide commands ----------------------------------------------
-
-fn dbsize(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.db().len() as i64)
-}
-
-/// `[ASYNC|SYNC]` of FLUSHDB and FLUSHALL.
-fn flush_args(ctx: &Ctx<'_>) -> Result<(), Reply> {
-    match ctx.args.len() {
-        1 => Ok(()),
-        2 if is(ctx.arg(1), "async") || is(ctx.arg(1), "sync") => Ok(()),
-        _ => Err(syntax_error()),
-    }
-}
-
-fn flushdb(ctx: &mut Ctx<'_>) -> Reply {
-    if let Err(e) = flush_args(ctx) {
-        return e;
-    }
-    ctx.db().flush();
-    Reply::ok()
-}
-
-fn flushall(ctx: &mut Ctx<'_>) -> Reply {
-    if let Err(e) = flush_args(ctx) {
-        return e;
-    }
-    ctx.engine.flushall();
-    Reply::ok()
-}
-
-fn swapdb(ctx: &mut Ctx<'_>) -> Reply {
-    let parse = |arg: &[u8], msg: &'static str| -> Result<usize, Reply> {
-        let v = args::int_or(arg, msg)?;
-        if i32::try_from(v).is_err() {
-            return Err(err(msg));
-        }
-        if v < 0 || v as usize >= DATABASES {
-            return Err(err("ERR DB index is out of range"));
-        }
-        Ok(v as usize)
-    };
-    let a = match parse(ctx.arg(1), "ERR invalid first DB index") {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
-    let b = match parse(ctx.arg(2), "ERR invalid second DB index") {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    if a != b {
-        let (lo, hi) = (a.min(b), a.max(b));
-        let (left, right) = ctx.engine.dbs.split_at_mut(hi);
-        Db::swap_contents(&mut left[lo], &mut right[0]);
-    }
-    Reply::ok()
-}
-
-fn time(ctx: &mut Ctx<'_>) -> Reply {
-    let us = ctx.engine.clock.now_us();
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from(us.div_euclid(1_000_000).to_string())),
-        Reply::Bulk(Bytes::from(us.rem_euclid(1_000_000).to_string())),
-    ])
-}
-
-fn lastsave(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.engine.lastsave)
-}
-
-fn save(ctx: &mut Ctx<'_>) -> Reply {
-    ctx.engine.lastsave = ctx.engine.clock.now_ms() / 1000;
-    ctx.engine.dirty_at_save = ctx.engine.dirty();
-    ctx.engine.saves += 1;
-    Reply::ok()
-}
-
-fn bgsave(ctx: &mut Ctx<'_>) -> Reply {
-    if ctx.args.len() > 2 || (ctx.args.len() == 2 && !is(ctx.arg(1), "schedule")) {
-        return syntax_error();
-    }
-    save(ctx);
-    Reply::simple("Background saving started")
-}
-
-fn wait(ctx: &mut Ctx<'_>) -> Reply {
-    if let Err(e) = args::int(ctx.arg(1)) {
-        return e;
-    }
-    match args::int_or(ctx.arg(2), "ERR timeout is not an integer or out of range") {
-        Err(e) => e,
-        Ok(t) if t < 0 => err("ERR timeout is negative"),
-        Ok(_) => Reply::int(0),
-    }
-}
-
-fn debug(ctx: &mut Ctx<'_>) -> Reply {
-    let sub = ctx.arg(1).clone();
-    if is(&sub, "sleep") && ctx.args.len() == 3 {
-        // Redis blocks the whole server for the duration; so does this lock.
-        let secs = args::parse_strtod(ctx.arg(2)).unwrap_or(0.0);
-        if secs > 0.0 && secs.is_finite() {
-            std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
-        }
-        return Reply::ok();
-    }
-    if is(&sub, "object") && ctx.args.len() == 3 {
-        let key = ctx.arg(2).clone();
-        let Some(entry) = ctx.db().entry(&key).cloned() else {
-            return err("ERR no such key");
-        };
-        let encoding = super::keys::encoding_name(ctx, &entry.value, entry.str_encoding);
-        let serialized = super::keys::serialize(&entry.value).len();
-        let idle = (ctx.engine.now_ms() - entry.accessed_ms).max(0) / 1000;
-        let lru = (entry.accessed_ms / 1000) & ((1 << 24) - 1);
-        return Reply::simple(format!(
-            "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}"
-        ));
-    }
-    if is(&sub, "help") {
-        return help_reply(
-            "DEBUG",
-            &[
-                "OBJECT <key>",
-                "    Show low level info about `key` and associated value.",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.",
-            ],
-        );
-    }
-    let mut text = b"ERR unknown subcommand '".to_vec();
-    text.extend_from_slice(super::c_bytes(&sub, 128));
-    text.extend_from_slice(b"'. Try DEBUG HELP.");
-    super::one_line_error(text)
-}
-
-// --- CONFIG ----------------------------------------------------------------
-
-fn config_get(ctx: &mut Ctx<'_>) -> Reply {
-    let pairs = ctx.engine.runtime.matching(&ctx.args[2..]);
-    Reply::Map(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (Reply::bulk(k), Reply::bulk(v)))
-            .collect(),
-    )
-}
-
-fn config_set(ctx: &mut Ctx<'_>) -> Reply {
-    if ctx.args.len() % 2 != 0 {
-        return syntax_error();
-    }
-    let mut next = ctx.engine.runtime.clone();
-    let mut seen = Vec::new();
-    let mut notify = None;
-    for pair in ctx.args[2..].chunks(2) {
-        let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
-        if seen.contains(&name) {
-            return Reply::error(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
-            ));
-        }
-        let value = String::from_utf8_lossy(&pair[1]).into_owned();
-        if let Err(e) = next.set(&name, &value) {
-            return Reply::error(e);
-        }
-        if name == "notify-keyspace-events" {
-            notify = super::config::parse_notify_flags(&value);
-        }
-        seen.push(name);
-    }
-    ctx.engine.runtime = next;
-    if let Some(flags) = notify {
-        ctx.engine.notify_flags = flags;
-    }
-    ctx.engine.apply_notify_config();
-    ctx.engine.apply_lfu_config();
-    ctx.engine.apply_requirepass();
-    Reply::ok()
-}
-
-fn config_resetstat(ctx: &mut Ctx<'_>) -> Reply {
-    ctx.engine.reset_stats();
-    Reply::ok()
-}
-
-fn config_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
-        "CONFIG",
-        &[
-            "GET <pattern>",
-            "    Return parameters matching the glob-like <pattern> and their values.",
-            "SET <directive> <value>",
-            "    Set the configuration <directive> to <value>.",
-            "RESETSTAT",
-            "    Reset statistics reported by the INFO command.",
-            "REWRITE",
-            "    Rewrite the configuration file.",
-        ],
-    )
 }
 
 /// Redis's `bytesToHuman`.

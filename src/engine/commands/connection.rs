@@ -1,11 +1,20 @@
-//! Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and CLIENT.
+//! Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET and
+//! CLIENT (ID, GETNAME, SETNAME, SETINFO, INFO, LIST, HELP).
 
 use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::command::{CommandSpec, acl, flags::*};
-use super::{Client, Ctx, DATABASES, Engine};
+use super::pubsub::subscribed_ping;
+use super::transactions::discard_transaction;
+use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::delivery::unsubscribe_all;
+use crate::engine::util::errors::{
+    DB_INDEX_OUT_OF_RANGE, WRONGPASS, c_bytes, err, one_line_error, syntax_error,
+    unknown_subcommand,
+};
+use crate::engine::util::help::help_reply;
+use crate::engine::{Client, Ctx, DATABASES, Engine};
 use crate::protocol::{Protocol, Reply, string2ll};
 
 const CONN: u32 = acl::CONNECTION;
@@ -132,7 +141,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
 ];
 
 fn ping(ctx: &mut Ctx<'_>) -> Reply {
-    if let Some(reply) = super::pubsub::subscribed_ping(ctx.client, ctx.args) {
+    if let Some(reply) = subscribed_ping(ctx.client, ctx.args) {
         return reply;
     }
     match ctx.args.len() {
@@ -156,8 +165,6 @@ fn credentials_ok(engine: &Engine, username: &[u8], password: &[u8]) -> bool {
         Some(pass) => pass.as_ref() == password,
     }
 }
-
-const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
 fn hello(ctx: &mut Ctx<'_>) -> Reply {
     let mut version = None;
@@ -189,9 +196,9 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
             j += 1;
         } else {
             let mut text = b"ERR Syntax error in HELLO option '".to_vec();
-            text.extend_from_slice(super::c_bytes(opt, usize::MAX));
+            text.extend_from_slice(c_bytes(opt, usize::MAX));
             text.push(b'\'');
-            return super::one_line_error(text);
+            return one_line_error(text);
         }
         j += 1;
     }
@@ -235,7 +242,7 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
 
 fn auth(ctx: &mut Ctx<'_>) -> Reply {
     if ctx.args.len() > 3 {
-        return Reply::error("ERR syntax error");
+        return syntax_error();
     }
     let (user, pass): (&[u8], &[u8]) = if ctx.args.len() == 2 {
         if ctx.engine.config.requirepass.is_none() {
@@ -262,9 +269,7 @@ fn select(ctx: &mut Ctx<'_>) -> Reply {
         Some(id) if i32::try_from(id).is_err() => {
             Reply::error("ERR value is out of range, value must between -2147483648 and 2147483647")
         }
-        Some(id) if id < 0 || id as usize >= DATABASES => {
-            Reply::error("ERR DB index is out of range")
-        }
+        Some(id) if id < 0 || id as usize >= DATABASES => err(DB_INDEX_OUT_OF_RANGE),
         Some(id) => {
             ctx.client.db = id as usize;
             Reply::ok()
@@ -278,8 +283,8 @@ fn quit(ctx: &mut Ctx<'_>) -> Reply {
 }
 
 fn reset(ctx: &mut Ctx<'_>) -> Reply {
-    super::transactions::discard_transaction(ctx.engine, ctx.client);
-    super::pubsub::unsubscribe_all(ctx.engine, ctx.client);
+    discard_transaction(ctx.engine, ctx.client);
+    unsubscribe_all(ctx.engine, ctx.client);
     ctx.client.db = 0;
     ctx.client.protocol = Protocol::Resp2;
     ctx.client.name = None;
@@ -318,10 +323,7 @@ fn client_setname(ctx: &mut Ctx<'_>) -> Reply {
 /// answers as that version does, with the unknown-subcommand error.
 fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
     if !ctx.engine.config.version_at_least(7, 2) {
-        let mut text = b"ERR unknown subcommand '".to_vec();
-        text.extend_from_slice(super::c_bytes(ctx.arg(1), 128));
-        text.extend_from_slice(b"'. Try CLIENT HELP.");
-        return super::one_line_error(text);
+        return unknown_subcommand(ctx.arg(1), "client");
     }
     let attr = ctx.arg(2);
     let value = ctx.arg(3).clone();
@@ -329,7 +331,7 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
         let mut text = b"ERR ".to_vec();
         text.extend_from_slice(&attr.to_ascii_uppercase());
         text.extend_from_slice(b" cannot contain spaces, newlines or special characters.");
-        return super::one_line_error(text);
+        return one_line_error(text);
     }
     if attr.eq_ignore_ascii_case(b"lib-name") {
         ctx.client.lib_name = (!value.is_empty()).then_some(value);
@@ -339,7 +341,7 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
         let mut text = b"ERR Unrecognized option '".to_vec();
         text.extend_from_slice(attr);
         text.push(b'\'');
-        return super::one_line_error(text);
+        return one_line_error(text);
     }
     Reply::ok()
 }
@@ -434,7 +436,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
                 let mut text = b"ERR Unknown client type '".to_vec();
                 text.extend_from_slice(kind);
                 text.push(b'\'');
-                return super::one_line_error(text);
+                return one_line_error(text);
             }
             // Clients with subscriptions are of type pubsub, the others normal.
             let pubsub = kind.eq_ignore_ascii_case(b"pubsub");
@@ -455,7 +457,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
             ids = Some(wanted);
             j = ctx.args.len();
         } else {
-            return Reply::error("ERR syntax error");
+            return syntax_error();
         }
     }
     let now = Instant::now();
@@ -490,15 +492,4 @@ fn client_help(_ctx: &mut Ctx<'_>) -> Reply {
             "    Assign the name <name> to the current connection.",
         ],
     )
-}
-
-/// A `<CONTAINER> HELP` reply in Redis's layout.
-pub(crate) fn help_reply(container: &str, lines: &[&'static str]) -> Reply {
-    let mut out = vec![Reply::simple(format!(
-        "{container} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    ))];
-    out.extend(lines.iter().map(|l| Reply::simple(*l)));
-    out.push(Reply::simple("HELP"));
-    out.push(Reply::simple("    Prints this help."));
-    Reply::Array(out)
 }

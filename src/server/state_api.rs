@@ -1,8 +1,12 @@
-//! The direct state API: read and change the engine's keyspace and clock
-//! from the test itself, while clients are connected.
+//! The direct state API on [`MockRedis`]: the clock (`fast_forward`,
+//! `freeze_time`, `set_time`, `now`), `flushall`, `dump`, `seed`, and
+//! pub/sub from the test side (`publish`, `published`, `published_on`).
+//! Per-database reads and writes are on [`DbHandle`] (`db_handle.rs`).
 //!
 //! Every call takes the engine lock for its duration only, exactly like one
 //! client command, so it is atomic with respect to the commands clients run.
+//! A new test-side operation calls the engine helper the matching command
+//! uses, so both behave alike.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -10,9 +14,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-use super::{MockRedis, Shared};
-use crate::engine::Engine;
-use crate::engine::keyspace::{Value, events};
+use super::{DbHandle, MockRedis, Shared};
+use crate::engine::types::Value;
+use crate::engine::{Engine, delivery};
 
 impl MockRedis {
     /// A handle on database `n` (0 to 15).
@@ -184,11 +188,89 @@ impl MockRedis {
             out
         })
     }
+
+    /// Publishes `message` on `channel`, exactly as a client's `PUBLISH`
+    /// would (channel subscribers, then matching pattern subscribers), and
+    /// returns the number of clients that received it. Test-side publishes
+    /// are not listed by [`published`](MockRedis::published).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// use futures_util::StreamExt;
+    ///
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let client = redis::Client::open(server.url())?;
+    /// let mut pubsub = client.get_async_pubsub().await?;
+    /// pubsub.subscribe("news").await?;
+    ///
+    /// assert_eq!(server.publish("news", "hello"), 1);
+    /// assert_eq!(server.publish("elsewhere", "nobody"), 0);
+    ///
+    /// let msg = pubsub.on_message().next().await.unwrap();
+    /// assert_eq!(msg.get_channel_name(), "news");
+    /// assert_eq!(msg.get_payload::<String>()?, "hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn publish(&self, channel: impl AsRef<[u8]>, message: impl Into<Bytes>) -> usize {
+        let mut engine = self.shared().engine();
+        engine.refresh_time();
+        let message = message.into();
+        let n = delivery::publish(&mut engine, None, channel.as_ref(), &message, false);
+        engine.after_command();
+        n
+    }
+
+    /// Every message clients sent with `PUBLISH` or `SPUBLISH`, oldest
+    /// first, as `(channel, message)` pairs (whether anyone received them
+    /// or not).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let client = redis::Client::open(server.url())?;
+    /// let mut conn = client.get_multiplexed_async_connection().await?;
+    /// let receivers: i64 = redis::cmd("PUBLISH").arg("jobs").arg("done").query_async(&mut conn).await?;
+    /// assert_eq!(receivers, 0);
+    /// assert_eq!(
+    ///     server.published(),
+    ///     vec![(bytes::Bytes::from("jobs"), bytes::Bytes::from("done"))]
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn published(&self) -> Vec<(Bytes, Bytes)> {
+        self.shared().engine().pubsub.published.clone()
+    }
+
+    /// The messages clients published on `channel`, oldest first.
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::start_blocking();
+    /// let client = redis::Client::open(server.url()).unwrap();
+    /// let mut conn = client.get_connection().unwrap();
+    /// let _: i64 = redis::cmd("PUBLISH").arg("a").arg("1").query(&mut conn).unwrap();
+    /// let _: i64 = redis::cmd("PUBLISH").arg("b").arg("2").query(&mut conn).unwrap();
+    /// assert_eq!(server.published_on("a"), vec![bytes::Bytes::from("1")]);
+    /// ```
+    pub fn published_on(&self, channel: impl AsRef<[u8]>) -> Vec<Bytes> {
+        let channel = channel.as_ref();
+        self.shared()
+            .engine()
+            .pubsub
+            .published
+            .iter()
+            .filter(|(c, _)| c.as_ref() == channel)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
 }
 
 /// Runs `f` with the engine locked and its clock reading refreshed, then
 /// lets the engine react to what changed (wakeups, notifications).
-fn with_engine<T>(shared: &Arc<Shared>, f: impl FnOnce(&mut Engine) -> T) -> T {
+pub(super) fn with_engine<T>(shared: &Arc<Shared>, f: impl FnOnce(&mut Engine) -> T) -> T {
     let mut engine = shared.engine();
     engine.refresh_time();
     let out = f(&mut engine);
@@ -242,217 +324,5 @@ fn describe(v: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-    }
-}
-
-/// One database of a running [`MockRedis`], for reading and writing keys
-/// directly from the test. Obtained with [`MockRedis::db`]; cheap to clone.
-///
-/// ```
-/// let server = mock_redis::MockRedis::start_blocking();
-/// let db = server.db(0);
-/// db.set("k", "v");
-/// assert!(db.exists("k"));
-/// assert_eq!(db.keys(), vec![bytes::Bytes::from("k")]);
-/// ```
-#[derive(Clone)]
-pub struct DbHandle {
-    shared: Arc<Shared>,
-    index: usize,
-}
-
-impl std::fmt::Debug for DbHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbHandle")
-            .field("index", &self.index)
-            .finish()
-    }
-}
-
-impl DbHandle {
-    pub(super) fn with<T>(&self, f: impl FnOnce(&mut crate::engine::keyspace::Db) -> T) -> T {
-        let index = self.index;
-        with_engine(&self.shared, |e| f(&mut e.dbs[index]))
-    }
-
-    /// Sets `key` to the string `value`, dropping any time to live (`SET`).
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set("k", "v");
-    /// assert_eq!(server.db(0).get("k"), Some(bytes::Bytes::from("v")));
-    /// ```
-    pub fn set(&self, key: impl Into<Bytes>, value: impl Into<Bytes>) {
-        let key = key.into();
-        self.with(|db| {
-            db.insert(key.clone(), Value::String(value.into()));
-            db.notify(events::STRING, "set", &key);
-        });
-    }
-
-    /// Sets `key` to `value` with a time to live (`SET ... PX`).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set_with_ttl("k", "v", Duration::from_secs(60));
-    /// assert!(server.db(0).ttl("k").unwrap() <= Duration::from_secs(60));
-    /// ```
-    pub fn set_with_ttl(&self, key: impl Into<Bytes>, value: impl Into<Bytes>, ttl: Duration) {
-        let key = key.into();
-        self.with(|db| {
-            let at = db
-                .now_ms()
-                .saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
-            db.insert(key.clone(), Value::String(value.into()));
-            db.set_expire(&key, at);
-            db.notify(events::STRING, "set", &key);
-        });
-    }
-
-    /// The string at `key`; `None` when it is missing or holds another type.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// assert_eq!(server.db(0).get("missing"), None);
-    /// ```
-    pub fn get(&self, key: impl AsRef<[u8]>) -> Option<Bytes> {
-        self.with(|db| match db.entry(key.as_ref()) {
-            Some(e) => match &e.value {
-                Value::String(s) => Some(s.clone()),
-                _ => None,
-            },
-            None => None,
-        })
-    }
-
-    /// The type of the value at `key` as `TYPE` names it (`"string"`,
-    /// `"list"`, ...), or `None` when it is missing.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set("k", "v");
-    /// assert_eq!(server.db(0).type_of("k"), Some("string"));
-    /// ```
-    pub fn type_of(&self, key: impl AsRef<[u8]>) -> Option<&'static str> {
-        self.with(|db| db.kind(key.as_ref()).map(|k| k.name()))
-    }
-
-    /// Whether `key` exists (and has not expired).
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// assert!(!server.db(0).exists("k"));
-    /// ```
-    pub fn exists(&self, key: impl AsRef<[u8]>) -> bool {
-        self.with(|db| db.contains(key.as_ref()))
-    }
-
-    /// Deletes `key`; true when it existed.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set("k", "v");
-    /// assert!(server.db(0).del("k"));
-    /// assert!(!server.db(0).del("k"));
-    /// ```
-    pub fn del(&self, key: impl AsRef<[u8]>) -> bool {
-        let key = key.as_ref();
-        self.with(|db| {
-            let existed = db.remove(key).is_some();
-            if existed {
-                db.notify(events::GENERIC, "del", key);
-            }
-            existed
-        })
-    }
-
-    /// The remaining time to live of `key`; `None` when the key is missing
-    /// or has no deadline.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set("k", "v");
-    /// assert_eq!(server.db(0).ttl("k"), None);
-    /// ```
-    pub fn ttl(&self, key: impl AsRef<[u8]>) -> Option<Duration> {
-        self.with(|db| {
-            let now = db.now_ms();
-            db.expire_at(key.as_ref())
-                .map(|t| Duration::from_millis((t - now).max(0) as u64))
-        })
-    }
-
-    /// Gives an existing `key` a time to live; false when it is missing.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set("k", "v");
-    /// assert!(server.db(0).expire("k", Duration::from_secs(5)));
-    /// ```
-    pub fn expire(&self, key: impl AsRef<[u8]>, ttl: Duration) -> bool {
-        let key = key.as_ref();
-        self.with(|db| {
-            if !db.contains(key) {
-                return false;
-            }
-            let at = db
-                .now_ms()
-                .saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
-            db.set_expire(key, at);
-            db.notify(events::GENERIC, "expire", key);
-            true
-        })
-    }
-
-    /// Every live key, sorted.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set("b", "2");
-    /// server.db(0).set("a", "1");
-    /// assert_eq!(server.db(0).keys(), vec![bytes::Bytes::from("a"), bytes::Bytes::from("b")]);
-    /// ```
-    pub fn keys(&self) -> Vec<Bytes> {
-        self.with(|db| {
-            let mut keys: Vec<Bytes> = db.live_keys().cloned().collect();
-            keys.sort();
-            keys
-        })
-    }
-
-    /// Number of live keys.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// assert_eq!(server.db(0).len(), 0);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.with(|db| db.live_keys().count())
-    }
-
-    /// Whether the database holds no live key.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// assert!(server.db(0).is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Empties this database, as `FLUSHDB` does.
-    ///
-    /// ```
-    /// let server = mock_redis::MockRedis::start_blocking();
-    /// server.db(0).set("k", "v");
-    /// server.db(0).flush();
-    /// assert!(server.db(0).is_empty());
-    /// ```
-    pub fn flush(&self) {
-        self.with(|db| {
-            db.flush();
-        });
     }
 }

@@ -6,8 +6,8 @@
 //! commands [`runs_in_multi`] lists; a command failing those checks gets
 //! its error and flags the transaction, so EXEC answers EXECABORT.
 
-use super::command::{CommandSpec, acl, flags::*};
-use super::{Client, Ctx, Engine};
+use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::{Client, Ctx, Engine};
 use crate::protocol::Reply;
 
 const TX: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;

@@ -1,0 +1,9 @@
+//! Persistence formats, apart from the commands that use them: [`rdb`] is the
+//! DUMP / RESTORE payload (Redis's RDB object encoding, CRC and version).
+//!
+//! FUNCTION DUMP / FUNCTION RESTORE payloads will live here too (they are
+//! RDB-framed as well), and so would a whole-RDB or AOF reader. A format
+//! module turns values into bytes and back; it knows the value types
+//! (`types/`), never the keyspace or a command group.
+
+pub(crate) mod rdb;
