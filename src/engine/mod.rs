@@ -41,6 +41,7 @@ pub(crate) mod keys;
 pub(crate) mod keyspace;
 pub(crate) mod ldouble;
 pub(crate) mod lists;
+pub(crate) mod meta;
 pub(crate) mod pubsub;
 pub(crate) mod random;
 mod server;
