@@ -190,7 +190,11 @@ impl MockState {
     /// How many commands mock `id` has answered (0 once it is unmounted).
     pub fn calls(&self, id: u64) -> u64 {
         let inner = self.lock();
-        inner.mocks.iter().find(|m| m.id == id).map_or(0, |m| m.calls)
+        inner
+            .mocks
+            .iter()
+            .find(|m| m.id == id)
+            .map_or(0, |m| m.calls)
     }
 
     /// The commands mock `id` has answered, in arrival order (none once it
@@ -414,7 +418,8 @@ fn findings<'a>(
         });
         log.total += 1;
         if log.listed.len() < LISTED_PER_CONNECTION {
-            log.listed.push((&e.request, answered_by(inner, only, e.outcome)));
+            log.listed
+                .push((&e.request, answered_by(inner, only, e.outcome)));
         }
     }
     Findings {
@@ -525,5 +530,129 @@ mod tests {
         assert!(served_while_loading(&args(&["SELECT", "1"])));
         assert!(!served_while_loading(&args(&["PING"])));
         assert!(!served_while_loading(&args(&["GET", "k"])));
+    }
+
+    /// Every part of the report: unmet expectations, panics, strict-mode
+    /// refusals, the closest mock (cut after 20 commands) and the journal
+    /// with who answered each command (cut after 50 per connection).
+    fn report_scenario() -> (String, String) {
+        use crate::Response;
+        use crate::matchers::command;
+        let state = MockState::new(false, true);
+        let plan = |args: &[&str], conn: u64| {
+            let args: Vec<Bytes> = args
+                .iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect();
+            state.plan(&args, conn, 0, 1)
+        };
+        state.mount(
+            Mock::given(command("GET").arg("a"))
+                .respond_with(Reply::bulk("v"))
+                .up_to_n_times(1)
+                .expect(2)
+                .named("get a"),
+        );
+        let set = state.mount(Mock::given(command("SET")).respond_with(Reply::ok()));
+        state.mount(
+            Mock::given(command("DEL")).respond_with(|_: &Request| Response::fall_through()),
+        );
+        state.mount(
+            Mock::given(command("BOOM")).respond_with(|_: &Request| -> Reply { panic!("kaboom") }),
+        );
+        plan(&["SET", "x", "1"], 1);
+        state.unmount(set);
+        state.set_error(Some(Bytes::from_static(b"ERR fault")));
+        plan(&["GET", "a"], 1);
+        state.set_error(None);
+        plan(&["GET", "a"], 1);
+        plan(&["GET", "a"], 1);
+        plan(&["DEL", "k"], 1);
+        plan(&["BOOM"], 1);
+        state.set_strict(true);
+        plan(&["FOO", "bar"], 2);
+        state.set_strict(false);
+        for _ in 0..25 {
+            plan(&["GET", "b"], 3);
+        }
+        for _ in 0..55 {
+            plan(&["PING"], 4);
+        }
+        let all = state.verify().unwrap_err().to_string();
+        let scoped = state.mount(
+            Mock::given(command("HGET"))
+                .respond_with(Reply::nil())
+                .expect(1)
+                .named("scoped"),
+        );
+        plan(&["HGET", "h", "f"], 5);
+        plan(&["HGET", "h", "f"], 5);
+        let mounted = state.unmount(scoped).unwrap();
+        let one = state.verify_one(&mounted).unwrap_err().to_string();
+        (all, one)
+    }
+
+    /// `n` numbered journal lines `"    i) {line}"`, then `... and k more`
+    /// past 50.
+    fn listed(line: &str, n: usize) -> String {
+        let mut out = String::new();
+        for i in 1..=n.min(LISTED_PER_CONNECTION) {
+            out += &format!("    {i}) {line}\n");
+        }
+        if n > LISTED_PER_CONNECTION {
+            out += &format!("    ... and {} more\n", n - LISTED_PER_CONNECTION);
+        }
+        out
+    }
+
+    #[test]
+    fn the_report_text() {
+        let (all, one) = report_scenario();
+        let get_b = r#""GET" "b" (connection 3): "#;
+        let rejected = r#"closest mock 'get a' rejected it at arg("a") (argument 1 is "b")"#;
+        let journal = |total: usize| {
+            format!(
+                "\nCommands received ({total}):\n  connection 1:\n{}{}{}{}{}{}  connection 2:\n{}  connection 3:\n{}  connection 4:\n{}",
+                listed(r#""SET" "x" "1"  <- mock #2 (unmounted)"#, 1),
+                listed(r#""GET" "a"  <- error fault"#, 1).replace("1)", "2)"),
+                listed(r#""GET" "a"  <- mock 'get a'"#, 1).replace("1)", "3)"),
+                listed(r#""GET" "a"  <- engine"#, 1).replace("1)", "4)"),
+                listed(r#""DEL" "k"  <- engine"#, 1).replace("1)", "5)"),
+                listed(r#""BOOM"  <- panic"#, 1).replace("1)", "6)"),
+                listed(r#""FOO" "bar"  <- strict-mode error"#, 1),
+                listed(r#""GET" "b"  <- engine"#, 25),
+                listed(r#""PING"  <- engine"#, 55),
+            )
+        };
+        let expected = format!(
+            "mock-redis: verification failed (3 problems)\n\
+             \nExpectations not met:\n  - mock 'get a': expected exactly 2 calls, received 1 call\n\
+             \nMatchers or responders that panicked:\n  - \"BOOM\": kaboom\n\
+             \nCommands no mock matched (strict mode answered with an error):\n  - \"FOO\" \"bar\" (connection 2)\n\
+             \nCommands no mock matched, and the closest mock:\n\
+             {}{}{}{}  ... and 8 more\n{}",
+            "  - \"GET\" \"a\" (connection 1): mock 'get a' matched but had already answered its 1 call\n",
+            "  - \"DEL\" \"k\" (connection 1): mock #3 command(\"DEL\") matched but its responder fell through\n",
+            "  - \"FOO\" \"bar\" (connection 2): no mock accepts any part of it\n",
+            format!("  - {get_b}{rejected}\n").repeat(17),
+            journal(87),
+        );
+        assert_eq!(all, expected);
+        let nothing = "no mock accepts any part of it";
+        let expected = format!(
+            "mock-redis: verification failed (2 problems)\n\
+             \nExpectations not met:\n  - mock 'scoped': expected exactly 1 call, received 2 calls\n\
+             \nMatchers or responders that panicked:\n  - \"BOOM\": kaboom\n\
+             \nCommands no mock matched, and the closest mock:\n\
+             {}{}{}{}  ... and 8 more\n{}  connection 5:\n{}{}",
+            format!("  - \"GET\" \"a\" (connection 1): {nothing}\n"),
+            format!("  - \"DEL\" \"k\" (connection 1): {nothing}\n"),
+            format!("  - \"FOO\" \"bar\" (connection 2): {nothing}\n"),
+            format!("  - {get_b}{nothing}\n").repeat(17),
+            journal(89),
+            listed(r#""HGET" "h" "f"  <- mock 'scoped'"#, 1),
+            listed(r#""HGET" "h" "f"  <- mock 'scoped'"#, 1).replace("1)", "2)"),
+        );
+        assert_eq!(one, expected);
     }
 }
