@@ -644,10 +644,10 @@ mod tests {
              \nExpectations not met:\n  - mock 'scoped': expected exactly 1 call, received 2 calls\n\
              \nMatchers or responders that panicked:\n  - \"BOOM\": kaboom\n\
              \nCommands no mock matched, and the closest mock:\n\
-             {}{}{}{}  ... and 8 more\n{}  connection 5:\n{}{}",
-            format!("  - \"GET\" \"a\" (connection 1): {nothing}\n"),
-            format!("  - \"DEL\" \"k\" (connection 1): {nothing}\n"),
-            format!("  - \"FOO\" \"bar\" (connection 2): {nothing}\n"),
+             \x20 - \"GET\" \"a\" (connection 1): {nothing}\n\
+             \x20 - \"DEL\" \"k\" (connection 1): {nothing}\n\
+             \x20 - \"FOO\" \"bar\" (connection 2): {nothing}\n\
+             {}  ... and 8 more\n{}  connection 5:\n{}{}",
             format!("  - {get_b}{nothing}\n").repeat(17),
             journal(89),
             listed(r#""HGET" "h" "f"  <- mock 'scoped'"#, 1),
