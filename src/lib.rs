@@ -256,3 +256,14 @@ pub use mock::{
 };
 pub use protocol::{Protocol, Reply};
 pub use server::{Builder, DbHandle, MockRedis};
+
+/// Not a public API: crate internals the fuzz targets (`fuzz/`) and the
+/// property tests (`tests/parser_props.rs`) drive directly. Hidden from the
+/// documentation, exempt from semver, and free to change in any release.
+#[doc(hidden)]
+pub mod __private {
+    /// Redis's request parser (`src/protocol/request.rs`).
+    pub mod parser {
+        pub use crate::protocol::request::{INLINE_MAX_SIZE, ProtocolError, RequestParser};
+    }
+}

@@ -3,7 +3,7 @@
 //! socket the same replies.
 
 use bytes::{Bytes, BytesMut};
-use mock_redis::protocol::RequestParser;
+use mock_redis::__private::parser::RequestParser;
 use proptest::prelude::*;
 
 /// Feeds `chunks` one after another, collecting requests until the parser

@@ -9,7 +9,7 @@
 
 use bytes::{Bytes, BytesMut};
 use libfuzzer_sys::fuzz_target;
-use mock_redis::protocol::{INLINE_MAX_SIZE, ProtocolError, RequestParser};
+use mock_redis::__private::parser::{INLINE_MAX_SIZE, ProtocolError, RequestParser};
 
 /// What the parser made of a stream: the requests, then how it ended.
 #[derive(Debug, PartialEq)]

@@ -38,6 +38,7 @@ pub(crate) mod config;
 pub(crate) mod delivery;
 pub(crate) mod formats;
 pub(crate) mod keyspace;
+pub(crate) mod meta;
 pub(crate) mod random;
 pub(crate) mod stats;
 #[cfg(test)]

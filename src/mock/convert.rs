@@ -1,4 +1,4 @@
-//! Conversions into [`Reply`] from other crates' value types.
+//! Conversions into [`Reply`](crate::Reply) from other crates' value types.
 
 #[cfg(any(feature = "mini-redis", feature = "redis"))]
 use bytes::Bytes;

@@ -31,6 +31,7 @@ use bytes::Bytes;
 
 use super::request::quote;
 use crate::glob::glob_match;
+use crate::engine::meta;
 use crate::mock::Request;
 
 /// Decides whether a mock answers a command.
@@ -178,10 +179,8 @@ pub fn command(name: impl AsRef<str>) -> CommandMatcher {
         .collect();
     // `command("CLIENT").arg("SETNAME")`: a container's first argument is a
     // subcommand name, compared case-insensitively as Redis does.
-    let container = words.len() == 1
-        && crate::engine::command::CommandTable::get()
-            .lookup(&words[0])
-            .is_some_and(|spec| !spec.subcommands.is_empty());
+    let container =
+        words.len() == 1 && meta::lookup(&words[0]).is_some_and(|c| c.has_subcommands());
     CommandMatcher {
         words,
         args: Vec::new(),

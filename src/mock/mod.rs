@@ -1,11 +1,22 @@
 //! Scripted responses: mocks, matchers, responders, expectations, the
 //! journal and the verification report.
+//!
+//! This file holds [`Mock`], its builder, the scoped [`MockGuard`] and
+//! [`Times`]; `matchers.rs` the matchers, `respond.rs` the responders,
+//! `request.rs` the [`Request`] they see, `convert.rs` conversions into
+//! [`Reply`](crate::Reply), `registry.rs` the [`MockState`] every connection
+//! consults, and `verify.rs` the report's layout.
+//!
+//! The layer depends on `protocol` (replies) and, for command metadata, on
+//! `engine::meta` only; it never imports the server. The server mounts
+//! mocks (`Mock::mount` lives in `server/mocks.rs`) and consults the
+//! registry.
 
 mod convert;
 pub mod matchers;
+mod registry;
 mod request;
 pub(crate) mod respond;
-pub(crate) mod state;
 mod verify;
 
 use std::fmt;
@@ -17,8 +28,7 @@ pub use request::Request;
 pub use respond::{Respond, Response, Sequence};
 pub use verify::VerificationReport;
 
-use crate::MockRedis;
-use crate::server::Shared;
+pub(crate) use registry::MockState;
 
 /// A scripted answer: which commands it matches, what it answers, and how
 /// many calls it expects.
@@ -84,7 +94,7 @@ impl Mock {
         }
     }
 
-    /// Expects this many calls, checked by [`MockRedis::verify`], when the
+    /// Expects this many calls, checked by [`MockRedis::verify`](crate::MockRedis::verify), when the
     /// server is dropped, or when a [scoped guard](Mock::mount_as_scoped) is
     /// dropped: a number (`1`) or a range (`1..`, `..=3`, `2..5`). Without
     /// it, any number of calls is fine.
@@ -141,52 +151,6 @@ impl Mock {
     pub fn named(mut self, name: impl Into<String>) -> Mock {
         self.name = Some(name.into());
         self
-    }
-
-    /// Mounts the mock on `server`, for the server's lifetime (or until
-    /// [`MockRedis::reset`]). Works from sync and async code alike.
-    ///
-    /// ```
-    /// use mock_redis::{Mock, MockRedis, Reply};
-    /// use mock_redis::matchers::command;
-    ///
-    /// let server = MockRedis::start_blocking();
-    /// Mock::given(command("GET")).respond_with(Reply::bulk("v")).mount(&server);
-    /// let mut conn = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
-    /// let v: String = redis::cmd("GET").arg("k").query(&mut conn).unwrap();
-    /// assert_eq!(v, "v");
-    /// ```
-    pub fn mount(self, server: &MockRedis) {
-        server.shared().mocks.mount(self);
-    }
-
-    /// Mounts the mock until the returned guard is dropped; dropping the
-    /// guard verifies the mock's expectation (unless the thread is already
-    /// panicking) and unmounts it.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> redis::RedisResult<()> {
-    /// use mock_redis::{Mock, MockRedis, Reply};
-    /// use mock_redis::matchers::command;
-    ///
-    /// let server = MockRedis::start().await;
-    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
-    /// {
-    ///     let guard = Mock::given(command("GET")).respond_with(Reply::bulk("mocked")).expect(1).mount_as_scoped(&server);
-    ///     let v: String = redis::cmd("GET").arg("k").query_async(&mut conn).await?;
-    ///     assert_eq!(v, "mocked");
-    ///     assert_eq!(guard.calls(), 1);
-    /// } // verified and unmounted here
-    /// let v: Option<String> = redis::cmd("GET").arg("k").query_async(&mut conn).await.unwrap_or(None);
-    /// assert_ne!(v.as_deref(), Some("mocked"));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn mount_as_scoped(self, server: &MockRedis) -> MockGuard {
-        let shared = server.shared().clone();
-        let id = shared.mocks.mount(self);
-        MockGuard { shared, id }
     }
 
     pub(crate) fn describe(&self) -> String {
@@ -262,11 +226,21 @@ impl MockBuilder {
 /// ```
 #[must_use = "the mock is unmounted as soon as the guard is dropped"]
 pub struct MockGuard {
-    shared: Arc<Shared>,
+    /// The registry the mock is mounted in; the guard needs nothing else
+    /// of the server.
+    registry: Arc<MockState>,
     id: u64,
 }
 
 impl MockGuard {
+    /// Mounts `mock` in `registry` until the guard is dropped.
+    pub(crate) fn mount(registry: &Arc<MockState>, mock: Mock) -> MockGuard {
+        MockGuard {
+            id: registry.mount(mock),
+            registry: Arc::clone(registry),
+        }
+    }
+
     /// How many commands the mock has answered.
     ///
     /// ```
@@ -277,12 +251,7 @@ impl MockGuard {
     /// assert_eq!(guard.calls(), 0);
     /// ```
     pub fn calls(&self) -> u64 {
-        let inner = self.shared.mocks.lock();
-        inner
-            .mocks
-            .iter()
-            .find(|m| m.id == self.id)
-            .map_or(0, |m| m.calls)
+        self.registry.calls(self.id)
     }
 
     /// The commands the mock has answered, in arrival order.
@@ -295,12 +264,7 @@ impl MockGuard {
     /// assert!(guard.received_commands().is_empty());
     /// ```
     pub fn received_commands(&self) -> Vec<Request> {
-        let inner = self.shared.mocks.lock();
-        inner
-            .mocks
-            .iter()
-            .find(|m| m.id == self.id)
-            .map_or_else(Vec::new, |m| m.answered.clone())
+        self.registry.answered(self.id)
     }
 }
 
@@ -312,13 +276,13 @@ impl fmt::Debug for MockGuard {
 
 impl Drop for MockGuard {
     fn drop(&mut self) {
-        let Some(mounted) = self.shared.mocks.unmount(self.id) else {
+        let Some(mounted) = self.registry.unmount(self.id) else {
             return;
         };
         if std::thread::panicking() {
             return;
         }
-        if let Err(report) = self.shared.mocks.verify_one(&mounted) {
+        if let Err(report) = self.registry.verify_one(&mounted) {
             panic!("{report}");
         }
     }

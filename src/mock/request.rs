@@ -5,6 +5,8 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use crate::engine::meta;
+
 /// One command a client sent, as matchers, responders and the journal see it.
 ///
 /// ```
@@ -156,13 +158,10 @@ impl Request {
         if self.args.is_empty() {
             return Vec::new();
         }
-        if crate::engine::command::CommandTable::get()
-            .lookup(&self.args[0])
-            .is_none()
-        {
+        if meta::lookup(&self.args[0]).is_none() {
             return self.args.get(1).into_iter().collect();
         }
-        crate::engine::command::key_positions(&self.args)
+        meta::key_positions(&self.args)
             .into_iter()
             .filter_map(|i| self.args.get(i))
             .collect()

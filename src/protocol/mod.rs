@@ -1,11 +1,13 @@
-//! The wire protocol: Redis's request parser and the reply value type with
-//! its RESP2 and RESP3 encodings.
+//! The wire protocol: the reply value type with its RESP2 and RESP3
+//! encodings (public), and Redis's request parser (crate-internal).
+//!
+//! `reply.rs` holds [`Reply`], [`Protocol`] and [`format_double`], what a
+//! user needs to build and encode replies. `request.rs` holds the request
+//! parser; it is not a public API (the fuzz targets and property tests reach
+//! it through the hidden `mock_redis::__private::parser`).
 
 mod reply;
-mod request;
+pub(crate) mod request;
 
 pub use reply::{Protocol, Reply, format_double};
-pub use request::{
-    INLINE_MAX_SIZE, MAX_BULK_LEN, ProtocolError, RequestParser, UNAUTHENTICATED_MAX_BULK,
-    UNAUTHENTICATED_MAX_MULTIBULK, split_args, string2ll,
-};
+pub(crate) use request::{RequestParser, string2ll};

@@ -6,6 +6,11 @@
 //! space-separated words with redis-cli's quoting rules (`GET "my key"\r\n`).
 //! Anything else gets the protocol error Redis gives, after which the server
 //! closes the connection.
+//!
+//! Not part of the public API: the crate uses it through `crate::protocol`,
+//! and the fuzz targets and property tests reach [`RequestParser`],
+//! [`ProtocolError`] and [`INLINE_MAX_SIZE`] through the hidden
+//! `mock_redis::__private::parser`.
 
 use std::fmt;
 
@@ -18,18 +23,18 @@ pub const INLINE_MAX_SIZE: usize = 64 * 1024;
 /// ones are split off it without copying.
 const COPY_ARG_MAX: usize = 4096;
 /// Largest bulk argument Redis accepts by default (`proto-max-bulk-len`, 512 MB).
-pub const MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
+const MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
 /// Largest multibulk count a client may send before it authenticates.
-pub const UNAUTHENTICATED_MAX_MULTIBULK: i64 = 10;
+const UNAUTHENTICATED_MAX_MULTIBULK: i64 = 10;
 /// Largest bulk length a client may send before it authenticates.
-pub const UNAUTHENTICATED_MAX_BULK: i64 = 16384;
+const UNAUTHENTICATED_MAX_BULK: i64 = 16384;
 
 /// A request Redis would reject with `-ERR Protocol error: ...` before
 /// closing the connection.
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use mock_redis::protocol::RequestParser;
+/// use mock_redis::__private::parser::RequestParser;
 ///
 /// let mut buf = BytesMut::from(&b"*1\r\n:1\r\n"[..]);
 /// let err = RequestParser::new().parse(&mut buf, false).unwrap_err();
@@ -58,7 +63,7 @@ impl ProtocolError {
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use mock_redis::protocol::RequestParser;
+    /// use mock_redis::__private::parser::RequestParser;
     /// let mut buf = BytesMut::from(&b"*x\r\n"[..]);
     /// let err = RequestParser::new().parse(&mut buf, false).unwrap_err();
     /// assert_eq!(err.detail(), "invalid multibulk length");
@@ -84,7 +89,7 @@ impl std::error::Error for ProtocolError {}
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use mock_redis::protocol::RequestParser;
+/// use mock_redis::__private::parser::RequestParser;
 ///
 /// let mut parser = RequestParser::new();
 /// let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING \"a b\"\r\n*1\r\n$4"[..]);
@@ -94,7 +99,7 @@ impl std::error::Error for ProtocolError {}
 /// buf.extend_from_slice(b"\r\nPING\r\n");
 /// assert_eq!(parser.parse(&mut buf, false).unwrap().unwrap(), vec!["PING"]);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RequestParser {
     argv: Vec<Bytes>,
     /// Arguments still expected in the current multibulk request; 0 when between requests.
@@ -107,7 +112,7 @@ impl RequestParser {
     /// A parser positioned at the start of a request.
     ///
     /// ```
-    /// let parser = mock_redis::protocol::RequestParser::new();
+    /// let parser = mock_redis::__private::parser::RequestParser::new();
     /// # let _ = parser;
     /// ```
     pub fn new() -> RequestParser {
@@ -128,7 +133,7 @@ impl RequestParser {
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use mock_redis::protocol::RequestParser;
+    /// use mock_redis::__private::parser::RequestParser;
     /// let mut buf = BytesMut::from(&b"*11\r\n"[..]);
     /// let err = RequestParser::new().parse(&mut buf, true).unwrap_err();
     /// assert_eq!(err.detail(), "unauthenticated multibulk length");
@@ -226,6 +231,13 @@ impl RequestParser {
     }
 }
 
+impl Default for RequestParser {
+    /// The same as [`RequestParser::new`]: positioned at the start of a request.
+    fn default() -> RequestParser {
+        RequestParser::new()
+    }
+}
+
 /// Position of the first `\r`, looking no further than the first NUL byte,
 /// as `strchr` on Redis's NUL-terminated query buffer does.
 fn find_cr(buf: &[u8]) -> Option<usize> {
@@ -260,13 +272,7 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
 /// must be followed by whitespace or the end. Returns `None` for unbalanced
 /// quotes. The line ends at its first NUL byte, as the C string does.
 ///
-/// ```
-/// use mock_redis::protocol::split_args;
-/// let args = split_args(br#"SET "a\x41\n" 'it\'s' plain"#).unwrap();
-/// assert_eq!(args, vec![&b"SET"[..], b"aA\n", b"it's", b"plain"]);
-/// assert!(split_args(br#"GET "open"#).is_none());
-/// ```
-pub fn split_args(line: &[u8]) -> Option<Vec<Bytes>> {
+pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Bytes>> {
     let line = match memchr(0, line) {
         Some(nul) => &line[..nul],
         None => line,
@@ -361,16 +367,7 @@ fn hex(b: u8) -> u8 {
 
 /// Redis's `string2ll`: a strict base-10 `i64` with no sign other than a
 /// leading `-`, no leading zeros, no spaces, at most 20 characters.
-///
-/// ```
-/// use mock_redis::protocol::string2ll;
-/// assert_eq!(string2ll(b"-12"), Some(-12));
-/// assert_eq!(string2ll(b"0"), Some(0));
-/// assert_eq!(string2ll(b"007"), None);
-/// assert_eq!(string2ll(b"+1"), None);
-/// assert_eq!(string2ll(b"9223372036854775808"), None);
-/// ```
-pub fn string2ll(s: &[u8]) -> Option<i64> {
+pub(crate) fn string2ll(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() > 20 {
         return None;
     }
@@ -449,7 +446,40 @@ mod tests {
     }
 
     #[test]
+    fn a_default_parser_is_a_new_one() {
+        // A derived `Default` once set `bulk_len` to 0 instead of -1 and
+        // rejected the first bulk header.
+        let mut parser = RequestParser::default();
+        let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"[..]);
+        assert_eq!(
+            parser.parse(&mut buf, false).unwrap().unwrap(),
+            vec!["GET", "k"]
+        );
+        assert!(buf.is_empty());
+        let (new, default) = (RequestParser::new(), RequestParser::default());
+        assert_eq!(format!("{default:?}"), format!("{new:?}"));
+    }
+
+    #[test]
+    fn strict_integers() {
+        assert_eq!(string2ll(b"-12"), Some(-12));
+        assert_eq!(string2ll(b"0"), Some(0));
+        assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(string2ll(b"007"), None);
+        assert_eq!(string2ll(b"-0"), None);
+        assert_eq!(string2ll(b"+1"), None);
+        assert_eq!(string2ll(b" 1"), None);
+        assert_eq!(string2ll(b""), None);
+        assert_eq!(string2ll(b"9223372036854775808"), None);
+        assert_eq!(string2ll(b"-9223372036854775809"), None);
+    }
+
+    #[test]
     fn quoting() {
+        let args = split_args(br#"SET "a\x41\n" 'it\'s' plain"#).unwrap();
+        assert_eq!(args, vec![&b"SET"[..], b"aA\n", b"it's", b"plain"]);
+        assert!(split_args(br#"GET "open"#).is_none());
         assert_eq!(split_args(b"a\"b c\"d").map(|v| v.len()), None);
         assert_eq!(split_args(b"a\"b c\" d").unwrap(), vec![&b"ab c"[..], b"d"]);
         assert_eq!(split_args(b"\"\\xzz\"").unwrap(), vec![&b"xzz"[..]]);

@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::{Running, Shared, StdListeners};
 use crate::engine::{Config, Engine};
-use crate::mock::state::MockState;
+use crate::mock::MockState;
 
 /// A Redis-speaking server running inside the test process.
 ///

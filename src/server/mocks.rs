@@ -1,10 +1,57 @@
-//! The mock side of the handle: verification, the journal, strict mode and
-//! server-wide faults.
+//! The mock side of the handle: mounting mocks, verification, the journal,
+//! strict mode and server-wide faults. Mounting lives here, not in
+//! `src/mock`, so the dependency points one way: server -> mock.
 
 use bytes::Bytes;
 
 use super::MockRedis;
-use crate::mock::{Request, VerificationReport};
+use crate::mock::{Mock, MockGuard, Request, VerificationReport};
+
+impl Mock {
+    /// Mounts the mock on `server`, for the server's lifetime (or until
+    /// [`MockRedis::reset`]). Works from sync and async code alike.
+    ///
+    /// ```
+    /// use mock_redis::{Mock, MockRedis, Reply};
+    /// use mock_redis::matchers::command;
+    ///
+    /// let server = MockRedis::start_blocking();
+    /// Mock::given(command("GET")).respond_with(Reply::bulk("v")).mount(&server);
+    /// let mut conn = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+    /// let v: String = redis::cmd("GET").arg("k").query(&mut conn).unwrap();
+    /// assert_eq!(v, "v");
+    /// ```
+    pub fn mount(self, server: &MockRedis) {
+        server.shared().mocks.mount(self);
+    }
+
+    /// Mounts the mock until the returned guard is dropped; dropping the
+    /// guard verifies the mock's expectation (unless the thread is already
+    /// panicking) and unmounts it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// use mock_redis::{Mock, MockRedis, Reply};
+    /// use mock_redis::matchers::command;
+    ///
+    /// let server = MockRedis::start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// {
+    ///     let guard = Mock::given(command("GET")).respond_with(Reply::bulk("mocked")).expect(1).mount_as_scoped(&server);
+    ///     let v: String = redis::cmd("GET").arg("k").query_async(&mut conn).await?;
+    ///     assert_eq!(v, "mocked");
+    ///     assert_eq!(guard.calls(), 1);
+    /// } // verified and unmounted here
+    /// let v: Option<String> = redis::cmd("GET").arg("k").query_async(&mut conn).await.unwrap_or(None);
+    /// assert_ne!(v.as_deref(), Some("mocked"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn mount_as_scoped(self, server: &MockRedis) -> MockGuard {
+        MockGuard::mount(&server.shared().mocks, self)
+    }
+}
 
 impl MockRedis {
     /// Checks every mounted mock's expectation (and, in strict mode, that

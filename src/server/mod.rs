@@ -18,20 +18,21 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::engine::Engine;
-use crate::mock::state::MockState;
+use crate::mock::MockState;
 
 /// State shared by the handle, the accept loop and every connection.
 pub(crate) struct Shared {
     engine: Mutex<Engine>,
-    /// Mounted mocks, the journal, strict mode and faults.
-    pub(crate) mocks: MockState,
+    /// Mounted mocks, the journal, strict mode and faults; shared with the
+    /// scoped guards ([`crate::MockGuard`]), which need nothing else.
+    pub(crate) mocks: Arc<MockState>,
 }
 
 impl Shared {
     pub(crate) fn new(engine: Engine, mocks: MockState) -> Shared {
         Shared {
             engine: Mutex::new(engine),
-            mocks,
+            mocks: Arc::new(mocks),
         }
     }
 

@@ -1,0 +1,658 @@
+//! The mock registry: mounted mocks, the journal, strict mode and faults,
+//! consulted by every connection before the engine ([`MockState::plan`]),
+//! and the gathering of a verification report's findings (laid out by
+//! `verify.rs`).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use bytes::Bytes;
+use tokio::sync::watch;
+
+use super::matchers::Check;
+use super::respond::{Action, Response};
+use super::verify::{
+    self, ConnectionLog, EXPLAINED, Failure, Findings, LISTED_PER_CONNECTION,
+    VerificationReport as Report,
+};
+use super::{Mock, Request};
+use crate::Reply;
+use crate::engine::meta;
+
+/// A mounted mock and its calls.
+pub(crate) struct Mounted {
+    id: u64,
+    mock: Mock,
+    calls: u64,
+    /// The requests this mock answered (for scoped guards).
+    answered: Vec<Request>,
+}
+
+impl Mounted {
+    fn label(&self) -> String {
+        match &self.mock.name {
+            Some(name) => format!("'{name}'"),
+            None => format!("#{} {}", self.id, self.mock.describe()),
+        }
+    }
+
+    fn checks(&self, request: &Request) -> Vec<Check> {
+        let mut out = Vec::new();
+        for m in &self.mock.matchers {
+            m.checks(request, &mut out);
+        }
+        out
+    }
+
+    fn used_up(&self) -> bool {
+        self.mock.max_calls.is_some_and(|max| self.calls >= max)
+    }
+
+    /// The mock's unmet expectation, if it has one.
+    fn failure(&self) -> Option<Failure> {
+        let expected = self.mock.expectation?;
+        (!expected.contains(self.calls)).then(|| Failure {
+            label: self.label(),
+            expected,
+            calls: self.calls,
+        })
+    }
+}
+
+/// One journal entry.
+#[derive(Clone)]
+struct Entry {
+    request: Request,
+    outcome: Outcome,
+}
+
+/// Who answered a journalled command.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The mock with this id.
+    Mock(u64),
+    /// The server-wide error fault.
+    Fault,
+    /// The engine; no mock matched.
+    Engine,
+    /// The strict-mode error; no mock matched.
+    Strict,
+    /// A matcher or responder panicked.
+    Panic,
+}
+
+struct Inner {
+    /// Sorted by priority, then mount order.
+    mocks: Vec<Mounted>,
+    next_id: u64,
+    journal: Vec<Entry>,
+    recording: bool,
+    strict: bool,
+    /// Commands strict mode refused, kept even when recording is off.
+    refused: Vec<Request>,
+    /// Matchers or responders that panicked: the command and the message.
+    panics: Vec<String>,
+    error: Option<Bytes>,
+    close_after: Option<u64>,
+}
+
+/// What a connection does with one command.
+pub(crate) struct Plan {
+    /// `None`: let the engine answer.
+    pub response: Option<Response>,
+    /// Close the connection after this command (close-after-N fault).
+    pub close: bool,
+}
+
+/// Mock state shared by the handle and every connection.
+pub(crate) struct MockState {
+    /// Whether connections must consult [`MockState::plan`]; when false the
+    /// engine answers directly.
+    active: AtomicBool,
+    inner: Mutex<Inner>,
+    closer: watch::Sender<u64>,
+}
+
+impl MockState {
+    pub fn new(strict: bool, recording: bool) -> MockState {
+        let state = MockState {
+            active: AtomicBool::new(false),
+            inner: Mutex::new(Inner {
+                mocks: Vec::new(),
+                next_id: 1,
+                journal: Vec::new(),
+                recording,
+                strict,
+                refused: Vec::new(),
+                panics: Vec::new(),
+                error: None,
+                close_after: None,
+            }),
+            closer: watch::Sender::new(0),
+        };
+        state.update(|_| {});
+        state
+    }
+
+    /// Whether a connection must call [`plan`](MockState::plan) for each command.
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the state and recomputes the fast-path flag.
+    fn update<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        let mut inner = self.lock();
+        let out = f(&mut inner);
+        let active = !inner.mocks.is_empty()
+            || inner.recording
+            || inner.strict
+            || inner.error.is_some()
+            || inner.close_after.is_some();
+        self.active.store(active, Ordering::Release);
+        out
+    }
+
+    /// A receiver that changes whenever [`close_connections`](MockState::close_connections) runs.
+    pub fn closer(&self) -> watch::Receiver<u64> {
+        self.closer.subscribe()
+    }
+
+    pub fn close_connections(&self) {
+        self.closer.send_modify(|n| *n += 1);
+    }
+
+    pub fn mount(&self, mock: Mock) -> u64 {
+        self.update(|inner| {
+            let id = inner.next_id;
+            inner.next_id += 1;
+            let at = inner
+                .mocks
+                .partition_point(|m| m.mock.priority <= mock.priority);
+            inner.mocks.insert(
+                at,
+                Mounted {
+                    id,
+                    mock,
+                    calls: 0,
+                    answered: Vec::new(),
+                },
+            );
+            id
+        })
+    }
+
+    /// How many commands mock `id` has answered (0 once it is unmounted).
+    pub fn calls(&self, id: u64) -> u64 {
+        let inner = self.lock();
+        inner
+            .mocks
+            .iter()
+            .find(|m| m.id == id)
+            .map_or(0, |m| m.calls)
+    }
+
+    /// The commands mock `id` has answered, in arrival order (none once it
+    /// is unmounted).
+    pub fn answered(&self, id: u64) -> Vec<Request> {
+        let inner = self.lock();
+        inner
+            .mocks
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(Vec::new, |m| m.answered.clone())
+    }
+
+    pub fn unmount(&self, id: u64) -> Option<Mounted> {
+        self.update(|inner| {
+            let at = inner.mocks.iter().position(|m| m.id == id)?;
+            Some(inner.mocks.remove(at))
+        })
+    }
+
+    pub fn reset(&self) {
+        self.update(|inner| {
+            inner.mocks.clear();
+            inner.journal.clear();
+            inner.refused.clear();
+            inner.panics.clear();
+        });
+    }
+
+    pub fn set_recording(&self, on: bool) {
+        self.update(|inner| inner.recording = on);
+    }
+
+    pub fn set_strict(&self, on: bool) {
+        self.update(|inner| inner.strict = on);
+    }
+
+    pub fn set_error(&self, error: Option<Bytes>) {
+        self.update(|inner| inner.error = error);
+    }
+
+    pub fn set_close_after(&self, n: Option<u64>) {
+        self.update(|inner| inner.close_after = n);
+    }
+
+    /// Decides how to answer one command: `nth` counts the commands on this
+    /// connection, this one included.
+    pub fn plan(&self, args: &[Bytes], connection: u64, db: usize, nth: u64) -> Plan {
+        let request = Request::from_parts(args.to_vec(), connection, db);
+        let mut inner = self.lock();
+        let close = inner.close_after.is_some_and(|n| nth >= n);
+        // A panicking matcher or responder (a test's closure) answers an
+        // error and fails verification instead of killing the connection.
+        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            decide(&mut inner, &request)
+        }));
+        let (response, outcome) = decided.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string panic".to_string());
+            inner.panics.push(format!("{request}: {message}"));
+            let reply = meta::one_line_error(
+                format!("ERR mock-redis: a matcher or responder panicked: {message}").into_bytes(),
+            );
+            (Some(Response::reply(reply)), Outcome::Panic)
+        });
+        if inner.recording {
+            inner.journal.push(Entry { request, outcome });
+        } else if outcome == Outcome::Strict {
+            inner.refused.push(request);
+        }
+        Plan { response, close }
+    }
+
+    pub fn journal(&self) -> Vec<Request> {
+        self.lock()
+            .journal
+            .iter()
+            .map(|e| e.request.clone())
+            .collect()
+    }
+
+    /// Checks every mounted mock's expectation, and strict mode's refusals.
+    pub fn verify(&self) -> Result<(), Report> {
+        let inner = self.lock();
+        let failures: Vec<Failure> = inner.mocks.iter().filter_map(Mounted::failure).collect();
+        let mut refused: Vec<&Request> = inner
+            .journal
+            .iter()
+            .filter(|e| e.outcome == Outcome::Strict)
+            .map(|e| &e.request)
+            .collect();
+        refused.extend(inner.refused.iter());
+        if failures.is_empty() && refused.is_empty() && inner.panics.is_empty() {
+            return Ok(());
+        }
+        Err(findings(&inner, failures, refused, None).report())
+    }
+
+    /// Verifies one mock (a scoped guard's).
+    pub fn verify_one(&self, mounted: &Mounted) -> Result<(), Report> {
+        let Some(failure) = mounted.failure() else {
+            return Ok(());
+        };
+        let inner = self.lock();
+        Err(findings(&inner, vec![failure], Vec::new(), Some(mounted)).report())
+    }
+}
+
+fn decide(inner: &mut Inner, request: &Request) -> (Option<Response>, Outcome) {
+    if let Some(error) = &inner.error {
+        if !served_while_loading(request.args()) {
+            return (
+                Some(Response::reply(Reply::Error(error.clone()))),
+                Outcome::Fault,
+            );
+        }
+    }
+    for mounted in inner.mocks.iter_mut() {
+        if mounted.used_up() || !mounted.mock.matchers.iter().all(|m| m.matches(request)) {
+            continue;
+        }
+        let response = mounted.mock.responder.respond(request);
+        if response.action == Action::FallThrough {
+            continue;
+        }
+        mounted.calls += 1;
+        mounted.answered.push(request.clone());
+        let response = match response.action {
+            // The engine answers; the connection still applies delay and close.
+            Action::PassThrough if response.delay.is_none() && !response.close_after => None,
+            _ => Some(response),
+        };
+        return (response, Outcome::Mock(mounted.id));
+    }
+    if inner.strict && !is_handshake(request.args()) {
+        let mut text = b"ERR mock-redis: no mock matched".to_vec();
+        for arg in request.args() {
+            text.extend_from_slice(b" '");
+            text.extend_from_slice(arg);
+            text.push(b'\'');
+        }
+        return (
+            Some(Response::reply(meta::one_line_error(text))),
+            Outcome::Strict,
+        );
+    }
+    (None, Outcome::Engine)
+}
+
+/// Commands Redis serves while loading its dataset (the `loading` flag):
+/// HELLO, AUTH, SELECT, CLIENT ..., INFO, COMMAND. The error fault spares
+/// them, so clients can still connect.
+fn served_while_loading(args: &[Bytes]) -> bool {
+    meta::resolve(args).is_some_and(|c| c.served_while_loading())
+}
+
+/// The commands clients send on connect and the ready checks they make,
+/// which strict mode leaves to the engine unless a mock matches them.
+fn is_handshake(args: &[Bytes]) -> bool {
+    let Some(name) = args.first() else {
+        return false;
+    };
+    const PLAIN: &[&str] = &[
+        "HELLO", "AUTH", "SELECT", "PING", "QUIT", "RESET", "INFO", "COMMAND",
+    ];
+    if PLAIN
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c.as_bytes()))
+    {
+        return true;
+    }
+    const CLIENT: &[&str] = &["SETINFO", "SETNAME", "TRACKING"];
+    name.eq_ignore_ascii_case(b"CLIENT")
+        && args.get(1).is_some_and(|sub| {
+            CLIENT
+                .iter()
+                .any(|c| sub.eq_ignore_ascii_case(c.as_bytes()))
+        })
+}
+
+/// Gathers what a verification report says: `failures` and `refused` as
+/// given, the commands no mock answered with the closest of the candidate
+/// mocks (`only`, a scoped guard's unmounted mock, or every mounted one),
+/// and who answered each command in the journal.
+fn findings<'a>(
+    inner: &'a Inner,
+    failures: Vec<Failure>,
+    refused: Vec<&'a Request>,
+    only: Option<&'a Mounted>,
+) -> Findings<'a> {
+    let candidates: Vec<&Mounted> = match only {
+        Some(m) => vec![m],
+        None => inner.mocks.iter().collect(),
+    };
+    let mut unmatched = Vec::new();
+    let mut unmatched_total = 0;
+    if !candidates.is_empty() {
+        let requests = inner
+            .journal
+            .iter()
+            .filter(|e| matches!(e.outcome, Outcome::Engine | Outcome::Strict))
+            .map(|e| &e.request)
+            .filter(|r| !is_handshake(r.args()));
+        for request in requests {
+            if unmatched.len() < EXPLAINED {
+                unmatched.push((request, closest(&candidates, request)));
+            }
+            unmatched_total += 1;
+        }
+    }
+    let mut per_connection: BTreeMap<u64, ConnectionLog<'a>> = BTreeMap::new();
+    for e in &inner.journal {
+        let id = e.request.connection_id();
+        let log = per_connection.entry(id).or_insert_with(|| ConnectionLog {
+            id,
+            total: 0,
+            listed: Vec::new(),
+        });
+        log.total += 1;
+        if log.listed.len() < LISTED_PER_CONNECTION {
+            log.listed
+                .push((&e.request, answered_by(inner, only, e.outcome)));
+        }
+    }
+    Findings {
+        failures,
+        panics: &inner.panics,
+        refused,
+        unmatched,
+        unmatched_total,
+        received_total: inner.journal.len(),
+        connections: per_connection.into_values().collect(),
+    }
+}
+
+/// Who answered a journalled command, as the report lists it.
+fn answered_by(inner: &Inner, only: Option<&Mounted>, outcome: Outcome) -> String {
+    match outcome {
+        Outcome::Mock(id) => match inner.mocks.iter().chain(only).find(|m| m.id == id) {
+            Some(m) => format!("mock {}", m.label()),
+            None => format!("mock #{id} (unmounted)"),
+        },
+        Outcome::Fault => "error fault".to_string(),
+        Outcome::Engine => "engine".to_string(),
+        Outcome::Strict => "strict-mode error".to_string(),
+        Outcome::Panic => "panic".to_string(),
+    }
+}
+
+/// Names the mock that accepted the most matcher parts and the first part
+/// that rejected the request.
+fn closest(candidates: &[&Mounted], request: &Request) -> String {
+    let mut best: Option<(&Mounted, Vec<Check>, usize)> = None;
+    for m in candidates {
+        let checks = m.checks(request);
+        let passed = checks.iter().filter(|c| c.passed).count();
+        if best.as_ref().is_none_or(|(_, _, p)| passed > *p) {
+            best = Some((m, checks, passed));
+        }
+    }
+    let Some((m, checks, passed)) = best else {
+        return "no mocks mounted".to_string();
+    };
+    if passed == 0 {
+        return "no mock accepts any part of it".to_string();
+    }
+    match checks.iter().find(|c| !c.passed) {
+        Some(c) => match &c.found {
+            Some(found) => format!(
+                "closest mock {} rejected it at {} ({found})",
+                m.label(),
+                c.matcher
+            ),
+            None => format!("closest mock {} rejected it at {}", m.label(), c.matcher),
+        },
+        None => match m.mock.max_calls {
+            Some(max) if m.calls >= max => format!(
+                "mock {} matched but had already answered its {}",
+                m.label(),
+                verify::calls(max)
+            ),
+            _ => format!("mock {} matched but its responder fell through", m.label()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matchers::any;
+
+    #[test]
+    fn the_fast_path_flag_follows_the_state() {
+        let state = MockState::new(false, false);
+        assert!(!state.is_active(), "nothing to consult");
+        let id = state.mount(Mock::given(any()).respond_with(Reply::ok()));
+        assert!(state.is_active());
+        state.unmount(id);
+        assert!(!state.is_active());
+        state.set_recording(true);
+        assert!(state.is_active());
+        state.set_recording(false);
+        state.set_error(Some(Bytes::from_static(b"ERR x")));
+        assert!(state.is_active());
+        state.set_error(None);
+        state.set_close_after(Some(1));
+        assert!(state.is_active());
+        state.set_close_after(None);
+        state.set_strict(true);
+        assert!(state.is_active());
+        state.set_strict(false);
+        assert!(!state.is_active());
+        assert!(
+            MockState::new(false, true).is_active(),
+            "recording is on by default"
+        );
+    }
+
+    #[test]
+    fn handshake_commands() {
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect::<Vec<_>>()
+        };
+        assert!(is_handshake(&args(&["hello", "3"])));
+        assert!(is_handshake(&args(&["CLIENT", "setinfo", "LIB-NAME", "x"])));
+        assert!(!is_handshake(&args(&["CLIENT", "KILL"])));
+        assert!(!is_handshake(&args(&["GET", "k"])));
+        assert!(served_while_loading(&args(&["SELECT", "1"])));
+        assert!(!served_while_loading(&args(&["PING"])));
+        assert!(!served_while_loading(&args(&["GET", "k"])));
+    }
+
+    /// Every part of the report: unmet expectations, panics, strict-mode
+    /// refusals, the closest mock (cut after 20 commands) and the journal
+    /// with who answered each command (cut after 50 per connection).
+    fn report_scenario() -> (String, String) {
+        use crate::Response;
+        use crate::matchers::command;
+        let state = MockState::new(false, true);
+        let plan = |args: &[&str], conn: u64| {
+            let args: Vec<Bytes> = args
+                .iter()
+                .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+                .collect();
+            state.plan(&args, conn, 0, 1)
+        };
+        state.mount(
+            Mock::given(command("GET").arg("a"))
+                .respond_with(Reply::bulk("v"))
+                .up_to_n_times(1)
+                .expect(2)
+                .named("get a"),
+        );
+        let set = state.mount(Mock::given(command("SET")).respond_with(Reply::ok()));
+        state.mount(
+            Mock::given(command("DEL")).respond_with(|_: &Request| Response::fall_through()),
+        );
+        state.mount(
+            Mock::given(command("BOOM")).respond_with(|_: &Request| -> Reply { panic!("kaboom") }),
+        );
+        plan(&["SET", "x", "1"], 1);
+        state.unmount(set);
+        state.set_error(Some(Bytes::from_static(b"ERR fault")));
+        plan(&["GET", "a"], 1);
+        state.set_error(None);
+        plan(&["GET", "a"], 1);
+        plan(&["GET", "a"], 1);
+        plan(&["DEL", "k"], 1);
+        plan(&["BOOM"], 1);
+        state.set_strict(true);
+        plan(&["FOO", "bar"], 2);
+        state.set_strict(false);
+        for _ in 0..25 {
+            plan(&["GET", "b"], 3);
+        }
+        for _ in 0..55 {
+            plan(&["PING"], 4);
+        }
+        let all = state.verify().unwrap_err().to_string();
+        let scoped = state.mount(
+            Mock::given(command("HGET"))
+                .respond_with(Reply::nil())
+                .expect(1)
+                .named("scoped"),
+        );
+        plan(&["HGET", "h", "f"], 5);
+        plan(&["HGET", "h", "f"], 5);
+        let mounted = state.unmount(scoped).unwrap();
+        let one = state.verify_one(&mounted).unwrap_err().to_string();
+        (all, one)
+    }
+
+    /// `n` numbered journal lines `"    i) {line}"`, then `... and k more`
+    /// past 50.
+    fn listed(line: &str, n: usize) -> String {
+        let mut out = String::new();
+        for i in 1..=n.min(LISTED_PER_CONNECTION) {
+            out += &format!("    {i}) {line}\n");
+        }
+        if n > LISTED_PER_CONNECTION {
+            out += &format!("    ... and {} more\n", n - LISTED_PER_CONNECTION);
+        }
+        out
+    }
+
+    #[test]
+    fn the_report_text() {
+        let (all, one) = report_scenario();
+        let get_b = r#""GET" "b" (connection 3): "#;
+        let rejected = r#"closest mock 'get a' rejected it at arg("a") (argument 1 is "b")"#;
+        let journal = |total: usize| {
+            format!(
+                "\nCommands received ({total}):\n  connection 1:\n{}{}{}{}{}{}  connection 2:\n{}  connection 3:\n{}  connection 4:\n{}",
+                listed(r#""SET" "x" "1"  <- mock #2 (unmounted)"#, 1),
+                listed(r#""GET" "a"  <- error fault"#, 1).replace("1)", "2)"),
+                listed(r#""GET" "a"  <- mock 'get a'"#, 1).replace("1)", "3)"),
+                listed(r#""GET" "a"  <- engine"#, 1).replace("1)", "4)"),
+                listed(r#""DEL" "k"  <- engine"#, 1).replace("1)", "5)"),
+                listed(r#""BOOM"  <- panic"#, 1).replace("1)", "6)"),
+                listed(r#""FOO" "bar"  <- strict-mode error"#, 1),
+                listed(r#""GET" "b"  <- engine"#, 25),
+                listed(r#""PING"  <- engine"#, 55),
+            )
+        };
+        let expected = format!(
+            "mock-redis: verification failed (3 problems)\n\
+             \nExpectations not met:\n  - mock 'get a': expected exactly 2 calls, received 1 call\n\
+             \nMatchers or responders that panicked:\n  - \"BOOM\": kaboom\n\
+             \nCommands no mock matched (strict mode answered with an error):\n  - \"FOO\" \"bar\" (connection 2)\n\
+             \nCommands no mock matched, and the closest mock:\n\
+             {}{}{}{}  ... and 8 more\n{}",
+            "  - \"GET\" \"a\" (connection 1): mock 'get a' matched but had already answered its 1 call\n",
+            "  - \"DEL\" \"k\" (connection 1): mock #3 command(\"DEL\") matched but its responder fell through\n",
+            "  - \"FOO\" \"bar\" (connection 2): no mock accepts any part of it\n",
+            format!("  - {get_b}{rejected}\n").repeat(17),
+            journal(87),
+        );
+        assert_eq!(all, expected);
+        let nothing = "no mock accepts any part of it";
+        let expected = format!(
+            "mock-redis: verification failed (2 problems)\n\
+             \nExpectations not met:\n  - mock 'scoped': expected exactly 1 call, received 2 calls\n\
+             \nMatchers or responders that panicked:\n  - \"BOOM\": kaboom\n\
+             \nCommands no mock matched, and the closest mock:\n\
+             \x20 - \"GET\" \"a\" (connection 1): {nothing}\n\
+             \x20 - \"DEL\" \"k\" (connection 1): {nothing}\n\
+             \x20 - \"FOO\" \"bar\" (connection 2): {nothing}\n\
+             {}  ... and 8 more\n{}  connection 5:\n{}{}",
+            format!("  - {get_b}{nothing}\n").repeat(17),
+            journal(89),
+            listed(r#""HGET" "h" "f"  <- mock 'scoped'"#, 1),
+            listed(r#""HGET" "h" "f"  <- mock 'scoped'"#, 1).replace("1)", "2)"),
+        );
+        assert_eq!(one, expected);
+    }
+}
