@@ -27,6 +27,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use bytes::Bytes;
 
+use super::random::Rng;
 use super::types::hash::Hash;
 use super::types::zset::ZSet;
 use super::types::{Kind, StrEncoding, Value};
@@ -146,9 +147,9 @@ pub(crate) struct Db {
     /// classes in `notify_mask` are queued.
     events: Vec<KeyEvent>,
     notify_mask: u32,
-    /// `lfu-log-factor` while an LFU maxmemory policy is selected.
-    lfu_log_factor: Option<u32>,
-    rng: u64,
+    /// `lfu-log-factor` while an LFU maxmemory policy is selected, with the
+    /// engine's generator for the counter's probabilistic increment.
+    lfu: Option<(u32, Rng)>,
     pub stats: DbStats,
 }
 
@@ -208,8 +209,7 @@ impl Db {
             track_touched: false,
             events: Vec::new(),
             notify_mask: 0,
-            lfu_log_factor: None,
-            rng: 0x2545_f491_4f6c_dd1d ^ (id as u64 + 1),
+            lfu: None,
             stats: DbStats::default(),
         }
     }
@@ -374,7 +374,7 @@ impl Db {
 
     /// Redis's `LFULogIncr` on an access, under an LFU policy.
     fn bump_lfu(&mut self, key: &[u8]) {
-        let Some(factor) = self.lfu_log_factor else {
+        let Some((factor, random)) = &self.lfu else {
             return;
         };
         let Some(e) = self.entries.get_mut(key) else {
@@ -384,21 +384,16 @@ impl Db {
             return;
         }
         let base = e.lfu_counter.saturating_sub(LFU_INIT_VAL) as f64;
-        let p = 1.0 / (base * factor as f64 + 1.0);
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        let r = (x >> 11) as f64 / (1u64 << 53) as f64;
-        if r < p {
+        let p = 1.0 / (base * *factor as f64 + 1.0);
+        if random.unit_f64() < p {
             e.lfu_counter += 1;
         }
     }
 
-    /// Turns LFU counting on (with `lfu-log-factor`) or off.
-    pub fn set_lfu(&mut self, log_factor: Option<u32>) {
-        self.lfu_log_factor = log_factor;
+    /// Turns LFU counting on (with `lfu-log-factor`, drawing from the
+    /// engine's generator `random`) or off.
+    pub fn set_lfu(&mut self, log_factor: Option<u32>, random: &Rng) {
+        self.lfu = log_factor.map(|f| (f, random.clone()));
     }
 
     /// Sets a key's LFU counter (RESTORE ... FREQ).

@@ -212,10 +212,9 @@ pub(crate) struct Engine {
     pub dirty_at_save: u64,
     /// SAVE and BGSAVE calls, for `rdb_saves`.
     pub saves: u64,
-    rng: u64,
-    /// The seeded random source behind HRANDFIELD, SPOP, SRANDMEMBER and
-    /// ZRANDMEMBER (random.rs); a future `server.seed(n)` reseeds it with
-    /// `random::Rng::seed`.
+    /// The one seeded generator behind every random pick (RANDOMKEY, SPOP,
+    /// SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, LFU counting); `MockRedis::seed`
+    /// reseeds it (`random.rs`).
     pub random: random::Rng,
     /// Every keyspace event the databases queued (unit tests only).
     #[cfg(test)]
@@ -256,7 +255,6 @@ impl Engine {
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
             saves: 0,
-            rng: (nanos as u64) | 1,
             #[cfg(test)]
             event_log: Vec::new(),
             pubsub: delivery::PubSub::default(),
@@ -265,16 +263,6 @@ impl Engine {
         };
         engine.seed_runtime_config();
         engine
-    }
-
-    /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
-    pub fn next_random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
     }
 
     /// An integer configuration parameter.
@@ -338,7 +326,7 @@ impl Engine {
             .is_some_and(|p| p.contains("lfu"));
         let factor = self.config_int("lfu-log-factor").unwrap_or(10).max(0) as u32;
         for db in &mut self.dbs {
-            db.set_lfu(lfu.then_some(factor));
+            db.set_lfu(lfu.then_some(factor), &self.random);
         }
     }
 

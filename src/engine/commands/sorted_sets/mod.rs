@@ -305,9 +305,9 @@ fn resp3(ctx: &Ctx<'_>) -> bool {
     ctx.client.protocol == Protocol::Resp3
 }
 
-fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a mut Rng) {
+fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
     let engine = &mut *ctx.engine;
-    (&mut engine.dbs[ctx.client.db], &mut engine.random)
+    (&mut engine.dbs[ctx.client.db], &engine.random)
 }
 
 /// Members with (optionally) scores, as Redis 7.0 replies: RESP2 a flat
