@@ -706,3 +706,39 @@ fn key_spec_reply(k: &KeySpecDef) -> Reply {
     ));
     Reply::Map(fields)
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::key_positions;
+
+    fn keys(line: &str) -> Vec<usize> {
+        let args: Vec<Bytes> = line
+            .split(' ')
+            .map(|a| Bytes::from(a.to_string()))
+            .collect();
+        key_positions(&args)
+    }
+
+    /// The positions `COMMAND GETKEYS` reports on redis-server 7.0.15 (what
+    /// the `key(..)` mock matcher sees).
+    #[test]
+    fn key_positions_follow_redis() {
+        assert_eq!(keys("LMPOP 2 a b LEFT COUNT 2"), [2, 3]);
+        assert_eq!(keys("BLMPOP 0 2 a b LEFT"), [3, 4]);
+        assert_eq!(keys("LMOVE a b LEFT RIGHT"), [1, 2]);
+        assert_eq!(keys("BLMOVE a b LEFT RIGHT 0"), [1, 2]);
+        assert_eq!(keys("RPOPLPUSH a b"), [1, 2]);
+        assert_eq!(keys("ZUNIONSTORE d 2 a b"), [1, 3, 4]);
+        assert_eq!(keys("ZMPOP 2 a b MIN"), [2, 3]);
+        assert_eq!(keys("BZMPOP 1 2 a b MAX"), [3, 4]);
+        assert_eq!(keys("SINTERCARD 2 a b"), [2, 3]);
+        assert_eq!(keys("MSET a 1 b 2"), [1, 3]);
+        // The count alone decides (LEFT is a key here), and when it does not
+        // fit there are none.
+        assert_eq!(keys("LMPOP 3 a b LEFT"), [2, 3, 4]);
+        assert_eq!(keys("LMPOP 4 a b LEFT"), Vec::<usize>::new());
+        assert_eq!(keys("NOSUCHCOMMAND a"), Vec::<usize>::new());
+    }
+}
