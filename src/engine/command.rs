@@ -34,7 +34,6 @@ pub(crate) mod flags {
     pub const SKIP_SLOWLOG: u32 = 1 << 10;
     pub const FAST: u32 = 1 << 11;
     pub const NO_AUTH: u32 = 1 << 12;
-    #[allow(dead_code)] // hidden by COMMAND INFO, kept for the table's completeness
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const MOVABLEKEYS: u32 = 1 << 15;
@@ -141,12 +140,6 @@ impl KeySpec {
 pub(crate) enum BeginSearch {
     /// At a fixed argument index.
     Index(i32),
-    /// After a keyword, searched from `startfrom` (negative: from the end).
-    #[allow(dead_code)] // for command groups that have such keys (XREAD, ...)
-    Keyword {
-        keyword: &'static str,
-        startfrom: i32,
-    },
     /// Not expressible (the command's own key extraction knows).
     Unknown,
 }
@@ -161,7 +154,6 @@ pub(crate) enum FindKeys {
         limit: i32,
     },
     /// A key count argument followed by the keys.
-    #[allow(dead_code)] // for command groups that have such keys (ZUNIONSTORE, ...)
     Keynum {
         keynumidx: i32,
         firstkey: i32,
@@ -261,7 +253,6 @@ impl CommandSpec {
         self
     }
 
-    #[allow(dead_code)]
     pub const fn keys(
         mut self,
         first: i32,
@@ -632,7 +623,6 @@ pub(crate) fn dest_then_numkeys_at_2(args: &[Bytes]) -> Vec<usize> {
 
 /// The positions of the key arguments in a full command (`args[0]` is the
 /// name), per the command table; empty for unknown commands.
-#[allow(dead_code)]
 pub(crate) fn key_positions(args: &[Bytes]) -> Vec<usize> {
     if args.is_empty() {
         return Vec::new();
@@ -654,13 +644,6 @@ fn key_spec_reply(k: &KeySpecDef) -> Reply {
     ));
     let (begin_type, begin_spec) = match k.begin {
         BeginSearch::Index(i) => ("index", Reply::map([pair("index", Reply::int(i as i64))])),
-        BeginSearch::Keyword { keyword, startfrom } => (
-            "keyword",
-            Reply::map([
-                pair("keyword", Reply::bulk(keyword)),
-                pair("startfrom", Reply::int(startfrom as i64)),
-            ]),
-        ),
         BeginSearch::Unknown => ("unknown", Reply::Map(Vec::new())),
     };
     fields.push(pair(

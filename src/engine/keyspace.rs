@@ -128,7 +128,6 @@ pub(crate) struct WatchMark {
 /// One database.
 #[derive(Debug)]
 pub(crate) struct Db {
-    #[allow(dead_code)] // keyspace events carry it (pub/sub)
     /// The database number (for keyspace events and INFO).
     pub id: usize,
     entries: HashMap<Bytes, Entry, rustc_hash::FxBuildHasher>,
@@ -159,10 +158,25 @@ impl Default for Db {
     }
 }
 
+/// The typed getters of one value type: `get_<type>`, `get_<type>_mut` and,
+/// for aggregates, `<type>_or_insert` (strings are always written whole).
 macro_rules! typed_access {
     ($variant:ident, $ty:ty, $get:ident, $get_mut:ident, $or_insert:ident, $new:expr, $what:literal) => {
+        typed_access!($variant, $ty, $get, $get_mut, $what);
+
+        #[doc = concat!("Write lookup of ", $what, ", created empty (with a `new` event) when missing. Fill it, then call [`Db::touched`] (and [`Db::remove_if_empty`] if it may stay empty).")]
+        pub fn $or_insert(&mut self, key: &Bytes) -> Result<&mut $ty, Reply> {
+            if self.get_mut(key).is_none() {
+                self.add_new(key.clone(), Value::$variant($new.into()));
+            }
+            match self.entries.get_mut(&key[..]).map(|e| &mut e.value) {
+                Some(Value::$variant(v)) => Ok(v),
+                _ => Err(wrongtype()),
+            }
+        }
+    };
+    ($variant:ident, $ty:ty, $get:ident, $get_mut:ident, $what:literal) => {
         #[doc = concat!("Read lookup of ", $what, "; `Err(WRONGTYPE)` for another type.")]
-        #[allow(dead_code)]
         pub fn $get(&mut self, key: &[u8]) -> Result<Option<&$ty>, Reply> {
             match self.get(key) {
                 None => Ok(None),
@@ -172,24 +186,11 @@ macro_rules! typed_access {
         }
 
         #[doc = concat!("Write lookup of ", $what, "; `Err(WRONGTYPE)` for another type. Call [`Db::touched`] after changing it.")]
-        #[allow(dead_code)]
         pub fn $get_mut(&mut self, key: &[u8]) -> Result<Option<&mut $ty>, Reply> {
             match self.get_mut(key) {
                 None => Ok(None),
                 Some(Value::$variant(v)) => Ok(Some(v)),
                 Some(_) => Err(wrongtype()),
-            }
-        }
-
-        #[doc = concat!("Write lookup of ", $what, ", created empty (with a `new` event) when missing. Fill it, then call [`Db::touched`] (and [`Db::remove_if_empty`] if it may stay empty).")]
-        #[allow(dead_code)]
-        pub fn $or_insert(&mut self, key: &Bytes) -> Result<&mut $ty, Reply> {
-            if self.get_mut(key).is_none() {
-                self.add_new(key.clone(), Value::$variant($new.into()));
-            }
-            match self.entries.get_mut(&key[..]).map(|e| &mut e.value) {
-                Some(Value::$variant(v)) => Ok(v),
-                _ => Err(wrongtype()),
             }
         }
     };
@@ -421,15 +422,7 @@ impl Db {
         self.entry(key).map(|e| e.value.kind())
     }
 
-    typed_access!(
-        String,
-        Bytes,
-        get_string,
-        get_string_mut,
-        string_or_insert,
-        Bytes::new(),
-        "a string"
-    );
+    typed_access!(String, Bytes, get_string, get_string_mut, "a string");
     typed_access!(
         List,
         VecDeque<Bytes>,
@@ -531,7 +524,6 @@ impl Db {
         Some(e)
     }
 
-    #[allow(dead_code)] // shared API for the command groups built on the keyspace
     /// Deletes `key` if it holds an empty aggregate, queueing the `del`
     /// event Redis sends then. True when it was removed.
     pub fn remove_if_empty(&mut self, key: &[u8]) -> bool {
@@ -733,7 +725,6 @@ impl Db {
         self.notify_mask = mask;
     }
 
-    #[allow(dead_code)] // blocking commands turn it on
     /// Whether [`Db::touched`] records keys for [`Db::take_touched`]. Off by
     /// default (no cost per write); turn it on while clients are blocked.
     pub fn set_track_touched(&mut self, on: bool) {
@@ -798,8 +789,8 @@ impl Db {
         }
     }
 
-    #[allow(dead_code)] // shared API for the command groups built on the keyspace
-    /// Whether anyone watches `key`.
+    /// Whether anyone watches `key` (tests check WATCH bookkeeping with it).
+    #[cfg(test)]
     pub fn is_watched(&self, key: &[u8]) -> bool {
         self.watched.contains_key(key)
     }

@@ -164,7 +164,6 @@ impl Ctx<'_> {
     }
 
     /// The database the client has selected.
-    #[allow(dead_code)]
     pub fn db(&mut self) -> &mut Db {
         &mut self.engine.dbs[self.client.db]
     }
@@ -187,7 +186,6 @@ pub(crate) struct Outcome {
     /// Whether the parser must apply the unauthenticated limits.
     pub auth_required: bool,
     /// The database the client has selected after the command.
-    #[allow(dead_code)]
     pub db: usize,
 }
 

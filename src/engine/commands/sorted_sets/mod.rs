@@ -28,7 +28,7 @@ use crate::engine::command::{
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
-use crate::engine::types::zset::{ListpackLimits, zset_encoding};
+use crate::engine::types::zset::ListpackLimits;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{OUT_OF_RANGE, err, syntax_error};
 use crate::protocol::{Protocol, Reply, format_double};
@@ -632,7 +632,7 @@ fn zscan(ctx: &mut Ctx<'_>) -> Reply {
             return Ok(scan_reply(0, Vec::new()));
         };
         let opts = ScanOpts::parse(&args[3..])?;
-        let listpack = zset_encoding(z) == "listpack";
+        let listpack = z.encoding() == "listpack";
         let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
             (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
         } else {
@@ -676,7 +676,7 @@ mod tests {
             .get_zset(key.as_bytes())
             .ok()
             .flatten()
-            .map(zset_encoding)
+            .map(|z| z.encoding())
     }
 
     /// Keyspace events per command, as redis-server 7.0.15 publishes them
