@@ -4,7 +4,9 @@
 //! Every expiry decision reads this clock, never `SystemTime::now()`
 //! directly. The engine takes one reading per command (as Redis 7.0 caches
 //! the time for the duration of a `call()`, and for a whole `EXEC`), and
-//! hands it to the databases with [`super::Engine::refresh_time`].
+//! hands it to the databases with [`super::Engine::refresh_time`]. The
+//! test-side controls (`fast_forward`, `freeze_time`, `set_time`) are in
+//! `server/state_api.rs`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -2,6 +2,12 @@
 //! flags, key positions and documentation Redis 7.0 publishes through
 //! `COMMAND`. The same table drives dispatch, arity errors, `COMMAND
 //! COUNT/INFO/DOCS/GETKEYS` and the key extraction matchers use.
+//!
+//! This file holds the table's types ([`CommandSpec`], key specs, flags,
+//! ACL categories), its construction from `COMMAND_GROUPS`, the `COMMAND
+//! INFO` / `COMMAND DOCS` shapes, and the key extraction functions
+//! `movablekeys` commands share (`numkeys_at_1`, ...). The entries
+//! themselves live with their handlers, in `commands/`.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

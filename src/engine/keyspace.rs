@@ -1,6 +1,7 @@
 //! One logical database: keys, typed values and expiry deadlines, plus the
 //! hooks every write goes through (WATCH, keyspace events, blocked-client
-//! wakeups).
+//! wakeups). The values themselves are in `types/`; a new value type gets
+//! its typed getters here (the `typed_access!` list in `impl Db`).
 //!
 //! # Rules for command modules
 //!

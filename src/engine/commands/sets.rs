@@ -3,7 +3,7 @@
 //! `types/set.rs`.
 //!
 //! Random choices (SPOP, SRANDMEMBER) use the engine's seeded
-//! [`Rng`](crate::engine::random::Rng) over the members in byte order, so
+//! [`Rng`] over the members in byte order, so
 //! they are reproducible for a given seed whatever the `HashSet`'s
 //! iteration order.
 

@@ -1,4 +1,4 @@
-//! Sorted-set commands, the blocking pops included. The value, [`ZSet`]
+//! Sorted-set commands, the blocking pops included. The value, [`ZSet`](crate::engine::types::zset::ZSet)
 //! (an order-statistic tree plus a member → score map) and its encoding
 //! rules are in `types/zset.rs`.
 //!
