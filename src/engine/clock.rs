@@ -4,7 +4,9 @@
 //! Every expiry decision reads this clock, never `SystemTime::now()`
 //! directly. The engine takes one reading per command (as Redis 7.0 caches
 //! the time for the duration of a `call()`, and for a whole `EXEC`), and
-//! hands it to the databases with [`super::Engine::refresh_time`].
+//! hands it to the databases with [`super::Engine::refresh_time`]. The
+//! test-side controls (`fast_forward`, `freeze_time`, `set_time`) are in
+//! `server/state_api.rs`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -90,12 +92,6 @@ impl Clock {
         }
     }
 
-    #[allow(dead_code)] // shared API for the command groups built on the keyspace
-    /// Whether the clock is frozen.
-    pub fn is_frozen(&self) -> bool {
-        self.frozen_us.is_some()
-    }
-
     /// Sets the clock to `t` and freezes it there, so tests are deterministic.
     /// [`Clock::unfreeze`] lets it run on from `t`.
     pub fn set_time(&mut self, t: SystemTime) {
@@ -127,7 +123,7 @@ mod tests {
         assert_eq!(c.now_us(), t + 1_500_000);
         c.unfreeze();
         assert!(c.now_us() >= t + 1_500_000);
-        assert!(!c.is_frozen());
+        assert!(c.frozen_us.is_none());
     }
 
     #[test]

@@ -2,6 +2,12 @@
 //! flags, key positions and documentation Redis 7.0 publishes through
 //! `COMMAND`. The same table drives dispatch, arity errors, `COMMAND
 //! COUNT/INFO/DOCS/GETKEYS` and the key extraction matchers use.
+//!
+//! This file holds the table's types ([`CommandSpec`], key specs, flags,
+//! ACL categories), its construction from `COMMAND_GROUPS`, the `COMMAND
+//! INFO` / `COMMAND DOCS` shapes, and the key extraction functions
+//! `movablekeys` commands share (`numkeys_at_1`, ...). The entries
+//! themselves live with their handlers, in `commands/`.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -34,7 +40,6 @@ pub(crate) mod flags {
     pub const SKIP_SLOWLOG: u32 = 1 << 10;
     pub const FAST: u32 = 1 << 11;
     pub const NO_AUTH: u32 = 1 << 12;
-    #[allow(dead_code)] // hidden by COMMAND INFO, kept for the table's completeness
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const MOVABLEKEYS: u32 = 1 << 15;
@@ -141,12 +146,6 @@ impl KeySpec {
 pub(crate) enum BeginSearch {
     /// At a fixed argument index.
     Index(i32),
-    /// After a keyword, searched from `startfrom` (negative: from the end).
-    #[allow(dead_code)] // for command groups that have such keys (XREAD, ...)
-    Keyword {
-        keyword: &'static str,
-        startfrom: i32,
-    },
     /// Not expressible (the command's own key extraction knows).
     Unknown,
 }
@@ -161,7 +160,6 @@ pub(crate) enum FindKeys {
         limit: i32,
     },
     /// A key count argument followed by the keys.
-    #[allow(dead_code)] // for command groups that have such keys (ZUNIONSTORE, ...)
     Keynum {
         keynumidx: i32,
         firstkey: i32,
@@ -261,7 +259,6 @@ impl CommandSpec {
         self
     }
 
-    #[allow(dead_code)]
     pub const fn keys(
         mut self,
         first: i32,
@@ -632,7 +629,6 @@ pub(crate) fn dest_then_numkeys_at_2(args: &[Bytes]) -> Vec<usize> {
 
 /// The positions of the key arguments in a full command (`args[0]` is the
 /// name), per the command table; empty for unknown commands.
-#[allow(dead_code)]
 pub(crate) fn key_positions(args: &[Bytes]) -> Vec<usize> {
     if args.is_empty() {
         return Vec::new();
@@ -654,13 +650,6 @@ fn key_spec_reply(k: &KeySpecDef) -> Reply {
     ));
     let (begin_type, begin_spec) = match k.begin {
         BeginSearch::Index(i) => ("index", Reply::map([pair("index", Reply::int(i as i64))])),
-        BeginSearch::Keyword { keyword, startfrom } => (
-            "keyword",
-            Reply::map([
-                pair("keyword", Reply::bulk(keyword)),
-                pair("startfrom", Reply::int(startfrom as i64)),
-            ]),
-        ),
         BeginSearch::Unknown => ("unknown", Reply::Map(Vec::new())),
     };
     fields.push(pair(
@@ -705,4 +694,40 @@ fn key_spec_reply(k: &KeySpecDef) -> Reply {
         ]),
     ));
     Reply::Map(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::key_positions;
+
+    fn keys(line: &str) -> Vec<usize> {
+        let args: Vec<Bytes> = line
+            .split(' ')
+            .map(|a| Bytes::from(a.to_string()))
+            .collect();
+        key_positions(&args)
+    }
+
+    /// The positions `COMMAND GETKEYS` reports on redis-server 7.0.15 (what
+    /// the `key(..)` mock matcher sees).
+    #[test]
+    fn key_positions_follow_redis() {
+        assert_eq!(keys("LMPOP 2 a b LEFT COUNT 2"), [2, 3]);
+        assert_eq!(keys("BLMPOP 0 2 a b LEFT"), [3, 4]);
+        assert_eq!(keys("LMOVE a b LEFT RIGHT"), [1, 2]);
+        assert_eq!(keys("BLMOVE a b LEFT RIGHT 0"), [1, 2]);
+        assert_eq!(keys("RPOPLPUSH a b"), [1, 2]);
+        assert_eq!(keys("ZUNIONSTORE d 2 a b"), [1, 3, 4]);
+        assert_eq!(keys("ZMPOP 2 a b MIN"), [2, 3]);
+        assert_eq!(keys("BZMPOP 1 2 a b MAX"), [3, 4]);
+        assert_eq!(keys("SINTERCARD 2 a b"), [2, 3]);
+        assert_eq!(keys("MSET a 1 b 2"), [1, 3]);
+        // The count alone decides (LEFT is a key here), and when it does not
+        // fit there are none.
+        assert_eq!(keys("LMPOP 3 a b LEFT"), [2, 3, 4]);
+        assert_eq!(keys("LMPOP 4 a b LEFT"), Vec::<usize>::new());
+        assert_eq!(keys("NOSUCHCOMMAND a"), Vec::<usize>::new());
+    }
 }

@@ -1,5 +1,9 @@
-//! Runtime configuration: `CONFIG GET/SET/RESETSTAT` over every parameter
-//! Redis 7.0 reports, with its defaults, types and error texts.
+//! Runtime configuration: the parameters `CONFIG GET/SET` read and write
+//! (every one Redis 7.0 reports), with their defaults, aliases, types and
+//! error texts. The CONFIG commands themselves are in `commands/admin.rs`;
+//! a new parameter goes in `DEFAULTS` (and `ENUMS`, `MEMORY` or
+//! `IMMUTABLE` as its type requires), and a parameter the engine acts on
+//! gets an `Engine::apply_*` call where CONFIG SET applies it.
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! One logical database: keys, typed values and expiry deadlines, plus the
 //! hooks every write goes through (WATCH, keyspace events, blocked-client
-//! wakeups).
+//! wakeups). The values themselves are in `types/`; a new value type gets
+//! its typed getters here (the `typed_access!` list in `impl Db`).
 //!
 //! # Rules for command modules
 //!
@@ -27,6 +28,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use bytes::Bytes;
 
+use super::random::Rng;
 use super::types::hash::Hash;
 use super::types::zset::ZSet;
 use super::types::{Kind, StrEncoding, Value};
@@ -127,7 +129,6 @@ pub(crate) struct WatchMark {
 /// One database.
 #[derive(Debug)]
 pub(crate) struct Db {
-    #[allow(dead_code)] // keyspace events carry it (pub/sub)
     /// The database number (for keyspace events and INFO).
     pub id: usize,
     entries: HashMap<Bytes, Entry, rustc_hash::FxBuildHasher>,
@@ -146,9 +147,9 @@ pub(crate) struct Db {
     /// classes in `notify_mask` are queued.
     events: Vec<KeyEvent>,
     notify_mask: u32,
-    /// `lfu-log-factor` while an LFU maxmemory policy is selected.
-    lfu_log_factor: Option<u32>,
-    rng: u64,
+    /// `lfu-log-factor` while an LFU maxmemory policy is selected, with the
+    /// engine's generator for the counter's probabilistic increment.
+    lfu: Option<(u32, Rng)>,
     pub stats: DbStats,
 }
 
@@ -158,10 +159,25 @@ impl Default for Db {
     }
 }
 
+/// The typed getters of one value type: `get_<type>`, `get_<type>_mut` and,
+/// for aggregates, `<type>_or_insert` (strings are always written whole).
 macro_rules! typed_access {
     ($variant:ident, $ty:ty, $get:ident, $get_mut:ident, $or_insert:ident, $new:expr, $what:literal) => {
+        typed_access!($variant, $ty, $get, $get_mut, $what);
+
+        #[doc = concat!("Write lookup of ", $what, ", created empty (with a `new` event) when missing. Fill it, then call [`Db::touched`] (and [`Db::remove_if_empty`] if it may stay empty).")]
+        pub fn $or_insert(&mut self, key: &Bytes) -> Result<&mut $ty, Reply> {
+            if self.get_mut(key).is_none() {
+                self.add_new(key.clone(), Value::$variant($new.into()));
+            }
+            match self.entries.get_mut(&key[..]).map(|e| &mut e.value) {
+                Some(Value::$variant(v)) => Ok(v),
+                _ => Err(wrongtype()),
+            }
+        }
+    };
+    ($variant:ident, $ty:ty, $get:ident, $get_mut:ident, $what:literal) => {
         #[doc = concat!("Read lookup of ", $what, "; `Err(WRONGTYPE)` for another type.")]
-        #[allow(dead_code)]
         pub fn $get(&mut self, key: &[u8]) -> Result<Option<&$ty>, Reply> {
             match self.get(key) {
                 None => Ok(None),
@@ -171,24 +187,11 @@ macro_rules! typed_access {
         }
 
         #[doc = concat!("Write lookup of ", $what, "; `Err(WRONGTYPE)` for another type. Call [`Db::touched`] after changing it.")]
-        #[allow(dead_code)]
         pub fn $get_mut(&mut self, key: &[u8]) -> Result<Option<&mut $ty>, Reply> {
             match self.get_mut(key) {
                 None => Ok(None),
                 Some(Value::$variant(v)) => Ok(Some(v)),
                 Some(_) => Err(wrongtype()),
-            }
-        }
-
-        #[doc = concat!("Write lookup of ", $what, ", created empty (with a `new` event) when missing. Fill it, then call [`Db::touched`] (and [`Db::remove_if_empty`] if it may stay empty).")]
-        #[allow(dead_code)]
-        pub fn $or_insert(&mut self, key: &Bytes) -> Result<&mut $ty, Reply> {
-            if self.get_mut(key).is_none() {
-                self.add_new(key.clone(), Value::$variant($new.into()));
-            }
-            match self.entries.get_mut(&key[..]).map(|e| &mut e.value) {
-                Some(Value::$variant(v)) => Ok(v),
-                _ => Err(wrongtype()),
             }
         }
     };
@@ -208,8 +211,7 @@ impl Db {
             track_touched: false,
             events: Vec::new(),
             notify_mask: 0,
-            lfu_log_factor: None,
-            rng: 0x2545_f491_4f6c_dd1d ^ (id as u64 + 1),
+            lfu: None,
             stats: DbStats::default(),
         }
     }
@@ -374,7 +376,7 @@ impl Db {
 
     /// Redis's `LFULogIncr` on an access, under an LFU policy.
     fn bump_lfu(&mut self, key: &[u8]) {
-        let Some(factor) = self.lfu_log_factor else {
+        let Some((factor, random)) = &self.lfu else {
             return;
         };
         let Some(e) = self.entries.get_mut(key) else {
@@ -384,21 +386,16 @@ impl Db {
             return;
         }
         let base = e.lfu_counter.saturating_sub(LFU_INIT_VAL) as f64;
-        let p = 1.0 / (base * factor as f64 + 1.0);
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        let r = (x >> 11) as f64 / (1u64 << 53) as f64;
-        if r < p {
+        let p = 1.0 / (base * *factor as f64 + 1.0);
+        if random.unit_f64() < p {
             e.lfu_counter += 1;
         }
     }
 
-    /// Turns LFU counting on (with `lfu-log-factor`) or off.
-    pub fn set_lfu(&mut self, log_factor: Option<u32>) {
-        self.lfu_log_factor = log_factor;
+    /// Turns LFU counting on (with `lfu-log-factor`, drawing from the
+    /// engine's generator `random`) or off.
+    pub fn set_lfu(&mut self, log_factor: Option<u32>, random: &Rng) {
+        self.lfu = log_factor.map(|f| (f, random.clone()));
     }
 
     /// Sets a key's LFU counter (RESTORE ... FREQ).
@@ -426,15 +423,7 @@ impl Db {
         self.entry(key).map(|e| e.value.kind())
     }
 
-    typed_access!(
-        String,
-        Bytes,
-        get_string,
-        get_string_mut,
-        string_or_insert,
-        Bytes::new(),
-        "a string"
-    );
+    typed_access!(String, Bytes, get_string, get_string_mut, "a string");
     typed_access!(
         List,
         VecDeque<Bytes>,
@@ -536,7 +525,6 @@ impl Db {
         Some(e)
     }
 
-    #[allow(dead_code)] // shared API for the command groups built on the keyspace
     /// Deletes `key` if it holds an empty aggregate, queueing the `del`
     /// event Redis sends then. True when it was removed.
     pub fn remove_if_empty(&mut self, key: &[u8]) -> bool {
@@ -738,7 +726,6 @@ impl Db {
         self.notify_mask = mask;
     }
 
-    #[allow(dead_code)] // blocking commands turn it on
     /// Whether [`Db::touched`] records keys for [`Db::take_touched`]. Off by
     /// default (no cost per write); turn it on while clients are blocked.
     pub fn set_track_touched(&mut self, on: bool) {
@@ -803,8 +790,8 @@ impl Db {
         }
     }
 
-    #[allow(dead_code)] // shared API for the command groups built on the keyspace
-    /// Whether anyone watches `key`.
+    /// Whether anyone watches `key` (tests check WATCH bookkeeping with it).
+    #[cfg(test)]
     pub fn is_watched(&self, key: &[u8]) -> bool {
         self.watched.contains_key(key)
     }

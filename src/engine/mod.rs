@@ -1,34 +1,78 @@
-//! The in-memory Redis engine: connection state, the command table and one
-//! module per command group.
+//! The in-memory Redis engine: the [`Engine`] state, the dispatcher, and
+//! around them the keyspace, the value types, the command groups and the
+//! frameworks they share.
 //!
 //! All state lives in one [`Engine`] behind one lock. A connection locks it
 //! for each command (never across an `.await`), so every command runs
 //! atomically, as it does in single-threaded Redis.
 //!
+//! # Where things are
+//!
+//! * `mod.rs` (here): [`Engine`] (databases, clients, clock, configuration,
+//!   counters, the generator), [`Client`], [`Ctx`] and the dispatcher
+//!   ([`Engine::execute`]); [`COMMAND_GROUPS`] lists the command tables.
+//! * `keyspace.rs`: one database ([`keyspace::Db`]): keys, expiry, WATCH
+//!   stamps, keyspace events, the `touched` hook.
+//! * `types/`: the value types and their encoding rules ([`types::Value`],
+//!   `hash.rs`, `list.rs`, `set.rs`, `zset.rs`).
+//! * `commands/`: one file (or folder) per command group, each with its
+//!   `COMMANDS` table, blocking variants included.
+//! * `blocking.rs`: clients blocked on keys (BLPOP & co. build a
+//!   [`blocking::BlockOp`] and call [`blocking::block`]).
+//! * `delivery.rs`: out-of-band frames: outboxes, pub/sub subscriptions,
+//!   keyspace notifications.
+//! * `formats/`: persistence formats (DUMP/RESTORE's RDB payload).
+//! * `util/`: argument parsing, Redis's error texts, HELP replies, `long
+//!   double` arithmetic. Glob matching is crate-wide: `crate::glob`.
+//! * `command.rs` (the command table, key specs, key extraction),
+//!   `config.rs` (CONFIG parameters), `clock.rs`, `random.rs` (the one
+//!   seeded generator), `stats.rs` (INFO counters), `tests.rs`.
+//!
+//! Dependencies point one way: `util` and `types` import nothing above
+//! them; `keyspace` imports `types`; the frameworks (`blocking`, `delivery`,
+//! `formats`) import those; command groups import all of them; only this
+//! file and the server's direct state API import command groups.
+//!
 //! # Adding a command group
 //!
-//! 1. A module with `pub(crate) const COMMANDS: &[CommandSpec]`, listed in
-//!    [`COMMAND_GROUPS`]. Take each entry's arity, flags, ACL categories,
-//!    key range, tips and docs from redis-server 7.0's `COMMAND INFO` /
-//!    `COMMAND DOCS`; add `.key_specs(..)` where Redis reports more than one
-//!    key spec, notes, or keyword/keynum searches, and `.getkeys(..)` for
-//!    `movablekeys` commands (see `keys.rs`: SORT).
-//! 2. Handlers get a [`Ctx`]: `ctx.db()` is the client's [`keyspace::Db`];
+//! 1. A file `commands/<group>.rs` (a folder `commands/<group>/` once it
+//!    passes ~1,000 lines, split by theme as `sorted_sets/` is) with
+//!    `pub(crate) const COMMANDS: &[CommandSpec]`, declared in
+//!    `commands/mod.rs` and listed in [`COMMAND_GROUPS`]. Take each entry's
+//!    arity, flags, ACL categories, key range, tips and docs from
+//!    redis-server 7.0's `COMMAND INFO` / `COMMAND DOCS`; add
+//!    `.key_specs(..)` where Redis reports more than one key spec, notes, or
+//!    keynum searches, and `.getkeys(..)` for `movablekeys` commands
+//!    (`command.rs` has `numkeys_at_1` & co.; `commands/sort.rs` has its
+//!    own).
+//! 2. A new value type goes in `types/` (its struct and encoding rules, a
+//!    [`types::Value`] and a [`types::Kind`] variant), with typed getters
+//!    in `keyspace.rs` (the `typed_access!` list) and its DUMP encoding in
+//!    `formats/rdb.rs`. Types never import the keyspace or a command group.
+//! 3. Handlers get a [`Ctx`]: `ctx.db()` is the client's [`keyspace::Db`];
 //!    follow the rules at the top of `keyspace.rs` (typed getters return
 //!    the WRONGTYPE reply, `touched()` after in-place changes,
 //!    `remove_if_empty()` after removing elements, `notify()` with the
-//!    event Redis sends). `args.rs` parses integers and floats with Redis's
-//!    error texts; `ldouble.rs` is Redis's `long double` (HINCRBYFLOAT).
-//! 3. The dispatcher has already checked the command name, arity,
+//!    event Redis sends). `util/args.rs` parses integers and floats with
+//!    Redis's error texts, `util/errors.rs` holds the texts several groups
+//!    share, `util/ldouble.rs` is Redis's `long double` (HINCRBYFLOAT),
+//!    `commands/scan.rs` the SCAN family's cursors and options.
+//! 4. The dispatcher has already checked the command name, arity,
 //!    authentication and MULTI (queueing, `no_multi`): handlers only check
 //!    their own options.
-//! 4. After every command (and once after a whole EXEC) [`Engine::after_command`]
+//! 5. A blocking command builds a [`blocking::BlockOp`] (the type it waits
+//!    for and how a waiter is served, with the same core the non-blocking
+//!    command uses) and calls [`blocking::block`]; `blocking.rs` never
+//!    imports the group.
+//! 6. After every command (and once after a whole EXEC) [`Engine::after_command`]
 //!    drains each database's keyspace events and touched keys: that is
-//!    where pub/sub publishes notifications and where clients blocked on
-//!    keys are woken (`Db::set_track_touched(true)` while any are blocked).
-//! 5. Time comes from [`Engine::now_ms`] (one clock reading per command),
+//!    where `delivery.rs` publishes notifications and where clients blocked
+//!    on keys are woken (`Db::set_track_touched(true)` while any are
+//!    blocked).
+//! 7. Time comes from [`Engine::now_ms`] (one clock reading per command),
 //!    never from `SystemTime::now()`, so `fast_forward` and frozen clocks
-//!    work.
+//!    work; randomness from [`Engine::random`], never a generator of its
+//!    own, so `MockRedis::seed` reproduces it.
 
 pub(crate) mod blocking;
 pub(crate) mod clock;
@@ -165,7 +209,6 @@ impl Ctx<'_> {
     }
 
     /// The database the client has selected.
-    #[allow(dead_code)]
     pub fn db(&mut self) -> &mut Db {
         &mut self.engine.dbs[self.client.db]
     }
@@ -188,7 +231,6 @@ pub(crate) struct Outcome {
     /// Whether the parser must apply the unauthenticated limits.
     pub auth_required: bool,
     /// The database the client has selected after the command.
-    #[allow(dead_code)]
     pub db: usize,
 }
 
@@ -213,10 +255,9 @@ pub(crate) struct Engine {
     pub dirty_at_save: u64,
     /// SAVE and BGSAVE calls, for `rdb_saves`.
     pub saves: u64,
-    rng: u64,
-    /// The seeded random source behind HRANDFIELD, SPOP, SRANDMEMBER and
-    /// ZRANDMEMBER (random.rs); a future `server.seed(n)` reseeds it with
-    /// `random::Rng::seed`.
+    /// The one seeded generator behind every random pick (RANDOMKEY, SPOP,
+    /// SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, LFU counting); `MockRedis::seed`
+    /// reseeds it (`random.rs`).
     pub random: random::Rng,
     /// Every keyspace event the databases queued (unit tests only).
     #[cfg(test)]
@@ -257,7 +298,6 @@ impl Engine {
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
             saves: 0,
-            rng: (nanos as u64) | 1,
             #[cfg(test)]
             event_log: Vec::new(),
             pubsub: delivery::PubSub::default(),
@@ -266,16 +306,6 @@ impl Engine {
         };
         engine.seed_runtime_config();
         engine
-    }
-
-    /// A pseudo-random number (xorshift), for RANDOMKEY and friends.
-    pub fn next_random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
     }
 
     /// An integer configuration parameter.
@@ -339,7 +369,7 @@ impl Engine {
             .is_some_and(|p| p.contains("lfu"));
         let factor = self.config_int("lfu-log-factor").unwrap_or(10).max(0) as u32;
         for db in &mut self.dbs {
-            db.set_lfu(lfu.then_some(factor));
+            db.set_lfu(lfu.then_some(factor), &self.random);
         }
     }
 

@@ -17,8 +17,9 @@ use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Value;
 use crate::engine::types::list::End;
 
-/// One database of a running [`MockRedis`], for reading and writing keys
-/// directly from the test. Obtained with [`MockRedis::db`]; cheap to clone.
+/// One database of a running [`MockRedis`](crate::MockRedis), for reading and
+/// writing keys directly from the test. Obtained with
+/// [`MockRedis::db`](crate::MockRedis::db); cheap to clone.
 ///
 /// ```
 /// let server = mock_redis::MockRedis::start_blocking();

@@ -42,23 +42,26 @@ impl MockRedis {
         }
     }
 
-    /// Seeds the engine's random choices (SPOP, SRANDMEMBER, HRANDFIELD,
-    /// ZRANDMEMBER), so a test gets the same picks on every run: two servers
-    /// given the same seed and the same commands answer alike.
+    /// Seeds the engine's random choices (RANDOMKEY, SPOP, SRANDMEMBER,
+    /// HRANDFIELD, ZRANDMEMBER, and the LFU counters `OBJECT FREQ` reports),
+    /// so a test gets the same picks on every run: two servers given the
+    /// same seed and the same commands answer alike.
     ///
     /// ```
-    /// use std::io::{Read, Write};
-    ///
-    /// let pick = |seed| {
+    /// let picks = |seed| -> redis::RedisResult<(Vec<String>, Vec<String>)> {
     ///     let server = mock_redis::MockRedis::start_blocking();
     ///     server.seed(seed);
-    ///     let mut conn = std::net::TcpStream::connect(server.addr()).unwrap();
-    ///     conn.write_all(b"SADD s a b c d e f g h\r\nSRANDMEMBER s 3\r\n").unwrap();
-    ///     let mut reply = vec![0u8; 4 + 4 + 3 * 7]; // :8, *3, three $1 bulks
-    ///     conn.read_exact(&mut reply).unwrap();
-    ///     reply
+    ///     let mut conn = redis::Client::open(server.url())?.get_connection()?;
+    ///     let _: () = redis::cmd("MSET").arg(&["a", "1", "b", "2", "c", "3", "d", "4"]).query(&mut conn)?;
+    ///     let _: i64 = redis::cmd("SADD").arg("s").arg(&["a", "b", "c", "d", "e", "f", "g", "h"]).query(&mut conn)?;
+    ///     let members: Vec<String> = redis::cmd("SRANDMEMBER").arg("s").arg(3).query(&mut conn)?;
+    ///     let keys = (0..6)
+    ///         .map(|_| redis::cmd("RANDOMKEY").query(&mut conn))
+    ///         .collect::<redis::RedisResult<Vec<String>>>()?;
+    ///     Ok((members, keys))
     /// };
-    /// assert_eq!(pick(7), pick(7));
+    /// assert_eq!(picks(7)?, picks(7)?);
+    /// # Ok::<(), redis::RedisError>(())
     /// ```
     pub fn seed(&self, seed: u64) {
         self.shared().engine().random.seed(seed);

@@ -352,7 +352,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
     })())
 }
 
-/// HRANDFIELD key [count [WITHVALUES]], as Redis 7.0's
+/// `HRANDFIELD key [count [WITHVALUES]]`, as Redis 7.0's
 /// `hrandfieldCommand`/`hrandfieldWithCountCommand`: a count at least the
 /// hash's size returns the whole hash in HGETALL order; a smaller positive
 /// count returns distinct fields, and from a listpack hash asked for at

@@ -597,7 +597,7 @@ fn randomkey(ctx: &mut Ctx<'_>) -> Reply {
     // As Redis's dbRandomKey: an expired pick is deleted and another drawn,
     // so this ends with a live key or an empty database.
     loop {
-        let seed = ctx.engine.next_random();
+        let seed = ctx.engine.random.next_u64();
         let db = ctx.db();
         if db.is_empty() {
             return Reply::Nil;

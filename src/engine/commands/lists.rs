@@ -18,7 +18,7 @@ use bytes::Bytes;
 use crate::engine::Ctx;
 use crate::engine::blocking::{BlockOp, block, parse_timeout};
 use crate::engine::command::{
-    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_2,
+    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1, numkeys_at_2,
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Kind;
@@ -53,12 +53,15 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 2, 1, &["RW", "access", "delete"])
+        .key_specs(MOVE_KEYS)
         .doc("list", "6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it"),
     // LMPOP's keys follow `numkeys` (a `keynum` key spec in Redis); the
     // triple is 0 0 0 with `movablekeys`, as Redis reports it.
     CommandSpec::new("lmpop", -4, lmpop)
         .flags(WRITE | MOVABLEKEYS)
         .acl(acl::LIST)
+        .key_specs(LMPOP_KEYS)
+        .getkeys(numkeys_at_1)
         .doc("list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", "Pop elements from a list"),
     CommandSpec::new("lpop", -2, lpop)
         .flags(WRITE | FAST)
@@ -109,6 +112,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 2, 1, &["RW", "access", "delete"])
+        .key_specs(MOVE_KEYS)
         .doc("list", "1.2.0", "O(1)", "Remove the last element in a list, prepend it to another list and return it"),
     CommandSpec::new("rpush", -3, rpush)
         .flags(WRITE | DENYOOM | FAST)
@@ -175,6 +179,19 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ),
 ];
 
+/// LMPOP's keys: counted by argument 1, listed after it.
+const LMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
+    notes: "",
+    flags: &["RW", "access", "delete"],
+    begin: BeginSearch::Index(1),
+    find: FindKeys::Keynum {
+        keynumidx: 0,
+        firstkey: 1,
+        keystep: 1,
+    },
+}];
+
+/// BLMPOP's keys: counted by argument 2 (after the timeout).
 const BLMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
     notes: "",
     flags: &["RW", "access", "delete"],
@@ -186,6 +203,7 @@ const BLMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
     },
 }];
 
+/// LMOVE, RPOPLPUSH, BLMOVE and BRPOPLPUSH: the source, then the destination.
 const MOVE_KEYS: &[KeySpecDef] = &[
     KeySpecDef {
         notes: "",

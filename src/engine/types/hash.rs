@@ -1,4 +1,4 @@
-//! The hash value, [`Hash`], and its encoding rules.
+//! The hash value, [`Hash`](struct@Hash), and its encoding rules.
 //!
 //! Redis keeps a small hash in a listpack: fields in insertion order (a
 //! deleted field leaves the others in place, an updated one keeps its
@@ -6,7 +6,7 @@
 //! list them in that order. Once the hash holds more than
 //! `hash-max-listpack-entries` fields, or is given a field or value longer
 //! than `hash-max-listpack-value` bytes, Redis converts it to a hash table,
-//! one way: it stays `hashtable` after shrinking. [`Hash`] records both the
+//! one way: it stays `hashtable` after shrinking. [`Hash`](struct@Hash) records both the
 //! order and that conversion ([`Limits`] carries the thresholds; the hash
 //! commands read them from the configuration).
 

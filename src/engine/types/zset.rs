@@ -19,38 +19,18 @@
 //! with simpler code. Priorities come from a per-set SplitMix64 sequence, so
 //! the shape (never the order) of the tree is deterministic.
 //!
-//! The set also remembers its `OBJECT ENCODING` (`listpack` until it first
-//! outgrows `zset-max-listpack-entries` / `zset-max-listpack-value`, then
-//! `skiplist` for good, as Redis never converts back on deletion).
-//!
-//! Other modules (keys, DUMP/RESTORE, SORT, OBJECT ENCODING) only use `new`,
-//! `len`, `is_empty`, `score`, `insert`, `remove` and `iter`.
-
-// Shared API for every command group; not all of it is used by each build step.
-#![allow(dead_code)]
+//! The set also remembers its `OBJECT ENCODING`, [`ZSet::encoding`]:
+//! `listpack` until it first outgrows `zset-max-listpack-entries` /
+//! `zset-max-listpack-value`, then `skiplist` for good, as Redis never
+//! converts back on deletion. The sorted-set commands pass the configured
+//! [`ListpackLimits`] to [`ZSet::insert_with`] and
+//! [`ZSet::settle_encoding`]; [`ZSet::insert`] (RESTORE) uses Redis's
+//! defaults.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use bytes::Bytes;
-
-/// A score with the total order Redis uses (scores are never NaN).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Score(pub f64);
-
-impl Eq for Score {}
-
-impl PartialOrd for Score {
-    fn partial_cmp(&self, other: &Score) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Score {
-    fn cmp(&self, other: &Score) -> Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
 
 /// The listpack limits a sorted set's encoding follows
 /// (`zset-max-listpack-entries`, `zset-max-listpack-value`).
@@ -66,16 +46,6 @@ impl ListpackLimits {
         max_entries: 128,
         max_value: 64,
     };
-}
-
-/// `OBJECT ENCODING` of a sorted set as Redis 7.0 reports it: `listpack`
-/// while it has stayed within the listpack limits, `skiplist` once it has
-/// outgrown them (a one-way conversion).
-///
-/// Call it as `zset_encoding(z)` on the `ZSet` found with `Db::get_zset`
-/// (or from the entry's `Value::ZSet`).
-pub(crate) fn zset_encoding(z: &ZSet) -> &'static str {
-    if z.skiplist { "skiplist" } else { "listpack" }
 }
 
 const NIL: u32 = u32::MAX;
@@ -158,9 +128,15 @@ impl ZSet {
         self.scores.get(member).copied()
     }
 
-    /// Whether the set uses the skiplist encoding (see [`zset_encoding`]).
-    pub fn is_skiplist(&self) -> bool {
-        self.skiplist
+    /// `OBJECT ENCODING` of the set as Redis 7.0 reports it: `listpack`
+    /// while it has stayed within the listpack limits, `skiplist` once it
+    /// has outgrown them (a one-way conversion).
+    pub fn encoding(&self) -> &'static str {
+        if self.skiplist {
+            "skiplist"
+        } else {
+            "listpack"
+        }
     }
 
     /// Adds `member` or updates its score; true when the member is new.
@@ -593,19 +569,19 @@ mod tests {
         for i in 0..128 {
             z.insert(b(&format!("{i}")), i as f64);
         }
-        assert_eq!(zset_encoding(&z), "listpack");
+        assert_eq!(z.encoding(), "listpack");
         z.insert(b("x"), 0.0);
-        assert_eq!(zset_encoding(&z), "skiplist");
+        assert_eq!(z.encoding(), "skiplist");
         z.remove(b"x");
-        assert_eq!(zset_encoding(&z), "skiplist");
+        assert_eq!(z.encoding(), "skiplist");
         let mut small = ZSet::new();
         small.insert(b(&"v".repeat(65)), 1.0);
-        assert_eq!(zset_encoding(&small), "skiplist");
+        assert_eq!(small.encoding(), "skiplist");
         small.settle_encoding(ListpackLimits::DEFAULT);
-        assert_eq!(zset_encoding(&small), "skiplist");
+        assert_eq!(small.encoding(), "skiplist");
         small.remove(&b(&"v".repeat(65)));
         small.insert(b("a"), 1.0);
         small.settle_encoding(ListpackLimits::DEFAULT);
-        assert_eq!(zset_encoding(&small), "listpack");
+        assert_eq!(small.encoding(), "listpack");
     }
 }

@@ -10,10 +10,9 @@
 
 use bytes::Bytes;
 
-use super::errors::{NOT_FLOAT, NOT_INTEGER, NOT_POSITIVE, err};
+use super::errors::{NOT_FLOAT, NOT_INTEGER, err};
 use crate::protocol::{Reply, string2ll};
 
-#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// Runs a handler body written with `?`, turning `Err(reply)` into the reply.
 ///
 /// ```ignore
@@ -45,7 +44,6 @@ pub(crate) fn int_or(arg: &[u8], msg: &'static str) -> Result<i64, Reply> {
     string2ll(arg).ok_or_else(|| err(msg))
 }
 
-#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// An integer in `min..=max`, as Redis's `getRangeLongFromObjectOrReply`:
 /// unparsable input gets `msg` (or the not-an-integer error), out-of-range
 /// input gets `msg` (or `value is out of range, must be between MIN and MAX`).
@@ -67,18 +65,6 @@ pub(crate) fn int_in_range(
     Ok(v)
 }
 
-#[allow(dead_code)] // shared API for the command groups built on the keyspace
-/// A non-negative integer, as Redis's `getPositiveLongFromObjectOrReply`
-/// (`value is out of range, must be positive` for negatives).
-pub(crate) fn non_negative(arg: &[u8]) -> Result<i64, Reply> {
-    let v = int(arg)?;
-    if v < 0 {
-        return Err(err(NOT_POSITIVE));
-    }
-    Ok(v)
-}
-
-#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// A double as Redis's `getDoubleFromObject` parses it with `strtod`: no
 /// leading space, the whole argument consumed, no NaN, and no overflow to
 /// infinity or underflow to zero. `inf`, `-inf`, `infinity` (any case) and
@@ -87,7 +73,6 @@ pub(crate) fn float(arg: &[u8]) -> Result<f64, Reply> {
     parse_strtod(arg).ok_or_else(|| err(NOT_FLOAT))
 }
 
-#[allow(dead_code)] // shared API for the command groups built on the keyspace
 /// Like [`float`], with a custom error text (`ERR min or max is not a float`, ...).
 pub(crate) fn float_or(arg: &[u8], msg: &'static str) -> Result<f64, Reply> {
     parse_strtod(arg).ok_or_else(|| err(msg))
@@ -177,7 +162,6 @@ mod tests {
         assert_eq!(int(b"-5"), Ok(-5));
         assert_eq!(int(b" 5"), Err(err(NOT_INTEGER)));
         assert_eq!(int(b"9223372036854775808"), Err(err(NOT_INTEGER)));
-        assert_eq!(non_negative(b"-1"), Err(err(NOT_POSITIVE)));
         assert_eq!(
             int_in_range(b"20", 0, 10, None),
             Err(Reply::error(

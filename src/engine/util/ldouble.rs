@@ -1,4 +1,5 @@
-//! Redis's `long double` arithmetic for INCRBYFLOAT and HINCRBYFLOAT.
+//! Redis's `long double` arithmetic for INCRBYFLOAT and HINCRBYFLOAT (and the
+//! `strtold` check on the blocking commands' timeouts).
 //!
 //! Redis parses both operands with `strtold`, adds them as x87 80-bit
 //! extended-precision numbers (a 64-bit significand) and prints the sum with

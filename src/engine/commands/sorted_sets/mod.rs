@@ -1,4 +1,4 @@
-//! Sorted-set commands, the blocking pops included. The value, [`ZSet`]
+//! Sorted-set commands, the blocking pops included. The value, [`ZSet`](crate::engine::types::zset::ZSet)
 //! (an order-statistic tree plus a member → score map) and its encoding
 //! rules are in `types/zset.rs`.
 //!
@@ -28,7 +28,7 @@ use crate::engine::command::{
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
-use crate::engine::types::zset::{ListpackLimits, zset_encoding};
+use crate::engine::types::zset::ListpackLimits;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{OUT_OF_RANGE, err, syntax_error};
 use crate::protocol::{Protocol, Reply, format_double};
@@ -305,9 +305,9 @@ fn resp3(ctx: &Ctx<'_>) -> bool {
     ctx.client.protocol == Protocol::Resp3
 }
 
-fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a mut Rng) {
+fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
     let engine = &mut *ctx.engine;
-    (&mut engine.dbs[ctx.client.db], &mut engine.random)
+    (&mut engine.dbs[ctx.client.db], &engine.random)
 }
 
 /// Members with (optionally) scores, as Redis 7.0 replies: RESP2 a flat
@@ -632,7 +632,7 @@ fn zscan(ctx: &mut Ctx<'_>) -> Reply {
             return Ok(scan_reply(0, Vec::new()));
         };
         let opts = ScanOpts::parse(&args[3..])?;
-        let listpack = zset_encoding(z) == "listpack";
+        let listpack = z.encoding() == "listpack";
         let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
             (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
         } else {
@@ -676,7 +676,7 @@ mod tests {
             .get_zset(key.as_bytes())
             .ok()
             .flatten()
-            .map(zset_encoding)
+            .map(|z| z.encoding())
     }
 
     /// Keyspace events per command, as redis-server 7.0.15 publishes them

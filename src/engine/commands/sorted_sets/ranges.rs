@@ -356,7 +356,7 @@ fn by_lex(z: &ZSet, r: &LexRange, rev: bool, offset: i64, limit: i64) -> Vec<(By
 }
 
 /// Redis's `zrangeGenericCommand`, for ZRANGE, ZRANGESTORE and the legacy
-/// Z[REV]RANGE[BYSCORE|BYLEX] forms. `first` is the index of the source key.
+/// `Z[REV]RANGE[BYSCORE|BYLEX]` forms. `first` is the index of the source key.
 fn zrange_generic(
     ctx: &mut Ctx<'_>,
     first: usize,
