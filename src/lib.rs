@@ -247,6 +247,7 @@ pub mod fuzzing;
 mod mock;
 pub mod protocol;
 mod server;
+mod session;
 
 pub use mock::matchers;
 pub use mock::{

@@ -94,17 +94,7 @@ impl Engine {
         }
     }
 
-    /// Whether a client that has not authenticated must do so first.
-    pub fn auth_required(&self, client_id: u64) -> bool {
-        self.config.requirepass.is_some()
-            && !self
-                .clients
-                .get(&client_id)
-                .is_some_and(|c| c.authenticated)
-    }
-
     /// The state of client `id`, if it is connected.
-    #[allow(dead_code)]
     pub fn client(&self, id: u64) -> Option<&Client> {
         self.clients.get(&id)
     }

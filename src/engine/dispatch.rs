@@ -46,15 +46,8 @@ pub(crate) struct Outcome {
     /// The command blocked the client: its reply arrives later on the
     /// client's outbox, unless the deadline (if any) passes first.
     pub blocked: Option<Option<Instant>>,
-    /// The protocol to encode the reply in (HELLO may just have changed it).
-    pub protocol: Protocol,
     /// Write the reply, then close the connection (QUIT; or the client is gone).
     pub close: bool,
-    /// Whether the parser must apply the unauthenticated limits.
-    pub auth_required: bool,
-    /// The database the client has selected after the command.
-    #[allow(dead_code)]
-    pub db: usize,
 }
 
 impl Engine {
@@ -66,10 +59,7 @@ impl Engine {
                 extra: Vec::new(),
                 reply: Reply::error("ERR connection is gone"),
                 blocked: None,
-                protocol: Protocol::Resp2,
                 close: true,
-                auth_required: true,
-                db: 0,
             };
         };
         self.refresh_time();
@@ -78,10 +68,7 @@ impl Engine {
             extra: std::mem::take(&mut client.extra),
             reply,
             blocked: client.blocked.as_ref().map(|b| b.deadline),
-            protocol: client.protocol,
             close: client.close_after_reply,
-            auth_required: !client.authenticated,
-            db: client.db,
         };
         // Back in the table first, so that what the command triggers
         // (keyspace events, serving blocked clients) reaches this client too.

@@ -1,11 +1,11 @@
 //! The server: the [`MockRedis`] handle, its [`Builder`], the accept loop and
 //! the per-connection tasks.
 
-mod socket;
 mod handle;
 mod lists_state;
 mod mocks;
 mod pubsub;
+mod socket;
 mod state;
 
 pub use handle::{Builder, MockRedis};

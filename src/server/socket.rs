@@ -1,18 +1,19 @@
-//! One client connection: read, parse, consult the mocks, execute, write
-//! replies once per batch; deliver out-of-band frames (pub/sub messages)
-//! from the client's outbox; wait for the reply of a blocking command.
+//! One client connection's I/O around its [`Session`]: read into the
+//! session's input, run the session under the engine lock (once per read,
+//! however many requests it holds), write its output, and do what the
+//! session's [`Action`] asks: sleep for a mock's delay, hang, close, or wait
+//! for a blocked command's reply (the outbox, the deadline). Out-of-band
+//! frames (pub/sub messages) are delivered as they come; every connection
+//! ends when the server closes them all.
 
-use std::sync::{Arc, MutexGuard};
+use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::Shared;
-use crate::engine::Engine;
-use crate::engine::pubsub::{self, OutOfBand};
-use crate::mock::respond::Action;
-use crate::protocol::{Protocol, Reply, RequestParser};
+use crate::engine::pubsub::OutOfBand;
+use crate::session::{Action, Session};
 
 /// Bytes asked of the socket per read, as Redis's `PROTO_IOBUF_LEN`.
 const READ_CHUNK: usize = 16 * 1024;
@@ -34,113 +35,34 @@ impl Drop for Registration {
     }
 }
 
-/// Per-connection state the loop carries between commands.
-struct Conn {
-    id: u64,
-    protocol: Protocol,
-    auth_required: bool,
-    db: usize,
-    /// Commands received so far, for the close-after-N fault.
-    commands: u64,
-    /// Frames the engine sends outside the request/reply flow.
-    outbox: mpsc::UnboundedReceiver<OutOfBand>,
-    /// The last command blocked the client: wait for its reply (until the
-    /// deadline, if any) before processing anything else.
-    blocked: Option<Option<tokio::time::Instant>>,
+/// The connection is over: the client left, a write failed, or the server
+/// closes every connection.
+struct Gone;
+
+/// What woke the idle connection.
+enum Event {
+    Closer,
+    Wrote(std::io::Result<usize>),
+    Frame(Option<OutOfBand>),
+    Read(std::io::Result<usize>),
 }
 
-impl Conn {
-    /// Lets the engine answer and keeps the connection state in step.
-    fn execute(&mut self, engine: &mut Engine, args: &[Bytes], output: &mut BytesMut) -> bool {
-        let outcome = engine.execute(self.id, args);
-        self.protocol = outcome.protocol;
-        self.auth_required = outcome.auth_required;
-        self.db = outcome.db;
-        // What the engine sent before the reply was built goes first
-        // (messages this very command caused included).
-        self.drain_outbox(output);
-        for frame in &outcome.extra {
-            frame.encode(self.protocol, output);
-        }
-        match outcome.blocked {
-            Some(deadline) => self.blocked = Some(deadline.map(tokio::time::Instant::from_std)),
-            None => outcome.reply.encode(self.protocol, output),
-        }
-        outcome.close
-    }
-
-    /// Appends every frame waiting in the outbox.
-    fn drain_outbox(&mut self, output: &mut BytesMut) {
-        while let Ok(frame) = self.outbox.try_recv() {
-            output.extend_from_slice(&frame.bytes);
-        }
-    }
+/// What woke a connection waiting for a blocked command's reply.
+enum Wake {
+    Frame(Option<OutOfBand>),
+    Deadline,
+    Read(std::io::Result<usize>),
+    Closer,
 }
 
-/// How waiting for a blocked command's reply ended.
-enum Wait {
-    /// The reply is in the output buffer: go on with the next request.
-    Done,
-    /// The connection is over.
-    Gone,
-}
-
-/// Waits for the reply of the blocking command the client sent: served by
-/// another client's write, or the null reply at the deadline. Requests that
-/// arrive meanwhile stay in `input` (Redis buffers them too); pub/sub
-/// messages are written as they come.
-async fn wait_unblocked<S: AsyncRead + AsyncWrite>(
-    conn: &mut Conn,
-    shared: &Shared,
-    reader: &mut ReadHalf<S>,
-    writer: &mut WriteHalf<S>,
-    input: &mut BytesMut,
-    output: &mut BytesMut,
-    closer: &mut watch::Receiver<u64>,
-) -> Wait {
-    let Some(deadline) = conn.blocked.take() else {
-        return Wait::Done;
-    };
-    if flush(writer, output).await.is_err() {
-        return Wait::Gone;
-    }
-    loop {
-        if input.capacity() - input.len() < READ_CHUNK / 2 {
-            input.reserve(READ_CHUNK);
-        }
-        let sleep = async {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(d).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            frame = conn.outbox.recv() => {
-                let Some(frame) = frame else { return Wait::Gone };
-                output.extend_from_slice(&frame.bytes);
-                if frame.unblocks {
-                    return Wait::Done;
-                }
-                if flush(writer, output).await.is_err() {
-                    return Wait::Gone;
-                }
-            }
-            () = sleep => {
-                let reply = crate::engine::blocking::timed_out(&mut shared.engine(), conn.id);
-                // Not blocked any more: the reply is already in the outbox.
-                conn.drain_outbox(output);
-                if let Some(reply) = reply {
-                    reply.encode(conn.protocol, output);
-                }
-                return Wait::Done;
-            }
-            read = reader.read_buf(input) => match read {
-                Ok(0) | Err(_) => return Wait::Gone,
-                Ok(_) => {}
-            },
-            _ = closer.changed() => return Wait::Gone,
-        }
-    }
+/// A connection task: the session and the I/O around it.
+struct Socket<'a, S> {
+    shared: &'a Shared,
+    session: Session,
+    reader: ReadHalf<S>,
+    writer: WriteHalf<S>,
+    /// Changes when the server closes every connection.
+    closer: watch::Receiver<u64>,
 }
 
 /// Serves one connection until the client leaves, sends QUIT, makes a
@@ -149,227 +71,168 @@ pub(crate) async fn serve<S>(stream: S, peer: String, local: String, shared: Arc
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (outbox_tx, outbox) = mpsc::unbounded_channel();
-    let id = {
-        let mut engine = shared.engine();
-        let id = engine.connect(peer, local);
-        pubsub::set_outbox(&mut engine, id, outbox_tx);
-        id
+    let session = Session::new(&mut shared.engine(), peer, local);
+    let registration = Registration {
+        id: session.id(),
+        shared,
     };
-    let registration = Registration { shared, id };
-    let shared = &registration.shared;
-    let mut closer = shared.mocks.closer();
+    let mut closer = registration.shared.mocks.closer();
     closer.mark_unchanged();
-    let (mut reader, mut writer) = tokio::io::split(stream);
-    let mut input = BytesMut::with_capacity(READ_CHUNK);
-    let mut output = BytesMut::with_capacity(READ_CHUNK);
-    let mut parser = RequestParser::new();
-    let mut conn = Conn {
-        id,
-        protocol: Protocol::Resp2,
-        auth_required: shared.engine().auth_required(id),
-        db: 0,
-        commands: 0,
-        outbox,
-        blocked: None,
+    let (reader, writer) = tokio::io::split(stream);
+    let mut socket = Socket {
+        shared: &registration.shared,
+        session,
+        reader,
+        writer,
+        closer,
     };
-    loop {
-        if input.capacity() - input.len() < READ_CHUNK / 2 {
-            input.reserve(READ_CHUNK);
-        }
-        // Keep reading and executing while replies are unsent, as Redis does,
-        // so a client that writes a long pipeline before reading cannot
-        // deadlock against us; the output limit bounds the memory instead.
-        let backlogged = !output.is_empty();
-        let read = tokio::select! {
-            biased;
-            _ = closer.changed() => return,
-            written = writer.write_buf(&mut output), if backlogged => match written {
-                Ok(n) if n > 0 => continue,
-                _ => return,
-            },
-            frame = conn.outbox.recv() => {
-                let Some(frame) = frame else { return };
-                output.extend_from_slice(&frame.bytes);
-                conn.drain_outbox(&mut output);
-                continue;
+    socket.serve().await;
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
+    async fn serve(&mut self) {
+        loop {
+            let io = self.session.io();
+            if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
+                io.input.reserve(READ_CHUNK);
             }
-            read = reader.read_buf(&mut input) => read,
-        };
-        match read {
-            Ok(0) => {
-                let _ = writer.write_all(&output).await;
+            // Keep reading and executing while replies are unsent, as Redis
+            // does, so a client that writes a long pipeline before reading
+            // cannot deadlock against us; the output limit bounds the memory.
+            let backlogged = !io.output.is_empty();
+            let event = tokio::select! {
+                biased;
+                _ = self.closer.changed() => Event::Closer,
+                written = self.writer.write_buf(io.output), if backlogged => Event::Wrote(written),
+                frame = io.outbox.recv() => Event::Frame(frame),
+                read = self.reader.read_buf(io.input) => Event::Read(read),
+            };
+            match event {
+                Event::Closer => return,
+                Event::Wrote(Ok(n)) if n > 0 => continue,
+                Event::Wrote(_) => return,
+                Event::Frame(None) => return,
+                Event::Frame(Some(frame)) => {
+                    self.session.deliver(frame);
+                    continue;
+                }
+                Event::Read(Ok(0)) => {
+                    let _ = self.flush().await;
+                    return;
+                }
+                Event::Read(Err(_)) => return,
+                Event::Read(Ok(_)) => {}
+            }
+            if self.process().await.is_err() {
                 return;
             }
-            Err(_) => return,
-            Ok(_) => {}
+            let unsent = self.session.io().output.len();
+            if backlogged && unsent > OUTPUT_HARD_LIMIT {
+                tracing::warn!(
+                    client = self.session.id(),
+                    unsent,
+                    "client scheduled to be closed for overcoming of output buffer limits"
+                );
+                return;
+            }
         }
-        let mut close = false;
-        while !close {
-            if conn.blocked.is_some() {
-                let waited = wait_unblocked(
-                    &mut conn,
-                    shared,
-                    &mut reader,
-                    &mut writer,
-                    &mut input,
-                    &mut output,
-                    &mut closer,
-                )
-                .await;
-                if let Wait::Gone = waited {
-                    return;
-                }
-            }
-            let args = match serve_fast(shared, &mut conn, &mut parser, &mut input, &mut output) {
-                Fast::NeedMore => break,
-                Fast::Blocked => continue,
-                Fast::Close => {
-                    close = true;
-                    break;
-                }
-                Fast::Drop => return,
-                Fast::Mock(args) => args,
-            };
-            let plan = shared.mocks.plan(&args, id, conn.db, conn.commands);
-            close = plan.close;
-            let Some(response) = plan.response else {
-                close |= conn.execute(&mut shared.engine(), &args, &mut output);
-                continue;
-            };
-            if let Some(delay) = response.delay {
-                // Earlier replies go out first; replies stay in order.
-                if flush(&mut writer, &mut output).await.is_err() {
-                    return;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    _ = closer.changed() => return,
-                }
-            }
-            match response.action {
-                Action::Reply(reply) => reply.encode(conn.protocol, &mut output),
-                Action::Raw(bytes) => output.extend_from_slice(&bytes),
-                Action::PassThrough | Action::FallThrough => {
-                    close |= conn.execute(&mut shared.engine(), &args, &mut output)
-                }
+    }
+
+    /// Runs the session over the input and does what it asks, until it
+    /// needs more input.
+    async fn process(&mut self) -> Result<(), Gone> {
+        loop {
+            // The guard is a temporary: the lock ends with the statement.
+            let action = self
+                .session
+                .run(&mut self.shared.engine(), &self.shared.mocks);
+            match action {
+                Action::NeedInput => return Ok(()),
                 Action::Close => {
-                    let _ = flush(&mut writer, &mut output).await;
-                    let _ = writer.shutdown().await;
-                    return;
+                    let _ = self.flush().await;
+                    let _ = self.writer.shutdown().await;
+                    return Err(Gone);
+                }
+                Action::Drop => return Err(Gone),
+                Action::Delay(delay) => {
+                    // Earlier replies go out first; replies stay in order.
+                    self.flush().await?;
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = self.closer.changed() => return Err(Gone),
+                    }
                 }
                 Action::Hang => {
-                    let _ = flush(&mut writer, &mut output).await;
-                    hang(&mut reader, &mut closer).await;
-                    return;
+                    let _ = self.flush().await;
+                    self.hang().await;
+                    return Err(Gone);
                 }
+                Action::Blocked(deadline) => self.wait_unblocked(deadline).await?,
             }
-            close |= response.close_after;
-        }
-        if close {
-            let _ = writer.write_all(&output).await;
-            let _ = writer.shutdown().await;
-            return;
-        }
-        if backlogged && output.len() > OUTPUT_HARD_LIMIT {
-            tracing::warn!(
-                client = id,
-                unsent = output.len(),
-                "client scheduled to be closed for overcoming of output buffer limits"
-            );
-            return;
         }
     }
-}
 
-/// What [`serve_fast`] stopped at.
-enum Fast {
-    /// No complete request left in the input.
-    NeedMore,
-    /// The last command blocked the client (BLPOP and friends).
-    Blocked,
-    /// Write the replies, then close (QUIT, a protocol error, ...).
-    Close,
-    /// Close without replying (an HTTP request reached the server).
-    Drop,
-    /// A request for the mock layer.
-    Mock(Vec<Bytes>),
-}
-
-/// Serves every complete request in `input` that needs no mock, holding the
-/// engine's lock across the whole run (a pipeline costs one lock, not one
-/// per command). Synchronous, so the lock can never be held over an await.
-fn serve_fast(
-    shared: &Shared,
-    conn: &mut Conn,
-    parser: &mut RequestParser,
-    input: &mut BytesMut,
-    output: &mut BytesMut,
-) -> Fast {
-    let mut engine: Option<MutexGuard<'_, Engine>> = None;
-    loop {
-        let args = match parser.parse(input, conn.auth_required) {
-            Ok(Some(args)) => args,
-            Ok(None) => return Fast::NeedMore,
-            Err(err) => {
-                tracing::debug!(client = conn.id, %err, "protocol error, closing the connection");
-                Reply::Error(err.reply_text()).encode(conn.protocol, output);
-                return Fast::Close;
+    /// Waits for the reply of the blocking command the client sent: served
+    /// by another client's write, or the timeout reply at the deadline.
+    /// Requests that arrive meanwhile stay in the input (Redis buffers them
+    /// too); pub/sub messages are written as they come.
+    async fn wait_unblocked(&mut self, deadline: Option<std::time::Instant>) -> Result<(), Gone> {
+        self.flush().await?;
+        let deadline = deadline.map(tokio::time::Instant::from_std);
+        while self.session.is_blocked() {
+            let io = self.session.io();
+            if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
+                io.input.reserve(READ_CHUNK);
             }
-        };
-        if args.is_empty() {
-            continue;
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let wake = tokio::select! {
+                frame = io.outbox.recv() => Wake::Frame(frame),
+                () = sleep => Wake::Deadline,
+                read = self.reader.read_buf(io.input) => Wake::Read(read),
+                _ = self.closer.changed() => Wake::Closer,
+            };
+            match wake {
+                Wake::Frame(Some(frame)) => {
+                    self.session.deliver(frame);
+                    if self.session.is_blocked() {
+                        self.flush().await?;
+                    }
+                }
+                Wake::Deadline => self.session.time_out(&mut self.shared.engine()),
+                Wake::Read(Ok(n)) if n > 0 => {}
+                Wake::Frame(None) | Wake::Read(_) | Wake::Closer => return Err(Gone),
+            }
         }
-        if is_security_warning(&args[0]) {
-            tracing::warn!(
-                client = conn.id,
-                "possible cross-protocol attack: closing the connection"
-            );
-            return Fast::Drop;
+        Ok(())
+    }
+
+    /// Writes the pending replies.
+    async fn flush(&mut self) -> Result<(), Gone> {
+        let output = self.session.io().output;
+        if !output.is_empty() {
+            self.writer.write_all(output).await.map_err(|_| Gone)?;
+            output.clear();
         }
-        conn.commands += 1;
-        if shared.mocks.is_active() {
-            return Fast::Mock(args);
-        }
-        let engine = engine.get_or_insert_with(|| shared.engine());
-        if conn.execute(engine, &args, output) {
-            return Fast::Close;
-        }
-        if conn.blocked.is_some() {
-            return Fast::Blocked;
+        Ok(())
+    }
+
+    /// Answers nothing more: reads and discards until the client closes the
+    /// connection, the server closes every connection, or the task is aborted.
+    async fn hang(&mut self) {
+        let mut sink = vec![0u8; READ_CHUNK];
+        loop {
+            tokio::select! {
+                read = self.reader.read(&mut sink) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                },
+                _ = self.closer.changed() => return,
+            }
         }
     }
-}
-
-/// Writes the pending replies.
-async fn flush<S: AsyncWrite>(
-    writer: &mut WriteHalf<S>,
-    output: &mut BytesMut,
-) -> std::io::Result<()> {
-    if !output.is_empty() {
-        writer.write_all(output).await?;
-        output.clear();
-    }
-    Ok(())
-}
-
-/// Answers nothing more: reads and discards until the client closes the
-/// connection, the server closes every connection, or the task is aborted.
-async fn hang<S: AsyncRead>(reader: &mut ReadHalf<S>, closer: &mut watch::Receiver<u64>) {
-    let mut sink = vec![0u8; READ_CHUNK];
-    loop {
-        tokio::select! {
-            read = reader.read(&mut sink) => match read {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            },
-            _ = closer.changed() => return,
-        }
-    }
-}
-
-/// `POST` and `Host:` as a command name mean an HTTP request reached the
-/// server; Redis closes such connections without replying.
-fn is_security_warning(name: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
 }
