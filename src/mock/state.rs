@@ -87,6 +87,8 @@ pub(crate) struct Plan {
     pub response: Option<Response>,
     /// Close the connection after this command (close-after-N fault).
     pub close: bool,
+    /// Who answers, for the journal entry [`MockState::record`] makes.
+    pub outcome: Outcome,
 }
 
 /// Mock state shared by the handle and every connection.
@@ -204,16 +206,15 @@ impl MockState {
     }
 
     /// Decides how to answer one command: `nth` counts the commands on this
-    /// connection, this one included.
-    pub fn plan(&self, args: &[Bytes], connection: u64, db: usize, nth: u64) -> Plan {
-        let request = Request::from_parts(args.to_vec(), connection, db);
+    /// connection, this one included. The caller answers, then journals the
+    /// request with [`record`](MockState::record).
+    pub fn plan(&self, request: &Request, nth: u64) -> Plan {
         let mut inner = self.lock();
         let close = inner.close_after.is_some_and(|n| nth >= n);
         // A panicking matcher or responder (a test's closure) answers an
         // error and fails verification instead of killing the connection.
-        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            decide(&mut inner, &request)
-        }));
+        let decided =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut inner, request)));
         let (response, outcome) = decided.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()
@@ -226,12 +227,26 @@ impl MockState {
             );
             (Some(Response::reply(reply)), Outcome::Panic)
         });
-        if inner.recording {
-            inner.journal.push(Entry { request, outcome });
-        } else if outcome == Outcome::Strict {
-            inner.refused.push(request);
+        Plan {
+            response,
+            close,
+            outcome,
         }
-        Plan { response, close }
+    }
+
+    /// Journals answered requests in the order given, with the outcome
+    /// their [`plan`](MockState::plan) gave (a connection records a whole
+    /// pipelined run at once, under one lock); strict mode's refusals are
+    /// kept even when the journal is off.
+    pub fn record(&self, entries: impl IntoIterator<Item = Entry>) {
+        let mut inner = self.lock();
+        for entry in entries {
+            if inner.recording {
+                inner.journal.push(entry);
+            } else if entry.outcome == Outcome::Strict {
+                inner.refused.push(entry.request);
+            }
+        }
     }
 
     pub fn journal(&self) -> Vec<Request> {

@@ -6,9 +6,11 @@
 //! the request/reply flow: pub/sub messages, the reply of a blocked
 //! command), the count of commands for the close-after-N fault, a mock's
 //! response waiting for its delay and the deadline of a blocked command.
-//! For each request it consults the mocks (plan, journal, faults, strict
-//! mode), executes in the engine and encodes the reply: replies are encoded
-//! here and nowhere else.
+//! For each request it consults the mocks (plan, faults, strict mode),
+//! executes in the engine and encodes the reply: replies are encoded here
+//! and nowhere else. The journal entries of a run are recorded together
+//! when the run returns, under one lock of the mock registry, with the
+//! request the mocks saw (its arguments are not copied).
 //!
 //! Everything else belongs to the engine's [`Client`](crate::engine::Client),
 //! the single owner of the connection's protocol, authentication state and
@@ -33,13 +35,16 @@ use tokio::sync::mpsc;
 
 use crate::engine::Engine;
 use crate::engine::pubsub::{self, OutOfBand};
-use crate::mock::Response;
 use crate::mock::respond::Action as Respond;
-use crate::mock::state::MockState;
+use crate::mock::state::{Entry, MockState};
+use crate::mock::{Request, Response};
 use crate::protocol::{Protocol, Reply, RequestParser};
 
 /// Initial size of the input and output buffers, as Redis's `PROTO_IOBUF_LEN`.
 const BUFFER: usize = 16 * 1024;
+
+/// Journal entries a session keeps room for between runs.
+const JOURNAL_BATCH: usize = 1024;
 
 /// What the I/O layer does after [`Session::run`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +127,9 @@ pub(crate) struct Session {
     /// Commands received so far (the close-after-N fault counts them).
     commands: u64,
     delayed: Option<Delayed>,
+    /// This run's requests and who answered them, for the journal: recorded
+    /// under one lock when the run returns.
+    journal: Vec<Entry>,
     /// The last command blocked the client: its reply comes on the outbox,
     /// or is the timeout reply at the deadline (if any).
     blocked: Option<Option<Instant>>,
@@ -146,6 +154,7 @@ impl Session {
             outbox,
             commands: 0,
             delayed: None,
+            journal: Vec::new(),
             blocked: None,
             #[cfg(feature = "fuzzing")]
             cross_encode: None,
@@ -199,7 +208,9 @@ impl Session {
     /// With no mock, no journal and no fault active, a command costs one
     /// atomic load ([`MockState::is_active`]) more than the engine alone.
     pub fn run(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
-        self.serve::<false>(engine, mocks)
+        let action = self.serve::<false>(engine, mocks);
+        self.record(mocks);
+        action
     }
 
     /// [`run`](Session::run), but stops after one request is answered,
@@ -207,12 +218,19 @@ impl Session {
     /// to tell whether it answered one.
     #[cfg(feature = "fuzzing")]
     pub fn run_one(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
-        self.serve::<true>(engine, mocks)
+        let action = self.serve::<true>(engine, mocks);
+        self.record(mocks);
+        action
     }
 
     fn serve<const ONE: bool>(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
-        if let Some(delayed) = self.delayed.take() {
-            if let Err(action) = self.respond(engine, delayed) {
+        if let Some(Delayed {
+            args,
+            response,
+            close,
+        }) = self.delayed.take()
+        {
+            if let Err(action) = self.respond(engine, &args, response, close) {
                 return action;
             }
         }
@@ -263,31 +281,37 @@ impl Session {
         args: Vec<Bytes>,
         db: usize,
     ) -> Result<View, Action> {
-        let plan = mocks.plan(&args, self.id, db, self.commands);
-        let Some(response) = plan.response else {
-            return self.execute(engine, &args, plan.close);
+        let request = Request::from_parts(args, self.id, db);
+        let plan = mocks.plan(&request, self.commands);
+        let answered = match plan.response {
+            None => self.execute(engine, request.args(), plan.close),
+            Some(response) => match response.delay {
+                Some(delay) => {
+                    self.delayed = Some(Delayed {
+                        args: request.args().to_vec(),
+                        response,
+                        close: plan.close,
+                    });
+                    Err(Action::Delay(delay))
+                }
+                None => self.respond(engine, request.args(), response, plan.close),
+            },
         };
-        let delayed = Delayed {
-            args,
-            response,
-            close: plan.close,
-        };
-        match delayed.response.delay {
-            Some(delay) => {
-                self.delayed = Some(delayed);
-                Err(Action::Delay(delay))
-            }
-            None => self.respond(engine, delayed),
-        }
+        self.journal.push(Entry {
+            request,
+            outcome: plan.outcome,
+        });
+        answered
     }
 
     /// Answers with a mock's response (its delay, if any, has passed).
-    fn respond(&mut self, engine: &mut Engine, delayed: Delayed) -> Result<View, Action> {
-        let Delayed {
-            args,
-            response,
-            close,
-        } = delayed;
+    fn respond(
+        &mut self,
+        engine: &mut Engine,
+        args: &[Bytes],
+        response: Response,
+        close: bool,
+    ) -> Result<View, Action> {
         let close = close || response.close_after;
         match response.action {
             Respond::Reply(reply) => {
@@ -296,7 +320,7 @@ impl Session {
             }
             Respond::Raw(bytes) => self.output.extend_from_slice(&bytes),
             Respond::PassThrough | Respond::FallThrough => {
-                return self.execute(engine, &args, close);
+                return self.execute(engine, args, close);
             }
             Respond::Close => return Err(Action::Close),
             Respond::Hang => return Err(Action::Hang),
@@ -305,6 +329,19 @@ impl Session {
             return Err(Action::Close);
         }
         Ok(View::of(engine, self.id))
+    }
+
+    /// Journals this run's requests: one lock for the whole run, taken
+    /// while the caller still holds the engine's, so the journal keeps the
+    /// order in which commands ran, across connections too.
+    fn record(&mut self, mocks: &MockState) {
+        if self.journal.is_empty() {
+            return;
+        }
+        mocks.record(self.journal.drain(..));
+        if self.journal.capacity() > JOURNAL_BATCH {
+            self.journal = Vec::new();
+        }
     }
 
     /// Lets the engine answer. `close`: close after this reply whatever the
@@ -358,8 +395,13 @@ impl Session {
 
     /// Appends every frame waiting in the outbox.
     fn drain_outbox(&mut self) {
-        while let Ok(frame) = self.outbox.try_recv() {
-            self.push_frame(frame);
+        // `is_empty` is a few loads; `try_recv` on an empty channel costs
+        // several times more, and runs after every command.
+        while !self.outbox.is_empty() {
+            match self.outbox.try_recv() {
+                Ok(frame) => self.push_frame(frame),
+                Err(_) => break,
+            }
         }
     }
 

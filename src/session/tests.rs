@@ -291,8 +291,8 @@ fn an_http_request_is_dropped_unanswered() {
 
 #[test]
 fn a_mock_delay_is_an_action_and_replies_stay_in_order() {
-    let mocks = MockState::new(false, false);
     let delay = Duration::from_millis(30);
+    let mocks = MockState::new(false, true);
     mocks.mount(
         Mock::given(command("GET")).respond_with(Response::reply(Reply::bulk("slow")).delay(delay)),
     );
@@ -301,6 +301,12 @@ fn a_mock_delay_is_an_action_and_replies_stay_in_order() {
         h.feed(b"PING\r\nGET k\r\nPING x\r\n"),
         (Action::Delay(delay), "+PONG\r\n".to_string()),
         "the earlier reply goes out before the delay"
+    );
+    let journal: Vec<String> = h.mocks.journal().iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        journal,
+        [r#""PING""#, r#""GET" "k""#],
+        "journalled before the delay"
     );
     // The delay has passed: the reply first, then the rest of the input.
     assert_eq!(
@@ -375,6 +381,11 @@ fn faults_strict_mode_and_close_after_n() {
         "-ERR mock-redis: no mock matched 'GET' 'k'\r\n"
     );
     assert_eq!(h.run("PING"), "+PONG\r\n", "a handshake command");
+    let report = h
+        .mocks
+        .verify()
+        .expect_err("the refusal is kept without a journal");
+    assert!(report.to_string().contains(r#""GET" "k""#), "{report}");
     h.mocks.set_strict(false);
     // Four commands so far: the fifth is answered, then the connection closes.
     h.mocks.set_close_after(Some(5));
