@@ -1,9 +1,10 @@
-//! The in-memory Redis engine: connection state, the command table and one
-//! module per command group.
+//! The in-memory Redis engine: connection state (`client.rs`), the dispatch
+//! path (`dispatch.rs`), the command table and one module per command group.
 //!
-//! All state lives in one [`Engine`] behind one lock. A connection locks it
-//! for each command (never across an `.await`), so every command runs
-//! atomically, as it does in single-threaded Redis.
+//! All state lives in one [`Engine`] behind one lock. A connection's session
+//! (`crate::session`) runs with it held, once for a whole pipelined run of
+//! commands and never across an `.await`, so every command runs atomically,
+//! as it does in single-threaded Redis.
 //!
 //! # Adding a command group
 //!
