@@ -1,17 +1,18 @@
 //! In-process entry points for the fuzz targets in `fuzz/`, compiled only
 //! with the `fuzzing` feature. Not a public API: it may change at any time.
 //!
-//! [`dispatch`] feeds bytes to a fresh engine exactly as a connection task
-//! does (Redis's request parser, then `Engine::execute` for each request,
-//! then the reply encoder), without sockets, so a fuzzer can run it hundreds
-//! of thousands of times a second.
+//! [`dispatch`] feeds bytes to a fresh engine through the same session a
+//! connection task drives (Redis's request parser, the mock layer,
+//! `Engine::execute` for each request, the reply encoder), without sockets,
+//! so a fuzzer can run it hundreds of thousands of times a second.
 
 use bytes::BytesMut;
 
 use crate::engine::{Config, Engine};
-use crate::protocol::{Protocol, Reply, RequestParser};
+use crate::mock::MockState;
+use crate::session::{Action, Session};
 
-/// Replies kept before the encoder's buffer is dropped, so a long input
+/// Replies kept before the output buffer is dropped, so a long input
 /// cannot grow memory the way a real client that never reads cannot either.
 const OUTPUT_CAP: usize = 1 << 20;
 
@@ -22,7 +23,9 @@ const OUTPUT_CAP: usize = 1 << 20;
 /// bit 1 makes two clients take turns (so `CLIENT LIST`, `CLIENT KILL` and
 /// friends see each other). The rest is parsed as requests. Every reply is
 /// encoded in the client's protocol and in the other one, since both
-/// encoders must accept every reply.
+/// encoders must accept every reply. A client whose command blocks (BLPOP
+/// and friends) gives the turn to the other, which may serve it; it times
+/// out when its turn comes back.
 ///
 /// ```
 /// let executed = mock_redis::fuzzing::dispatch(b"\x00PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n");
@@ -37,71 +40,46 @@ pub fn dispatch(data: &[u8]) -> usize {
         ..Config::default()
     };
     let mut engine = Engine::new(config);
-    let mut clients = vec![Session::new(&mut engine)];
+    let mocks = MockState::new(false, false);
+    let mut sessions = vec![new_session(&mut engine)];
     if setup & 2 == 2 {
-        clients.push(Session::new(&mut engine));
+        sessions.push(new_session(&mut engine));
     }
+    // One stream, taken by whichever client's turn it is.
     let mut input = BytesMut::from(stream);
-    let mut output = BytesMut::new();
-    let mut executed = 0;
     let mut turn = 0;
     loop {
-        let count = clients.len();
-        let client = &mut clients[turn % count];
-        if client.closed {
-            break;
+        let count = sessions.len();
+        let session = &mut sessions[turn % count];
+        if session.is_blocked() {
+            session.time_out(&mut engine);
         }
-        let args = match client.parser.parse(&mut input, client.auth_required) {
-            Ok(Some(args)) => args,
-            Ok(None) => break,
-            Err(err) => {
-                Reply::Error(err.reply_text()).encode(client.protocol, &mut output);
-                break;
-            }
-        };
-        if args.is_empty() {
-            continue;
-        }
-        let outcome = engine.execute(client.id, &args);
-        executed += 1;
-        client.protocol = outcome.protocol;
-        client.auth_required = outcome.auth_required;
-        client.closed = outcome.close;
-        outcome.reply.encode(client.protocol, &mut output);
-        let other = match client.protocol {
-            Protocol::Resp2 => Protocol::Resp3,
-            Protocol::Resp3 => Protocol::Resp2,
-        };
-        outcome.reply.encode(other, &mut output);
+        std::mem::swap(&mut input, session.io().input);
+        let before = session.commands();
+        let action = session.run_one(&mut engine, &mocks);
+        std::mem::swap(&mut input, session.io().input);
+        let output = session.io().output;
         if output.len() > OUTPUT_CAP {
             output.clear();
         }
-        turn += 1;
-    }
-    for client in &clients {
-        engine.disconnect(client.id);
-    }
-    executed
-}
-
-/// One simulated connection.
-struct Session {
-    id: u64,
-    parser: RequestParser,
-    protocol: Protocol,
-    auth_required: bool,
-    closed: bool,
-}
-
-impl Session {
-    fn new(engine: &mut Engine) -> Session {
-        let id = engine.connect("127.0.0.1:40000".into(), "127.0.0.1:6379".into());
-        Session {
-            id,
-            parser: RequestParser::new(),
-            protocol: Protocol::Resp2,
-            auth_required: engine.auth_required(id),
-            closed: false,
+        match action {
+            Action::NeedInput if session.commands() > before => turn += 1,
+            Action::Blocked(_) => turn += 1,
+            // No complete request left, or the connection closed (without
+            // mocks, nothing delays or hangs).
+            _ => break,
         }
     }
+    let executed = sessions.iter().map(Session::commands).sum::<u64>();
+    for session in &sessions {
+        engine.disconnect(session.id());
+    }
+    executed as usize
+}
+
+/// One simulated connection, checking both encoders on every reply.
+fn new_session(engine: &mut Engine) -> Session {
+    let mut session = Session::new(engine, "127.0.0.1:40000".into(), "127.0.0.1:6379".into());
+    session.cross_encode = Some(BytesMut::new());
+    session
 }

@@ -248,6 +248,7 @@ mod glob;
 mod mock;
 pub mod protocol;
 mod server;
+mod session;
 
 pub use mock::matchers;
 pub use mock::{

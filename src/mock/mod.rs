@@ -28,7 +28,7 @@ pub use request::Request;
 pub use respond::{Respond, Response, Sequence};
 pub use verify::VerificationReport;
 
-pub(crate) use registry::MockState;
+pub(crate) use registry::{Entry, MockState};
 
 /// A scripted answer: which commands it matches, what it answers, and how
 /// many calls it expects.

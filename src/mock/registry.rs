@@ -62,14 +62,14 @@ impl Mounted {
 
 /// One journal entry.
 #[derive(Clone)]
-struct Entry {
-    request: Request,
-    outcome: Outcome,
+pub(crate) struct Entry {
+    pub(crate) request: Request,
+    pub(crate) outcome: Outcome,
 }
 
 /// Who answered a journalled command.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+pub(crate) enum Outcome {
     /// The mock with this id.
     Mock(u64),
     /// The server-wide error fault.
@@ -103,6 +103,8 @@ pub(crate) struct Plan {
     pub response: Option<Response>,
     /// Close the connection after this command (close-after-N fault).
     pub close: bool,
+    /// Who answers, for the journal entry [`MockState::record`] makes.
+    pub outcome: Outcome,
 }
 
 /// Mock state shared by the handle and every connection.
@@ -242,15 +244,13 @@ impl MockState {
 
     /// Decides how to answer one command: `nth` counts the commands on this
     /// connection, this one included.
-    pub fn plan(&self, args: &[Bytes], connection: u64, db: usize, nth: u64) -> Plan {
-        let request = Request::from_parts(args.to_vec(), connection, db);
+    pub fn plan(&self, request: &Request, nth: u64) -> Plan {
         let mut inner = self.lock();
         let close = inner.close_after.is_some_and(|n| nth >= n);
         // A panicking matcher or responder (a test's closure) answers an
         // error and fails verification instead of killing the connection.
-        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            decide(&mut inner, &request)
-        }));
+        let decided =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut inner, request)));
         let (response, outcome) = decided.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()
@@ -263,12 +263,26 @@ impl MockState {
             );
             (Some(Response::reply(reply)), Outcome::Panic)
         });
-        if inner.recording {
-            inner.journal.push(Entry { request, outcome });
-        } else if outcome == Outcome::Strict {
-            inner.refused.push(request);
+        Plan {
+            response,
+            close,
+            outcome,
         }
-        Plan { response, close }
+    }
+
+    /// Journals answered requests in the order given, with the outcome
+    /// their [`plan`](MockState::plan) gave (a connection records a whole
+    /// pipelined run at once, under one lock); strict mode's refusals are
+    /// kept even when the journal is off.
+    pub fn record(&self, entries: impl IntoIterator<Item = Entry>) {
+        let mut inner = self.lock();
+        for entry in entries {
+            if inner.recording {
+                inner.journal.push(entry);
+            } else if entry.outcome == Outcome::Strict {
+                inner.refused.push(entry.request);
+            }
+        }
     }
 
     pub fn journal(&self) -> Vec<Request> {
@@ -544,7 +558,13 @@ mod tests {
                 .iter()
                 .map(|s| Bytes::copy_from_slice(s.as_bytes()))
                 .collect();
-            state.plan(&args, conn, 0, 1)
+            let request = Request::from_parts(args, conn, 0);
+            let plan = state.plan(&request, 1);
+            state.record([Entry {
+                request,
+                outcome: plan.outcome,
+            }]);
+            plan
         };
         state.mount(
             Mock::given(command("GET").arg("a"))

@@ -1,10 +1,10 @@
 //! The server: the [`MockRedis`] handle, its [`Builder`], the accept loop and
 //! the per-connection tasks.
 
-mod connection;
 mod db_handle;
 mod handle;
 mod mocks;
+mod socket;
 mod state_api;
 
 pub use db_handle::DbHandle;
@@ -120,13 +120,13 @@ async fn accept_loop(
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(connection::serve(stream, peer.to_string(), local.clone(), shared.clone()));
+                    connections.spawn(socket::serve(stream, peer.to_string(), local.clone(), shared.clone()));
                 }
                 Err(e) => accept_failed(e).await,
             },
             accepted = accept_unix(&unix) => match accepted {
                 Ok((stream, path)) => {
-                    connections.spawn(connection::serve(stream, format!("{path}:0"), format!("{path}:0"), shared.clone()));
+                    connections.spawn(socket::serve(stream, format!("{path}:0"), format!("{path}:0"), shared.clone()));
                 }
                 Err(e) => accept_failed(e).await,
             },

@@ -1,0 +1,203 @@
+//! The dispatch path, Redis's `processCommand` and `call`: a command's
+//! lookup in the command table, its checks (arity, authentication,
+//! subscribed mode, MULTI), queueing inside a transaction, statistics, and
+//! the call of its handler with a [`Ctx`]. [`Engine::execute`] runs one
+//! command for a connected client and returns its [`Outcome`]; EXEC runs
+//! its queue through [`Engine::call_queued`].
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::command::{CommandName, CommandSpec, CommandTable, Resolved, flags, full_name};
+use super::commands::{pubsub, transactions};
+use super::keyspace::Db;
+use super::util::errors::{self, unknown_command};
+use super::{Client, Engine};
+use crate::protocol::{Protocol, Reply};
+
+/// What a command handler sees: the engine, the calling client and the arguments.
+pub(crate) struct Ctx<'a> {
+    pub engine: &'a mut Engine,
+    pub client: &'a mut Client,
+    pub args: &'a [Bytes],
+}
+
+impl Ctx<'_> {
+    /// Argument `i` (the command name is argument 0).
+    pub fn arg(&self, i: usize) -> &Bytes {
+        &self.args[i]
+    }
+
+    /// The database the client has selected.
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.engine.dbs[self.client.db]
+    }
+}
+
+/// What one command produced, for the session to write.
+pub(crate) struct Outcome {
+    /// Frames to write before `reply` (the first confirmations of a
+    /// multi-channel SUBSCRIBE, ...).
+    pub extra: Vec<Reply>,
+    /// The reply (a placeholder, not to be written, when `blocked`).
+    pub reply: Reply,
+    /// The command blocked the client: its reply arrives later on the
+    /// client's outbox, unless the deadline (if any) passes first.
+    pub blocked: Option<Option<Instant>>,
+    /// Write the reply, then close the connection (QUIT; or the client is gone).
+    pub close: bool,
+}
+
+impl Engine {
+    /// Runs one command for a client, the way Redis's `processCommand` does:
+    /// lookup, arity, authentication, then the command itself.
+    pub fn execute(&mut self, client_id: u64, args: &[Bytes]) -> Outcome {
+        let Some(mut client) = self.clients.remove(&client_id) else {
+            return Outcome {
+                extra: Vec::new(),
+                reply: Reply::error("ERR connection is gone"),
+                blocked: None,
+                close: true,
+            };
+        };
+        self.refresh_time();
+        let reply = self.process(&mut client, args);
+        let outcome = Outcome {
+            extra: std::mem::take(&mut client.extra),
+            reply,
+            blocked: client.blocked.as_ref().map(|b| b.deadline),
+            close: client.close_after_reply,
+        };
+        // Back in the table first, so that what the command triggers
+        // (keyspace events, serving blocked clients) reaches this client too.
+        self.clients.insert(client_id, client);
+        self.after_command();
+        outcome
+    }
+
+    fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        client.last_interaction = Instant::now();
+        let reply = self.dispatch(client, args);
+        if let Reply::Error(e) = &reply {
+            self.stats.total_error_replies += 1;
+            let code = e.split(|&b| b == b' ').next().unwrap_or_default();
+            let code = String::from_utf8_lossy(code).into_owned();
+            if self.stats.errors.len() < 128 || self.stats.errors.contains_key(&code) {
+                *self.stats.errors.entry(code).or_default() += 1;
+            }
+        }
+        reply
+    }
+
+    fn dispatch(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        let (spec, parent) = match self.check(client, args) {
+            Ok(found) => found,
+            Err(reply) => {
+                // Redis's rejectCommand: a queue-time error dooms the transaction.
+                if client.multi.is_some() {
+                    client.multi_dirty = true;
+                }
+                self.stats.rejected_calls += 1;
+                if let Resolved::Found(spec, parent) = CommandTable::get().resolve(args) {
+                    self.stats
+                        .commands
+                        .entry(CommandName::of(spec, parent))
+                        .or_default()
+                        .rejected += 1;
+                }
+                if args[0].eq_ignore_ascii_case(b"exec") {
+                    // ... and a rejected EXEC aborts it (`execCommandAbort`).
+                    transactions::discard_transaction(self, client);
+                    return errors::exec_abort(&reply);
+                }
+                return reply;
+            }
+        };
+        client.last_command = CommandName::of(spec, parent);
+        let top = parent.unwrap_or(spec);
+        if client.multi.is_some() && !transactions::runs_in_multi(top.name) {
+            if let Some(queue) = &mut client.multi {
+                queue.push(args.to_vec());
+            }
+            return Reply::simple("QUEUED");
+        }
+        self.call(client, spec, parent, args)
+    }
+
+    /// Redis's processCommand checks, in its order: unknown command or
+    /// subcommand, arity, authentication.
+    fn check(
+        &mut self,
+        client: &mut Client,
+        args: &[Bytes],
+    ) -> Result<(&'static CommandSpec, Option<&'static CommandSpec>), Reply> {
+        let table = CommandTable::get();
+        let (spec, parent) = match table.resolve(args) {
+            Resolved::Found(spec, parent) => (spec, parent),
+            Resolved::UnknownSubcommand(base) => {
+                return Err(errors::unknown_subcommand(&args[1], base.name));
+            }
+            Resolved::Unknown => return Err(unknown_command(args)),
+        };
+        if !spec.arity_ok(args.len()) {
+            return Err(errors::wrong_arity(&full_name(spec, parent)));
+        }
+        if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
+            return Err(errors::err(errors::NOAUTH));
+        }
+        if client.multi.is_none()
+            && client.protocol == Protocol::Resp2
+            && client.subs.total() > 0
+            && !pubsub::allowed_in_subscribed_mode(parent.unwrap_or(spec).name)
+        {
+            let name = full_name(spec, parent);
+            return Err(errors::rejected(format_args!(
+                "Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )));
+        }
+        if client.multi.is_some() && spec.flags & flags::NO_MULTI != 0 {
+            return Err(errors::err(errors::NOT_IN_TRANSACTION));
+        }
+        Ok((spec, parent))
+    }
+
+    /// Runs a resolved command (Redis's `call`), directly or from EXEC.
+    fn call(
+        &mut self,
+        client: &mut Client,
+        spec: &'static CommandSpec,
+        parent: Option<&'static CommandSpec>,
+        args: &[Bytes],
+    ) -> Reply {
+        self.stats.total_commands_processed += 1;
+        let name = CommandName::of(spec, parent);
+        self.stats.commands.entry(name).or_default().calls += 1;
+        let Some(handler) = spec.handler else {
+            // Containers always resolve to a subcommand once arity passed.
+            return Reply::error("ERR command has no implementation");
+        };
+        let reply = handler(&mut Ctx {
+            engine: self,
+            client,
+            args,
+        });
+        if let Reply::Error(_) = &reply {
+            self.stats.failed_calls += 1;
+            if let Some(c) = self.stats.commands.get_mut(&name) {
+                c.failed += 1;
+            }
+        }
+        reply
+    }
+
+    /// Runs one queued command inside EXEC: resolved again (the table is
+    /// static, so it cannot fail differently than at queue time).
+    pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
+        // `last_command` stays `exec` (CLIENT LIST shows `cmd=exec`), as in Redis.
+        match self.check(client, args) {
+            Ok((spec, parent)) => self.call(client, spec, parent, args),
+            Err(reply) => reply,
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! One client connection's I/O around its [`Session`]: read into the
+//! session's input, run the session under the engine lock (once per read,
+//! however many requests it holds), write its output, and do what the
+//! session's [`Action`] asks: sleep for a mock's delay, hang, close, or wait
+//! for a blocked command's reply (the outbox, the deadline). Out-of-band
+//! frames (pub/sub messages) are delivered as they come; every connection
+//! ends when the server closes them all.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::watch;
+
+use super::Shared;
+use crate::engine::delivery::OutOfBand;
+use crate::session::{Action, Session};
+
+/// Bytes asked of the socket per read, as Redis's `PROTO_IOBUF_LEN`.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Unsent replies past which a client that keeps sending but never reads is
+/// disconnected (Redis's `client-output-buffer-limit`), instead of growing
+/// memory without bound.
+const OUTPUT_HARD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Unregisters the client however the task ends, aborts included.
+struct Registration {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.shared.engine().disconnect(self.id);
+    }
+}
+
+/// The connection is over: the client left, a write failed, or the server
+/// closes every connection.
+struct Gone;
+
+/// What woke the idle connection.
+enum Event {
+    Closer,
+    Wrote(std::io::Result<usize>),
+    Frame(Option<OutOfBand>),
+    Read(std::io::Result<usize>),
+}
+
+/// What woke a connection waiting for a blocked command's reply.
+enum Wake {
+    Frame(Option<OutOfBand>),
+    Deadline,
+    Read(std::io::Result<usize>),
+    Closer,
+}
+
+/// A connection task: the session and the I/O around it.
+struct Socket<'a, S> {
+    shared: &'a Shared,
+    session: Session,
+    reader: ReadHalf<S>,
+    writer: WriteHalf<S>,
+    /// Changes when the server closes every connection.
+    closer: watch::Receiver<u64>,
+}
+
+/// Serves one connection until the client leaves, sends QUIT, makes a
+/// protocol error, a mock or fault closes it, or the server stops.
+pub(crate) async fn serve<S>(stream: S, peer: String, local: String, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let session = Session::new(&mut shared.engine(), peer, local);
+    let registration = Registration {
+        id: session.id(),
+        shared,
+    };
+    let mut closer = registration.shared.mocks.closer();
+    closer.mark_unchanged();
+    let (reader, writer) = tokio::io::split(stream);
+    let mut socket = Socket {
+        shared: &registration.shared,
+        session,
+        reader,
+        writer,
+        closer,
+    };
+    socket.serve().await;
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
+    async fn serve(&mut self) {
+        loop {
+            let io = self.session.io();
+            if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
+                io.input.reserve(READ_CHUNK);
+            }
+            // Keep reading and executing while replies are unsent, as Redis
+            // does, so a client that writes a long pipeline before reading
+            // cannot deadlock against us; the output limit bounds the memory.
+            let backlogged = !io.output.is_empty();
+            let event = tokio::select! {
+                biased;
+                _ = self.closer.changed() => Event::Closer,
+                written = self.writer.write_buf(io.output), if backlogged => Event::Wrote(written),
+                frame = io.outbox.recv() => Event::Frame(frame),
+                read = self.reader.read_buf(io.input) => Event::Read(read),
+            };
+            match event {
+                Event::Closer => return,
+                Event::Wrote(Ok(n)) if n > 0 => continue,
+                Event::Wrote(_) => return,
+                Event::Frame(None) => return,
+                Event::Frame(Some(frame)) => {
+                    self.session.deliver(frame);
+                    continue;
+                }
+                Event::Read(Ok(0)) => {
+                    let _ = self.flush().await;
+                    return;
+                }
+                Event::Read(Err(_)) => return,
+                Event::Read(Ok(_)) => {}
+            }
+            if self.process().await.is_err() {
+                return;
+            }
+            let unsent = self.session.io().output.len();
+            if backlogged && unsent > OUTPUT_HARD_LIMIT {
+                tracing::warn!(
+                    client = self.session.id(),
+                    unsent,
+                    "client scheduled to be closed for overcoming of output buffer limits"
+                );
+                return;
+            }
+        }
+    }
+
+    /// Runs the session over the input and does what it asks, until it
+    /// needs more input.
+    async fn process(&mut self) -> Result<(), Gone> {
+        loop {
+            // The guard is a temporary: the lock ends with the statement.
+            let action = self
+                .session
+                .run(&mut self.shared.engine(), &self.shared.mocks);
+            match action {
+                Action::NeedInput => return Ok(()),
+                Action::Close => {
+                    let _ = self.flush().await;
+                    let _ = self.writer.shutdown().await;
+                    return Err(Gone);
+                }
+                Action::Drop => return Err(Gone),
+                Action::Delay(delay) => {
+                    // Earlier replies go out first; replies stay in order.
+                    self.flush().await?;
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = self.closer.changed() => return Err(Gone),
+                    }
+                }
+                Action::Hang => {
+                    let _ = self.flush().await;
+                    self.hang().await;
+                    return Err(Gone);
+                }
+                Action::Blocked(deadline) => self.wait_unblocked(deadline).await?,
+            }
+        }
+    }
+
+    /// Waits for the reply of the blocking command the client sent: served
+    /// by another client's write, or the timeout reply at the deadline.
+    /// Requests that arrive meanwhile stay in the input (Redis buffers them
+    /// too); pub/sub messages are written as they come.
+    async fn wait_unblocked(&mut self, deadline: Option<std::time::Instant>) -> Result<(), Gone> {
+        self.flush().await?;
+        let deadline = deadline.map(tokio::time::Instant::from_std);
+        while self.session.is_blocked() {
+            let io = self.session.io();
+            if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
+                io.input.reserve(READ_CHUNK);
+            }
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let wake = tokio::select! {
+                frame = io.outbox.recv() => Wake::Frame(frame),
+                () = sleep => Wake::Deadline,
+                read = self.reader.read_buf(io.input) => Wake::Read(read),
+                _ = self.closer.changed() => Wake::Closer,
+            };
+            match wake {
+                Wake::Frame(Some(frame)) => {
+                    self.session.deliver(frame);
+                    if self.session.is_blocked() {
+                        self.flush().await?;
+                    }
+                }
+                Wake::Deadline => self.session.time_out(&mut self.shared.engine()),
+                Wake::Read(Ok(n)) if n > 0 => {}
+                Wake::Frame(None) | Wake::Read(_) | Wake::Closer => return Err(Gone),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the pending replies.
+    async fn flush(&mut self) -> Result<(), Gone> {
+        let output = self.session.io().output;
+        if !output.is_empty() {
+            self.writer.write_all(output).await.map_err(|_| Gone)?;
+            output.clear();
+        }
+        Ok(())
+    }
+
+    /// Answers nothing more: reads and discards until the client closes the
+    /// connection, the server closes every connection, or the task is aborted.
+    async fn hang(&mut self) {
+        let mut sink = vec![0u8; READ_CHUNK];
+        loop {
+            tokio::select! {
+                read = self.reader.read(&mut sink) => match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                },
+                _ = self.closer.changed() => return,
+            }
+        }
+    }
+}

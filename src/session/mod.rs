@@ -1,0 +1,436 @@
+//! One connection's request pipeline, without I/O: the [`Session`].
+//!
+//! A session owns what a connection needs between requests: Redis's
+//! request parser, the bytes read but not yet parsed, the reply bytes not
+//! yet written, the connection's outbox (frames the engine sends outside
+//! the request/reply flow: pub/sub messages, the reply of a blocked
+//! command), the count of commands for the close-after-N fault, a mock's
+//! response waiting for its delay and the deadline of a blocked command.
+//! For each request it consults the mocks (plan, faults, strict mode),
+//! executes in the engine and encodes the reply: replies are encoded here
+//! and nowhere else. The journal entries of a run are recorded together
+//! when the run returns, under one lock of the mock registry, with the
+//! request the mocks saw (its arguments are not copied).
+//!
+//! Everything else belongs to the engine's [`Client`](crate::engine::Client),
+//! the single owner of the connection's protocol, authentication state and
+//! selected database: the session reads them from there while it runs.
+//!
+//! The session never locks, sleeps or touches a socket. [`Session::run`]
+//! takes the engine (its caller holds the lock, once for a whole pipelined
+//! run) and returns an [`Action`] for the I/O layer: read more, close,
+//! drop, sleep, hang, or wait for a blocked command's reply. The socket task
+//! (`crate::server::socket`), the fuzz entry point (`crate::fuzzing`) and
+//! the unit tests (`tests.rs`) all drive this one type.
+//!
+//! Layering: `protocol` ← `engine` ← `mock` ← `session` ← `server`.
+
+#[cfg(test)]
+mod tests;
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use tokio::sync::mpsc;
+
+use crate::engine::Engine;
+use crate::engine::delivery::{self, OutOfBand};
+use crate::mock::respond::Action as Respond;
+use crate::mock::{Entry, MockState};
+use crate::mock::{Request, Response};
+use crate::protocol::{Protocol, Reply, RequestParser};
+
+/// Initial size of the input and output buffers, as Redis's `PROTO_IOBUF_LEN`.
+const BUFFER: usize = 16 * 1024;
+
+/// Journal entries a session keeps room for between runs.
+const JOURNAL_BATCH: usize = 1024;
+
+/// What the I/O layer does after [`Session::run`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Every complete request is answered: write the output, read more.
+    NeedInput,
+    /// Write the output, then close the connection (QUIT, a protocol error,
+    /// a mock's close or `then_close`, the close-after-N fault).
+    Close,
+    /// Close at once without writing anything more (an HTTP request reached
+    /// the server).
+    Drop,
+    /// A mock delays its answer: write the output, sleep this long, then
+    /// [`run`](Session::run) again (which answers first).
+    Delay(Duration),
+    /// A mock hangs: write the output, then answer nothing more (read and
+    /// discard until the client or the server closes).
+    Hang,
+    /// The last command blocked the client: write the output, then wait for
+    /// its reply on the outbox ([`Session::deliver`]) or, at the deadline if
+    /// there is one, call [`Session::time_out`]; buffer what the client
+    /// sends meanwhile, and [`run`](Session::run) again once unblocked.
+    Blocked(Option<Instant>),
+}
+
+/// The session's buffers and outbox, borrowed apart so that the I/O layer
+/// can read, write and wait on the outbox at the same time.
+pub(crate) struct Io<'a> {
+    /// Read into this; [`Session::run`] parses from its front.
+    pub input: &'a mut BytesMut,
+    /// Write from this; the session appends replies at its end.
+    pub output: &'a mut BytesMut,
+    /// Frames the engine sends this connection; hand each to
+    /// [`Session::deliver`].
+    pub outbox: &'a mut mpsc::UnboundedReceiver<OutOfBand>,
+}
+
+/// A mock's response whose delay is running.
+struct Delayed {
+    args: Vec<Bytes>,
+    response: Response,
+    /// The close-after-N fault fired on this command.
+    close: bool,
+}
+
+/// The client state a run reads from the engine: fresh after each command,
+/// never kept once the run returns (the engine lock is held meanwhile).
+#[derive(Clone, Copy)]
+struct View {
+    protocol: Protocol,
+    authenticated: bool,
+    db: usize,
+}
+
+impl View {
+    fn of(engine: &Engine, id: u64) -> View {
+        match engine.client(id) {
+            Some(c) => View {
+                protocol: c.protocol,
+                authenticated: c.authenticated,
+                db: c.db,
+            },
+            // Gone: `Engine::execute` answers an error and closes.
+            None => View {
+                protocol: Protocol::Resp2,
+                authenticated: false,
+                db: 0,
+            },
+        }
+    }
+}
+
+/// One connection's request pipeline. See the [module docs](self).
+pub(crate) struct Session {
+    id: u64,
+    parser: RequestParser,
+    input: BytesMut,
+    output: BytesMut,
+    outbox: mpsc::UnboundedReceiver<OutOfBand>,
+    /// Commands received so far (the close-after-N fault counts them).
+    commands: u64,
+    delayed: Option<Delayed>,
+    /// This run's requests and who answered them, for the journal: recorded
+    /// under one lock when the run returns.
+    journal: Vec<Entry>,
+    /// The last command blocked the client: its reply comes on the outbox,
+    /// or is the timeout reply at the deadline (if any).
+    blocked: Option<Option<Instant>>,
+    /// Also encodes every reply in the other protocol, into this buffer
+    /// (the fuzz target checks both encoders accept every reply).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) cross_encode: Option<BytesMut>,
+}
+
+impl Session {
+    /// Connects a client to the engine (`peer` and `local` are the
+    /// addresses `CLIENT LIST` shows) and registers its outbox.
+    pub fn new(engine: &mut Engine, peer: String, local: String) -> Session {
+        let (outbox_tx, outbox) = mpsc::unbounded_channel();
+        let id = engine.connect(peer, local);
+        delivery::set_outbox(engine, id, outbox_tx);
+        Session {
+            id,
+            parser: RequestParser::new(),
+            input: BytesMut::with_capacity(BUFFER),
+            output: BytesMut::with_capacity(BUFFER),
+            outbox,
+            commands: 0,
+            delayed: None,
+            journal: Vec::new(),
+            blocked: None,
+            #[cfg(feature = "fuzzing")]
+            cross_encode: None,
+        }
+    }
+
+    /// The engine's id for this connection's client.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Commands received so far (empty requests and the ones that closed
+    /// the connection unanswered not included).
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub fn commands(&self) -> u64 {
+        self.commands
+    }
+
+    /// Whether a blocked command's reply is awaited.
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.is_some()
+    }
+
+    /// The buffers and the outbox, for the I/O layer.
+    pub fn io(&mut self) -> Io<'_> {
+        Io {
+            input: &mut self.input,
+            output: &mut self.output,
+            outbox: &mut self.outbox,
+        }
+    }
+
+    /// Appends bytes to the input (what a read does, for callers without a
+    /// socket).
+    #[cfg(test)]
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.input.extend_from_slice(bytes);
+    }
+
+    /// Takes the reply bytes produced so far.
+    #[cfg(test)]
+    pub fn take_output(&mut self) -> BytesMut {
+        self.output.split()
+    }
+
+    /// Answers every complete request in the input, until one needs the I/O
+    /// layer: see [`Action`]. Synchronous, so the engine lock the caller
+    /// holds for the whole run is never held across an `.await`; a
+    /// pipelined run costs one lock, not one per command.
+    ///
+    /// With no mock, no journal and no fault active, a command costs one
+    /// atomic load ([`MockState::is_active`]) more than the engine alone.
+    pub fn run(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
+        let action = self.serve::<false>(engine, mocks);
+        self.record(mocks);
+        action
+    }
+
+    /// [`run`](Session::run), but stops after one request is answered,
+    /// returning [`Action::NeedInput`]: compare [`commands`](Session::commands)
+    /// to tell whether it answered one.
+    #[cfg(feature = "fuzzing")]
+    pub fn run_one(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
+        let action = self.serve::<true>(engine, mocks);
+        self.record(mocks);
+        action
+    }
+
+    fn serve<const ONE: bool>(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
+        if let Some(Delayed {
+            args,
+            response,
+            close,
+        }) = self.delayed.take()
+        {
+            if let Err(action) = self.respond(engine, &args, response, close) {
+                return action;
+            }
+        }
+        if let Some(deadline) = self.blocked {
+            return Action::Blocked(deadline);
+        }
+        let mut client = View::of(engine, self.id);
+        loop {
+            let args = match self.parser.parse(&mut self.input, !client.authenticated) {
+                Ok(Some(args)) => args,
+                Ok(None) => return Action::NeedInput,
+                Err(err) => {
+                    tracing::debug!(client = self.id, %err, "protocol error, closing the connection");
+                    self.encode(client.protocol, &Reply::Error(err.reply_text()));
+                    return Action::Close;
+                }
+            };
+            if args.is_empty() {
+                continue;
+            }
+            if is_security_warning(&args[0]) {
+                tracing::warn!(
+                    client = self.id,
+                    "possible cross-protocol attack: closing the connection"
+                );
+                return Action::Drop;
+            }
+            self.commands += 1;
+            let answered = if mocks.is_active() {
+                self.consult(engine, mocks, args, client.db)
+            } else {
+                self.execute(engine, &args, false)
+            };
+            match answered {
+                Ok(_) if ONE => return Action::NeedInput,
+                Ok(view) => client = view,
+                Err(action) => return action,
+            }
+        }
+    }
+
+    /// Asks the mocks how to answer `args`, then answers. `Err` stops the
+    /// run with an action.
+    fn consult(
+        &mut self,
+        engine: &mut Engine,
+        mocks: &MockState,
+        args: Vec<Bytes>,
+        db: usize,
+    ) -> Result<View, Action> {
+        let request = Request::from_parts(args, self.id, db);
+        let plan = mocks.plan(&request, self.commands);
+        let answered = match plan.response {
+            None => self.execute(engine, request.args(), plan.close),
+            Some(response) => match response.delay {
+                Some(delay) => {
+                    self.delayed = Some(Delayed {
+                        args: request.args().to_vec(),
+                        response,
+                        close: plan.close,
+                    });
+                    Err(Action::Delay(delay))
+                }
+                None => self.respond(engine, request.args(), response, plan.close),
+            },
+        };
+        self.journal.push(Entry {
+            request,
+            outcome: plan.outcome,
+        });
+        answered
+    }
+
+    /// Answers with a mock's response (its delay, if any, has passed).
+    fn respond(
+        &mut self,
+        engine: &mut Engine,
+        args: &[Bytes],
+        response: Response,
+        close: bool,
+    ) -> Result<View, Action> {
+        let close = close || response.close_after;
+        match response.action {
+            Respond::Reply(reply) => {
+                let client = View::of(engine, self.id);
+                self.encode(client.protocol, &reply);
+            }
+            Respond::Raw(bytes) => self.output.extend_from_slice(&bytes),
+            Respond::PassThrough | Respond::FallThrough => {
+                return self.execute(engine, args, close);
+            }
+            Respond::Close => return Err(Action::Close),
+            Respond::Hang => return Err(Action::Hang),
+        }
+        if close {
+            return Err(Action::Close);
+        }
+        Ok(View::of(engine, self.id))
+    }
+
+    /// Journals this run's requests: one lock for the whole run, taken
+    /// while the caller still holds the engine's, so the journal keeps the
+    /// order in which commands ran, across connections too.
+    fn record(&mut self, mocks: &MockState) {
+        if self.journal.is_empty() {
+            return;
+        }
+        mocks.record(self.journal.drain(..));
+        if self.journal.capacity() > JOURNAL_BATCH {
+            self.journal = Vec::new();
+        }
+    }
+
+    /// Lets the engine answer. `close`: close after this reply whatever the
+    /// command does (a fault or a mock said so; it wins over blocking).
+    fn execute(
+        &mut self,
+        engine: &mut Engine,
+        args: &[Bytes],
+        close: bool,
+    ) -> Result<View, Action> {
+        let outcome = engine.execute(self.id, args);
+        let client = View::of(engine, self.id);
+        // What the engine sent before the reply was built goes first
+        // (messages this very command caused included).
+        self.drain_outbox();
+        for frame in &outcome.extra {
+            self.encode(client.protocol, frame);
+        }
+        match outcome.blocked {
+            Some(deadline) => self.blocked = Some(deadline),
+            None => self.encode(client.protocol, &outcome.reply),
+        }
+        if close || outcome.close {
+            return Err(Action::Close);
+        }
+        if let Some(deadline) = self.blocked {
+            return Err(Action::Blocked(deadline));
+        }
+        Ok(client)
+    }
+
+    /// Appends a frame from the outbox, and every other frame waiting
+    /// there. A blocked command's reply unblocks the session: [`run`](Session::run) again.
+    pub fn deliver(&mut self, frame: OutOfBand) {
+        self.push_frame(frame);
+        self.drain_outbox();
+    }
+
+    /// The blocked command's deadline has passed: answers the timeout reply
+    /// unless the command was served meanwhile (its reply is on the outbox,
+    /// and goes first). [`run`](Session::run) again afterwards.
+    pub fn time_out(&mut self, engine: &mut Engine) {
+        let reply = crate::engine::blocking::timed_out(engine, self.id);
+        self.drain_outbox();
+        if let Some(reply) = reply {
+            let client = View::of(engine, self.id);
+            self.encode(client.protocol, &reply);
+        }
+        self.blocked = None;
+    }
+
+    /// Appends every frame waiting in the outbox.
+    fn drain_outbox(&mut self) {
+        // `is_empty` is a few loads; `try_recv` on an empty channel costs
+        // several times more, and runs after every command.
+        while !self.outbox.is_empty() {
+            match self.outbox.try_recv() {
+                Ok(frame) => self.push_frame(frame),
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn push_frame(&mut self, frame: OutOfBand) {
+        // Out-of-band frames are encoded when sent, in the protocol the
+        // client spoke then, as Redis writes them into its buffer at once.
+        self.output.extend_from_slice(&frame.bytes);
+        if frame.unblocks {
+            self.blocked = None;
+        }
+    }
+
+    /// Encodes a reply onto the output: the one place replies become bytes.
+    fn encode(&mut self, protocol: Protocol, reply: &Reply) {
+        reply.encode(protocol, &mut self.output);
+        #[cfg(feature = "fuzzing")]
+        if let Some(other) = &mut self.cross_encode {
+            let protocol = match protocol {
+                Protocol::Resp2 => Protocol::Resp3,
+                Protocol::Resp3 => Protocol::Resp2,
+            };
+            other.clear();
+            reply.encode(protocol, other);
+        }
+    }
+}
+
+/// `POST` and `Host:` as a command name mean an HTTP request reached the
+/// server; Redis closes such connections without replying.
+fn is_security_warning(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
