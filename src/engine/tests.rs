@@ -1,7 +1,7 @@
 //! Engine-level tests and helpers that call the engine directly, without a
 //! session: [`events_of`] (the keyspace events a command queues, for the
 //! command groups' own tests) and the builder settings. Scenario tests that
-//! run commands as a connection sends them live in `crate::session`'s
+//! run commands as a connection sends them live in the session module's
 //! tests, which drive the engine through a session.
 
 use bytes::Bytes;
