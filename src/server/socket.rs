@@ -39,14 +39,6 @@ impl Drop for Registration {
 /// closes every connection.
 struct Gone;
 
-/// What woke the idle connection.
-enum Event {
-    Closer,
-    Wrote(std::io::Result<usize>),
-    Frame(Option<OutOfBand>),
-    Read(std::io::Result<usize>),
-}
-
 /// What woke a connection waiting for a blocked command's reply.
 enum Wake {
     Frame(Option<OutOfBand>),
@@ -100,30 +92,33 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
             // does, so a client that writes a long pipeline before reading
             // cannot deadlock against us; the output limit bounds the memory.
             let backlogged = !io.output.is_empty();
-            let event = tokio::select! {
+            let read = tokio::select! {
                 biased;
-                _ = self.closer.changed() => Event::Closer,
-                written = self.writer.write_buf(io.output), if backlogged => Event::Wrote(written),
-                frame = io.outbox.recv() => Event::Frame(frame),
-                read = self.reader.read_buf(io.input) => Event::Read(read),
-            };
-            match event {
-                Event::Closer => return,
-                Event::Wrote(Ok(n)) if n > 0 => continue,
-                Event::Wrote(_) => return,
-                Event::Frame(None) => return,
-                Event::Frame(Some(frame)) => {
+                _ = self.closer.changed() => return,
+                written = self.writer.write_buf(io.output), if backlogged => match written {
+                    Ok(n) if n > 0 => continue,
+                    _ => return,
+                },
+                frame = io.outbox.recv() => {
+                    let Some(frame) = frame else { return };
                     self.session.deliver(frame);
                     continue;
                 }
-                Event::Read(Ok(0)) => {
+                read = self.reader.read_buf(io.input) => read,
+            };
+            match read {
+                Ok(0) => {
                     let _ = self.flush().await;
                     return;
                 }
-                Event::Read(Err(_)) => return,
-                Event::Read(Ok(_)) => {}
+                Err(_) => return,
+                Ok(_) => {}
             }
-            if self.process().await.is_err() {
+            // The lock is a temporary: it ends with the statement.
+            let action = self
+                .session
+                .run(&mut self.shared.engine(), &self.shared.mocks);
+            if action != Action::NeedInput && self.act(action).await.is_err() {
                 return;
             }
             let unsent = self.session.io().output.len();
@@ -138,14 +133,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
         }
     }
 
-    /// Runs the session over the input and does what it asks, until it
-    /// needs more input.
-    async fn process(&mut self) -> Result<(), Gone> {
+    /// Does what the session asks, running it again after each delay or
+    /// wait, until it needs more input.
+    async fn act(&mut self, mut action: Action) -> Result<(), Gone> {
         loop {
-            // The guard is a temporary: the lock ends with the statement.
-            let action = self
-                .session
-                .run(&mut self.shared.engine(), &self.shared.mocks);
             match action {
                 Action::NeedInput => return Ok(()),
                 Action::Close => {
@@ -169,6 +160,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                 }
                 Action::Blocked(deadline) => self.wait_unblocked(deadline).await?,
             }
+            action = self
+                .session
+                .run(&mut self.shared.engine(), &self.shared.mocks);
         }
     }
 
