@@ -4,7 +4,7 @@
 //! join and leave the engine ([`Engine::connect`], [`Engine::disconnect`]).
 //!
 //! The request-level side of a connection (its parser, the mocks, the reply
-//! bytes) is the session's (`crate::session`); it reads this state through
+//! bytes) is the session's (`src/session/`); it reads this state through
 //! [`Engine::client`] rather than keeping copies.
 
 use std::time::Instant;

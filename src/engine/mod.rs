@@ -2,7 +2,7 @@
 //! path (`dispatch.rs`), the command table and one module per command group.
 //!
 //! All state lives in one [`Engine`] behind one lock. A connection's session
-//! (`crate::session`) runs with it held, once for a whole pipelined run of
+//! (`src/session/`) runs with it held, once for a whole pipelined run of
 //! commands and never across an `.await`, so every command runs atomically,
 //! as it does in single-threaded Redis.
 //!

@@ -20,7 +20,7 @@
 //! takes the engine (its caller holds the lock, once for a whole pipelined
 //! run) and returns an [`Action`] for the I/O layer: read more, close,
 //! drop, sleep, hang, or wait for a blocked command's reply. The socket task
-//! (`crate::server::socket`), the fuzz entry point (`crate::fuzzing`) and
+//! (`src/server/socket.rs`), the fuzz entry point (`src/fuzzing.rs`) and
 //! the unit tests (`tests.rs`) all drive this one type.
 //!
 //! Layering: `protocol` ← `engine` ← `mock` ← `session` ← `server`.
