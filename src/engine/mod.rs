@@ -2,15 +2,18 @@
 //! around them the keyspace, the value types, the command groups and the
 //! frameworks they share.
 //!
-//! All state lives in one [`Engine`] behind one lock. A connection locks it
-//! for each command (never across an `.await`), so every command runs
-//! atomically, as it does in single-threaded Redis.
+//! All state lives in one [`Engine`] behind one lock. A connection's session
+//! (`src/session/`) runs with it held, once for a whole pipelined run of
+//! commands and never across an `.await`, so every command runs atomically,
+//! as it does in single-threaded Redis.
 //!
 //! # Where things are
 //!
 //! * `mod.rs` (here): [`Engine`] (databases, clients, clock, configuration,
-//!   counters, the generator), [`Client`], [`Ctx`] and the dispatcher
-//!   ([`Engine::execute`]); [`COMMAND_GROUPS`] lists the command tables.
+//!   counters, the generator); [`COMMAND_GROUPS`] lists the command tables.
+//! * `client.rs`: [`Client`], one connection's state, and connect/disconnect.
+//! * `dispatch.rs`: [`Ctx`] and the dispatch path ([`Engine::execute`],
+//!   Redis's `processCommand` and `call`).
 //! * `keyspace.rs`: one database ([`keyspace::Db`]): keys, expiry, WATCH
 //!   stamps, keyspace events, the `touched` hook.
 //! * `types/`: the value types and their encoding rules ([`types::Value`],

@@ -1,8 +1,8 @@
 //! Engine-level tests and helpers that call the engine directly, without a
 //! session: [`events_of`] (the keyspace events a command queues, for the
 //! command groups' own tests) and the builder settings. Scenario tests that
-//! run commands as a connection sends them live in the session module's
-//! tests, which drive the engine through a session.
+//! run commands as a connection sends them live in `src/session/tests.rs`,
+//! which drive the engine through a session.
 
 use bytes::Bytes;
 

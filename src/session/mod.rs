@@ -10,7 +10,8 @@
 //! executes in the engine and encodes the reply: replies are encoded here
 //! and nowhere else. The journal entries of a run are recorded together
 //! when the run returns, under one lock of the mock registry, with the
-//! request the mocks saw (its arguments are not copied).
+//! request the mocks saw (the parsed arguments move into it; only a delayed
+//! response keeps a copy to answer with later).
 //!
 //! Everything else belongs to the engine's [`Client`](crate::engine::Client),
 //! the single owner of the connection's protocol, authentication state and
@@ -206,7 +207,9 @@ impl Session {
     /// pipelined run costs one lock, not one per command.
     ///
     /// With no mock, no journal and no fault active, a command costs one
-    /// atomic load ([`MockState::is_active`]) more than the engine alone.
+    /// atomic load ([`MockState::is_active`]) more than the engine alone,
+    /// besides reading the client's protocol and authentication from the
+    /// engine (one client-table lookup).
     pub fn run(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
         let action = self.serve::<false>(engine, mocks);
         self.record(mocks);
