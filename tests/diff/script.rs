@@ -20,7 +20,7 @@
 
 #![allow(dead_code)]
 
-use super::support::{Case, Compare, case};
+use crate::support::{Case, Compare, case};
 
 /// Splits one script line into arguments.
 pub fn split(line: &str) -> Vec<Vec<u8>> {
@@ -134,7 +134,7 @@ pub async fn mock_supports(command: &str) -> bool {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = mock_redis::MockRedis::start().await;
     let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    let req = super::support::multibulk(["COMMAND", "INFO", command]);
+    let req = crate::support::multibulk(["COMMAND", "INFO", command]);
     conn.write_all(&req).await.unwrap();
     let mut buf = vec![0u8; 64];
     let n = conn.read(&mut buf).await.unwrap();
@@ -144,7 +144,7 @@ pub async fn mock_supports(command: &str) -> bool {
 
 /// Runs every case of `script` whose needs are met; prints the skipped ones.
 pub async fn run(script: &str) {
-    let Some(differ) = super::support::Differ::start().await else {
+    let Some(differ) = crate::support::Differ::start().await else {
         return;
     };
     let mut runnable = Vec::new();

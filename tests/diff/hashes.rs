@@ -6,12 +6,10 @@
 //! large-scan output is compared by shape, with redis-rs talking to both
 //! servers.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::support::{Differ, case};
 use redis::Value;
-use support::{Differ, case};
 
 #[tokio::test]
 async fn set_get_delete() {

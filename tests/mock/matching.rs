@@ -1,11 +1,9 @@
 //! Matchers: command names and subcommands, arguments, keys, databases,
 //! closures and combinations, with redis-rs async and sync clients.
 
-mod mock_util;
-
+use crate::util::{conn, conn_url, raw};
 use mock_redis::matchers::{any, arg_at, args, command, db, key};
 use mock_redis::{Match, Mock, MockRedis, Reply, Request};
-use mock_util::{conn, conn_url, raw};
 
 #[tokio::test]
 async fn command_and_args_match_and_the_rest_falls_through_to_the_engine() {
@@ -324,7 +322,7 @@ async fn replies_are_encoded_in_the_connection_protocol() {
     stream.write_all(b"HELLO 3\r\nHGETALL h\r\n").await.unwrap();
     let mut out = Vec::new();
     while !out.ends_with(b"%1\r\n$1\r\nf\r\n:1\r\n") {
-        let more = mock_util::read_some(&mut stream, 1).await;
+        let more = crate::util::read_some(&mut stream, 1).await;
         assert!(!more.is_empty(), "{:?}", String::from_utf8_lossy(&out));
         out.extend_from_slice(&more);
     }

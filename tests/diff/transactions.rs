@@ -1,8 +1,5 @@
 //! Differential tests: MULTI/EXEC/DISCARD/WATCH/UNWATCH, byte for byte
-//! against a real redis-server, in RESP2 and RESP3 (see tests/script/mod.rs).
-
-mod script;
-mod support;
+//! against a real redis-server, in RESP2 and RESP3 (see tests/diff/script.rs).
 
 const SCRIPT: &str = r#"
 ## exec runs queued commands, runtime errors do not roll back
@@ -212,5 +209,5 @@ EXEC
 
 #[tokio::test]
 async fn transactions() {
-    script::run(SCRIPT).await;
+    crate::script::run(SCRIPT).await;
 }

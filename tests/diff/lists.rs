@@ -2,9 +2,7 @@
 //! redis-server, in RESP2 and RESP3. Plus a correctness test at scale (a
 //! list of a million elements) against mock-redis alone.
 
-mod support;
-
-use support::{Differ, case};
+use crate::support::{Differ, case};
 
 #[tokio::test]
 async fn push_and_pop() {

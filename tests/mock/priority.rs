@@ -1,10 +1,8 @@
 //! Priority, mount order, `up_to_n_times` and declining responders.
 
-mod mock_util;
-
+use crate::util::conn;
 use mock_redis::matchers::{any, command};
 use mock_redis::{Mock, MockRedis, Reply, Request, Response};
-use mock_util::conn;
 
 async fn echo(c: &mut redis::aio::MultiplexedConnection, arg: &str) -> String {
     redis::cmd("ECHO").arg(arg).query_async(c).await.unwrap()

@@ -1,11 +1,9 @@
 //! Strict mode: unmatched commands get an error and fail verification, while
 //! the commands clients send on connect keep working.
 
-mod mock_util;
-
+use crate::util::{conn, conn_url, raw};
 use mock_redis::matchers::command;
 use mock_redis::{Mock, MockRedis, Reply};
-use mock_util::{conn, conn_url, raw};
 
 #[tokio::test]
 async fn unmatched_commands_get_an_error_naming_them() {

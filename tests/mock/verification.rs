@@ -1,11 +1,9 @@
 //! Verification: expectations checked on `verify()`, on drop of the server
 //! and of scoped guards, and the report text.
 
-mod mock_util;
-
+use crate::util::conn;
 use mock_redis::matchers::{command, key};
 use mock_redis::{Mock, MockRedis, Reply, Times};
-use mock_util::conn;
 
 async fn get(c: &mut redis::aio::MultiplexedConnection, k: &str) -> Option<String> {
     redis::cmd("GET")

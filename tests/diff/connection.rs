@@ -1,9 +1,7 @@
 //! Differential tests: connection commands, dispatch errors and protocol
 //! errors, byte for byte against a real redis-server, in RESP2 and RESP3.
 
-mod support;
-
-use support::{Compare, Differ, case};
+use crate::support::{Compare, Differ, case};
 
 #[tokio::test]
 async fn connection_commands() {

@@ -1,9 +1,6 @@
 //! Differential tests: string and bitmap commands, byte for byte against a
-//! real redis-server, in RESP2 and RESP3 (see tests/script/mod.rs for the
+//! real redis-server, in RESP2 and RESP3 (see tests/diff/script.rs for the
 //! script format).
-
-mod script;
-mod support;
 
 const SCRIPT: &str = r#"
 ## get
@@ -556,5 +553,5 @@ LCS l s
 
 #[tokio::test]
 async fn strings_and_bitmaps() {
-    script::run(SCRIPT).await;
+    crate::script::run(SCRIPT).await;
 }

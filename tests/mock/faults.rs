@@ -2,13 +2,11 @@
 //! error, closing every connection, closing after N commands, and a
 //! ConnectionManager reconnecting across `restart()`.
 
-mod mock_util;
-
 use std::time::{Duration, Instant};
 
+use crate::util::{conn, raw, read_some, read_to_eof};
 use mock_redis::matchers::command;
 use mock_redis::{Mock, MockRedis, Reply, Response};
-use mock_util::{conn, raw, read_some, read_to_eof};
 use tokio::io::AsyncWriteExt;
 
 const LOADING: &str = "LOADING Redis is loading the dataset in memory";

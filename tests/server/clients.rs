@@ -2,8 +2,6 @@
 //! both runtime flavours, sync against the blocking server, RESP2 and RESP3),
 //! the mini-redis client, and redis-cli where it is installed.
 
-mod support;
-
 use mock_redis::MockRedis;
 use redis::{AsyncCommands, RedisResult};
 
@@ -125,7 +123,7 @@ async fn mini_redis_set_expires_gets_the_protocol_error_redis_gives() {
     let mock_text = err.to_string();
     assert_eq!(mock_text, "ERR Protocol error: expected '$', got ':'");
 
-    if let Some(real) = support::RealRedis::start() {
+    if let Some(real) = crate::support::RealRedis::start() {
         let mut client = mini_redis::client::connect(("127.0.0.1", real.port))
             .await
             .unwrap();

@@ -1,4 +1,4 @@
-//! Helpers shared by the mock_*.rs integration tests.
+//! Helpers shared by the mock-layer tests (`tests/mock/`).
 #![allow(dead_code)]
 
 use std::time::Duration;

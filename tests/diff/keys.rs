@@ -1,8 +1,5 @@
 //! Differential tests: generic key commands, byte for byte against a real
-//! redis-server, in RESP2 and RESP3 (see tests/script/mod.rs).
-
-mod script;
-mod support;
+//! redis-server, in RESP2 and RESP3 (see tests/diff/script.rs).
 
 const SCRIPT: &str = r#"
 ## del unlink exists type touch
@@ -465,7 +462,7 @@ MOVE l3 1
 
 #[tokio::test]
 async fn keys() {
-    script::run(SCRIPT).await;
+    crate::script::run(SCRIPT).await;
 }
 
 const GETKEYS: &str = r#"
@@ -488,14 +485,14 @@ COMMAND INFO object|encoding object|freq object|idletime object|refcount object|
 
 #[tokio::test]
 async fn key_extraction_and_command_info() {
-    script::run(GETKEYS).await;
+    crate::script::run(GETKEYS).await;
 }
 
 mod interop {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 
-    use super::support::{self, frame_len, multibulk};
+    use crate::support::{self, frame_len, multibulk};
 
     /// One connection with a read buffer.
     struct Conn(TcpStream, Vec<u8>);

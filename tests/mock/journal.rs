@@ -1,13 +1,11 @@
 //! The journal: every command in arrival order with connection, database
 //! and time; per-connection filtering; reset; recording on and off.
 
-mod mock_util;
-
 use std::time::SystemTime;
 
+use crate::util::{conn, conn_url, raw};
 use mock_redis::matchers::command;
 use mock_redis::{Mock, MockRedis, Reply};
-use mock_util::{conn, conn_url, raw};
 
 fn shown(server: &MockRedis) -> Vec<String> {
     server

@@ -7,14 +7,11 @@
 //! commands are compared by shape: single-member sets, counts covering the
 //! whole set, or `SCARD`/`SISMEMBER` afterwards.
 
-mod shapes;
-mod support;
-
 use std::collections::HashSet;
 
+use crate::shapes::{flat, raw_replies};
+use crate::support::{Compare, Differ, case};
 use mock_redis::MockRedis;
-use shapes::{flat, raw_replies};
-use support::{Compare, Differ, case};
 
 #[tokio::test]
 async fn sadd_srem_scard_sismember() {

@@ -1,13 +1,11 @@
 //! Sequences, stateful closures and spying (pass-through).
 
-mod mock_util;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::util::conn;
 use mock_redis::matchers::command;
 use mock_redis::{Mock, MockRedis, Reply, Request, Response, Sequence};
-use mock_util::conn;
 
 #[tokio::test]
 async fn a_sequence_answers_each_call_then_repeats_the_last() {
@@ -152,7 +150,7 @@ async fn pass_through_keeps_engine_state_in_step() {
         .respond_with(Reply::bulk("db 3"))
         .expect(1)
         .mount(&server);
-    let out = mock_util::raw(&server, b"SELECT 3\r\nECHO x\r\n", 15).await;
+    let out = crate::util::raw(&server, b"SELECT 3\r\nECHO x\r\n", 15).await;
     assert_eq!(out, b"+OK\r\n$4\r\ndb 3\r\n");
 }
 

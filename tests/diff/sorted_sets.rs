@@ -5,12 +5,9 @@
 //! exactly; only ZSCAN over a skiplist-encoded set (hash order) and random
 //! picks are compared by shape.
 
-mod shapes;
-mod support;
-
+use crate::shapes::{flat, raw_replies};
+use crate::support::{Compare, Differ, case, frame_len};
 use mock_redis::MockRedis;
-use shapes::{flat, raw_replies};
-use support::{Compare, Differ, case, frame_len};
 
 #[tokio::test]
 async fn zadd_and_scores() {

@@ -10,12 +10,10 @@
 //!   compared: serving order of blocked clients, BLMOVE chains, MULTI/EXEC,
 //!   message fan-out, keyspace events, disconnects while blocked.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{Differ, case, frame_len, multibulk};
 use mock_redis::MockRedis;
-use support::{Differ, case, frame_len, multibulk};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

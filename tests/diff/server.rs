@@ -1,9 +1,6 @@
 //! Differential tests: server commands (DBSIZE, FLUSHDB/FLUSHALL, SWAPDB,
 //! TIME, INFO, CONFIG, LASTSAVE, SAVE/BGSAVE, WAIT), byte for byte against
-//! a real redis-server, in RESP2 and RESP3 (see tests/script/mod.rs).
-
-mod script;
-mod support;
+//! a real redis-server, in RESP2 and RESP3 (see tests/diff/script.rs).
 
 const SCRIPT: &str = r#"
 ## dbsize
@@ -179,7 +176,7 @@ INFO keyspace
 
 #[tokio::test]
 async fn server_commands() {
-    script::run(SCRIPT).await;
+    crate::script::run(SCRIPT).await;
 }
 
 /// Sends one command over a fresh connection and returns the bulk payload.
@@ -188,7 +185,7 @@ async fn info_text(port: u16, section: &str) -> String {
     let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .unwrap();
-    conn.write_all(&support::multibulk(["INFO", section]))
+    conn.write_all(&crate::support::multibulk(["INFO", section]))
         .await
         .unwrap();
     let mut buf = Vec::new();
@@ -196,7 +193,7 @@ async fn info_text(port: u16, section: &str) -> String {
         let mut chunk = [0u8; 65536];
         let n = conn.read(&mut chunk).await.unwrap();
         buf.extend_from_slice(&chunk[..n]);
-        if n == 0 || support::frame_len(&buf).is_some() {
+        if n == 0 || crate::support::frame_len(&buf).is_some() {
             break;
         }
     }
@@ -221,7 +218,7 @@ fn field_names(info: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn info_has_redis_fields_in_redis_order() {
-    let Some(differ) = support::Differ::start().await else {
+    let Some(differ) = crate::support::Differ::start().await else {
         return;
     };
     let mock = mock_redis::MockRedis::start().await;
