@@ -489,35 +489,7 @@ async fn key_extraction_and_command_info() {
 }
 
 mod interop {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpStream;
-
-    use crate::support::{self, frame_len, multibulk};
-
-    /// One connection with a read buffer.
-    struct Conn(TcpStream, Vec<u8>);
-
-    impl Conn {
-        async fn open(port: u16) -> Conn {
-            Conn(
-                TcpStream::connect(("127.0.0.1", port)).await.unwrap(),
-                Vec::new(),
-            )
-        }
-
-        async fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
-            self.0.write_all(&multibulk(args)).await.unwrap();
-            loop {
-                if let Some(n) = frame_len(&self.1) {
-                    return self.1.drain(..n).collect();
-                }
-                let mut chunk = [0u8; 65536];
-                let n = self.0.read(&mut chunk).await.unwrap();
-                assert!(n > 0, "connection closed");
-                self.1.extend_from_slice(&chunk[..n]);
-            }
-        }
-    }
+    use crate::support::{self, RawConn};
 
     /// The payload of a bulk reply.
     fn bulk(reply: &[u8]) -> Vec<u8> {
@@ -544,8 +516,8 @@ mod interop {
             return;
         };
         let mock = mock_redis::MockRedis::start().await;
-        let mut real = Conn::open(differ.real_port()).await;
-        let mut ours = Conn::open(mock.port()).await;
+        let mut real = RawConn::open(differ.real_port()).await;
+        let mut ours = RawConn::open(mock.port()).await;
         real.cmd(&[b"FLUSHALL"]).await;
         let long: Vec<String> = (0..300).map(|i| i.to_string().repeat(i % 7 + 1)).collect();
         let many: Vec<String> = (0..600).map(|i| i.to_string()).collect();
@@ -607,7 +579,7 @@ mod interop {
             let k = key.as_bytes();
             let read: Vec<&[u8]> = read.iter().map(|a| a.as_bytes()).collect();
             let before = real.cmd(&read).await;
-            let encoding = real.cmd(&[b"OBJECT", b"ENCODING", k]).await;
+            let encoding = real.cmd([b"OBJECT".as_slice(), b"ENCODING", k]).await;
             let payload = bulk(&real.cmd(&[b"DUMP", k]).await);
             assert_eq!(
                 ours.cmd(&[b"RESTORE", k, b"0", &payload]).await,
@@ -615,7 +587,7 @@ mod interop {
                 "{key}"
             );
             assert_eq!(
-                ours.cmd(&[b"OBJECT", b"ENCODING", k]).await,
+                ours.cmd([b"OBJECT".as_slice(), b"ENCODING", k]).await,
                 encoding,
                 "{key}"
             );

@@ -4,18 +4,16 @@
 //! * single-connection scripts through the shared harness (RESP2 and
 //!   RESP3): SUBSCRIBE/UNSUBSCRIBE confirmations, subscribed-mode errors,
 //!   PUBSUB introspection, argument errors, non-blocking paths;
-//! * multi-connection scripts: the same sequence of raw-socket actions is
+//! * multi-connection scripts through the same harness
+//!   (`tests/support/multi.rs`): the same actions on several raw sockets,
 //!   played against both servers (every connection in RESP2, then every
-//!   connection after `HELLO 3`) and everything each connection receives is
-//!   compared: serving order of blocked clients, BLMOVE chains, MULTI/EXEC,
-//!   message fan-out, keyspace events, disconnects while blocked.
+//!   connection after `HELLO 3`), each action waiting for its
+//!   acknowledgement (a reply, the server listing a client as blocked or
+//!   gone), and everything each connection receives is compared: serving
+//!   order of blocked clients, BLMOVE chains, MULTI/EXEC, message fan-out,
+//!   keyspace events, disconnects while blocked.
 
-use std::time::Duration;
-
-use crate::support::{Differ, case, frame_len, multibulk};
-use mock_redis::MockRedis;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use crate::support::{Differ, case, multibulk, script};
 
 fn args(line: &str) -> Vec<&str> {
     line.split(' ').collect()
@@ -197,438 +195,220 @@ async fn single_connection_cases() {
 
 // --- several connections ------------------------------------------------------
 
-/// One action of a multi-connection script.
-#[derive(Clone, Debug)]
-enum Act {
-    /// Send a command on connection `n` (then give the server a moment, so
-    /// actions on different connections happen in script order).
-    Send(usize, &'static str),
-    /// Read `k` replies from connection `n`.
-    Read(usize, usize),
-    /// Read whatever connection `n` receives within a short while.
-    Drain(usize),
-    /// Close connection `n`.
-    Close(usize),
-    /// Wait.
-    Sleep(u64),
-}
-
-use Act::*;
-
-const SETTLE: Duration = Duration::from_millis(40);
-
-async fn play(port: u16, conns: usize, script: &[Act], resp3: bool) -> Vec<String> {
-    let mut streams = Vec::new();
-    let mut bufs = vec![Vec::new(); conns];
-    for _ in 0..conns {
-        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-        if resp3 {
-            s.write_all(&multibulk(["HELLO", "3"])).await.unwrap();
-        }
-        streams.push(Some(s));
-    }
-    if resp3 {
-        for (i, s) in streams.iter_mut().enumerate() {
-            let _ = read_frames(s.as_mut().unwrap(), &mut bufs[i], 1, Duration::from_secs(2)).await;
-        }
-    }
-    let mut log = Vec::new();
-    for act in script {
-        match act {
-            Send(n, line) => {
-                let s = streams[*n].as_mut().expect("open connection");
-                s.write_all(&multibulk(line.split(' '))).await.unwrap();
-                tokio::time::sleep(SETTLE).await;
-            }
-            Read(n, k) => {
-                let s = streams[*n].as_mut().expect("open connection");
-                for f in read_frames(s, &mut bufs[*n], *k, Duration::from_secs(2)).await {
-                    log.push(format!("c{n}: {f}"));
-                }
-            }
-            Drain(n) => {
-                let s = streams[*n].as_mut().expect("open connection");
-                for f in read_frames(s, &mut bufs[*n], usize::MAX, SETTLE * 3).await {
-                    log.push(format!("c{n}: {f}"));
-                }
-            }
-            Close(n) => {
-                streams[*n] = None;
-                tokio::time::sleep(SETTLE).await;
-            }
-            Sleep(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
-        }
-    }
-    // Nothing else may be pending on any connection.
-    for (n, s) in streams.iter_mut().enumerate() {
-        if let Some(s) = s {
-            for f in read_frames(s, &mut bufs[n], usize::MAX, SETTLE).await {
-                log.push(format!("c{n} (unread): {f}"));
-            }
-        }
-    }
-    log
-}
-
-/// Reads up to `k` frames, waiting at most `wait` for each.
-async fn read_frames(
-    s: &mut TcpStream,
-    buf: &mut Vec<u8>,
-    k: usize,
-    wait: Duration,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    while out.len() < k {
-        if let Some(len) = frame_len(buf) {
-            let frame: Vec<u8> = buf.drain(..len).collect();
-            out.push(frame.escape_ascii().to_string());
-            continue;
-        }
-        let mut chunk = [0u8; 4096];
-        match tokio::time::timeout(wait, s.read(&mut chunk)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => {
-                out.push("<closed>".into());
-                break;
-            }
-            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
-            Err(_) => {
-                if k != usize::MAX {
-                    out.push("<no reply>".into());
-                }
-                break;
-            }
-        }
-    }
-    out
-}
-
-async fn flush_real(port: u16) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    s.write_all(&multibulk(["FLUSHALL"])).await.unwrap();
-    s.write_all(&multibulk(["CONFIG", "SET", "notify-keyspace-events", ""]))
-        .await
-        .unwrap();
-    let mut buf = Vec::new();
-    let _ = read_frames(&mut s, &mut buf, 2, Duration::from_secs(2)).await;
-}
-
-/// Plays every script on both servers in both protocols and panics with
-/// every difference.
-async fn compare(scripts: &[(&str, usize, Vec<Act>)]) {
+#[tokio::test]
+async fn multi_connection_scripts() {
     let Some(differ) = Differ::start().await else {
         return;
     };
-    let mut failures = Vec::new();
-    let mut frames = 0;
-    for (name, conns, script) in scripts {
-        for resp3 in [false, true] {
-            flush_real(differ.real_port()).await;
-            let mock = MockRedis::start().await;
-            let expected = play(differ.real_port(), *conns, script, resp3).await;
-            let actual = play(mock.port(), *conns, script, resp3).await;
-            mock.shutdown().await;
-            frames += expected.len();
-            if expected != actual {
-                failures.push(format!(
-                    "script {name:?} ({}):\n  redis: {expected:#?}\n  mock:  {actual:#?}",
-                    if resp3 { "RESP3" } else { "RESP2" }
-                ));
-            }
-        }
-    }
-    eprintln!(
-        "multi-connection differential: {} scripts x 2 protocols, {frames} frames compared, {} runs differ",
-        scripts.len(),
-        failures.len()
-    );
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-#[tokio::test]
-async fn multi_connection_scripts() {
-    let scripts: Vec<(&str, usize, Vec<Act>)> = vec![
-        (
-            "FIFO serving across three blocked clients",
-            4,
-            vec![
-                Send(0, "BLPOP q 0"),
-                Send(1, "BRPOP q other 0"),
-                Send(2, "BLMPOP 0 1 q LEFT COUNT 2"),
-                Drain(0),
-                Send(3, "RPUSH q a b c d e"),
-                Read(3, 1),
-                Read(0, 1),
-                Read(1, 1),
-                Read(2, 1),
-                Send(3, "LRANGE q 0 -1"),
-                Read(3, 1),
-            ],
-        ),
-        (
-            "a waiter on two keys is served by the second",
-            2,
-            vec![
-                Send(0, "BLPOP k1 k2 0"),
-                Send(1, "RPUSH k2 x y"),
-                Read(1, 1),
-                Read(0, 1),
-                Send(1, "LRANGE k2 0 -1"),
-                Read(1, 1),
-            ],
-        ),
-        (
-            "BLMOVE chain",
-            4,
-            vec![
-                Send(0, "BLMOVE a b LEFT RIGHT 0"),
-                Send(1, "BRPOPLPUSH b c 0"),
-                Send(2, "BLMPOP 0 1 c RIGHT"),
-                Send(3, "RPUSH a x"),
-                Read(3, 1),
-                Read(0, 1),
-                Read(1, 1),
-                Read(2, 1),
-                Send(3, "KEYS *"),
-                Read(3, 1),
-            ],
-        ),
-        (
-            "BLMOVE onto a list that grows its own waiters",
-            3,
-            vec![
-                Send(0, "BLMOVE src src RIGHT LEFT 0"),
-                Send(1, "BLPOP src 0"),
-                Send(2, "RPUSH src 1 2"),
-                Read(2, 1),
-                Read(0, 1),
-                Read(1, 1),
-                Send(2, "LRANGE src 0 -1"),
-                Read(2, 1),
-            ],
-        ),
-        (
-            "BLMOVE to a destination of the wrong type",
-            2,
-            vec![
-                Send(1, "SET str v"),
-                Read(1, 1),
-                Send(0, "BLMOVE src str LEFT LEFT 0"),
-                Send(1, "RPUSH src x"),
-                Read(1, 1),
-                Read(0, 1),
-                Send(1, "LRANGE src 0 -1"),
-                Read(1, 1),
-            ],
-        ),
-        (
-            "a push inside MULTI/EXEC serves after EXEC",
-            2,
-            vec![
-                Send(0, "BLPOP l 0"),
-                Send(1, "MULTI"),
-                Send(1, "RPUSH l 1 2"),
-                Send(1, "LRANGE l 0 -1"),
-                Send(1, "LPOP l"),
-                Send(1, "EXEC"),
-                Read(1, 5),
-                Read(0, 1),
-                Send(1, "LRANGE l 0 -1"),
-                Read(1, 1),
-            ],
-        ),
-        (
-            "a key emptied in the same transaction serves nobody",
-            2,
-            vec![
-                Send(0, "BLPOP l 0"),
-                Send(1, "MULTI"),
-                Send(1, "RPUSH l 1"),
-                Send(1, "DEL l"),
-                Send(1, "EXEC"),
-                Read(1, 4),
-                Drain(0),
-                Send(1, "RPUSH l 2"),
-                Read(1, 1),
-                Read(0, 1),
-            ],
-        ),
-        (
-            "sorted-set and list waiters on one key",
-            3,
-            vec![
-                Send(0, "BZPOPMIN k 0"),
-                Send(1, "BLPOP k 0"),
-                Send(2, "RPUSH k a"),
-                Read(2, 1),
-                Read(1, 1),
-                Send(2, "ZADD k 1 m 2 n"),
-                Read(2, 1),
-                Read(0, 1),
-                Send(2, "ZRANGE k 0 -1 WITHSCORES"),
-                Read(2, 1),
-            ],
-        ),
-        (
-            "BZMPOP and BZPOPMAX waiters",
-            3,
-            vec![
-                Send(0, "BZMPOP 0 2 z1 z2 MAX COUNT 2"),
-                Send(1, "BZPOPMAX z2 0"),
-                Send(2, "ZADD z2 1 a 2 b 3 c"),
-                Read(2, 1),
-                Read(0, 1),
-                Read(1, 1),
-            ],
-        ),
-        (
+    let scripts = vec![
+        script("FIFO serving across three blocked clients", 4)
+            .block(0, "BLPOP q 0")
+            .block(1, "BRPOP q other 0")
+            .block(2, "BLMPOP 0 1 q LEFT COUNT 2")
+            .drain(0)
+            .send(3, "RPUSH q a b c d e")
+            .read(3, 1)
+            .read(0, 1)
+            .read(1, 1)
+            .read(2, 1)
+            .send(3, "LRANGE q 0 -1")
+            .read(3, 1),
+        script("a waiter on two keys is served by the second", 2)
+            .block(0, "BLPOP k1 k2 0")
+            .send(1, "RPUSH k2 x y")
+            .read(1, 1)
+            .read(0, 1)
+            .send(1, "LRANGE k2 0 -1")
+            .read(1, 1),
+        script("BLMOVE chain", 4)
+            .block(0, "BLMOVE a b LEFT RIGHT 0")
+            .block(1, "BRPOPLPUSH b c 0")
+            .block(2, "BLMPOP 0 1 c RIGHT")
+            .send(3, "RPUSH a x")
+            .read(3, 1)
+            .read(0, 1)
+            .read(1, 1)
+            .read(2, 1)
+            .send(3, "KEYS *")
+            .read(3, 1),
+        script("BLMOVE onto a list that grows its own waiters", 3)
+            .block(0, "BLMOVE src src RIGHT LEFT 0")
+            .block(1, "BLPOP src 0")
+            .send(2, "RPUSH src 1 2")
+            .read(2, 1)
+            .read(0, 1)
+            .read(1, 1)
+            .send(2, "LRANGE src 0 -1")
+            .read(2, 1),
+        script("BLMOVE to a destination of the wrong type", 2)
+            .send(1, "SET str v")
+            .read(1, 1)
+            .block(0, "BLMOVE src str LEFT LEFT 0")
+            .send(1, "RPUSH src x")
+            .read(1, 1)
+            .read(0, 1)
+            .send(1, "LRANGE src 0 -1")
+            .read(1, 1),
+        script("a push inside MULTI/EXEC serves after EXEC", 2)
+            .block(0, "BLPOP l 0")
+            .send(1, "MULTI")
+            .send(1, "RPUSH l 1 2")
+            .send(1, "LRANGE l 0 -1")
+            .send(1, "LPOP l")
+            .send(1, "EXEC")
+            .read(1, 5)
+            .read(0, 1)
+            .send(1, "LRANGE l 0 -1")
+            .read(1, 1),
+        script("a key emptied in the same transaction serves nobody", 2)
+            .block(0, "BLPOP l 0")
+            .send(1, "MULTI")
+            .send(1, "RPUSH l 1")
+            .send(1, "DEL l")
+            .send(1, "EXEC")
+            .read(1, 4)
+            .drain(0)
+            .send(1, "RPUSH l 2")
+            .read(1, 1)
+            .read(0, 1),
+        script("sorted-set and list waiters on one key", 3)
+            .block(0, "BZPOPMIN k 0")
+            .block(1, "BLPOP k 0")
+            .send(2, "RPUSH k a")
+            .read(2, 1)
+            .read(1, 1)
+            .send(2, "ZADD k 1 m 2 n")
+            .read(2, 1)
+            .read(0, 1)
+            .send(2, "ZRANGE k 0 -1 WITHSCORES")
+            .read(2, 1),
+        script("BZMPOP and BZPOPMAX waiters", 3)
+            .block(0, "BZMPOP 0 2 z1 z2 MAX COUNT 2")
+            .block(1, "BZPOPMAX z2 0")
+            .send(2, "ZADD z2 1 a 2 b 3 c")
+            .read(2, 1)
+            .read(0, 1)
+            .read(1, 1),
+        script(
             "a client disconnecting while blocked leaves nothing behind",
             2,
-            vec![
-                Send(0, "BLPOP k 0"),
-                Close(0),
-                Send(1, "RPUSH k v"),
-                Read(1, 1),
-                Send(1, "LRANGE k 0 -1"),
-                Read(1, 1),
-            ],
-        ),
-        (
-            "requests pipelined behind a blocked command wait",
-            2,
-            vec![
-                Send(0, "BLPOP k 0"),
-                Send(0, "GET x"),
-                Drain(0),
-                Send(1, "SET x 1"),
-                Send(1, "RPUSH k v"),
-                Read(1, 2),
-                Read(0, 2),
-            ],
-        ),
-        (
-            "messages fan out to channels and patterns",
-            4,
-            // One pattern per client: Redis walks its pattern table in hash
-            // order (seeded per process), so two matching patterns on one
-            // client arrive in an order that varies between runs.
-            vec![
-                Send(0, "SUBSCRIBE news"),
-                Send(1, "PSUBSCRIBE n*"),
-                Send(2, "SUBSCRIBE news"),
-                Send(2, "PSUBSCRIBE *s"),
-                Read(0, 1),
-                Read(1, 1),
-                Read(2, 2),
-                Send(3, "PUBLISH news hello"),
-                Read(3, 1),
-                Read(0, 1),
-                Read(1, 1),
-                Read(2, 2),
-                Send(3, "PUBSUB NUMSUB news nope"),
-                Send(3, "PUBSUB NUMPAT"),
-                Send(3, "PUBSUB CHANNELS n*"),
-                Read(3, 3),
-                Send(3, "PUBLISH other x"),
-                Read(3, 1),
-                Drain(1),
-                Send(0, "UNSUBSCRIBE news"),
-                Read(0, 1),
-                Send(3, "PUBLISH news again"),
-                Read(3, 1),
-                Read(1, 1),
-                Read(2, 2),
-                Close(2),
-                Send(3, "PUBSUB NUMSUB news"),
-                Send(3, "PUBSUB NUMPAT"),
-                Read(3, 2),
-            ],
-        ),
-        (
-            "shard channels",
-            3,
-            vec![
-                Send(0, "SSUBSCRIBE orders"),
-                Send(1, "SUBSCRIBE orders"),
-                Read(0, 1),
-                Read(1, 1),
-                Send(2, "SPUBLISH orders o1"),
-                Read(2, 1),
-                Read(0, 1),
-                Send(2, "PUBLISH orders o2"),
-                Read(2, 1),
-                Read(1, 1),
-                Send(2, "PUBSUB SHARDNUMSUB orders"),
-                Send(2, "PUBSUB SHARDCHANNELS"),
-                Read(2, 2),
-            ],
-        ),
-        (
-            "new-key events with A and n",
-            2,
-            vec![
-                Send(1, "CONFIG SET notify-keyspace-events AnK"),
-                Send(1, "CONFIG GET notify-keyspace-events"),
-                Read(1, 2),
-                Send(0, "PSUBSCRIBE __keyspace@0__:*"),
-                Read(0, 1),
-                Send(1, "SET fresh v"),
-                Send(1, "SET fresh w"),
-                Send(1, "RPUSH fl a"),
-                Read(1, 3),
-                Read(0, 5),
-            ],
-        ),
-        (
+        )
+        .block(0, "BLPOP k 0")
+        .close(0)
+        .send(1, "RPUSH k v")
+        .read(1, 1)
+        .send(1, "LRANGE k 0 -1")
+        .read(1, 1),
+        script("requests pipelined behind a blocked command wait", 2)
+            .block(0, "BLPOP k 0")
+            .queue(0, "GET x")
+            .drain(0)
+            .send(1, "SET x 1")
+            .send(1, "RPUSH k v")
+            .read(1, 2)
+            .read(0, 2),
+        // One pattern per client: Redis walks its pattern table in hash
+        // order (seeded per process), so two matching patterns on one
+        // client arrive in an order that varies between runs.
+        script("messages fan out to channels and patterns", 4)
+            .send(0, "SUBSCRIBE news")
+            .send(1, "PSUBSCRIBE n*")
+            .send(2, "SUBSCRIBE news")
+            .send(2, "PSUBSCRIBE *s")
+            .read(0, 1)
+            .read(1, 1)
+            .read(2, 2)
+            .send(3, "PUBLISH news hello")
+            .read(3, 1)
+            .read(0, 1)
+            .read(1, 1)
+            .read(2, 2)
+            .send(3, "PUBSUB NUMSUB news nope")
+            .send(3, "PUBSUB NUMPAT")
+            .send(3, "PUBSUB CHANNELS n*")
+            .read(3, 3)
+            .send(3, "PUBLISH other x")
+            .read(3, 1)
+            .drain(1)
+            .send(0, "UNSUBSCRIBE news")
+            .read(0, 1)
+            .send(3, "PUBLISH news again")
+            .read(3, 1)
+            .read(1, 1)
+            .read(2, 2)
+            .close(2)
+            .send(3, "PUBSUB NUMSUB news")
+            .send(3, "PUBSUB NUMPAT")
+            .read(3, 2),
+        script("shard channels", 3)
+            .send(0, "SSUBSCRIBE orders")
+            .send(1, "SUBSCRIBE orders")
+            .read(0, 1)
+            .read(1, 1)
+            .send(2, "SPUBLISH orders o1")
+            .read(2, 1)
+            .read(0, 1)
+            .send(2, "PUBLISH orders o2")
+            .read(2, 1)
+            .read(1, 1)
+            .send(2, "PUBSUB SHARDNUMSUB orders")
+            .send(2, "PUBSUB SHARDCHANNELS")
+            .read(2, 2),
+        script("new-key events with A and n", 2)
+            .send(1, "CONFIG SET notify-keyspace-events AnK")
+            .send(1, "CONFIG GET notify-keyspace-events")
+            .read(1, 2)
+            .send(0, "PSUBSCRIBE __keyspace@0__:*")
+            .read(0, 1)
+            .send(1, "SET fresh v")
+            .send(1, "SET fresh w")
+            .send(1, "RPUSH fl a")
+            .read(1, 3)
+            .read(0, 5),
+        script(
             "keyspace events and PUBLISH inside MULTI keep their order",
             2,
-            vec![
-                Send(1, "CONFIG SET notify-keyspace-events KEA"),
-                Read(1, 1),
-                Send(0, "PSUBSCRIBE *"),
-                Read(0, 1),
-                Send(1, "MULTI"),
-                Send(1, "SET k1 v"),
-                Send(1, "PUBLISH ch m"),
-                Send(1, "DEL k1"),
-                Send(1, "EXEC"),
-                Read(1, 5),
-                Read(0, 5),
-            ],
-        ),
-        (
-            "keyspace notifications, blocked clients included",
-            3,
-            vec![
-                Send(2, "CONFIG SET notify-keyspace-events KEA"),
-                Read(2, 1),
-                Send(0, "PSUBSCRIBE __key*"),
-                Read(0, 1),
-                Send(1, "BLPOP q 0"),
-                Send(2, "SET k v"),
-                Send(2, "EXPIRE k 100"),
-                Send(2, "RENAME k k2"),
-                Send(2, "DEL k2"),
-                Send(2, "RPUSH q x y"),
-                Send(2, "HSET h f v"),
-                Send(2, "SADD s m"),
-                Send(2, "ZADD z 1 m"),
-                Send(2, "INCRBYFLOAT n 1.5"),
-                Send(2, "SET e v PX 1"),
-                Sleep(150),
-                Send(2, "GET e"),
-                Read(2, 12),
-                Read(1, 1),
-                Drain(0),
-                Send(2, "CONFIG SET notify-keyspace-events Elg"),
-                Send(2, "LPUSH q2 a"),
-                Send(2, "DEL q2 nothing"),
-                Send(2, "SET quiet v"),
-                Read(2, 4),
-                Drain(0),
-                Send(2, "CONFIG SET notify-keyspace-events g"),
-                Read(2, 1),
-            ],
-        ),
+        )
+        .send(1, "CONFIG SET notify-keyspace-events KEA")
+        .read(1, 1)
+        .send(0, "PSUBSCRIBE *")
+        .read(0, 1)
+        .send(1, "MULTI")
+        .send(1, "SET k1 v")
+        .send(1, "PUBLISH ch m")
+        .send(1, "DEL k1")
+        .send(1, "EXEC")
+        .read(1, 5)
+        .read(0, 5),
+        script("keyspace notifications, blocked clients included", 3)
+            .send(2, "CONFIG SET notify-keyspace-events KEA")
+            .read(2, 1)
+            .send(0, "PSUBSCRIBE __key*")
+            .read(0, 1)
+            .block(1, "BLPOP q 0")
+            .send(2, "SET k v")
+            .send(2, "EXPIRE k 100")
+            .send(2, "RENAME k k2")
+            .send(2, "DEL k2")
+            .send(2, "RPUSH q x y")
+            .send(2, "HSET h f v")
+            .send(2, "SADD s m")
+            .send(2, "ZADD z 1 m")
+            .send(2, "INCRBYFLOAT n 1.5")
+            .send(2, "SET e v PX 1")
+            .elapse(10)
+            .send(2, "GET e")
+            .read(2, 11)
+            .read(1, 1)
+            .drain(0)
+            .send(2, "CONFIG SET notify-keyspace-events Elg")
+            .send(2, "LPUSH q2 a")
+            .send(2, "DEL q2 nothing")
+            .send(2, "SET quiet v")
+            .read(2, 4)
+            .drain(0)
+            .send(2, "CONFIG SET notify-keyspace-events g")
+            .read(2, 1),
     ];
-    compare(&scripts).await;
+    differ.check_scripts(&scripts).await;
 }

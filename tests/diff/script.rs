@@ -131,15 +131,13 @@ pub fn parse(script: &str) -> Vec<ScriptCase> {
 
 /// Whether mock-redis implements `command` (per its command table).
 pub async fn mock_supports(command: &str) -> bool {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let server = mock_redis::MockRedis::start().await;
-    let mut conn = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-    let req = crate::support::multibulk(["COMMAND", "INFO", command]);
-    conn.write_all(&req).await.unwrap();
-    let mut buf = vec![0u8; 64];
-    let n = conn.read(&mut buf).await.unwrap();
+    let reply = crate::support::RawConn::open(server.port())
+        .await
+        .cmd(["COMMAND", "INFO", command])
+        .await;
     // A known command answers a nested array; an unknown one a null.
-    !buf[..n].starts_with(b"*1\r\n$-1") && !buf[..n].starts_with(b"*1\r\n*-1")
+    !reply.starts_with(b"*1\r\n$-1") && !reply.starts_with(b"*1\r\n*-1")
 }
 
 /// Runs every case of `script` whose needs are met; prints the skipped ones.

@@ -179,27 +179,14 @@ async fn server_commands() {
     crate::script::run(SCRIPT).await;
 }
 
-/// Sends one command over a fresh connection and returns the bulk payload.
+/// `INFO section` over a fresh connection: the bulk payload as text.
 async fn info_text(port: u16, section: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port))
+    let reply = crate::support::RawConn::open(port)
         .await
-        .unwrap();
-    conn.write_all(&crate::support::multibulk(["INFO", section]))
-        .await
-        .unwrap();
-    let mut buf = Vec::new();
-    loop {
-        let mut chunk = [0u8; 65536];
-        let n = conn.read(&mut chunk).await.unwrap();
-        buf.extend_from_slice(&chunk[..n]);
-        if n == 0 || crate::support::frame_len(&buf).is_some() {
-            break;
-        }
-    }
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let body = text.split_once("\r\n").map(|(_, b)| b).unwrap_or("");
-    body.to_string()
+        .cmd(["INFO", section])
+        .await;
+    let payload = crate::support::resp::bulk_payload(&reply).expect("a bulk reply");
+    String::from_utf8_lossy(payload).into_owned()
 }
 
 /// The field names of an INFO reply, without the per-command, per-error,

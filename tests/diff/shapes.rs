@@ -4,33 +4,18 @@
 
 #![allow(dead_code)]
 
-use crate::support::{frame_len, multibulk};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use crate::support::{RawConn, frame_len};
 
 /// Sends each command on one connection (RESP3 after `HELLO 3` when
 /// `resp3`) and returns the raw replies.
 pub async fn raw_replies(port: u16, resp3: bool, cmds: &[Vec<&str>]) -> Vec<Vec<u8>> {
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let mut buf = Vec::new();
+    let mut conn = RawConn::open(port).await;
+    if resp3 {
+        conn.cmd(["HELLO", "3"]).await;
+    }
     let mut out = Vec::new();
-    let hello = vec!["HELLO", "3"];
-    let all: Vec<&Vec<&str>> = resp3.then_some(&hello).into_iter().chain(cmds).collect();
-    for (i, cmd) in all.iter().enumerate() {
-        conn.write_all(&multibulk(cmd.iter())).await.unwrap();
-        loop {
-            if let Some(n) = frame_len(&buf) {
-                let reply: Vec<u8> = buf.drain(..n).collect();
-                if !(resp3 && i == 0) {
-                    out.push(reply);
-                }
-                break;
-            }
-            let mut chunk = [0u8; 4096];
-            let n = conn.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "connection closed");
-            buf.extend_from_slice(&chunk[..n]);
-        }
+    for cmd in cmds {
+        out.push(conn.cmd(cmd).await);
     }
     out
 }
