@@ -323,7 +323,7 @@ async fn connect(port: u16, resp3: bool) -> redis::aio::MultiplexedConnection {
     let proto = if resp3 { "?protocol=resp3" } else { "" };
     redis::Client::open(format!("redis://127.0.0.1:{port}/{proto}"))
         .unwrap()
-        .get_multiplexed_async_connection()
+        .get_multiplexed_async_connection_with_config(&crate::support::clients::async_config())
         .await
         .unwrap()
 }

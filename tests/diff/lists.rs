@@ -394,8 +394,9 @@ async fn list_command_table() {
 async fn million_element_list() {
     use redis::AsyncCommands;
     let server = mock_redis::MockRedis::start().await;
-    let client = redis::Client::open(server.url()).unwrap();
-    let mut con = client.get_multiplexed_async_connection().await.unwrap();
+    // Generous timeouts: a 50,000-element LPUSH on a loaded machine can take
+    // longer than redis-rs's default 500 ms.
+    let mut con = crate::support::clients::connect(&server).await;
     const N: usize = 1_000_000;
     const BATCH: usize = 50_000;
     for start in (0..N).step_by(BATCH) {

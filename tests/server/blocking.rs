@@ -8,17 +8,12 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use mock_redis::MockRedis;
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisResult, Value};
+use redis::{RedisResult, Value};
 
-/// A connection of its own, without redis-rs's default 500 ms response
-/// timeout (blocked commands wait longer than that).
+/// A connection of its own, with generous timeouts instead of redis-rs's
+/// 500 ms default (blocked commands wait longer than that).
 async fn connect(server: &MockRedis) -> MultiplexedConnection {
-    let client = redis::Client::open(server.url()).unwrap();
-    let config = AsyncConnectionConfig::new().set_response_timeout(None);
-    client
-        .get_multiplexed_async_connection_with_config(&config)
-        .await
-        .unwrap()
+    crate::support::clients::connect(server).await
 }
 
 async fn query<T: redis::FromRedisValue>(conn: &mut MultiplexedConnection, args: &[&str]) -> T {
@@ -41,14 +36,10 @@ async fn blocked_clients(conn: &mut MultiplexedConnection) -> usize {
 /// Waits until `n` clients are blocked (each blocked command is sent from
 /// its own task, so the test must know they arrived, in order).
 async fn wait_blocked(conn: &mut MultiplexedConnection, n: usize) {
-    let start = Instant::now();
-    while blocked_clients(conn).await != n {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "never saw {n} blocked clients"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    crate::support::eventually(&format!("{n} blocked clients"), async || {
+        blocked_clients(conn).await == n
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -195,8 +186,8 @@ async fn blocked_clients_time_out_on_the_wall_clock() {
     let got: Value = query(&mut conn, &["BLPOP", "nothing", "0.2"]).await;
     let waited = start.elapsed();
     assert_eq!(got, Value::Nil);
+    // At least the timeout; how much longer depends on the machine.
     assert!(waited >= Duration::from_millis(200), "{waited:?}");
-    assert!(waited < Duration::from_secs(3), "{waited:?}");
     // The connection processes requests again afterwards.
     let pong: String = query(&mut conn, &["PING"]).await;
     assert_eq!(pong, "PONG");
@@ -316,12 +307,12 @@ async fn showcase_blmove_handover_with_progress_on_a_channel() -> RedisResult<()
         for _ in 0..3 {
             let job: String = query(
                 &mut worker,
-                &["BLMOVE", "queue", "processing", "RIGHT", "LEFT", "5"],
+                &["BLMOVE", "queue", "processing", "RIGHT", "LEFT", "15"],
             )
             .await;
             let done: String = query(
                 &mut worker,
-                &["BLMOVE", "processing", "done", "RIGHT", "LEFT", "5"],
+                &["BLMOVE", "processing", "done", "RIGHT", "LEFT", "15"],
             )
             .await;
             assert_eq!(job, done);
@@ -338,7 +329,7 @@ async fn showcase_blmove_handover_with_progress_on_a_channel() -> RedisResult<()
             let _: i64 = query(&mut producer, &["LPUSH", "queue", job]).await;
             let result: String = query(
                 &mut producer,
-                &["BLMOVE", "done", "archive", "RIGHT", "LEFT", "5"],
+                &["BLMOVE", "done", "archive", "RIGHT", "LEFT", "15"],
             )
             .await;
             collected.push(result);
@@ -350,9 +341,9 @@ async fn showcase_blmove_handover_with_progress_on_a_channel() -> RedisResult<()
     let mut reporter = connect(&server).await;
     let reporter_task = tokio::spawn(async move {
         let mut reported = 0;
-        let start = Instant::now();
+        let deadline = Instant::now() + crate::support::PATIENCE;
         while reported < jobs.len() {
-            assert!(start.elapsed() < Duration::from_secs(10), "no progress");
+            assert!(Instant::now() < deadline, "no progress");
             let archived: usize = query(&mut reporter, &["LLEN", "archive"]).await;
             while reported < archived {
                 reported += 1;
@@ -360,7 +351,8 @@ async fn showcase_blmove_handover_with_progress_on_a_channel() -> RedisResult<()
                 let receivers: i64 = query(&mut reporter, &["PUBLISH", "progress", &msg]).await;
                 assert_eq!(receivers, 1);
             }
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            // Pacing of the poll of LLEN, not a wait for anything.
+            tokio::time::sleep(crate::support::conn::POLL_GAP).await;
         }
     });
 
@@ -370,7 +362,7 @@ async fn showcase_blmove_handover_with_progress_on_a_channel() -> RedisResult<()
 
     let mut seen = Vec::new();
     for _ in 0..jobs.len() {
-        let msg = tokio::time::timeout(Duration::from_secs(5), messages.next())
+        let msg = tokio::time::timeout(crate::support::PATIENCE, messages.next())
             .await
             .expect("a progress message")
             .expect("the subscription is open");

@@ -9,7 +9,9 @@ use redis::{AsyncCommands, RedisResult};
 async fn redis_rs_async_current_thread() -> RedisResult<()> {
     let server = MockRedis::start().await;
     let client = redis::Client::open(server.url())?;
-    let mut conn = client.get_multiplexed_async_connection().await?;
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&crate::support::clients::async_config())
+        .await?;
     let pong: String = redis::cmd("PING").query_async(&mut conn).await?;
     assert_eq!(pong, "PONG");
     let echoed: String = redis::cmd("ECHO")
@@ -46,7 +48,9 @@ async fn redis_rs_async_current_thread() -> RedisResult<()> {
 async fn redis_rs_async_multi_thread_pipeline() -> RedisResult<()> {
     let server = MockRedis::start().await;
     let client = redis::Client::open(server.url())?;
-    let mut conn = client.get_multiplexed_async_connection().await?;
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&crate::support::clients::async_config())
+        .await?;
     let mut pipe = redis::pipe();
     for i in 0..100 {
         pipe.cmd("ECHO").arg(i);
@@ -76,7 +80,9 @@ async fn redis_rs_async_multi_thread_pipeline() -> RedisResult<()> {
 async fn redis_rs_resp3_handshake() -> RedisResult<()> {
     let server = MockRedis::start().await;
     let client = redis::Client::open(format!("{}/?protocol=resp3", server.url()))?;
-    let mut conn = client.get_multiplexed_async_connection().await?;
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&crate::support::clients::async_config())
+        .await?;
     let info: redis::Value = redis::cmd("CLIENT")
         .arg("INFO")
         .query_async(&mut conn)

@@ -8,7 +8,9 @@ use redis::{AsyncCommands, RedisResult};
 
 async fn sets_and_zsets(url: String) -> RedisResult<()> {
     let client = redis::Client::open(url)?;
-    let mut conn = client.get_multiplexed_async_connection().await?;
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&crate::support::clients::async_config())
+        .await?;
 
     let added: i64 = conn
         .sadd("tags", &["rust", "redis", "mock", "rust"])

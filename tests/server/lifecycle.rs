@@ -2,23 +2,28 @@
 //! sockets, the blocking entry point and the builder's options.
 
 use std::io::{Read, Write};
-use std::time::Duration;
 
 use mock_redis::MockRedis;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::support::PATIENCE;
 
 async fn roundtrip<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     conn: &mut S,
     request: &[u8],
 ) -> Vec<u8> {
     conn.write_all(request).await.unwrap();
-    let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut buf))
-        .await
-        .expect("reply in time")
-        .unwrap();
-    buf.truncate(n);
+    let mut buf = Vec::new();
+    while crate::support::frame_len(&buf).is_none() {
+        let mut chunk = [0u8; 4096];
+        let n = tokio::time::timeout(PATIENCE, conn.read(&mut chunk))
+            .await
+            .expect("a reply")
+            .unwrap();
+        assert!(n > 0, "connection closed: {}", buf.escape_ascii());
+        buf.extend_from_slice(&chunk[..n]);
+    }
     buf
 }
 
@@ -78,9 +83,9 @@ async fn drop_refuses_connections_at_once_and_ends_tasks() {
     let err = TcpStream::connect(addr).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     let mut buf = [0u8; 16];
-    let n = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut buf))
+    let n = tokio::time::timeout(PATIENCE, conn.read(&mut buf))
         .await
-        .expect("closed in time")
+        .expect("closed")
         .unwrap_or(0);
     assert_eq!(n, 0);
     for _ in 0..100 {

@@ -133,12 +133,15 @@ mod over_a_socket {
     use std::io::{Read, Write};
     use std::time::Duration;
 
-    /// Sends `chunks` with a pause between them so each arrives in its own
-    /// read, then reads until `expected_len` bytes arrived.
+    /// Sends `chunks` with a pause between them so each tends to arrive in
+    /// its own read (pacing: chunks that merge on a loaded machine make a
+    /// coarser split, never a failure), then reads until `expected_len`
+    /// bytes arrived.
     fn exchange(addr: std::net::SocketAddr, chunks: &[&[u8]], expected_len: usize) -> Vec<u8> {
         let mut conn = std::net::TcpStream::connect(addr).unwrap();
         conn.set_nodelay(true).unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        conn.set_read_timeout(Some(crate::support::PATIENCE))
+            .unwrap();
         for chunk in chunks {
             conn.write_all(chunk).unwrap();
             std::thread::sleep(Duration::from_micros(200));

@@ -5,16 +5,18 @@
 
 use std::time::Duration;
 
+use crate::support::{PATIENCE, eventually, frame_len};
+
 use futures_util::StreamExt;
 use mock_redis::MockRedis;
-use redis::{AsyncConnectionConfig, PushKind, RedisResult, Value};
+use redis::{PushKind, RedisResult, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 async fn conn(server: &MockRedis) -> redis::aio::MultiplexedConnection {
     redis::Client::open(server.url())
         .unwrap()
-        .get_multiplexed_async_connection()
+        .get_multiplexed_async_connection_with_config(&crate::support::clients::async_config())
         .await
         .unwrap()
 }
@@ -29,14 +31,31 @@ async fn numsub(c: &mut redis::aio::MultiplexedConnection, channel: &str) -> i64
     v.1
 }
 
-/// Reads from a raw connection until `want` bytes arrived (or 2 s passed).
+/// Reads from a raw connection until `want` bytes arrived.
 async fn read_exactly(stream: &mut TcpStream, want: usize) -> Vec<u8> {
     let mut buf = vec![0u8; want];
-    tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut buf))
+    tokio::time::timeout(PATIENCE, stream.read_exact(&mut buf))
         .await
-        .expect("reply in time")
+        .expect("the reply")
         .unwrap();
     buf
+}
+
+/// Switches a raw connection to RESP3 and reads the whole `HELLO` reply.
+async fn hello3(stream: &mut TcpStream) {
+    stream.write_all(b"HELLO 3\r\n").await.unwrap();
+    let mut reply = Vec::new();
+    while frame_len(&reply).is_none() {
+        let mut chunk = [0u8; 1024];
+        let n = tokio::time::timeout(PATIENCE, stream.read(&mut chunk))
+            .await
+            .expect("the HELLO reply")
+            .unwrap();
+        assert!(n > 0, "connection closed");
+        reply.extend_from_slice(&chunk[..n]);
+    }
+    assert_eq!(frame_len(&reply), Some(reply.len()), "nothing after HELLO");
+    assert!(reply.starts_with(b"%7\r\n"), "{}", reply.escape_ascii());
 }
 
 #[tokio::test]
@@ -63,7 +82,7 @@ async fn async_pubsub_receives_channel_and_pattern_messages() -> RedisResult<()>
     let mut stream = pubsub.on_message();
     let mut got = Vec::new();
     for _ in 0..3 {
-        let msg = tokio::time::timeout(Duration::from_secs(2), stream.next())
+        let msg = tokio::time::timeout(PATIENCE, stream.next())
             .await
             .expect("message")
             .expect("open");
@@ -96,7 +115,7 @@ async fn resp3_push_frames_reach_redis_rs_push_sender() -> RedisResult<()> {
     let server = MockRedis::start().await;
     let client = redis::Client::open(format!("{}?protocol=resp3", server.url()))?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let config = AsyncConnectionConfig::new().set_push_sender(tx);
+    let config = crate::support::clients::async_config().set_push_sender(tx);
     let mut c = client
         .get_multiplexed_async_connection_with_config(&config)
         .await?;
@@ -112,7 +131,7 @@ async fn resp3_push_frames_reach_redis_rs_push_sender() -> RedisResult<()> {
     assert_eq!(server.publish("alerts", "disk full"), 1);
     let mut kinds = Vec::new();
     while kinds.last() != Some(&PushKind::Message) {
-        let push = tokio::time::timeout(Duration::from_secs(2), rx.recv())
+        let push = tokio::time::timeout(PATIENCE, rx.recv())
             .await
             .expect("push")
             .expect("open");
@@ -137,9 +156,7 @@ async fn resp3_push_frames_reach_redis_rs_push_sender() -> RedisResult<()> {
 async fn resp3_message_to_self_comes_before_the_publish_reply() {
     let server = MockRedis::start().await;
     let mut s = TcpStream::connect(server.addr()).await.unwrap();
-    s.write_all(b"HELLO 3\r\n").await.unwrap();
-    let mut hello = vec![0u8; 1024];
-    let _ = tokio::time::timeout(Duration::from_millis(300), s.read(&mut hello)).await;
+    hello3(&mut s).await;
     s.write_all(b"SUBSCRIBE me\r\nPUBLISH me hi\r\n")
         .await
         .unwrap();
@@ -178,19 +195,15 @@ async fn reset_and_disconnect_drop_subscriptions() {
         .unwrap();
     assert_eq!(numpat, 1);
     drop(a);
-    let mut numpat = 1;
-    for _ in 0..200 {
-        numpat = redis::cmd("PUBSUB")
+    eventually("the closed subscriber to be dropped", async || {
+        let numpat: i64 = redis::cmd("PUBSUB")
             .arg("NUMPAT")
             .query_async(&mut admin)
             .await
             .unwrap();
-        if numpat == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert_eq!(numpat, 0);
+        numpat == 0
+    })
+    .await;
     let shard: Vec<String> = redis::cmd("PUBSUB")
         .arg("SHARDCHANNELS")
         .query_async(&mut admin)
@@ -231,7 +244,7 @@ async fn keyspace_notifications_from_commands_and_the_clock() -> RedisResult<()>
 
     let mut got = Vec::new();
     for _ in 0..6 {
-        let msg = tokio::time::timeout(Duration::from_secs(2), stream.next())
+        let msg = tokio::time::timeout(PATIENCE, stream.next())
             .await
             .expect("event")
             .expect("open");
@@ -252,12 +265,25 @@ async fn keyspace_notifications_from_commands_and_the_clock() -> RedisResult<()>
             "__keyevent@0__:expired session",
         ]
     );
-    // The `g` class is off: EXPIRE, DEL ... publish nothing.
+    // The `g` class is off: EXPIRE, DEL ... publish nothing. Events arrive
+    // in order, so the next one being the SET's shows DEL published none.
     let _: i64 = redis::cmd("DEL").arg("l").query_async(&mut c).await?;
-    assert!(
-        tokio::time::timeout(Duration::from_millis(100), stream.next())
-            .await
-            .is_err()
+    let _: () = redis::cmd("SET")
+        .arg("marker")
+        .arg("m")
+        .query_async(&mut c)
+        .await?;
+    let msg = tokio::time::timeout(PATIENCE, stream.next())
+        .await
+        .expect("event")
+        .expect("open");
+    assert_eq!(
+        format!(
+            "{} {}",
+            msg.get_channel_name(),
+            msg.get_payload::<String>()?
+        ),
+        "__keyspace@0__:marker set"
     );
     Ok(())
 }
@@ -286,18 +312,16 @@ async fn client_list_shows_subscriptions_and_blocked_clients() {
     let mut b = TcpStream::connect(server.addr()).await.unwrap();
     b.write_all(b"BLPOP k 0\r\n").await.unwrap();
     let mut lines = Vec::new();
-    for _ in 0..200 {
+    eventually("the BLPOP to block", async || {
         let list: String = redis::cmd("CLIENT")
             .arg("LIST")
             .query_async(&mut admin)
             .await
             .unwrap();
         lines = list.lines().map(str::to_string).collect();
-        if lines.iter().any(|l| l.contains("flags=b ")) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+        lines.iter().any(|l| l.contains("flags=b "))
+    })
+    .await;
     assert!(
         lines
             .iter()
@@ -334,9 +358,7 @@ async fn client_list_shows_subscriptions_and_blocked_clients() {
 async fn a_blocked_resp3_subscriber_still_receives_messages() {
     let server = MockRedis::start().await;
     let mut s = TcpStream::connect(server.addr()).await.unwrap();
-    s.write_all(b"HELLO 3\r\n").await.unwrap();
-    let mut hello = vec![0u8; 1024];
-    let _ = tokio::time::timeout(Duration::from_millis(300), s.read(&mut hello)).await;
+    hello3(&mut s).await;
     s.write_all(b"SUBSCRIBE ch\r\nBLPOP q 0\r\nPING\r\n")
         .await
         .unwrap();
@@ -344,20 +366,15 @@ async fn a_blocked_resp3_subscriber_still_receives_messages() {
     assert_eq!(read_exactly(&mut s, confirmation.len()).await, confirmation);
     // Blocked: PING waits behind BLPOP, but messages are written at once.
     let mut admin = conn(&server).await;
-    let mut blocked = false;
-    for _ in 0..200 {
+    eventually("the BLPOP to block", async || {
         let info: String = redis::cmd("INFO")
             .arg("clients")
             .query_async(&mut admin)
             .await
             .unwrap();
-        if info.contains("blocked_clients:1\r\n") {
-            blocked = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(blocked);
+        info.contains("blocked_clients:1\r\n")
+    })
+    .await;
     assert_eq!(server.publish("ch", "while blocked"), 1);
     let message: &[u8] = b">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$13\r\nwhile blocked\r\n";
     assert_eq!(read_exactly(&mut s, message.len()).await, message);

@@ -3,18 +3,18 @@
 //! RESP2/RESP3 shapes. These need no redis-server; the differential tests
 //! check the same bytes against a real one.
 
-use std::time::Duration;
-
 use mock_redis::MockRedis;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::support::PATIENCE;
 
 /// Sends `request` and reads until the server closes the connection.
 async fn until_close(server: &MockRedis, request: &[u8]) -> Vec<u8> {
     let mut conn = TcpStream::connect(server.addr()).await.unwrap();
     conn.write_all(request).await.unwrap();
     let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut out))
+    tokio::time::timeout(PATIENCE, conn.read_to_end(&mut out))
         .await
         .expect("the server closes the connection")
         .unwrap();
@@ -25,9 +25,9 @@ async fn until_close(server: &MockRedis, request: &[u8]) -> Vec<u8> {
 async fn exactly(conn: &mut TcpStream, request: &[u8], len: usize) -> Vec<u8> {
     conn.write_all(request).await.unwrap();
     let mut out = vec![0u8; len];
-    tokio::time::timeout(Duration::from_secs(5), conn.read_exact(&mut out))
+    tokio::time::timeout(PATIENCE, conn.read_exact(&mut out))
         .await
-        .expect("reply in time")
+        .expect("the reply")
         .unwrap();
     out
 }
