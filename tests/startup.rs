@@ -15,7 +15,16 @@ use mock_redis::MockRedis;
 async fn async_scenario(n: usize) {
     let server = MockRedis::start().await;
     let client = redis::Client::open(server.url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    // redis-rs's default 500 ms response timeout is too short for a
+    // thousand tests on a loaded machine; 20 s only detects a hang.
+    let patience = Some(std::time::Duration::from_secs(20));
+    let config = redis::AsyncConnectionConfig::new()
+        .set_response_timeout(patience)
+        .set_connection_timeout(patience);
+    let mut conn = client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+        .unwrap();
     let pong: String = redis::cmd("PING").query_async(&mut conn).await.unwrap();
     assert_eq!(pong, "PONG");
     let name = format!("test-{n}");

@@ -1,0 +1,26 @@
+//! Differential tests: the same raw requests sent to a real redis-server
+//! (started on an ephemeral port by `tests/support/`) and to mock-redis, the
+//! raw reply bytes compared in RESP2 and RESP3. One module per command
+//! group; `cargo test --test diff lists::` runs one group, and
+//! `cargo test --test diff -- --nocapture --test-threads 1 2>&1 | grep differential`
+//! prints the totals.
+//!
+//! `script` parses the one-command-per-line case format; `shapes` compares
+//! replies whose content is random.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod script;
+mod shapes;
+
+mod connection;
+mod hashes;
+mod keys;
+mod lists;
+mod pubsub;
+mod server;
+mod sets;
+mod sorted_sets;
+mod strings;
+mod transactions;

@@ -1,0 +1,16 @@
+//! The mock layer through real clients: matchers, priorities, sequences,
+//! strict mode, verification, the journal and faults. One module per topic
+//! (`cargo test --test mock faults::`); `util` holds their shared helpers.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod util;
+
+mod faults;
+mod journal;
+mod matching;
+mod priority;
+mod sequences;
+mod strict;
+mod verification;

@@ -1,0 +1,20 @@
+//! The server through real sockets and real clients, without mocks: the
+//! handle's lifecycle, the wire format and the request parser, redis-rs and
+//! other clients, pub/sub, blocking commands and the direct state API. One
+//! module per topic (`cargo test --test server wire::`).
+//!
+//! `tests/robustness.rs` (it counts the process's file descriptors, so it
+//! needs a process of its own) and `tests/startup.rs` (a 1,000-test binary
+//! timed on its own) stay separate binaries.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod blocking;
+mod clients;
+mod clients_sets;
+mod engine_state;
+mod lifecycle;
+mod parser_props;
+mod pubsub;
+mod wire;
