@@ -17,4 +17,5 @@ mod engine_state;
 mod lifecycle;
 mod parser_props;
 mod pubsub;
+mod seed;
 mod wire;
