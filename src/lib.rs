@@ -43,6 +43,10 @@
 //! # } // <- verified here: a GET user:1 that never came would fail the test
 //! ```
 //!
+//! A mock does nothing until it is mounted: `Mock` (like every builder in
+//! the mock API) is `#[must_use]`, so a chain that ends in `.expect(1);`
+//! without `.mount()` draws a compiler warning, not a test that checks nothing.
+//!
 //! Commands no mock matches fall through to the built-in engine, which
 //! answers as Redis 7.0 does, so a test scripts only what it cares about.
 //!

@@ -30,8 +30,8 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::request::quote;
-use crate::glob::glob_match;
 use crate::engine::meta;
+use crate::glob::glob_match;
 use crate::mock::Request;
 
 /// Decides whether a mock answers a command.

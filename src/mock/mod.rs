@@ -35,7 +35,10 @@ pub(crate) use registry::MockState;
 ///
 /// Build one with [`Mock::given`], finish it with
 /// [`respond_with`](MockBuilder::respond_with), set options, then
-/// [`mount`](Mock::mount) it on a server. Commands are offered to the mounted
+/// [`mount`](Mock::mount) it on a server. A mock does nothing until it is
+/// mounted: `Mock::given(..).respond_with(..).expect(1);` without `.mount()`
+/// checks nothing, and the compiler warns about it (`Mock` is
+/// `#[must_use]`, so every setter's result is too). Commands are offered to the mounted
 /// mocks by priority (lower first; ties in mount order); the first mock
 /// whose matchers all accept answers. Commands no mock answers go to the
 /// built-in engine (or get an error in [strict mode](crate::Builder::strict)).
@@ -58,6 +61,7 @@ pub(crate) use registry::MockState;
 /// # Ok(())
 /// # }   // dropping the server verifies: GET user:1 was received exactly once
 /// ```
+#[must_use = "a Mock does nothing until it is mounted: call `.mount(&server)` or `.mount_as_scoped(&server)`"]
 pub struct Mock {
     pub(crate) matchers: Vec<Box<dyn Match>>,
     pub(crate) responder: Box<dyn Respond>,
