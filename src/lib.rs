@@ -166,6 +166,29 @@
 //! # }
 //! ```
 //!
+//! Two requests are equal when their arguments, connection and database
+//! are (not their arrival time). To compare without the `bytes` crate,
+//! [`MockRedis::received_commands_as_strings`] gives each command as a
+//! `Vec<String>`, and
+//! [`MockRedis::received_commands_as_strings_without_handshakes`] leaves
+//! out the commands each connection opened with (`HELLO`, `AUTH`,
+//! `CLIENT SETINFO`, ...), so a test sees only what its code sent:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> redis::RedisResult<()> {
+//! let server = mock_redis::MockRedis::start().await;
+//! let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+//! let _: () = redis::cmd("SET").arg("user:1").arg("alice").query_async(&mut conn).await?;
+//! let _: Option<String> = redis::cmd("GET").arg("user:1").query_async(&mut conn).await?;
+//! assert_eq!(
+//!     server.received_commands_as_strings_without_handshakes(),
+//!     [vec!["SET", "user:1", "alice"], vec!["GET", "user:1"]],
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! [`MockRedis::reset`] forgets the mocks and the journal;
 //! [`Builder::record_commands`] and [`MockRedis::set_recording`] turn the
 //! journal off. With no mocks mounted and the journal off, a command costs

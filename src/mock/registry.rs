@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
+use rustc_hash::FxHashMap;
 use tokio::sync::watch;
 
 use super::matchers::Check;
@@ -65,6 +66,9 @@ impl Mounted {
 struct Entry {
     request: Request,
     outcome: Outcome,
+    /// Part of the handshake the connection opened with (see
+    /// [`Inner::handshaking`]).
+    handshake: bool,
 }
 
 /// Who answered a journalled command.
@@ -95,6 +99,11 @@ struct Inner {
     panics: Vec<String>,
     error: Option<Bytes>,
     close_after: Option<u64>,
+    /// Connections still in their opening handshake: the connection's
+    /// command count at its latest handshake command. A command belongs to
+    /// the handshake when it is a [handshake command](is_handshake) and
+    /// every command before it on its connection was one too.
+    handshaking: FxHashMap<u64, u64>,
 }
 
 /// What a connection does with one command.
@@ -128,6 +137,7 @@ impl MockState {
                 panics: Vec::new(),
                 error: None,
                 close_after: None,
+                handshaking: FxHashMap::default(),
             }),
             closer: watch::Sender::new(0),
         };
@@ -246,6 +256,13 @@ impl MockState {
         let request = Request::from_parts(args.to_vec(), connection, db);
         let mut inner = self.lock();
         let close = inner.close_after.is_some_and(|n| nth >= n);
+        let handshake = is_handshake(args)
+            && (nth == 1 || inner.handshaking.get(&connection) == Some(&(nth - 1)));
+        if handshake {
+            inner.handshaking.insert(connection, nth);
+        } else if !inner.handshaking.is_empty() {
+            inner.handshaking.remove(&connection);
+        }
         // A panicking matcher or responder (a test's closure) answers an
         // error and fails verification instead of killing the connection.
         let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -264,7 +281,11 @@ impl MockState {
             (Some(Response::reply(reply)), Outcome::Panic)
         });
         if inner.recording {
-            inner.journal.push(Entry { request, outcome });
+            inner.journal.push(Entry {
+                request,
+                outcome,
+                handshake,
+            });
         } else if outcome == Outcome::Strict {
             inner.refused.push(request);
         }
@@ -276,6 +297,17 @@ impl MockState {
             .journal
             .iter()
             .map(|e| e.request.clone())
+            .collect()
+    }
+
+    /// The journal's arguments as lossy UTF-8 strings, optionally without
+    /// the handshake each connection opened with.
+    pub fn journal_strings(&self, without_handshakes: bool) -> Vec<Vec<String>> {
+        self.lock()
+            .journal
+            .iter()
+            .filter(|e| !(without_handshakes && e.handshake))
+            .map(|e| e.request.args_as_strings())
             .collect()
     }
 
@@ -355,7 +387,9 @@ fn served_while_loading(args: &[Bytes]) -> bool {
 }
 
 /// The commands clients send on connect and the ready checks they make,
-/// which strict mode leaves to the engine unless a mock matches them.
+/// which strict mode leaves to the engine unless a mock matches them. The
+/// run of them a connection opens with is its handshake: the report folds
+/// it and [`MockState::journal_strings`] can leave it out.
 fn is_handshake(args: &[Bytes]) -> bool {
     let Some(name) = args.first() else {
         return false;
