@@ -97,6 +97,7 @@ pub trait Match: Send + Sync + 'static {
             matcher: self.describe(),
             passed: self.matches(request),
             found: None,
+            command: false,
         });
     }
 }
@@ -119,6 +120,10 @@ pub struct Check {
     pub passed: bool,
     /// What the request had instead, when that helps.
     pub found: Option<String>,
+    /// The part checks the command name: a mock whose command parts all
+    /// accept ranks above one whose command part rejects, whatever their
+    /// other parts say.
+    pub command: bool,
 }
 
 impl<F> Match for F
@@ -295,6 +300,7 @@ impl Match for CommandMatcher {
         let name_ok = self.name_matches(request);
         out.push(Check {
             matcher: format!("command({})", quote(name.as_bytes())),
+            command: true,
             passed: name_ok,
             found: (!name_ok).then(|| {
                 let shown = request.args().len().min(self.words.len()).max(1);
@@ -311,6 +317,7 @@ impl Match for CommandMatcher {
             let passed = name_ok && got.is_some_and(|g| self.arg_eq(i, expected, g));
             out.push(Check {
                 matcher: format!("arg({})", quote(expected)),
+                command: false,
                 passed,
                 found: (!passed).then(|| match got {
                     Some(g) => format!("argument {at} is {}", quote(g)),
@@ -366,6 +373,34 @@ impl Match for ArgsMatcher {
         let list: Vec<String> = self.0.iter().map(|a| quote(a)).collect();
         format!("args([{}])", list.join(", "))
     }
+
+    /// Two parts: the command name, then the arguments after it.
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let got = request.args();
+        let name_ok = match (self.0.first(), got.first()) {
+            (Some(want), Some(got)) => want.eq_ignore_ascii_case(got),
+            (None, None) => true,
+            _ => false,
+        };
+        let all_ok = self.matches(request);
+        out.push(Check {
+            matcher: self.describe(),
+            command: true,
+            passed: name_ok,
+            found: (!name_ok).then(|| match got.first() {
+                Some(name) => quote(name),
+                None => "no command".to_string(),
+            }),
+        });
+        if self.0.len() > 1 {
+            out.push(Check {
+                matcher: self.describe(),
+                command: false,
+                passed: all_ok,
+                found: (!all_ok).then(|| request.to_string()),
+            });
+        }
+    }
 }
 
 /// Matches a command whose argument `index` is `value` (the command name is
@@ -411,6 +446,8 @@ impl Match for ArgAt {
         let passed = got == Some(&self.value);
         out.push(Check {
             matcher: self.describe(),
+            // Argument 0 is the command name.
+            command: self.index == 0,
             passed,
             found: (!passed).then(|| match got {
                 Some(g) => format!("argument {} is {}", self.index, quote(g)),
@@ -460,6 +497,7 @@ impl Match for KeyMatcher {
         let passed = keys.iter().any(|k| glob_match(&self.0, k));
         out.push(Check {
             matcher: self.describe(),
+            command: false,
             passed,
             found: (!passed).then(|| {
                 if keys.is_empty() {
@@ -507,6 +545,7 @@ impl Match for DbMatcher {
         let passed = self.matches(request);
         out.push(Check {
             matcher: self.describe(),
+            command: false,
             passed,
             found: (!passed).then(|| format!("database {} selected", request.db())),
         });

@@ -4,6 +4,7 @@
 //! `verify.rs`).
 
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -265,9 +266,7 @@ impl MockState {
         }
         // A panicking matcher or responder (a test's closure) answers an
         // error and fails verification instead of killing the connection.
-        let decided = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            decide(&mut inner, &request)
-        }));
+        let decided = catch_unwind(AssertUnwindSafe(|| decide(&mut inner, &request)));
         let (response, outcome) = decided.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()
@@ -437,7 +436,9 @@ fn findings<'a>(
             .filter(|r| !is_handshake(r.args()));
         for request in requests {
             if unmatched.len() < EXPLAINED {
-                unmatched.push((request, closest(&candidates, request)));
+                let why = closest(&candidates, request)
+                    .unwrap_or_else(|| "no mock accepts any part of it".to_string());
+                unmatched.push((request, why));
             }
             unmatched_total += 1;
         }
@@ -481,24 +482,31 @@ fn answered_by(inner: &Inner, only: Option<&Mounted>, outcome: Outcome) -> Strin
     }
 }
 
-/// Names the mock that accepted the most matcher parts and the first part
-/// that rejected the request.
-fn closest(candidates: &[&Mounted], request: &Request) -> String {
-    let mut best: Option<(&Mounted, Vec<Check>, usize)> = None;
+/// Names the closest mock and the first of its parts that rejected the
+/// request: `None` when no mock accepts any part of it.
+///
+/// The ranking: a mock whose command parts (`command("DEL")`, the name in
+/// `args([..])`, `writes()`, ...) accept the command, or that has none,
+/// ranks above any whose command part rejects it; then the mock with the
+/// most accepted parts; then the first in the order mocks are tried
+/// (priority, then mount order). A mock whose matcher panics is skipped.
+fn closest(candidates: &[&Mounted], request: &Request) -> Option<String> {
+    let mut best: Option<(&Mounted, Vec<Check>, (bool, usize))> = None;
     for m in candidates {
-        let checks = m.checks(request);
-        let passed = checks.iter().filter(|c| c.passed).count();
-        if best.as_ref().is_none_or(|(_, _, p)| passed > *p) {
-            best = Some((m, checks, passed));
+        let Ok(checks) = catch_unwind(AssertUnwindSafe(|| m.checks(request))) else {
+            continue;
+        };
+        let command_ok = checks.iter().all(|c| c.passed || !c.command);
+        let rank = (command_ok, checks.iter().filter(|c| c.passed).count());
+        if best.as_ref().is_none_or(|(_, _, r)| rank > *r) {
+            best = Some((m, checks, rank));
         }
     }
-    let Some((m, checks, passed)) = best else {
-        return "no mocks mounted".to_string();
-    };
+    let (m, checks, (_, passed)) = best?;
     if passed == 0 {
-        return "no mock accepts any part of it".to_string();
+        return None;
     }
-    match checks.iter().find(|c| !c.passed) {
+    Some(match checks.iter().find(|c| !c.passed) {
         Some(c) => match &c.found {
             Some(found) => format!(
                 "closest mock {} rejected it at {} ({found})",
@@ -515,7 +523,7 @@ fn closest(candidates: &[&Mounted], request: &Request) -> String {
             ),
             _ => format!("mock {} matched but its responder fell through", m.label()),
         },
-    }
+    })
 }
 
 #[cfg(test)]
