@@ -120,26 +120,40 @@
 //! [`MockRedis::verify`] checks every mounted mock, and so does dropping the
 //! server (unless the test is already panicking); a guard from
 //! [`Mock::mount_as_scoped`] checks its own mock when dropped. The panic
-//! message is a [`VerificationReport`]: each unmet expectation with the
-//! expected and actual counts, the commands no mock matched with the
-//! closest mock and the matcher that rejected them, and every command
-//! received, per connection, quoted as `redis-cli` prints them:
+//! message is a [`VerificationReport`]:
+//!
+//! - each unmet expectation with the expected and actual counts, and a
+//!   hint when a near-identical command arrived instead (`SETEX k 300 v`
+//!   for `SET k v EX 300`, `HMSET` for `HSET`, `INCRBY k 1` for `INCR k`,
+//!   and the other way round);
+//! - each matcher or responder that panicked, with the command and the mock;
+//! - the commands no mock matched, each with the closest mock and the part
+//!   that rejected it (a mock that accepts the command name ranks first);
+//!   commands no mock accepts any part of are not explained;
+//! - every command received, per connection, quoted as `redis-cli` prints
+//!   them, with the handshake each connection opened with folded into one
+//!   line.
 //!
 //! ```text
 //! mock-redis: verification failed (1 problem)
 //!
 //! Expectations not met:
-//!   - mock 'user lookup': expected exactly 1 call, received 0 calls
+//!   - mock 'session write': expected exactly 1 call, received 0 calls
+//!     hint: expected "SET" "session" "abc" "EX" "300"; received "SETEX" "session" "300" "abc" (same effect, different command)
 //!
 //! Commands no mock matched, and the closest mock:
 //!   - "GET" "user:2" (connection 1): closest mock 'user lookup' rejected it at arg("user:1") (argument 1 is "user:2")
 //!
-//! Commands received (3):
+//! Commands received (4):
 //!   connection 1:
-//!     1) "CLIENT" "SETINFO" "LIB-NAME" "redis-rs"  <- engine
-//!     2) "CLIENT" "SETINFO" "LIB-VER" "1.8.1"  <- engine
-//!     3) "GET" "user:2"  <- engine
+//!     1-2) (2 handshake commands: CLIENT SETINFO x2)  <- engine
+//!     3) "SETEX" "session" "300" "abc"  <- engine
+//!     4) "GET" "user:2"  <- engine
 //! ```
+//!
+//! The panic of `server.verify()` points at the line that called it; the
+//! panic of a drop points into mock-redis (`Drop` has no caller location),
+//! so end a test with `server.verify()` to see where it failed.
 //!
 //! ## Spying and the journal
 //!

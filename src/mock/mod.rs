@@ -5,7 +5,8 @@
 //! [`Times`]; `matchers.rs` the matchers, `respond.rs` the responders,
 //! `request.rs` the [`Request`] they see, `convert.rs` conversions into
 //! [`Reply`](crate::Reply), `registry.rs` the [`MockState`] every connection
-//! consults, and `verify.rs` the report's layout.
+//! consults (and the report's findings), `synonyms.rs` the near-identical
+//! commands the report hints at, and `verify.rs` the report's layout.
 //!
 //! The layer depends on `protocol` (replies) and, for command metadata, on
 //! `engine::meta` only; it never imports the server. The server mounts
@@ -17,6 +18,7 @@ pub mod matchers;
 mod registry;
 mod request;
 pub(crate) mod respond;
+mod synonyms;
 mod verify;
 
 use std::fmt;
@@ -279,6 +281,8 @@ impl fmt::Debug for MockGuard {
 }
 
 impl Drop for MockGuard {
+    /// Unmounts and verifies. The panic's location is this file: `Drop`
+    /// has no caller location to point at.
     fn drop(&mut self) {
         let Some(mounted) = self.registry.unmount(self.id) else {
             return;
@@ -317,6 +321,12 @@ impl Times {
     /// ```
     pub fn contains(&self, calls: u64) -> bool {
         calls >= self.min && self.max.is_none_or(|max| calls <= max)
+    }
+
+    /// Whether `calls` falls short of the expectation (rather than
+    /// exceeding it).
+    pub(crate) fn wants_more(&self, calls: u64) -> bool {
+        calls < self.min
     }
 }
 

@@ -27,7 +27,8 @@ impl Mock {
 
     /// Mounts the mock until the returned guard is dropped; dropping the
     /// guard verifies the mock's expectation (unless the thread is already
-    /// panicking) and unmounts it.
+    /// panicking) and unmounts it. That panic points into mock-redis, not
+    /// at the test: `Drop` cannot be `#[track_caller]`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -59,6 +60,13 @@ impl MockRedis {
     /// [report](VerificationReport) if not. Dropping the server does the
     /// same unless the thread is already panicking.
     ///
+    /// The panic points at the line that called `verify()` (it is
+    /// `#[track_caller]`). A panic from dropping the server, or a
+    /// [scoped guard](Mock::mount_as_scoped), cannot: `Drop` has no caller
+    /// location, so it points into mock-redis; the test's name in the
+    /// failure output still says which test failed. Call `verify()` at the
+    /// end of a test to have the location.
+    ///
     /// ```
     /// use mock_redis::{Mock, MockRedis, Reply};
     /// use mock_redis::matchers::command;
@@ -69,6 +77,7 @@ impl MockRedis {
     /// let _: Option<String> = redis::cmd("GET").arg("k").query(&mut conn).unwrap();
     /// server.verify();
     /// ```
+    #[track_caller]
     pub fn verify(&self) {
         if let Err(report) = self.try_verify() {
             panic!("{report}");
