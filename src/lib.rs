@@ -59,18 +59,30 @@
 //! exactly, [`matchers::arg_at`] one position, [`matchers::key`] a key
 //! argument against a glob with Redis's rules (`user:*`, `h[ae]llo`),
 //! [`matchers::db`] the selected database and [`matchers::any`] everything.
-//! A closure `Fn(&Request) -> bool` is a matcher too, and so is anything that
-//! implements [`Match`]. Combine them with `.and(..)`.
+//! [`matchers::writes`] matches every command Redis flags `write`, and
+//! [`matchers::touches_key`] every command that touches a key matching a
+//! glob (`FLUSHDB` included), which makes negative checks (`expect(0)`)
+//! meaningful. [`matchers::func`] turns a closure into a matcher without
+//! annotating its argument; a bare closure `|req: &Request| ...` works too,
+//! and so does anything that implements [`Match`].
+//!
+//! Combine them with `.and(..)`: every matcher type has it as an inherent
+//! method, so no trait needs importing (there is no prelude to learn).
 //!
 //! ```
-//! use mock_redis::{Mock, Reply, Request};
-//! use mock_redis::matchers::{command, db, key};
+//! use mock_redis::{Mock, Reply, Response};
+//! use mock_redis::matchers::{command, db, func, key, writes};
 //!
 //! let mock = Mock::given(command("SET").and(key("session:*")))
 //!     .and(db(1))
-//!     .and(|req: &Request| req.args().len() == 5) // SET k v EX n
+//!     .and(func(|req| req.args().len() == 5)) // SET k v EX n
 //!     .respond_with(Reply::ok());
-//! # drop(mock);
+//! // Fails verification if anything writes while the test runs.
+//! let read_only = Mock::given(writes())
+//!     .respond_with(Response::pass_through())
+//!     .with_priority(0)
+//!     .expect(0);
+//! # drop((mock, read_only));
 //! ```
 //!
 //! Several mocks can match one command: the one with the lowest
