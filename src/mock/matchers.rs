@@ -68,6 +68,11 @@ use crate::mock::Request;
 /// [`func`], which spares the argument's type annotation). The matchers
 /// of this module have `.and(..)` without this trait in scope.
 ///
+/// Keep matchers free of side effects: besides deciding who answers each
+/// command, they run again while a verification report is built (to find
+/// the closest mock and near-identical commands), except a matcher that
+/// has panicked.
+///
 /// ```
 /// use mock_redis::{Match, Request};
 ///

@@ -34,6 +34,9 @@ pub(crate) struct Mounted {
     calls: u64,
     /// The requests this mock answered (for scoped guards).
     answered: Vec<Request>,
+    /// One of its matchers panicked: the report leaves the mock out of
+    /// the closest-mock ranking and the hints rather than run it again.
+    matcher_panicked: bool,
 }
 
 impl Mounted {
@@ -65,10 +68,11 @@ impl Mounted {
 
     /// Whether every matcher accepts `request` (a panicking one does not).
     fn accepts(&self, request: &Request) -> bool {
-        catch_unwind(AssertUnwindSafe(|| {
-            self.mock.matchers.iter().all(|m| m.matches(request))
-        }))
-        .unwrap_or(false)
+        !self.matcher_panicked
+            && catch_unwind(AssertUnwindSafe(|| {
+                self.mock.matchers.iter().all(|m| m.matches(request))
+            }))
+            .unwrap_or(false)
     }
 
     /// The mock's unmet expectation, with hints from the `journal`: a
@@ -250,6 +254,7 @@ impl MockState {
                     mock,
                     calls: 0,
                     answered: Vec::new(),
+                    matcher_panicked: false,
                 },
             );
             id
@@ -332,10 +337,14 @@ impl MockState {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a non-string panic".to_string());
-            let who = match at.get() {
-                Some((id, part)) => {
-                    let label = inner.mocks.iter().find(|m| m.id == id).map(Mounted::label);
-                    format!("the {part} of mock {}", label.unwrap_or_default())
+            let mounted = at
+                .get()
+                .and_then(|(id, part)| Some((inner.mocks.iter_mut().find(|m| m.id == id)?, part)));
+            let who = match mounted {
+                Some((m, part)) => {
+                    // The report will not run this matcher again.
+                    m.matcher_panicked |= part == "matcher";
+                    format!("the {part} of mock {}", m.label())
                 }
                 None => "a matcher or responder".to_string(),
             };
@@ -583,7 +592,7 @@ fn answered_by(inner: &Inner, only: Option<&Mounted>, outcome: Outcome) -> Strin
 /// (priority, then mount order). A mock whose matcher panics is skipped.
 fn closest(candidates: &[&Mounted], request: &Request) -> Option<String> {
     let mut best: Option<(&Mounted, Vec<Check>, (bool, usize))> = None;
-    for m in candidates {
+    for m in candidates.iter().filter(|m| !m.matcher_panicked) {
         let Ok(checks) = catch_unwind(AssertUnwindSafe(|| m.checks(request))) else {
             continue;
         };
