@@ -43,6 +43,10 @@
 //! # } // <- verified here: a GET user:1 that never came would fail the test
 //! ```
 //!
+//! A mock does nothing until it is mounted: `Mock` (like every builder in
+//! the mock API) is `#[must_use]`, so a chain that ends in `.expect(1);`
+//! without `.mount()` draws a compiler warning, not a test that checks nothing.
+//!
 //! Commands no mock matches fall through to the built-in engine, which
 //! answers as Redis 7.0 does, so a test scripts only what it cares about.
 //!
@@ -55,18 +59,30 @@
 //! exactly, [`matchers::arg_at`] one position, [`matchers::key`] a key
 //! argument against a glob with Redis's rules (`user:*`, `h[ae]llo`),
 //! [`matchers::db`] the selected database and [`matchers::any`] everything.
-//! A closure `Fn(&Request) -> bool` is a matcher too, and so is anything that
-//! implements [`Match`]. Combine them with `.and(..)`.
+//! [`matchers::writes`] matches every command Redis flags `write`, and
+//! [`matchers::touches_key`] every command that touches a key matching a
+//! glob (`FLUSHDB` included), which makes negative checks (`expect(0)`)
+//! meaningful. [`matchers::func`] turns a closure into a matcher without
+//! annotating its argument; a bare closure `|req: &Request| ...` works too,
+//! and so does anything that implements [`Match`].
+//!
+//! Combine them with `.and(..)`: every matcher type has it as an inherent
+//! method, so no trait needs importing (there is no prelude to learn).
 //!
 //! ```
-//! use mock_redis::{Mock, Reply, Request};
-//! use mock_redis::matchers::{command, db, key};
+//! use mock_redis::{Mock, Reply, Response};
+//! use mock_redis::matchers::{command, db, func, key, writes};
 //!
 //! let mock = Mock::given(command("SET").and(key("session:*")))
 //!     .and(db(1))
-//!     .and(|req: &Request| req.args().len() == 5) // SET k v EX n
+//!     .and(func(|req| req.args().len() == 5)) // SET k v EX n
 //!     .respond_with(Reply::ok());
-//! # drop(mock);
+//! // Fails verification if anything writes while the test runs.
+//! let read_only = Mock::given(writes())
+//!     .respond_with(Response::pass_through())
+//!     .with_priority(0)
+//!     .expect(0);
+//! # drop((mock, read_only));
 //! ```
 //!
 //! Several mocks can match one command: the one with the lowest
@@ -116,26 +132,40 @@
 //! [`MockRedis::verify`] checks every mounted mock, and so does dropping the
 //! server (unless the test is already panicking); a guard from
 //! [`Mock::mount_as_scoped`] checks its own mock when dropped. The panic
-//! message is a [`VerificationReport`]: each unmet expectation with the
-//! expected and actual counts, the commands no mock matched with the
-//! closest mock and the matcher that rejected them, and every command
-//! received, per connection, quoted as `redis-cli` prints them:
+//! message is a [`VerificationReport`]:
+//!
+//! - each unmet expectation with the expected and actual counts, and a
+//!   hint when a near-identical command arrived instead (`SETEX k 300 v`
+//!   for `SET k v EX 300`, `HMSET` for `HSET`, `INCRBY k 1` for `INCR k`,
+//!   and the other way round);
+//! - each matcher or responder that panicked, with the command and the mock;
+//! - the commands no mock matched, each with the closest mock and the part
+//!   that rejected it (a mock that accepts the command name ranks first);
+//!   commands no mock accepts any part of are not explained;
+//! - every command received, per connection, quoted as `redis-cli` prints
+//!   them, with the handshake each connection opened with folded into one
+//!   line.
 //!
 //! ```text
 //! mock-redis: verification failed (1 problem)
 //!
 //! Expectations not met:
-//!   - mock 'user lookup': expected exactly 1 call, received 0 calls
+//!   - mock 'session write': expected exactly 1 call, received 0 calls
+//!     hint: expected "SET" "session" "abc" "EX" "300"; received "SETEX" "session" "300" "abc" (same effect, different command)
 //!
 //! Commands no mock matched, and the closest mock:
 //!   - "GET" "user:2" (connection 1): closest mock 'user lookup' rejected it at arg("user:1") (argument 1 is "user:2")
 //!
-//! Commands received (3):
+//! Commands received (4):
 //!   connection 1:
-//!     1) "CLIENT" "SETINFO" "LIB-NAME" "redis-rs"  <- engine
-//!     2) "CLIENT" "SETINFO" "LIB-VER" "1.8.1"  <- engine
-//!     3) "GET" "user:2"  <- engine
+//!     1-2) (2 handshake commands: CLIENT SETINFO x2)  <- engine
+//!     3) "SETEX" "session" "300" "abc"  <- engine
+//!     4) "GET" "user:2"  <- engine
 //! ```
+//!
+//! The panic of `server.verify()` points at the line that called it; the
+//! panic of a drop points into mock-redis (`Drop` has no caller location),
+//! so end a test with `server.verify()` to see where it failed.
 //!
 //! ## Spying and the journal
 //!
@@ -158,6 +188,29 @@
 //! assert_eq!(echoed, "hi"); // the engine's answer
 //! let last = server.received_commands().pop().unwrap();
 //! assert_eq!(last.to_string(), r#""ECHO" "hi""#);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Two requests are equal when their arguments, connection and database
+//! are (not their arrival time). To compare without the `bytes` crate,
+//! [`MockRedis::received_commands_as_strings`] gives each command as a
+//! `Vec<String>`, and
+//! [`MockRedis::received_commands_as_strings_without_handshakes`] leaves
+//! out the commands each connection opened with (`HELLO`, `AUTH`,
+//! `CLIENT SETINFO`, ...), so a test sees only what its code sent:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> redis::RedisResult<()> {
+//! let server = mock_redis::MockRedis::start().await;
+//! let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+//! let _: () = redis::cmd("SET").arg("user:1").arg("alice").query_async(&mut conn).await?;
+//! let _: Option<String> = redis::cmd("GET").arg("user:1").query_async(&mut conn).await?;
+//! assert_eq!(
+//!     server.received_commands_as_strings_without_handshakes(),
+//!     [vec!["SET", "user:1", "alice"], vec!["GET", "user:1"]],
+//! );
 //! # Ok(())
 //! # }
 //! ```

@@ -31,6 +31,11 @@ impl CommandInfo {
         !self.spec.subcommands.is_empty()
     }
 
+    /// Whether the command is flagged `write` (it may change data).
+    pub fn is_write(self) -> bool {
+        self.spec.flags & flags::WRITE != 0
+    }
+
     /// Whether Redis serves the command while it loads its dataset (the
     /// `loading` flag: `HELLO`, `AUTH`, `SELECT`, `CLIENT ...`, `INFO`,
     /// `COMMAND`, ...).
@@ -100,6 +105,14 @@ mod tests {
                 .served_while_loading()
         );
         assert!(resolve(&args(&["CLIENT", "NOSUCH"])).is_none());
+        assert!(resolve(&args(&["SET", "k", "v"])).unwrap().is_write());
+        assert!(resolve(&args(&["FLUSHDB"])).unwrap().is_write());
+        assert!(!resolve(&args(&["GET", "k"])).unwrap().is_write());
+        assert!(
+            !resolve(&args(&["CONFIG", "SET", "a", "b"]))
+                .unwrap()
+                .is_write()
+        );
         assert!(resolve(&[]).is_none());
     }
 

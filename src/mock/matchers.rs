@@ -1,9 +1,13 @@
 //! Matchers: which commands a [`Mock`](crate::Mock) answers.
 //!
-//! Every matcher implements [`Match`]. Combine them with [`Match::and`], or
-//! by listing several in [`Mock::given`](crate::Mock::given) and
+//! Every matcher implements [`Match`]. Combine them with `.and(..)`, or by
+//! listing several in [`Mock::given`](crate::Mock::given) and
 //! [`MockBuilder::and`](crate::MockBuilder::and): a mock answers a command
-//! only when all of its matchers accept it.
+//! only when all of its matchers accept it. Every matcher type here has
+//! `.and(..)` as an inherent method, so no trait import is needed; the
+//! [`Match`] trait matters only to write a matcher of your own (a closure
+//! passed straight to [`Mock::given`](crate::Mock::given) needs its
+//! argument type, `|req: &Request|`; wrapped in [`func`] it needs none).
 //!
 //! | matcher | accepts |
 //! |---|---|
@@ -13,16 +17,39 @@
 //! | [`arg_at(2, "v")`](arg_at) | argument 2 is `v` (the command name is argument 0) |
 //! | [`key("user:*")`](key) | a key argument matches the glob, with Redis's rules |
 //! | [`db(1)`](db) | the connection has database 1 selected |
+//! | [`writes()`](writes) | any command flagged `write` in Redis's command table (`SET`, `DEL`, `HSET`, `FLUSHDB`, ...) |
+//! | [`touches_key("user:*")`](touches_key) | a command with a key argument matching the glob, or one that changes every key (`FLUSHDB`, `FLUSHALL`, `SWAPDB`) |
 //! | [`any()`](any) | every command |
-//! | `\|req: &Request\| ...` | whatever the closure says |
+//! | [`func(\|req\| ...)`](func) | whatever the closure says |
+//! | `\|req: &Request\| ...` | the same, without `func` (the argument type is then needed) |
 //!
 //! ```
-//! use mock_redis::matchers::{command, db, key};
+//! use mock_redis::matchers::{command, db, func, key};
 //! use mock_redis::{Match, Request};
 //!
-//! let m = command("GET").and(key("user:*")).and(db(0));
+//! let m = command("GET").and(key("user:*")).and(db(0)).and(func(|req| req.args().len() == 2));
 //! assert!(m.matches(&Request::new(["get", "user:1"], 1, 0)));
 //! assert!(!m.matches(&Request::new(["GET", "order:1"], 1, 0)));
+//! ```
+//!
+//! The command families make negative checks meaningful: a spy that lets
+//! the engine answer, tried before any other mock, and expects no call.
+//!
+//! ```
+//! use mock_redis::{Mock, Response};
+//! use mock_redis::matchers::{touches_key, writes};
+//!
+//! // "This code path never writes", and "nothing touches the config keys".
+//! let read_only = Mock::given(writes())
+//!     .respond_with(Response::pass_through())
+//!     .with_priority(0)
+//!     .expect(0)
+//!     .named("read-only path");
+//! let hands_off = Mock::given(touches_key("config:*"))
+//!     .respond_with(Response::pass_through())
+//!     .with_priority(0)
+//!     .expect(0);
+//! # drop((read_only, hands_off));
 //! ```
 
 use std::fmt;
@@ -37,7 +64,14 @@ use crate::mock::Request;
 /// Decides whether a mock answers a command.
 ///
 /// Implement it for your own matchers, or pass a closure
-/// `Fn(&Request) -> bool`, which implements it.
+/// `Fn(&Request) -> bool`, which implements it (or wrap the closure in
+/// [`func`], which spares the argument's type annotation). The matchers
+/// of this module have `.and(..)` without this trait in scope.
+///
+/// Keep matchers free of side effects: besides deciding who answers each
+/// command, they run again while a verification report is built (to find
+/// the closest mock and near-identical commands), except a matcher that
+/// has panicked.
 ///
 /// ```
 /// use mock_redis::{Match, Request};
@@ -97,6 +131,7 @@ pub trait Match: Send + Sync + 'static {
             matcher: self.describe(),
             passed: self.matches(request),
             found: None,
+            command: false,
         });
     }
 }
@@ -119,7 +154,37 @@ pub struct Check {
     pub passed: bool,
     /// What the request had instead, when that helps.
     pub found: Option<String>,
+    /// The part checks the command name: a mock whose command parts all
+    /// accept ranks above one whose command part rejects, whatever their
+    /// other parts say.
+    pub command: bool,
 }
+
+/// Adds the inherent `.and(..)` to matcher types, so combining them needs
+/// no trait import.
+macro_rules! inherent_and {
+    ($($t:ident),*) => {$(
+        impl $t {
+            /// Both this matcher and `other` must accept the command: the
+            /// same as [`Match::and`], without importing the trait (see
+            /// the [module](crate::matchers) example).
+            pub fn and<M: Match>(self, other: M) -> And<$t, M> {
+                And(self, other)
+            }
+        }
+    )*};
+}
+
+inherent_and!(
+    CommandMatcher,
+    ArgsMatcher,
+    ArgAt,
+    KeyMatcher,
+    DbMatcher,
+    AnyMatcher,
+    WritesMatcher,
+    TouchesKey
+);
 
 impl<F> Match for F
 where
@@ -143,7 +208,22 @@ where
 /// assert_eq!(both.describe(), "any() and db(1)");
 /// ```
 #[derive(Clone, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
 pub struct And<A, B>(A, B);
+
+impl<A: Match, B: Match> And<A, B> {
+    /// A third matcher (and more) that must accept too: the same as
+    /// [`Match::and`], without importing the trait.
+    ///
+    /// ```
+    /// use mock_redis::matchers::{command, db, key};
+    /// let m = command("GET").and(key("user:*")).and(db(0));
+    /// # drop(m);
+    /// ```
+    pub fn and<M: Match>(self, other: M) -> And<And<A, B>, M> {
+        And(self, other)
+    }
+}
 
 impl<A: Match, B: Match> Match for And<A, B> {
     fn matches(&self, request: &Request) -> bool {
@@ -200,6 +280,7 @@ pub fn command(name: impl AsRef<str>) -> CommandMatcher {
 /// assert!(!m.matches(&Request::new(["SET", "other", "v"], 1, 0)));
 /// ```
 #[derive(Clone, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
 pub struct CommandMatcher {
     /// The name and subcommand, upper case; compared case-insensitively.
     words: Vec<Bytes>,
@@ -225,17 +306,6 @@ impl CommandMatcher {
     pub fn arg(mut self, value: impl AsRef<[u8]>) -> CommandMatcher {
         self.args.push(Bytes::copy_from_slice(value.as_ref()));
         self
-    }
-
-    /// [`Match::and`], callable without importing the trait.
-    ///
-    /// ```
-    /// use mock_redis::matchers::{command, key};
-    /// let m = command("GET").and(key("user:*"));
-    /// # drop(m);
-    /// ```
-    pub fn and<M: Match>(self, other: M) -> And<CommandMatcher, M> {
-        And(self, other)
     }
 
     fn arg_eq(&self, i: usize, want: &Bytes, got: &Bytes) -> bool {
@@ -295,6 +365,7 @@ impl Match for CommandMatcher {
         let name_ok = self.name_matches(request);
         out.push(Check {
             matcher: format!("command({})", quote(name.as_bytes())),
+            command: true,
             passed: name_ok,
             found: (!name_ok).then(|| {
                 let shown = request.args().len().min(self.words.len()).max(1);
@@ -311,6 +382,7 @@ impl Match for CommandMatcher {
             let passed = name_ok && got.is_some_and(|g| self.arg_eq(i, expected, g));
             out.push(Check {
                 matcher: format!("arg({})", quote(expected)),
+                command: false,
                 passed,
                 found: (!passed).then(|| match got {
                     Some(g) => format!("argument {at} is {}", quote(g)),
@@ -347,6 +419,7 @@ pub fn args<A: AsRef<[u8]>>(args: impl IntoIterator<Item = A>) -> ArgsMatcher {
 /// assert_eq!(m.describe(), r#"args(["PING"])"#);
 /// ```
 #[derive(Clone, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
 pub struct ArgsMatcher(Vec<Bytes>);
 
 impl Match for ArgsMatcher {
@@ -365,6 +438,34 @@ impl Match for ArgsMatcher {
     fn describe(&self) -> String {
         let list: Vec<String> = self.0.iter().map(|a| quote(a)).collect();
         format!("args([{}])", list.join(", "))
+    }
+
+    /// Two parts: the command name, then the arguments after it.
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let got = request.args();
+        let name_ok = match (self.0.first(), got.first()) {
+            (Some(want), Some(got)) => want.eq_ignore_ascii_case(got),
+            (None, None) => true,
+            _ => false,
+        };
+        let all_ok = self.matches(request);
+        out.push(Check {
+            matcher: self.describe(),
+            command: true,
+            passed: name_ok,
+            found: (!name_ok).then(|| match got.first() {
+                Some(name) => quote(name),
+                None => "no command".to_string(),
+            }),
+        });
+        if self.0.len() > 1 {
+            out.push(Check {
+                matcher: self.describe(),
+                command: false,
+                passed: all_ok,
+                found: (!all_ok).then(|| request.to_string()),
+            });
+        }
     }
 }
 
@@ -392,6 +493,7 @@ pub fn arg_at(index: usize, value: impl AsRef<[u8]>) -> ArgAt {
 /// assert_eq!(m.describe(), r#"arg_at(1, "k")"#);
 /// ```
 #[derive(Clone, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
 pub struct ArgAt {
     index: usize,
     value: Bytes,
@@ -411,6 +513,8 @@ impl Match for ArgAt {
         let passed = got == Some(&self.value);
         out.push(Check {
             matcher: self.describe(),
+            // Argument 0 is the command name.
+            command: self.index == 0,
             passed,
             found: (!passed).then(|| match got {
                 Some(g) => format!("argument {} is {}", self.index, quote(g)),
@@ -444,6 +548,7 @@ pub fn key(pattern: impl AsRef<[u8]>) -> KeyMatcher {
 /// assert_eq!(m.describe(), r#"key("a*")"#);
 /// ```
 #[derive(Clone, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
 pub struct KeyMatcher(Bytes);
 
 impl Match for KeyMatcher {
@@ -460,6 +565,7 @@ impl Match for KeyMatcher {
         let passed = keys.iter().any(|k| glob_match(&self.0, k));
         out.push(Check {
             matcher: self.describe(),
+            command: false,
             passed,
             found: (!passed).then(|| {
                 if keys.is_empty() {
@@ -492,6 +598,7 @@ pub fn db(n: usize) -> DbMatcher {
 /// assert_eq!(mock_redis::matchers::db(2).describe(), "db(2)");
 /// ```
 #[derive(Clone, Copy, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
 pub struct DbMatcher(usize);
 
 impl Match for DbMatcher {
@@ -507,6 +614,7 @@ impl Match for DbMatcher {
         let passed = self.matches(request);
         out.push(Check {
             matcher: self.describe(),
+            command: false,
             passed,
             found: (!passed).then(|| format!("database {} selected", request.db())),
         });
@@ -530,6 +638,7 @@ pub fn any() -> AnyMatcher {
 /// assert_eq!(mock_redis::matchers::any().describe(), "any()");
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
+#[must_use = "a matcher does nothing until a mock is given it"]
 pub struct AnyMatcher;
 
 impl Match for AnyMatcher {
@@ -546,5 +655,219 @@ impl fmt::Display for CommandMatcher {
     /// The same text as [`Match::describe`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.describe())
+    }
+}
+
+/// A matcher from a closure, whose argument needs no type annotation:
+/// `func(|req| req.db() == 1)` where a bare closure would need
+/// `|req: &Request|`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> redis::RedisResult<()> {
+/// use mock_redis::{Mock, MockRedis, Reply};
+/// use mock_redis::matchers::{command, func};
+///
+/// let server = MockRedis::start().await;
+/// // SET with an expiry: SET k v EX n (or PX, EXAT, ...).
+/// Mock::given(command("SET").and(func(|req| req.args().len() == 5)))
+///     .respond_with(Reply::ok())
+///     .expect(1)
+///     .mount(&server);
+/// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+/// let _: () = redis::cmd("SET").arg("k").arg("v").arg("EX").arg(60).query_async(&mut conn).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn func<F>(f: F) -> FuncMatcher<F>
+where
+    F: Fn(&Request) -> bool + Send + Sync + 'static,
+{
+    FuncMatcher { f, name: None }
+}
+
+/// The matcher [`func`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// use mock_redis::matchers::func;
+/// assert_eq!(func(|_| true).describe(), "func(..)");
+/// assert_eq!(func(|_| true).named("always").describe(), "always");
+/// ```
+#[must_use = "a matcher does nothing until a mock is given it"]
+pub struct FuncMatcher<F> {
+    f: F,
+    name: Option<String>,
+}
+
+impl<F> FuncMatcher<F>
+where
+    F: Fn(&Request) -> bool + Send + Sync + 'static,
+{
+    /// How the verification report names the matcher (`func(..)` by
+    /// default).
+    ///
+    /// ```
+    /// use mock_redis::Match;
+    /// use mock_redis::matchers::func;
+    /// let m = func(|req| req.args().len() == 5).named("SET with an expiry");
+    /// assert_eq!(m.describe(), "SET with an expiry");
+    /// ```
+    pub fn named(mut self, name: impl Into<String>) -> FuncMatcher<F> {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Both this matcher and `other` must accept the command: the same as
+    /// [`Match::and`], without importing the trait.
+    ///
+    /// ```
+    /// use mock_redis::matchers::{db, func};
+    /// let m = func(|req| req.is_command("PING")).and(db(1));
+    /// # drop(m);
+    /// ```
+    pub fn and<M: Match>(self, other: M) -> And<FuncMatcher<F>, M> {
+        And(self, other)
+    }
+}
+
+impl<F> Match for FuncMatcher<F>
+where
+    F: Fn(&Request) -> bool + Send + Sync + 'static,
+{
+    fn matches(&self, request: &Request) -> bool {
+        (self.f)(request)
+    }
+
+    fn describe(&self) -> String {
+        self.name.clone().unwrap_or_else(|| "func(..)".to_string())
+    }
+}
+
+impl<F> fmt::Debug for FuncMatcher<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FuncMatcher")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Matches every command Redis's command table flags `write`: `SET`,
+/// `DEL`, `HSET`, `LPUSH`, `EXPIRE`, `FLUSHDB`, ... (a subcommand by its
+/// own flags). Unknown commands (module commands, say) do not match.
+/// With `expect(0)` it checks that a code path never writes; see the
+/// [module](crate::matchers) example.
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::writes;
+/// assert!(writes().matches(&Request::new(["SET", "k", "v"], 1, 0)));
+/// assert!(writes().matches(&Request::new(["flushall"], 1, 0)));
+/// assert!(!writes().matches(&Request::new(["GET", "k"], 1, 0)));
+/// assert!(!writes().matches(&Request::new(["PUBLISH", "ch", "m"], 1, 0)));
+/// ```
+pub fn writes() -> WritesMatcher {
+    WritesMatcher
+}
+
+/// The matcher [`writes`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// assert_eq!(mock_redis::matchers::writes().describe(), "writes()");
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+#[must_use = "a matcher does nothing until a mock is given it"]
+pub struct WritesMatcher;
+
+impl Match for WritesMatcher {
+    fn matches(&self, request: &Request) -> bool {
+        meta::resolve(request.args()).is_some_and(|c| c.is_write())
+    }
+
+    fn describe(&self) -> String {
+        "writes()".to_string()
+    }
+
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let passed = self.matches(request);
+        out.push(Check {
+            matcher: self.describe(),
+            command: true,
+            passed,
+            found: (!passed).then(|| {
+                format!(
+                    "{} does not write",
+                    quote(request.command_words().as_bytes())
+                )
+            }),
+        });
+    }
+}
+
+/// Matches a command that touches a key matching the glob `pattern`
+/// (Redis's rules, as [`key`]): one of its key arguments matches, or it
+/// changes every key of a database at once (`FLUSHDB`, `FLUSHALL`,
+/// `SWAPDB`). That second part is the difference from [`key`]: with
+/// `expect(0)`, `touches_key("config:*")` also catches a `FLUSHALL`. To
+/// name one key exactly, escape the glob's special characters
+/// (`touches_key("a\\*b")` for the key `a*b`).
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::touches_key;
+/// let m = touches_key("config:*");
+/// assert!(m.matches(&Request::new(["DEL", "config:db"], 1, 0)));
+/// assert!(m.matches(&Request::new(["RENAME", "tmp", "config:db"], 1, 0)));
+/// assert!(m.matches(&Request::new(["FLUSHDB"], 1, 0)));
+/// assert!(!m.matches(&Request::new(["DEL", "user:1"], 1, 0)));
+/// assert!(!m.matches(&Request::new(["PING"], 1, 0)));
+/// ```
+pub fn touches_key(pattern: impl AsRef<[u8]>) -> TouchesKey {
+    TouchesKey(key(pattern))
+}
+
+/// The matcher [`touches_key`] builds.
+///
+/// ```
+/// use mock_redis::Match;
+/// let m = mock_redis::matchers::touches_key("a*");
+/// assert_eq!(m.describe(), r#"touches_key("a*")"#);
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
+pub struct TouchesKey(KeyMatcher);
+
+impl TouchesKey {
+    /// A write command without key arguments: it changes every key of a
+    /// database (`FLUSHDB`, `FLUSHALL`, `SWAPDB`).
+    fn keyspace_wide(request: &Request) -> bool {
+        request.keys().is_empty() && WritesMatcher.matches(request)
+    }
+}
+
+impl Match for TouchesKey {
+    fn matches(&self, request: &Request) -> bool {
+        self.0.matches(request) || TouchesKey::keyspace_wide(request)
+    }
+
+    fn describe(&self) -> String {
+        format!("touches_key({})", quote(&self.0.0))
+    }
+
+    fn checks(&self, request: &Request, out: &mut Vec<Check>) {
+        let mut inner = Vec::new();
+        self.0.checks(request, &mut inner);
+        let passed = self.matches(request);
+        out.push(Check {
+            matcher: self.describe(),
+            command: false,
+            passed,
+            found: if passed {
+                None
+            } else {
+                inner.pop().and_then(|c| c.found)
+            },
+        });
     }
 }

@@ -5,7 +5,8 @@
 //! [`Times`]; `matchers.rs` the matchers, `respond.rs` the responders,
 //! `request.rs` the [`Request`] they see, `convert.rs` conversions into
 //! [`Reply`](crate::Reply), `registry.rs` the [`MockState`] every connection
-//! consults, and `verify.rs` the report's layout.
+//! consults (and the report's findings), `synonyms.rs` the near-identical
+//! commands the report hints at, and `verify.rs` the report's layout.
 //!
 //! The layer depends on `protocol` (replies) and, for command metadata, on
 //! `engine::meta` only; it never imports the server. The server mounts
@@ -17,6 +18,7 @@ pub mod matchers;
 mod registry;
 mod request;
 pub(crate) mod respond;
+mod synonyms;
 mod verify;
 
 use std::fmt;
@@ -35,7 +37,10 @@ pub(crate) use registry::{Entry, MockState};
 ///
 /// Build one with [`Mock::given`], finish it with
 /// [`respond_with`](MockBuilder::respond_with), set options, then
-/// [`mount`](Mock::mount) it on a server. Commands are offered to the mounted
+/// [`mount`](Mock::mount) it on a server. A mock does nothing until it is
+/// mounted: `Mock::given(..).respond_with(..).expect(1);` without `.mount()`
+/// checks nothing, and the compiler warns about it (`Mock` is
+/// `#[must_use]`, so every setter's result is too). Commands are offered to the mounted
 /// mocks by priority (lower first; ties in mount order); the first mock
 /// whose matchers all accept answers. Commands no mock answers go to the
 /// built-in engine (or get an error in [strict mode](crate::Builder::strict)).
@@ -58,6 +63,7 @@ pub(crate) use registry::{Entry, MockState};
 /// # Ok(())
 /// # }   // dropping the server verifies: GET user:1 was received exactly once
 /// ```
+#[must_use = "a Mock does nothing until it is mounted: call `.mount(&server)` or `.mount_as_scoped(&server)`"]
 pub struct Mock {
     pub(crate) matchers: Vec<Box<dyn Match>>,
     pub(crate) responder: Box<dyn Respond>,
@@ -275,6 +281,8 @@ impl fmt::Debug for MockGuard {
 }
 
 impl Drop for MockGuard {
+    /// Unmounts and verifies. The panic's location is this file: `Drop`
+    /// has no caller location to point at.
     fn drop(&mut self) {
         let Some(mounted) = self.registry.unmount(self.id) else {
             return;
@@ -313,6 +321,12 @@ impl Times {
     /// ```
     pub fn contains(&self, calls: u64) -> bool {
         calls >= self.min && self.max.is_none_or(|max| calls <= max)
+    }
+
+    /// Whether `calls` falls short of the expectation (rather than
+    /// exceeding it).
+    pub(crate) fn wants_more(&self, calls: u64) -> bool {
+        calls < self.min
     }
 }
 

@@ -3,22 +3,29 @@
 //! and the gathering of a verification report's findings (laid out by
 //! `verify.rs`).
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use bytes::Bytes;
+use rustc_hash::FxHashMap;
 use tokio::sync::watch;
 
 use super::matchers::Check;
 use super::respond::{Action, Response};
+use super::synonyms::synonym;
 use super::verify::{
-    self, ConnectionLog, EXPLAINED, Failure, Findings, LISTED_PER_CONNECTION,
+    self, ConnectionLog, EXPLAINED, Failure, Findings, LISTED_PER_CONNECTION, Listed,
     VerificationReport as Report,
 };
 use super::{Mock, Request};
 use crate::Reply;
 use crate::engine::meta;
+
+/// Hints per unmet expectation before the list is cut short.
+const HINTS: usize = 3;
 
 /// A mounted mock and its calls.
 pub(crate) struct Mounted {
@@ -27,6 +34,9 @@ pub(crate) struct Mounted {
     calls: u64,
     /// The requests this mock answered (for scoped guards).
     answered: Vec<Request>,
+    /// One of its matchers panicked: the report leaves the mock out of
+    /// the closest-mock ranking and the hints rather than run it again.
+    matcher_panicked: bool,
 }
 
 impl Mounted {
@@ -49,13 +59,66 @@ impl Mounted {
         self.mock.max_calls.is_some_and(|max| self.calls >= max)
     }
 
-    /// The mock's unmet expectation, if it has one.
-    fn failure(&self) -> Option<Failure> {
+    /// Whether the mock's expectation is not met.
+    fn failed(&self) -> bool {
+        self.mock
+            .expectation
+            .is_some_and(|expected| !expected.contains(self.calls))
+    }
+
+    /// Whether every matcher accepts `request` (a panicking one does not).
+    fn accepts(&self, request: &Request) -> bool {
+        !self.matcher_panicked
+            && catch_unwind(AssertUnwindSafe(|| {
+                self.mock.matchers.iter().all(|m| m.matches(request))
+            }))
+            .unwrap_or(false)
+    }
+
+    /// The mock's unmet expectation, with hints from the `journal`: a
+    /// command that did not reach the mock but whose synonym
+    /// (`SETEX k 300 v` for `SET k v EX 300`) the mock accepts.
+    fn failure(&self, journal: &[Entry]) -> Option<Failure> {
         let expected = self.mock.expectation?;
-        (!expected.contains(self.calls)).then(|| Failure {
+        if expected.contains(self.calls) {
+            return None;
+        }
+        let mut hints: Vec<String> = Vec::new();
+        let mut more = 0;
+        if expected.wants_more(self.calls) {
+            for e in journal
+                .iter()
+                .filter(|e| e.outcome != Outcome::Mock(self.id))
+            {
+                let Some(same) = synonym(e.request.args()) else {
+                    continue;
+                };
+                let same = Request::from_parts(same, e.request.connection_id(), e.request.db());
+                if !self.accepts(&same) || self.accepts(&e.request) {
+                    continue;
+                }
+                let hint = format!(
+                    "expected {same}; received {} (same effect, different command)",
+                    e.request
+                );
+                if hints.contains(&hint) {
+                    continue;
+                }
+                if hints.len() < HINTS {
+                    hints.push(hint);
+                } else {
+                    more += 1;
+                }
+            }
+        }
+        if more > 0 {
+            hints.push(format!("... and {more} more near-identical commands"));
+        }
+        Some(Failure {
             label: self.label(),
             expected,
             calls: self.calls,
+            hints,
         })
     }
 }
@@ -65,6 +128,9 @@ impl Mounted {
 pub(crate) struct Entry {
     pub(crate) request: Request,
     pub(crate) outcome: Outcome,
+    /// Part of the handshake the connection opened with (see
+    /// [`Inner::handshaking`]).
+    pub(crate) handshake: bool,
 }
 
 /// Who answered a journalled command.
@@ -91,10 +157,16 @@ struct Inner {
     strict: bool,
     /// Commands strict mode refused, kept even when recording is off.
     refused: Vec<Request>,
-    /// Matchers or responders that panicked: the command and the message.
+    /// Matchers or responders that panicked: the command, the mock and the
+    /// message, as the report prints them.
     panics: Vec<String>,
     error: Option<Bytes>,
     close_after: Option<u64>,
+    /// Connections still in their opening handshake: the connection's
+    /// command count at its latest handshake command. A command belongs to
+    /// the handshake when it is a [handshake command](is_handshake) and
+    /// every command before it on its connection was one too.
+    handshaking: FxHashMap<u64, u64>,
 }
 
 /// What a connection does with one command.
@@ -105,6 +177,8 @@ pub(crate) struct Plan {
     pub close: bool,
     /// Who answers, for the journal entry [`MockState::record`] makes.
     pub outcome: Outcome,
+    /// Part of the handshake the connection opened with.
+    pub handshake: bool,
 }
 
 /// Mock state shared by the handle and every connection.
@@ -130,6 +204,7 @@ impl MockState {
                 panics: Vec::new(),
                 error: None,
                 close_after: None,
+                handshaking: FxHashMap::default(),
             }),
             closer: watch::Sender::new(0),
         };
@@ -183,6 +258,7 @@ impl MockState {
                     mock,
                     calls: 0,
                     answered: Vec::new(),
+                    matcher_panicked: false,
                 },
             );
             id
@@ -247,17 +323,38 @@ impl MockState {
     pub fn plan(&self, request: &Request, nth: u64) -> Plan {
         let mut inner = self.lock();
         let close = inner.close_after.is_some_and(|n| nth >= n);
+        let connection = request.connection_id();
+        let handshake = is_handshake(request.args())
+            && (nth == 1 || inner.handshaking.get(&connection) == Some(&(nth - 1)));
+        if handshake {
+            inner.handshaking.insert(connection, nth);
+        } else if !inner.handshaking.is_empty() {
+            inner.handshaking.remove(&connection);
+        }
         // A panicking matcher or responder (a test's closure) answers an
         // error and fails verification instead of killing the connection.
-        let decided =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut inner, request)));
+        let at = Cell::new(None);
+        let decided = catch_unwind(AssertUnwindSafe(|| decide(&mut inner, request, &at)));
         let (response, outcome) = decided.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a non-string panic".to_string());
-            inner.panics.push(format!("{request}: {message}"));
+            let mounted = at
+                .get()
+                .and_then(|(id, part)| Some((inner.mocks.iter_mut().find(|m| m.id == id)?, part)));
+            let who = match mounted {
+                Some((m, part)) => {
+                    // The report will not run this matcher again.
+                    m.matcher_panicked |= part == "matcher";
+                    format!("the {part} of mock {}", m.label())
+                }
+                None => "a matcher or responder".to_string(),
+            };
+            inner.panics.push(format!(
+                "{request} (connection {connection}): {who} panicked: {message}"
+            ));
             let reply = meta::one_line_error(
                 format!("ERR mock-redis: a matcher or responder panicked: {message}").into_bytes(),
             );
@@ -267,6 +364,7 @@ impl MockState {
             response,
             close,
             outcome,
+            handshake,
         }
     }
 
@@ -293,10 +391,21 @@ impl MockState {
             .collect()
     }
 
+    /// The journal's arguments as lossy UTF-8 strings, optionally without
+    /// the handshake each connection opened with.
+    pub fn journal_strings(&self, without_handshakes: bool) -> Vec<Vec<String>> {
+        self.lock()
+            .journal
+            .iter()
+            .filter(|e| !(without_handshakes && e.handshake))
+            .map(|e| e.request.args_as_strings())
+            .collect()
+    }
+
     /// Checks every mounted mock's expectation, and strict mode's refusals.
     pub fn verify(&self) -> Result<(), Report> {
         let inner = self.lock();
-        let failures: Vec<Failure> = inner.mocks.iter().filter_map(Mounted::failure).collect();
+        let failing: Vec<&Mounted> = inner.mocks.iter().filter(|m| m.failed()).collect();
         let mut refused: Vec<&Request> = inner
             .journal
             .iter()
@@ -304,23 +413,29 @@ impl MockState {
             .map(|e| &e.request)
             .collect();
         refused.extend(inner.refused.iter());
-        if failures.is_empty() && refused.is_empty() && inner.panics.is_empty() {
+        if failing.is_empty() && refused.is_empty() && inner.panics.is_empty() {
             return Ok(());
         }
-        Err(findings(&inner, failures, refused, None).report())
+        Err(findings(&inner, failing, refused, None).report())
     }
 
     /// Verifies one mock (a scoped guard's).
     pub fn verify_one(&self, mounted: &Mounted) -> Result<(), Report> {
-        let Some(failure) = mounted.failure() else {
+        if !mounted.failed() {
             return Ok(());
-        };
+        }
         let inner = self.lock();
-        Err(findings(&inner, vec![failure], Vec::new(), Some(mounted)).report())
+        Err(findings(&inner, vec![mounted], Vec::new(), Some(mounted)).report())
     }
 }
 
-fn decide(inner: &mut Inner, request: &Request) -> (Option<Response>, Outcome) {
+/// Decides who answers `request`; `at` tracks the mock and the part
+/// (`"matcher"` or `"responder"`) running, to name it if it panics.
+fn decide(
+    inner: &mut Inner,
+    request: &Request,
+    at: &Cell<Option<(u64, &'static str)>>,
+) -> (Option<Response>, Outcome) {
     if let Some(error) = &inner.error {
         if !served_while_loading(request.args()) {
             return (
@@ -330,9 +445,11 @@ fn decide(inner: &mut Inner, request: &Request) -> (Option<Response>, Outcome) {
         }
     }
     for mounted in inner.mocks.iter_mut() {
+        at.set(Some((mounted.id, "matcher")));
         if mounted.used_up() || !mounted.mock.matchers.iter().all(|m| m.matches(request)) {
             continue;
         }
+        at.set(Some((mounted.id, "responder")));
         let response = mounted.mock.responder.respond(request);
         if response.action == Action::FallThrough {
             continue;
@@ -346,6 +463,7 @@ fn decide(inner: &mut Inner, request: &Request) -> (Option<Response>, Outcome) {
         };
         return (response, Outcome::Mock(mounted.id));
     }
+    at.set(None);
     if inner.strict && !is_handshake(request.args()) {
         let mut text = b"ERR mock-redis: no mock matched".to_vec();
         for arg in request.args() {
@@ -369,7 +487,9 @@ fn served_while_loading(args: &[Bytes]) -> bool {
 }
 
 /// The commands clients send on connect and the ready checks they make,
-/// which strict mode leaves to the engine unless a mock matches them.
+/// which strict mode leaves to the engine unless a mock matches them. The
+/// run of them a connection opens with is its handshake: the report folds
+/// it and [`MockState::journal_strings`] can leave it out.
 fn is_handshake(args: &[Bytes]) -> bool {
     let Some(name) = args.first() else {
         return false;
@@ -392,35 +512,47 @@ fn is_handshake(args: &[Bytes]) -> bool {
         })
 }
 
-/// Gathers what a verification report says: `failures` and `refused` as
-/// given, the commands no mock answered with the closest of the candidate
-/// mocks (`only`, a scoped guard's unmounted mock, or every mounted one),
-/// and who answered each command in the journal.
+/// Gathers what a verification report says: the `failing` mocks' unmet
+/// expectations (with hints), the commands strict mode `refused`, the
+/// commands the engine answered because no mock matched, each with the
+/// closest of the candidate mocks (`only`, a scoped guard's unmounted mock,
+/// or every mounted one) where one accepts any part of it, and who
+/// answered each command in the journal.
 fn findings<'a>(
     inner: &'a Inner,
-    failures: Vec<Failure>,
+    failing: Vec<&Mounted>,
     refused: Vec<&'a Request>,
     only: Option<&'a Mounted>,
 ) -> Findings<'a> {
+    let failures: Vec<Failure> = failing
+        .iter()
+        .filter_map(|m| m.failure(&inner.journal))
+        .collect();
     let candidates: Vec<&Mounted> = match only {
         Some(m) => vec![m],
         None => inner.mocks.iter().collect(),
     };
+    // Strict-mode refusals are explained in their own list, once.
+    let refused = refused
+        .into_iter()
+        .map(|r| (r, closest(&candidates, r)))
+        .collect();
     let mut unmatched = Vec::new();
     let mut unmatched_total = 0;
-    if !candidates.is_empty() {
-        let requests = inner
-            .journal
-            .iter()
-            .filter(|e| matches!(e.outcome, Outcome::Engine | Outcome::Strict))
-            .map(|e| &e.request)
-            .filter(|r| !is_handshake(r.args()));
-        for request in requests {
-            if unmatched.len() < EXPLAINED {
-                unmatched.push((request, closest(&candidates, request)));
-            }
-            unmatched_total += 1;
+    let requests = inner
+        .journal
+        .iter()
+        .filter(|e| e.outcome == Outcome::Engine)
+        .map(|e| &e.request)
+        .filter(|r| !is_handshake(r.args()));
+    for request in requests {
+        let Some(why) = closest(&candidates, request) else {
+            continue;
+        };
+        if unmatched.len() < EXPLAINED {
+            unmatched.push((request, why));
         }
+        unmatched_total += 1;
     }
     let mut per_connection: BTreeMap<u64, ConnectionLog<'a>> = BTreeMap::new();
     for e in &inner.journal {
@@ -432,8 +564,12 @@ fn findings<'a>(
         });
         log.total += 1;
         if log.listed.len() < LISTED_PER_CONNECTION {
-            log.listed
-                .push((&e.request, answered_by(inner, only, e.outcome)));
+            log.listed.push(Listed {
+                request: &e.request,
+                by: answered_by(inner, only, e.outcome),
+                // The engine answered the connection's opening handshake.
+                handshake: e.handshake && e.outcome == Outcome::Engine,
+            });
         }
     }
     Findings {
@@ -461,24 +597,31 @@ fn answered_by(inner: &Inner, only: Option<&Mounted>, outcome: Outcome) -> Strin
     }
 }
 
-/// Names the mock that accepted the most matcher parts and the first part
-/// that rejected the request.
-fn closest(candidates: &[&Mounted], request: &Request) -> String {
-    let mut best: Option<(&Mounted, Vec<Check>, usize)> = None;
-    for m in candidates {
-        let checks = m.checks(request);
-        let passed = checks.iter().filter(|c| c.passed).count();
-        if best.as_ref().is_none_or(|(_, _, p)| passed > *p) {
-            best = Some((m, checks, passed));
+/// Names the closest mock and the first of its parts that rejected the
+/// request: `None` when no mock accepts any part of it.
+///
+/// The ranking: a mock whose command parts (`command("DEL")`, the name in
+/// `args([..])`, `writes()`, ...) accept the command, or that has none,
+/// ranks above any whose command part rejects it; then the mock with the
+/// most accepted parts; then the first in the order mocks are tried
+/// (priority, then mount order). A mock whose matcher panics is skipped.
+fn closest(candidates: &[&Mounted], request: &Request) -> Option<String> {
+    let mut best: Option<(&Mounted, Vec<Check>, (bool, usize))> = None;
+    for m in candidates.iter().filter(|m| !m.matcher_panicked) {
+        let Ok(checks) = catch_unwind(AssertUnwindSafe(|| m.checks(request))) else {
+            continue;
+        };
+        let command_ok = checks.iter().all(|c| c.passed || !c.command);
+        let rank = (command_ok, checks.iter().filter(|c| c.passed).count());
+        if best.as_ref().is_none_or(|(_, _, r)| rank > *r) {
+            best = Some((m, checks, rank));
         }
     }
-    let Some((m, checks, passed)) = best else {
-        return "no mocks mounted".to_string();
-    };
+    let (m, checks, (_, passed)) = best?;
     if passed == 0 {
-        return "no mock accepts any part of it".to_string();
+        return None;
     }
-    match checks.iter().find(|c| !c.passed) {
+    Some(match checks.iter().find(|c| !c.passed) {
         Some(c) => match &c.found {
             Some(found) => format!(
                 "closest mock {} rejected it at {} ({found})",
@@ -495,7 +638,7 @@ fn closest(candidates: &[&Mounted], request: &Request) -> String {
             ),
             _ => format!("mock {} matched but its responder fell through", m.label()),
         },
-    }
+    })
 }
 
 #[cfg(test)]
@@ -546,23 +689,33 @@ mod tests {
         assert!(!served_while_loading(&args(&["GET", "k"])));
     }
 
-    /// Every part of the report: unmet expectations, panics, strict-mode
-    /// refusals, the closest mock (cut after 20 commands) and the journal
-    /// with who answered each command (cut after 50 per connection).
+    /// Every part of the report: unmet expectations with a hint, panics
+    /// naming the mock, strict-mode refusals with their closest mock, the
+    /// closest mock (cut after 20 commands, none for commands no mock
+    /// accepts any part of) and the journal with who answered each command
+    /// (cut after 50 per connection, the opening handshake folded).
     fn report_scenario() -> (String, String) {
         use crate::Response;
         use crate::matchers::command;
         let state = MockState::new(false, true);
+        let sent = std::cell::RefCell::new(FxHashMap::<u64, u64>::default());
         let plan = |args: &[&str], conn: u64| {
             let args: Vec<Bytes> = args
                 .iter()
                 .map(|s| Bytes::copy_from_slice(s.as_bytes()))
                 .collect();
+            let nth = {
+                let mut sent = sent.borrow_mut();
+                let n = sent.entry(conn).or_default();
+                *n += 1;
+                *n
+            };
             let request = Request::from_parts(args, conn, 0);
-            let plan = state.plan(&request, 1);
+            let plan = state.plan(&request, nth);
             state.record([Entry {
                 request,
                 outcome: plan.outcome,
+                handshake: plan.handshake,
             }]);
             plan
         };
@@ -580,6 +733,18 @@ mod tests {
         state.mount(
             Mock::given(command("BOOM")).respond_with(|_: &Request| -> Reply { panic!("kaboom") }),
         );
+        state.mount(
+            Mock::given(
+                command("SET")
+                    .arg("session")
+                    .arg("abc")
+                    .arg("EX")
+                    .arg("300"),
+            )
+            .respond_with(Reply::ok())
+            .expect(1)
+            .named("session"),
+        );
         plan(&["SET", "x", "1"], 1);
         state.unmount(set);
         state.set_error(Some(Bytes::from_static(b"ERR fault")));
@@ -589,15 +754,22 @@ mod tests {
         plan(&["GET", "a"], 1);
         plan(&["DEL", "k"], 1);
         plan(&["BOOM"], 1);
+        plan(&["SETEX", "session", "300", "abc"], 1);
         state.set_strict(true);
         plan(&["FOO", "bar"], 2);
+        plan(&["GET", "c"], 2);
         state.set_strict(false);
         for _ in 0..25 {
             plan(&["GET", "b"], 3);
         }
         for _ in 0..55 {
-            plan(&["PING"], 4);
+            plan(&["ECHO", "x"], 4);
         }
+        plan(&["HELLO", "3"], 6);
+        plan(&["CLIENT", "SETINFO", "LIB-NAME", "redis-rs"], 6);
+        plan(&["client", "setinfo", "LIB-VER", "1.0"], 6);
+        plan(&["GET", "b"], 6);
+        plan(&["PING"], 6);
         let all = state.verify().unwrap_err().to_string();
         let scoped = state.mount(
             Mock::given(command("HGET"))
@@ -632,47 +804,108 @@ mod tests {
         let rejected = r#"closest mock 'get a' rejected it at arg("a") (argument 1 is "b")"#;
         let journal = |total: usize| {
             format!(
-                "\nCommands received ({total}):\n  connection 1:\n{}{}{}{}{}{}  connection 2:\n{}  connection 3:\n{}  connection 4:\n{}",
-                listed(r#""SET" "x" "1"  <- mock #2 (unmounted)"#, 1),
-                listed(r#""GET" "a"  <- error fault"#, 1).replace("1)", "2)"),
-                listed(r#""GET" "a"  <- mock 'get a'"#, 1).replace("1)", "3)"),
-                listed(r#""GET" "a"  <- engine"#, 1).replace("1)", "4)"),
-                listed(r#""DEL" "k"  <- engine"#, 1).replace("1)", "5)"),
-                listed(r#""BOOM"  <- panic"#, 1).replace("1)", "6)"),
-                listed(r#""FOO" "bar"  <- strict-mode error"#, 1),
+                "\nCommands received ({total}):\n  connection 1:\n{}  connection 2:\n{}  connection 3:\n{}  connection 4:\n{}",
+                [
+                    r#"    1) "SET" "x" "1"  <- mock #2 (unmounted)"#,
+                    r#"    2) "GET" "a"  <- error fault"#,
+                    r#"    3) "GET" "a"  <- mock 'get a'"#,
+                    r#"    4) "GET" "a"  <- engine"#,
+                    r#"    5) "DEL" "k"  <- engine"#,
+                    r#"    6) "BOOM"  <- panic"#,
+                    r#"    7) "SETEX" "session" "300" "abc"  <- engine"#,
+                    "",
+                ]
+                .join("\n"),
+                [
+                    r#"    1) "FOO" "bar"  <- strict-mode error"#,
+                    r#"    2) "GET" "c"  <- strict-mode error"#,
+                    "",
+                ]
+                .join("\n"),
                 listed(r#""GET" "b"  <- engine"#, 25),
-                listed(r#""PING"  <- engine"#, 55),
+                listed(r#""ECHO" "x"  <- engine"#, 55),
             )
         };
+        let connection_6 = [
+            "  connection 6:",
+            "    1-3) (3 handshake commands: HELLO, CLIENT SETINFO x2)  <- engine",
+            r#"    4) "GET" "b"  <- engine"#,
+            r#"    5) "PING"  <- engine"#,
+            "",
+        ]
+        .join("\n");
         let expected = format!(
-            "mock-redis: verification failed (3 problems)\n\
-             \nExpectations not met:\n  - mock 'get a': expected exactly 2 calls, received 1 call\n\
-             \nMatchers or responders that panicked:\n  - \"BOOM\": kaboom\n\
-             \nCommands no mock matched (strict mode answered with an error):\n  - \"FOO\" \"bar\" (connection 2)\n\
+            "mock-redis: verification failed (5 problems)\n\
+             \nExpectations not met:\n\
+             \x20 - mock 'get a': expected exactly 2 calls, received 1 call\n\
+             \x20 - mock 'session': expected exactly 1 call, received 0 calls\n\
+             \x20   hint: expected \"SET\" \"session\" \"abc\" \"EX\" \"300\"; received \"SETEX\" \"session\" \"300\" \"abc\" (same effect, different command)\n\
+             \nMatchers or responders that panicked:\n\
+             \x20 - \"BOOM\" (connection 1): the responder of mock #4 command(\"BOOM\") panicked: kaboom\n\
+             \nCommands no mock matched (strict mode answered with an error):\n\
+             \x20 - \"FOO\" \"bar\" (connection 2)\n\
+             \x20 - \"GET\" \"c\" (connection 2): closest mock 'get a' rejected it at arg(\"a\") (argument 1 is \"c\")\n\
              \nCommands no mock matched, and the closest mock:\n\
-             {}{}{}{}  ... and 8 more\n{}",
+             {}{}{}  ... and 8 more\n{}{}",
             "  - \"GET\" \"a\" (connection 1): mock 'get a' matched but had already answered its 1 call\n",
             "  - \"DEL\" \"k\" (connection 1): mock #3 command(\"DEL\") matched but its responder fell through\n",
-            "  - \"FOO\" \"bar\" (connection 2): no mock accepts any part of it\n",
-            format!("  - {get_b}{rejected}\n").repeat(17),
-            journal(87),
+            format!("  - {get_b}{rejected}\n").repeat(18),
+            journal(94),
+            connection_6,
         );
         assert_eq!(all, expected);
-        let nothing = "no mock accepts any part of it";
+        // Only the scoped mock is a candidate: no command here has a part
+        // it accepts, so no command is explained.
         let expected = format!(
             "mock-redis: verification failed (2 problems)\n\
              \nExpectations not met:\n  - mock 'scoped': expected exactly 1 call, received 2 calls\n\
-             \nMatchers or responders that panicked:\n  - \"BOOM\": kaboom\n\
-             \nCommands no mock matched, and the closest mock:\n\
-             \x20 - \"GET\" \"a\" (connection 1): {nothing}\n\
-             \x20 - \"DEL\" \"k\" (connection 1): {nothing}\n\
-             \x20 - \"FOO\" \"bar\" (connection 2): {nothing}\n\
-             {}  ... and 8 more\n{}  connection 5:\n{}{}",
-            format!("  - {get_b}{nothing}\n").repeat(17),
-            journal(89),
+             \nMatchers or responders that panicked:\n\
+             \x20 - \"BOOM\" (connection 1): the responder of mock #4 command(\"BOOM\") panicked: kaboom\n\
+             {}  connection 5:\n{}{}{}",
+            journal(96),
             listed(r#""HGET" "h" "f"  <- mock 'scoped'"#, 1),
             listed(r#""HGET" "h" "f"  <- mock 'scoped'"#, 1).replace("1)", "2)"),
+            connection_6,
         );
         assert_eq!(one, expected);
+    }
+
+    #[test]
+    fn a_panicking_matcher_is_named_and_skipped_in_the_report() {
+        use crate::matchers::command;
+        let state = MockState::new(false, true);
+        state.mount(
+            Mock::given(|r: &Request| -> bool { panic!("bad matcher for {}", r.name()) })
+                .respond_with(Reply::ok())
+                .named("picky"),
+        );
+        state.mount(
+            Mock::given(command("GET").arg("a"))
+                .respond_with(Reply::ok())
+                .expect(1),
+        );
+        let args = vec![Bytes::from_static(b"GET"), Bytes::from_static(b"b")];
+        let request = Request::from_parts(args, 1, 0);
+        let plan = state.plan(&request, 1);
+        state.record([Entry {
+            request,
+            outcome: plan.outcome,
+            handshake: plan.handshake,
+        }]);
+        assert_eq!(
+            plan.response.unwrap().as_reply(),
+            Some(&Reply::error(
+                "ERR mock-redis: a matcher or responder panicked: bad matcher for GET"
+            ))
+        );
+        let report = state.verify().unwrap_err().to_string();
+        assert!(
+            report.contains(
+                "  - \"GET\" \"b\" (connection 1): the matcher of mock 'picky' panicked: bad matcher for GET\n"
+            ),
+            "{report}"
+        );
+        // Verification skips the panicking mock instead of panicking again.
+        assert!(!report.contains("closest mock 'picky'"), "{report}");
     }
 }

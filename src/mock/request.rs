@@ -24,7 +24,20 @@ use crate::engine::meta;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Two requests are equal when they carry the same arguments on the same
+/// connection and database; the [arrival time](Request::time) is not
+/// compared, so a journal entry equals the request a test builds for it:
+///
+/// ```
+/// use mock_redis::Request;
+/// let sent = Request::new(["GET", "k"], 1, 0);
+/// std::thread::sleep(std::time::Duration::from_millis(2));
+/// assert_eq!(sent, Request::new(["GET", "k"], 1, 0)); // later, still equal
+/// assert_ne!(sent, Request::new(["GET", "k"], 2, 0)); // another connection
+/// assert_ne!(sent, Request::new(["get", "k"], 1, 0)); // arguments byte for byte
+/// ```
+#[derive(Clone, Debug)]
 pub struct Request {
     args: Vec<Bytes>,
     connection: u64,
@@ -71,6 +84,21 @@ impl Request {
         &self.args
     }
 
+    /// Every argument as a `String`, invalid UTF-8 replaced by `U+FFFD`
+    /// (see [`String::from_utf8_lossy`]): handy for `assert_eq!` without
+    /// the `bytes` crate.
+    ///
+    /// ```
+    /// let req = mock_redis::Request::new(["SET", "k", "v"], 1, 0);
+    /// assert_eq!(req.args_as_strings(), ["SET", "k", "v"]);
+    /// ```
+    pub fn args_as_strings(&self) -> Vec<String> {
+        self.args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
     /// Argument `i` (the command name is argument 0).
     ///
     /// ```
@@ -113,6 +141,23 @@ impl Request {
             }
         }
         i > 0
+    }
+
+    /// The command name, with the subcommand of a container command
+    /// (`CLIENT SETINFO`), upper case: how the report names a folded
+    /// handshake command.
+    pub(crate) fn command_words(&self) -> String {
+        let mut out = self.name();
+        let container = self
+            .args
+            .first()
+            .and_then(|name| meta::lookup(name))
+            .is_some_and(|c| c.has_subcommands());
+        if let Some(sub) = self.args.get(1).filter(|_| container) {
+            out.push(' ');
+            out.push_str(&String::from_utf8_lossy(sub).to_ascii_uppercase());
+        }
+        out
     }
 
     /// The id of the connection that sent the command: the number `CLIENT ID`
@@ -167,6 +212,15 @@ impl Request {
             .collect()
     }
 }
+
+impl PartialEq for Request {
+    /// Arguments, connection and database; not the arrival time.
+    fn eq(&self, other: &Request) -> bool {
+        self.args == other.args && self.connection == other.connection && self.db == other.db
+    }
+}
+
+impl Eq for Request {}
 
 impl fmt::Display for Request {
     /// The arguments quoted as `redis-cli` and `MONITOR` print them:

@@ -78,7 +78,7 @@ where
 /// # let _ = (slow, flaky, broken);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
-#[must_use]
+#[must_use = "a Response does nothing until a mock responds with it"]
 pub struct Response {
     pub(crate) action: Action,
     pub(crate) delay: Option<Duration>,
@@ -250,6 +250,7 @@ impl From<Reply> for Response {
 /// # }
 /// ```
 #[derive(Debug)]
+#[must_use = "a Sequence does nothing until a mock responds with it"]
 pub struct Sequence {
     responses: Vec<Response>,
     next: AtomicUsize,

@@ -16,9 +16,13 @@ pub(crate) const EXPLAINED: usize = 20;
 
 /// Why verification failed, in a text meant for a test's failure output:
 /// each mock whose expectation was not met (name, expected and actual
-/// calls), commands strict mode refused, each command no mock matched with
-/// the closest mock and the matcher that rejected it, and the commands
-/// received per connection, quoted as `redis-cli` prints them.
+/// calls, and a hint when a near-identical command such as `SETEX` for
+/// `SET ... EX` arrived instead), the matchers or responders that panicked
+/// (the command and the mock), the commands strict mode refused, each
+/// command no mock matched with the closest mock and the matcher that
+/// rejected it (commands no mock accepts any part of are left out), and
+/// the commands received per connection, quoted as `redis-cli` prints
+/// them, the handshake each connection opened with folded into one line.
 ///
 /// [`MockRedis::verify`](crate::MockRedis::verify) panics with this text;
 /// [`MockRedis::try_verify`](crate::MockRedis::try_verify) returns it.
@@ -62,20 +66,26 @@ pub(crate) struct Failure {
     pub label: String,
     pub expected: Times,
     pub calls: u64,
+    /// Near-identical commands that arrived instead: `expected ...;
+    /// received ... (same effect, different command)`.
+    pub hints: Vec<String>,
 }
 
 /// Everything a report says, gathered by the registry.
 pub(crate) struct Findings<'a> {
     /// Mocks whose expectation was not met.
     pub failures: Vec<Failure>,
-    /// Matchers or responders that panicked: the command and the message.
+    /// Matchers or responders that panicked: the command, the mock and the
+    /// message.
     pub panics: &'a [String],
-    /// Commands strict mode refused.
-    pub refused: Vec<&'a Request>,
-    /// Commands no mock answered (at most [`EXPLAINED`]), each with why the
-    /// closest mock rejected it; empty when no mock was a candidate.
+    /// Commands strict mode refused, each with why the closest mock
+    /// rejected it when a mock accepts any part of it.
+    pub refused: Vec<(&'a Request, Option<String>)>,
+    /// Commands the engine answered because no mock matched (at most
+    /// [`EXPLAINED`]), each with why the closest mock rejected it; those no
+    /// mock accepts any part of are left out.
     pub unmatched: Vec<(&'a Request, String)>,
-    /// How many commands no mock answered, in all.
+    /// How many such commands there are, in all.
     pub unmatched_total: usize,
     /// How many commands the journal holds.
     pub received_total: usize,
@@ -88,9 +98,18 @@ pub(crate) struct ConnectionLog<'a> {
     pub id: u64,
     /// How many commands the connection sent, in all.
     pub total: usize,
-    /// The first [`LISTED_PER_CONNECTION`] commands, each with who answered
-    /// it (`engine`, `mock 'name'`, ...).
-    pub listed: Vec<(&'a Request, String)>,
+    /// The first [`LISTED_PER_CONNECTION`] commands.
+    pub listed: Vec<Listed<'a>>,
+}
+
+/// One command of a connection's part of the journal.
+pub(crate) struct Listed<'a> {
+    pub request: &'a Request,
+    /// Who answered it (`engine`, `mock 'name'`, ...).
+    pub by: String,
+    /// Part of the handshake the connection opened with, answered by the
+    /// engine: folded into one line with its neighbours.
+    pub handshake: bool,
 }
 
 /// `1 call`, `2 calls`.
@@ -122,6 +141,9 @@ impl Findings<'_> {
                     f.expected,
                     calls(f.calls)
                 );
+                for hint in &f.hints {
+                    let _ = writeln!(t, "    hint: {hint}");
+                }
             }
         }
         if !self.panics.is_empty() {
@@ -132,8 +154,14 @@ impl Findings<'_> {
         }
         if !self.refused.is_empty() {
             t.push_str("\nCommands no mock matched (strict mode answered with an error):\n");
-            for r in &self.refused {
-                let _ = writeln!(t, "  - {} (connection {})", r, r.connection_id());
+            for (r, closest) in &self.refused {
+                let _ = write!(t, "  - {} (connection {})", r, r.connection_id());
+                match closest {
+                    Some(closest) => {
+                        let _ = writeln!(t, ": {closest}");
+                    }
+                    None => t.push('\n'),
+                }
             }
         }
         if !self.unmatched.is_empty() {
@@ -160,14 +188,57 @@ impl Findings<'_> {
             let _ = writeln!(t, "\nCommands received ({}):", self.received_total);
             for conn in &self.connections {
                 let _ = writeln!(t, "  connection {}:", conn.id);
-                for (i, (request, by)) in conn.listed.iter().enumerate() {
-                    let _ = writeln!(t, "    {}) {request}  <- {by}", i + 1);
-                }
+                write_listed(&mut t, &conn.listed);
                 if conn.total > conn.listed.len() {
                     let _ = writeln!(t, "    ... and {} more", conn.total - conn.listed.len());
                 }
             }
         }
         VerificationReport { text: t }
+    }
+}
+
+/// Writes one connection's commands, numbered from 1, folding each run of
+/// handshake commands into one line that names them:
+/// `1-3) (3 handshake commands: HELLO, CLIENT SETINFO x2)  <- engine`.
+fn write_listed(t: &mut String, listed: &[Listed<'_>]) {
+    let mut i = 0;
+    while i < listed.len() {
+        let Listed {
+            request,
+            by,
+            handshake,
+        } = &listed[i];
+        if !handshake {
+            let _ = writeln!(t, "    {}) {request}  <- {by}", i + 1);
+            i += 1;
+            continue;
+        }
+        let run = listed[i..].iter().take_while(|l| l.handshake).count();
+        // Repeats of one command are counted: `CLIENT SETINFO x2`.
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for l in &listed[i..i + run] {
+            let name = l.request.command_words();
+            match names.last_mut() {
+                Some((last, n)) if *last == name => *n += 1,
+                _ => names.push((name, 1)),
+            }
+        }
+        let names: Vec<String> = names
+            .into_iter()
+            .map(|(name, n)| if n == 1 { name } else { format!("{name} x{n}") })
+            .collect();
+        let numbers = if run == 1 {
+            format!("{}", i + 1)
+        } else {
+            format!("{}-{}", i + 1, i + run)
+        };
+        let _ = writeln!(
+            t,
+            "    {numbers}) ({run} handshake command{}: {})  <- {by}",
+            if run == 1 { "" } else { "s" },
+            names.join(", ")
+        );
+        i += run;
     }
 }

@@ -27,7 +27,8 @@ impl Mock {
 
     /// Mounts the mock until the returned guard is dropped; dropping the
     /// guard verifies the mock's expectation (unless the thread is already
-    /// panicking) and unmounts it.
+    /// panicking) and unmounts it. That panic points into mock-redis, not
+    /// at the test: `Drop` cannot be `#[track_caller]`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -59,6 +60,13 @@ impl MockRedis {
     /// [report](VerificationReport) if not. Dropping the server does the
     /// same unless the thread is already panicking.
     ///
+    /// The panic points at the line that called `verify()` (it is
+    /// `#[track_caller]`). A panic from dropping the server, or a
+    /// [scoped guard](Mock::mount_as_scoped), cannot: `Drop` has no caller
+    /// location, so it points into mock-redis; the test's name in the
+    /// failure output still says which test failed. Call `verify()` at the
+    /// end of a test to have the location.
+    ///
     /// ```
     /// use mock_redis::{Mock, MockRedis, Reply};
     /// use mock_redis::matchers::command;
@@ -69,6 +77,7 @@ impl MockRedis {
     /// let _: Option<String> = redis::cmd("GET").arg("k").query(&mut conn).unwrap();
     /// server.verify();
     /// ```
+    #[track_caller]
     pub fn verify(&self) {
         if let Err(report) = self.try_verify() {
             panic!("{report}");
@@ -109,7 +118,8 @@ impl MockRedis {
     /// Every command received since the start (or the last
     /// [`reset`](MockRedis::reset)), in arrival order, with its connection
     /// id, database and time. Handshake commands clients send on connect
-    /// are included.
+    /// are included; [`received_commands_as_strings_without_handshakes`](MockRedis::received_commands_as_strings_without_handshakes)
+    /// leaves them out.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -124,6 +134,57 @@ impl MockRedis {
     /// ```
     pub fn received_commands(&self) -> Vec<Request> {
         self.shared().mocks.journal()
+    }
+
+    /// Every command received, as [`received_commands`](MockRedis::received_commands)
+    /// lists them, each as its arguments in lossy UTF-8 (see
+    /// [`Request::args_as_strings`]): easy to compare without the `bytes`
+    /// crate.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// let _: () = redis::cmd("SET").arg("k").arg("v").query_async(&mut conn).await?;
+    /// let all = server.received_commands_as_strings();
+    /// assert_eq!(all.last().unwrap(), &["SET", "k", "v"]);
+    /// // redis-rs opened with CLIENT SETINFO LIB-NAME / LIB-VER:
+    /// assert!(all.len() > 1 && all[0][..2] == ["CLIENT", "SETINFO"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn received_commands_as_strings(&self) -> Vec<Vec<String>> {
+        self.shared().mocks.journal_strings(false)
+    }
+
+    /// [`received_commands_as_strings`](MockRedis::received_commands_as_strings)
+    /// without the handshake each connection opened with: the run of
+    /// commands clients send on connect (`HELLO`, `AUTH`, `SELECT`, `PING`,
+    /// `CLIENT SETINFO`, `CLIENT SETNAME`, `CLIENT TRACKING`, `INFO`,
+    /// `COMMAND`, the list [strict mode](crate::Builder::strict) spares)
+    /// before the connection's first other command. The same commands sent
+    /// later, after the handshake, are kept: a test's own `PING` or `SELECT 1`
+    /// stays in the list (unless it is the very first command of its
+    /// connection).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let url = format!("{}/2", server.url()); // redis-rs also SELECTs 2 on connect
+    /// let mut conn = redis::Client::open(url)?.get_multiplexed_async_connection().await?;
+    /// let _: () = redis::cmd("SET").arg("k").arg("v").query_async(&mut conn).await?;
+    /// let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+    /// assert_eq!(
+    ///     server.received_commands_as_strings_without_handshakes(),
+    ///     [vec!["SET", "k", "v"], vec!["PING"]],
+    /// );
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn received_commands_as_strings_without_handshakes(&self) -> Vec<Vec<String>> {
+        self.shared().mocks.journal_strings(true)
     }
 
     /// The commands one connection sent (`connection` is the id

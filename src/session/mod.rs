@@ -303,6 +303,7 @@ impl Session {
         self.journal.push(Entry {
             request,
             outcome: plan.outcome,
+            handshake: plan.handshake,
         });
         answered
     }

@@ -14,3 +14,7 @@ mod priority;
 mod sequences;
 mod strict;
 mod verification;
+
+mod fixture_journal;
+mod fixture_matchers;
+mod fixture_reports;

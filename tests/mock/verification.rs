@@ -42,7 +42,7 @@ async fn the_report_names_the_closest_mock_and_the_rejecting_matcher() {
 #[tokio::test]
 #[should_panic(expected = r#"Commands received (4):
   connection 1:
-    1) "CLIENT" "SETINFO" "LIB-NAME" "redis-rs"  <- engine"#)]
+    1-2) (2 handshake commands: CLIENT SETINFO x2)  <- engine"#)]
 async fn the_report_lists_commands_per_connection_quoted_like_redis_cli() {
     let server = MockRedis::start().await;
     Mock::given(command("GET").arg("user:1"))
@@ -242,7 +242,7 @@ async fn a_scoped_guard_report_lists_what_its_mock_answered() {
 
 #[tokio::test]
 #[should_panic(expected = r#"Matchers or responders that panicked:
-  - "GET" "k": no such user"#)]
+  - "GET" "k" (connection 1): the responder of mock #1 command("GET") panicked: no such user"#)]
 async fn a_panicking_responder_answers_an_error_and_fails_verification() {
     let server = MockRedis::start().await;
     Mock::given(command("GET"))
