@@ -17,8 +17,23 @@ use bytes::Bytes;
 use super::Ctx;
 use crate::protocol::{Reply, string2ll};
 
+/// What a command handler returns: `Ok(reply)`, or `Err(reply)` for an
+/// error reply (written with `?`; the dispatcher sends either one and
+/// counts an error reply as a failed call).
+pub(crate) type CmdResult = Result<Reply, Reply>;
+
 /// A command implementation.
-pub(crate) type Handler = fn(&mut Ctx<'_>) -> Reply;
+pub(crate) type Handler = fn(&mut Ctx<'_>) -> CmdResult;
+
+/// A handler of the old shape (temporary, while groups are converted).
+pub(crate) type LegacyHandler = fn(&mut Ctx<'_>) -> Reply;
+
+/// Either handler shape (temporary, while groups are converted).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum AnyHandler {
+    New(Handler),
+    Legacy(LegacyHandler),
+}
 
 /// Key extraction for commands whose keys move (`movablekeys`): the
 /// positions of the keys in the full command (`args[0]` is the name), as
@@ -194,7 +209,7 @@ pub(crate) struct CommandSpec {
     pub summary: &'static str,
     pub since: &'static str,
     pub complexity: &'static str,
-    pub handler: Option<Handler>,
+    pub handler: Option<AnyHandler>,
     pub subcommands: &'static [CommandSpec],
     /// Key extraction overriding `keys` (movable-key commands).
     pub getkeys: Option<KeysFn>,
@@ -216,11 +231,18 @@ impl CommandSpec {
             summary: "",
             since: "1.0.0",
             complexity: "O(1)",
-            handler: Some(handler),
+            handler: Some(AnyHandler::New(handler)),
             subcommands: &[],
             getkeys: None,
             key_specs: &[],
         }
+    }
+
+    /// [`CommandSpec::new`] for a handler of the old shape (temporary).
+    pub const fn legacy(name: &'static str, arity: i32, handler: LegacyHandler) -> CommandSpec {
+        let mut spec = CommandSpec::new(name, arity, |_| Ok(Reply::Nil));
+        spec.handler = Some(AnyHandler::Legacy(handler));
+        spec
     }
 
     /// A container command (`CLIENT`, `CONFIG`, ...) answering through its subcommands.

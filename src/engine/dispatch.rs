@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::command::{CommandName, CommandSpec, CommandTable, Resolved, flags, full_name};
+use super::command::{AnyHandler, CommandName, CommandSpec, CommandTable, Resolved, flags, full_name};
 use super::commands::{pubsub, transactions};
 use super::keyspace::Db;
 use super::util::errors::{self, unknown_command};
@@ -177,11 +177,15 @@ impl Engine {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
         };
-        let reply = handler(&mut Ctx {
+        let mut ctx = Ctx {
             engine: self,
             client,
             args,
-        });
+        };
+        let reply = match handler {
+            AnyHandler::New(handler) => handler(&mut ctx).unwrap_or_else(|e| e),
+            AnyHandler::Legacy(handler) => handler(&mut ctx),
+        };
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
             if let Some(c) = self.stats.commands.get_mut(&name) {

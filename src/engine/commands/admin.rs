@@ -21,49 +21,49 @@ use crate::engine::{Ctx, DATABASES};
 use crate::protocol::Reply;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("dbsize", 1, dbsize)
+    CommandSpec::legacy("dbsize", 1, dbsize)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .tips(&["request_policy:all_shards", "response_policy:agg_sum"])
         .doc("server", "1.0.0", "O(1)", "Return the number of keys in the selected database"),
-    CommandSpec::new("flushdb", -1, flushdb)
+    CommandSpec::legacy("flushdb", -1, flushdb)
         .flags(WRITE)
         .acl(acl::KEYSPACE | acl::DANGEROUS)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc("server", "1.0.0", "O(N) where N is the number of keys in the selected database", "Remove all keys from the current database"),
-    CommandSpec::new("flushall", -1, flushall)
+    CommandSpec::legacy("flushall", -1, flushall)
         .flags(WRITE)
         .acl(acl::KEYSPACE | acl::DANGEROUS)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Remove all keys from all databases"),
-    CommandSpec::new("swapdb", 3, swapdb)
+    CommandSpec::legacy("swapdb", 3, swapdb)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE | acl::DANGEROUS)
         .doc("server", "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.", "Swaps two Redis databases"),
-    CommandSpec::new("time", 1, time)
+    CommandSpec::legacy("time", 1, time)
         .flags(LOADING | STALE | FAST)
         .acl(0)
         .tips(&["nondeterministic_output"])
         .doc("server", "2.6.0", "O(1)", "Return the current server time"),
-    CommandSpec::new("lastsave", 1, lastsave)
+    CommandSpec::legacy("lastsave", 1, lastsave)
         .flags(LOADING | STALE | FAST)
         .acl(acl::ADMIN | acl::DANGEROUS)
         .tips(&["nondeterministic_output"])
         .doc("server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk"),
-    CommandSpec::new("save", 1, save)
+    CommandSpec::legacy("save", 1, save)
         .flags(ADMIN | NOSCRIPT | NO_MULTI | NO_ASYNC_LOADING)
         .acl(0)
         .doc("server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
-    CommandSpec::new("bgsave", -1, bgsave)
+    CommandSpec::legacy("bgsave", -1, bgsave)
         .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
         .acl(0)
         .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk"),
-    CommandSpec::new("wait", 3, wait)
+    CommandSpec::legacy("wait", 3, wait)
         .flags(NOSCRIPT)
         .acl(acl::CONNECTION)
         .tips(&["request_policy:all_shards", "response_policy:agg_min"])
         .doc("generic", "3.0.0", "O(1)", "Wait for the synchronous replication of all the write commands sent in the context of the current connection"),
-    CommandSpec::new("debug", -2, debug)
+    CommandSpec::legacy("debug", -2, debug)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl(0)
         .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands"),
@@ -78,7 +78,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 ];
 
 const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("get", -3, config_get)
+    CommandSpec::legacy("get", -3, config_get)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl(0)
         .doc(
@@ -87,7 +87,7 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) when N is the number of configuration parameters provided",
             "Get the values of configuration parameters",
         ),
-    CommandSpec::new("set", -4, config_set)
+    CommandSpec::legacy("set", -4, config_set)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl(0)
         .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
@@ -97,7 +97,7 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) when N is the number of configuration parameters provided",
             "Set configuration parameters to the given values",
         ),
-    CommandSpec::new("resetstat", 2, config_resetstat)
+    CommandSpec::legacy("resetstat", 2, config_resetstat)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl(0)
         .doc(
@@ -106,7 +106,7 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Reset the stats returned by INFO",
         ),
-    CommandSpec::new("help", 2, config_help)
+    CommandSpec::legacy("help", 2, config_help)
         .flags(LOADING | STALE)
         .acl(0)
         .doc(

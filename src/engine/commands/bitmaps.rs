@@ -13,12 +13,12 @@ use crate::engine::util::errors::{err, syntax_error};
 use crate::protocol::{Reply, string2ll};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("bitcount", -2, bitcount)
+    CommandSpec::legacy("bitcount", -2, bitcount)
         .flags(READONLY)
         .acl(acl::BITMAP)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("bitmap", "2.6.0", "O(N)", "Count set bits in a string"),
-    CommandSpec::new("bitfield", -2, bitfield)
+    CommandSpec::legacy("bitfield", -2, bitfield)
         .flags(WRITE | DENYOOM)
         .acl(acl::BITMAP)
         .keys(1, 1, 1, &["RW", "access", "update", "variable_flags"])
@@ -26,12 +26,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "This command allows both access and modification of the key", flags: &["RW", "access", "update", "variable_flags"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("bitmap", "3.2.0", "O(1) for each subcommand specified", "Perform arbitrary bitfield integer operations on strings"),
-    CommandSpec::new("bitfield_ro", -2, bitfield_ro)
+    CommandSpec::legacy("bitfield_ro", -2, bitfield_ro)
         .flags(READONLY | FAST)
         .acl(acl::BITMAP)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("bitmap", "6.0.0", "O(1) for each subcommand specified", "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD"),
-    CommandSpec::new("bitop", -4, bitop)
+    CommandSpec::legacy("bitop", -4, bitop)
         .flags(WRITE | DENYOOM)
         .acl(acl::BITMAP)
         .keys(2, -1, 1, &["OW", "update"])
@@ -40,17 +40,17 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(3), find: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } },
         ])
         .doc("bitmap", "2.6.0", "O(N)", "Perform bitwise operations between strings"),
-    CommandSpec::new("bitpos", -3, bitpos)
+    CommandSpec::legacy("bitpos", -3, bitpos)
         .flags(READONLY)
         .acl(acl::BITMAP)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("bitmap", "2.8.7", "O(N)", "Find first bit set or clear in a string"),
-    CommandSpec::new("getbit", 3, getbit)
+    CommandSpec::legacy("getbit", 3, getbit)
         .flags(READONLY | FAST)
         .acl(acl::BITMAP)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("bitmap", "2.2.0", "O(1)", "Returns the bit value at offset in the string value stored at key"),
-    CommandSpec::new("setbit", 4, setbit)
+    CommandSpec::legacy("setbit", 4, setbit)
         .flags(WRITE | DENYOOM)
         .acl(acl::BITMAP)
         .keys(1, 1, 1, &["RW", "access", "update"])

@@ -21,20 +21,20 @@ const CONN: u32 = acl::CONNECTION;
 const HANDSHAKE: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("ping", -1, ping)
+    CommandSpec::legacy("ping", -1, ping)
         .flags(FAST)
         .acl(CONN)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc("connection", "1.0.0", "O(1)", "Ping the server"),
-    CommandSpec::new("echo", 2, echo)
+    CommandSpec::legacy("echo", 2, echo)
         .flags(LOADING | STALE | FAST)
         .acl(CONN)
         .doc("connection", "1.0.0", "O(1)", "Echo the given string"),
-    CommandSpec::new("hello", -1, hello)
+    CommandSpec::legacy("hello", -1, hello)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc("connection", "6.0.0", "O(1)", "Handshake with Redis"),
-    CommandSpec::new("auth", -2, auth)
+    CommandSpec::legacy("auth", -2, auth)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc(
@@ -43,7 +43,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of passwords defined for the user",
             "Authenticate to the server",
         ),
-    CommandSpec::new("select", 2, select)
+    CommandSpec::legacy("select", 2, select)
         .flags(LOADING | STALE | FAST)
         .acl(CONN)
         .doc(
@@ -52,11 +52,11 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Change the selected database for the current connection",
         ),
-    CommandSpec::new("quit", -1, quit)
+    CommandSpec::legacy("quit", -1, quit)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc("connection", "1.0.0", "O(1)", "Close the connection"),
-    CommandSpec::new("reset", 1, reset)
+    CommandSpec::legacy("reset", 1, reset)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc("connection", "6.2.0", "O(1)", "Reset the connection"),
@@ -73,7 +73,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
 
 const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("id", 2, client_id)
+    CommandSpec::legacy("id", 2, client_id)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -82,7 +82,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Returns the client ID for the current connection",
         ),
-    CommandSpec::new("getname", 2, client_getname)
+    CommandSpec::legacy("getname", 2, client_getname)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -91,7 +91,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get the current connection name",
         ),
-    CommandSpec::new("setname", 3, client_setname)
+    CommandSpec::legacy("setname", 3, client_setname)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -100,7 +100,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Set the current connection name",
         ),
-    CommandSpec::new("setinfo", 4, client_setinfo)
+    CommandSpec::legacy("setinfo", 4, client_setinfo)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -109,7 +109,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Set client or connection specific info",
         ),
-    CommandSpec::new("info", 2, client_info)
+    CommandSpec::legacy("info", 2, client_info)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .tips(&["nondeterministic_output"])
@@ -119,7 +119,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Returns information about the current client connection.",
         ),
-    CommandSpec::new("list", -2, client_list)
+    CommandSpec::legacy("list", -2, client_list)
         .flags(ADMIN | CLIENT_FLAGS)
         .acl(CONN)
         .tips(&["nondeterministic_output"])
@@ -129,7 +129,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of client connections",
             "Get the list of client connections",
         ),
-    CommandSpec::new("help", 2, client_help)
+    CommandSpec::legacy("help", 2, client_help)
         .flags(LOADING | STALE)
         .acl(CONN)
         .doc(

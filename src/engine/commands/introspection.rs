@@ -18,7 +18,7 @@ use crate::protocol::Reply;
 const CMD_FLAGS: u32 = LOADING | STALE;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("command", -1, command)
+    CommandSpec::legacy("command", -1, command)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -29,7 +29,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "Get array of Redis command details",
         )
         .with_subcommands(COMMAND_SUBCOMMANDS),
-    CommandSpec::new("info", -1, info)
+    CommandSpec::legacy("info", -1, info)
         .flags(CMD_FLAGS)
         .acl(acl::DANGEROUS)
         .tips(&[
@@ -46,7 +46,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 ];
 
 const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("count", 2, command_count)
+    CommandSpec::legacy("count", 2, command_count)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .doc(
@@ -55,7 +55,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get total number of Redis commands",
         ),
-    CommandSpec::new("info", -2, command_info)
+    CommandSpec::legacy("info", -2, command_info)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -65,7 +65,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of commands to look up",
             "Get array of specific Redis command details, or all when no argument is given.",
         ),
-    CommandSpec::new("docs", -2, command_docs)
+    CommandSpec::legacy("docs", -2, command_docs)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -75,7 +75,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of commands to look up",
             "Get array of specific Redis command documentation",
         ),
-    CommandSpec::new("getkeys", -4, command_getkeys)
+    CommandSpec::legacy("getkeys", -4, command_getkeys)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .doc(
@@ -84,7 +84,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of arguments to the command",
             "Extract keys given a full Redis command",
         ),
-    CommandSpec::new("list", -2, command_list)
+    CommandSpec::legacy("list", -2, command_list)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -94,7 +94,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the total number of Redis commands",
             "Get an array of Redis command names",
         ),
-    CommandSpec::new("help", 2, command_help)
+    CommandSpec::legacy("help", 2, command_help)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .doc(

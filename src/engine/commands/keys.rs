@@ -23,7 +23,7 @@ use crate::glob::glob_match;
 use crate::protocol::{Reply, string2ll};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("copy", -3, copy)
+    CommandSpec::legacy("copy", -3, copy)
         .flags(WRITE | DENYOOM)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RO", "access"])
@@ -32,81 +32,81 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("generic", "6.2.0", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", "Copy a key"),
-    CommandSpec::new("del", -2, del)
+    CommandSpec::legacy("del", -2, del)
         .flags(WRITE)
         .acl(acl::KEYSPACE)
         .keys(1, -1, 1, &["RM", "delete"])
         .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
         .doc("generic", "1.0.0", "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", "Delete a key"),
-    CommandSpec::new("dump", 2, dump)
+    CommandSpec::legacy("dump", 2, dump)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("generic", "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", "Return a serialized version of the value stored at the specified key."),
-    CommandSpec::new("exists", -2, exists)
+    CommandSpec::legacy("exists", -2, exists)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, -1, 1, &["RO"])
         .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
         .doc("generic", "1.0.0", "O(N) where N is the number of keys to check.", "Determine if a key exists"),
-    CommandSpec::new("expire", -3, expire)
+    CommandSpec::legacy("expire", -3, expire)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("generic", "1.0.0", "O(1)", "Set a key's time to live in seconds"),
-    CommandSpec::new("expireat", -3, expireat)
+    CommandSpec::legacy("expireat", -3, expireat)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("generic", "1.2.0", "O(1)", "Set the expiration for a key as a UNIX timestamp"),
-    CommandSpec::new("expiretime", 2, expiretime)
+    CommandSpec::legacy("expiretime", 2, expiretime)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("generic", "7.0.0", "O(1)", "Get the expiration Unix timestamp for a key"),
-    CommandSpec::new("keys", 2, keys)
+    CommandSpec::legacy("keys", 2, keys)
         .flags(READONLY)
         .acl(acl::KEYSPACE | acl::DANGEROUS)
         .tips(&["request_policy:all_shards", "nondeterministic_output_order"])
         .doc("generic", "1.0.0", "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", "Find all keys matching the given pattern"),
-    CommandSpec::new("move", 3, move_)
+    CommandSpec::legacy("move", 3, move_)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("generic", "1.0.0", "O(1)", "Move a key to another database"),
-    CommandSpec::new("persist", 2, persist)
+    CommandSpec::legacy("persist", 2, persist)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("generic", "2.2.0", "O(1)", "Remove the expiration from a key"),
-    CommandSpec::new("pexpire", -3, pexpire)
+    CommandSpec::legacy("pexpire", -3, pexpire)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("generic", "2.6.0", "O(1)", "Set a key's time to live in milliseconds"),
-    CommandSpec::new("pexpireat", -3, pexpireat)
+    CommandSpec::legacy("pexpireat", -3, pexpireat)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("generic", "2.6.0", "O(1)", "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
-    CommandSpec::new("pexpiretime", 2, pexpiretime)
+    CommandSpec::legacy("pexpiretime", 2, pexpiretime)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("generic", "7.0.0", "O(1)", "Get the expiration Unix timestamp for a key in milliseconds"),
-    CommandSpec::new("pttl", 2, pttl)
+    CommandSpec::legacy("pttl", 2, pttl)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("generic", "2.6.0", "O(1)", "Get the time to live for a key in milliseconds"),
-    CommandSpec::new("randomkey", 1, randomkey)
+    CommandSpec::legacy("randomkey", 1, randomkey)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
         .tips(&["request_policy:all_shards", "nondeterministic_output"])
         .doc("generic", "1.0.0", "O(1)", "Return a random key from the keyspace"),
-    CommandSpec::new("rename", 3, rename)
+    CommandSpec::legacy("rename", 3, rename)
         .flags(WRITE)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RW", "access", "delete"])
@@ -115,7 +115,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["OW", "update"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("generic", "1.0.0", "O(1)", "Rename a key"),
-    CommandSpec::new("renamenx", 3, renamenx)
+    CommandSpec::legacy("renamenx", 3, renamenx)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 2, 1, &["RW", "access", "delete"])
@@ -124,34 +124,34 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["OW", "insert"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("generic", "1.0.0", "O(1)", "Rename a key, only if the new key does not exist"),
-    CommandSpec::new("restore", -4, restore)
+    CommandSpec::legacy("restore", -4, restore)
         .flags(WRITE | DENYOOM)
         .acl(acl::KEYSPACE | acl::DANGEROUS)
         .keys(1, 1, 1, &["OW", "update"])
         .doc("generic", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", "Create a key using the provided serialized value, previously obtained using DUMP."),
-    CommandSpec::new("scan", -2, scan)
+    CommandSpec::legacy("scan", -2, scan)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
         .tips(&["nondeterministic_output", "request_policy:special"])
         .doc("generic", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", "Incrementally iterate the keys space"),
-    CommandSpec::new("touch", -2, touch)
+    CommandSpec::legacy("touch", -2, touch)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, -1, 1, &["RO"])
         .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
         .doc("generic", "3.2.1", "O(N) where N is the number of keys that will be touched.", "Alters the last access time of a key(s). Returns the number of existing keys specified."),
-    CommandSpec::new("ttl", 2, ttl)
+    CommandSpec::legacy("ttl", 2, ttl)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("generic", "1.0.0", "O(1)", "Get the time to live for a key in seconds"),
-    CommandSpec::new("type", 2, type_)
+    CommandSpec::legacy("type", 2, type_)
         .flags(READONLY | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, 1, 1, &["RO"])
         .doc("generic", "1.0.0", "O(1)", "Determine the type stored at key"),
-    CommandSpec::new("unlink", -2, unlink)
+    CommandSpec::legacy("unlink", -2, unlink)
         .flags(WRITE | FAST)
         .acl(acl::KEYSPACE)
         .keys(1, -1, 1, &["RM", "delete"])
@@ -168,7 +168,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 ];
 
 const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("encoding", 3, object_encoding)
+    CommandSpec::legacy("encoding", 3, object_encoding)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
         .keys(2, 2, 1, &["RO"])
@@ -179,7 +179,7 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Inspect the internal encoding of a Redis object",
         ),
-    CommandSpec::new("freq", 3, object_freq)
+    CommandSpec::legacy("freq", 3, object_freq)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
         .keys(2, 2, 1, &["RO"])
@@ -190,7 +190,7 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get the logarithmic access frequency counter of a Redis object",
         ),
-    CommandSpec::new("idletime", 3, object_idletime)
+    CommandSpec::legacy("idletime", 3, object_idletime)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
         .keys(2, 2, 1, &["RO"])
@@ -201,7 +201,7 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get the time since a Redis object was last accessed",
         ),
-    CommandSpec::new("refcount", 3, object_refcount)
+    CommandSpec::legacy("refcount", 3, object_refcount)
         .flags(READONLY)
         .acl(acl::KEYSPACE)
         .keys(2, 2, 1, &["RO"])
@@ -212,7 +212,7 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get the number of references to the value of the key",
         ),
-    CommandSpec::new("help", 2, object_help)
+    CommandSpec::legacy("help", 2, object_help)
         .flags(LOADING | STALE)
         .acl(acl::KEYSPACE)
         .doc(

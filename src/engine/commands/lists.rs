@@ -30,17 +30,17 @@ use crate::protocol::Reply;
 const BLOCK_LIST: u32 = WRITE | NOSCRIPT | BLOCKING;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("linsert", 5, linsert)
+    CommandSpec::legacy("linsert", 5, linsert)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "2.2.0", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", "Insert an element before or after another element in a list"),
-    CommandSpec::new("lindex", 3, lindex)
+    CommandSpec::legacy("lindex", 3, lindex)
         .flags(READONLY)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", "Get an element from a list by its index"),
-    CommandSpec::new("llen", 2, llen)
+    CommandSpec::legacy("llen", 2, llen)
         .flags(READONLY | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO"])
@@ -49,7 +49,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     // source `RW access delete`, the destination `RW insert`); the table
     // has one spec per command, so the first/last/step triple is exact and
     // the key-spec flags are the source's.
-    CommandSpec::new("lmove", 5, lmove)
+    CommandSpec::legacy("lmove", 5, lmove)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 2, 1, &["RW", "access", "delete"])
@@ -57,74 +57,74 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("list", "6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it"),
     // LMPOP's keys follow `numkeys` (a `keynum` key spec in Redis); the
     // triple is 0 0 0 with `movablekeys`, as Redis reports it.
-    CommandSpec::new("lmpop", -4, lmpop)
+    CommandSpec::legacy("lmpop", -4, lmpop)
         .flags(WRITE | MOVABLEKEYS)
         .acl(acl::LIST)
         .key_specs(LMPOP_KEYS)
         .getkeys(numkeys_at_1)
         .doc("list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", "Pop elements from a list"),
-    CommandSpec::new("lpop", -2, lpop)
+    CommandSpec::legacy("lpop", -2, lpop)
         .flags(WRITE | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements returned", "Remove and get the first elements in a list"),
-    CommandSpec::new("lpos", -3, lpos)
+    CommandSpec::legacy("lpos", -3, lpos)
         .flags(READONLY)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("list", "6.0.6", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", "Return the index of matching elements on a list"),
-    CommandSpec::new("lpush", -3, lpush)
+    CommandSpec::legacy("lpush", -3, lpush)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Prepend one or multiple elements to a list"),
-    CommandSpec::new("lpushx", -3, lpushx)
+    CommandSpec::legacy("lpushx", -3, lpushx)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Prepend an element to a list, only if the list exists"),
-    CommandSpec::new("lrange", 4, lrange)
+    CommandSpec::legacy("lrange", 4, lrange)
         .flags(READONLY)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("list", "1.0.0", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", "Get a range of elements from a list"),
-    CommandSpec::new("lrem", 4, lrem)
+    CommandSpec::legacy("lrem", 4, lrem)
         .flags(WRITE)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("list", "1.0.0", "O(N+M) where N is the length of the list and M is the number of elements removed.", "Remove elements from a list"),
-    CommandSpec::new("lset", 4, lset)
+    CommandSpec::legacy("lset", 4, lset)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("list", "1.0.0", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", "Set the value of an element in a list by its index"),
-    CommandSpec::new("ltrim", 4, ltrim)
+    CommandSpec::legacy("ltrim", 4, ltrim)
         .flags(WRITE)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements to be removed by the operation.", "Trim a list to the specified range"),
-    CommandSpec::new("rpop", -2, rpop)
+    CommandSpec::legacy("rpop", -2, rpop)
         .flags(WRITE | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements returned", "Remove and get the last elements in a list"),
-    CommandSpec::new("rpoplpush", 3, rpoplpush)
+    CommandSpec::legacy("rpoplpush", 3, rpoplpush)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 2, 1, &["RW", "access", "delete"])
         .key_specs(MOVE_KEYS)
         .doc("list", "1.2.0", "O(1)", "Remove the last element in a list, prepend it to another list and return it"),
-    CommandSpec::new("rpush", -3, rpush)
+    CommandSpec::legacy("rpush", -3, rpush)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Append one or multiple elements to a list"),
-    CommandSpec::new("rpushx", -3, rpushx)
+    CommandSpec::legacy("rpushx", -3, rpushx)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Append an element to a list, only if the list exists"),
-    CommandSpec::new("blpop", -3, blpop)
+    CommandSpec::legacy("blpop", -3, blpop)
         .flags(BLOCK_LIST)
         .acl(acl::LIST)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -134,7 +134,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of provided keys.",
             "Remove and get the first element in a list, or block until one is available",
         ),
-    CommandSpec::new("brpop", -3, brpop)
+    CommandSpec::legacy("brpop", -3, brpop)
         .flags(BLOCK_LIST)
         .acl(acl::LIST)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -144,7 +144,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of provided keys.",
             "Remove and get the last element in a list, or block until one is available",
         ),
-    CommandSpec::new("blmove", 6, blmove)
+    CommandSpec::legacy("blmove", 6, blmove)
         .flags(BLOCK_LIST | DENYOOM)
         .acl(acl::LIST)
         .key_specs(MOVE_KEYS)
@@ -155,7 +155,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Pop an element from a list, push it to another list and return it; or block until one is available",
         ),
-    CommandSpec::new("brpoplpush", 4, brpoplpush)
+    CommandSpec::legacy("brpoplpush", 4, brpoplpush)
         .flags(BLOCK_LIST | DENYOOM)
         .acl(acl::LIST)
         .key_specs(MOVE_KEYS)
@@ -166,7 +166,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Pop an element from a list, push it to another list and return it; or block until one is available",
         ),
-    CommandSpec::new("blmpop", -5, blmpop)
+    CommandSpec::legacy("blmpop", -5, blmpop)
         .flags(WRITE | BLOCKING | MOVABLEKEYS)
         .acl(acl::LIST)
         .key_specs(BLMPOP_KEYS)

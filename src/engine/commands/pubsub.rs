@@ -21,7 +21,7 @@ use crate::protocol::{Protocol, Reply};
 const PS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("subscribe", -2, subscribe)
+    CommandSpec::legacy("subscribe", -2, subscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -29,7 +29,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of channels to subscribe to.",
             "Listen for messages published to the given channels",
         ),
-    CommandSpec::new("unsubscribe", -1, unsubscribe)
+    CommandSpec::legacy("unsubscribe", -1, unsubscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -37,7 +37,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of clients already subscribed to a channel.",
             "Stop listening for messages posted to the given channels",
         ),
-    CommandSpec::new("psubscribe", -2, psubscribe)
+    CommandSpec::legacy("psubscribe", -2, psubscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -45,7 +45,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of patterns the client is already subscribed to.",
             "Listen for messages published to channels matching the given patterns",
         ),
-    CommandSpec::new("punsubscribe", -1, punsubscribe)
+    CommandSpec::legacy("punsubscribe", -1, punsubscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -53,7 +53,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
             "Stop listening for messages posted to channels matching the given patterns",
         ),
-    CommandSpec::new("ssubscribe", -2, ssubscribe)
+    CommandSpec::legacy("ssubscribe", -2, ssubscribe)
         .flags(PS)
         .keys(1, -1, 1, &["not_key"])
         .doc(
@@ -62,7 +62,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of shard channels to subscribe to.",
             "Listen for messages published to the given shard channels",
         ),
-    CommandSpec::new("sunsubscribe", -1, sunsubscribe)
+    CommandSpec::legacy("sunsubscribe", -1, sunsubscribe)
         .flags(PS)
         .keys(1, -1, 1, &["not_key"])
         .doc(
@@ -71,7 +71,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of clients already subscribed to a shard channel.",
             "Stop listening for messages posted to the given shard channels",
         ),
-    CommandSpec::new("publish", 3, publish_command)
+    CommandSpec::legacy("publish", 3, publish_command)
         .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
         .doc(
             "pubsub",
@@ -79,7 +79,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
             "Post a message to a channel",
         ),
-    CommandSpec::new("spublish", 3, spublish_command)
+    CommandSpec::legacy("spublish", 3, spublish_command)
         .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
         .keys(1, 1, 1, &["not_key"])
         .doc(
@@ -99,7 +99,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 ];
 
 const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("channels", -2, pubsub_channels)
+    CommandSpec::legacy("channels", -2, pubsub_channels)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -107,7 +107,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
             "List active channels",
         ),
-    CommandSpec::new("help", 2, pubsub_help)
+    CommandSpec::legacy("help", 2, pubsub_help)
         .flags(LOADING | STALE)
         .doc(
             "pubsub",
@@ -115,7 +115,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Show helpful text about the different subcommands",
         ),
-    CommandSpec::new("numpat", 2, pubsub_numpat)
+    CommandSpec::legacy("numpat", 2, pubsub_numpat)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -123,7 +123,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get the count of unique patterns pattern subscriptions",
         ),
-    CommandSpec::new("numsub", -2, pubsub_numsub)
+    CommandSpec::legacy("numsub", -2, pubsub_numsub)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -131,7 +131,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
             "Get the count of subscribers for channels",
         ),
-    CommandSpec::new("shardchannels", -2, pubsub_shardchannels)
+    CommandSpec::legacy("shardchannels", -2, pubsub_shardchannels)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -139,7 +139,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
             "List active shard channels",
         ),
-    CommandSpec::new("shardnumsub", -2, pubsub_shardnumsub)
+    CommandSpec::legacy("shardnumsub", -2, pubsub_shardnumsub)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",

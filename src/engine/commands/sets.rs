@@ -25,23 +25,23 @@ use crate::engine::util::errors::{NEGATIVE_LIMIT, NOT_POSITIVE, err, syntax_erro
 use crate::protocol::Reply;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("sadd", -3, sadd)
+    CommandSpec::legacy("sadd", -3, sadd)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("set", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Add one or more members to a set"),
-    CommandSpec::new("scard", 2, scard)
+    CommandSpec::legacy("scard", 2, scard)
         .flags(READONLY | FAST)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RO"])
         .doc("set", "1.0.0", "O(1)", "Get the number of members in a set"),
-    CommandSpec::new("sdiff", -2, sdiff)
+    CommandSpec::legacy("sdiff", -2, sdiff)
         .flags(READONLY)
         .acl(acl::SET)
         .keys(1, -1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output_order"])
         .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Subtract multiple sets"),
-    CommandSpec::new("sdiffstore", -3, sdiffstore)
+    CommandSpec::legacy("sdiffstore", -3, sdiffstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
         .keys(1, -1, 1, &["OW", "update"])
@@ -50,13 +50,13 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } },
         ])
         .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Subtract multiple sets and store the resulting set in a key"),
-    CommandSpec::new("sinter", -2, sinter)
+    CommandSpec::legacy("sinter", -2, sinter)
         .flags(READONLY)
         .acl(acl::SET)
         .keys(1, -1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output_order"])
         .doc("set", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets"),
-    CommandSpec::new("sintercard", -3, sintercard)
+    CommandSpec::legacy("sintercard", -3, sintercard)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SET)
         .key_specs(&[
@@ -64,7 +64,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("set", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets and return the cardinality of the result"),
-    CommandSpec::new("sinterstore", -3, sinterstore)
+    CommandSpec::legacy("sinterstore", -3, sinterstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
         .keys(1, -1, 1, &["RW", "update"])
@@ -73,23 +73,23 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: -1, keystep: 1, limit: 0 } },
         ])
         .doc("set", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", "Intersect multiple sets and store the resulting set in a key"),
-    CommandSpec::new("sismember", 3, sismember)
+    CommandSpec::legacy("sismember", 3, sismember)
         .flags(READONLY | FAST)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RO"])
         .doc("set", "1.0.0", "O(1)", "Determine if a given value is a member of a set"),
-    CommandSpec::new("smembers", 2, smembers)
+    CommandSpec::legacy("smembers", 2, smembers)
         .flags(READONLY)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output_order"])
         .doc("set", "1.0.0", "O(N) where N is the set cardinality.", "Get all the members in a set"),
-    CommandSpec::new("smismember", -3, smismember)
+    CommandSpec::legacy("smismember", -3, smismember)
         .flags(READONLY | FAST)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("set", "6.2.0", "O(N) where N is the number of elements being checked for membership", "Returns the membership associated with the given elements for a set"),
-    CommandSpec::new("smove", 4, smove)
+    CommandSpec::legacy("smove", 4, smove)
         .flags(WRITE | FAST)
         .acl(acl::SET)
         .keys(1, 2, 1, &["RW", "access", "delete"])
@@ -98,36 +98,36 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["RW", "insert"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("set", "1.0.0", "O(1)", "Move a member from one set to another"),
-    CommandSpec::new("spop", -2, spop)
+    CommandSpec::legacy("spop", -2, spop)
         .flags(WRITE | FAST)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .tips(&["nondeterministic_output"])
         .doc("set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", "Remove and return one or multiple random members from a set"),
-    CommandSpec::new("srandmember", -2, srandmember)
+    CommandSpec::legacy("srandmember", -2, srandmember)
         .flags(READONLY)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", "Get one or multiple random members from a set"),
-    CommandSpec::new("srem", -3, srem)
+    CommandSpec::legacy("srem", -3, srem)
         .flags(WRITE | FAST)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("set", "1.0.0", "O(N) where N is the number of members to be removed.", "Remove one or more members from a set"),
-    CommandSpec::new("sscan", -3, sscan)
+    CommandSpec::legacy("sscan", -3, sscan)
         .flags(READONLY)
         .acl(acl::SET)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate Set elements"),
-    CommandSpec::new("sunion", -2, sunion)
+    CommandSpec::legacy("sunion", -2, sunion)
         .flags(READONLY)
         .acl(acl::SET)
         .keys(1, -1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output_order"])
         .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Add multiple sets"),
-    CommandSpec::new("sunionstore", -3, sunionstore)
+    CommandSpec::legacy("sunionstore", -3, sunionstore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SET)
         .keys(1, -1, 1, &["OW", "update"])

@@ -15,7 +15,7 @@ use crate::engine::util::errors::{err, syntax_error, wrongtype};
 use crate::protocol::Reply;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("sort", -2, sort)
+    CommandSpec::legacy("sort", -2, sort)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
         .keys(1, 1, 1, &["RO", "access"])
@@ -26,7 +26,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(sort_keys)
         .doc("generic", "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", "Sort the elements in a list, set or sorted set"),
-    CommandSpec::new("sort_ro", -2, sort_ro)
+    CommandSpec::legacy("sort_ro", -2, sort_ro)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SET | acl::SORTEDSET | acl::LIST | acl::DANGEROUS)
         .keys(1, 1, 1, &["RO", "access"])

@@ -17,32 +17,32 @@ use crate::engine::util::ldouble::LongDouble;
 use crate::protocol::{Reply, string2ll};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("append", 3, append)
+    CommandSpec::legacy("append", 3, append)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("string", "2.0.0", "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", "Append a value to a key"),
-    CommandSpec::new("decr", 2, decr)
+    CommandSpec::legacy("decr", 2, decr)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("string", "1.0.0", "O(1)", "Decrement the integer value of a key by one"),
-    CommandSpec::new("decrby", 3, decrby)
+    CommandSpec::legacy("decrby", 3, decrby)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("string", "1.0.0", "O(1)", "Decrement the integer value of a key by the given number"),
-    CommandSpec::new("get", 2, get)
+    CommandSpec::legacy("get", 2, get)
         .flags(READONLY | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("string", "1.0.0", "O(1)", "Get the value of a key"),
-    CommandSpec::new("getdel", 2, getdel)
+    CommandSpec::legacy("getdel", 2, getdel)
         .flags(WRITE | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("string", "6.2.0", "O(1)", "Get the value of a key and delete the key"),
-    CommandSpec::new("getex", -2, getex)
+    CommandSpec::legacy("getex", -2, getex)
         .flags(WRITE | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
@@ -50,60 +50,60 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "RW and UPDATE because it changes the TTL", flags: &["RW", "access", "update"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("string", "6.2.0", "O(1)", "Get the value of a key and optionally set its expiration"),
-    CommandSpec::new("getrange", 4, getrange)
+    CommandSpec::legacy("getrange", 4, getrange)
         .flags(READONLY)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("string", "2.4.0", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", "Get a substring of the string stored at a key"),
-    CommandSpec::new("getset", 3, getset)
+    CommandSpec::legacy("getset", 3, getset)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("string", "1.0.0", "O(1)", "Set the string value of a key and return its old value"),
-    CommandSpec::new("incr", 2, incr)
+    CommandSpec::legacy("incr", 2, incr)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("string", "1.0.0", "O(1)", "Increment the integer value of a key by one"),
-    CommandSpec::new("incrby", 3, incrby)
+    CommandSpec::legacy("incrby", 3, incrby)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("string", "1.0.0", "O(1)", "Increment the integer value of a key by the given amount"),
-    CommandSpec::new("incrbyfloat", 3, incrbyfloat)
+    CommandSpec::legacy("incrbyfloat", 3, incrbyfloat)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("string", "2.6.0", "O(1)", "Increment the float value of a key by the given amount"),
-    CommandSpec::new("lcs", -3, lcs)
+    CommandSpec::legacy("lcs", -3, lcs)
         .flags(READONLY)
         .acl(acl::STRING)
         .keys(1, 2, 1, &["RO", "access"])
         .doc("string", "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively", "Find longest common substring"),
-    CommandSpec::new("mget", -2, mget)
+    CommandSpec::legacy("mget", -2, mget)
         .flags(READONLY | FAST)
         .acl(acl::STRING)
         .keys(1, -1, 1, &["RO", "access"])
         .tips(&["request_policy:multi_shard"])
         .doc("string", "1.0.0", "O(N) where N is the number of keys to retrieve.", "Get the values of all the given keys"),
-    CommandSpec::new("mset", -3, mset)
+    CommandSpec::legacy("mset", -3, mset)
         .flags(WRITE | DENYOOM)
         .acl(acl::STRING)
         .keys(1, -1, 2, &["OW", "update"])
         .tips(&["request_policy:multi_shard", "response_policy:all_succeeded"])
         .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Set multiple keys to multiple values"),
-    CommandSpec::new("msetnx", -3, msetnx)
+    CommandSpec::legacy("msetnx", -3, msetnx)
         .flags(WRITE | DENYOOM)
         .acl(acl::STRING)
         .keys(1, -1, 2, &["OW", "insert"])
         .tips(&["request_policy:multi_shard", "response_policy:agg_min"])
         .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Set multiple keys to multiple values, only if none of the keys exist"),
-    CommandSpec::new("psetex", 4, psetex)
+    CommandSpec::legacy("psetex", 4, psetex)
         .flags(WRITE | DENYOOM)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["OW", "update"])
         .doc("string", "2.6.0", "O(1)", "Set the value and expiration in milliseconds of a key"),
-    CommandSpec::new("set", -3, set)
+    CommandSpec::legacy("set", -3, set)
         .flags(WRITE | DENYOOM)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "access", "update", "variable_flags"])
@@ -111,27 +111,27 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "RW and ACCESS due to the optional `GET` argument", flags: &["RW", "access", "update", "variable_flags"], begin: BeginSearch::Index(1), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("string", "1.0.0", "O(1)", "Set the string value of a key"),
-    CommandSpec::new("setex", 4, setex)
+    CommandSpec::legacy("setex", 4, setex)
         .flags(WRITE | DENYOOM)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["OW", "update"])
         .doc("string", "2.0.0", "O(1)", "Set the value and expiration of a key"),
-    CommandSpec::new("setnx", 3, setnx)
+    CommandSpec::legacy("setnx", 3, setnx)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["OW", "insert"])
         .doc("string", "1.0.0", "O(1)", "Set the value of a key, only if the key does not exist"),
-    CommandSpec::new("setrange", 4, setrange)
+    CommandSpec::legacy("setrange", 4, setrange)
         .flags(WRITE | DENYOOM)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("string", "2.2.0", "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", "Overwrite part of a string at key starting at the specified offset"),
-    CommandSpec::new("strlen", 2, strlen)
+    CommandSpec::legacy("strlen", 2, strlen)
         .flags(READONLY | FAST)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RO"])
         .doc("string", "2.2.0", "O(1)", "Get the length of the value stored in a key"),
-    CommandSpec::new("substr", 4, substr)
+    CommandSpec::legacy("substr", 4, substr)
         .flags(READONLY)
         .acl(acl::STRING)
         .keys(1, 1, 1, &["RO", "access"])

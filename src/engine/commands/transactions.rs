@@ -13,7 +13,7 @@ use crate::protocol::Reply;
 const TX: u32 = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("multi", 1, multi)
+    CommandSpec::legacy("multi", 1, multi)
         .flags(TX)
         .acl(acl::TRANSACTION)
         .doc(
@@ -22,7 +22,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Mark the start of a transaction block",
         ),
-    CommandSpec::new("exec", 1, exec)
+    CommandSpec::legacy("exec", 1, exec)
         .flags(NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG)
         .acl(acl::TRANSACTION)
         .doc(
@@ -31,7 +31,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "Depends on commands in the transaction",
             "Execute all commands issued after MULTI",
         ),
-    CommandSpec::new("discard", 1, discard)
+    CommandSpec::legacy("discard", 1, discard)
         .flags(TX)
         .acl(acl::TRANSACTION)
         .doc(
@@ -40,7 +40,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N), when N is the number of queued commands",
             "Discard all commands issued after MULTI",
         ),
-    CommandSpec::new("watch", -2, watch)
+    CommandSpec::legacy("watch", -2, watch)
         .flags(TX)
         .acl(acl::TRANSACTION)
         .keys(1, -1, 1, &["RO"])
@@ -50,7 +50,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1) for every key.",
             "Watch the given keys to determine execution of the MULTI/EXEC block",
         ),
-    CommandSpec::new("unwatch", 1, unwatch)
+    CommandSpec::legacy("unwatch", 1, unwatch)
         .flags(TX)
         .acl(acl::TRANSACTION)
         .doc(

@@ -42,22 +42,22 @@ use ranges::{
 const BLOCK_ZSET: u32 = WRITE | NOSCRIPT | BLOCKING;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("zadd", -4, zadd)
+    CommandSpec::legacy("zadd", -4, zadd)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("sorted-set", "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", "Add one or more members to a sorted set, or update its score if it already exists"),
-    CommandSpec::new("zcard", 2, zcard)
+    CommandSpec::legacy("zcard", 2, zcard)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO"])
         .doc("sorted-set", "1.2.0", "O(1)", "Get the number of members in a sorted set"),
-    CommandSpec::new("zcount", 4, zcount)
+    CommandSpec::legacy("zcount", 4, zcount)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Count the members in a sorted set with scores within the given values"),
-    CommandSpec::new("zdiff", -3, zdiff)
+    CommandSpec::legacy("zdiff", -3, zdiff)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -65,7 +65,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets"),
-    CommandSpec::new("zdiffstore", -4, zdiffstore)
+    CommandSpec::legacy("zdiffstore", -4, zdiffstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
@@ -75,12 +75,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(dest_then_numkeys_at_2)
         .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::new("zincrby", 4, zincrby)
+    CommandSpec::legacy("zincrby", 4, zincrby)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("sorted-set", "1.2.0", "O(log(N)) where N is the number of elements in the sorted set.", "Increment the score of a member in a sorted set"),
-    CommandSpec::new("zinter", -3, zinter)
+    CommandSpec::legacy("zinter", -3, zinter)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -88,7 +88,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets"),
-    CommandSpec::new("zintercard", -3, zintercard)
+    CommandSpec::legacy("zintercard", -3, zintercard)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -96,7 +96,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", "Intersect multiple sorted sets and return the cardinality of the result"),
-    CommandSpec::new("zinterstore", -4, zinterstore)
+    CommandSpec::legacy("zinterstore", -4, zinterstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
@@ -106,12 +106,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(dest_then_numkeys_at_2)
         .doc("sorted-set", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::new("zlexcount", 4, zlexcount)
+    CommandSpec::legacy("zlexcount", 4, zlexcount)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.8.9", "O(log(N)) with N being the number of elements in the sorted set.", "Count the number of members in a sorted set between a given lexicographical range"),
-    CommandSpec::new("zmpop", -4, zmpop)
+    CommandSpec::legacy("zmpop", -4, zmpop)
         .flags(WRITE | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -119,43 +119,43 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
-    CommandSpec::new("zmscore", -3, zmscore)
+    CommandSpec::legacy("zmscore", -3, zmscore)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "6.2.0", "O(N) where N is the number of members being requested.", "Get the score associated with the given members in a sorted set"),
-    CommandSpec::new("zpopmax", -2, zpopmax)
+    CommandSpec::legacy("zpopmax", -2, zpopmax)
         .flags(WRITE | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("sorted-set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the highest scores in a sorted set"),
-    CommandSpec::new("zpopmin", -2, zpopmin)
+    CommandSpec::legacy("zpopmin", -2, zpopmin)
         .flags(WRITE | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("sorted-set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the lowest scores in a sorted set"),
-    CommandSpec::new("zrandmember", -2, zrandmember)
+    CommandSpec::legacy("zrandmember", -2, zrandmember)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("sorted-set", "6.2.0", "O(N) where N is the number of elements returned", "Get one or multiple random elements from a sorted set"),
-    CommandSpec::new("zrange", -4, zrange)
+    CommandSpec::legacy("zrange", -4, zrange)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set"),
-    CommandSpec::new("zrangebylex", -4, zrangebylex)
+    CommandSpec::legacy("zrangebylex", -4, zrangebylex)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range"),
-    CommandSpec::new("zrangebyscore", -4, zrangebyscore)
+    CommandSpec::legacy("zrangebyscore", -4, zrangebyscore)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.0.5", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score"),
-    CommandSpec::new("zrangestore", -5, zrangestore)
+    CommandSpec::legacy("zrangestore", -5, zrangestore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SORTEDSET)
         .keys(1, 2, 1, &["OW", "update"])
@@ -164,63 +164,63 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("sorted-set", "6.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", "Store a range of members from sorted set into another key"),
-    CommandSpec::new("zrank", 3, zrank)
+    CommandSpec::legacy("zrank", 3, zrank)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set"),
-    CommandSpec::new("zrem", -3, zrem)
+    CommandSpec::legacy("zrem", -3, zrem)
         .flags(WRITE | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", "Remove one or more members from a sorted set"),
-    CommandSpec::new("zremrangebylex", 4, zremrangebylex)
+    CommandSpec::legacy("zremrangebylex", 4, zremrangebylex)
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set between the given lexicographical range"),
-    CommandSpec::new("zremrangebyrank", 4, zremrangebyrank)
+    CommandSpec::legacy("zremrangebyrank", 4, zremrangebyrank)
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "2.0.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given indexes"),
-    CommandSpec::new("zremrangebyscore", 4, zremrangebyscore)
+    CommandSpec::legacy("zremrangebyscore", 4, zremrangebyscore)
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given scores"),
-    CommandSpec::new("zrevrange", -4, zrevrange)
+    CommandSpec::legacy("zrevrange", -4, zrevrange)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set, by index, with scores ordered from high to low"),
-    CommandSpec::new("zrevrangebylex", -4, zrevrangebylex)
+    CommandSpec::legacy("zrevrangebylex", -4, zrevrangebylex)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings."),
-    CommandSpec::new("zrevrangebyscore", -4, zrevrangebyscore)
+    CommandSpec::legacy("zrevrangebyscore", -4, zrevrangebyscore)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score, with scores ordered from high to low"),
-    CommandSpec::new("zrevrank", 3, zrevrank)
+    CommandSpec::legacy("zrevrank", 3, zrevrank)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set, with scores ordered from high to low"),
-    CommandSpec::new("zscan", -3, zscan)
+    CommandSpec::legacy("zscan", -3, zscan)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate sorted sets elements and associated scores"),
-    CommandSpec::new("zscore", 3, zscore)
+    CommandSpec::legacy("zscore", 3, zscore)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.2.0", "O(1)", "Get the score associated with the given member in a sorted set"),
-    CommandSpec::new("zunion", -3, zunion)
+    CommandSpec::legacy("zunion", -3, zunion)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -228,7 +228,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets"),
-    CommandSpec::new("zunionstore", -4, zunionstore)
+    CommandSpec::legacy("zunionstore", -4, zunionstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
@@ -238,7 +238,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(dest_then_numkeys_at_2)
         .doc("sorted-set", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::new("bzpopmin", -3, bzpopmin)
+    CommandSpec::legacy("bzpopmin", -3, bzpopmin)
         .flags(BLOCK_ZSET | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -248,7 +248,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(log(N)) with N being the number of elements in the sorted set.",
             "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
         ),
-    CommandSpec::new("bzpopmax", -3, bzpopmax)
+    CommandSpec::legacy("bzpopmax", -3, bzpopmax)
         .flags(BLOCK_ZSET | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -258,7 +258,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(log(N)) with N being the number of elements in the sorted set.",
             "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
         ),
-    CommandSpec::new("bzmpop", -5, bzmpop)
+    CommandSpec::legacy("bzmpop", -5, bzmpop)
         .flags(WRITE | BLOCKING | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(BZMPOP_KEYS)
