@@ -7,11 +7,12 @@ use bytes::Bytes;
 
 use super::pubsub::subscribed_ping;
 use super::transactions::discard_transaction;
-use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::delivery::unsubscribe_all;
+use crate::engine::util::args;
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, WRONGPASS, c_bytes, err, one_line_error, syntax_error,
-    unknown_subcommand,
+    DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, one_line_error,
+    syntax_error, unknown_subcommand, wrong_arity,
 };
 use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx, DATABASES, Engine};
@@ -21,20 +22,20 @@ const CONN: u32 = acl::CONNECTION;
 const HANDSHAKE: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("ping", -1, ping)
+    CommandSpec::new("ping", -1, ping)
         .flags(FAST)
         .acl(CONN)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
         .doc("connection", "1.0.0", "O(1)", "Ping the server"),
-    CommandSpec::legacy("echo", 2, echo)
+    CommandSpec::new("echo", 2, echo)
         .flags(LOADING | STALE | FAST)
         .acl(CONN)
         .doc("connection", "1.0.0", "O(1)", "Echo the given string"),
-    CommandSpec::legacy("hello", -1, hello)
+    CommandSpec::new("hello", -1, hello)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc("connection", "6.0.0", "O(1)", "Handshake with Redis"),
-    CommandSpec::legacy("auth", -2, auth)
+    CommandSpec::new("auth", -2, auth)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc(
@@ -43,7 +44,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of passwords defined for the user",
             "Authenticate to the server",
         ),
-    CommandSpec::legacy("select", 2, select)
+    CommandSpec::new("select", 2, select)
         .flags(LOADING | STALE | FAST)
         .acl(CONN)
         .doc(
@@ -52,11 +53,11 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Change the selected database for the current connection",
         ),
-    CommandSpec::legacy("quit", -1, quit)
+    CommandSpec::new("quit", -1, quit)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc("connection", "1.0.0", "O(1)", "Close the connection"),
-    CommandSpec::legacy("reset", 1, reset)
+    CommandSpec::new("reset", 1, reset)
         .flags(HANDSHAKE)
         .acl(CONN)
         .doc("connection", "6.2.0", "O(1)", "Reset the connection"),
@@ -73,7 +74,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 const CLIENT_FLAGS: u32 = NOSCRIPT | LOADING | STALE;
 
 const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("id", 2, client_id)
+    CommandSpec::new("id", 2, client_id)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -82,7 +83,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Returns the client ID for the current connection",
         ),
-    CommandSpec::legacy("getname", 2, client_getname)
+    CommandSpec::new("getname", 2, client_getname)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -91,7 +92,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get the current connection name",
         ),
-    CommandSpec::legacy("setname", 3, client_setname)
+    CommandSpec::new("setname", 3, client_setname)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -100,7 +101,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Set the current connection name",
         ),
-    CommandSpec::legacy("setinfo", 4, client_setinfo)
+    CommandSpec::new("setinfo", 4, client_setinfo)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .doc(
@@ -109,7 +110,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Set client or connection specific info",
         ),
-    CommandSpec::legacy("info", 2, client_info)
+    CommandSpec::new("info", 2, client_info)
         .flags(CLIENT_FLAGS)
         .acl(CONN)
         .tips(&["nondeterministic_output"])
@@ -119,7 +120,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Returns information about the current client connection.",
         ),
-    CommandSpec::legacy("list", -2, client_list)
+    CommandSpec::new("list", -2, client_list)
         .flags(ADMIN | CLIENT_FLAGS)
         .acl(CONN)
         .tips(&["nondeterministic_output"])
@@ -129,7 +130,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of client connections",
             "Get the list of client connections",
         ),
-    CommandSpec::legacy("help", 2, client_help)
+    CommandSpec::new("help", 2, client_help)
         .flags(LOADING | STALE)
         .acl(CONN)
         .doc(
@@ -140,19 +141,19 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn ping(ctx: &mut Ctx<'_>) -> Reply {
+fn ping(ctx: &mut Ctx<'_>) -> CmdResult {
     if let Some(reply) = subscribed_ping(ctx.client, ctx.args) {
-        return reply;
+        return Ok(reply);
     }
     match ctx.args.len() {
-        1 => Reply::simple("PONG"),
-        2 => Reply::Bulk(ctx.arg(1).clone()),
-        _ => Reply::error("ERR wrong number of arguments for 'ping' command"),
+        1 => Ok(Reply::simple("PONG")),
+        2 => Ok(Reply::Bulk(ctx.arg(1).clone())),
+        _ => Err(wrong_arity("ping")),
     }
 }
 
-fn echo(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::Bulk(ctx.arg(1).clone())
+fn echo(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::Bulk(ctx.arg(1).clone()))
 }
 
 /// Whether `username`/`password` authenticate against the default user.
@@ -166,15 +167,17 @@ fn credentials_ok(engine: &Engine, username: &[u8], password: &[u8]) -> bool {
     }
 }
 
-fn hello(ctx: &mut Ctx<'_>) -> Reply {
+fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut version = None;
     let mut next = 1;
     if ctx.args.len() >= 2 {
         match string2ll(ctx.arg(1)) {
             Some(v) if (2..=3).contains(&v) => version = Some(v),
-            Some(_) => return Reply::error("NOPROTO unsupported protocol version"),
+            Some(_) => return Err(err("NOPROTO unsupported protocol version")),
             None => {
-                return Reply::error("ERR Protocol version is not an integer or out of range");
+                return Err(err(
+                    "ERR Protocol version is not an integer or out of range",
+                ));
             }
         }
         next = 2;
@@ -189,31 +192,29 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
             credentials = Some((ctx.arg(j + 1).clone(), ctx.arg(j + 2).clone()));
             j += 2;
         } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
-            if let Err(e) = validate_name(ctx.arg(j + 1)) {
-                return e;
-            }
+            validate_name(ctx.arg(j + 1))?;
             name = Some(ctx.arg(j + 1).clone());
             j += 1;
         } else {
             let mut text = b"ERR Syntax error in HELLO option '".to_vec();
             text.extend_from_slice(c_bytes(opt, usize::MAX));
             text.push(b'\'');
-            return one_line_error(text);
+            return Err(one_line_error(text));
         }
         j += 1;
     }
     if let Some((user, pass)) = credentials {
         if !credentials_ok(ctx.engine, &user, &pass) {
-            return Reply::error(WRONGPASS);
+            return Err(err(WRONGPASS));
         }
         ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
-        return Reply::error(
+        return Err(err(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
              HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
              select the RESP protocol version at the same time",
-        );
+        ));
     }
     if let Some(name) = name {
         ctx.client.name = (!name.is_empty()).then_some(name);
@@ -226,7 +227,7 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
         };
     }
     let field = |k: &'static str, v: Reply| (Reply::bulk(k), v);
-    Reply::Map(vec![
+    Ok(Reply::Map(vec![
         field("server", Reply::bulk("redis")),
         field(
             "version",
@@ -237,19 +238,19 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
         field("mode", Reply::bulk("standalone")),
         field("role", Reply::bulk("master")),
         field("modules", Reply::Array(Vec::new())),
-    ])
+    ]))
 }
 
-fn auth(ctx: &mut Ctx<'_>) -> Reply {
+fn auth(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return syntax_error();
+        return Err(syntax_error());
     }
     let (user, pass): (&[u8], &[u8]) = if ctx.args.len() == 2 {
         if ctx.engine.config.requirepass.is_none() {
-            return Reply::error(
+            return Err(err(
                 "ERR AUTH <password> called without any password configured for the default \
                  user. Are you sure your configuration is correct?",
-            );
+            ));
         }
         (b"default", ctx.arg(1))
     } else {
@@ -257,73 +258,69 @@ fn auth(ctx: &mut Ctx<'_>) -> Reply {
     };
     if credentials_ok(ctx.engine, user, pass) {
         ctx.client.authenticated = true;
-        Reply::ok()
+        Ok(Reply::ok())
     } else {
-        Reply::error(WRONGPASS)
+        Err(err(WRONGPASS))
     }
 }
 
-fn select(ctx: &mut Ctx<'_>) -> Reply {
-    match string2ll(ctx.arg(1)) {
-        None => Reply::error("ERR value is not an integer or out of range"),
-        Some(id) if i32::try_from(id).is_err() => {
-            Reply::error("ERR value is out of range, value must between -2147483648 and 2147483647")
-        }
-        Some(id) if id < 0 || id as usize >= DATABASES => err(DB_INDEX_OUT_OF_RANGE),
-        Some(id) => {
-            ctx.client.db = id as usize;
-            Reply::ok()
-        }
+fn select(ctx: &mut Ctx<'_>) -> CmdResult {
+    let id = args::int(ctx.arg(1))?;
+    if i32::try_from(id).is_err() {
+        return Err(err(OUT_OF_INT_RANGE));
     }
+    if id < 0 || id as usize >= DATABASES {
+        return Err(err(DB_INDEX_OUT_OF_RANGE));
+    }
+    ctx.client.db = id as usize;
+    Ok(Reply::ok())
 }
 
-fn quit(ctx: &mut Ctx<'_>) -> Reply {
+fn quit(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.client.close_after_reply = true;
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn reset(ctx: &mut Ctx<'_>) -> Reply {
+fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     discard_transaction(ctx.engine, ctx.client);
     unsubscribe_all(ctx.engine, ctx.client);
     ctx.client.db = 0;
     ctx.client.protocol = Protocol::Resp2;
     ctx.client.name = None;
     ctx.client.authenticated = ctx.engine.config.requirepass.is_none();
-    Reply::simple("RESET")
+    Ok(Reply::simple("RESET"))
 }
 
-fn client_id(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.client.id as i64)
+fn client_id(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(ctx.client.id as i64))
 }
 
-fn client_getname(ctx: &mut Ctx<'_>) -> Reply {
-    ctx.client.name.clone().map_or(Reply::Nil, Reply::Bulk)
+fn client_getname(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(ctx.client.name.clone().map_or(Reply::Nil, Reply::Bulk))
 }
 
 /// Redis accepts names of printable ASCII characters other than space.
 fn validate_name(name: &[u8]) -> Result<(), Reply> {
     if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-        return Err(Reply::error(
+        return Err(err(
             "ERR Client names cannot contain spaces, newlines or special characters.",
         ));
     }
     Ok(())
 }
 
-fn client_setname(ctx: &mut Ctx<'_>) -> Reply {
+fn client_setname(ctx: &mut Ctx<'_>) -> CmdResult {
     let name = ctx.arg(2).clone();
-    if let Err(e) = validate_name(&name) {
-        return e;
-    }
+    validate_name(&name)?;
     ctx.client.name = (!name.is_empty()).then_some(name);
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
 /// `CLIENT SETINFO` arrived in Redis 7.2: a server reporting an older version
 /// answers as that version does, with the unknown-subcommand error.
-fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
+fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
     if !ctx.engine.config.version_at_least(7, 2) {
-        return unknown_subcommand(ctx.arg(1), "client");
+        return Err(unknown_subcommand(ctx.arg(1), "client"));
     }
     let attr = ctx.arg(2);
     let value = ctx.arg(3).clone();
@@ -331,7 +328,7 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
         let mut text = b"ERR ".to_vec();
         text.extend_from_slice(&attr.to_ascii_uppercase());
         text.extend_from_slice(b" cannot contain spaces, newlines or special characters.");
-        return one_line_error(text);
+        return Err(one_line_error(text));
     }
     if attr.eq_ignore_ascii_case(b"lib-name") {
         ctx.client.lib_name = (!value.is_empty()).then_some(value);
@@ -341,9 +338,9 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
         let mut text = b"ERR Unrecognized option '".to_vec();
         text.extend_from_slice(attr);
         text.push(b'\'');
-        return one_line_error(text);
+        return Err(one_line_error(text));
     }
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
 /// One `CLIENT LIST` line, in Redis 7.0's field order.
@@ -416,12 +413,12 @@ fn verbatim(text: String) -> Reply {
     }
 }
 
-fn client_info(ctx: &mut Ctx<'_>) -> Reply {
+fn client_info(ctx: &mut Ctx<'_>) -> CmdResult {
     let with_lib = ctx.engine.config.version_at_least(7, 2);
-    verbatim(client_line(ctx.client, Instant::now(), with_lib))
+    Ok(verbatim(client_line(ctx.client, Instant::now(), with_lib)))
 }
 
-fn client_list(ctx: &mut Ctx<'_>) -> Reply {
+fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut ids: Option<Vec<u64>> = None;
     let mut type_filter: Option<bool> = None;
     let mut j = 2;
@@ -436,7 +433,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
                 let mut text = b"ERR Unknown client type '".to_vec();
                 text.extend_from_slice(kind);
                 text.push(b'\'');
-                return one_line_error(text);
+                return Err(one_line_error(text));
             }
             // Clients with subscriptions are of type pubsub, the others normal.
             let pubsub = kind.eq_ignore_ascii_case(b"pubsub");
@@ -451,13 +448,13 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
             for arg in &ctx.args[j + 1..] {
                 match string2ll(arg) {
                     Some(id) if id > 0 => wanted.push(id as u64),
-                    _ => return Reply::error("ERR Invalid client ID"),
+                    _ => return Err(err("ERR Invalid client ID")),
                 }
             }
             ids = Some(wanted);
             j = ctx.args.len();
         } else {
-            return syntax_error();
+            return Err(syntax_error());
         }
     }
     let now = Instant::now();
@@ -471,11 +468,11 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
         .filter(|c| type_filter.is_none_or(|pubsub| pubsub == (c.subs.total() > 0)))
         .map(|c| client_line(c, now, with_lib))
         .collect();
-    verbatim(text)
+    Ok(verbatim(text))
 }
 
-fn client_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn client_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "CLIENT",
         &[
             "GETNAME",
@@ -491,5 +488,5 @@ fn client_help(_ctx: &mut Ctx<'_>) -> Reply {
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
         ],
-    )
+    ))
 }

@@ -19,6 +19,13 @@ pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub(crate) const SYNTAX: &str = "ERR syntax error";
 /// `ERR value is out of range, must be positive`.
 pub(crate) const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// `ERR value is out of range, value must between -2147483648 and
+/// 2147483647` (Redis's `getIntFromObjectOrReply`: SELECT, MOVE, ...).
+pub(crate) const OUT_OF_INT_RANGE: &str =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+/// `ERR value is out of range, value must between -9223372036854775807 and
+/// 9223372036854775807` (the counts of SPOP, HRANDFIELD, ZRANDMEMBER, ...).
+pub(crate) const OUT_OF_LONG_RANGE: &str = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// `ERR value is out of range` (HRANDFIELD, ZRANDMEMBER counts).
 pub(crate) const OUT_OF_RANGE: &str = "ERR value is out of range";
 /// `ERR increment or decrement would overflow`.
