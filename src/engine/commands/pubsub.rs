@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::delivery::{self, SubKind};
 use crate::engine::util::errors::one_line_error;
 use crate::engine::util::help::help_reply;
@@ -21,7 +21,7 @@ use crate::protocol::{Protocol, Reply};
 const PS: u32 = PUBSUB | NOSCRIPT | LOADING | STALE;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("subscribe", -2, subscribe)
+    CommandSpec::new("subscribe", -2, subscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -29,7 +29,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of channels to subscribe to.",
             "Listen for messages published to the given channels",
         ),
-    CommandSpec::legacy("unsubscribe", -1, unsubscribe)
+    CommandSpec::new("unsubscribe", -1, unsubscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -37,7 +37,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of clients already subscribed to a channel.",
             "Stop listening for messages posted to the given channels",
         ),
-    CommandSpec::legacy("psubscribe", -2, psubscribe)
+    CommandSpec::new("psubscribe", -2, psubscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -45,7 +45,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of patterns the client is already subscribed to.",
             "Listen for messages published to channels matching the given patterns",
         ),
-    CommandSpec::legacy("punsubscribe", -1, punsubscribe)
+    CommandSpec::new("punsubscribe", -1, punsubscribe)
         .flags(PS)
         .doc(
             "pubsub",
@@ -53,7 +53,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
             "Stop listening for messages posted to channels matching the given patterns",
         ),
-    CommandSpec::legacy("ssubscribe", -2, ssubscribe)
+    CommandSpec::new("ssubscribe", -2, ssubscribe)
         .flags(PS)
         .keys(1, -1, 1, &["not_key"])
         .doc(
@@ -62,7 +62,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of shard channels to subscribe to.",
             "Listen for messages published to the given shard channels",
         ),
-    CommandSpec::legacy("sunsubscribe", -1, sunsubscribe)
+    CommandSpec::new("sunsubscribe", -1, sunsubscribe)
         .flags(PS)
         .keys(1, -1, 1, &["not_key"])
         .doc(
@@ -71,7 +71,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of clients already subscribed to a shard channel.",
             "Stop listening for messages posted to the given shard channels",
         ),
-    CommandSpec::legacy("publish", 3, publish_command)
+    CommandSpec::new("publish", 3, publish_command)
         .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
         .doc(
             "pubsub",
@@ -79,7 +79,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
             "Post a message to a channel",
         ),
-    CommandSpec::legacy("spublish", 3, spublish_command)
+    CommandSpec::new("spublish", 3, spublish_command)
         .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
         .keys(1, 1, 1, &["not_key"])
         .doc(
@@ -99,7 +99,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 ];
 
 const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("channels", -2, pubsub_channels)
+    CommandSpec::new("channels", -2, pubsub_channels)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -107,7 +107,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
             "List active channels",
         ),
-    CommandSpec::legacy("help", 2, pubsub_help)
+    CommandSpec::new("help", 2, pubsub_help)
         .flags(LOADING | STALE)
         .doc(
             "pubsub",
@@ -115,7 +115,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Show helpful text about the different subcommands",
         ),
-    CommandSpec::legacy("numpat", 2, pubsub_numpat)
+    CommandSpec::new("numpat", 2, pubsub_numpat)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -123,7 +123,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get the count of unique patterns pattern subscriptions",
         ),
-    CommandSpec::legacy("numsub", -2, pubsub_numsub)
+    CommandSpec::new("numsub", -2, pubsub_numsub)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -131,7 +131,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
             "Get the count of subscribers for channels",
         ),
-    CommandSpec::legacy("shardchannels", -2, pubsub_shardchannels)
+    CommandSpec::new("shardchannels", -2, pubsub_shardchannels)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -139,7 +139,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
             "List active shard channels",
         ),
-    CommandSpec::legacy("shardnumsub", -2, pubsub_shardnumsub)
+    CommandSpec::new("shardnumsub", -2, pubsub_shardnumsub)
         .flags(PUBSUB | LOADING | STALE)
         .doc(
             "pubsub",
@@ -246,28 +246,28 @@ fn unsubscribe_generic(ctx: &mut Ctx<'_>, kind: SubKind) -> Reply {
     frames(ctx, out)
 }
 
-fn subscribe(ctx: &mut Ctx<'_>) -> Reply {
-    subscribe_generic(ctx, SubKind::Channel)
+fn subscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(subscribe_generic(ctx, SubKind::Channel))
 }
 
-fn psubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    subscribe_generic(ctx, SubKind::Pattern)
+fn psubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(subscribe_generic(ctx, SubKind::Pattern))
 }
 
-fn ssubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    subscribe_generic(ctx, SubKind::Shard)
+fn ssubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(subscribe_generic(ctx, SubKind::Shard))
 }
 
-fn unsubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    unsubscribe_generic(ctx, SubKind::Channel)
+fn unsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(unsubscribe_generic(ctx, SubKind::Channel))
 }
 
-fn punsubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    unsubscribe_generic(ctx, SubKind::Pattern)
+fn punsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(unsubscribe_generic(ctx, SubKind::Pattern))
 }
 
-fn sunsubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    unsubscribe_generic(ctx, SubKind::Shard)
+fn sunsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(unsubscribe_generic(ctx, SubKind::Shard))
 }
 
 fn publish_generic(ctx: &mut Ctx<'_>, shard: bool) -> Reply {
@@ -281,12 +281,12 @@ fn publish_generic(ctx: &mut Ctx<'_>, shard: bool) -> Reply {
     Reply::int(n as i64)
 }
 
-fn publish_command(ctx: &mut Ctx<'_>) -> Reply {
-    publish_generic(ctx, false)
+fn publish_command(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(publish_generic(ctx, false))
 }
 
-fn spublish_command(ctx: &mut Ctx<'_>) -> Reply {
-    publish_generic(ctx, true)
+fn spublish_command(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(publish_generic(ctx, true))
 }
 
 fn channels_reply(names: Vec<&Bytes>, pattern: Option<&Bytes>) -> Reply {
@@ -299,18 +299,18 @@ fn channels_reply(names: Vec<&Bytes>, pattern: Option<&Bytes>) -> Reply {
     )
 }
 
-fn pubsub_channels(ctx: &mut Ctx<'_>) -> Reply {
+fn pubsub_channels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return wrong_subcommand_arity(ctx.arg(1));
+        return Err(wrong_subcommand_arity(ctx.arg(1)));
     }
-    channels_reply(ctx.engine.pubsub.channels.keys().collect(), ctx.args.get(2))
+    Ok(channels_reply(ctx.engine.pubsub.channels.keys().collect(), ctx.args.get(2)))
 }
 
-fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> Reply {
+fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return wrong_subcommand_arity(ctx.arg(1));
+        return Err(wrong_subcommand_arity(ctx.arg(1)));
     }
-    channels_reply(ctx.engine.pubsub.shard.keys().collect(), ctx.args.get(2))
+    Ok(channels_reply(ctx.engine.pubsub.shard.keys().collect(), ctx.args.get(2)))
 }
 
 /// Redis's `PUBSUB CHANNELS a b` error (it checks `argc` itself and
@@ -331,20 +331,20 @@ fn numsub_reply(table: &HashMap<Bytes, Vec<u64>>, names: &[Bytes]) -> Reply {
     Reply::Array(out)
 }
 
-fn pubsub_numsub(ctx: &mut Ctx<'_>) -> Reply {
-    numsub_reply(&ctx.engine.pubsub.channels, &ctx.args[2..])
+fn pubsub_numsub(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(numsub_reply(&ctx.engine.pubsub.channels, &ctx.args[2..]))
 }
 
-fn pubsub_shardnumsub(ctx: &mut Ctx<'_>) -> Reply {
-    numsub_reply(&ctx.engine.pubsub.shard, &ctx.args[2..])
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(numsub_reply(&ctx.engine.pubsub.shard, &ctx.args[2..]))
 }
 
-fn pubsub_numpat(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.engine.pubsub.patterns.len() as i64)
+fn pubsub_numpat(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(ctx.engine.pubsub.patterns.len() as i64))
 }
 
-fn pubsub_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn pubsub_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "PUBSUB",
         &[
             "CHANNELS [<pattern>]",
@@ -359,5 +359,5 @@ fn pubsub_help(_ctx: &mut Ctx<'_>) -> Reply {
             "SHARDNUMSUB [<shardchannel> ...]",
             "    Return the number of subscribers for the specified shard level channel(s)",
         ],
-    )
+    ))
 }
