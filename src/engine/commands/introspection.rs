@@ -7,10 +7,10 @@ use bytes::Bytes;
 
 use crate::engine::blocking;
 use crate::engine::command::{
-    CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name, info_reply,
+    CmdResult, CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name, info_reply,
 };
 use crate::engine::keyspace::Db;
-use crate::engine::util::errors::syntax_error;
+use crate::engine::util::errors::{err, syntax_error};
 use crate::engine::util::help::help_reply;
 use crate::engine::{Ctx, Engine};
 use crate::protocol::Reply;
@@ -18,7 +18,7 @@ use crate::protocol::Reply;
 const CMD_FLAGS: u32 = LOADING | STALE;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("command", -1, command)
+    CommandSpec::new("command", -1, command)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -29,7 +29,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "Get array of Redis command details",
         )
         .with_subcommands(COMMAND_SUBCOMMANDS),
-    CommandSpec::legacy("info", -1, info)
+    CommandSpec::new("info", -1, info)
         .flags(CMD_FLAGS)
         .acl(acl::DANGEROUS)
         .tips(&[
@@ -46,7 +46,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 ];
 
 const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("count", 2, command_count)
+    CommandSpec::new("count", 2, command_count)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .doc(
@@ -55,7 +55,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Get total number of Redis commands",
         ),
-    CommandSpec::legacy("info", -2, command_info)
+    CommandSpec::new("info", -2, command_info)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -65,7 +65,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of commands to look up",
             "Get array of specific Redis command details, or all when no argument is given.",
         ),
-    CommandSpec::legacy("docs", -2, command_docs)
+    CommandSpec::new("docs", -2, command_docs)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -75,7 +75,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of commands to look up",
             "Get array of specific Redis command documentation",
         ),
-    CommandSpec::legacy("getkeys", -4, command_getkeys)
+    CommandSpec::new("getkeys", -4, command_getkeys)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .doc(
@@ -84,7 +84,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of arguments to the command",
             "Extract keys given a full Redis command",
         ),
-    CommandSpec::legacy("list", -2, command_list)
+    CommandSpec::new("list", -2, command_list)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .tips(&["nondeterministic_output_order"])
@@ -94,7 +94,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the total number of Redis commands",
             "Get an array of Redis command names",
         ),
-    CommandSpec::legacy("help", 2, command_help)
+    CommandSpec::new("help", 2, command_help)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
         .doc(
@@ -105,20 +105,19 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn command(ctx: &mut Ctx<'_>) -> Reply {
-    let _ = ctx;
+fn command(_ctx: &mut Ctx<'_>) -> CmdResult {
     let table = CommandTable::get();
-    Reply::Array(
+    Ok(Reply::Array(
         table
             .all
             .iter()
             .map(|spec| info_reply(spec, None))
             .collect(),
-    )
+    ))
 }
 
-fn command_count(_ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(CommandTable::get().all.len() as i64)
+fn command_count(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(CommandTable::get().all.len() as i64))
 }
 
 /// Looks up `name` or `container|sub` as COMMAND INFO and DOCS accept them.
@@ -139,11 +138,11 @@ fn lookup_full(name: &[u8]) -> Option<(&'static CommandSpec, Option<&'static Com
     }
 }
 
-fn command_info(ctx: &mut Ctx<'_>) -> Reply {
+fn command_info(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() == 2 {
         return command(ctx);
     }
-    Reply::Array(
+    Ok(Reply::Array(
         ctx.args[2..]
             .iter()
             .map(|name| match lookup_full(name) {
@@ -151,10 +150,10 @@ fn command_info(ctx: &mut Ctx<'_>) -> Reply {
                 None => Reply::Nil,
             })
             .collect(),
-    )
+    ))
 }
 
-fn command_docs(ctx: &mut Ctx<'_>) -> Reply {
+fn command_docs(ctx: &mut Ctx<'_>) -> CmdResult {
     let table = CommandTable::get();
     let specs: Vec<(&CommandSpec, Option<&CommandSpec>)> = if ctx.args.len() == 2 {
         table.all.iter().map(|s| (*s, None)).collect()
@@ -164,7 +163,7 @@ fn command_docs(ctx: &mut Ctx<'_>) -> Reply {
             .filter_map(|n| lookup_full(n))
             .collect()
     };
-    Reply::Map(
+    Ok(Reply::Map(
         specs
             .into_iter()
             .map(|(spec, parent)| {
@@ -174,13 +173,13 @@ fn command_docs(ctx: &mut Ctx<'_>) -> Reply {
                 )
             })
             .collect(),
-    )
+    ))
 }
 
-fn command_list(ctx: &mut Ctx<'_>) -> Reply {
+fn command_list(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 2 {
         // FILTERBY is not modelled; answer as Redis does for an unknown filter.
-        return syntax_error();
+        return Err(syntax_error());
     }
     let mut names = Vec::new();
     for spec in &CommandTable::get().all {
@@ -189,32 +188,33 @@ fn command_list(ctx: &mut Ctx<'_>) -> Reply {
             names.push(Reply::bulk(full_name(sub, Some(spec))));
         }
     }
-    Reply::Array(names)
+    Ok(Reply::Array(names))
 }
 
-fn command_getkeys(ctx: &mut Ctx<'_>) -> Reply {
+fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = &ctx.args[2..];
-    let (spec, _) = match CommandTable::get().resolve(args) {
-        Resolved::Found(spec, parent) => (spec, parent),
-        _ => return Reply::error("ERR Invalid command specified"),
+    let Resolved::Found(spec, _) = CommandTable::get().resolve(args) else {
+        return Err(err("ERR Invalid command specified"));
     };
     // Redis's doesCommandHaveKeys: a getkeys procedure or any key spec.
     if spec.keys.first <= 0 && spec.getkeys.is_none() && spec.key_specs.is_empty() {
-        return Reply::error("ERR The command has no key arguments");
+        return Err(err("ERR The command has no key arguments"));
     }
     if !spec.arity_ok(args.len()) {
-        return Reply::error("ERR Invalid number of arguments specified for command");
+        return Err(err(
+            "ERR Invalid number of arguments specified for command",
+        ));
     }
-    Reply::Array(
+    Ok(Reply::Array(
         spec.keys_in(args)
             .into_iter()
             .map(|i| Reply::Bulk(args[i].clone()))
             .collect(),
-    )
+    ))
 }
 
-fn command_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn command_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "COMMAND",
         &[
             "(no subcommand)",
@@ -234,7 +234,7 @@ fn command_help(_ctx: &mut Ctx<'_>) -> Reply {
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
         ],
-    )
+    ))
 }
 
 /// Every section `INFO` knows, in Redis 7.0's order.
@@ -269,7 +269,7 @@ const DEFAULT_SECTIONS: &[&str] = &[
     "keyspace",
 ];
 
-fn info(ctx: &mut Ctx<'_>) -> Reply {
+fn info(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut wanted: Vec<&str> = Vec::new();
     for arg in &ctx.args[1..] {
         let arg = String::from_utf8_lossy(arg).to_ascii_lowercase();
@@ -293,11 +293,12 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
         }
         info_section(ctx.engine, section, &mut out);
     }
-    Reply::Verbatim {
+    Ok(Reply::Verbatim {
         format: *b"txt",
         text: Bytes::from(out),
-    }
+    })
 }
+
 
 fn info_section(engine: &Engine, section: &str, out: &mut String) {
     let title = match section {
