@@ -77,7 +77,14 @@ pub(crate) fn wrong_arity(name: &str) -> Reply {
     ))
 }
 
+/// The text of CONFIG SET's error for a parameter it refuses (`name` as
+/// the client spelled it, lower-cased; `why` Redis's reason).
+pub(crate) fn config_set_failed(name: &str, why: &str) -> String {
+    format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
+}
+
 /// An error built from user input: line breaks become spaces, as Redis ensures.
+
 pub(crate) fn rejected(msg: std::fmt::Arguments<'_>) -> Reply {
     one_line_error(format!("ERR {msg}").into_bytes())
 }
