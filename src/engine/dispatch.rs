@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::command::{AnyHandler, CommandName, CommandSpec, CommandTable, Resolved, flags, full_name};
+use super::command::{
+    AnyHandler, CommandName, CommandSpec, CommandTable, Resolved, flags, full_name,
+};
 use super::commands::{pubsub, transactions};
 use super::keyspace::Db;
 use super::util::errors::{self, unknown_command};

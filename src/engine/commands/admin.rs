@@ -261,7 +261,10 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
     for pair in ctx.args[2..].chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         if seen.contains(&name) {
-            return Err(Reply::error(config_set_failed(&name, "duplicate parameter")));
+            return Err(Reply::error(config_set_failed(
+                &name,
+                "duplicate parameter",
+            )));
         }
         let value = String::from_utf8_lossy(&pair[1]).into_owned();
         next.set(&name, &value).map_err(Reply::error)?;
@@ -300,4 +303,3 @@ fn config_help(_ctx: &mut Ctx<'_>) -> CmdResult {
         ],
     ))
 }
-

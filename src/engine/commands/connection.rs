@@ -11,8 +11,8 @@ use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::delivery::unsubscribe_all;
 use crate::engine::util::args;
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, one_line_error,
-    syntax_error, unknown_subcommand, wrong_arity,
+    DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, one_line_error, syntax_error,
+    unknown_subcommand, wrong_arity,
 };
 use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx, DATABASES, Engine};

@@ -7,7 +7,8 @@ use bytes::Bytes;
 
 use crate::engine::blocking;
 use crate::engine::command::{
-    CmdResult, CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name, info_reply,
+    CmdResult, CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name,
+    info_reply,
 };
 use crate::engine::keyspace::Db;
 use crate::engine::util::errors::{err, syntax_error};
@@ -201,9 +202,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(err("ERR The command has no key arguments"));
     }
     if !spec.arity_ok(args.len()) {
-        return Err(err(
-            "ERR Invalid number of arguments specified for command",
-        ));
+        return Err(err("ERR Invalid number of arguments specified for command"));
     }
     Ok(Reply::Array(
         spec.keys_in(args)
@@ -298,7 +297,6 @@ fn info(ctx: &mut Ctx<'_>) -> CmdResult {
         text: Bytes::from(out),
     })
 }
-
 
 fn info_section(engine: &Engine, section: &str, out: &mut String) {
     let title = match section {

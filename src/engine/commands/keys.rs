@@ -15,7 +15,7 @@ use crate::engine::types::set::set_encoding;
 use crate::engine::types::{Kind, StrEncoding, Value, scan_hash};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, err, one_line_error, syntax_error,
+    DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, err, invalid_expire_time, one_line_error, syntax_error,
 };
 use crate::engine::util::help::help_reply;
 use crate::engine::{Ctx, DATABASES};
@@ -319,12 +319,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> Reply {
             ));
         }
         let mut when = args::int(ctx.arg(2))?;
-        let invalid = || {
-            Reply::Error(Bytes::from(format!(
-                "ERR invalid expire time in '{}' command",
-                ctx.client.last_command
-            )))
-        };
+        let invalid = || invalid_expire_time(&ctx.client.last_command);
         if seconds {
             when = when.checked_mul(1000).ok_or_else(invalid)?;
         }

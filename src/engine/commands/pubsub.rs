@@ -303,14 +303,20 @@ fn pubsub_channels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
         return Err(wrong_subcommand_arity(ctx.arg(1)));
     }
-    Ok(channels_reply(ctx.engine.pubsub.channels.keys().collect(), ctx.args.get(2)))
+    Ok(channels_reply(
+        ctx.engine.pubsub.channels.keys().collect(),
+        ctx.args.get(2),
+    ))
 }
 
 fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
         return Err(wrong_subcommand_arity(ctx.arg(1)));
     }
-    Ok(channels_reply(ctx.engine.pubsub.shard.keys().collect(), ctx.args.get(2)))
+    Ok(channels_reply(
+        ctx.engine.pubsub.shard.keys().collect(),
+        ctx.args.get(2),
+    ))
 }
 
 /// Redis's `PUBSUB CHANNELS a b` error (it checks `argc` itself and

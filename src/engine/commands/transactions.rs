@@ -112,7 +112,9 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         .any(|(db, key, mark)| ctx.engine.dbs[*db].watch_broken(key, mark));
     if ctx.client.multi_dirty {
         discard_transaction(ctx.engine, ctx.client);
-        return Err(err("EXECABORT Transaction discarded because of previous errors."));
+        return Err(err(
+            "EXECABORT Transaction discarded because of previous errors.",
+        ));
     }
     if broken {
         discard_transaction(ctx.engine, ctx.client);

@@ -25,7 +25,8 @@ pub(crate) const OUT_OF_INT_RANGE: &str =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 /// `ERR value is out of range, value must between -9223372036854775807 and
 /// 9223372036854775807` (the counts of SPOP, HRANDFIELD, ZRANDMEMBER, ...).
-pub(crate) const OUT_OF_LONG_RANGE: &str = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+pub(crate) const OUT_OF_LONG_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// `ERR value is out of range` (HRANDFIELD, ZRANDMEMBER counts).
 pub(crate) const OUT_OF_RANGE: &str = "ERR value is out of range";
 /// `ERR increment or decrement would overflow`.
@@ -81,6 +82,14 @@ pub(crate) fn wrong_arity(name: &str) -> Reply {
 /// the client spelled it, lower-cased; `why` Redis's reason).
 pub(crate) fn config_set_failed(name: &str, why: &str) -> String {
     format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
+}
+
+/// `ERR invalid expire time in '<name>' command` (SET's and GETEX's
+/// expiry options, EXPIRE & co.; `name` is the command as Redis names it).
+pub(crate) fn invalid_expire_time(name: impl std::fmt::Display) -> Reply {
+    Reply::Error(Bytes::from(format!(
+        "ERR invalid expire time in '{name}' command"
+    )))
 }
 
 /// An error built from user input: line breaks become spaces, as Redis ensures.
