@@ -313,15 +313,7 @@ fn srandmember(ctx: &mut Ctx<'_>) -> Reply {
         }
         let key = ctx.arg(1).clone();
         let count = match ctx.args.get(2) {
-            Some(c) => {
-                let n = args::int(c)?;
-                if n == i64::MIN {
-                    return Err(err(
-                        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-                    ));
-                }
-                Some(n)
-            }
+            Some(c) => Some(args::random_count(c)?),
             None => None,
         };
         let max = max_intset_entries(ctx);

@@ -10,7 +10,7 @@
 
 use bytes::Bytes;
 
-use super::errors::{NOT_FLOAT, NOT_INTEGER, err};
+use super::errors::{NOT_FLOAT, NOT_INTEGER, OUT_OF_LONG_RANGE, err};
 use crate::protocol::{Reply, string2ll};
 
 /// Runs a handler body written with `?`, turning `Err(reply)` into the reply.
@@ -63,6 +63,17 @@ pub(crate) fn int_in_range(
         });
     }
     Ok(v)
+}
+
+/// The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER (Redis's
+/// `getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)`): any integer but
+/// `i64::MIN`, whose negation ("that many, repetitions allowed") overflows.
+pub(crate) fn random_count(arg: &[u8]) -> Result<i64, Reply> {
+    let n = int(arg)?;
+    if n == i64::MIN {
+        return Err(err(OUT_OF_LONG_RANGE));
+    }
+    Ok(n)
 }
 
 /// A double as Redis's `getDoubleFromObject` parses it with `strtod`: no

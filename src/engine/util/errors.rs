@@ -24,7 +24,7 @@ pub(crate) const NOT_POSITIVE: &str = "ERR value is out of range, must be positi
 pub(crate) const OUT_OF_INT_RANGE: &str =
     "ERR value is out of range, value must between -2147483648 and 2147483647";
 /// `ERR value is out of range, value must between -9223372036854775807 and
-/// 9223372036854775807` (the counts of SPOP, HRANDFIELD, ZRANDMEMBER, ...).
+/// 9223372036854775807` (the counts of SRANDMEMBER, HRANDFIELD, ZRANDMEMBER).
 pub(crate) const OUT_OF_LONG_RANGE: &str =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// `ERR value is out of range` (HRANDFIELD, ZRANDMEMBER counts).

@@ -562,12 +562,7 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> Reply {
                 }
             });
         }
-        let count = args::int(&args[2])?;
-        if count == i64::MIN {
-            return Err(err(
-                "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-            ));
-        }
+        let count = args::random_count(&args[2])?;
         let withscores = match args.len() {
             3 => false,
             4 if is(&args[3], "withscores") => {
