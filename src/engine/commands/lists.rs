@@ -693,12 +693,7 @@ fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> Res {
 /// The arguments of LMPOP and BLMPOP from `numkeys` on, as Redis's
 /// `lmpopGenericCommand` parses them: the keys, the end and the count.
 pub(crate) fn parse_mpop_args(args: &[Bytes]) -> Result<(Vec<Bytes>, End, usize), Reply> {
-    let numkeys = args::int_in_range(
-        &args[0],
-        1,
-        i64::MAX,
-        Some("ERR numkeys should be greater than 0"),
-    )? as u64;
+    let numkeys = args::numkeys(&args[0])? as u64;
     let where_idx = numkeys.saturating_add(1);
     if where_idx >= args.len() as u64 {
         return Err(syntax_error());
@@ -710,12 +705,7 @@ pub(crate) fn parse_mpop_args(args: &[Bytes]) -> Result<(Vec<Bytes>, End, usize)
     let mut j = where_idx + 1;
     while j < args.len() {
         if is(&args[j], "count") && j + 1 < args.len() && count.is_none() {
-            count = Some(args::int_in_range(
-                &args[j + 1],
-                1,
-                i64::MAX,
-                Some("ERR count should be greater than 0"),
-            )? as usize);
+            count = Some(args::positive_count(&args[j + 1])? as usize);
             j += 2;
         } else {
             return Err(syntax_error());

@@ -10,7 +10,9 @@
 
 use bytes::Bytes;
 
-use super::errors::{NOT_FLOAT, NOT_INTEGER, OUT_OF_LONG_RANGE, err};
+use super::errors::{
+    COUNT_NOT_POSITIVE, NOT_FLOAT, NOT_INTEGER, NUMKEYS_NOT_POSITIVE, OUT_OF_LONG_RANGE, err,
+};
 use crate::protocol::{Reply, string2ll};
 
 /// Runs a handler body written with `?`, turning `Err(reply)` into the reply.
@@ -63,6 +65,16 @@ pub(crate) fn int_in_range(
         });
     }
     Ok(v)
+}
+
+/// A `numkeys` argument (SINTERCARD, LMPOP, ZMPOP, ...): at least 1.
+pub(crate) fn numkeys(arg: &[u8]) -> Result<i64, Reply> {
+    int_in_range(arg, 1, i64::MAX, Some(NUMKEYS_NOT_POSITIVE))
+}
+
+/// The `COUNT` of LMPOP and ZMPOP (and their blocking variants): at least 1.
+pub(crate) fn positive_count(arg: &[u8]) -> Result<i64, Reply> {
+    int_in_range(arg, 1, i64::MAX, Some(COUNT_NOT_POSITIVE))
 }
 
 /// The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER (Redis's

@@ -39,6 +39,11 @@ pub(crate) const NO_SUCH_KEY: &str = "ERR no such key";
 pub(crate) const DB_INDEX_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 /// `ERR invalid cursor` (the SCAN family).
 pub(crate) const INVALID_CURSOR: &str = "ERR invalid cursor";
+/// `ERR numkeys should be greater than 0` (SINTERCARD, LMPOP, ZMPOP and
+/// their blocking variants).
+pub(crate) const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
+/// `ERR count should be greater than 0` (LMPOP's and ZMPOP's `COUNT`).
+pub(crate) const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
 /// `ERR LIMIT can't be negative` (SINTERCARD, ZINTERCARD, ZRANGE ... LIMIT).
 pub(crate) const NEGATIVE_LIMIT: &str = "ERR LIMIT can't be negative";
 /// `ERR timeout is negative` (the blocking commands, WAIT).

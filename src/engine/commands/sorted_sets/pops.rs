@@ -106,12 +106,7 @@ pub(super) fn zpopmax(ctx: &mut Ctx<'_>) -> Reply {
 /// Parses ZMPOP/BZMPOP arguments from `numkeys_idx`: the keys, the end and
 /// the count (Redis's `zmpopGenericCommand`).
 fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<(Vec<Bytes>, End, usize), Reply> {
-    let numkeys = args::int_in_range(
-        &args[numkeys_idx],
-        1,
-        i64::MAX,
-        Some("ERR numkeys should be greater than 0"),
-    )? as usize;
+    let numkeys = args::numkeys(&args[numkeys_idx])? as usize;
     let where_idx = numkeys_idx.saturating_add(numkeys).saturating_add(1);
     if where_idx >= args.len() {
         return Err(syntax_error());
@@ -129,12 +124,7 @@ fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<(Vec<Bytes>, End, us
         let more = args.len() - 1 - j;
         if count.is_none() && is(&args[j], "count") && more > 0 {
             j += 1;
-            count = Some(args::int_in_range(
-                &args[j],
-                1,
-                i64::MAX,
-                Some("ERR count should be greater than 0"),
-            )? as usize);
+            count = Some(args::positive_count(&args[j])? as usize);
         } else {
             return Err(syntax_error());
         }
