@@ -18,7 +18,8 @@ use bytes::Bytes;
 use crate::engine::Ctx;
 use crate::engine::blocking::{BlockOp, block, parse_timeout};
 use crate::engine::command::{
-    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1, numkeys_at_2,
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1,
+    numkeys_at_2,
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Kind;
@@ -30,17 +31,17 @@ use crate::protocol::Reply;
 const BLOCK_LIST: u32 = WRITE | NOSCRIPT | BLOCKING;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("linsert", 5, linsert)
+    CommandSpec::new("linsert", 5, linsert)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "2.2.0", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", "Insert an element before or after another element in a list"),
-    CommandSpec::legacy("lindex", 3, lindex)
+    CommandSpec::new("lindex", 3, lindex)
         .flags(READONLY)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", "Get an element from a list by its index"),
-    CommandSpec::legacy("llen", 2, llen)
+    CommandSpec::new("llen", 2, llen)
         .flags(READONLY | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO"])
@@ -49,7 +50,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     // source `RW access delete`, the destination `RW insert`); the table
     // has one spec per command, so the first/last/step triple is exact and
     // the key-spec flags are the source's.
-    CommandSpec::legacy("lmove", 5, lmove)
+    CommandSpec::new("lmove", 5, lmove)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 2, 1, &["RW", "access", "delete"])
@@ -57,74 +58,74 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("list", "6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it"),
     // LMPOP's keys follow `numkeys` (a `keynum` key spec in Redis); the
     // triple is 0 0 0 with `movablekeys`, as Redis reports it.
-    CommandSpec::legacy("lmpop", -4, lmpop)
+    CommandSpec::new("lmpop", -4, lmpop)
         .flags(WRITE | MOVABLEKEYS)
         .acl(acl::LIST)
         .key_specs(LMPOP_KEYS)
         .getkeys(numkeys_at_1)
         .doc("list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.", "Pop elements from a list"),
-    CommandSpec::legacy("lpop", -2, lpop)
+    CommandSpec::new("lpop", -2, lpop)
         .flags(WRITE | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements returned", "Remove and get the first elements in a list"),
-    CommandSpec::legacy("lpos", -3, lpos)
+    CommandSpec::new("lpos", -3, lpos)
         .flags(READONLY)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("list", "6.0.6", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", "Return the index of matching elements on a list"),
-    CommandSpec::legacy("lpush", -3, lpush)
+    CommandSpec::new("lpush", -3, lpush)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Prepend one or multiple elements to a list"),
-    CommandSpec::legacy("lpushx", -3, lpushx)
+    CommandSpec::new("lpushx", -3, lpushx)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Prepend an element to a list, only if the list exists"),
-    CommandSpec::legacy("lrange", 4, lrange)
+    CommandSpec::new("lrange", 4, lrange)
         .flags(READONLY)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("list", "1.0.0", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", "Get a range of elements from a list"),
-    CommandSpec::legacy("lrem", 4, lrem)
+    CommandSpec::new("lrem", 4, lrem)
         .flags(WRITE)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("list", "1.0.0", "O(N+M) where N is the length of the list and M is the number of elements removed.", "Remove elements from a list"),
-    CommandSpec::legacy("lset", 4, lset)
+    CommandSpec::new("lset", 4, lset)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("list", "1.0.0", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", "Set the value of an element in a list by its index"),
-    CommandSpec::legacy("ltrim", 4, ltrim)
+    CommandSpec::new("ltrim", 4, ltrim)
         .flags(WRITE)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements to be removed by the operation.", "Trim a list to the specified range"),
-    CommandSpec::legacy("rpop", -2, rpop)
+    CommandSpec::new("rpop", -2, rpop)
         .flags(WRITE | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("list", "1.0.0", "O(N) where N is the number of elements returned", "Remove and get the last elements in a list"),
-    CommandSpec::legacy("rpoplpush", 3, rpoplpush)
+    CommandSpec::new("rpoplpush", 3, rpoplpush)
         .flags(WRITE | DENYOOM)
         .acl(acl::LIST)
         .keys(1, 2, 1, &["RW", "access", "delete"])
         .key_specs(MOVE_KEYS)
         .doc("list", "1.2.0", "O(1)", "Remove the last element in a list, prepend it to another list and return it"),
-    CommandSpec::legacy("rpush", -3, rpush)
+    CommandSpec::new("rpush", -3, rpush)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Append one or multiple elements to a list"),
-    CommandSpec::legacy("rpushx", -3, rpushx)
+    CommandSpec::new("rpushx", -3, rpushx)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::LIST)
         .keys(1, 1, 1, &["RW", "insert"])
         .doc("list", "2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", "Append an element to a list, only if the list exists"),
-    CommandSpec::legacy("blpop", -3, blpop)
+    CommandSpec::new("blpop", -3, blpop)
         .flags(BLOCK_LIST)
         .acl(acl::LIST)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -134,7 +135,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of provided keys.",
             "Remove and get the first element in a list, or block until one is available",
         ),
-    CommandSpec::legacy("brpop", -3, brpop)
+    CommandSpec::new("brpop", -3, brpop)
         .flags(BLOCK_LIST)
         .acl(acl::LIST)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -144,7 +145,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of provided keys.",
             "Remove and get the last element in a list, or block until one is available",
         ),
-    CommandSpec::legacy("blmove", 6, blmove)
+    CommandSpec::new("blmove", 6, blmove)
         .flags(BLOCK_LIST | DENYOOM)
         .acl(acl::LIST)
         .key_specs(MOVE_KEYS)
@@ -155,7 +156,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Pop an element from a list, push it to another list and return it; or block until one is available",
         ),
-    CommandSpec::legacy("brpoplpush", 4, brpoplpush)
+    CommandSpec::new("brpoplpush", 4, brpoplpush)
         .flags(BLOCK_LIST | DENYOOM)
         .acl(acl::LIST)
         .key_specs(MOVE_KEYS)
@@ -166,7 +167,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(1)",
             "Pop an element from a list, push it to another list and return it; or block until one is available",
         ),
-    CommandSpec::legacy("blmpop", -5, blmpop)
+    CommandSpec::new("blmpop", -5, blmpop)
         .flags(WRITE | BLOCKING | MOVABLEKEYS)
         .acl(acl::LIST)
         .key_specs(BLMPOP_KEYS)
@@ -226,12 +227,6 @@ const MOVE_KEYS: &[KeySpecDef] = &[
         },
     },
 ];
-
-type Res = Result<Reply, Reply>;
-
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
 
 // --- the cores, shared with the blocking variants ---------------------------
 
@@ -355,72 +350,66 @@ pub(crate) fn pop_reply(popped: Option<Vec<Bytes>>, with_count: bool) -> Reply {
 // --- commands -------------------------------------------------------------
 
 /// LPUSH, RPUSH, LPUSHX, RPUSHX (Redis's `pushGenericCommand`).
-fn push_command(ctx: &mut Ctx<'_>, end: End, only_existing: bool) -> Reply {
+fn push_command(ctx: &mut Ctx<'_>, end: End, only_existing: bool) -> CmdResult {
     let key = ctx.arg(1).clone();
     let elements = &ctx.args[2..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done((|| {
-        if db.get_list_mut(&key)?.is_none() && only_existing {
-            return Ok(Reply::int(0));
-        }
-        Ok(Reply::int(push(db, &key, end, elements)? as i64))
-    })())
+    if db.get_list_mut(&key)?.is_none() && only_existing {
+        return Ok(Reply::int(0));
+    }
+    Ok(Reply::int(push(db, &key, end, elements)? as i64))
 }
 
-fn lpush(ctx: &mut Ctx<'_>) -> Reply {
+fn lpush(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Left, false)
 }
 
-fn rpush(ctx: &mut Ctx<'_>) -> Reply {
+fn rpush(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Right, false)
 }
 
-fn lpushx(ctx: &mut Ctx<'_>) -> Reply {
+fn lpushx(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Left, true)
 }
 
-fn rpushx(ctx: &mut Ctx<'_>) -> Reply {
+fn rpushx(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Right, true)
 }
 
 /// LPOP and RPOP (Redis's `popGenericCommand`).
-fn pop_command(ctx: &mut Ctx<'_>, end: End) -> Reply {
-    done((|| {
-        if ctx.args.len() > 3 {
-            let name = if end == End::Left { "lpop" } else { "rpop" };
-            return Err(wrong_arity(name));
-        }
-        let count = match ctx.args.get(2) {
-            Some(arg) => Some(args::int_in_range(arg, 0, i64::MAX, Some(NOT_POSITIVE))? as usize),
-            None => None,
-        };
-        let key = ctx.arg(1).clone();
-        let db = ctx.db();
-        match db.get_list_mut(&key)? {
-            None => return Ok(pop_reply(None, count.is_some())),
-            Some(_) if count == Some(0) => return Ok(Reply::Array(Vec::new())),
-            Some(_) => {}
-        }
-        let popped = pop_elements(db, &key, end, count.unwrap_or(1))?;
-        Ok(pop_reply(popped, count.is_some()))
-    })())
+fn pop_command(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
+    if ctx.args.len() > 3 {
+        let name = if end == End::Left { "lpop" } else { "rpop" };
+        return Err(wrong_arity(name));
+    }
+    let count = match ctx.args.get(2) {
+        Some(arg) => Some(args::int_in_range(arg, 0, i64::MAX, Some(NOT_POSITIVE))? as usize),
+        None => None,
+    };
+    let key = ctx.arg(1).clone();
+    let db = ctx.db();
+    match db.get_list_mut(&key)? {
+        None => return Ok(pop_reply(None, count.is_some())),
+        Some(_) if count == Some(0) => return Ok(Reply::Array(Vec::new())),
+        Some(_) => {}
+    }
+    let popped = pop_elements(db, &key, end, count.unwrap_or(1))?;
+    Ok(pop_reply(popped, count.is_some()))
 }
 
-fn lpop(ctx: &mut Ctx<'_>) -> Reply {
+fn lpop(ctx: &mut Ctx<'_>) -> CmdResult {
     pop_command(ctx, End::Left)
 }
 
-fn rpop(ctx: &mut Ctx<'_>) -> Reply {
+fn rpop(ctx: &mut Ctx<'_>) -> CmdResult {
     pop_command(ctx, End::Right)
 }
 
-fn llen(ctx: &mut Ctx<'_>) -> Reply {
+fn llen(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
-    done((|| {
-        Ok(Reply::int(
-            ctx.db().get_list(&key)?.map_or(0, |l| l.len()) as i64
-        ))
-    })())
+    Ok(Reply::int(
+        ctx.db().get_list(&key)?.map_or(0, |l| l.len()) as i64
+    ))
 }
 
 /// Redis's range normalisation for LRANGE and LTRIM: `Some((start, end))`
@@ -441,42 +430,38 @@ fn normalize_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, end as usize))
 }
 
-fn lrange(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let start = args::int(ctx.arg(2))?;
-        let end = args::int(ctx.arg(3))?;
-        let key = ctx.arg(1).clone();
-        let Some(list) = ctx.db().get_list(&key)? else {
-            return Ok(Reply::Array(Vec::new()));
-        };
-        Ok(match normalize_range(start, end, list.len()) {
-            Some((s, e)) => Reply::bulks(list.range(s..=e).cloned()),
-            None => Reply::Array(Vec::new()),
-        })
-    })())
+fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
+    let start = args::int(ctx.arg(2))?;
+    let end = args::int(ctx.arg(3))?;
+    let key = ctx.arg(1).clone();
+    let Some(list) = ctx.db().get_list(&key)? else {
+        return Ok(Reply::Array(Vec::new()));
+    };
+    Ok(match normalize_range(start, end, list.len()) {
+        Some((s, e)) => Reply::bulks(list.range(s..=e).cloned()),
+        None => Reply::Array(Vec::new()),
+    })
 }
 
-fn ltrim(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let start = args::int(ctx.arg(2))?;
-        let end = args::int(ctx.arg(3))?;
-        let key = ctx.arg(1).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Ok(Reply::ok());
-        };
-        match normalize_range(start, end, list.len()) {
-            Some((s, e)) => {
-                list.truncate(e + 1);
-                list.drain(..s);
-            }
-            None => list.clear(),
+fn ltrim(ctx: &mut Ctx<'_>) -> CmdResult {
+    let start = args::int(ctx.arg(2))?;
+    let end = args::int(ctx.arg(3))?;
+    let key = ctx.arg(1).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Ok(Reply::ok());
+    };
+    match normalize_range(start, end, list.len()) {
+        Some((s, e)) => {
+            list.truncate(e + 1);
+            list.drain(..s);
         }
-        db.notify(events::LIST, "ltrim", &key);
-        db.remove_if_empty(&key);
-        db.touched(&key);
-        Ok(Reply::ok())
-    })())
+        None => list.clear(),
+    }
+    db.notify(events::LIST, "ltrim", &key);
+    db.remove_if_empty(&key);
+    db.touched(&key);
+    Ok(Reply::ok())
 }
 
 /// A list index (negative from the tail) as a position, if in range.
@@ -486,205 +471,192 @@ fn position(index: i64, len: usize) -> Option<usize> {
     (0..len).contains(&i).then_some(i as usize)
 }
 
-fn lindex(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let key = ctx.arg(1).clone();
-        let index = ctx.arg(2).clone();
-        let Some(list) = ctx.db().get_list(&key)? else {
-            return Ok(Reply::Nil);
-        };
-        let index = args::int(&index)?;
-        Ok(position(index, list.len())
-            .and_then(|i| list.get(i))
-            .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
-    })())
+fn lindex(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let index = ctx.arg(2).clone();
+    let Some(list) = ctx.db().get_list(&key)? else {
+        return Ok(Reply::Nil);
+    };
+    let index = args::int(&index)?;
+    Ok(position(index, list.len())
+        .and_then(|i| list.get(i))
+        .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
 }
 
-fn lset(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let key = ctx.arg(1).clone();
-        let value = ctx.arg(3).clone();
-        let index = ctx.arg(2).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Err(err(NO_SUCH_KEY));
-        };
-        let index = args::int(&index)?;
-        let Some(i) = position(index, list.len()) else {
-            return Err(err("ERR index out of range"));
-        };
-        list[i] = value;
-        db.touched(&key);
-        db.notify(events::LIST, "lset", &key);
-        Ok(Reply::ok())
-    })())
+fn lset(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let value = ctx.arg(3).clone();
+    let index = ctx.arg(2).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Err(err(NO_SUCH_KEY));
+    };
+    let index = args::int(&index)?;
+    let Some(i) = position(index, list.len()) else {
+        return Err(err("ERR index out of range"));
+    };
+    list[i] = value;
+    db.touched(&key);
+    db.notify(events::LIST, "lset", &key);
+    Ok(Reply::ok())
 }
 
-fn linsert(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let after = if is(ctx.arg(2), "after") {
-            true
-        } else if is(ctx.arg(2), "before") {
-            false
-        } else {
-            return Err(syntax_error());
-        };
-        let key = ctx.arg(1).clone();
-        let pivot = ctx.arg(3).clone();
-        let value = ctx.arg(4).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Ok(Reply::int(0));
-        };
-        let Some(at) = list.iter().position(|e| *e == pivot) else {
-            return Ok(Reply::int(-1));
-        };
-        list.insert(if after { at + 1 } else { at }, value);
-        let len = list.len();
-        db.touched(&key);
-        db.notify(events::LIST, "linsert", &key);
-        Ok(Reply::int(len as i64))
-    })())
+fn linsert(ctx: &mut Ctx<'_>) -> CmdResult {
+    let after = if is(ctx.arg(2), "after") {
+        true
+    } else if is(ctx.arg(2), "before") {
+        false
+    } else {
+        return Err(syntax_error());
+    };
+    let key = ctx.arg(1).clone();
+    let pivot = ctx.arg(3).clone();
+    let value = ctx.arg(4).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Ok(Reply::int(0));
+    };
+    let Some(at) = list.iter().position(|e| *e == pivot) else {
+        return Ok(Reply::int(-1));
+    };
+    list.insert(if after { at + 1 } else { at }, value);
+    let len = list.len();
+    db.touched(&key);
+    db.notify(events::LIST, "linsert", &key);
+    Ok(Reply::int(len as i64))
 }
 
-fn lrem(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let count = args::int(ctx.arg(2))?;
-        let key = ctx.arg(1).clone();
-        let element = ctx.arg(3).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Ok(Reply::int(0));
-        };
-        let limit = if count == 0 {
-            usize::MAX
-        } else {
-            count.unsigned_abs().min(usize::MAX as u64) as usize
-        };
-        // One pass whatever the count: O(N) even when many elements go.
-        let mut removed = 0usize;
-        if count >= 0 {
-            list.retain(|e| {
-                let drop = removed < limit && *e == element;
-                removed += drop as usize;
-                !drop
-            });
-        } else {
-            let mut doomed: Vec<usize> = Vec::new();
-            for (i, e) in list.iter().enumerate().rev() {
-                if doomed.len() == limit {
-                    break;
-                }
-                if *e == element {
-                    doomed.push(i);
-                }
-            }
-            removed = doomed.len();
-            if removed > 0 {
-                let first = doomed[removed - 1];
-                let mut i = 0usize;
-                list.retain(|_| {
-                    let keep = i < first || doomed.binary_search_by(|d| i.cmp(d)).is_err();
-                    i += 1;
-                    keep
-                });
-            }
-        }
-        if removed > 0 {
-            db.touched(&key);
-            db.notify(events::LIST, "lrem", &key);
-            db.remove_if_empty(&key);
-        }
-        Ok(Reply::int(removed as i64))
-    })())
-}
-
-fn lpos(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let (mut rank, mut count, mut maxlen) = (1i64, None::<i64>, 0i64);
-        let mut j = 3;
-        while j < ctx.args.len() {
-            let opt = ctx.arg(j);
-            let Some(value) = ctx.args.get(j + 1) else {
-                return Err(syntax_error());
-            };
-            if is(opt, "rank") {
-                rank = args::int(value)?;
-                if rank == 0 {
-                    return Err(err(
-                        "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
-                    ));
-                }
-            } else if is(opt, "count") {
-                count = Some(args::int_in_range(
-                    value,
-                    0,
-                    i64::MAX,
-                    Some("ERR COUNT can't be negative"),
-                )?);
-            } else if is(opt, "maxlen") {
-                maxlen =
-                    args::int_in_range(value, 0, i64::MAX, Some("ERR MAXLEN can't be negative"))?;
-            } else {
-                return Err(syntax_error());
-            }
-            j += 2;
-        }
-        let key = ctx.arg(1).clone();
-        let element = ctx.arg(2).clone();
-        let Some(list) = ctx.db().get_list(&key)? else {
-            return Ok(match count {
-                Some(_) => Reply::Array(Vec::new()),
-                None => Reply::Nil,
-            });
-        };
-        // Redis negates a negative rank in a C long, so LONG_MIN stays
-        // negative there and every match qualifies; wrapping keeps that.
-        let from_tail = rank < 0;
-        if from_tail {
-            rank = rank.wrapping_neg();
-        }
-        let len = list.len();
-        let mut found = Vec::new();
-        let mut matches = 0i64;
-        for step in 0..len {
-            if maxlen != 0 && step as i64 >= maxlen {
+fn lrem(ctx: &mut Ctx<'_>) -> CmdResult {
+    let count = args::int(ctx.arg(2))?;
+    let key = ctx.arg(1).clone();
+    let element = ctx.arg(3).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Ok(Reply::int(0));
+    };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs().min(usize::MAX as u64) as usize
+    };
+    // One pass whatever the count: O(N) even when many elements go.
+    let mut removed = 0usize;
+    if count >= 0 {
+        list.retain(|e| {
+            let drop = removed < limit && *e == element;
+            removed += drop as usize;
+            !drop
+        });
+    } else {
+        let mut doomed: Vec<usize> = Vec::new();
+        for (i, e) in list.iter().enumerate().rev() {
+            if doomed.len() == limit {
                 break;
             }
-            let index = if from_tail { len - 1 - step } else { step };
-            if list[index] != element {
-                continue;
-            }
-            matches += 1;
-            if matches >= rank {
-                found.push(index as i64);
-                match count {
-                    None => break,
-                    Some(c) if c != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= c => break,
-                    Some(_) => {}
-                }
+            if *e == element {
+                doomed.push(i);
             }
         }
-        Ok(match count {
-            Some(_) => Reply::Array(found.into_iter().map(Reply::int).collect()),
-            None => found.first().map_or(Reply::Nil, |&i| Reply::int(i)),
-        })
-    })())
+        removed = doomed.len();
+        if removed > 0 {
+            let first = doomed[removed - 1];
+            let mut i = 0usize;
+            list.retain(|_| {
+                let keep = i < first || doomed.binary_search_by(|d| i.cmp(d)).is_err();
+                i += 1;
+                keep
+            });
+        }
+    }
+    if removed > 0 {
+        db.touched(&key);
+        db.notify(events::LIST, "lrem", &key);
+        db.remove_if_empty(&key);
+    }
+    Ok(Reply::int(removed as i64))
 }
 
-fn lmove(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let from = End::parse(ctx.arg(3))?;
-        let to = End::parse(ctx.arg(4))?;
-        move_command(ctx, from, to)
-    })())
+fn lpos(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (mut rank, mut count, mut maxlen) = (1i64, None::<i64>, 0i64);
+    let mut j = 3;
+    while j < ctx.args.len() {
+        let opt = ctx.arg(j);
+        let Some(value) = ctx.args.get(j + 1) else {
+            return Err(syntax_error());
+        };
+        if is(opt, "rank") {
+            rank = args::int(value)?;
+            if rank == 0 {
+                return Err(err(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+                ));
+            }
+        } else if is(opt, "count") {
+            count = Some(args::int_in_range(
+                value,
+                0,
+                i64::MAX,
+                Some("ERR COUNT can't be negative"),
+            )?);
+        } else if is(opt, "maxlen") {
+            maxlen = args::int_in_range(value, 0, i64::MAX, Some("ERR MAXLEN can't be negative"))?;
+        } else {
+            return Err(syntax_error());
+        }
+        j += 2;
+    }
+    let key = ctx.arg(1).clone();
+    let element = ctx.arg(2).clone();
+    let Some(list) = ctx.db().get_list(&key)? else {
+        return Ok(match count {
+            Some(_) => Reply::Array(Vec::new()),
+            None => Reply::Nil,
+        });
+    };
+    // Redis negates a negative rank in a C long, so LONG_MIN stays
+    // negative there and every match qualifies; wrapping keeps that.
+    let from_tail = rank < 0;
+    if from_tail {
+        rank = rank.wrapping_neg();
+    }
+    let len = list.len();
+    let mut found = Vec::new();
+    let mut matches = 0i64;
+    for step in 0..len {
+        if maxlen != 0 && step as i64 >= maxlen {
+            break;
+        }
+        let index = if from_tail { len - 1 - step } else { step };
+        if list[index] != element {
+            continue;
+        }
+        matches += 1;
+        if matches >= rank {
+            found.push(index as i64);
+            match count {
+                None => break,
+                Some(c) if c != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= c => break,
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(match count {
+        Some(_) => Reply::Array(found.into_iter().map(Reply::int).collect()),
+        None => found.first().map_or(Reply::Nil, |&i| Reply::int(i)),
+    })
 }
 
-fn rpoplpush(ctx: &mut Ctx<'_>) -> Reply {
-    done(move_command(ctx, End::Right, End::Left))
+fn lmove(ctx: &mut Ctx<'_>) -> CmdResult {
+    let from = End::parse(ctx.arg(3))?;
+    let to = End::parse(ctx.arg(4))?;
+    move_command(ctx, from, to)
 }
 
-fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> Res {
+fn rpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
+    move_command(ctx, End::Right, End::Left)
+}
+
+fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> CmdResult {
     let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     let moved = move_element(ctx.db(), &src, &dst, from, to)?;
     Ok(moved.map_or(Reply::Nil, Reply::Bulk))
@@ -714,26 +686,24 @@ pub(crate) fn parse_mpop_args(args: &[Bytes]) -> Result<(Vec<Bytes>, End, usize)
     Ok((keys, end, count.unwrap_or(1)))
 }
 
-fn lmpop(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let (keys, end, count) = parse_mpop_args(&ctx.args[1..])?;
-        let popped = mpop_elements(ctx.db(), &keys, end, count)?;
-        Ok(mpop_reply(popped))
-    })())
+fn lmpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (keys, end, count) = parse_mpop_args(&ctx.args[1..])?;
+    let popped = mpop_elements(ctx.db(), &keys, end, count)?;
+    Ok(mpop_reply(popped))
 }
 
 // --- blocking commands -------------------------------------------------------
 
-fn blpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_pop(ctx, End::Left))
+fn blpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    blocking_pop(ctx, End::Left)
 }
 
-fn brpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_pop(ctx, End::Right))
+fn brpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    blocking_pop(ctx, End::Right)
 }
 
 /// BLPOP / BRPOP (Redis's `blockingPopGenericCommand` with no count).
-fn blocking_pop(ctx: &mut Ctx<'_>, end: End) -> Res {
+fn blocking_pop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
     let n = ctx.args.len();
     let timeout = parse_timeout(&ctx.args[n - 1])?;
     let keys = ctx.args[1..n - 1].to_vec();
@@ -757,36 +727,30 @@ fn blocking_pop(ctx: &mut Ctx<'_>, end: End) -> Res {
     ))
 }
 
-fn blmpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let (keys, end, count) = parse_mpop_args(&ctx.args[2..])?;
-        let timeout = parse_timeout(ctx.arg(1))?;
-        if let Some(popped) = mpop_elements(ctx.db(), &keys, end, count)? {
-            return Ok(mpop_reply(Some(popped)));
-        }
-        let op = pop_waiter(end, Some(count));
-        Ok(block(ctx, keys, op, timeout, Reply::NilArray))
-    })
+fn blmpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (keys, end, count) = parse_mpop_args(&ctx.args[2..])?;
+    let timeout = parse_timeout(ctx.arg(1))?;
+    if let Some(popped) = mpop_elements(ctx.db(), &keys, end, count)? {
+        return Ok(mpop_reply(Some(popped)));
+    }
+    let op = pop_waiter(end, Some(count));
+    Ok(block(ctx, keys, op, timeout, Reply::NilArray))
 }
 
-fn blmove(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let from = End::parse(ctx.arg(3))?;
-        let to = End::parse(ctx.arg(4))?;
-        let timeout = parse_timeout(ctx.arg(5))?;
-        blocking_move(ctx, from, to, timeout)
-    })
+fn blmove(ctx: &mut Ctx<'_>) -> CmdResult {
+    let from = End::parse(ctx.arg(3))?;
+    let to = End::parse(ctx.arg(4))?;
+    let timeout = parse_timeout(ctx.arg(5))?;
+    blocking_move(ctx, from, to, timeout)
 }
 
-fn brpoplpush(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let timeout = parse_timeout(ctx.arg(3))?;
-        blocking_move(ctx, End::Right, End::Left, timeout)
-    })
+fn brpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
+    let timeout = parse_timeout(ctx.arg(3))?;
+    blocking_move(ctx, End::Right, End::Left, timeout)
 }
 
 /// Redis's `blmoveGenericCommand`.
-fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration>) -> Res {
+fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration>) -> CmdResult {
     let src = ctx.arg(1).clone();
     let dst = ctx.arg(2).clone();
     let db = ctx.db();
