@@ -23,8 +23,8 @@ use bytes::Bytes;
 use super::scan::{ScanOpts, parse_cursor, scan_page, scan_reply};
 use crate::engine::Ctx;
 use crate::engine::command::{
-    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, dest_then_numkeys_at_2, flags::*,
-    numkeys_at_1, numkeys_at_2,
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, dest_then_numkeys_at_2,
+    flags::*, numkeys_at_1, numkeys_at_2,
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
@@ -42,22 +42,22 @@ use ranges::{
 const BLOCK_ZSET: u32 = WRITE | NOSCRIPT | BLOCKING;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::legacy("zadd", -4, zadd)
+    CommandSpec::new("zadd", -4, zadd)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "update"])
         .doc("sorted-set", "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", "Add one or more members to a sorted set, or update its score if it already exists"),
-    CommandSpec::legacy("zcard", 2, zcard)
+    CommandSpec::new("zcard", 2, zcard)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO"])
         .doc("sorted-set", "1.2.0", "O(1)", "Get the number of members in a sorted set"),
-    CommandSpec::legacy("zcount", 4, zcount)
+    CommandSpec::new("zcount", 4, zcount)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Count the members in a sorted set with scores within the given values"),
-    CommandSpec::legacy("zdiff", -3, zdiff)
+    CommandSpec::new("zdiff", -3, zdiff)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -65,7 +65,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets"),
-    CommandSpec::legacy("zdiffstore", -4, zdiffstore)
+    CommandSpec::new("zdiffstore", -4, zdiffstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
@@ -75,12 +75,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(dest_then_numkeys_at_2)
         .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::legacy("zincrby", 4, zincrby)
+    CommandSpec::new("zincrby", 4, zincrby)
         .flags(WRITE | DENYOOM | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "access", "update"])
         .doc("sorted-set", "1.2.0", "O(log(N)) where N is the number of elements in the sorted set.", "Increment the score of a member in a sorted set"),
-    CommandSpec::legacy("zinter", -3, zinter)
+    CommandSpec::new("zinter", -3, zinter)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -88,7 +88,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets"),
-    CommandSpec::legacy("zintercard", -3, zintercard)
+    CommandSpec::new("zintercard", -3, zintercard)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -96,7 +96,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", "Intersect multiple sorted sets and return the cardinality of the result"),
-    CommandSpec::legacy("zinterstore", -4, zinterstore)
+    CommandSpec::new("zinterstore", -4, zinterstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
@@ -106,12 +106,12 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(dest_then_numkeys_at_2)
         .doc("sorted-set", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::legacy("zlexcount", 4, zlexcount)
+    CommandSpec::new("zlexcount", 4, zlexcount)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.8.9", "O(log(N)) with N being the number of elements in the sorted set.", "Count the number of members in a sorted set between a given lexicographical range"),
-    CommandSpec::legacy("zmpop", -4, zmpop)
+    CommandSpec::new("zmpop", -4, zmpop)
         .flags(WRITE | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -119,43 +119,43 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
-    CommandSpec::legacy("zmscore", -3, zmscore)
+    CommandSpec::new("zmscore", -3, zmscore)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "6.2.0", "O(N) where N is the number of members being requested.", "Get the score associated with the given members in a sorted set"),
-    CommandSpec::legacy("zpopmax", -2, zpopmax)
+    CommandSpec::new("zpopmax", -2, zpopmax)
         .flags(WRITE | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("sorted-set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the highest scores in a sorted set"),
-    CommandSpec::legacy("zpopmin", -2, zpopmin)
+    CommandSpec::new("zpopmin", -2, zpopmin)
         .flags(WRITE | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "access", "delete"])
         .doc("sorted-set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the lowest scores in a sorted set"),
-    CommandSpec::legacy("zrandmember", -2, zrandmember)
+    CommandSpec::new("zrandmember", -2, zrandmember)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("sorted-set", "6.2.0", "O(N) where N is the number of elements returned", "Get one or multiple random elements from a sorted set"),
-    CommandSpec::legacy("zrange", -4, zrange)
+    CommandSpec::new("zrange", -4, zrange)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set"),
-    CommandSpec::legacy("zrangebylex", -4, zrangebylex)
+    CommandSpec::new("zrangebylex", -4, zrangebylex)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range"),
-    CommandSpec::legacy("zrangebyscore", -4, zrangebyscore)
+    CommandSpec::new("zrangebyscore", -4, zrangebyscore)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.0.5", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score"),
-    CommandSpec::legacy("zrangestore", -5, zrangestore)
+    CommandSpec::new("zrangestore", -5, zrangestore)
         .flags(WRITE | DENYOOM)
         .acl(acl::SORTEDSET)
         .keys(1, 2, 1, &["OW", "update"])
@@ -164,63 +164,63 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             KeySpecDef { notes: "", flags: &["RO", "access"], begin: BeginSearch::Index(2), find: FindKeys::Range { lastkey: 0, keystep: 1, limit: 0 } },
         ])
         .doc("sorted-set", "6.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", "Store a range of members from sorted set into another key"),
-    CommandSpec::legacy("zrank", 3, zrank)
+    CommandSpec::new("zrank", 3, zrank)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set"),
-    CommandSpec::legacy("zrem", -3, zrem)
+    CommandSpec::new("zrem", -3, zrem)
         .flags(WRITE | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", "Remove one or more members from a sorted set"),
-    CommandSpec::legacy("zremrangebylex", 4, zremrangebylex)
+    CommandSpec::new("zremrangebylex", 4, zremrangebylex)
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set between the given lexicographical range"),
-    CommandSpec::legacy("zremrangebyrank", 4, zremrangebyrank)
+    CommandSpec::new("zremrangebyrank", 4, zremrangebyrank)
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "2.0.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given indexes"),
-    CommandSpec::legacy("zremrangebyscore", 4, zremrangebyscore)
+    CommandSpec::new("zremrangebyscore", 4, zremrangebyscore)
         .flags(WRITE)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RW", "delete"])
         .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given scores"),
-    CommandSpec::legacy("zrevrange", -4, zrevrange)
+    CommandSpec::new("zrevrange", -4, zrevrange)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set, by index, with scores ordered from high to low"),
-    CommandSpec::legacy("zrevrangebylex", -4, zrevrangebylex)
+    CommandSpec::new("zrevrangebylex", -4, zrevrangebylex)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings."),
-    CommandSpec::legacy("zrevrangebyscore", -4, zrevrangebyscore)
+    CommandSpec::new("zrevrangebyscore", -4, zrevrangebyscore)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score, with scores ordered from high to low"),
-    CommandSpec::legacy("zrevrank", 3, zrevrank)
+    CommandSpec::new("zrevrank", 3, zrevrank)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set, with scores ordered from high to low"),
-    CommandSpec::legacy("zscan", -3, zscan)
+    CommandSpec::new("zscan", -3, zscan)
         .flags(READONLY)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .tips(&["nondeterministic_output"])
         .doc("sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate sorted sets elements and associated scores"),
-    CommandSpec::legacy("zscore", 3, zscore)
+    CommandSpec::new("zscore", 3, zscore)
         .flags(READONLY | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["RO", "access"])
         .doc("sorted-set", "1.2.0", "O(1)", "Get the score associated with the given member in a sorted set"),
-    CommandSpec::legacy("zunion", -3, zunion)
+    CommandSpec::new("zunion", -3, zunion)
         .flags(READONLY | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(&[
@@ -228,7 +228,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(numkeys_at_1)
         .doc("sorted-set", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets"),
-    CommandSpec::legacy("zunionstore", -4, zunionstore)
+    CommandSpec::new("zunionstore", -4, zunionstore)
         .flags(WRITE | DENYOOM | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .keys(1, 1, 1, &["OW", "update"])
@@ -238,7 +238,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         ])
         .getkeys(dest_then_numkeys_at_2)
         .doc("sorted-set", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::legacy("bzpopmin", -3, bzpopmin)
+    CommandSpec::new("bzpopmin", -3, bzpopmin)
         .flags(BLOCK_ZSET | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -248,7 +248,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(log(N)) with N being the number of elements in the sorted set.",
             "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
         ),
-    CommandSpec::legacy("bzpopmax", -3, bzpopmax)
+    CommandSpec::new("bzpopmax", -3, bzpopmax)
         .flags(BLOCK_ZSET | FAST)
         .acl(acl::SORTEDSET)
         .keys(1, -2, 1, &["RW", "access", "delete"])
@@ -258,7 +258,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             "O(log(N)) with N being the number of elements in the sorted set.",
             "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
         ),
-    CommandSpec::legacy("bzmpop", -5, bzmpop)
+    CommandSpec::new("bzmpop", -5, bzmpop)
         .flags(WRITE | BLOCKING | MOVABLEKEYS)
         .acl(acl::SORTEDSET)
         .key_specs(BZMPOP_KEYS)
@@ -281,8 +281,6 @@ const BZMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
         keystep: 1,
     },
 }];
-
-type Res = Result<Reply, Reply>;
 
 /// The current `zset-max-listpack-entries` / `zset-max-listpack-value`
 /// (CONFIG SET changes them; existing sets convert on their next insert).
@@ -333,14 +331,10 @@ fn members_reply(items: Vec<(Bytes, f64)>, withscores: bool, resp3: bool) -> Rep
     }
 }
 
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 // --- ZADD and friends -------------------------------------------------------
 
 /// Redis's `zaddGenericCommand` (ZADD, and ZINCRBY with `incr_only`).
-fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> Res {
+fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> CmdResult {
     let args = ctx.args;
     let key = args[1].clone();
     let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
@@ -451,157 +445,145 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> Res {
     })
 }
 
-fn zadd(ctx: &mut Ctx<'_>) -> Reply {
-    done(zadd_generic(ctx, false))
+fn zadd(ctx: &mut Ctx<'_>) -> CmdResult {
+    zadd_generic(ctx, false)
 }
 
-fn zincrby(ctx: &mut Ctx<'_>) -> Reply {
-    done(zadd_generic(ctx, true))
+fn zincrby(ctx: &mut Ctx<'_>) -> CmdResult {
+    zadd_generic(ctx, true)
 }
 
-fn zcard(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        Ok(Reply::Integer(
-            ctx.db().get_zset(&key)?.map_or(0, |z| z.len() as i64),
-        ))
+fn zcard(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    Ok(Reply::Integer(
+        ctx.db().get_zset(&key)?.map_or(0, |z| z.len() as i64),
+    ))
+}
+
+fn zscore(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let m = ctx.arg(2).clone();
+    Ok(match ctx.db().get_zset(&key)?.and_then(|z| z.score(&m)) {
+        Some(s) => Reply::Double(s),
+        None => Reply::Nil,
     })
 }
 
-fn zscore(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let m = ctx.arg(2).clone();
-        Ok(match ctx.db().get_zset(&key)?.and_then(|z| z.score(&m)) {
-            Some(s) => Reply::Double(s),
-            None => Reply::Nil,
-        })
+fn zmscore(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let z = ctx.db().get_zset(&key)?;
+    Ok(Reply::Array(
+        args[2..]
+            .iter()
+            .map(|m| match z.and_then(|z| z.score(m)) {
+                Some(s) => Reply::Double(s),
+                None => Reply::Nil,
+            })
+            .collect(),
+    ))
+}
+
+fn rank_generic(ctx: &mut Ctx<'_>, rev: bool) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let m = ctx.arg(2).clone();
+    let Some(z) = ctx.db().get_zset(&key)? else {
+        return Ok(Reply::Nil);
+    };
+    Ok(match z.rank(&m) {
+        Some(r) if rev => Reply::Integer((z.len() - 1 - r) as i64),
+        Some(r) => Reply::Integer(r as i64),
+        None => Reply::Nil,
     })
 }
 
-fn zmscore(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let z = ctx.db().get_zset(&key)?;
-        Ok(Reply::Array(
-            args[2..]
-                .iter()
-                .map(|m| match z.and_then(|z| z.score(m)) {
-                    Some(s) => Reply::Double(s),
-                    None => Reply::Nil,
-                })
-                .collect(),
-        ))
-    })
-}
-
-fn rank_generic(ctx: &mut Ctx<'_>, rev: bool) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let m = ctx.arg(2).clone();
-        let Some(z) = ctx.db().get_zset(&key)? else {
-            return Ok(Reply::Nil);
-        };
-        Ok(match z.rank(&m) {
-            Some(r) if rev => Reply::Integer((z.len() - 1 - r) as i64),
-            Some(r) => Reply::Integer(r as i64),
-            None => Reply::Nil,
-        })
-    })
-}
-
-fn zrank(ctx: &mut Ctx<'_>) -> Reply {
+fn zrank(ctx: &mut Ctx<'_>) -> CmdResult {
     rank_generic(ctx, false)
 }
 
-fn zrevrank(ctx: &mut Ctx<'_>) -> Reply {
+fn zrevrank(ctx: &mut Ctx<'_>) -> CmdResult {
     rank_generic(ctx, true)
 }
 
-fn zrem(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let db = ctx.db();
-        let Some(z) = db.get_zset_mut(&key)? else {
-            return Ok(Reply::Integer(0));
-        };
-        let mut removed = 0;
-        for m in &args[2..] {
-            if z.remove(m) {
-                removed += 1;
-                if z.is_empty() {
-                    break;
-                }
+fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let db = ctx.db();
+    let Some(z) = db.get_zset_mut(&key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let mut removed = 0;
+    for m in &args[2..] {
+        if z.remove(m) {
+            removed += 1;
+            if z.is_empty() {
+                break;
             }
         }
-        if removed > 0 {
-            db.notify(events::ZSET, "zrem", &key);
-            db.touched(&key);
-            db.remove_if_empty(&key);
-        }
-        Ok(Reply::Integer(removed))
-    })
+    }
+    if removed > 0 {
+        db.notify(events::ZSET, "zrem", &key);
+        db.touched(&key);
+        db.remove_if_empty(&key);
+    }
+    Ok(Reply::Integer(removed))
 }
 
 // --- ZRANDMEMBER ---------------------------------------------------------------
 
-fn zrandmember(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let resp3 = resp3(ctx);
-        let args = ctx.args;
-        if args.len() == 2 {
-            let (db, rng) = db_and_rng(ctx);
-            return Ok(match db.get_zset(&key)? {
-                None => Reply::Nil,
-                Some(z) => {
-                    let (m, _) = z.nth(rng.below(z.len())).expect("sets are never empty");
-                    Reply::Bulk(m.clone())
-                }
-            });
-        }
-        let count = args::random_count(&args[2])?;
-        let withscores = match args.len() {
-            3 => false,
-            4 if is(&args[3], "withscores") => {
-                if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
-                    return Err(err(OUT_OF_RANGE));
-                }
-                true
-            }
-            _ => return Err(syntax_error()),
-        };
+fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let resp3 = resp3(ctx);
+    let args = ctx.args;
+    if args.len() == 2 {
         let (db, rng) = db_and_rng(ctx);
-        let Some(z) = db.get_zset(&key)? else {
-            return Ok(Reply::Array(Vec::new()));
-        };
-        let len = z.len();
-        let items: Vec<(Bytes, f64)> = if count == 0 {
-            Vec::new()
-        } else if count < 0 {
-            let mut out = Vec::new();
-            for _ in 0..count.unsigned_abs() {
-                let (m, s) = z.nth(rng.below(len)).expect("rank in range");
-                out.push((m.clone(), s));
+        return Ok(match db.get_zset(&key)? {
+            None => Reply::Nil,
+            Some(z) => {
+                let (m, _) = z.nth(rng.below(z.len())).expect("sets are never empty");
+                Reply::Bulk(m.clone())
             }
-            out
-        } else if count as usize >= len {
-            // The whole set, highest first, as Redis 7.0 lists it.
-            z.iter().rev().map(|(m, s)| (m.clone(), s)).collect()
-        } else {
-            let mut ranks: Vec<usize> = (0..len).collect();
-            rng.sample(&mut ranks, count as usize)
-                .iter()
-                .map(|&r| {
-                    let (m, s) = z.nth(r).expect("rank in range");
-                    (m.clone(), s)
-                })
-                .collect()
-        };
-        Ok(members_reply(items, withscores, resp3))
-    })
+        });
+    }
+    let count = args::random_count(&args[2])?;
+    let withscores = match args.len() {
+        3 => false,
+        4 if is(&args[3], "withscores") => {
+            if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+                return Err(err(OUT_OF_RANGE));
+            }
+            true
+        }
+        _ => return Err(syntax_error()),
+    };
+    let (db, rng) = db_and_rng(ctx);
+    let Some(z) = db.get_zset(&key)? else {
+        return Ok(Reply::Array(Vec::new()));
+    };
+    let len = z.len();
+    let items: Vec<(Bytes, f64)> = if count == 0 {
+        Vec::new()
+    } else if count < 0 {
+        let mut out = Vec::new();
+        for _ in 0..count.unsigned_abs() {
+            let (m, s) = z.nth(rng.below(len)).expect("rank in range");
+            out.push((m.clone(), s));
+        }
+        out
+    } else if count as usize >= len {
+        // The whole set, highest first, as Redis 7.0 lists it.
+        z.iter().rev().map(|(m, s)| (m.clone(), s)).collect()
+    } else {
+        let mut ranks: Vec<usize> = (0..len).collect();
+        rng.sample(&mut ranks, count as usize)
+            .iter()
+            .map(|&r| {
+                let (m, s) = z.nth(r).expect("rank in range");
+                (m.clone(), s)
+            })
+            .collect()
+    };
+    Ok(members_reply(items, withscores, resp3))
 }
 
 // --- ZSCAN ----------------------------------------------------------------------
@@ -618,39 +600,37 @@ fn listpack_score_text(d: f64) -> String {
     }
 }
 
-fn zscan(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let cursor = parse_cursor(ctx.arg(2))?;
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let Some(z) = ctx.db().get_zset(&key)? else {
-            return Ok(scan_reply(0, Vec::new()));
-        };
-        let opts = ScanOpts::parse(&args[3..])?;
-        let listpack = z.encoding() == "listpack";
-        let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
-            (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
-        } else {
-            let (next, page) = scan_page(z.iter(), cursor, opts.count);
-            (
-                next,
-                page.into_iter().map(|(m, s)| (m.clone(), s)).collect(),
-            )
-        };
-        let mut items = Vec::with_capacity(page.len() * 2);
-        for (m, s) in page {
-            if opts.matches(&m) {
-                items.push(Reply::Bulk(m));
-                let text = if listpack {
-                    listpack_score_text(s)
-                } else {
-                    format_double(s)
-                };
-                items.push(Reply::Bulk(Bytes::from(text)));
-            }
+fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
+    let cursor = parse_cursor(ctx.arg(2))?;
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let Some(z) = ctx.db().get_zset(&key)? else {
+        return Ok(scan_reply(0, Vec::new()));
+    };
+    let opts = ScanOpts::parse(&args[3..])?;
+    let listpack = z.encoding() == "listpack";
+    let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
+        (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
+    } else {
+        let (next, page) = scan_page(z.iter(), cursor, opts.count);
+        (
+            next,
+            page.into_iter().map(|(m, s)| (m.clone(), s)).collect(),
+        )
+    };
+    let mut items = Vec::with_capacity(page.len() * 2);
+    for (m, s) in page {
+        if opts.matches(&m) {
+            items.push(Reply::Bulk(m));
+            let text = if listpack {
+                listpack_score_text(s)
+            } else {
+                format_double(s)
+            };
+            items.push(Reply::Bulk(Bytes::from(text)));
         }
-        Ok(scan_reply(next, items))
-    })
+    }
+    Ok(scan_reply(next, items))
 }
 
 #[cfg(test)]
