@@ -25,16 +25,6 @@ pub(crate) type CmdResult = Result<Reply, Reply>;
 /// A command implementation.
 pub(crate) type Handler = fn(&mut Ctx<'_>) -> CmdResult;
 
-/// A handler of the old shape (temporary, while groups are converted).
-pub(crate) type LegacyHandler = fn(&mut Ctx<'_>) -> Reply;
-
-/// Either handler shape (temporary, while groups are converted).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum AnyHandler {
-    New(Handler),
-    Legacy(LegacyHandler),
-}
-
 /// Key extraction for commands whose keys move (`movablekeys`): the
 /// positions of the keys in the full command (`args[0]` is the name), as
 /// Redis's `getkeys_proc` computes them.
@@ -209,7 +199,7 @@ pub(crate) struct CommandSpec {
     pub summary: &'static str,
     pub since: &'static str,
     pub complexity: &'static str,
-    pub handler: Option<AnyHandler>,
+    pub handler: Option<Handler>,
     pub subcommands: &'static [CommandSpec],
     /// Key extraction overriding `keys` (movable-key commands).
     pub getkeys: Option<KeysFn>,
@@ -231,18 +221,11 @@ impl CommandSpec {
             summary: "",
             since: "1.0.0",
             complexity: "O(1)",
-            handler: Some(AnyHandler::New(handler)),
+            handler: Some(handler),
             subcommands: &[],
             getkeys: None,
             key_specs: &[],
         }
-    }
-
-    /// [`CommandSpec::new`] for a handler of the old shape (temporary).
-    pub const fn legacy(name: &'static str, arity: i32, handler: LegacyHandler) -> CommandSpec {
-        let mut spec = CommandSpec::new(name, arity, |_| Ok(Reply::Nil));
-        spec.handler = Some(AnyHandler::Legacy(handler));
-        spec
     }
 
     /// A container command (`CLIENT`, `CONFIG`, ...) answering through its subcommands.

@@ -9,9 +9,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::command::{
-    AnyHandler, CommandName, CommandSpec, CommandTable, Resolved, flags, full_name,
-};
+use super::command::{CommandName, CommandSpec, CommandTable, Resolved, flags, full_name};
 use super::commands::{pubsub, transactions};
 use super::keyspace::Db;
 use super::util::errors::{self, unknown_command};
@@ -179,14 +177,14 @@ impl Engine {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
         };
-        let mut ctx = Ctx {
+        // An error reply counts as a failed call, returned as `Err` (the
+        // usual way) or as `Ok(Reply::Error)`.
+        let reply = match handler(&mut Ctx {
             engine: self,
             client,
             args,
-        };
-        let reply = match handler {
-            AnyHandler::New(handler) => handler(&mut ctx).unwrap_or_else(|e| e),
-            AnyHandler::Legacy(handler) => handler(&mut ctx),
+        }) {
+            Ok(reply) | Err(reply) => reply,
         };
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;

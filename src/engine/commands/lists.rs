@@ -771,25 +771,21 @@ fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration
 /// (`Some(count)`) is served once one of its keys holds a list.
 fn pop_waiter(end: End, count: Option<usize>) -> BlockOp {
     BlockOp::new(Kind::List, move |db, key| {
-        match pop_elements(db, key, end, count.unwrap_or(1)) {
-            Ok(Some(v)) if count.is_some() => mpop_reply(Some((key.clone(), v))),
-            Ok(Some(mut v)) if !v.is_empty() => {
+        Ok(match pop_elements(db, key, end, count.unwrap_or(1))? {
+            Some(v) if count.is_some() => mpop_reply(Some((key.clone(), v))),
+            Some(mut v) if !v.is_empty() => {
                 Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v.remove(0))])
             }
-            Ok(_) => Reply::NilArray,
-            Err(e) => e,
-        }
+            _ => Reply::NilArray,
+        })
     })
 }
 
 /// How a client blocked by BLMOVE / BRPOPLPUSH is served.
 fn move_waiter(dst: Bytes, from: End, to: End) -> BlockOp {
     BlockOp::new(Kind::List, move |db, key| {
-        match move_element(db, key, &dst, from, to) {
-            Ok(Some(v)) => Reply::Bulk(v),
-            Ok(None) => Reply::Nil,
-            Err(e) => e,
-        }
+        let moved = move_element(db, key, &dst, from, to)?;
+        Ok(moved.map_or(Reply::Nil, Reply::Bulk))
     })
 }
 

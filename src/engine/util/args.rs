@@ -3,8 +3,8 @@
 //! replies (the texts live in [`errors`](super::errors)).
 //!
 //! Parse failures come back as `Err(Reply)` holding the error the client must
-//! see, so handlers can write `let n = args::int(ctx.arg(2))?;` inside a
-//! function returning `Result<Reply, Reply>` (see [`run`]). A new parser
+//! see, so handlers (which return `CmdResult`) write
+//! `let n = args::int(ctx.arg(2))?;`. A new parser
 //! that more than one command group needs goes here; one only a single
 //! group needs stays in that group's file.
 
@@ -14,20 +14,6 @@ use super::errors::{
     COUNT_NOT_POSITIVE, NOT_FLOAT, NOT_INTEGER, NUMKEYS_NOT_POSITIVE, OUT_OF_LONG_RANGE, err,
 };
 use crate::protocol::{Reply, string2ll};
-
-/// Runs a handler body written with `?`, turning `Err(reply)` into the reply.
-///
-/// ```ignore
-/// fn incrby(ctx: &mut Ctx<'_>) -> Reply {
-///     args::run(|| {
-///         let by = args::int(ctx.arg(2))?;
-///         ...
-///     })
-/// }
-/// ```
-pub(crate) fn run(f: impl FnOnce() -> Result<Reply, Reply>) -> Reply {
-    f().unwrap_or_else(|e| e)
-}
 
 /// Whether `arg` equals the ASCII keyword `word`, ignoring case.
 pub(crate) fn is(arg: &[u8], word: &str) -> bool {

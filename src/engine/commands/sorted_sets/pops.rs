@@ -213,6 +213,6 @@ fn zpop_reply(key: Bytes, mut items: Vec<(Bytes, f64)>, mpop: bool) -> Reply {
 fn pop_waiter(end: End, count: Option<usize>) -> BlockOp {
     BlockOp::new(Kind::ZSet, move |db, key| {
         let items = pop_members(db, key, end, count.unwrap_or(1));
-        zpop_reply(key.clone(), items, count.is_some())
+        Ok(zpop_reply(key.clone(), items, count.is_some()))
     })
 }
