@@ -11,7 +11,7 @@ use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::delivery::unsubscribe_all;
 use crate::engine::util::args;
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, one_line_error, syntax_error,
+    DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, error_quoting, syntax_error,
     unknown_subcommand, wrong_arity,
 };
 use crate::engine::util::help::help_reply;
@@ -196,10 +196,11 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
             name = Some(ctx.arg(j + 1).clone());
             j += 1;
         } else {
-            let mut text = b"ERR Syntax error in HELLO option '".to_vec();
-            text.extend_from_slice(c_bytes(opt, usize::MAX));
-            text.push(b'\'');
-            return Err(one_line_error(text));
+            return Err(error_quoting(
+                "ERR Syntax error in HELLO option '",
+                c_bytes(opt, usize::MAX),
+                "'",
+            ));
         }
         j += 1;
     }
@@ -325,20 +326,18 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
     let attr = ctx.arg(2);
     let value = ctx.arg(3).clone();
     if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-        let mut text = b"ERR ".to_vec();
-        text.extend_from_slice(&attr.to_ascii_uppercase());
-        text.extend_from_slice(b" cannot contain spaces, newlines or special characters.");
-        return Err(one_line_error(text));
+        return Err(error_quoting(
+            "ERR ",
+            &attr.to_ascii_uppercase(),
+            " cannot contain spaces, newlines or special characters.",
+        ));
     }
     if attr.eq_ignore_ascii_case(b"lib-name") {
         ctx.client.lib_name = (!value.is_empty()).then_some(value);
     } else if attr.eq_ignore_ascii_case(b"lib-ver") {
         ctx.client.lib_ver = (!value.is_empty()).then_some(value);
     } else {
-        let mut text = b"ERR Unrecognized option '".to_vec();
-        text.extend_from_slice(attr);
-        text.push(b'\'');
-        return Err(one_line_error(text));
+        return Err(error_quoting("ERR Unrecognized option '", attr, "'"));
     }
     Ok(Reply::ok())
 }
@@ -430,10 +429,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
                 .iter()
                 .any(|k| kind.eq_ignore_ascii_case(k))
             {
-                let mut text = b"ERR Unknown client type '".to_vec();
-                text.extend_from_slice(kind);
-                text.push(b'\'');
-                return Err(one_line_error(text));
+                return Err(error_quoting("ERR Unknown client type '", kind, "'"));
             }
             // Clients with subscriptions are of type pubsub, the others normal.
             let pubsub = kind.eq_ignore_ascii_case(b"pubsub");

@@ -17,7 +17,7 @@ use crate::engine::types::set::set_encoding;
 use crate::engine::types::{Kind, StrEncoding, Value, scan_hash};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, OUT_OF_INT_RANGE, err, invalid_expire_time, one_line_error,
+    DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, OUT_OF_INT_RANGE, err, error_quoting, invalid_expire_time,
     syntax_error,
 };
 use crate::engine::util::help::help_reply;
@@ -226,9 +226,8 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn same_object() -> Reply {
-    err("ERR source and destination objects are the same")
-}
+/// COPY's and MOVE's reply when source and destination are one key.
+const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 
 /// A database number as MOVE (`getIntFromObjectOrReply`, `int_range`)
 /// or COPY (`getLongFromObjectOrReply`) parses it.
@@ -301,9 +300,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> CmdResult
         } else if is(opt, "lt") {
             lt = true;
         } else {
-            let mut text = b"ERR Unsupported option ".to_vec();
-            text.extend_from_slice(opt);
-            return Err(one_line_error(text));
+            return Err(error_quoting("ERR Unsupported option ", opt, ""));
         }
     }
     if nx && (xx || gt || lt) {
@@ -461,7 +458,7 @@ fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     if src_db == dst_db && src == dst {
-        return Err(same_object());
+        return Err(err(SAME_OBJECT));
     }
     let dbs = &mut ctx.engine.dbs;
     if dbs[src_db].get(&src).is_none() {
@@ -485,7 +482,7 @@ fn move_(ctx: &mut Ctx<'_>) -> CmdResult {
     let dst_db = db_index(ctx.arg(2), true)?;
     let src_db = ctx.client.db;
     if src_db == dst_db {
-        return Err(same_object());
+        return Err(err(SAME_OBJECT));
     }
     let key = ctx.arg(1).clone();
     let dbs = &mut ctx.engine.dbs;

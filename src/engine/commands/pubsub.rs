@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::delivery::{self, SubKind};
-use crate::engine::util::errors::one_line_error;
+use crate::engine::util::errors::subcommand_syntax_error;
 use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx};
 use crate::glob::glob_match;
@@ -301,7 +301,7 @@ fn channels_reply(names: Vec<&Bytes>, pattern: Option<&Bytes>) -> Reply {
 
 fn pubsub_channels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return Err(wrong_subcommand_arity(ctx.arg(1)));
+        return Err(subcommand_syntax_error(ctx.arg(1), "pubsub"));
     }
     Ok(channels_reply(
         ctx.engine.pubsub.channels.keys().collect(),
@@ -311,21 +311,12 @@ fn pubsub_channels(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return Err(wrong_subcommand_arity(ctx.arg(1)));
+        return Err(subcommand_syntax_error(ctx.arg(1), "pubsub"));
     }
     Ok(channels_reply(
         ctx.engine.pubsub.shard.keys().collect(),
         ctx.args.get(2),
     ))
-}
-
-/// Redis's `PUBSUB CHANNELS a b` error (it checks `argc` itself and
-/// quotes the subcommand as typed).
-fn wrong_subcommand_arity(sub: &[u8]) -> Reply {
-    let mut text = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
-    text.extend_from_slice(sub);
-    text.extend_from_slice(b"'. Try PUBSUB HELP.");
-    one_line_error(text)
 }
 
 fn numsub_reply(table: &HashMap<Bytes, Vec<u64>>, names: &[Bytes]) -> Reply {

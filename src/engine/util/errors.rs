@@ -97,6 +97,16 @@ pub(crate) fn invalid_expire_time(name: impl std::fmt::Display) -> Reply {
     )))
 }
 
+/// An error quoting raw user input: `before`, the input, `after`, on one
+/// line (`ERR Unknown client type 'x'`, ...).
+pub(crate) fn error_quoting(before: &str, input: &[u8], after: &str) -> Reply {
+    let mut text = Vec::with_capacity(before.len() + input.len() + after.len());
+    text.extend_from_slice(before.as_bytes());
+    text.extend_from_slice(input);
+    text.extend_from_slice(after.as_bytes());
+    one_line_error(text)
+}
+
 /// An error built from user input: line breaks become spaces, as Redis ensures.
 
 pub(crate) fn rejected(msg: std::fmt::Arguments<'_>) -> Reply {
@@ -137,12 +147,21 @@ pub(crate) fn unknown_command(args: &[Bytes]) -> Reply {
 /// `ERR unknown subcommand '<sub>'. Try <CONTAINER> HELP.`, the subcommand
 /// cut at a NUL byte and 128 bytes.
 pub(crate) fn unknown_subcommand(sub: &[u8], container: &str) -> Reply {
-    let mut text = b"ERR unknown subcommand '".to_vec();
-    text.extend_from_slice(c_bytes(sub, 128));
-    text.extend_from_slice(b"'. Try ");
-    text.extend_from_slice(container.to_ascii_uppercase().as_bytes());
-    text.extend_from_slice(b" HELP.");
-    one_line_error(text)
+    let after = format!("'. Try {} HELP.", container.to_ascii_uppercase());
+    error_quoting("ERR unknown subcommand '", c_bytes(sub, 128), &after)
+}
+
+/// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try
+/// <CONTAINER> HELP.` (Redis's `addReplySubcommandSyntaxError`, for a
+/// subcommand that checks its own arity: `PUBSUB CHANNELS a b`), the
+/// subcommand quoted as typed.
+pub(crate) fn subcommand_syntax_error(sub: &[u8], container: &str) -> Reply {
+    let after = format!("'. Try {} HELP.", container.to_ascii_uppercase());
+    error_quoting(
+        "ERR unknown subcommand or wrong number of arguments for '",
+        sub,
+        &after,
+    )
 }
 
 /// EXEC's reply when the transaction was doomed at queue time
@@ -190,6 +209,14 @@ mod tests {
         assert_eq!(
             text(unknown_subcommand(b"x\ny", "client")),
             "ERR unknown subcommand 'x y'. Try CLIENT HELP."
+        );
+        assert_eq!(
+            text(subcommand_syntax_error(b"chan\nnels", "pubsub")),
+            "ERR unknown subcommand or wrong number of arguments for 'chan nels'. Try PUBSUB HELP."
+        );
+        assert_eq!(
+            text(error_quoting("ERR Unknown client type '", b"a\0\rb", "'")),
+            "ERR Unknown client type 'a\0 b'"
         );
         assert_eq!(
             text(wrong_arity("get")),
