@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::command::CmdResult;
 use super::keyspace::Db;
 use super::types::Kind;
 use super::util::args;
@@ -44,8 +45,9 @@ use super::{Client, Ctx, Engine, delivery};
 use crate::protocol::Reply;
 
 /// How a blocked client is served once a key it waits on is ready: the
-/// performing half of the command that blocked it.
-pub(crate) type ServeFn = dyn Fn(&mut Db, &Bytes) -> Reply + Send + Sync;
+/// performing half of the command that blocked it, shaped as a handler
+/// (`Err` for an error reply).
+pub(crate) type ServeFn = dyn Fn(&mut Db, &Bytes) -> CmdResult + Send + Sync;
 
 /// What a blocked client will do once a key is ready.
 #[derive(Clone)]
@@ -62,7 +64,7 @@ impl BlockOp {
     /// A wait for a `kind` key, served by `serve`.
     pub fn new(
         kind: Kind,
-        serve: impl Fn(&mut Db, &Bytes) -> Reply + Send + Sync + 'static,
+        serve: impl Fn(&mut Db, &Bytes) -> CmdResult + Send + Sync + 'static,
     ) -> BlockOp {
         BlockOp {
             kind,
@@ -271,7 +273,7 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
             }
             continue;
         }
-        let reply = (op.serve)(&mut engine.dbs[db], key);
+        let (Ok(reply) | Err(reply)) = (op.serve)(&mut engine.dbs[db], key);
         if let Some(mut client) = engine.clients.remove(&id) {
             unblock(engine, &mut client);
             engine.clients.insert(id, client);

@@ -17,8 +17,13 @@ use bytes::Bytes;
 use super::Ctx;
 use crate::protocol::{Reply, string2ll};
 
+/// What a command handler returns: `Ok(reply)`, or `Err(reply)` for an
+/// error reply (written with `?`; the dispatcher sends either one and
+/// counts an error reply as a failed call).
+pub(crate) type CmdResult = Result<Reply, Reply>;
+
 /// A command implementation.
-pub(crate) type Handler = fn(&mut Ctx<'_>) -> Reply;
+pub(crate) type Handler = fn(&mut Ctx<'_>) -> CmdResult;
 
 /// Key extraction for commands whose keys move (`movablekeys`): the
 /// positions of the keys in the full command (`args[0]` is the name), as

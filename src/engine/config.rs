@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use super::keyspace::events;
+use super::util::errors::config_set_failed;
 
 /// Redis 7.0.15's parameters and defaults (as `CONFIG GET *` reports them
 /// for a server started without a configuration file), except for `port`,
@@ -466,9 +467,8 @@ impl RuntimeConfig {
                 "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
             ));
         };
-        let fail = |why: &str| {
-            format!("ERR CONFIG SET failed (possibly related to argument '{lower}') - {why}")
-        };
+        let fail = |why: &str| config_set_failed(&lower, why);
+
         if IMMUTABLE.contains(&key) {
             return Err(fail("can't set immutable config"));
         }

@@ -177,11 +177,15 @@ impl Engine {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
         };
-        let reply = handler(&mut Ctx {
+        // An error reply counts as a failed call, returned as `Err` (the
+        // usual way) or as `Ok(Reply::Error)`.
+        let reply = match handler(&mut Ctx {
             engine: self,
             client,
             args,
-        });
+        }) {
+            Ok(reply) | Err(reply) => reply,
+        };
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
             if let Some(c) = self.stats.commands.get_mut(&name) {

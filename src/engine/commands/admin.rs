@@ -8,13 +8,14 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::keys::encoding_name;
-use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::config::parse_notify_flags;
 use crate::engine::formats::rdb;
 use crate::engine::keyspace::Db;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, NEGATIVE_TIMEOUT, NO_SUCH_KEY, err, syntax_error, unknown_subcommand,
+    DB_INDEX_OUT_OF_RANGE, NEGATIVE_TIMEOUT, NO_SUCH_KEY, config_set_failed, err, syntax_error,
+    unknown_subcommand,
 };
 use crate::engine::util::help::help_reply;
 use crate::engine::{Ctx, DATABASES};
@@ -119,8 +120,8 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
 
 // --- keyspace-wide commands ----------------------------------------------
 
-fn dbsize(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.db().len() as i64)
+fn dbsize(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(ctx.db().len() as i64))
 }
 
 /// `[ASYNC|SYNC]` of FLUSHDB and FLUSHALL.
@@ -132,23 +133,19 @@ fn flush_args(ctx: &Ctx<'_>) -> Result<(), Reply> {
     }
 }
 
-fn flushdb(ctx: &mut Ctx<'_>) -> Reply {
-    if let Err(e) = flush_args(ctx) {
-        return e;
-    }
+fn flushdb(ctx: &mut Ctx<'_>) -> CmdResult {
+    flush_args(ctx)?;
     ctx.db().flush();
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn flushall(ctx: &mut Ctx<'_>) -> Reply {
-    if let Err(e) = flush_args(ctx) {
-        return e;
-    }
+fn flushall(ctx: &mut Ctx<'_>) -> CmdResult {
+    flush_args(ctx)?;
     ctx.engine.flushall();
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn swapdb(ctx: &mut Ctx<'_>) -> Reply {
+fn swapdb(ctx: &mut Ctx<'_>) -> CmdResult {
     let parse = |arg: &[u8], msg: &'static str| -> Result<usize, Reply> {
         let v = args::int_or(arg, msg)?;
         if i32::try_from(v).is_err() {
@@ -159,61 +156,53 @@ fn swapdb(ctx: &mut Ctx<'_>) -> Reply {
         }
         Ok(v as usize)
     };
-    let a = match parse(ctx.arg(1), "ERR invalid first DB index") {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
-    let b = match parse(ctx.arg(2), "ERR invalid second DB index") {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let a = parse(ctx.arg(1), "ERR invalid first DB index")?;
+    let b = parse(ctx.arg(2), "ERR invalid second DB index")?;
     if a != b {
         let (lo, hi) = (a.min(b), a.max(b));
         let (left, right) = ctx.engine.dbs.split_at_mut(hi);
         Db::swap_contents(&mut left[lo], &mut right[0]);
     }
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn time(ctx: &mut Ctx<'_>) -> Reply {
+fn time(ctx: &mut Ctx<'_>) -> CmdResult {
     let us = ctx.engine.clock.now_us();
-    Reply::Array(vec![
+    Ok(Reply::Array(vec![
         Reply::Bulk(Bytes::from(us.div_euclid(1_000_000).to_string())),
         Reply::Bulk(Bytes::from(us.rem_euclid(1_000_000).to_string())),
-    ])
+    ]))
 }
 
-fn lastsave(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.engine.lastsave)
+fn lastsave(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(ctx.engine.lastsave))
 }
 
-fn save(ctx: &mut Ctx<'_>) -> Reply {
+fn save(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.engine.lastsave = ctx.engine.clock.now_ms() / 1000;
     ctx.engine.dirty_at_save = ctx.engine.dirty();
     ctx.engine.saves += 1;
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn bgsave(ctx: &mut Ctx<'_>) -> Reply {
+fn bgsave(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 2 || (ctx.args.len() == 2 && !is(ctx.arg(1), "schedule")) {
-        return syntax_error();
+        return Err(syntax_error());
     }
-    save(ctx);
-    Reply::simple("Background saving started")
+    save(ctx)?;
+    Ok(Reply::simple("Background saving started"))
 }
 
-fn wait(ctx: &mut Ctx<'_>) -> Reply {
-    if let Err(e) = args::int(ctx.arg(1)) {
-        return e;
+fn wait(ctx: &mut Ctx<'_>) -> CmdResult {
+    args::int(ctx.arg(1))?;
+    let timeout = args::int_or(ctx.arg(2), "ERR timeout is not an integer or out of range")?;
+    if timeout < 0 {
+        return Err(err(NEGATIVE_TIMEOUT));
     }
-    match args::int_or(ctx.arg(2), "ERR timeout is not an integer or out of range") {
-        Err(e) => e,
-        Ok(t) if t < 0 => err(NEGATIVE_TIMEOUT),
-        Ok(_) => Reply::int(0),
-    }
+    Ok(Reply::int(0))
 }
 
-fn debug(ctx: &mut Ctx<'_>) -> Reply {
+fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
     let sub = ctx.arg(1).clone();
     if is(&sub, "sleep") && ctx.args.len() == 3 {
         // Redis blocks the whole server for the duration; so does this lock.
@@ -221,23 +210,23 @@ fn debug(ctx: &mut Ctx<'_>) -> Reply {
         if secs > 0.0 && secs.is_finite() {
             std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
         }
-        return Reply::ok();
+        return Ok(Reply::ok());
     }
     if is(&sub, "object") && ctx.args.len() == 3 {
         let key = ctx.arg(2).clone();
         let Some(entry) = ctx.db().entry(&key).cloned() else {
-            return err(NO_SUCH_KEY);
+            return Err(err(NO_SUCH_KEY));
         };
         let encoding = encoding_name(ctx, &entry.value, entry.str_encoding);
         let serialized = rdb::serialize(&entry.value).len();
         let idle = (ctx.engine.now_ms() - entry.accessed_ms).max(0) / 1000;
         let lru = (entry.accessed_ms / 1000) & ((1 << 24) - 1);
-        return Reply::simple(format!(
+        return Ok(Reply::simple(format!(
             "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}"
-        ));
+        )));
     }
     if is(&sub, "help") {
-        return help_reply(
+        return Ok(help_reply(
             "DEBUG",
             &[
                 "OBJECT <key>",
@@ -245,26 +234,26 @@ fn debug(ctx: &mut Ctx<'_>) -> Reply {
                 "SLEEP <seconds>",
                 "    Stop the server for <seconds>. Decimals allowed.",
             ],
-        );
+        ));
     }
-    unknown_subcommand(&sub, "debug")
+    Err(unknown_subcommand(&sub, "debug"))
 }
 
 // --- CONFIG ----------------------------------------------------------------
 
-fn config_get(ctx: &mut Ctx<'_>) -> Reply {
+fn config_get(ctx: &mut Ctx<'_>) -> CmdResult {
     let pairs = ctx.engine.runtime.matching(&ctx.args[2..]);
-    Reply::Map(
+    Ok(Reply::Map(
         pairs
             .into_iter()
             .map(|(k, v)| (Reply::bulk(k), Reply::bulk(v)))
             .collect(),
-    )
+    ))
 }
 
-fn config_set(ctx: &mut Ctx<'_>) -> Reply {
+fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() % 2 != 0 {
-        return syntax_error();
+        return Err(syntax_error());
     }
     let mut next = ctx.engine.runtime.clone();
     let mut seen = Vec::new();
@@ -272,14 +261,13 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
     for pair in ctx.args[2..].chunks(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         if seen.contains(&name) {
-            return Reply::error(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
-            ));
+            return Err(Reply::error(config_set_failed(
+                &name,
+                "duplicate parameter",
+            )));
         }
         let value = String::from_utf8_lossy(&pair[1]).into_owned();
-        if let Err(e) = next.set(&name, &value) {
-            return Reply::error(e);
-        }
+        next.set(&name, &value).map_err(Reply::error)?;
         if name == "notify-keyspace-events" {
             notify = parse_notify_flags(&value);
         }
@@ -292,16 +280,16 @@ fn config_set(ctx: &mut Ctx<'_>) -> Reply {
     ctx.engine.apply_notify_config();
     ctx.engine.apply_lfu_config();
     ctx.engine.apply_requirepass();
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn config_resetstat(ctx: &mut Ctx<'_>) -> Reply {
+fn config_resetstat(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.engine.reset_stats();
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn config_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn config_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "CONFIG",
         &[
             "GET <pattern>",
@@ -313,5 +301,5 @@ fn config_help(_ctx: &mut Ctx<'_>) -> Reply {
             "REWRITE",
             "    Rewrite the configuration file.",
         ],
-    )
+    ))
 }

@@ -5,7 +5,9 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::engine::Ctx;
-use crate::engine::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
+use crate::engine::command::{
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
+};
 use crate::engine::keyspace::events;
 use crate::engine::types::{StrEncoding, Value};
 use crate::engine::util::args::{self, is};
@@ -57,12 +59,6 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("bitmap", "2.2.0", "O(1)", "Sets or clears the bit at offset in the string value stored at key"),
 ];
 
-type Res = Result<Reply, Reply>;
-
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 /// Redis's `getBitOffsetFromArgument`: a bit offset, optionally `#N` (in
 /// units of `bits`) where `hash` is allowed.
 fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], hash: bool, bits: i64) -> Result<i64, Reply> {
@@ -109,39 +105,35 @@ fn store_bits(ctx: &mut Ctx<'_>, key: &Bytes, buf: BytesMut, event: &'static str
     db.notify(events::STRING, event, key);
 }
 
-fn setbit(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        const MSG: &str = "ERR bit is not an integer or out of range";
-        let offset = bit_offset(ctx, ctx.arg(2), false, 0)?;
-        let on = args::int_or(ctx.arg(3), MSG)?;
-        if on & !1 != 0 {
-            return Err(err(MSG));
-        }
-        let key = ctx.arg(1).clone();
-        let mut buf = string_for_bits(ctx, &key, offset)?;
-        let byte = (offset >> 3) as usize;
-        let bit = 7 - (offset & 7) as u8;
-        let old = (buf[byte] >> bit) & 1;
-        buf[byte] = (buf[byte] & !(1 << bit)) | ((on as u8) << bit);
-        store_bits(ctx, &key, buf, "setbit");
-        Ok(Reply::int(old as i64))
-    })())
+fn setbit(ctx: &mut Ctx<'_>) -> CmdResult {
+    const MSG: &str = "ERR bit is not an integer or out of range";
+    let offset = bit_offset(ctx, ctx.arg(2), false, 0)?;
+    let on = args::int_or(ctx.arg(3), MSG)?;
+    if on & !1 != 0 {
+        return Err(err(MSG));
+    }
+    let key = ctx.arg(1).clone();
+    let mut buf = string_for_bits(ctx, &key, offset)?;
+    let byte = (offset >> 3) as usize;
+    let bit = 7 - (offset & 7) as u8;
+    let old = (buf[byte] >> bit) & 1;
+    buf[byte] = (buf[byte] & !(1 << bit)) | ((on as u8) << bit);
+    store_bits(ctx, &key, buf, "setbit");
+    Ok(Reply::int(old as i64))
 }
 
-fn getbit(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let offset = bit_offset(ctx, ctx.arg(2), false, 0)?;
-        let key = ctx.arg(1).clone();
-        let Some(v) = ctx.db().get_string(&key)? else {
-            return Ok(Reply::int(0));
-        };
-        let byte = (offset >> 3) as usize;
-        let bit = match v.get(byte) {
-            Some(b) => (b >> (7 - (offset & 7))) & 1,
-            None => 0,
-        };
-        Ok(Reply::int(bit as i64))
-    })())
+fn getbit(ctx: &mut Ctx<'_>) -> CmdResult {
+    let offset = bit_offset(ctx, ctx.arg(2), false, 0)?;
+    let key = ctx.arg(1).clone();
+    let Some(v) = ctx.db().get_string(&key)? else {
+        return Ok(Reply::int(0));
+    };
+    let byte = (offset >> 3) as usize;
+    let bit = match v.get(byte) {
+        Some(b) => (b >> (7 - (offset & 7))) & 1,
+        None => 0,
+    };
+    Ok(Reply::int(bit as i64))
 }
 
 /// Parses `BYTE|BIT`.
@@ -159,169 +151,163 @@ fn bit_at(v: &[u8], i: i64) -> u8 {
     (v[(i >> 3) as usize] >> (7 - (i & 7))) & 1
 }
 
-fn bitcount(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let key = ctx.arg(1).clone();
-        let argc = ctx.args.len();
-        let Some(v) = ctx.db().get_string(&key)?.cloned() else {
-            return Ok(Reply::int(0));
-        };
-        let (mut start, mut end, isbit);
-        if argc == 4 || argc == 5 {
-            start = args::int(ctx.arg(2))?;
-            end = args::int(ctx.arg(3))?;
-            isbit = if argc == 5 {
-                bit_unit(ctx.arg(4))?
-            } else {
-                false
-            };
-            let total = if isbit {
-                (v.len() as i64) << 3
-            } else {
-                v.len() as i64
-            };
-            if start < 0 && end < 0 && start > end {
-                return Ok(Reply::int(0));
-            }
-            if start < 0 {
-                start += total;
-            }
-            if end < 0 {
-                end += total;
-            }
-            start = start.max(0);
-            end = end.max(0);
-            if end >= total {
-                end = total - 1;
-            }
-        } else if argc == 2 {
-            start = 0;
-            end = v.len() as i64 - 1;
-            isbit = false;
+fn bitcount(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let argc = ctx.args.len();
+    let Some(v) = ctx.db().get_string(&key)?.cloned() else {
+        return Ok(Reply::int(0));
+    };
+    let (mut start, mut end, isbit);
+    if argc == 4 || argc == 5 {
+        start = args::int(ctx.arg(2))?;
+        end = args::int(ctx.arg(3))?;
+        isbit = if argc == 5 {
+            bit_unit(ctx.arg(4))?
         } else {
-            return Err(syntax_error());
-        }
-        if start > end {
+            false
+        };
+        let total = if isbit {
+            (v.len() as i64) << 3
+        } else {
+            v.len() as i64
+        };
+        if start < 0 && end < 0 && start > end {
             return Ok(Reply::int(0));
         }
-        let count: u64 = if isbit {
-            (start..=end).map(|i| bit_at(&v, i) as u64).sum()
-        } else {
-            v[start as usize..=end as usize]
-                .iter()
-                .map(|b| b.count_ones() as u64)
-                .sum()
-        };
-        Ok(Reply::int(count as i64))
-    })())
+        if start < 0 {
+            start += total;
+        }
+        if end < 0 {
+            end += total;
+        }
+        start = start.max(0);
+        end = end.max(0);
+        if end >= total {
+            end = total - 1;
+        }
+    } else if argc == 2 {
+        start = 0;
+        end = v.len() as i64 - 1;
+        isbit = false;
+    } else {
+        return Err(syntax_error());
+    }
+    if start > end {
+        return Ok(Reply::int(0));
+    }
+    let count: u64 = if isbit {
+        (start..=end).map(|i| bit_at(&v, i) as u64).sum()
+    } else {
+        v[start as usize..=end as usize]
+            .iter()
+            .map(|b| b.count_ones() as u64)
+            .sum()
+    };
+    Ok(Reply::int(count as i64))
 }
 
-fn bitpos(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let bit = args::int(ctx.arg(2))?;
-        if bit != 0 && bit != 1 {
-            return Err(err("ERR The bit argument must be 1 or 0."));
+fn bitpos(ctx: &mut Ctx<'_>) -> CmdResult {
+    let bit = args::int(ctx.arg(2))?;
+    if bit != 0 && bit != 1 {
+        return Err(err("ERR The bit argument must be 1 or 0."));
+    }
+    let key = ctx.arg(1).clone();
+    let argc = ctx.args.len();
+    let v = match ctx.db().get_string(&key)? {
+        Some(v) => v.clone(),
+        None => return Ok(Reply::int(if bit == 1 { -1 } else { 0 })),
+    };
+    let len = v.len() as i64;
+    let (mut start, mut end, mut isbit, mut end_given) = (0, len - 1, false, false);
+    if (4..=6).contains(&argc) {
+        start = args::int(ctx.arg(3))?;
+        if argc == 6 {
+            isbit = bit_unit(ctx.arg(5))?;
         }
-        let key = ctx.arg(1).clone();
-        let argc = ctx.args.len();
-        let v = match ctx.db().get_string(&key)? {
-            Some(v) => v.clone(),
-            None => return Ok(Reply::int(if bit == 1 { -1 } else { 0 })),
-        };
-        let len = v.len() as i64;
-        let (mut start, mut end, mut isbit, mut end_given) = (0, len - 1, false, false);
-        if (4..=6).contains(&argc) {
-            start = args::int(ctx.arg(3))?;
-            if argc == 6 {
-                isbit = bit_unit(ctx.arg(5))?;
-            }
-            let total = if isbit { len << 3 } else { len };
-            if argc >= 5 {
-                end = args::int(ctx.arg(4))?;
-                end_given = true;
-            } else {
-                end = total - 1;
-            }
-            if start < 0 {
-                start += total;
-            }
-            if end < 0 {
-                end += total;
-            }
-            start = start.max(0);
-            end = end.max(0);
-            if end >= total {
-                end = total - 1;
-            }
-        } else if argc != 3 {
-            return Err(syntax_error());
-        }
-        if start > end {
-            return Ok(Reply::int(-1));
-        }
-        let (first, last) = if isbit {
-            (start, end)
+        let total = if isbit { len << 3 } else { len };
+        if argc >= 5 {
+            end = args::int(ctx.arg(4))?;
+            end_given = true;
         } else {
-            (start * 8, end * 8 + 7)
-        };
-        let want = bit as u8;
-        if let Some(pos) = (first..=last).find(|&i| bit_at(&v, i) == want) {
-            return Ok(Reply::int(pos));
+            end = total - 1;
         }
-        if bit == 1 || end_given {
-            return Ok(Reply::int(-1));
+        if start < 0 {
+            start += total;
         }
-        Ok(Reply::int((last / 8 + 1) * 8))
-    })())
+        if end < 0 {
+            end += total;
+        }
+        start = start.max(0);
+        end = end.max(0);
+        if end >= total {
+            end = total - 1;
+        }
+    } else if argc != 3 {
+        return Err(syntax_error());
+    }
+    if start > end {
+        return Ok(Reply::int(-1));
+    }
+    let (first, last) = if isbit {
+        (start, end)
+    } else {
+        (start * 8, end * 8 + 7)
+    };
+    let want = bit as u8;
+    if let Some(pos) = (first..=last).find(|&i| bit_at(&v, i) == want) {
+        return Ok(Reply::int(pos));
+    }
+    if bit == 1 || end_given {
+        return Ok(Reply::int(-1));
+    }
+    Ok(Reply::int((last / 8 + 1) * 8))
 }
 
-fn bitop(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let op = ctx.arg(1).clone();
-        let op = if is(&op, "and") {
-            0
-        } else if is(&op, "or") {
-            1
-        } else if is(&op, "xor") {
-            2
-        } else if is(&op, "not") {
-            3
-        } else {
-            return Err(syntax_error());
+fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
+    let op = ctx.arg(1).clone();
+    let op = if is(&op, "and") {
+        0
+    } else if is(&op, "or") {
+        1
+    } else if is(&op, "xor") {
+        2
+    } else if is(&op, "not") {
+        3
+    } else {
+        return Err(syntax_error());
+    };
+    if op == 3 && ctx.args.len() != 4 {
+        return Err(err(
+            "ERR BITOP NOT must be called with a single source key.",
+        ));
+    }
+    let dest = ctx.arg(2).clone();
+    let sources: Vec<Bytes> = ctx.args[3..].to_vec();
+    let db = ctx.db();
+    let mut values = Vec::with_capacity(sources.len());
+    for k in &sources {
+        values.push(db.get_string(k)?.cloned().unwrap_or_default());
+    }
+    let maxlen = values.iter().map(|v| v.len()).max().unwrap_or(0);
+    if maxlen == 0 {
+        if db.remove(&dest).is_some() {
+            db.notify(events::GENERIC, "del", &dest);
+        }
+        return Ok(Reply::int(0));
+    }
+    let mut out = vec![0u8; maxlen];
+    for (i, byte) in out.iter_mut().enumerate() {
+        let at = |v: &Bytes| v.get(i).copied().unwrap_or(0);
+        *byte = match op {
+            0 => values.iter().fold(0xff, |acc, v| acc & at(v)),
+            1 => values.iter().fold(0, |acc, v| acc | at(v)),
+            2 => values.iter().fold(0, |acc, v| acc ^ at(v)),
+            _ => !at(&values[0]),
         };
-        if op == 3 && ctx.args.len() != 4 {
-            return Err(err(
-                "ERR BITOP NOT must be called with a single source key.",
-            ));
-        }
-        let dest = ctx.arg(2).clone();
-        let sources: Vec<Bytes> = ctx.args[3..].to_vec();
-        let db = ctx.db();
-        let mut values = Vec::with_capacity(sources.len());
-        for k in &sources {
-            values.push(db.get_string(k)?.cloned().unwrap_or_default());
-        }
-        let maxlen = values.iter().map(|v| v.len()).max().unwrap_or(0);
-        if maxlen == 0 {
-            if db.remove(&dest).is_some() {
-                db.notify(events::GENERIC, "del", &dest);
-            }
-            return Ok(Reply::int(0));
-        }
-        let mut out = vec![0u8; maxlen];
-        for (i, byte) in out.iter_mut().enumerate() {
-            let at = |v: &Bytes| v.get(i).copied().unwrap_or(0);
-            *byte = match op {
-                0 => values.iter().fold(0xff, |acc, v| acc & at(v)),
-                1 => values.iter().fold(0, |acc, v| acc | at(v)),
-                2 => values.iter().fold(0, |acc, v| acc ^ at(v)),
-                _ => !at(&values[0]),
-            };
-        }
-        db.insert(dest.clone(), Value::String(Bytes::from(out)));
-        db.notify(events::STRING, "set", &dest);
-        Ok(Reply::int(maxlen as i64))
-    })())
+    }
+    db.insert(dest.clone(), Value::String(Bytes::from(out)));
+    db.notify(events::STRING, "set", &dest);
+    Ok(Reply::int(maxlen as i64))
 }
 
 // --- BITFIELD ----------------------------------------------------------
@@ -435,7 +421,7 @@ fn field_incr(signed: bool, bits: u32, value: i64, incr: i64, ov: Overflow) -> O
     }
 }
 
-fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> Res {
+fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
     let mut cmds = Vec::new();
     let mut overflow = Overflow::Wrap;
     let mut writes = false;
@@ -599,10 +585,10 @@ fn field_set_value(signed: bool, bits: u32, v: i64, ov: Overflow) -> Option<i64>
     }
 }
 
-fn bitfield(ctx: &mut Ctx<'_>) -> Reply {
-    done(bitfield_generic(ctx, false))
+fn bitfield(ctx: &mut Ctx<'_>) -> CmdResult {
+    bitfield_generic(ctx, false)
 }
 
-fn bitfield_ro(ctx: &mut Ctx<'_>) -> Reply {
-    done(bitfield_generic(ctx, true))
+fn bitfield_ro(ctx: &mut Ctx<'_>) -> CmdResult {
+    bitfield_generic(ctx, true)
 }

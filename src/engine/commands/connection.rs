@@ -7,11 +7,12 @@ use bytes::Bytes;
 
 use super::pubsub::subscribed_ping;
 use super::transactions::discard_transaction;
-use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::delivery::unsubscribe_all;
+use crate::engine::util::args;
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, WRONGPASS, c_bytes, err, one_line_error, syntax_error,
-    unknown_subcommand,
+    DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, error_quoting, syntax_error,
+    unknown_subcommand, wrong_arity,
 };
 use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx, DATABASES, Engine};
@@ -140,19 +141,19 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn ping(ctx: &mut Ctx<'_>) -> Reply {
+fn ping(ctx: &mut Ctx<'_>) -> CmdResult {
     if let Some(reply) = subscribed_ping(ctx.client, ctx.args) {
-        return reply;
+        return Ok(reply);
     }
     match ctx.args.len() {
-        1 => Reply::simple("PONG"),
-        2 => Reply::Bulk(ctx.arg(1).clone()),
-        _ => Reply::error("ERR wrong number of arguments for 'ping' command"),
+        1 => Ok(Reply::simple("PONG")),
+        2 => Ok(Reply::Bulk(ctx.arg(1).clone())),
+        _ => Err(wrong_arity("ping")),
     }
 }
 
-fn echo(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::Bulk(ctx.arg(1).clone())
+fn echo(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::Bulk(ctx.arg(1).clone()))
 }
 
 /// Whether `username`/`password` authenticate against the default user.
@@ -166,15 +167,17 @@ fn credentials_ok(engine: &Engine, username: &[u8], password: &[u8]) -> bool {
     }
 }
 
-fn hello(ctx: &mut Ctx<'_>) -> Reply {
+fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut version = None;
     let mut next = 1;
     if ctx.args.len() >= 2 {
         match string2ll(ctx.arg(1)) {
             Some(v) if (2..=3).contains(&v) => version = Some(v),
-            Some(_) => return Reply::error("NOPROTO unsupported protocol version"),
+            Some(_) => return Err(err("NOPROTO unsupported protocol version")),
             None => {
-                return Reply::error("ERR Protocol version is not an integer or out of range");
+                return Err(err(
+                    "ERR Protocol version is not an integer or out of range",
+                ));
             }
         }
         next = 2;
@@ -189,31 +192,30 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
             credentials = Some((ctx.arg(j + 1).clone(), ctx.arg(j + 2).clone()));
             j += 2;
         } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
-            if let Err(e) = validate_name(ctx.arg(j + 1)) {
-                return e;
-            }
+            validate_name(ctx.arg(j + 1))?;
             name = Some(ctx.arg(j + 1).clone());
             j += 1;
         } else {
-            let mut text = b"ERR Syntax error in HELLO option '".to_vec();
-            text.extend_from_slice(c_bytes(opt, usize::MAX));
-            text.push(b'\'');
-            return one_line_error(text);
+            return Err(error_quoting(
+                "ERR Syntax error in HELLO option '",
+                c_bytes(opt, usize::MAX),
+                "'",
+            ));
         }
         j += 1;
     }
     if let Some((user, pass)) = credentials {
         if !credentials_ok(ctx.engine, &user, &pass) {
-            return Reply::error(WRONGPASS);
+            return Err(err(WRONGPASS));
         }
         ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
-        return Reply::error(
+        return Err(err(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
              HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
              select the RESP protocol version at the same time",
-        );
+        ));
     }
     if let Some(name) = name {
         ctx.client.name = (!name.is_empty()).then_some(name);
@@ -226,7 +228,7 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
         };
     }
     let field = |k: &'static str, v: Reply| (Reply::bulk(k), v);
-    Reply::Map(vec![
+    Ok(Reply::Map(vec![
         field("server", Reply::bulk("redis")),
         field(
             "version",
@@ -237,19 +239,19 @@ fn hello(ctx: &mut Ctx<'_>) -> Reply {
         field("mode", Reply::bulk("standalone")),
         field("role", Reply::bulk("master")),
         field("modules", Reply::Array(Vec::new())),
-    ])
+    ]))
 }
 
-fn auth(ctx: &mut Ctx<'_>) -> Reply {
+fn auth(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return syntax_error();
+        return Err(syntax_error());
     }
     let (user, pass): (&[u8], &[u8]) = if ctx.args.len() == 2 {
         if ctx.engine.config.requirepass.is_none() {
-            return Reply::error(
+            return Err(err(
                 "ERR AUTH <password> called without any password configured for the default \
                  user. Are you sure your configuration is correct?",
-            );
+            ));
         }
         (b"default", ctx.arg(1))
     } else {
@@ -257,93 +259,87 @@ fn auth(ctx: &mut Ctx<'_>) -> Reply {
     };
     if credentials_ok(ctx.engine, user, pass) {
         ctx.client.authenticated = true;
-        Reply::ok()
+        Ok(Reply::ok())
     } else {
-        Reply::error(WRONGPASS)
+        Err(err(WRONGPASS))
     }
 }
 
-fn select(ctx: &mut Ctx<'_>) -> Reply {
-    match string2ll(ctx.arg(1)) {
-        None => Reply::error("ERR value is not an integer or out of range"),
-        Some(id) if i32::try_from(id).is_err() => {
-            Reply::error("ERR value is out of range, value must between -2147483648 and 2147483647")
-        }
-        Some(id) if id < 0 || id as usize >= DATABASES => err(DB_INDEX_OUT_OF_RANGE),
-        Some(id) => {
-            ctx.client.db = id as usize;
-            Reply::ok()
-        }
+fn select(ctx: &mut Ctx<'_>) -> CmdResult {
+    let id = args::int(ctx.arg(1))?;
+    if i32::try_from(id).is_err() {
+        return Err(err(OUT_OF_INT_RANGE));
     }
+    if id < 0 || id as usize >= DATABASES {
+        return Err(err(DB_INDEX_OUT_OF_RANGE));
+    }
+    ctx.client.db = id as usize;
+    Ok(Reply::ok())
 }
 
-fn quit(ctx: &mut Ctx<'_>) -> Reply {
+fn quit(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.client.close_after_reply = true;
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn reset(ctx: &mut Ctx<'_>) -> Reply {
+fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     discard_transaction(ctx.engine, ctx.client);
     unsubscribe_all(ctx.engine, ctx.client);
     ctx.client.db = 0;
     ctx.client.protocol = Protocol::Resp2;
     ctx.client.name = None;
     ctx.client.authenticated = ctx.engine.config.requirepass.is_none();
-    Reply::simple("RESET")
+    Ok(Reply::simple("RESET"))
 }
 
-fn client_id(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.client.id as i64)
+fn client_id(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(ctx.client.id as i64))
 }
 
-fn client_getname(ctx: &mut Ctx<'_>) -> Reply {
-    ctx.client.name.clone().map_or(Reply::Nil, Reply::Bulk)
+fn client_getname(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(ctx.client.name.clone().map_or(Reply::Nil, Reply::Bulk))
 }
 
 /// Redis accepts names of printable ASCII characters other than space.
 fn validate_name(name: &[u8]) -> Result<(), Reply> {
     if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-        return Err(Reply::error(
+        return Err(err(
             "ERR Client names cannot contain spaces, newlines or special characters.",
         ));
     }
     Ok(())
 }
 
-fn client_setname(ctx: &mut Ctx<'_>) -> Reply {
+fn client_setname(ctx: &mut Ctx<'_>) -> CmdResult {
     let name = ctx.arg(2).clone();
-    if let Err(e) = validate_name(&name) {
-        return e;
-    }
+    validate_name(&name)?;
     ctx.client.name = (!name.is_empty()).then_some(name);
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
 /// `CLIENT SETINFO` arrived in Redis 7.2: a server reporting an older version
 /// answers as that version does, with the unknown-subcommand error.
-fn client_setinfo(ctx: &mut Ctx<'_>) -> Reply {
+fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
     if !ctx.engine.config.version_at_least(7, 2) {
-        return unknown_subcommand(ctx.arg(1), "client");
+        return Err(unknown_subcommand(ctx.arg(1), "client"));
     }
     let attr = ctx.arg(2);
     let value = ctx.arg(3).clone();
     if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-        let mut text = b"ERR ".to_vec();
-        text.extend_from_slice(&attr.to_ascii_uppercase());
-        text.extend_from_slice(b" cannot contain spaces, newlines or special characters.");
-        return one_line_error(text);
+        return Err(error_quoting(
+            "ERR ",
+            &attr.to_ascii_uppercase(),
+            " cannot contain spaces, newlines or special characters.",
+        ));
     }
     if attr.eq_ignore_ascii_case(b"lib-name") {
         ctx.client.lib_name = (!value.is_empty()).then_some(value);
     } else if attr.eq_ignore_ascii_case(b"lib-ver") {
         ctx.client.lib_ver = (!value.is_empty()).then_some(value);
     } else {
-        let mut text = b"ERR Unrecognized option '".to_vec();
-        text.extend_from_slice(attr);
-        text.push(b'\'');
-        return one_line_error(text);
+        return Err(error_quoting("ERR Unrecognized option '", attr, "'"));
     }
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
 /// One `CLIENT LIST` line, in Redis 7.0's field order.
@@ -416,12 +412,12 @@ fn verbatim(text: String) -> Reply {
     }
 }
 
-fn client_info(ctx: &mut Ctx<'_>) -> Reply {
+fn client_info(ctx: &mut Ctx<'_>) -> CmdResult {
     let with_lib = ctx.engine.config.version_at_least(7, 2);
-    verbatim(client_line(ctx.client, Instant::now(), with_lib))
+    Ok(verbatim(client_line(ctx.client, Instant::now(), with_lib)))
 }
 
-fn client_list(ctx: &mut Ctx<'_>) -> Reply {
+fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut ids: Option<Vec<u64>> = None;
     let mut type_filter: Option<bool> = None;
     let mut j = 2;
@@ -433,10 +429,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
                 .iter()
                 .any(|k| kind.eq_ignore_ascii_case(k))
             {
-                let mut text = b"ERR Unknown client type '".to_vec();
-                text.extend_from_slice(kind);
-                text.push(b'\'');
-                return one_line_error(text);
+                return Err(error_quoting("ERR Unknown client type '", kind, "'"));
             }
             // Clients with subscriptions are of type pubsub, the others normal.
             let pubsub = kind.eq_ignore_ascii_case(b"pubsub");
@@ -451,13 +444,13 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
             for arg in &ctx.args[j + 1..] {
                 match string2ll(arg) {
                     Some(id) if id > 0 => wanted.push(id as u64),
-                    _ => return Reply::error("ERR Invalid client ID"),
+                    _ => return Err(err("ERR Invalid client ID")),
                 }
             }
             ids = Some(wanted);
             j = ctx.args.len();
         } else {
-            return syntax_error();
+            return Err(syntax_error());
         }
     }
     let now = Instant::now();
@@ -471,11 +464,11 @@ fn client_list(ctx: &mut Ctx<'_>) -> Reply {
         .filter(|c| type_filter.is_none_or(|pubsub| pubsub == (c.subs.total() > 0)))
         .map(|c| client_line(c, now, with_lib))
         .collect();
-    verbatim(text)
+    Ok(verbatim(text))
 }
 
-fn client_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn client_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "CLIENT",
         &[
             "GETNAME",
@@ -491,5 +484,5 @@ fn client_help(_ctx: &mut Ctx<'_>) -> Reply {
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
         ],
-    )
+    ))
 }

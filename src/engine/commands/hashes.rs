@@ -6,7 +6,7 @@
 use bytes::Bytes;
 
 use super::scan::{ScanOpts, parse_cursor, scan_reply};
-use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::hash::{
     DEFAULT_MAX_LISTPACK_ENTRIES, DEFAULT_MAX_LISTPACK_VALUE, Limits,
@@ -108,12 +108,6 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("hash", "2.0.0", "O(N) where N is the size of the hash.", "Get all the values in a hash"),
 ];
 
-type Res = Result<Reply, Reply>;
-
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 /// `hash-max-listpack-entries` and `hash-max-listpack-value` as configured
 /// (CONFIG SET), with Redis 7.0's defaults.
 pub(crate) fn listpack_limits(engine: &Engine) -> Limits {
@@ -147,209 +141,190 @@ fn set_pairs(db: &mut Db, key: &Bytes, pairs: &[Bytes], limits: Limits) -> Resul
     Ok(created)
 }
 
-fn hset(ctx: &mut Ctx<'_>) -> Reply {
+fn hset(ctx: &mut Ctx<'_>) -> CmdResult {
     if !hash_arity_ok(ctx) {
-        return wrong_arity("hset");
+        return Err(wrong_arity("hset"));
     }
     let key = ctx.arg(1).clone();
     let pairs = &ctx.args[2..];
     let limits = listpack_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done(set_pairs(db, &key, pairs, limits).map(Reply::int))
+    set_pairs(db, &key, pairs, limits).map(Reply::int)
 }
 
-fn hmset(ctx: &mut Ctx<'_>) -> Reply {
+fn hmset(ctx: &mut Ctx<'_>) -> CmdResult {
     if !hash_arity_ok(ctx) {
-        return wrong_arity("hmset");
+        return Err(wrong_arity("hmset"));
     }
     let key = ctx.arg(1).clone();
     let pairs = &ctx.args[2..];
     let limits = listpack_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done(set_pairs(db, &key, pairs, limits).map(|_| Reply::ok()))
+    set_pairs(db, &key, pairs, limits).map(|_| Reply::ok())
 }
 
-fn hsetnx(ctx: &mut Ctx<'_>) -> Reply {
+fn hsetnx(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field, value) = (ctx.arg(1).clone(), ctx.arg(2).clone(), ctx.arg(3).clone());
     let limits = listpack_limits(ctx.engine);
     let db = ctx.db();
-    done((|| {
-        let hash = db.hash_or_insert(&key)?;
-        if hash.contains_key(&field) {
-            return Ok(Reply::int(0));
-        }
-        hash.set(field, value, limits);
-        db.touched(&key);
-        db.notify(events::HASH, "hset", &key);
-        Ok(Reply::int(1))
-    })())
+    let hash = db.hash_or_insert(&key)?;
+    if hash.contains_key(&field) {
+        return Ok(Reply::int(0));
+    }
+    hash.set(field, value, limits);
+    db.touched(&key);
+    db.notify(events::HASH, "hset", &key);
+    Ok(Reply::int(1))
 }
 
-fn hget(ctx: &mut Ctx<'_>) -> Reply {
+fn hget(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    done((|| {
-        Ok(match ctx.db().get_hash(&key)?.and_then(|h| h.get(&field)) {
-            Some(v) => Reply::Bulk(v.clone()),
-            None => Reply::Nil,
-        })
-    })())
+    Ok(match ctx.db().get_hash(&key)?.and_then(|h| h.get(&field)) {
+        Some(v) => Reply::Bulk(v.clone()),
+        None => Reply::Nil,
+    })
 }
 
-fn hmget(ctx: &mut Ctx<'_>) -> Reply {
+fn hmget(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
     let fields = &ctx.args[2..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done((|| {
-        let hash = db.get_hash(&key)?;
-        Ok(Reply::Array(
-            fields
-                .iter()
-                .map(|f| match hash.and_then(|h| h.get(f)) {
-                    Some(v) => Reply::Bulk(v.clone()),
-                    None => Reply::Nil,
-                })
-                .collect(),
-        ))
-    })())
+    let hash = db.get_hash(&key)?;
+    Ok(Reply::Array(
+        fields
+            .iter()
+            .map(|f| match hash.and_then(|h| h.get(f)) {
+                Some(v) => Reply::Bulk(v.clone()),
+                None => Reply::Nil,
+            })
+            .collect(),
+    ))
 }
 
-fn hdel(ctx: &mut Ctx<'_>) -> Reply {
+fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
     let fields = &ctx.args[2..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done((|| {
-        let Some(hash) = db.get_hash_mut(&key)? else {
-            return Ok(Reply::int(0));
-        };
-        let mut deleted = 0;
-        for f in fields {
-            if hash.remove(f).is_some() {
-                deleted += 1;
-                if hash.is_empty() {
-                    break;
-                }
+    let Some(hash) = db.get_hash_mut(&key)? else {
+        return Ok(Reply::int(0));
+    };
+    let mut deleted = 0;
+    for f in fields {
+        if hash.remove(f).is_some() {
+            deleted += 1;
+            if hash.is_empty() {
+                break;
             }
         }
-        if deleted > 0 {
-            db.touched(&key);
-            db.notify(events::HASH, "hdel", &key);
-            db.remove_if_empty(&key);
-        }
-        Ok(Reply::int(deleted))
-    })())
+    }
+    if deleted > 0 {
+        db.touched(&key);
+        db.notify(events::HASH, "hdel", &key);
+        db.remove_if_empty(&key);
+    }
+    Ok(Reply::int(deleted))
 }
 
-fn hlen(ctx: &mut Ctx<'_>) -> Reply {
+fn hlen(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
-    done((|| {
-        Ok(Reply::int(
-            ctx.db().get_hash(&key)?.map_or(0, |h| h.len()) as i64
-        ))
-    })())
+    Ok(Reply::int(
+        ctx.db().get_hash(&key)?.map_or(0, |h| h.len()) as i64
+    ))
 }
 
-fn hstrlen(ctx: &mut Ctx<'_>) -> Reply {
+fn hstrlen(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    done((|| {
-        let len = ctx
-            .db()
-            .get_hash(&key)?
-            .and_then(|h| h.get(&field))
-            .map_or(0, |v| v.len());
-        Ok(Reply::int(len as i64))
-    })())
+    let len = ctx
+        .db()
+        .get_hash(&key)?
+        .and_then(|h| h.get(&field))
+        .map_or(0, |v| v.len());
+    Ok(Reply::int(len as i64))
 }
 
-fn hexists(ctx: &mut Ctx<'_>) -> Reply {
+fn hexists(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    done((|| {
-        let found = ctx
-            .db()
-            .get_hash(&key)?
-            .is_some_and(|h| h.contains_key(&field));
-        Ok(Reply::int(found as i64))
-    })())
+    let found = ctx
+        .db()
+        .get_hash(&key)?
+        .is_some_and(|h| h.contains_key(&field));
+    Ok(Reply::int(found as i64))
 }
 
 /// HKEYS, HVALS and HGETALL (Redis's `genericHgetallCommand`).
-fn getall(ctx: &mut Ctx<'_>, keys: bool, values: bool) -> Reply {
+fn getall(ctx: &mut Ctx<'_>, keys: bool, values: bool) -> CmdResult {
     let key = ctx.arg(1).clone();
-    done((|| {
-        let Some(hash) = ctx.db().get_hash(&key)? else {
-            return Ok(if keys && values {
-                Reply::Map(Vec::new())
-            } else {
-                Reply::Array(Vec::new())
-            });
-        };
-        Ok(match (keys, values) {
-            (true, true) => Reply::Map(
-                hash.iter()
-                    .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
-                    .collect(),
-            ),
-            (true, false) => Reply::bulks(hash.keys().cloned()),
-            _ => Reply::bulks(hash.values().cloned()),
-        })
-    })())
+    let Some(hash) = ctx.db().get_hash(&key)? else {
+        return Ok(if keys && values {
+            Reply::Map(Vec::new())
+        } else {
+            Reply::Array(Vec::new())
+        });
+    };
+    Ok(match (keys, values) {
+        (true, true) => Reply::Map(
+            hash.iter()
+                .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
+                .collect(),
+        ),
+        (true, false) => Reply::bulks(hash.keys().cloned()),
+        _ => Reply::bulks(hash.values().cloned()),
+    })
 }
 
-fn hkeys(ctx: &mut Ctx<'_>) -> Reply {
+fn hkeys(ctx: &mut Ctx<'_>) -> CmdResult {
     getall(ctx, true, false)
 }
 
-fn hvals(ctx: &mut Ctx<'_>) -> Reply {
+fn hvals(ctx: &mut Ctx<'_>) -> CmdResult {
     getall(ctx, false, true)
 }
 
-fn hgetall(ctx: &mut Ctx<'_>) -> Reply {
+fn hgetall(ctx: &mut Ctx<'_>) -> CmdResult {
     getall(ctx, true, true)
 }
 
-fn hincrby(ctx: &mut Ctx<'_>) -> Reply {
+fn hincrby(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    done((|| {
-        let incr = args::int(ctx.arg(3))?;
-        let limits = listpack_limits(ctx.engine);
-        let db = ctx.db();
-        let hash = db.hash_or_insert(&key)?;
-        let current = match hash.get(&field) {
-            Some(v) => crate::protocol::string2ll(v)
-                .ok_or_else(|| err("ERR hash value is not an integer"))?,
-            None => 0,
-        };
-        let sum = current.checked_add(incr).ok_or_else(|| err(OVERFLOW))?;
-        hash.set(field, Bytes::from(sum.to_string()), limits);
-        db.touched(&key);
-        db.notify(events::HASH, "hincrby", &key);
-        Ok(Reply::int(sum))
-    })())
+    let incr = args::int(ctx.arg(3))?;
+    let limits = listpack_limits(ctx.engine);
+    let db = ctx.db();
+    let hash = db.hash_or_insert(&key)?;
+    let current = match hash.get(&field) {
+        Some(v) => {
+            crate::protocol::string2ll(v).ok_or_else(|| err("ERR hash value is not an integer"))?
+        }
+        None => 0,
+    };
+    let sum = current.checked_add(incr).ok_or_else(|| err(OVERFLOW))?;
+    hash.set(field, Bytes::from(sum.to_string()), limits);
+    db.touched(&key);
+    db.notify(events::HASH, "hincrby", &key);
+    Ok(Reply::int(sum))
 }
 
-fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
+fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    done((|| {
-        let incr = LongDouble::parse(ctx.arg(3)).ok_or_else(|| err(NOT_FLOAT))?;
-        if !incr.is_finite() {
-            return Err(err("ERR value is NaN or Infinity"));
-        }
-        let limits = listpack_limits(ctx.engine);
-        let db = ctx.db();
-        let hash = db.hash_or_insert(&key)?;
-        let current = match hash.get(&field) {
-            Some(v) => LongDouble::parse(v).ok_or_else(|| err("ERR hash value is not a float"))?,
-            None => LongDouble::ZERO,
-        };
-        let sum = current.add(incr);
-        if !sum.is_finite() {
-            return Err(err(NAN_OR_INFINITY));
-        }
-        let text = Bytes::from(sum.to_human());
-        hash.set(field, text.clone(), limits);
-        db.touched(&key);
-        db.notify(events::HASH, "hincrbyfloat", &key);
-        Ok(Reply::Bulk(text))
-    })())
+    let incr = LongDouble::parse(ctx.arg(3)).ok_or_else(|| err(NOT_FLOAT))?;
+    if !incr.is_finite() {
+        return Err(err("ERR value is NaN or Infinity"));
+    }
+    let limits = listpack_limits(ctx.engine);
+    let db = ctx.db();
+    let hash = db.hash_or_insert(&key)?;
+    let current = match hash.get(&field) {
+        Some(v) => LongDouble::parse(v).ok_or_else(|| err("ERR hash value is not a float"))?,
+        None => LongDouble::ZERO,
+    };
+    let sum = current.add(incr);
+    if !sum.is_finite() {
+        return Err(err(NAN_OR_INFINITY));
+    }
+    let text = Bytes::from(sum.to_human());
+    hash.set(field, text.clone(), limits);
+    db.touched(&key);
+    db.notify(events::HASH, "hincrbyfloat", &key);
+    Ok(Reply::Bulk(text))
 }
 
 /// `HRANDFIELD key [count [WITHVALUES]]`, as Redis 7.0's
@@ -360,82 +335,75 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
 /// `lpRandomPairsUnique`). Picks come from the engine's seeded generator
 /// over the fields in the hash's own (deterministic) order, so they are
 /// reproducible after `server.seed(n)`.
-fn hrandfield(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let mut count = None;
-        let mut with_values = false;
-        if ctx.args.len() >= 3 {
-            let c = args::int(ctx.arg(2))?;
-            if c == i64::MIN {
-                return Err(err(
-                    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-                ));
+fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut count = None;
+    let mut with_values = false;
+    if ctx.args.len() >= 3 {
+        let c = args::random_count(ctx.arg(2))?;
+        if ctx.args.len() == 4 && is(ctx.arg(3), "withvalues") {
+            with_values = true;
+            if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&c) {
+                return Err(err(OUT_OF_RANGE));
             }
-            if ctx.args.len() == 4 && is(ctx.arg(3), "withvalues") {
-                with_values = true;
-                if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&c) {
-                    return Err(err(OUT_OF_RANGE));
-                }
-            } else if ctx.args.len() >= 4 {
-                return Err(syntax_error());
-            }
-            count = Some(c);
+        } else if ctx.args.len() >= 4 {
+            return Err(syntax_error());
         }
-        let resp3 = ctx.client.protocol == Protocol::Resp3;
-        let key = ctx.arg(1).clone();
-        let Engine { dbs, random, .. } = &mut *ctx.engine;
-        let Some(hash) = dbs[ctx.client.db].get_hash(&key)? else {
-            return Ok(match count {
-                Some(_) => Reply::Array(Vec::new()),
-                None => Reply::Nil,
-            });
-        };
-        let size = hash.len();
-        let Some(count) = count else {
-            let (f, _) = hash.get_index(random.below(size)).expect("in range");
-            return Ok(Reply::Bulk(f.clone()));
-        };
-        let picks: Vec<(&Bytes, &Bytes)> = if count < 0 {
-            (0..count.unsigned_abs())
-                .map(|_| hash.get_index(random.below(size)).expect("in range"))
-                .collect()
-        } else if count as u64 >= size as u64 {
-            // The whole hash, in the order HGETALL gives it.
-            hash.iter().collect()
-        } else {
-            // Distinct picks: a partial Fisher-Yates shuffle of positions.
-            let n = count as usize;
-            let mut positions: Vec<usize> = (0..size).collect();
-            for i in 0..n {
-                let j = i + random.below(size - i);
-                positions.swap(i, j);
-            }
-            positions.truncate(n);
-            if hash.is_listpack() && n * 3 <= size {
-                positions.sort_unstable();
-            }
-            positions
-                .into_iter()
-                .map(|i| hash.get_index(i).expect("in range"))
-                .collect()
-        };
-        Ok(Reply::Array(if with_values && resp3 {
-            picks
-                .into_iter()
-                .map(|(f, v)| Reply::Array(vec![Reply::Bulk(f.clone()), Reply::Bulk(v.clone())]))
-                .collect()
-        } else if with_values {
-            picks
-                .into_iter()
-                .flat_map(|(f, v)| [Reply::Bulk(f.clone()), Reply::Bulk(v.clone())])
-                .collect()
-        } else {
-            picks
-                .into_iter()
-                .map(|(f, _)| Reply::Bulk(f.clone()))
-                .collect()
-        }))
-    })())
+        count = Some(c);
+    }
+    let resp3 = ctx.client.protocol == Protocol::Resp3;
+    let key = ctx.arg(1).clone();
+    let Engine { dbs, random, .. } = &mut *ctx.engine;
+    let Some(hash) = dbs[ctx.client.db].get_hash(&key)? else {
+        return Ok(match count {
+            Some(_) => Reply::Array(Vec::new()),
+            None => Reply::Nil,
+        });
+    };
+    let size = hash.len();
+    let Some(count) = count else {
+        let (f, _) = hash.get_index(random.below(size)).expect("in range");
+        return Ok(Reply::Bulk(f.clone()));
+    };
+    let picks: Vec<(&Bytes, &Bytes)> = if count < 0 {
+        (0..count.unsigned_abs())
+            .map(|_| hash.get_index(random.below(size)).expect("in range"))
+            .collect()
+    } else if count as u64 >= size as u64 {
+        // The whole hash, in the order HGETALL gives it.
+        hash.iter().collect()
+    } else {
+        // Distinct picks: a partial Fisher-Yates shuffle of positions.
+        let n = count as usize;
+        let mut positions: Vec<usize> = (0..size).collect();
+        for i in 0..n {
+            let j = i + random.below(size - i);
+            positions.swap(i, j);
+        }
+        positions.truncate(n);
+        if hash.is_listpack() && n * 3 <= size {
+            positions.sort_unstable();
+        }
+        positions
+            .into_iter()
+            .map(|i| hash.get_index(i).expect("in range"))
+            .collect()
+    };
+    Ok(Reply::Array(if with_values && resp3 {
+        picks
+            .into_iter()
+            .map(|(f, v)| Reply::Array(vec![Reply::Bulk(f.clone()), Reply::Bulk(v.clone())]))
+            .collect()
+    } else if with_values {
+        picks
+            .into_iter()
+            .flat_map(|(f, v)| [Reply::Bulk(f.clone()), Reply::Bulk(v.clone())])
+            .collect()
+    } else {
+        picks
+            .into_iter()
+            .map(|(f, _)| Reply::Bulk(f.clone()))
+            .collect()
+    }))
 }
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded hash
@@ -443,43 +411,41 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> Reply {
 /// and COUNT (as Redis does); a `hashtable` one is visited in the order of
 /// a fixed hash of each field, the cursor being the next hash to visit, so
 /// every field present for the whole iteration is returned exactly once.
-fn hscan(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let cursor = parse_cursor(ctx.arg(2))?;
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let Some(hash) = ctx.db().get_hash(&key)? else {
-            return Ok(scan_reply(0, Vec::new()));
-        };
-        let opts = ScanOpts::parse(&args[3..])?;
-        let keep = |f: &Bytes| opts.matches(f);
-        let mut out = Vec::new();
-        let mut next = 0u64;
-        if hash.is_listpack() {
-            for (f, v) in hash.iter().filter(|(f, _)| keep(f)) {
-                out.push(Reply::Bulk(f.clone()));
-                out.push(Reply::Bulk(v.clone()));
-            }
-        } else {
-            let mut candidates: Vec<(u64, &Bytes, &Bytes)> = hash
-                .iter()
-                .map(|(f, v)| (scan_hash(f), f, v))
-                .filter(|(h, _, _)| *h >= cursor)
-                .collect();
-            candidates.sort_unstable();
-            let count = opts.count;
-            if candidates.len() > count {
-                let boundary = candidates[count].0;
-                candidates.retain(|(h, _, _)| *h < boundary);
-                next = boundary;
-            }
-            for (_, f, v) in candidates.into_iter().filter(|(_, f, _)| keep(f)) {
-                out.push(Reply::Bulk(f.clone()));
-                out.push(Reply::Bulk(v.clone()));
-            }
+fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
+    let cursor = parse_cursor(ctx.arg(2))?;
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let Some(hash) = ctx.db().get_hash(&key)? else {
+        return Ok(scan_reply(0, Vec::new()));
+    };
+    let opts = ScanOpts::parse(&args[3..])?;
+    let keep = |f: &Bytes| opts.matches(f);
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    if hash.is_listpack() {
+        for (f, v) in hash.iter().filter(|(f, _)| keep(f)) {
+            out.push(Reply::Bulk(f.clone()));
+            out.push(Reply::Bulk(v.clone()));
         }
-        Ok(scan_reply(next, out))
-    })())
+    } else {
+        let mut candidates: Vec<(u64, &Bytes, &Bytes)> = hash
+            .iter()
+            .map(|(f, v)| (scan_hash(f), f, v))
+            .filter(|(h, _, _)| *h >= cursor)
+            .collect();
+        candidates.sort_unstable();
+        let count = opts.count;
+        if candidates.len() > count {
+            let boundary = candidates[count].0;
+            candidates.retain(|(h, _, _)| *h < boundary);
+            next = boundary;
+        }
+        for (_, f, v) in candidates.into_iter().filter(|(_, f, _)| keep(f)) {
+            out.push(Reply::Bulk(f.clone()));
+            out.push(Reply::Bulk(v.clone()));
+        }
+    }
+    Ok(scan_reply(next, out))
 }
 
 #[cfg(test)]

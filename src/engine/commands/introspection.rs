@@ -7,10 +7,11 @@ use bytes::Bytes;
 
 use crate::engine::blocking;
 use crate::engine::command::{
-    CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name, info_reply,
+    CmdResult, CommandSpec, CommandTable, Resolved, acl, docs_reply, flags::*, full_name,
+    info_reply,
 };
 use crate::engine::keyspace::Db;
-use crate::engine::util::errors::syntax_error;
+use crate::engine::util::errors::{err, syntax_error};
 use crate::engine::util::help::help_reply;
 use crate::engine::{Ctx, Engine};
 use crate::protocol::Reply;
@@ -105,20 +106,19 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn command(ctx: &mut Ctx<'_>) -> Reply {
-    let _ = ctx;
+fn command(_ctx: &mut Ctx<'_>) -> CmdResult {
     let table = CommandTable::get();
-    Reply::Array(
+    Ok(Reply::Array(
         table
             .all
             .iter()
             .map(|spec| info_reply(spec, None))
             .collect(),
-    )
+    ))
 }
 
-fn command_count(_ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(CommandTable::get().all.len() as i64)
+fn command_count(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(CommandTable::get().all.len() as i64))
 }
 
 /// Looks up `name` or `container|sub` as COMMAND INFO and DOCS accept them.
@@ -139,11 +139,11 @@ fn lookup_full(name: &[u8]) -> Option<(&'static CommandSpec, Option<&'static Com
     }
 }
 
-fn command_info(ctx: &mut Ctx<'_>) -> Reply {
+fn command_info(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() == 2 {
         return command(ctx);
     }
-    Reply::Array(
+    Ok(Reply::Array(
         ctx.args[2..]
             .iter()
             .map(|name| match lookup_full(name) {
@@ -151,10 +151,10 @@ fn command_info(ctx: &mut Ctx<'_>) -> Reply {
                 None => Reply::Nil,
             })
             .collect(),
-    )
+    ))
 }
 
-fn command_docs(ctx: &mut Ctx<'_>) -> Reply {
+fn command_docs(ctx: &mut Ctx<'_>) -> CmdResult {
     let table = CommandTable::get();
     let specs: Vec<(&CommandSpec, Option<&CommandSpec>)> = if ctx.args.len() == 2 {
         table.all.iter().map(|s| (*s, None)).collect()
@@ -164,7 +164,7 @@ fn command_docs(ctx: &mut Ctx<'_>) -> Reply {
             .filter_map(|n| lookup_full(n))
             .collect()
     };
-    Reply::Map(
+    Ok(Reply::Map(
         specs
             .into_iter()
             .map(|(spec, parent)| {
@@ -174,13 +174,13 @@ fn command_docs(ctx: &mut Ctx<'_>) -> Reply {
                 )
             })
             .collect(),
-    )
+    ))
 }
 
-fn command_list(ctx: &mut Ctx<'_>) -> Reply {
+fn command_list(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 2 {
         // FILTERBY is not modelled; answer as Redis does for an unknown filter.
-        return syntax_error();
+        return Err(syntax_error());
     }
     let mut names = Vec::new();
     for spec in &CommandTable::get().all {
@@ -189,32 +189,31 @@ fn command_list(ctx: &mut Ctx<'_>) -> Reply {
             names.push(Reply::bulk(full_name(sub, Some(spec))));
         }
     }
-    Reply::Array(names)
+    Ok(Reply::Array(names))
 }
 
-fn command_getkeys(ctx: &mut Ctx<'_>) -> Reply {
+fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = &ctx.args[2..];
-    let (spec, _) = match CommandTable::get().resolve(args) {
-        Resolved::Found(spec, parent) => (spec, parent),
-        _ => return Reply::error("ERR Invalid command specified"),
+    let Resolved::Found(spec, _) = CommandTable::get().resolve(args) else {
+        return Err(err("ERR Invalid command specified"));
     };
     // Redis's doesCommandHaveKeys: a getkeys procedure or any key spec.
     if spec.keys.first <= 0 && spec.getkeys.is_none() && spec.key_specs.is_empty() {
-        return Reply::error("ERR The command has no key arguments");
+        return Err(err("ERR The command has no key arguments"));
     }
     if !spec.arity_ok(args.len()) {
-        return Reply::error("ERR Invalid number of arguments specified for command");
+        return Err(err("ERR Invalid number of arguments specified for command"));
     }
-    Reply::Array(
+    Ok(Reply::Array(
         spec.keys_in(args)
             .into_iter()
             .map(|i| Reply::Bulk(args[i].clone()))
             .collect(),
-    )
+    ))
 }
 
-fn command_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn command_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "COMMAND",
         &[
             "(no subcommand)",
@@ -234,7 +233,7 @@ fn command_help(_ctx: &mut Ctx<'_>) -> Reply {
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
         ],
-    )
+    ))
 }
 
 /// Every section `INFO` knows, in Redis 7.0's order.
@@ -269,7 +268,7 @@ const DEFAULT_SECTIONS: &[&str] = &[
     "keyspace",
 ];
 
-fn info(ctx: &mut Ctx<'_>) -> Reply {
+fn info(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut wanted: Vec<&str> = Vec::new();
     for arg in &ctx.args[1..] {
         let arg = String::from_utf8_lossy(arg).to_ascii_lowercase();
@@ -293,10 +292,10 @@ fn info(ctx: &mut Ctx<'_>) -> Reply {
         }
         info_section(ctx.engine, section, &mut out);
     }
-    Reply::Verbatim {
+    Ok(Reply::Verbatim {
         format: *b"txt",
         text: Bytes::from(out),
-    }
+    })
 }
 
 fn info_section(engine: &Engine, section: &str, out: &mut String) {

@@ -7,7 +7,9 @@ use bytes::Bytes;
 
 use super::hashes::listpack_limits;
 use super::scan::parse_cursor;
-use crate::engine::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
+use crate::engine::command::{
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
+};
 use crate::engine::formats::rdb::{deserialize, serialize, verify_payload};
 use crate::engine::keyspace::events;
 use crate::engine::types::list::list_encoding;
@@ -15,7 +17,8 @@ use crate::engine::types::set::set_encoding;
 use crate::engine::types::{Kind, StrEncoding, Value, scan_hash};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, err, one_line_error, syntax_error,
+    DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, OUT_OF_INT_RANGE, err, error_quoting, invalid_expire_time,
+    syntax_error,
 };
 use crate::engine::util::help::help_reply;
 use crate::engine::{Ctx, DATABASES};
@@ -223,24 +226,15 @@ const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-type Res = Result<Reply, Reply>;
-
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
-fn same_object() -> Reply {
-    err("ERR source and destination objects are the same")
-}
+/// COPY's and MOVE's reply when source and destination are one key.
+const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 
 /// A database number as MOVE (`getIntFromObjectOrReply`, `int_range`)
 /// or COPY (`getLongFromObjectOrReply`) parses it.
 fn db_index(arg: &[u8], int_range: bool) -> Result<usize, Reply> {
     let id = args::int(arg)?;
     if int_range && i32::try_from(id).is_err() {
-        return Err(err(
-            "ERR value is out of range, value must between -2147483648 and 2147483647",
-        ));
+        return Err(err(OUT_OF_INT_RANGE));
     }
     if id < 0 || id as usize >= DATABASES {
         return Err(err(DB_INDEX_OUT_OF_RANGE));
@@ -248,7 +242,7 @@ fn db_index(arg: &[u8], int_range: bool) -> Result<usize, Reply> {
     Ok(id as usize)
 }
 
-fn del_generic(ctx: &mut Ctx<'_>) -> Reply {
+fn del_generic(ctx: &mut Ctx<'_>) -> CmdResult {
     let keys = &ctx.args[1..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
     let mut n = 0;
@@ -258,179 +252,174 @@ fn del_generic(ctx: &mut Ctx<'_>) -> Reply {
             n += 1;
         }
     }
-    Reply::int(n)
+    Ok(Reply::int(n))
 }
 
-fn del(ctx: &mut Ctx<'_>) -> Reply {
+fn del(ctx: &mut Ctx<'_>) -> CmdResult {
     del_generic(ctx)
 }
 
-fn unlink(ctx: &mut Ctx<'_>) -> Reply {
+fn unlink(ctx: &mut Ctx<'_>) -> CmdResult {
     del_generic(ctx)
 }
 
-fn exists(ctx: &mut Ctx<'_>) -> Reply {
+fn exists(ctx: &mut Ctx<'_>) -> CmdResult {
     let keys = &ctx.args[1..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    Reply::int(keys.iter().filter(|k| db.peek(k).is_some()).count() as i64)
+    Ok(Reply::int(
+        keys.iter().filter(|k| db.peek(k).is_some()).count() as i64,
+    ))
 }
 
-fn touch(ctx: &mut Ctx<'_>) -> Reply {
+fn touch(ctx: &mut Ctx<'_>) -> CmdResult {
     let keys = &ctx.args[1..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    Reply::int(keys.iter().filter(|k| db.get(k).is_some()).count() as i64)
+    Ok(Reply::int(
+        keys.iter().filter(|k| db.get(k).is_some()).count() as i64,
+    ))
 }
 
-fn type_(ctx: &mut Ctx<'_>) -> Reply {
+fn type_(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
     let name = ctx.db().peek(&key).map_or("none", |e| e.value.type_name());
-    Reply::simple(name)
+    Ok(Reply::simple(name))
 }
 
 // --- expiry ------------------------------------------------------------
 
 /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT: Redis's `expireGenericCommand`.
-fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> Reply {
-    done((|| {
-        let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
-        for opt in &ctx.args[3..] {
-            if is(opt, "nx") {
-                nx = true;
-            } else if is(opt, "xx") {
-                xx = true;
-            } else if is(opt, "gt") {
-                gt = true;
-            } else if is(opt, "lt") {
-                lt = true;
-            } else {
-                let mut text = b"ERR Unsupported option ".to_vec();
-                text.extend_from_slice(opt);
-                return Err(one_line_error(text));
-            }
-        }
-        if nx && (xx || gt || lt) {
-            return Err(err(
-                "ERR NX and XX, GT or LT options at the same time are not compatible",
-            ));
-        }
-        if gt && lt {
-            return Err(err(
-                "ERR GT and LT options at the same time are not compatible",
-            ));
-        }
-        let mut when = args::int(ctx.arg(2))?;
-        let invalid = || {
-            Reply::Error(Bytes::from(format!(
-                "ERR invalid expire time in '{}' command",
-                ctx.client.last_command
-            )))
-        };
-        if seconds {
-            when = when.checked_mul(1000).ok_or_else(invalid)?;
-        }
-        let base = if relative { ctx.engine.now_ms() } else { 0 };
-        if when > i64::MAX - base {
-            return Err(invalid());
-        }
-        when += base;
-        let key = ctx.arg(1).clone();
-        let now = ctx.engine.now_ms();
-        let db = ctx.db();
-        if db.get_mut(&key).is_none() {
-            return Ok(Reply::int(0));
-        }
-        let current = db.expire_at(&key);
-        if (nx && current.is_some())
-            || (xx && current.is_none())
-            || (gt && current.is_none_or(|c| when <= c))
-            || (lt && current.is_some_and(|c| when >= c))
-        {
-            return Ok(Reply::int(0));
-        }
-        if when <= now {
-            db.remove(&key);
-            db.notify(events::GENERIC, "del", &key);
+fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> CmdResult {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in &ctx.args[3..] {
+        if is(opt, "nx") {
+            nx = true;
+        } else if is(opt, "xx") {
+            xx = true;
+        } else if is(opt, "gt") {
+            gt = true;
+        } else if is(opt, "lt") {
+            lt = true;
         } else {
-            db.set_expire(&key, when);
-            db.notify(events::GENERIC, "expire", &key);
+            return Err(error_quoting("ERR Unsupported option ", opt, ""));
         }
-        Ok(Reply::int(1))
-    })())
+    }
+    if nx && (xx || gt || lt) {
+        return Err(err(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if gt && lt {
+        return Err(err(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    let mut when = args::int(ctx.arg(2))?;
+    let invalid = || invalid_expire_time(&ctx.client.last_command);
+    if seconds {
+        when = when.checked_mul(1000).ok_or_else(invalid)?;
+    }
+    let base = if relative { ctx.engine.now_ms() } else { 0 };
+    if when > i64::MAX - base {
+        return Err(invalid());
+    }
+    when += base;
+    let key = ctx.arg(1).clone();
+    let now = ctx.engine.now_ms();
+    let db = ctx.db();
+    if db.get_mut(&key).is_none() {
+        return Ok(Reply::int(0));
+    }
+    let current = db.expire_at(&key);
+    if (nx && current.is_some())
+        || (xx && current.is_none())
+        || (gt && current.is_none_or(|c| when <= c))
+        || (lt && current.is_some_and(|c| when >= c))
+    {
+        return Ok(Reply::int(0));
+    }
+    if when <= now {
+        db.remove(&key);
+        db.notify(events::GENERIC, "del", &key);
+    } else {
+        db.set_expire(&key, when);
+        db.notify(events::GENERIC, "expire", &key);
+    }
+    Ok(Reply::int(1))
 }
 
-fn expire(ctx: &mut Ctx<'_>) -> Reply {
+fn expire(ctx: &mut Ctx<'_>) -> CmdResult {
     expire_generic(ctx, true, true)
 }
 
-fn pexpire(ctx: &mut Ctx<'_>) -> Reply {
+fn pexpire(ctx: &mut Ctx<'_>) -> CmdResult {
     expire_generic(ctx, true, false)
 }
 
-fn expireat(ctx: &mut Ctx<'_>) -> Reply {
+fn expireat(ctx: &mut Ctx<'_>) -> CmdResult {
     expire_generic(ctx, false, true)
 }
 
-fn pexpireat(ctx: &mut Ctx<'_>) -> Reply {
+fn pexpireat(ctx: &mut Ctx<'_>) -> CmdResult {
     expire_generic(ctx, false, false)
 }
 
 /// TTL, PTTL, EXPIRETIME, PEXPIRETIME: Redis's `ttlGenericCommand`.
-fn ttl_generic(ctx: &mut Ctx<'_>, ms: bool, absolute: bool) -> Reply {
+fn ttl_generic(ctx: &mut Ctx<'_>, ms: bool, absolute: bool) -> CmdResult {
     let key = ctx.arg(1).clone();
     let now = ctx.engine.now_ms();
     let db = ctx.db();
     if db.peek(&key).is_none() {
-        return Reply::int(-2);
+        return Ok(Reply::int(-2));
     }
-    match db.expire_at(&key) {
+    Ok(match db.expire_at(&key) {
         None => Reply::int(-1),
         Some(at) => {
             let ttl = if absolute { at } else { (at - now).max(0) };
             Reply::int(if ms { ttl } else { (ttl + 500) / 1000 })
         }
-    }
+    })
 }
 
-fn ttl(ctx: &mut Ctx<'_>) -> Reply {
+fn ttl(ctx: &mut Ctx<'_>) -> CmdResult {
     ttl_generic(ctx, false, false)
 }
 
-fn pttl(ctx: &mut Ctx<'_>) -> Reply {
+fn pttl(ctx: &mut Ctx<'_>) -> CmdResult {
     ttl_generic(ctx, true, false)
 }
 
-fn expiretime(ctx: &mut Ctx<'_>) -> Reply {
+fn expiretime(ctx: &mut Ctx<'_>) -> CmdResult {
     ttl_generic(ctx, false, true)
 }
 
-fn pexpiretime(ctx: &mut Ctx<'_>) -> Reply {
+fn pexpiretime(ctx: &mut Ctx<'_>) -> CmdResult {
     ttl_generic(ctx, true, true)
 }
 
-fn persist(ctx: &mut Ctx<'_>) -> Reply {
+fn persist(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
     let db = ctx.db();
     if db.get_mut(&key).is_some() && db.persist(&key) {
         db.notify(events::GENERIC, "persist", &key);
-        return Reply::int(1);
+        return Ok(Reply::int(1));
     }
-    Reply::int(0)
+    Ok(Reply::int(0))
 }
 
 // --- rename, copy, move ------------------------------------------------
 
-fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> Reply {
+fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CmdResult {
     let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     let db = ctx.db();
     if db.get_mut(&src).is_none() {
-        return err(NO_SUCH_KEY);
+        return Err(err(NO_SUCH_KEY));
     }
     if src == dst {
-        return if nx { Reply::int(0) } else { Reply::ok() };
+        return Ok(if nx { Reply::int(0) } else { Reply::ok() });
     }
     if db.get_mut(&dst).is_some() {
         if nx {
-            return Reply::int(0);
+            return Ok(Reply::int(0));
         }
         db.remove(&dst);
     }
@@ -439,174 +428,168 @@ fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> Reply {
     db.set_str_encoding(&dst, entry.str_encoding);
     db.notify(events::GENERIC, "rename_from", &src);
     db.notify(events::GENERIC, "rename_to", &dst);
-    if nx { Reply::int(1) } else { Reply::ok() }
+    Ok(if nx { Reply::int(1) } else { Reply::ok() })
 }
 
-fn rename(ctx: &mut Ctx<'_>) -> Reply {
+fn rename(ctx: &mut Ctx<'_>) -> CmdResult {
     rename_generic(ctx, false)
 }
 
-fn renamenx(ctx: &mut Ctx<'_>) -> Reply {
+fn renamenx(ctx: &mut Ctx<'_>) -> CmdResult {
     rename_generic(ctx, true)
 }
 
-fn copy(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let src_db = ctx.client.db;
-        let mut dst_db = src_db;
-        let mut replace = false;
-        let mut j = 3;
-        while j < ctx.args.len() {
-            let opt = ctx.arg(j);
-            if is(opt, "replace") {
-                replace = true;
-            } else if is(opt, "db") && j + 1 < ctx.args.len() {
-                dst_db = db_index(ctx.arg(j + 1), false)?;
-                j += 1;
-            } else {
-                return Err(syntax_error());
-            }
+fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
+    let src_db = ctx.client.db;
+    let mut dst_db = src_db;
+    let mut replace = false;
+    let mut j = 3;
+    while j < ctx.args.len() {
+        let opt = ctx.arg(j);
+        if is(opt, "replace") {
+            replace = true;
+        } else if is(opt, "db") && j + 1 < ctx.args.len() {
+            dst_db = db_index(ctx.arg(j + 1), false)?;
             j += 1;
+        } else {
+            return Err(syntax_error());
         }
-        let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-        if src_db == dst_db && src == dst {
-            return Err(same_object());
-        }
-        let dbs = &mut ctx.engine.dbs;
-        if dbs[src_db].get(&src).is_none() {
+        j += 1;
+    }
+    let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    if src_db == dst_db && src == dst {
+        return Err(err(SAME_OBJECT));
+    }
+    let dbs = &mut ctx.engine.dbs;
+    if dbs[src_db].get(&src).is_none() {
+        return Ok(Reply::int(0));
+    }
+    let entry = dbs[src_db].entry(&src).cloned().expect("looked up above");
+    let target = &mut dbs[dst_db];
+    if target.get_mut(&dst).is_some() {
+        if !replace {
             return Ok(Reply::int(0));
         }
-        let entry = dbs[src_db].entry(&src).cloned().expect("looked up above");
-        let target = &mut dbs[dst_db];
-        if target.get_mut(&dst).is_some() {
-            if !replace {
-                return Ok(Reply::int(0));
-            }
-            target.remove(&dst);
-        }
-        target.insert_entry(dst.clone(), entry.value, entry.expires_at);
-        target.set_str_encoding(&dst, entry.str_encoding);
-        target.notify(events::GENERIC, "copy_to", &dst);
-        Ok(Reply::int(1))
-    })())
+        target.remove(&dst);
+    }
+    target.insert_entry(dst.clone(), entry.value, entry.expires_at);
+    target.set_str_encoding(&dst, entry.str_encoding);
+    target.notify(events::GENERIC, "copy_to", &dst);
+    Ok(Reply::int(1))
 }
 
-fn move_(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let dst_db = db_index(ctx.arg(2), true)?;
-        let src_db = ctx.client.db;
-        if src_db == dst_db {
-            return Err(same_object());
-        }
-        let key = ctx.arg(1).clone();
-        let dbs = &mut ctx.engine.dbs;
-        if dbs[src_db].get_mut(&key).is_none() || dbs[dst_db].get_mut(&key).is_some() {
-            return Ok(Reply::int(0));
-        }
-        let entry = dbs[src_db].remove(&key).expect("looked up above");
-        dbs[dst_db].insert_entry(key.clone(), entry.value, entry.expires_at);
-        dbs[dst_db].set_str_encoding(&key, entry.str_encoding);
-        dbs[src_db].notify(events::GENERIC, "move_from", &key);
-        dbs[dst_db].notify(events::GENERIC, "move_to", &key);
-        Ok(Reply::int(1))
-    })())
+fn move_(ctx: &mut Ctx<'_>) -> CmdResult {
+    let dst_db = db_index(ctx.arg(2), true)?;
+    let src_db = ctx.client.db;
+    if src_db == dst_db {
+        return Err(err(SAME_OBJECT));
+    }
+    let key = ctx.arg(1).clone();
+    let dbs = &mut ctx.engine.dbs;
+    if dbs[src_db].get_mut(&key).is_none() || dbs[dst_db].get_mut(&key).is_some() {
+        return Ok(Reply::int(0));
+    }
+    let entry = dbs[src_db].remove(&key).expect("looked up above");
+    dbs[dst_db].insert_entry(key.clone(), entry.value, entry.expires_at);
+    dbs[dst_db].set_str_encoding(&key, entry.str_encoding);
+    dbs[src_db].notify(events::GENERIC, "move_from", &key);
+    dbs[dst_db].notify(events::GENERIC, "move_to", &key);
+    Ok(Reply::int(1))
 }
 
 // --- KEYS, SCAN, RANDOMKEY ---------------------------------------------
 
-fn keys(ctx: &mut Ctx<'_>) -> Reply {
+fn keys(ctx: &mut Ctx<'_>) -> CmdResult {
     let pattern = ctx.arg(1).clone();
     let all = pattern.as_ref() == b"*";
     let db = ctx.db();
-    Reply::Array(
+    Ok(Reply::Array(
         db.live_keys()
             .filter(|k| all || glob_match(&pattern, k))
             .map(|k| Reply::Bulk(k.clone()))
             .collect(),
-    )
+    ))
 }
 
 /// SCAN: keys are visited in the order of a fixed hash, and the cursor is
 /// the next hash to visit, so every key present for the whole iteration is
 /// returned exactly once, whatever changes in between.
-fn scan(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let cursor = parse_cursor(ctx.arg(1))?;
-        let mut count = 10i64;
-        let mut pattern: Option<Bytes> = None;
-        let mut kind: Option<Bytes> = None;
-        let mut i = 2;
-        while i < ctx.args.len() {
-            let left = ctx.args.len() - i;
-            let opt = ctx.arg(i);
-            if is(opt, "count") && left >= 2 {
-                count = args::int(ctx.arg(i + 1))?;
-                if count < 1 {
-                    return Err(syntax_error());
-                }
-            } else if is(opt, "match") && left >= 2 {
-                let p = ctx.arg(i + 1).clone();
-                pattern = (p.as_ref() != b"*").then_some(p);
-            } else if is(opt, "type") && left >= 2 {
-                kind = Some(ctx.arg(i + 1).clone());
-            } else {
+fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
+    let cursor = parse_cursor(ctx.arg(1))?;
+    let mut count = 10i64;
+    let mut pattern: Option<Bytes> = None;
+    let mut kind: Option<Bytes> = None;
+    let mut i = 2;
+    while i < ctx.args.len() {
+        let left = ctx.args.len() - i;
+        let opt = ctx.arg(i);
+        if is(opt, "count") && left >= 2 {
+            count = args::int(ctx.arg(i + 1))?;
+            if count < 1 {
                 return Err(syntax_error());
             }
-            i += 2;
+        } else if is(opt, "match") && left >= 2 {
+            let p = ctx.arg(i + 1).clone();
+            pattern = (p.as_ref() != b"*").then_some(p);
+        } else if is(opt, "type") && left >= 2 {
+            kind = Some(ctx.arg(i + 1).clone());
+        } else {
+            return Err(syntax_error());
         }
-        let db = ctx.db();
-        let mut candidates: Vec<(u64, Bytes)> = db
-            .keys()
-            .map(|k| (scan_hash(k), k.clone()))
-            .filter(|(h, _)| *h >= cursor)
-            .collect();
-        candidates.sort_unstable();
-        let count = count as usize;
-        let mut next = 0;
-        if candidates.len() > count {
-            let boundary = candidates[count].0;
-            candidates.retain(|(h, _)| *h < boundary);
-            next = boundary;
+        i += 2;
+    }
+    let db = ctx.db();
+    let mut candidates: Vec<(u64, Bytes)> = db
+        .keys()
+        .map(|k| (scan_hash(k), k.clone()))
+        .filter(|(h, _)| *h >= cursor)
+        .collect();
+    candidates.sort_unstable();
+    let count = count as usize;
+    let mut next = 0;
+    if candidates.len() > count {
+        let boundary = candidates[count].0;
+        candidates.retain(|(h, _)| *h < boundary);
+        next = boundary;
+    }
+    let wanted = kind.as_ref().map(|k| Kind::from_name(k));
+    let mut out = Vec::new();
+    for (_, key) in candidates {
+        if db.expire_if_needed(&key) {
+            continue;
         }
-        let wanted = kind.as_ref().map(|k| Kind::from_name(k));
-        let mut out = Vec::new();
-        for (_, key) in candidates {
-            if db.expire_if_needed(&key) {
+        if let Some(p) = &pattern {
+            if !glob_match(p, &key) {
                 continue;
             }
-            if let Some(p) = &pattern {
-                if !glob_match(p, &key) {
-                    continue;
-                }
-            }
-            if let Some(w) = wanted {
-                if db.kind(&key) != w {
-                    continue;
-                }
-            }
-            out.push(Reply::Bulk(key));
         }
-        Ok(Reply::Array(vec![
-            Reply::Bulk(Bytes::from(next.to_string())),
-            Reply::Array(out),
-        ]))
-    })())
+        if let Some(w) = wanted {
+            if db.kind(&key) != w {
+                continue;
+            }
+        }
+        out.push(Reply::Bulk(key));
+    }
+    Ok(Reply::Array(vec![
+        Reply::Bulk(Bytes::from(next.to_string())),
+        Reply::Array(out),
+    ]))
 }
 
-fn randomkey(ctx: &mut Ctx<'_>) -> Reply {
+fn randomkey(ctx: &mut Ctx<'_>) -> CmdResult {
     // As Redis's dbRandomKey: an expired pick is deleted and another drawn,
     // so this ends with a live key or an empty database.
     loop {
         let seed = ctx.engine.random.next_u64();
         let db = ctx.db();
         if db.is_empty() {
-            return Reply::Nil;
+            return Ok(Reply::Nil);
         }
         let Some(key) = db.nth_key((seed % db.len() as u64) as usize) else {
-            return Reply::Nil;
+            return Ok(Reply::Nil);
         };
         if !db.expire_if_needed(&key) {
-            return Reply::Bulk(key);
+            return Ok(Reply::Bulk(key));
         }
     }
 }
@@ -633,12 +616,16 @@ pub(crate) fn encoding_name(ctx: &Ctx<'_>, value: &Value, str_enc: StrEncoding) 
     }
 }
 
-fn object_encoding(ctx: &mut Ctx<'_>) -> Reply {
+fn object_encoding(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
     let Some(entry) = ctx.db().entry(&key).cloned() else {
-        return Reply::Nil;
+        return Ok(Reply::Nil);
     };
-    Reply::bulk(encoding_name(ctx, &entry.value, entry.str_encoding))
+    Ok(Reply::bulk(encoding_name(
+        ctx,
+        &entry.value,
+        entry.str_encoding,
+    )))
 }
 
 fn lfu_selected(ctx: &Ctx<'_>) -> bool {
@@ -647,37 +634,37 @@ fn lfu_selected(ctx: &Ctx<'_>) -> bool {
         .is_some_and(|p| p.contains("lfu"))
 }
 
-fn object_freq(ctx: &mut Ctx<'_>) -> Reply {
+fn object_freq(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
     let Some(counter) = ctx.db().entry(&key).map(|e| e.lfu_counter) else {
-        return Reply::Nil;
+        return Ok(Reply::Nil);
     };
     if !lfu_selected(ctx) {
-        return err(
+        return Err(err(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-        );
+        ));
     }
-    Reply::int(counter as i64)
+    Ok(Reply::int(counter as i64))
 }
 
-fn object_idletime(ctx: &mut Ctx<'_>) -> Reply {
+fn object_idletime(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
     let now = ctx.engine.now_ms();
     let Some(accessed) = ctx.db().entry(&key).map(|e| e.accessed_ms) else {
-        return Reply::Nil;
+        return Ok(Reply::Nil);
     };
     if lfu_selected(ctx) {
-        return err(
+        return Err(err(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-        );
+        ));
     }
-    Reply::int(((now - accessed).max(0)) / 1000)
+    Ok(Reply::int(((now - accessed).max(0)) / 1000))
 }
 
-fn object_refcount(ctx: &mut Ctx<'_>) -> Reply {
+fn object_refcount(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
     let Some(entry) = ctx.db().entry(&key).cloned() else {
-        return Reply::Nil;
+        return Ok(Reply::Nil);
     };
     // Redis shares the objects of the integers 0..9999, unless a maxmemory
     // limit with an LRU/LFU policy needs per-object metadata.
@@ -690,11 +677,11 @@ fn object_refcount(ctx: &mut Ctx<'_>) -> Reply {
         && matches!(&entry.value, Value::String(s)
         if entry.str_encoding == StrEncoding::Auto
             && string2ll(s).is_some_and(|v| (0..10000).contains(&v)));
-    Reply::int(if shared { i32::MAX as i64 } else { 1 })
+    Ok(Reply::int(if shared { i32::MAX as i64 } else { 1 }))
 }
 
-fn object_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn object_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "OBJECT",
         &[
             "ENCODING <key>",
@@ -710,83 +697,81 @@ fn object_help(_ctx: &mut Ctx<'_>) -> Reply {
             "    Return the number of references of the value associated with the specified",
             "    <key>.",
         ],
-    )
+    ))
 }
 
 // --- DUMP / RESTORE (the payload format is in `formats/rdb.rs`) -------------
 
-fn dump(ctx: &mut Ctx<'_>) -> Reply {
+fn dump(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
-    match ctx.db().get(&key) {
+    Ok(match ctx.db().get(&key) {
         Some(v) => Reply::Bulk(serialize(v)),
         None => Reply::Nil,
-    }
+    })
 }
 
-fn restore(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let (mut replace, mut absttl) = (false, false);
-        let (mut idle, mut freq) = (-1i64, -1i64);
-        let argc = ctx.args.len();
-        let mut j = 4;
-        while j < argc {
-            let more = argc - j - 1;
-            let opt = ctx.arg(j);
-            if is(opt, "replace") {
-                replace = true;
-            } else if is(opt, "absttl") {
-                absttl = true;
-            } else if is(opt, "idletime") && more >= 1 && freq == -1 {
-                idle = args::int(ctx.arg(j + 1))?;
-                if idle < 0 {
-                    return Err(err("ERR Invalid IDLETIME value, must be >= 0"));
-                }
-                j += 1;
-            } else if is(opt, "freq") && more >= 1 && idle == -1 {
-                freq = args::int(ctx.arg(j + 1))?;
-                if !(0..=255).contains(&freq) {
-                    return Err(err("ERR Invalid FREQ value, must be >= 0 and <= 255"));
-                }
-                j += 1;
-            } else {
-                return Err(syntax_error());
+fn restore(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (mut replace, mut absttl) = (false, false);
+    let (mut idle, mut freq) = (-1i64, -1i64);
+    let argc = ctx.args.len();
+    let mut j = 4;
+    while j < argc {
+        let more = argc - j - 1;
+        let opt = ctx.arg(j);
+        if is(opt, "replace") {
+            replace = true;
+        } else if is(opt, "absttl") {
+            absttl = true;
+        } else if is(opt, "idletime") && more >= 1 && freq == -1 {
+            idle = args::int(ctx.arg(j + 1))?;
+            if idle < 0 {
+                return Err(err("ERR Invalid IDLETIME value, must be >= 0"));
             }
             j += 1;
-        }
-        let key = ctx.arg(1).clone();
-        if !replace && ctx.db().get_mut(&key).is_some() {
-            return Err(err("BUSYKEY Target key name already exists."));
-        }
-        let mut ttl = args::int(ctx.arg(2))?;
-        if ttl < 0 {
-            return Err(err("ERR Invalid TTL value, must be >= 0"));
-        }
-        let payload = ctx.arg(3).clone();
-        if !verify_payload(&payload) {
-            return Err(err("ERR DUMP payload version or checksum are wrong"));
-        }
-        let limits = listpack_limits(ctx.engine);
-        let value = deserialize(&payload, limits).ok_or_else(|| err("ERR Bad data format"))?;
-        let now = ctx.engine.now_ms();
-        let db = ctx.db();
-        let deleted = replace && db.remove(&key).is_some();
-        if ttl != 0 && !absttl {
-            ttl = ttl.saturating_add(now);
-        }
-        if ttl != 0 && ttl <= now {
-            if deleted {
-                db.notify(events::GENERIC, "del", &key);
+        } else if is(opt, "freq") && more >= 1 && idle == -1 {
+            freq = args::int(ctx.arg(j + 1))?;
+            if !(0..=255).contains(&freq) {
+                return Err(err("ERR Invalid FREQ value, must be >= 0 and <= 255"));
             }
-            return Ok(Reply::ok());
+            j += 1;
+        } else {
+            return Err(syntax_error());
         }
-        db.insert_entry(key.clone(), value, (ttl != 0).then_some(ttl));
-        if idle > 0 {
-            db.set_accessed(&key, now - idle * 1000);
+        j += 1;
+    }
+    let key = ctx.arg(1).clone();
+    if !replace && ctx.db().get_mut(&key).is_some() {
+        return Err(err("BUSYKEY Target key name already exists."));
+    }
+    let mut ttl = args::int(ctx.arg(2))?;
+    if ttl < 0 {
+        return Err(err("ERR Invalid TTL value, must be >= 0"));
+    }
+    let payload = ctx.arg(3).clone();
+    if !verify_payload(&payload) {
+        return Err(err("ERR DUMP payload version or checksum are wrong"));
+    }
+    let limits = listpack_limits(ctx.engine);
+    let value = deserialize(&payload, limits).ok_or_else(|| err("ERR Bad data format"))?;
+    let now = ctx.engine.now_ms();
+    let db = ctx.db();
+    let deleted = replace && db.remove(&key).is_some();
+    if ttl != 0 && !absttl {
+        ttl = ttl.saturating_add(now);
+    }
+    if ttl != 0 && ttl <= now {
+        if deleted {
+            db.notify(events::GENERIC, "del", &key);
         }
-        if freq >= 0 {
-            db.set_lfu_counter(&key, freq as u8);
-        }
-        db.notify(events::GENERIC, "restore", &key);
-        Ok(Reply::ok())
-    })())
+        return Ok(Reply::ok());
+    }
+    db.insert_entry(key.clone(), value, (ttl != 0).then_some(ttl));
+    if idle > 0 {
+        db.set_accessed(&key, now - idle * 1000);
+    }
+    if freq >= 0 {
+        db.set_lfu_counter(&key, freq as u8);
+    }
+    db.notify(events::GENERIC, "restore", &key);
+    Ok(Reply::ok())
 }

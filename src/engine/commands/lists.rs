@@ -18,7 +18,8 @@ use bytes::Bytes;
 use crate::engine::Ctx;
 use crate::engine::blocking::{BlockOp, block, parse_timeout};
 use crate::engine::command::{
-    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1, numkeys_at_2,
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1,
+    numkeys_at_2,
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Kind;
@@ -227,12 +228,6 @@ const MOVE_KEYS: &[KeySpecDef] = &[
     },
 ];
 
-type Res = Result<Reply, Reply>;
-
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 // --- the cores, shared with the blocking variants ---------------------------
 
 /// Pushes `elements` one by one at `end` of the list at `key`, creating it
@@ -355,72 +350,66 @@ pub(crate) fn pop_reply(popped: Option<Vec<Bytes>>, with_count: bool) -> Reply {
 // --- commands -------------------------------------------------------------
 
 /// LPUSH, RPUSH, LPUSHX, RPUSHX (Redis's `pushGenericCommand`).
-fn push_command(ctx: &mut Ctx<'_>, end: End, only_existing: bool) -> Reply {
+fn push_command(ctx: &mut Ctx<'_>, end: End, only_existing: bool) -> CmdResult {
     let key = ctx.arg(1).clone();
     let elements = &ctx.args[2..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    done((|| {
-        if db.get_list_mut(&key)?.is_none() && only_existing {
-            return Ok(Reply::int(0));
-        }
-        Ok(Reply::int(push(db, &key, end, elements)? as i64))
-    })())
+    if db.get_list_mut(&key)?.is_none() && only_existing {
+        return Ok(Reply::int(0));
+    }
+    Ok(Reply::int(push(db, &key, end, elements)? as i64))
 }
 
-fn lpush(ctx: &mut Ctx<'_>) -> Reply {
+fn lpush(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Left, false)
 }
 
-fn rpush(ctx: &mut Ctx<'_>) -> Reply {
+fn rpush(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Right, false)
 }
 
-fn lpushx(ctx: &mut Ctx<'_>) -> Reply {
+fn lpushx(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Left, true)
 }
 
-fn rpushx(ctx: &mut Ctx<'_>) -> Reply {
+fn rpushx(ctx: &mut Ctx<'_>) -> CmdResult {
     push_command(ctx, End::Right, true)
 }
 
 /// LPOP and RPOP (Redis's `popGenericCommand`).
-fn pop_command(ctx: &mut Ctx<'_>, end: End) -> Reply {
-    done((|| {
-        if ctx.args.len() > 3 {
-            let name = if end == End::Left { "lpop" } else { "rpop" };
-            return Err(wrong_arity(name));
-        }
-        let count = match ctx.args.get(2) {
-            Some(arg) => Some(args::int_in_range(arg, 0, i64::MAX, Some(NOT_POSITIVE))? as usize),
-            None => None,
-        };
-        let key = ctx.arg(1).clone();
-        let db = ctx.db();
-        match db.get_list_mut(&key)? {
-            None => return Ok(pop_reply(None, count.is_some())),
-            Some(_) if count == Some(0) => return Ok(Reply::Array(Vec::new())),
-            Some(_) => {}
-        }
-        let popped = pop_elements(db, &key, end, count.unwrap_or(1))?;
-        Ok(pop_reply(popped, count.is_some()))
-    })())
+fn pop_command(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
+    if ctx.args.len() > 3 {
+        let name = if end == End::Left { "lpop" } else { "rpop" };
+        return Err(wrong_arity(name));
+    }
+    let count = match ctx.args.get(2) {
+        Some(arg) => Some(args::int_in_range(arg, 0, i64::MAX, Some(NOT_POSITIVE))? as usize),
+        None => None,
+    };
+    let key = ctx.arg(1).clone();
+    let db = ctx.db();
+    match db.get_list_mut(&key)? {
+        None => return Ok(pop_reply(None, count.is_some())),
+        Some(_) if count == Some(0) => return Ok(Reply::Array(Vec::new())),
+        Some(_) => {}
+    }
+    let popped = pop_elements(db, &key, end, count.unwrap_or(1))?;
+    Ok(pop_reply(popped, count.is_some()))
 }
 
-fn lpop(ctx: &mut Ctx<'_>) -> Reply {
+fn lpop(ctx: &mut Ctx<'_>) -> CmdResult {
     pop_command(ctx, End::Left)
 }
 
-fn rpop(ctx: &mut Ctx<'_>) -> Reply {
+fn rpop(ctx: &mut Ctx<'_>) -> CmdResult {
     pop_command(ctx, End::Right)
 }
 
-fn llen(ctx: &mut Ctx<'_>) -> Reply {
+fn llen(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
-    done((|| {
-        Ok(Reply::int(
-            ctx.db().get_list(&key)?.map_or(0, |l| l.len()) as i64
-        ))
-    })())
+    Ok(Reply::int(
+        ctx.db().get_list(&key)?.map_or(0, |l| l.len()) as i64
+    ))
 }
 
 /// Redis's range normalisation for LRANGE and LTRIM: `Some((start, end))`
@@ -441,42 +430,38 @@ fn normalize_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     Some((start as usize, end as usize))
 }
 
-fn lrange(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let start = args::int(ctx.arg(2))?;
-        let end = args::int(ctx.arg(3))?;
-        let key = ctx.arg(1).clone();
-        let Some(list) = ctx.db().get_list(&key)? else {
-            return Ok(Reply::Array(Vec::new()));
-        };
-        Ok(match normalize_range(start, end, list.len()) {
-            Some((s, e)) => Reply::bulks(list.range(s..=e).cloned()),
-            None => Reply::Array(Vec::new()),
-        })
-    })())
+fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
+    let start = args::int(ctx.arg(2))?;
+    let end = args::int(ctx.arg(3))?;
+    let key = ctx.arg(1).clone();
+    let Some(list) = ctx.db().get_list(&key)? else {
+        return Ok(Reply::Array(Vec::new()));
+    };
+    Ok(match normalize_range(start, end, list.len()) {
+        Some((s, e)) => Reply::bulks(list.range(s..=e).cloned()),
+        None => Reply::Array(Vec::new()),
+    })
 }
 
-fn ltrim(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let start = args::int(ctx.arg(2))?;
-        let end = args::int(ctx.arg(3))?;
-        let key = ctx.arg(1).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Ok(Reply::ok());
-        };
-        match normalize_range(start, end, list.len()) {
-            Some((s, e)) => {
-                list.truncate(e + 1);
-                list.drain(..s);
-            }
-            None => list.clear(),
+fn ltrim(ctx: &mut Ctx<'_>) -> CmdResult {
+    let start = args::int(ctx.arg(2))?;
+    let end = args::int(ctx.arg(3))?;
+    let key = ctx.arg(1).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Ok(Reply::ok());
+    };
+    match normalize_range(start, end, list.len()) {
+        Some((s, e)) => {
+            list.truncate(e + 1);
+            list.drain(..s);
         }
-        db.notify(events::LIST, "ltrim", &key);
-        db.remove_if_empty(&key);
-        db.touched(&key);
-        Ok(Reply::ok())
-    })())
+        None => list.clear(),
+    }
+    db.notify(events::LIST, "ltrim", &key);
+    db.remove_if_empty(&key);
+    db.touched(&key);
+    Ok(Reply::ok())
 }
 
 /// A list index (negative from the tail) as a position, if in range.
@@ -486,205 +471,192 @@ fn position(index: i64, len: usize) -> Option<usize> {
     (0..len).contains(&i).then_some(i as usize)
 }
 
-fn lindex(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let key = ctx.arg(1).clone();
-        let index = ctx.arg(2).clone();
-        let Some(list) = ctx.db().get_list(&key)? else {
-            return Ok(Reply::Nil);
-        };
-        let index = args::int(&index)?;
-        Ok(position(index, list.len())
-            .and_then(|i| list.get(i))
-            .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
-    })())
+fn lindex(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let index = ctx.arg(2).clone();
+    let Some(list) = ctx.db().get_list(&key)? else {
+        return Ok(Reply::Nil);
+    };
+    let index = args::int(&index)?;
+    Ok(position(index, list.len())
+        .and_then(|i| list.get(i))
+        .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
 }
 
-fn lset(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let key = ctx.arg(1).clone();
-        let value = ctx.arg(3).clone();
-        let index = ctx.arg(2).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Err(err(NO_SUCH_KEY));
-        };
-        let index = args::int(&index)?;
-        let Some(i) = position(index, list.len()) else {
-            return Err(err("ERR index out of range"));
-        };
-        list[i] = value;
-        db.touched(&key);
-        db.notify(events::LIST, "lset", &key);
-        Ok(Reply::ok())
-    })())
+fn lset(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let value = ctx.arg(3).clone();
+    let index = ctx.arg(2).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Err(err(NO_SUCH_KEY));
+    };
+    let index = args::int(&index)?;
+    let Some(i) = position(index, list.len()) else {
+        return Err(err("ERR index out of range"));
+    };
+    list[i] = value;
+    db.touched(&key);
+    db.notify(events::LIST, "lset", &key);
+    Ok(Reply::ok())
 }
 
-fn linsert(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let after = if is(ctx.arg(2), "after") {
-            true
-        } else if is(ctx.arg(2), "before") {
-            false
-        } else {
-            return Err(syntax_error());
-        };
-        let key = ctx.arg(1).clone();
-        let pivot = ctx.arg(3).clone();
-        let value = ctx.arg(4).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Ok(Reply::int(0));
-        };
-        let Some(at) = list.iter().position(|e| *e == pivot) else {
-            return Ok(Reply::int(-1));
-        };
-        list.insert(if after { at + 1 } else { at }, value);
-        let len = list.len();
-        db.touched(&key);
-        db.notify(events::LIST, "linsert", &key);
-        Ok(Reply::int(len as i64))
-    })())
+fn linsert(ctx: &mut Ctx<'_>) -> CmdResult {
+    let after = if is(ctx.arg(2), "after") {
+        true
+    } else if is(ctx.arg(2), "before") {
+        false
+    } else {
+        return Err(syntax_error());
+    };
+    let key = ctx.arg(1).clone();
+    let pivot = ctx.arg(3).clone();
+    let value = ctx.arg(4).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Ok(Reply::int(0));
+    };
+    let Some(at) = list.iter().position(|e| *e == pivot) else {
+        return Ok(Reply::int(-1));
+    };
+    list.insert(if after { at + 1 } else { at }, value);
+    let len = list.len();
+    db.touched(&key);
+    db.notify(events::LIST, "linsert", &key);
+    Ok(Reply::int(len as i64))
 }
 
-fn lrem(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let count = args::int(ctx.arg(2))?;
-        let key = ctx.arg(1).clone();
-        let element = ctx.arg(3).clone();
-        let db = ctx.db();
-        let Some(list) = db.get_list_mut(&key)? else {
-            return Ok(Reply::int(0));
-        };
-        let limit = if count == 0 {
-            usize::MAX
-        } else {
-            count.unsigned_abs().min(usize::MAX as u64) as usize
-        };
-        // One pass whatever the count: O(N) even when many elements go.
-        let mut removed = 0usize;
-        if count >= 0 {
-            list.retain(|e| {
-                let drop = removed < limit && *e == element;
-                removed += drop as usize;
-                !drop
-            });
-        } else {
-            let mut doomed: Vec<usize> = Vec::new();
-            for (i, e) in list.iter().enumerate().rev() {
-                if doomed.len() == limit {
-                    break;
-                }
-                if *e == element {
-                    doomed.push(i);
-                }
-            }
-            removed = doomed.len();
-            if removed > 0 {
-                let first = doomed[removed - 1];
-                let mut i = 0usize;
-                list.retain(|_| {
-                    let keep = i < first || doomed.binary_search_by(|d| i.cmp(d)).is_err();
-                    i += 1;
-                    keep
-                });
-            }
-        }
-        if removed > 0 {
-            db.touched(&key);
-            db.notify(events::LIST, "lrem", &key);
-            db.remove_if_empty(&key);
-        }
-        Ok(Reply::int(removed as i64))
-    })())
-}
-
-fn lpos(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let (mut rank, mut count, mut maxlen) = (1i64, None::<i64>, 0i64);
-        let mut j = 3;
-        while j < ctx.args.len() {
-            let opt = ctx.arg(j);
-            let Some(value) = ctx.args.get(j + 1) else {
-                return Err(syntax_error());
-            };
-            if is(opt, "rank") {
-                rank = args::int(value)?;
-                if rank == 0 {
-                    return Err(err(
-                        "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
-                    ));
-                }
-            } else if is(opt, "count") {
-                count = Some(args::int_in_range(
-                    value,
-                    0,
-                    i64::MAX,
-                    Some("ERR COUNT can't be negative"),
-                )?);
-            } else if is(opt, "maxlen") {
-                maxlen =
-                    args::int_in_range(value, 0, i64::MAX, Some("ERR MAXLEN can't be negative"))?;
-            } else {
-                return Err(syntax_error());
-            }
-            j += 2;
-        }
-        let key = ctx.arg(1).clone();
-        let element = ctx.arg(2).clone();
-        let Some(list) = ctx.db().get_list(&key)? else {
-            return Ok(match count {
-                Some(_) => Reply::Array(Vec::new()),
-                None => Reply::Nil,
-            });
-        };
-        // Redis negates a negative rank in a C long, so LONG_MIN stays
-        // negative there and every match qualifies; wrapping keeps that.
-        let from_tail = rank < 0;
-        if from_tail {
-            rank = rank.wrapping_neg();
-        }
-        let len = list.len();
-        let mut found = Vec::new();
-        let mut matches = 0i64;
-        for step in 0..len {
-            if maxlen != 0 && step as i64 >= maxlen {
+fn lrem(ctx: &mut Ctx<'_>) -> CmdResult {
+    let count = args::int(ctx.arg(2))?;
+    let key = ctx.arg(1).clone();
+    let element = ctx.arg(3).clone();
+    let db = ctx.db();
+    let Some(list) = db.get_list_mut(&key)? else {
+        return Ok(Reply::int(0));
+    };
+    let limit = if count == 0 {
+        usize::MAX
+    } else {
+        count.unsigned_abs().min(usize::MAX as u64) as usize
+    };
+    // One pass whatever the count: O(N) even when many elements go.
+    let mut removed = 0usize;
+    if count >= 0 {
+        list.retain(|e| {
+            let drop = removed < limit && *e == element;
+            removed += drop as usize;
+            !drop
+        });
+    } else {
+        let mut doomed: Vec<usize> = Vec::new();
+        for (i, e) in list.iter().enumerate().rev() {
+            if doomed.len() == limit {
                 break;
             }
-            let index = if from_tail { len - 1 - step } else { step };
-            if list[index] != element {
-                continue;
-            }
-            matches += 1;
-            if matches >= rank {
-                found.push(index as i64);
-                match count {
-                    None => break,
-                    Some(c) if c != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= c => break,
-                    Some(_) => {}
-                }
+            if *e == element {
+                doomed.push(i);
             }
         }
-        Ok(match count {
-            Some(_) => Reply::Array(found.into_iter().map(Reply::int).collect()),
-            None => found.first().map_or(Reply::Nil, |&i| Reply::int(i)),
-        })
-    })())
+        removed = doomed.len();
+        if removed > 0 {
+            let first = doomed[removed - 1];
+            let mut i = 0usize;
+            list.retain(|_| {
+                let keep = i < first || doomed.binary_search_by(|d| i.cmp(d)).is_err();
+                i += 1;
+                keep
+            });
+        }
+    }
+    if removed > 0 {
+        db.touched(&key);
+        db.notify(events::LIST, "lrem", &key);
+        db.remove_if_empty(&key);
+    }
+    Ok(Reply::int(removed as i64))
 }
 
-fn lmove(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let from = End::parse(ctx.arg(3))?;
-        let to = End::parse(ctx.arg(4))?;
-        move_command(ctx, from, to)
-    })())
+fn lpos(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (mut rank, mut count, mut maxlen) = (1i64, None::<i64>, 0i64);
+    let mut j = 3;
+    while j < ctx.args.len() {
+        let opt = ctx.arg(j);
+        let Some(value) = ctx.args.get(j + 1) else {
+            return Err(syntax_error());
+        };
+        if is(opt, "rank") {
+            rank = args::int(value)?;
+            if rank == 0 {
+                return Err(err(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+                ));
+            }
+        } else if is(opt, "count") {
+            count = Some(args::int_in_range(
+                value,
+                0,
+                i64::MAX,
+                Some("ERR COUNT can't be negative"),
+            )?);
+        } else if is(opt, "maxlen") {
+            maxlen = args::int_in_range(value, 0, i64::MAX, Some("ERR MAXLEN can't be negative"))?;
+        } else {
+            return Err(syntax_error());
+        }
+        j += 2;
+    }
+    let key = ctx.arg(1).clone();
+    let element = ctx.arg(2).clone();
+    let Some(list) = ctx.db().get_list(&key)? else {
+        return Ok(match count {
+            Some(_) => Reply::Array(Vec::new()),
+            None => Reply::Nil,
+        });
+    };
+    // Redis negates a negative rank in a C long, so LONG_MIN stays
+    // negative there and every match qualifies; wrapping keeps that.
+    let from_tail = rank < 0;
+    if from_tail {
+        rank = rank.wrapping_neg();
+    }
+    let len = list.len();
+    let mut found = Vec::new();
+    let mut matches = 0i64;
+    for step in 0..len {
+        if maxlen != 0 && step as i64 >= maxlen {
+            break;
+        }
+        let index = if from_tail { len - 1 - step } else { step };
+        if list[index] != element {
+            continue;
+        }
+        matches += 1;
+        if matches >= rank {
+            found.push(index as i64);
+            match count {
+                None => break,
+                Some(c) if c != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= c => break,
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(match count {
+        Some(_) => Reply::Array(found.into_iter().map(Reply::int).collect()),
+        None => found.first().map_or(Reply::Nil, |&i| Reply::int(i)),
+    })
 }
 
-fn rpoplpush(ctx: &mut Ctx<'_>) -> Reply {
-    done(move_command(ctx, End::Right, End::Left))
+fn lmove(ctx: &mut Ctx<'_>) -> CmdResult {
+    let from = End::parse(ctx.arg(3))?;
+    let to = End::parse(ctx.arg(4))?;
+    move_command(ctx, from, to)
 }
 
-fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> Res {
+fn rpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
+    move_command(ctx, End::Right, End::Left)
+}
+
+fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> CmdResult {
     let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     let moved = move_element(ctx.db(), &src, &dst, from, to)?;
     Ok(moved.map_or(Reply::Nil, Reply::Bulk))
@@ -693,12 +665,7 @@ fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> Res {
 /// The arguments of LMPOP and BLMPOP from `numkeys` on, as Redis's
 /// `lmpopGenericCommand` parses them: the keys, the end and the count.
 pub(crate) fn parse_mpop_args(args: &[Bytes]) -> Result<(Vec<Bytes>, End, usize), Reply> {
-    let numkeys = args::int_in_range(
-        &args[0],
-        1,
-        i64::MAX,
-        Some("ERR numkeys should be greater than 0"),
-    )? as u64;
+    let numkeys = args::numkeys(&args[0])? as u64;
     let where_idx = numkeys.saturating_add(1);
     if where_idx >= args.len() as u64 {
         return Err(syntax_error());
@@ -710,12 +677,7 @@ pub(crate) fn parse_mpop_args(args: &[Bytes]) -> Result<(Vec<Bytes>, End, usize)
     let mut j = where_idx + 1;
     while j < args.len() {
         if is(&args[j], "count") && j + 1 < args.len() && count.is_none() {
-            count = Some(args::int_in_range(
-                &args[j + 1],
-                1,
-                i64::MAX,
-                Some("ERR count should be greater than 0"),
-            )? as usize);
+            count = Some(args::positive_count(&args[j + 1])? as usize);
             j += 2;
         } else {
             return Err(syntax_error());
@@ -724,26 +686,24 @@ pub(crate) fn parse_mpop_args(args: &[Bytes]) -> Result<(Vec<Bytes>, End, usize)
     Ok((keys, end, count.unwrap_or(1)))
 }
 
-fn lmpop(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let (keys, end, count) = parse_mpop_args(&ctx.args[1..])?;
-        let popped = mpop_elements(ctx.db(), &keys, end, count)?;
-        Ok(mpop_reply(popped))
-    })())
+fn lmpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (keys, end, count) = parse_mpop_args(&ctx.args[1..])?;
+    let popped = mpop_elements(ctx.db(), &keys, end, count)?;
+    Ok(mpop_reply(popped))
 }
 
 // --- blocking commands -------------------------------------------------------
 
-fn blpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_pop(ctx, End::Left))
+fn blpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    blocking_pop(ctx, End::Left)
 }
 
-fn brpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_pop(ctx, End::Right))
+fn brpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    blocking_pop(ctx, End::Right)
 }
 
 /// BLPOP / BRPOP (Redis's `blockingPopGenericCommand` with no count).
-fn blocking_pop(ctx: &mut Ctx<'_>, end: End) -> Res {
+fn blocking_pop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
     let n = ctx.args.len();
     let timeout = parse_timeout(&ctx.args[n - 1])?;
     let keys = ctx.args[1..n - 1].to_vec();
@@ -767,36 +727,30 @@ fn blocking_pop(ctx: &mut Ctx<'_>, end: End) -> Res {
     ))
 }
 
-fn blmpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let (keys, end, count) = parse_mpop_args(&ctx.args[2..])?;
-        let timeout = parse_timeout(ctx.arg(1))?;
-        if let Some(popped) = mpop_elements(ctx.db(), &keys, end, count)? {
-            return Ok(mpop_reply(Some(popped)));
-        }
-        let op = pop_waiter(end, Some(count));
-        Ok(block(ctx, keys, op, timeout, Reply::NilArray))
-    })
+fn blmpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (keys, end, count) = parse_mpop_args(&ctx.args[2..])?;
+    let timeout = parse_timeout(ctx.arg(1))?;
+    if let Some(popped) = mpop_elements(ctx.db(), &keys, end, count)? {
+        return Ok(mpop_reply(Some(popped)));
+    }
+    let op = pop_waiter(end, Some(count));
+    Ok(block(ctx, keys, op, timeout, Reply::NilArray))
 }
 
-fn blmove(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let from = End::parse(ctx.arg(3))?;
-        let to = End::parse(ctx.arg(4))?;
-        let timeout = parse_timeout(ctx.arg(5))?;
-        blocking_move(ctx, from, to, timeout)
-    })
+fn blmove(ctx: &mut Ctx<'_>) -> CmdResult {
+    let from = End::parse(ctx.arg(3))?;
+    let to = End::parse(ctx.arg(4))?;
+    let timeout = parse_timeout(ctx.arg(5))?;
+    blocking_move(ctx, from, to, timeout)
 }
 
-fn brpoplpush(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let timeout = parse_timeout(ctx.arg(3))?;
-        blocking_move(ctx, End::Right, End::Left, timeout)
-    })
+fn brpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
+    let timeout = parse_timeout(ctx.arg(3))?;
+    blocking_move(ctx, End::Right, End::Left, timeout)
 }
 
 /// Redis's `blmoveGenericCommand`.
-fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration>) -> Res {
+fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration>) -> CmdResult {
     let src = ctx.arg(1).clone();
     let dst = ctx.arg(2).clone();
     let db = ctx.db();
@@ -817,25 +771,21 @@ fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration
 /// (`Some(count)`) is served once one of its keys holds a list.
 fn pop_waiter(end: End, count: Option<usize>) -> BlockOp {
     BlockOp::new(Kind::List, move |db, key| {
-        match pop_elements(db, key, end, count.unwrap_or(1)) {
-            Ok(Some(v)) if count.is_some() => mpop_reply(Some((key.clone(), v))),
-            Ok(Some(mut v)) if !v.is_empty() => {
+        Ok(match pop_elements(db, key, end, count.unwrap_or(1))? {
+            Some(v) if count.is_some() => mpop_reply(Some((key.clone(), v))),
+            Some(mut v) if !v.is_empty() => {
                 Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(v.remove(0))])
             }
-            Ok(_) => Reply::NilArray,
-            Err(e) => e,
-        }
+            _ => Reply::NilArray,
+        })
     })
 }
 
 /// How a client blocked by BLMOVE / BRPOPLPUSH is served.
 fn move_waiter(dst: Bytes, from: End, to: End) -> BlockOp {
     BlockOp::new(Kind::List, move |db, key| {
-        match move_element(db, key, &dst, from, to) {
-            Ok(Some(v)) => Reply::Bulk(v),
-            Ok(None) => Reply::Nil,
-            Err(e) => e,
-        }
+        let moved = move_element(db, key, &dst, from, to)?;
+        Ok(moved.map_or(Reply::Nil, Reply::Bulk))
     })
 }
 

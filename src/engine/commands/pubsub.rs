@@ -10,9 +10,9 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::delivery::{self, SubKind};
-use crate::engine::util::errors::one_line_error;
+use crate::engine::util::errors::subcommand_syntax_error;
 use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx};
 use crate::glob::glob_match;
@@ -246,28 +246,28 @@ fn unsubscribe_generic(ctx: &mut Ctx<'_>, kind: SubKind) -> Reply {
     frames(ctx, out)
 }
 
-fn subscribe(ctx: &mut Ctx<'_>) -> Reply {
-    subscribe_generic(ctx, SubKind::Channel)
+fn subscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(subscribe_generic(ctx, SubKind::Channel))
 }
 
-fn psubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    subscribe_generic(ctx, SubKind::Pattern)
+fn psubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(subscribe_generic(ctx, SubKind::Pattern))
 }
 
-fn ssubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    subscribe_generic(ctx, SubKind::Shard)
+fn ssubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(subscribe_generic(ctx, SubKind::Shard))
 }
 
-fn unsubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    unsubscribe_generic(ctx, SubKind::Channel)
+fn unsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(unsubscribe_generic(ctx, SubKind::Channel))
 }
 
-fn punsubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    unsubscribe_generic(ctx, SubKind::Pattern)
+fn punsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(unsubscribe_generic(ctx, SubKind::Pattern))
 }
 
-fn sunsubscribe(ctx: &mut Ctx<'_>) -> Reply {
-    unsubscribe_generic(ctx, SubKind::Shard)
+fn sunsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(unsubscribe_generic(ctx, SubKind::Shard))
 }
 
 fn publish_generic(ctx: &mut Ctx<'_>, shard: bool) -> Reply {
@@ -281,12 +281,12 @@ fn publish_generic(ctx: &mut Ctx<'_>, shard: bool) -> Reply {
     Reply::int(n as i64)
 }
 
-fn publish_command(ctx: &mut Ctx<'_>) -> Reply {
-    publish_generic(ctx, false)
+fn publish_command(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(publish_generic(ctx, false))
 }
 
-fn spublish_command(ctx: &mut Ctx<'_>) -> Reply {
-    publish_generic(ctx, true)
+fn spublish_command(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(publish_generic(ctx, true))
 }
 
 fn channels_reply(names: Vec<&Bytes>, pattern: Option<&Bytes>) -> Reply {
@@ -299,27 +299,24 @@ fn channels_reply(names: Vec<&Bytes>, pattern: Option<&Bytes>) -> Reply {
     )
 }
 
-fn pubsub_channels(ctx: &mut Ctx<'_>) -> Reply {
+fn pubsub_channels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return wrong_subcommand_arity(ctx.arg(1));
+        return Err(subcommand_syntax_error(ctx.arg(1), "pubsub"));
     }
-    channels_reply(ctx.engine.pubsub.channels.keys().collect(), ctx.args.get(2))
+    Ok(channels_reply(
+        ctx.engine.pubsub.channels.keys().collect(),
+        ctx.args.get(2),
+    ))
 }
 
-fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> Reply {
+fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
-        return wrong_subcommand_arity(ctx.arg(1));
+        return Err(subcommand_syntax_error(ctx.arg(1), "pubsub"));
     }
-    channels_reply(ctx.engine.pubsub.shard.keys().collect(), ctx.args.get(2))
-}
-
-/// Redis's `PUBSUB CHANNELS a b` error (it checks `argc` itself and
-/// quotes the subcommand as typed).
-fn wrong_subcommand_arity(sub: &[u8]) -> Reply {
-    let mut text = b"ERR unknown subcommand or wrong number of arguments for '".to_vec();
-    text.extend_from_slice(sub);
-    text.extend_from_slice(b"'. Try PUBSUB HELP.");
-    one_line_error(text)
+    Ok(channels_reply(
+        ctx.engine.pubsub.shard.keys().collect(),
+        ctx.args.get(2),
+    ))
 }
 
 fn numsub_reply(table: &HashMap<Bytes, Vec<u64>>, names: &[Bytes]) -> Reply {
@@ -331,20 +328,20 @@ fn numsub_reply(table: &HashMap<Bytes, Vec<u64>>, names: &[Bytes]) -> Reply {
     Reply::Array(out)
 }
 
-fn pubsub_numsub(ctx: &mut Ctx<'_>) -> Reply {
-    numsub_reply(&ctx.engine.pubsub.channels, &ctx.args[2..])
+fn pubsub_numsub(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(numsub_reply(&ctx.engine.pubsub.channels, &ctx.args[2..]))
 }
 
-fn pubsub_shardnumsub(ctx: &mut Ctx<'_>) -> Reply {
-    numsub_reply(&ctx.engine.pubsub.shard, &ctx.args[2..])
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(numsub_reply(&ctx.engine.pubsub.shard, &ctx.args[2..]))
 }
 
-fn pubsub_numpat(ctx: &mut Ctx<'_>) -> Reply {
-    Reply::int(ctx.engine.pubsub.patterns.len() as i64)
+fn pubsub_numpat(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(Reply::int(ctx.engine.pubsub.patterns.len() as i64))
 }
 
-fn pubsub_help(_ctx: &mut Ctx<'_>) -> Reply {
-    help_reply(
+fn pubsub_help(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(help_reply(
         "PUBSUB",
         &[
             "CHANNELS [<pattern>]",
@@ -359,5 +356,5 @@ fn pubsub_help(_ctx: &mut Ctx<'_>) -> Reply {
             "SHARDNUMSUB [<shardchannel> ...]",
             "    Return the number of subscribers for the specified shard level channel(s)",
         ],
-    )
+    ))
 }

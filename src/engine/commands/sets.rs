@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::scan::{ScanOpts, parse_cursor, scan_page, scan_reply};
 use crate::engine::Ctx;
 use crate::engine::command::{
-    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1,
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1,
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
@@ -169,225 +169,199 @@ fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
     (&mut engine.dbs[ctx.client.db], &engine.random)
 }
 
-fn sadd(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let members = &ctx.args[2..];
-        let db = ctx.db();
-        let set = db.set_or_insert(&key)?;
-        let added = members.iter().filter(|m| set.insert((*m).clone())).count();
-        if added > 0 {
-            db.touched(&key);
-            db.notify(events::SET, "sadd", &key);
-        }
-        Ok(Reply::Integer(added as i64))
-    })
+fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let members = &ctx.args[2..];
+    let db = ctx.db();
+    let set = db.set_or_insert(&key)?;
+    let added = members.iter().filter(|m| set.insert((*m).clone())).count();
+    if added > 0 {
+        db.touched(&key);
+        db.notify(events::SET, "sadd", &key);
+    }
+    Ok(Reply::Integer(added as i64))
 }
 
-fn srem(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let members = &ctx.args[2..];
-        let db = ctx.db();
-        let Some(set) = db.get_set_mut(&key)? else {
-            return Ok(Reply::Integer(0));
-        };
-        let mut removed = 0;
-        for m in members {
-            if set.remove(&m[..]) {
-                removed += 1;
-                if set.is_empty() {
-                    break;
-                }
+fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let members = &ctx.args[2..];
+    let db = ctx.db();
+    let Some(set) = db.get_set_mut(&key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let mut removed = 0;
+    for m in members {
+        if set.remove(&m[..]) {
+            removed += 1;
+            if set.is_empty() {
+                break;
             }
         }
-        if removed > 0 {
-            db.notify(events::SET, "srem", &key);
-            db.touched(&key);
-            db.remove_if_empty(&key);
-        }
-        Ok(Reply::Integer(removed))
-    })
-}
-
-fn scard(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        Ok(Reply::Integer(
-            ctx.db().get_set(&key)?.map_or(0, |s| s.len() as i64),
-        ))
-    })
-}
-
-fn sismember(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let m = ctx.arg(2).clone();
-        let found = ctx.db().get_set(&key)?.is_some_and(|s| s.contains(&m));
-        Ok(Reply::Integer(found as i64))
-    })
-}
-
-fn smismember(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let set = ctx.db().get_set(&key)?;
-        Ok(Reply::Array(
-            args[2..]
-                .iter()
-                .map(|m| Reply::Integer(set.is_some_and(|s| s.contains(m)) as i64))
-                .collect(),
-        ))
-    })
-}
-
-fn smembers(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let max = max_intset_entries(ctx);
-        Ok(match ctx.db().get_set(&key)? {
-            Some(s) => set_reply(s, max),
-            None => empty_set(),
-        })
-    })
-}
-
-fn spop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        if ctx.args.len() > 3 {
-            return Err(syntax_error());
-        }
-        let key = ctx.arg(1).clone();
-        let count = match ctx.args.get(2) {
-            Some(c) => Some(args::int_or(c, NOT_POSITIVE).and_then(|n| {
-                if n < 0 {
-                    Err(err(NOT_POSITIVE))
-                } else {
-                    Ok(n as u64)
-                }
-            })?),
-            None => None,
-        };
-        let max = max_intset_entries(ctx);
-        let (db, rng) = db_and_rng(ctx);
-        let Some(set) = db.get_set_mut(&key)? else {
-            return Ok(if count.is_some() {
-                empty_set()
-            } else {
-                Reply::Nil
-            });
-        };
-        let reply = match count {
-            None => {
-                let m = random_member(set, rng).expect("sets are never empty");
-                set.remove(&m);
-                Reply::Bulk(m)
-            }
-            Some(0) => return Ok(empty_set()),
-            Some(n) if n as usize >= set.len() => {
-                let reply = set_reply(set, max);
-                set.clear();
-                reply
-            }
-            Some(n) => {
-                let mut all = canonical(set);
-                let picked = rng.sample(&mut all, n as usize);
-                for m in picked.iter() {
-                    set.remove(m);
-                }
-                Reply::Set(picked.iter().cloned().map(Reply::Bulk).collect())
-            }
-        };
-        db.notify(events::SET, "spop", &key);
+    }
+    if removed > 0 {
+        db.notify(events::SET, "srem", &key);
         db.touched(&key);
         db.remove_if_empty(&key);
-        Ok(reply)
+    }
+    Ok(Reply::Integer(removed))
+}
+
+fn scard(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    Ok(Reply::Integer(
+        ctx.db().get_set(&key)?.map_or(0, |s| s.len() as i64),
+    ))
+}
+
+fn sismember(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let m = ctx.arg(2).clone();
+    let found = ctx.db().get_set(&key)?.is_some_and(|s| s.contains(&m));
+    Ok(Reply::Integer(found as i64))
+}
+
+fn smismember(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let set = ctx.db().get_set(&key)?;
+    Ok(Reply::Array(
+        args[2..]
+            .iter()
+            .map(|m| Reply::Integer(set.is_some_and(|s| s.contains(m)) as i64))
+            .collect(),
+    ))
+}
+
+fn smembers(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let max = max_intset_entries(ctx);
+    Ok(match ctx.db().get_set(&key)? {
+        Some(s) => set_reply(s, max),
+        None => empty_set(),
     })
 }
 
-fn srandmember(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        if ctx.args.len() > 3 {
-            return Err(syntax_error());
-        }
-        let key = ctx.arg(1).clone();
-        let count = match ctx.args.get(2) {
-            Some(c) => {
-                let n = args::int(c)?;
-                if n == i64::MIN {
-                    return Err(err(
-                        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-                    ));
-                }
-                Some(n)
-            }
-            None => None,
-        };
-        let max = max_intset_entries(ctx);
-        let (db, rng) = db_and_rng(ctx);
-        let Some(set) = db.get_set(&key)? else {
-            return Ok(if count.is_some() {
-                Reply::Array(Vec::new())
+fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.args.len() > 3 {
+        return Err(syntax_error());
+    }
+    let key = ctx.arg(1).clone();
+    let count = match ctx.args.get(2) {
+        Some(c) => Some(args::int_or(c, NOT_POSITIVE).and_then(|n| {
+            if n < 0 {
+                Err(err(NOT_POSITIVE))
             } else {
-                Reply::Nil
-            });
-        };
-        Ok(match count {
-            None => Reply::Bulk(random_member(set, rng).expect("sets are never empty")),
-            Some(0) => Reply::Array(Vec::new()),
-            Some(n) if n < 0 => {
-                let all = canonical(set);
-                let mut out = Vec::new();
-                for _ in 0..n.unsigned_abs() {
-                    out.push(Reply::Bulk(all[rng.below(all.len())].clone()));
-                }
-                Reply::Array(out)
+                Ok(n as u64)
             }
-            Some(n) if n as usize >= set.len() => {
-                Reply::Array(ordered(set, max).into_iter().map(Reply::Bulk).collect())
+        })?),
+        None => None,
+    };
+    let max = max_intset_entries(ctx);
+    let (db, rng) = db_and_rng(ctx);
+    let Some(set) = db.get_set_mut(&key)? else {
+        return Ok(if count.is_some() {
+            empty_set()
+        } else {
+            Reply::Nil
+        });
+    };
+    let reply = match count {
+        None => {
+            let m = random_member(set, rng).expect("sets are never empty");
+            set.remove(&m);
+            Reply::Bulk(m)
+        }
+        Some(0) => return Ok(empty_set()),
+        Some(n) if n as usize >= set.len() => {
+            let reply = set_reply(set, max);
+            set.clear();
+            reply
+        }
+        Some(n) => {
+            let mut all = canonical(set);
+            let picked = rng.sample(&mut all, n as usize);
+            for m in picked.iter() {
+                set.remove(m);
             }
-            Some(n) => {
-                let mut all = canonical(set);
-                let picked = rng.sample(&mut all, n as usize);
-                Reply::Array(picked.iter().cloned().map(Reply::Bulk).collect())
+            Reply::Set(picked.iter().cloned().map(Reply::Bulk).collect())
+        }
+    };
+    db.notify(events::SET, "spop", &key);
+    db.touched(&key);
+    db.remove_if_empty(&key);
+    Ok(reply)
+}
+
+fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.args.len() > 3 {
+        return Err(syntax_error());
+    }
+    let key = ctx.arg(1).clone();
+    let count = match ctx.args.get(2) {
+        Some(c) => Some(args::random_count(c)?),
+        None => None,
+    };
+    let max = max_intset_entries(ctx);
+    let (db, rng) = db_and_rng(ctx);
+    let Some(set) = db.get_set(&key)? else {
+        return Ok(if count.is_some() {
+            Reply::Array(Vec::new())
+        } else {
+            Reply::Nil
+        });
+    };
+    Ok(match count {
+        None => Reply::Bulk(random_member(set, rng).expect("sets are never empty")),
+        Some(0) => Reply::Array(Vec::new()),
+        Some(n) if n < 0 => {
+            let all = canonical(set);
+            let mut out = Vec::new();
+            for _ in 0..n.unsigned_abs() {
+                out.push(Reply::Bulk(all[rng.below(all.len())].clone()));
             }
-        })
+            Reply::Array(out)
+        }
+        Some(n) if n as usize >= set.len() => {
+            Reply::Array(ordered(set, max).into_iter().map(Reply::Bulk).collect())
+        }
+        Some(n) => {
+            let mut all = canonical(set);
+            let picked = rng.sample(&mut all, n as usize);
+            Reply::Array(picked.iter().cloned().map(Reply::Bulk).collect())
+        }
     })
 }
 
-fn smove(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let src = ctx.arg(1).clone();
-        let dst = ctx.arg(2).clone();
-        let m = ctx.arg(3).clone();
-        let db = ctx.db();
-        // Redis looks both keys up for writing, answers 0 when the source is
-        // missing, and only then checks both types.
-        let src_exists = db.kind(&src).is_some();
-        db.contains(&dst);
-        if !src_exists {
-            return Ok(Reply::Integer(0));
-        }
-        db.get_set_mut(&src)?;
-        db.get_set_mut(&dst)?;
-        if src == dst {
-            let found = db.get_set(&src)?.is_some_and(|s| s.contains(&m));
-            return Ok(Reply::Integer(found as i64));
-        }
-        let removed = db.get_set_mut(&src)?.is_some_and(|s| s.remove(&m));
-        if !removed {
-            return Ok(Reply::Integer(0));
-        }
-        db.notify(events::SET, "srem", &src);
-        db.touched(&src);
-        db.remove_if_empty(&src);
-        if db.set_or_insert(&dst)?.insert(m) {
-            db.touched(&dst);
-            db.notify(events::SET, "sadd", &dst);
-        }
-        Ok(Reply::Integer(1))
-    })
+fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
+    let src = ctx.arg(1).clone();
+    let dst = ctx.arg(2).clone();
+    let m = ctx.arg(3).clone();
+    let db = ctx.db();
+    // Redis looks both keys up for writing, answers 0 when the source is
+    // missing, and only then checks both types.
+    let src_exists = db.kind(&src).is_some();
+    db.contains(&dst);
+    if !src_exists {
+        return Ok(Reply::Integer(0));
+    }
+    db.get_set_mut(&src)?;
+    db.get_set_mut(&dst)?;
+    if src == dst {
+        let found = db.get_set(&src)?.is_some_and(|s| s.contains(&m));
+        return Ok(Reply::Integer(found as i64));
+    }
+    let removed = db.get_set_mut(&src)?.is_some_and(|s| s.remove(&m));
+    if !removed {
+        return Ok(Reply::Integer(0));
+    }
+    db.notify(events::SET, "srem", &src);
+    db.touched(&src);
+    db.remove_if_empty(&src);
+    if db.set_or_insert(&dst)?.insert(m) {
+        db.touched(&dst);
+        db.notify(events::SET, "sadd", &dst);
+    }
+    Ok(Reply::Integer(1))
 }
 
 /// Looks every key up once (in argument order), for reading (the STORE
@@ -427,65 +401,54 @@ fn store_result(db: &mut Db, dst: &Bytes, result: HashSet<Bytes>, event: &'stati
     Reply::Integer(n as i64)
 }
 
-fn sinter(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let keys = &ctx.args[1..];
-        let max = max_intset_entries(ctx);
-        let sets = load_sets(ctx.db(), keys)?;
-        Ok(Reply::Set(
-            intersect(&sets, 0, max)
-                .into_iter()
-                .map(Reply::Bulk)
-                .collect(),
-        ))
-    })
+fn sinter(ctx: &mut Ctx<'_>) -> CmdResult {
+    let keys = &ctx.args[1..];
+    let max = max_intset_entries(ctx);
+    let sets = load_sets(ctx.db(), keys)?;
+    Ok(Reply::Set(
+        intersect(&sets, 0, max)
+            .into_iter()
+            .map(Reply::Bulk)
+            .collect(),
+    ))
 }
 
-fn sinterstore(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let dst = ctx.arg(1).clone();
-        let keys = &ctx.args[2..];
-        let max = max_intset_entries(ctx);
-        let db = ctx.db();
-        let sets = load_sets(db, keys)?;
-        let result: HashSet<Bytes> = intersect(&sets, 0, max).into_iter().collect();
-        Ok(store_result(db, &dst, result, "sinterstore"))
-    })
+fn sinterstore(ctx: &mut Ctx<'_>) -> CmdResult {
+    let dst = ctx.arg(1).clone();
+    let keys = &ctx.args[2..];
+    let max = max_intset_entries(ctx);
+    let db = ctx.db();
+    let sets = load_sets(db, keys)?;
+    let result: HashSet<Bytes> = intersect(&sets, 0, max).into_iter().collect();
+    Ok(store_result(db, &dst, result, "sinterstore"))
 }
 
-fn sintercard(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let numkeys = args::int_in_range(
-            ctx.arg(1),
-            1,
-            i64::MAX,
-            Some("ERR numkeys should be greater than 0"),
-        )?;
-        if numkeys > ctx.args.len() as i64 - 2 {
-            return Err(err(
-                "ERR Number of keys can't be greater than number of args",
-            ));
-        }
-        let numkeys = numkeys as usize;
-        let mut limit = 0usize;
-        let mut i = 2 + numkeys;
-        while i < ctx.args.len() {
-            if is(ctx.arg(i), "limit") && i + 1 < ctx.args.len() {
-                let l = args::int_or(ctx.arg(i + 1), NEGATIVE_LIMIT)?;
-                if l < 0 {
-                    return Err(err(NEGATIVE_LIMIT));
-                }
-                limit = l as usize;
-                i += 2;
-            } else {
-                return Err(syntax_error());
+fn sintercard(ctx: &mut Ctx<'_>) -> CmdResult {
+    let numkeys = args::numkeys(ctx.arg(1))?;
+    if numkeys > ctx.args.len() as i64 - 2 {
+        return Err(err(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    let numkeys = numkeys as usize;
+    let mut limit = 0usize;
+    let mut i = 2 + numkeys;
+    while i < ctx.args.len() {
+        if is(ctx.arg(i), "limit") && i + 1 < ctx.args.len() {
+            let l = args::int_or(ctx.arg(i + 1), NEGATIVE_LIMIT)?;
+            if l < 0 {
+                return Err(err(NEGATIVE_LIMIT));
             }
+            limit = l as usize;
+            i += 2;
+        } else {
+            return Err(syntax_error());
         }
-        let keys = &ctx.args[2..2 + numkeys];
-        let max = max_intset_entries(ctx);
-        let sets = load_sets(ctx.db(), keys)?;
-        Ok(Reply::Integer(intersect(&sets, limit, max).len() as i64))
-    })
+    }
+    let keys = &ctx.args[2..2 + numkeys];
+    let max = max_intset_entries(ctx);
+    let sets = load_sets(ctx.db(), keys)?;
+    Ok(Reply::Integer(intersect(&sets, limit, max).len() as i64))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -521,59 +484,55 @@ fn union_diff(sets: Vec<Option<HashSet<Bytes>>>, op: SetOp) -> HashSet<Bytes> {
     }
 }
 
-fn union_diff_cmd(ctx: &mut Ctx<'_>, op: SetOp, store: Option<&'static str>) -> Reply {
-    args::run(|| {
-        let first = if store.is_some() { 2 } else { 1 };
-        let keys = &ctx.args[first..];
-        let dst = ctx.arg(1).clone();
-        let max = max_intset_entries(ctx);
-        let db = ctx.db();
-        let sets = load_sets(db, keys)?;
-        let result = union_diff(sets, op);
-        Ok(match store {
-            Some(event) => store_result(db, &dst, result, event),
-            None => set_reply(&result, max),
-        })
+fn union_diff_cmd(ctx: &mut Ctx<'_>, op: SetOp, store: Option<&'static str>) -> CmdResult {
+    let first = if store.is_some() { 2 } else { 1 };
+    let keys = &ctx.args[first..];
+    let dst = ctx.arg(1).clone();
+    let max = max_intset_entries(ctx);
+    let db = ctx.db();
+    let sets = load_sets(db, keys)?;
+    let result = union_diff(sets, op);
+    Ok(match store {
+        Some(event) => store_result(db, &dst, result, event),
+        None => set_reply(&result, max),
     })
 }
 
-fn sunion(ctx: &mut Ctx<'_>) -> Reply {
+fn sunion(ctx: &mut Ctx<'_>) -> CmdResult {
     union_diff_cmd(ctx, SetOp::Union, None)
 }
 
-fn sunionstore(ctx: &mut Ctx<'_>) -> Reply {
+fn sunionstore(ctx: &mut Ctx<'_>) -> CmdResult {
     union_diff_cmd(ctx, SetOp::Union, Some("sunionstore"))
 }
 
-fn sdiff(ctx: &mut Ctx<'_>) -> Reply {
+fn sdiff(ctx: &mut Ctx<'_>) -> CmdResult {
     union_diff_cmd(ctx, SetOp::Diff, None)
 }
 
-fn sdiffstore(ctx: &mut Ctx<'_>) -> Reply {
+fn sdiffstore(ctx: &mut Ctx<'_>) -> CmdResult {
     union_diff_cmd(ctx, SetOp::Diff, Some("sdiffstore"))
 }
 
-fn sscan(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let cursor = parse_cursor(ctx.arg(2))?;
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let max = max_intset_entries(ctx);
-        let Some(set) = ctx.db().get_set(&key)? else {
-            return Ok(scan_reply(0, Vec::new()));
-        };
-        let opts = ScanOpts::parse(&args[3..])?;
-        let (next, items) = if is_intset(set, max) {
-            (0, ordered(set, max))
-        } else {
-            let (next, page) = scan_page(set.iter().map(|m| (m, ())), cursor, opts.count);
-            (next, page.into_iter().map(|(m, ())| m.clone()).collect())
-        };
-        let items = items
-            .into_iter()
-            .filter(|m| opts.matches(m))
-            .map(Reply::Bulk)
-            .collect();
-        Ok(scan_reply(next, items))
-    })
+fn sscan(ctx: &mut Ctx<'_>) -> CmdResult {
+    let cursor = parse_cursor(ctx.arg(2))?;
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let max = max_intset_entries(ctx);
+    let Some(set) = ctx.db().get_set(&key)? else {
+        return Ok(scan_reply(0, Vec::new()));
+    };
+    let opts = ScanOpts::parse(&args[3..])?;
+    let (next, items) = if is_intset(set, max) {
+        (0, ordered(set, max))
+    } else {
+        let (next, page) = scan_page(set.iter().map(|m| (m, ())), cursor, opts.count);
+        (next, page.into_iter().map(|(m, ())| m.clone()).collect())
+    };
+    let items = items
+        .into_iter()
+        .filter(|m| opts.matches(m))
+        .map(Reply::Bulk)
+        .collect();
+    Ok(scan_reply(next, items))
 }

@@ -7,7 +7,9 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 
 use crate::engine::Ctx;
-use crate::engine::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
+use crate::engine::command::{
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
+};
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Value;
 use crate::engine::util::args::{self, is};
@@ -37,12 +39,6 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("generic", "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 ];
 
-type Res = Result<Reply, Reply>;
-
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 /// Redis's `lookupKeyByPattern`: `#` is the element itself; otherwise the
 /// first `*` is replaced by the element, and `->field` reads a hash field.
 fn lookup_by_pattern(db: &mut Db, pattern: &[u8], elem: &Bytes) -> Option<Bytes> {
@@ -70,165 +66,163 @@ fn lookup_by_pattern(db: &mut Db, pattern: &[u8], elem: &Bytes) -> Option<Bytes>
     }
 }
 
-fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> Reply {
-    done((|| {
-        let (mut desc, mut alpha) = (false, false);
-        let (mut limit_start, mut limit_count) = (0i64, -1i64);
-        let mut store: Option<Bytes> = None;
-        let mut by: Option<Bytes> = None;
-        let mut dontsort = false;
-        let mut gets: Vec<Bytes> = Vec::new();
-        let argc = ctx.args.len();
-        let mut j = 2;
-        while j < argc {
-            let left = argc - j - 1;
-            let opt = ctx.arg(j);
-            if is(opt, "asc") {
-                desc = false;
-            } else if is(opt, "desc") {
-                desc = true;
-            } else if is(opt, "alpha") {
-                alpha = true;
-            } else if is(opt, "limit") && left >= 2 {
-                limit_start = args::int(ctx.arg(j + 1))?;
-                limit_count = args::int(ctx.arg(j + 2))?;
-                j += 2;
-            } else if !readonly && is(opt, "store") && left >= 1 {
-                store = Some(ctx.arg(j + 1).clone());
-                j += 1;
-            } else if is(opt, "by") && left >= 1 {
-                let p = ctx.arg(j + 1).clone();
-                dontsort = !p.contains(&b'*');
-                by = Some(p);
-                j += 1;
-            } else if is(opt, "get") && left >= 1 {
-                gets.push(ctx.arg(j + 1).clone());
-                j += 1;
-            } else {
-                return Err(syntax_error());
-            }
-            j += 1;
-        }
-        let key = ctx.arg(1).clone();
-        let db = ctx.db();
-        let source = db.get(&key).cloned();
-        let is_set = matches!(source, Some(Value::Set(_)));
-        let mut elems: Vec<Bytes> = match source {
-            None => Vec::new(),
-            Some(Value::List(l)) => {
-                // BY <constant> keeps the list's order, walked from the
-                // tail for DESC.
-                let mut v: Vec<Bytes> = l.into_iter().collect();
-                if dontsort && desc {
-                    v.reverse();
-                }
-                v
-            }
-            Some(Value::Set(s)) => s.into_iter().collect(),
-            Some(Value::ZSet(z)) => {
-                let mut v: Vec<Bytes> = z.iter().map(|(m, _)| m.clone()).collect();
-                if dontsort && desc {
-                    v.reverse();
-                }
-                v
-            }
-            Some(_) => return Err(wrongtype()),
-        };
-        if dontsort && is_set && store.is_some() {
-            dontsort = false;
+fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
+    let (mut desc, mut alpha) = (false, false);
+    let (mut limit_start, mut limit_count) = (0i64, -1i64);
+    let mut store: Option<Bytes> = None;
+    let mut by: Option<Bytes> = None;
+    let mut dontsort = false;
+    let mut gets: Vec<Bytes> = Vec::new();
+    let argc = ctx.args.len();
+    let mut j = 2;
+    while j < argc {
+        let left = argc - j - 1;
+        let opt = ctx.arg(j);
+        if is(opt, "asc") {
+            desc = false;
+        } else if is(opt, "desc") {
+            desc = true;
+        } else if is(opt, "alpha") {
             alpha = true;
-            by = None;
-        }
-        let len = elems.len() as i64;
-        let mut start = limit_start.max(0);
-        let mut end = if limit_count < 0 {
-            len - 1
+        } else if is(opt, "limit") && left >= 2 {
+            limit_start = args::int(ctx.arg(j + 1))?;
+            limit_count = args::int(ctx.arg(j + 2))?;
+            j += 2;
+        } else if !readonly && is(opt, "store") && left >= 1 {
+            store = Some(ctx.arg(j + 1).clone());
+            j += 1;
+        } else if is(opt, "by") && left >= 1 {
+            let p = ctx.arg(j + 1).clone();
+            dontsort = !p.contains(&b'*');
+            by = Some(p);
+            j += 1;
+        } else if is(opt, "get") && left >= 1 {
+            gets.push(ctx.arg(j + 1).clone());
+            j += 1;
         } else {
-            start.saturating_add(limit_count) - 1
-        };
-        if start >= len {
-            start = len - 1;
-            end = len - 2;
+            return Err(syntax_error());
         }
-        if end >= len {
-            end = len - 1;
+        j += 1;
+    }
+    let key = ctx.arg(1).clone();
+    let db = ctx.db();
+    let source = db.get(&key).cloned();
+    let is_set = matches!(source, Some(Value::Set(_)));
+    let mut elems: Vec<Bytes> = match source {
+        None => Vec::new(),
+        Some(Value::List(l)) => {
+            // BY <constant> keeps the list's order, walked from the
+            // tail for DESC.
+            let mut v: Vec<Bytes> = l.into_iter().collect();
+            if dontsort && desc {
+                v.reverse();
+            }
+            v
         }
-        if !dontsort {
-            let mut conversion_error = false;
-            let mut keyed: Vec<(Bytes, Option<Bytes>, f64)> = Vec::with_capacity(elems.len());
-            for e in elems.drain(..) {
-                let byval = match &by {
-                    Some(p) => lookup_by_pattern(db, p, &e),
-                    None => Some(e.clone()),
-                };
-                let mut score = 0.0;
-                if !alpha {
-                    if let Some(v) = &byval {
-                        match sort_score(v) {
-                            Some(s) => score = s,
-                            None => conversion_error = true,
-                        }
+        Some(Value::Set(s)) => s.into_iter().collect(),
+        Some(Value::ZSet(z)) => {
+            let mut v: Vec<Bytes> = z.iter().map(|(m, _)| m.clone()).collect();
+            if dontsort && desc {
+                v.reverse();
+            }
+            v
+        }
+        Some(_) => return Err(wrongtype()),
+    };
+    if dontsort && is_set && store.is_some() {
+        dontsort = false;
+        alpha = true;
+        by = None;
+    }
+    let len = elems.len() as i64;
+    let mut start = limit_start.max(0);
+    let mut end = if limit_count < 0 {
+        len - 1
+    } else {
+        start.saturating_add(limit_count) - 1
+    };
+    if start >= len {
+        start = len - 1;
+        end = len - 2;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    if !dontsort {
+        let mut conversion_error = false;
+        let mut keyed: Vec<(Bytes, Option<Bytes>, f64)> = Vec::with_capacity(elems.len());
+        for e in elems.drain(..) {
+            let byval = match &by {
+                Some(p) => lookup_by_pattern(db, p, &e),
+                None => Some(e.clone()),
+            };
+            let mut score = 0.0;
+            if !alpha {
+                if let Some(v) = &byval {
+                    match sort_score(v) {
+                        Some(s) => score = s,
+                        None => conversion_error = true,
                     }
                 }
-                keyed.push((e, byval, score));
             }
-            if conversion_error {
-                return Err(err("ERR One or more scores can't be converted into double"));
-            }
-            let by_pattern = by.is_some();
-            keyed.sort_by(|a, b| {
-                let cmp = if !alpha {
-                    a.2.partial_cmp(&b.2)
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then_with(|| a.0.cmp(&b.0))
-                } else if by_pattern {
-                    match (&a.1, &b.1) {
-                        (None, None) => std::cmp::Ordering::Equal,
-                        (None, Some(_)) => std::cmp::Ordering::Less,
-                        (Some(_), None) => std::cmp::Ordering::Greater,
-                        (Some(x), Some(y)) => c_str(x).cmp(c_str(y)),
-                    }
-                } else {
-                    a.0.cmp(&b.0)
-                };
-                if desc { cmp.reverse() } else { cmp }
-            });
-            elems = keyed.into_iter().map(|(e, _, _)| e).collect();
+            keyed.push((e, byval, score));
         }
-        let range: Vec<Bytes> = if start <= end && end >= 0 {
-            elems[start as usize..=end as usize].to_vec()
-        } else {
-            Vec::new()
-        };
-        let mut out: Vec<Option<Bytes>> = Vec::new();
-        for e in &range {
-            if gets.is_empty() {
-                out.push(Some(e.clone()));
-            }
-            for g in &gets {
-                out.push(lookup_by_pattern(db, g, e));
-            }
+        if conversion_error {
+            return Err(err("ERR One or more scores can't be converted into double"));
         }
-        match store {
-            None => Ok(Reply::Array(
-                out.into_iter()
-                    .map(|v| v.map_or(Reply::Nil, Reply::Bulk))
-                    .collect(),
-            )),
-            Some(dest) => {
-                let n = out.len();
-                if n > 0 {
-                    let list: VecDeque<Bytes> =
-                        out.into_iter().map(Option::unwrap_or_default).collect();
-                    db.insert(dest.clone(), Value::List(list));
-                    db.notify(events::LIST, "sortstore", &dest);
-                } else if db.remove(&dest).is_some() {
-                    db.notify(events::GENERIC, "del", &dest);
+        let by_pattern = by.is_some();
+        keyed.sort_by(|a, b| {
+            let cmp = if !alpha {
+                a.2.partial_cmp(&b.2)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| a.0.cmp(&b.0))
+            } else if by_pattern {
+                match (&a.1, &b.1) {
+                    (None, None) => std::cmp::Ordering::Equal,
+                    (None, Some(_)) => std::cmp::Ordering::Less,
+                    (Some(_), None) => std::cmp::Ordering::Greater,
+                    (Some(x), Some(y)) => c_str(x).cmp(c_str(y)),
                 }
-                Ok(Reply::int(n as i64))
-            }
+            } else {
+                a.0.cmp(&b.0)
+            };
+            if desc { cmp.reverse() } else { cmp }
+        });
+        elems = keyed.into_iter().map(|(e, _, _)| e).collect();
+    }
+    let range: Vec<Bytes> = if start <= end && end >= 0 {
+        elems[start as usize..=end as usize].to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut out: Vec<Option<Bytes>> = Vec::new();
+    for e in &range {
+        if gets.is_empty() {
+            out.push(Some(e.clone()));
         }
-    })())
+        for g in &gets {
+            out.push(lookup_by_pattern(db, g, e));
+        }
+    }
+    match store {
+        None => Ok(Reply::Array(
+            out.into_iter()
+                .map(|v| v.map_or(Reply::Nil, Reply::Bulk))
+                .collect(),
+        )),
+        Some(dest) => {
+            let n = out.len();
+            if n > 0 {
+                let list: VecDeque<Bytes> =
+                    out.into_iter().map(Option::unwrap_or_default).collect();
+                db.insert(dest.clone(), Value::List(list));
+                db.notify(events::LIST, "sortstore", &dest);
+            } else if db.remove(&dest).is_some() {
+                db.notify(events::GENERIC, "del", &dest);
+            }
+            Ok(Reply::int(n as i64))
+        }
+    }
 }
 
 /// Bytes up to the first NUL, as `strcoll` in the C locale compares them.
@@ -273,10 +267,10 @@ fn sort_keys(args: &[Bytes]) -> Vec<usize> {
     keys
 }
 
-fn sort(ctx: &mut Ctx<'_>) -> Reply {
+fn sort(ctx: &mut Ctx<'_>) -> CmdResult {
     sort_generic(ctx, false)
 }
 
-fn sort_ro(ctx: &mut Ctx<'_>) -> Reply {
+fn sort_ro(ctx: &mut Ctx<'_>) -> CmdResult {
     sort_generic(ctx, true)
 }

@@ -6,12 +6,15 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::engine::Ctx;
-use crate::engine::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
+use crate::engine::command::{
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
+};
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::{StrEncoding, Value};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
-    NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, err, syntax_error, wrong_arity,
+    NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, err, invalid_expire_time, syntax_error,
+    wrong_arity,
 };
 use crate::engine::util::ldouble::LongDouble;
 use crate::protocol::{Reply, string2ll};
@@ -138,12 +141,6 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .doc("string", "1.0.0", "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", "Get a substring of the string stored at a key"),
 ];
 
-type Res = Result<Reply, Reply>;
-
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 /// The largest string a command may build (`proto-max-bulk-len`).
 fn max_len(ctx: &Ctx<'_>) -> i64 {
     ctx.engine.proto_max_bulk_len()
@@ -160,16 +157,16 @@ fn check_length(ctx: &Ctx<'_>, size: i64, append: i64) -> Result<(), Reply> {
 }
 
 /// Redis's `getGenericCommand`: the string, nil, or WRONGTYPE.
-fn get_string_reply(db: &mut Db, key: &[u8]) -> Res {
+fn get_string_reply(db: &mut Db, key: &[u8]) -> CmdResult {
     Ok(match db.get_string(key)? {
         Some(v) => Reply::Bulk(v.clone()),
         None => Reply::Nil,
     })
 }
 
-fn get(ctx: &mut Ctx<'_>) -> Reply {
+fn get(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
-    done(get_string_reply(ctx.db(), &key))
+    get_string_reply(ctx.db(), &key)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -239,11 +236,7 @@ fn parse_set_options(args: &[Bytes], for_set: bool) -> Result<SetOptions, Reply>
 /// Redis's `getExpireMillisecondsOrReply`: the absolute deadline in ms.
 fn expire_ms(ctx: &Ctx<'_>, unit: ExpireUnit, arg: &[u8], name: &str) -> Result<i64, Reply> {
     let v = args::int(arg)?;
-    let invalid = || {
-        Reply::Error(Bytes::from(format!(
-            "ERR invalid expire time in '{name}' command"
-        )))
-    };
+    let invalid = || invalid_expire_time(name);
     let seconds = matches!(unit, ExpireUnit::Ex | ExpireUnit::ExAt);
     if v <= 0 || (seconds && v > i64::MAX / 1000) {
         return Err(invalid());
@@ -267,7 +260,7 @@ fn set_generic(
     name: &str,
     ok: Reply,
     abort: Reply,
-) -> Res {
+) -> CmdResult {
     let deadline = match &opts.expire {
         Some((unit, arg)) => Some(expire_ms(ctx, *unit, arg, name)?),
         None => None,
@@ -311,21 +304,19 @@ pub(crate) fn store_string(
     }
 }
 
-fn set(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let opts = parse_set_options(&ctx.args[3..], true)?;
-        let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-        set_generic(ctx, &opts, &key, &value, "set", Reply::ok(), Reply::Nil)
-    })())
+fn set(ctx: &mut Ctx<'_>) -> CmdResult {
+    let opts = parse_set_options(&ctx.args[3..], true)?;
+    let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    set_generic(ctx, &opts, &key, &value, "set", Reply::ok(), Reply::Nil)
 }
 
-fn setnx(ctx: &mut Ctx<'_>) -> Reply {
+fn setnx(ctx: &mut Ctx<'_>) -> CmdResult {
     let opts = SetOptions {
         nx: true,
         ..SetOptions::default()
     };
     let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    done(set_generic(
+    set_generic(
         ctx,
         &opts,
         &key,
@@ -333,168 +324,148 @@ fn setnx(ctx: &mut Ctx<'_>) -> Reply {
         "setnx",
         Reply::int(1),
         Reply::int(0),
-    ))
+    )
 }
 
-fn setex_generic(ctx: &mut Ctx<'_>, unit: ExpireUnit, name: &str) -> Reply {
+fn setex_generic(ctx: &mut Ctx<'_>, unit: ExpireUnit, name: &str) -> CmdResult {
     let opts = SetOptions {
         expire: Some((unit, ctx.arg(2).clone())),
         ..SetOptions::default()
     };
     let (key, value) = (ctx.arg(1).clone(), ctx.arg(3).clone());
-    done(set_generic(
-        ctx,
-        &opts,
-        &key,
-        &value,
-        name,
-        Reply::ok(),
-        Reply::Nil,
-    ))
+    set_generic(ctx, &opts, &key, &value, name, Reply::ok(), Reply::Nil)
 }
 
-fn setex(ctx: &mut Ctx<'_>) -> Reply {
+fn setex(ctx: &mut Ctx<'_>) -> CmdResult {
     setex_generic(ctx, ExpireUnit::Ex, "setex")
 }
 
-fn psetex(ctx: &mut Ctx<'_>) -> Reply {
+fn psetex(ctx: &mut Ctx<'_>) -> CmdResult {
     setex_generic(ctx, ExpireUnit::Px, "psetex")
 }
 
-fn getset(ctx: &mut Ctx<'_>) -> Reply {
+fn getset(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     let db = ctx.db();
-    done((|| {
-        let old = get_string_reply(db, &key)?;
-        db.insert(key.clone(), Value::String(value));
-        db.notify(events::STRING, "set", &key);
-        Ok(old)
-    })())
+    let old = get_string_reply(db, &key)?;
+    db.insert(key.clone(), Value::String(value));
+    db.notify(events::STRING, "set", &key);
+    Ok(old)
 }
 
-fn getdel(ctx: &mut Ctx<'_>) -> Reply {
+fn getdel(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
     let db = ctx.db();
-    done((|| {
-        let old = get_string_reply(db, &key)?;
-        if db.remove(&key).is_some() {
+    let old = get_string_reply(db, &key)?;
+    if db.remove(&key).is_some() {
+        db.notify(events::GENERIC, "del", &key);
+    }
+    Ok(old)
+}
+
+fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
+    let opts = parse_set_options(&ctx.args[2..], false)?;
+    let key = ctx.arg(1).clone();
+    let value = match ctx.db().get_string(&key)? {
+        Some(v) => v.clone(),
+        None => return Ok(Reply::Nil),
+    };
+    let deadline = match &opts.expire {
+        Some((unit, arg)) => Some((*unit, expire_ms(ctx, *unit, arg, "getex")?)),
+        None => None,
+    };
+    let now = ctx.engine.now_ms();
+    let db = ctx.db();
+    match deadline {
+        Some((unit, at)) if matches!(unit, ExpireUnit::ExAt | ExpireUnit::PxAt) && at <= now => {
+            db.remove(&key);
             db.notify(events::GENERIC, "del", &key);
         }
-        Ok(old)
-    })())
-}
-
-fn getex(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let opts = parse_set_options(&ctx.args[2..], false)?;
-        let key = ctx.arg(1).clone();
-        let value = match ctx.db().get_string(&key)? {
-            Some(v) => v.clone(),
-            None => return Ok(Reply::Nil),
-        };
-        let deadline = match &opts.expire {
-            Some((unit, arg)) => Some((*unit, expire_ms(ctx, *unit, arg, "getex")?)),
-            None => None,
-        };
-        let now = ctx.engine.now_ms();
-        let db = ctx.db();
-        match deadline {
-            Some((unit, at))
-                if matches!(unit, ExpireUnit::ExAt | ExpireUnit::PxAt) && at <= now =>
-            {
-                db.remove(&key);
-                db.notify(events::GENERIC, "del", &key);
-            }
-            Some((_, at)) => {
-                db.set_expire(&key, at);
-                db.notify(events::GENERIC, "expire", &key);
-            }
-            None if opts.persist && db.persist(&key) => {
-                db.notify(events::GENERIC, "persist", &key);
-            }
-            None => {}
+        Some((_, at)) => {
+            db.set_expire(&key, at);
+            db.notify(events::GENERIC, "expire", &key);
         }
-        Ok(Reply::Bulk(value))
-    })())
+        None if opts.persist && db.persist(&key) => {
+            db.notify(events::GENERIC, "persist", &key);
+        }
+        None => {}
+    }
+    Ok(Reply::Bulk(value))
 }
 
-fn mget(ctx: &mut Ctx<'_>) -> Reply {
+fn mget(ctx: &mut Ctx<'_>) -> CmdResult {
     let keys = &ctx.args[1..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    Reply::Array(
+    Ok(Reply::Array(
         keys.iter()
             .map(|k| match db.get(k) {
                 Some(Value::String(v)) => Reply::Bulk(v.clone()),
                 _ => Reply::Nil,
             })
             .collect(),
-    )
+    ))
 }
 
-fn mset_generic(ctx: &mut Ctx<'_>, nx: bool) -> Reply {
+fn mset_generic(ctx: &mut Ctx<'_>, nx: bool) -> CmdResult {
     if ctx.args.len() % 2 == 0 {
-        return wrong_arity(if nx { "msetnx" } else { "mset" });
+        return Err(wrong_arity(if nx { "msetnx" } else { "mset" }));
     }
     let args = ctx.args;
     let db = &mut ctx.engine.dbs[ctx.client.db];
     if nx && args[1..].chunks(2).any(|kv| db.get_mut(&kv[0]).is_some()) {
-        return Reply::int(0);
+        return Ok(Reply::int(0));
     }
     for kv in args[1..].chunks(2) {
         db.insert(kv[0].clone(), Value::String(kv[1].clone()));
         db.notify(events::STRING, "set", &kv[0]);
     }
-    if nx { Reply::int(1) } else { Reply::ok() }
+    Ok(if nx { Reply::int(1) } else { Reply::ok() })
 }
 
-fn mset(ctx: &mut Ctx<'_>) -> Reply {
+fn mset(ctx: &mut Ctx<'_>) -> CmdResult {
     mset_generic(ctx, false)
 }
 
-fn msetnx(ctx: &mut Ctx<'_>) -> Reply {
+fn msetnx(ctx: &mut Ctx<'_>) -> CmdResult {
     mset_generic(ctx, true)
 }
 
-fn append(ctx: &mut Ctx<'_>) -> Reply {
+fn append(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, suffix) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    done((|| {
-        let current = ctx.db().get_string_mut(&key)?.map(|v| v.len());
-        let len = match current {
-            None => {
-                let db = ctx.db();
-                db.insert(key.clone(), Value::String(suffix.clone()));
-                suffix.len()
-            }
-            Some(len) => {
-                check_length(ctx, len as i64, suffix.len() as i64)?;
-                let db = ctx.db();
-                let v = db.get_string_mut(&key)?.expect("checked above");
-                let mut buf = BytesMut::with_capacity(v.len() + suffix.len());
-                buf.extend_from_slice(v);
-                buf.extend_from_slice(&suffix);
-                *v = buf.freeze();
-                let len = v.len();
-                db.set_str_encoding(&key, StrEncoding::Raw);
-                db.touched(&key);
-                len
-            }
-        };
-        ctx.db().notify(events::STRING, "append", &key);
-        Ok(Reply::int(len as i64))
-    })())
+    let current = ctx.db().get_string_mut(&key)?.map(|v| v.len());
+    let len = match current {
+        None => {
+            let db = ctx.db();
+            db.insert(key.clone(), Value::String(suffix.clone()));
+            suffix.len()
+        }
+        Some(len) => {
+            check_length(ctx, len as i64, suffix.len() as i64)?;
+            let db = ctx.db();
+            let v = db.get_string_mut(&key)?.expect("checked above");
+            let mut buf = BytesMut::with_capacity(v.len() + suffix.len());
+            buf.extend_from_slice(v);
+            buf.extend_from_slice(&suffix);
+            *v = buf.freeze();
+            let len = v.len();
+            db.set_str_encoding(&key, StrEncoding::Raw);
+            db.touched(&key);
+            len
+        }
+    };
+    ctx.db().notify(events::STRING, "append", &key);
+    Ok(Reply::int(len as i64))
 }
 
-fn strlen(ctx: &mut Ctx<'_>) -> Reply {
+fn strlen(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
-    done((|| {
-        Ok(Reply::int(
-            ctx.db().get_string(&key)?.map_or(0, |v| v.len() as i64),
-        ))
-    })())
+    Ok(Reply::int(
+        ctx.db().get_string(&key)?.map_or(0, |v| v.len() as i64),
+    ))
 }
 
 /// INCR, DECR, INCRBY, DECRBY: Redis's `incrDecrCommand`.
-fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> Res {
+fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
     let key = ctx.arg(1).clone();
     let db = ctx.db();
     let current = match db.get_string_mut(&key)? {
@@ -513,241 +484,232 @@ fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> Res {
     Ok(Reply::int(new))
 }
 
-fn incr(ctx: &mut Ctx<'_>) -> Reply {
-    done(incr_decr(ctx, 1))
+fn incr(ctx: &mut Ctx<'_>) -> CmdResult {
+    incr_decr(ctx, 1)
 }
 
-fn decr(ctx: &mut Ctx<'_>) -> Reply {
-    done(incr_decr(ctx, -1))
+fn decr(ctx: &mut Ctx<'_>) -> CmdResult {
+    incr_decr(ctx, -1)
 }
 
-fn incrby(ctx: &mut Ctx<'_>) -> Reply {
-    done(args::int(ctx.arg(2)).and_then(|by| incr_decr(ctx, by)))
+fn incrby(ctx: &mut Ctx<'_>) -> CmdResult {
+    let by = args::int(ctx.arg(2))?;
+    incr_decr(ctx, by)
 }
 
-fn decrby(ctx: &mut Ctx<'_>) -> Reply {
-    done(args::int(ctx.arg(2)).and_then(|by| {
-        if by == i64::MIN {
-            return Err(err("ERR decrement would overflow"));
-        }
-        incr_decr(ctx, -by)
-    }))
+fn decrby(ctx: &mut Ctx<'_>) -> CmdResult {
+    let by = args::int(ctx.arg(2))?;
+    if by == i64::MIN {
+        return Err(err("ERR decrement would overflow"));
+    }
+    incr_decr(ctx, -by)
 }
 
-fn incrbyfloat(ctx: &mut Ctx<'_>) -> Reply {
+fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, incr) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     let db = ctx.db();
-    done((|| {
-        let current = match db.get_string_mut(&key)? {
-            Some(v) => Some(LongDouble::parse(v).ok_or_else(|| err(NOT_FLOAT))?),
-            None => None,
-        };
-        let incr = LongDouble::parse(&incr).ok_or_else(|| err(NOT_FLOAT))?;
-        let sum = current.unwrap_or(LongDouble::ZERO).add(incr);
-        if !sum.is_finite() {
-            return Err(err(NAN_OR_INFINITY));
-        }
-        let text = Bytes::from(sum.to_human());
-        if current.is_some() {
-            db.insert_keep_ttl(key.clone(), Value::String(text.clone()));
-        } else {
-            db.insert(key.clone(), Value::String(text.clone()));
-        }
-        db.set_str_encoding(&key, StrEncoding::NoInt);
-        db.notify(events::STRING, "incrbyfloat", &key);
-        Ok(Reply::Bulk(text))
-    })())
+    let current = match db.get_string_mut(&key)? {
+        Some(v) => Some(LongDouble::parse(v).ok_or_else(|| err(NOT_FLOAT))?),
+        None => None,
+    };
+    let incr = LongDouble::parse(&incr).ok_or_else(|| err(NOT_FLOAT))?;
+    let sum = current.unwrap_or(LongDouble::ZERO).add(incr);
+    if !sum.is_finite() {
+        return Err(err(NAN_OR_INFINITY));
+    }
+    let text = Bytes::from(sum.to_human());
+    if current.is_some() {
+        db.insert_keep_ttl(key.clone(), Value::String(text.clone()));
+    } else {
+        db.insert(key.clone(), Value::String(text.clone()));
+    }
+    db.set_str_encoding(&key, StrEncoding::NoInt);
+    db.notify(events::STRING, "incrbyfloat", &key);
+    Ok(Reply::Bulk(text))
 }
 
 /// GETRANGE and SUBSTR.
-fn getrange(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let mut start = args::int(ctx.arg(2))?;
-        let mut end = args::int(ctx.arg(3))?;
-        let key = ctx.arg(1).clone();
-        let Some(v) = ctx.db().get_string(&key)? else {
-            return Ok(Reply::bulk(""));
-        };
-        let len = v.len() as i64;
-        if start < 0 && end < 0 && start > end {
-            return Ok(Reply::bulk(""));
-        }
-        if start < 0 {
-            start += len;
-        }
-        if end < 0 {
-            end += len;
-        }
-        start = start.max(0);
-        end = end.max(0);
-        if end >= len {
-            end = len - 1;
-        }
-        if start > end || len == 0 {
-            return Ok(Reply::bulk(""));
-        }
-        Ok(Reply::Bulk(v.slice(start as usize..=end as usize)))
-    })())
+fn getrange(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut start = args::int(ctx.arg(2))?;
+    let mut end = args::int(ctx.arg(3))?;
+    let key = ctx.arg(1).clone();
+    let Some(v) = ctx.db().get_string(&key)? else {
+        return Ok(Reply::bulk(""));
+    };
+    let len = v.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return Ok(Reply::bulk(""));
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return Ok(Reply::bulk(""));
+    }
+    Ok(Reply::Bulk(v.slice(start as usize..=end as usize)))
 }
 
-fn substr(ctx: &mut Ctx<'_>) -> Reply {
+fn substr(ctx: &mut Ctx<'_>) -> CmdResult {
     getrange(ctx)
 }
 
-fn setrange(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let offset = args::int(ctx.arg(2))?;
-        if offset < 0 {
-            return Err(err("ERR offset is out of range"));
-        }
-        let (key, value) = (ctx.arg(1).clone(), ctx.arg(3).clone());
-        let current = ctx.db().get_string_mut(&key)?.map(|v| v.len());
-        match current {
-            None if value.is_empty() => return Ok(Reply::int(0)),
-            Some(len) if value.is_empty() => return Ok(Reply::int(len as i64)),
-            _ => check_length(ctx, offset, value.len() as i64)?,
-        }
-        let db = ctx.db();
-        let old = db
-            .get_string(&key)
-            .ok()
-            .flatten()
-            .cloned()
-            .unwrap_or_default();
-        let offset = offset as usize;
-        let mut buf = BytesMut::from(&old[..]);
-        if buf.len() < offset + value.len() {
-            buf.resize(offset + value.len(), 0);
-        }
-        buf[offset..offset + value.len()].copy_from_slice(&value);
-        let len = buf.len();
-        if current.is_some() {
-            db.insert_keep_ttl(key.clone(), Value::String(buf.freeze()));
-        } else {
-            db.insert(key.clone(), Value::String(buf.freeze()));
-        }
-        db.set_str_encoding(&key, StrEncoding::Raw);
-        db.notify(events::STRING, "setrange", &key);
-        Ok(Reply::int(len as i64))
-    })())
+fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
+    let offset = args::int(ctx.arg(2))?;
+    if offset < 0 {
+        return Err(err("ERR offset is out of range"));
+    }
+    let (key, value) = (ctx.arg(1).clone(), ctx.arg(3).clone());
+    let current = ctx.db().get_string_mut(&key)?.map(|v| v.len());
+    match current {
+        None if value.is_empty() => return Ok(Reply::int(0)),
+        Some(len) if value.is_empty() => return Ok(Reply::int(len as i64)),
+        _ => check_length(ctx, offset, value.len() as i64)?,
+    }
+    let db = ctx.db();
+    let old = db
+        .get_string(&key)
+        .ok()
+        .flatten()
+        .cloned()
+        .unwrap_or_default();
+    let offset = offset as usize;
+    let mut buf = BytesMut::from(&old[..]);
+    if buf.len() < offset + value.len() {
+        buf.resize(offset + value.len(), 0);
+    }
+    buf[offset..offset + value.len()].copy_from_slice(&value);
+    let len = buf.len();
+    if current.is_some() {
+        db.insert_keep_ttl(key.clone(), Value::String(buf.freeze()));
+    } else {
+        db.insert(key.clone(), Value::String(buf.freeze()));
+    }
+    db.set_str_encoding(&key, StrEncoding::Raw);
+    db.notify(events::STRING, "setrange", &key);
+    Ok(Reply::int(len as i64))
 }
 
 // --- LCS -------------------------------------------------------------------
 
-fn lcs(ctx: &mut Ctx<'_>) -> Reply {
-    done((|| {
-        let mut strings = Vec::with_capacity(2);
-        for j in 1..=2 {
-            let key = ctx.arg(j).clone();
-            match ctx.db().get(&key) {
-                None => strings.push(Bytes::new()),
-                Some(Value::String(v)) => strings.push(v.clone()),
-                Some(_) => {
-                    return Err(err("ERR The specified keys must contain string values"));
-                }
+fn lcs(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut strings = Vec::with_capacity(2);
+    for j in 1..=2 {
+        let key = ctx.arg(j).clone();
+        match ctx.db().get(&key) {
+            None => strings.push(Bytes::new()),
+            Some(Value::String(v)) => strings.push(v.clone()),
+            Some(_) => {
+                return Err(err("ERR The specified keys must contain string values"));
             }
         }
-        let (mut getidx, mut getlen, mut withmatchlen, mut minmatchlen) =
-            (false, false, false, 0i64);
-        let mut j = 3;
-        while j < ctx.args.len() {
-            let opt = ctx.arg(j);
-            let more = ctx.args.len() - 1 - j;
-            if is(opt, "idx") {
-                getidx = true;
-            } else if is(opt, "len") {
-                getlen = true;
-            } else if is(opt, "withmatchlen") {
-                withmatchlen = true;
-            } else if is(opt, "minmatchlen") && more > 0 {
-                minmatchlen = args::int(ctx.arg(j + 1))?.max(0);
-                j += 1;
-            } else {
-                return Err(syntax_error());
-            }
+    }
+    let (mut getidx, mut getlen, mut withmatchlen, mut minmatchlen) = (false, false, false, 0i64);
+    let mut j = 3;
+    while j < ctx.args.len() {
+        let opt = ctx.arg(j);
+        let more = ctx.args.len() - 1 - j;
+        if is(opt, "idx") {
+            getidx = true;
+        } else if is(opt, "len") {
+            getlen = true;
+        } else if is(opt, "withmatchlen") {
+            withmatchlen = true;
+        } else if is(opt, "minmatchlen") && more > 0 {
+            minmatchlen = args::int(ctx.arg(j + 1))?.max(0);
             j += 1;
-        }
-        if getidx && getlen {
-            return Err(err(
-                "ERR If you want both the length and indexes, please just use IDX.",
-            ));
-        }
-        let (a, b) = (&strings[0], &strings[1]);
-        let (alen, blen) = (a.len(), b.len());
-        let w = blen + 1;
-        let mut table = vec![0u32; (alen + 1) * w];
-        for i in 1..=alen {
-            for k in 1..=blen {
-                table[i * w + k] = if a[i - 1] == b[k - 1] {
-                    table[(i - 1) * w + k - 1] + 1
-                } else {
-                    table[(i - 1) * w + k].max(table[i * w + k - 1])
-                };
-            }
-        }
-        let at = |i: usize, k: usize| table[i * w + k];
-        let total = at(alen, blen);
-        let mut idx = total as usize;
-        let mut result = vec![0u8; idx];
-        let mut matches = Vec::new();
-        let (mut a_start, mut a_end, mut b_start, mut b_end) = (alen, 0usize, 0usize, 0usize);
-        let (mut i, mut k) = (alen, blen);
-        let compute = getidx || !getlen;
-        while compute && i > 0 && k > 0 {
-            let mut emit = false;
-            if a[i - 1] == b[k - 1] {
-                result[idx - 1] = a[i - 1];
-                if a_start == alen {
-                    a_start = i - 1;
-                    a_end = i - 1;
-                    b_start = k - 1;
-                    b_end = k - 1;
-                } else if a_start == i && b_start == k {
-                    a_start -= 1;
-                    b_start -= 1;
-                } else {
-                    emit = true;
-                }
-                if a_start == 0 || b_start == 0 {
-                    emit = true;
-                }
-                idx -= 1;
-                i -= 1;
-                k -= 1;
-            } else {
-                if at(i - 1, k) > at(i, k - 1) {
-                    i -= 1;
-                } else {
-                    k -= 1;
-                }
-                if a_start != alen {
-                    emit = true;
-                }
-            }
-            if emit {
-                let match_len = (a_end - a_start + 1) as i64;
-                if minmatchlen == 0 || match_len >= minmatchlen {
-                    let mut m = vec![
-                        Reply::Array(vec![Reply::int(a_start as i64), Reply::int(a_end as i64)]),
-                        Reply::Array(vec![Reply::int(b_start as i64), Reply::int(b_end as i64)]),
-                    ];
-                    if withmatchlen {
-                        m.push(Reply::int(match_len));
-                    }
-                    matches.push(Reply::Array(m));
-                }
-                a_start = alen;
-            }
-        }
-        Ok(if getidx {
-            Reply::map([
-                (Reply::bulk("matches"), Reply::Array(matches)),
-                (Reply::bulk("len"), Reply::int(total as i64)),
-            ])
-        } else if getlen {
-            Reply::int(total as i64)
         } else {
-            Reply::Bulk(Bytes::from(result))
-        })
-    })())
+            return Err(syntax_error());
+        }
+        j += 1;
+    }
+    if getidx && getlen {
+        return Err(err(
+            "ERR If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    let (a, b) = (&strings[0], &strings[1]);
+    let (alen, blen) = (a.len(), b.len());
+    let w = blen + 1;
+    let mut table = vec![0u32; (alen + 1) * w];
+    for i in 1..=alen {
+        for k in 1..=blen {
+            table[i * w + k] = if a[i - 1] == b[k - 1] {
+                table[(i - 1) * w + k - 1] + 1
+            } else {
+                table[(i - 1) * w + k].max(table[i * w + k - 1])
+            };
+        }
+    }
+    let at = |i: usize, k: usize| table[i * w + k];
+    let total = at(alen, blen);
+    let mut idx = total as usize;
+    let mut result = vec![0u8; idx];
+    let mut matches = Vec::new();
+    let (mut a_start, mut a_end, mut b_start, mut b_end) = (alen, 0usize, 0usize, 0usize);
+    let (mut i, mut k) = (alen, blen);
+    let compute = getidx || !getlen;
+    while compute && i > 0 && k > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[k - 1] {
+            result[idx - 1] = a[i - 1];
+            if a_start == alen {
+                a_start = i - 1;
+                a_end = i - 1;
+                b_start = k - 1;
+                b_end = k - 1;
+            } else if a_start == i && b_start == k {
+                a_start -= 1;
+                b_start -= 1;
+            } else {
+                emit = true;
+            }
+            if a_start == 0 || b_start == 0 {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            k -= 1;
+        } else {
+            if at(i - 1, k) > at(i, k - 1) {
+                i -= 1;
+            } else {
+                k -= 1;
+            }
+            if a_start != alen {
+                emit = true;
+            }
+        }
+        if emit {
+            let match_len = (a_end - a_start + 1) as i64;
+            if minmatchlen == 0 || match_len >= minmatchlen {
+                let mut m = vec![
+                    Reply::Array(vec![Reply::int(a_start as i64), Reply::int(a_end as i64)]),
+                    Reply::Array(vec![Reply::int(b_start as i64), Reply::int(b_end as i64)]),
+                ];
+                if withmatchlen {
+                    m.push(Reply::int(match_len));
+                }
+                matches.push(Reply::Array(m));
+            }
+            a_start = alen;
+        }
+    }
+    Ok(if getidx {
+        Reply::map([
+            (Reply::bulk("matches"), Reply::Array(matches)),
+            (Reply::bulk("len"), Reply::int(total as i64)),
+        ])
+    } else if getlen {
+        Reply::int(total as i64)
+    } else {
+        Reply::Bulk(Bytes::from(result))
+    })
 }

@@ -6,7 +6,8 @@
 //! commands [`runs_in_multi`] lists; a command failing those checks gets
 //! its error and flags the transaction, so EXEC answers EXECABORT.
 
-use crate::engine::command::{CommandSpec, acl, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
+use crate::engine::util::errors::err;
 use crate::engine::{Client, Ctx, Engine};
 use crate::protocol::Reply;
 
@@ -83,26 +84,26 @@ pub(crate) fn discard_transaction(engine: &mut Engine, client: &mut Client) {
     unwatch_all(engine, client);
 }
 
-fn multi(ctx: &mut Ctx<'_>) -> Reply {
+fn multi(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.client.multi.is_some() {
-        return Reply::error("ERR MULTI calls can not be nested");
+        return Err(err("ERR MULTI calls can not be nested"));
     }
     ctx.client.multi = Some(Vec::new());
     ctx.client.multi_dirty = false;
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn discard(ctx: &mut Ctx<'_>) -> Reply {
+fn discard(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.client.multi.is_none() {
-        return Reply::error("ERR DISCARD without MULTI");
+        return Err(err("ERR DISCARD without MULTI"));
     }
     discard_transaction(ctx.engine, ctx.client);
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn exec(ctx: &mut Ctx<'_>) -> Reply {
+fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
     let Some(queue) = ctx.client.multi.take() else {
-        return Reply::error("ERR EXEC without MULTI");
+        return Err(err("ERR EXEC without MULTI"));
     };
     let broken = ctx
         .client
@@ -111,11 +112,13 @@ fn exec(ctx: &mut Ctx<'_>) -> Reply {
         .any(|(db, key, mark)| ctx.engine.dbs[*db].watch_broken(key, mark));
     if ctx.client.multi_dirty {
         discard_transaction(ctx.engine, ctx.client);
-        return Reply::error("EXECABORT Transaction discarded because of previous errors.");
+        return Err(err(
+            "EXECABORT Transaction discarded because of previous errors.",
+        ));
     }
     if broken {
         discard_transaction(ctx.engine, ctx.client);
-        return Reply::NilArray;
+        return Ok(Reply::NilArray);
     }
     unwatch_all(ctx.engine, ctx.client);
     ctx.client.multi_dirty = false;
@@ -132,12 +135,12 @@ fn exec(ctx: &mut Ctx<'_>) -> Reply {
         }
     }
     ctx.client.multi = None;
-    Reply::Array(replies)
+    Ok(Reply::Array(replies))
 }
 
-fn watch(ctx: &mut Ctx<'_>) -> Reply {
+fn watch(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.client.multi.is_some() {
-        return Reply::error("ERR WATCH inside MULTI is not allowed");
+        return Err(err("ERR WATCH inside MULTI is not allowed"));
     }
     let db = ctx.client.db;
     for key in &ctx.args[1..] {
@@ -152,10 +155,10 @@ fn watch(ctx: &mut Ctx<'_>) -> Reply {
         let mark = ctx.engine.dbs[db].watch(key);
         ctx.client.watched.push((db, key.clone(), mark));
     }
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn unwatch(ctx: &mut Ctx<'_>) -> Reply {
+fn unwatch(ctx: &mut Ctx<'_>) -> CmdResult {
     unwatch_all(ctx.engine, ctx.client);
-    Reply::ok()
+    Ok(Reply::ok())
 }

@@ -3,29 +3,17 @@
 //! replies (the texts live in [`errors`](super::errors)).
 //!
 //! Parse failures come back as `Err(Reply)` holding the error the client must
-//! see, so handlers can write `let n = args::int(ctx.arg(2))?;` inside a
-//! function returning `Result<Reply, Reply>` (see [`run`]). A new parser
+//! see, so handlers (which return `CmdResult`) write
+//! `let n = args::int(ctx.arg(2))?;`. A new parser
 //! that more than one command group needs goes here; one only a single
 //! group needs stays in that group's file.
 
 use bytes::Bytes;
 
-use super::errors::{NOT_FLOAT, NOT_INTEGER, err};
+use super::errors::{
+    COUNT_NOT_POSITIVE, NOT_FLOAT, NOT_INTEGER, NUMKEYS_NOT_POSITIVE, OUT_OF_LONG_RANGE, err,
+};
 use crate::protocol::{Reply, string2ll};
-
-/// Runs a handler body written with `?`, turning `Err(reply)` into the reply.
-///
-/// ```ignore
-/// fn incrby(ctx: &mut Ctx<'_>) -> Reply {
-///     args::run(|| {
-///         let by = args::int(ctx.arg(2))?;
-///         ...
-///     })
-/// }
-/// ```
-pub(crate) fn run(f: impl FnOnce() -> Result<Reply, Reply>) -> Reply {
-    f().unwrap_or_else(|e| e)
-}
 
 /// Whether `arg` equals the ASCII keyword `word`, ignoring case.
 pub(crate) fn is(arg: &[u8], word: &str) -> bool {
@@ -63,6 +51,27 @@ pub(crate) fn int_in_range(
         });
     }
     Ok(v)
+}
+
+/// A `numkeys` argument (SINTERCARD, LMPOP, ZMPOP, ...): at least 1.
+pub(crate) fn numkeys(arg: &[u8]) -> Result<i64, Reply> {
+    int_in_range(arg, 1, i64::MAX, Some(NUMKEYS_NOT_POSITIVE))
+}
+
+/// The `COUNT` of LMPOP and ZMPOP (and their blocking variants): at least 1.
+pub(crate) fn positive_count(arg: &[u8]) -> Result<i64, Reply> {
+    int_in_range(arg, 1, i64::MAX, Some(COUNT_NOT_POSITIVE))
+}
+
+/// The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER (Redis's
+/// `getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)`): any integer but
+/// `i64::MIN`, whose negation ("that many, repetitions allowed") overflows.
+pub(crate) fn random_count(arg: &[u8]) -> Result<i64, Reply> {
+    let n = int(arg)?;
+    if n == i64::MIN {
+        return Err(err(OUT_OF_LONG_RANGE));
+    }
+    Ok(n)
 }
 
 /// A double as Redis's `getDoubleFromObject` parses it with `strtod`: no

@@ -19,6 +19,14 @@ pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub(crate) const SYNTAX: &str = "ERR syntax error";
 /// `ERR value is out of range, must be positive`.
 pub(crate) const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// `ERR value is out of range, value must between -2147483648 and
+/// 2147483647` (Redis's `getIntFromObjectOrReply`: SELECT, MOVE, ...).
+pub(crate) const OUT_OF_INT_RANGE: &str =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+/// `ERR value is out of range, value must between -9223372036854775807 and
+/// 9223372036854775807` (the counts of SRANDMEMBER, HRANDFIELD, ZRANDMEMBER).
+pub(crate) const OUT_OF_LONG_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// `ERR value is out of range` (HRANDFIELD, ZRANDMEMBER counts).
 pub(crate) const OUT_OF_RANGE: &str = "ERR value is out of range";
 /// `ERR increment or decrement would overflow`.
@@ -31,6 +39,11 @@ pub(crate) const NO_SUCH_KEY: &str = "ERR no such key";
 pub(crate) const DB_INDEX_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 /// `ERR invalid cursor` (the SCAN family).
 pub(crate) const INVALID_CURSOR: &str = "ERR invalid cursor";
+/// `ERR numkeys should be greater than 0` (SINTERCARD, LMPOP, ZMPOP and
+/// their blocking variants).
+pub(crate) const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
+/// `ERR count should be greater than 0` (LMPOP's and ZMPOP's `COUNT`).
+pub(crate) const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
 /// `ERR LIMIT can't be negative` (SINTERCARD, ZINTERCARD, ZRANGE ... LIMIT).
 pub(crate) const NEGATIVE_LIMIT: &str = "ERR LIMIT can't be negative";
 /// `ERR timeout is negative` (the blocking commands, WAIT).
@@ -70,7 +83,32 @@ pub(crate) fn wrong_arity(name: &str) -> Reply {
     ))
 }
 
+/// The text of CONFIG SET's error for a parameter it refuses (`name` as
+/// the client spelled it, lower-cased; `why` Redis's reason).
+pub(crate) fn config_set_failed(name: &str, why: &str) -> String {
+    format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
+}
+
+/// `ERR invalid expire time in '<name>' command` (SET's and GETEX's
+/// expiry options, EXPIRE & co.; `name` is the command as Redis names it).
+pub(crate) fn invalid_expire_time(name: impl std::fmt::Display) -> Reply {
+    Reply::Error(Bytes::from(format!(
+        "ERR invalid expire time in '{name}' command"
+    )))
+}
+
+/// An error quoting raw user input: `before`, the input, `after`, on one
+/// line (`ERR Unknown client type 'x'`, ...).
+pub(crate) fn error_quoting(before: &str, input: &[u8], after: &str) -> Reply {
+    let mut text = Vec::with_capacity(before.len() + input.len() + after.len());
+    text.extend_from_slice(before.as_bytes());
+    text.extend_from_slice(input);
+    text.extend_from_slice(after.as_bytes());
+    one_line_error(text)
+}
+
 /// An error built from user input: line breaks become spaces, as Redis ensures.
+
 pub(crate) fn rejected(msg: std::fmt::Arguments<'_>) -> Reply {
     one_line_error(format!("ERR {msg}").into_bytes())
 }
@@ -109,12 +147,21 @@ pub(crate) fn unknown_command(args: &[Bytes]) -> Reply {
 /// `ERR unknown subcommand '<sub>'. Try <CONTAINER> HELP.`, the subcommand
 /// cut at a NUL byte and 128 bytes.
 pub(crate) fn unknown_subcommand(sub: &[u8], container: &str) -> Reply {
-    let mut text = b"ERR unknown subcommand '".to_vec();
-    text.extend_from_slice(c_bytes(sub, 128));
-    text.extend_from_slice(b"'. Try ");
-    text.extend_from_slice(container.to_ascii_uppercase().as_bytes());
-    text.extend_from_slice(b" HELP.");
-    one_line_error(text)
+    let after = format!("'. Try {} HELP.", container.to_ascii_uppercase());
+    error_quoting("ERR unknown subcommand '", c_bytes(sub, 128), &after)
+}
+
+/// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try
+/// <CONTAINER> HELP.` (Redis's `addReplySubcommandSyntaxError`, for a
+/// subcommand that checks its own arity: `PUBSUB CHANNELS a b`), the
+/// subcommand quoted as typed.
+pub(crate) fn subcommand_syntax_error(sub: &[u8], container: &str) -> Reply {
+    let after = format!("'. Try {} HELP.", container.to_ascii_uppercase());
+    error_quoting(
+        "ERR unknown subcommand or wrong number of arguments for '",
+        sub,
+        &after,
+    )
 }
 
 /// EXEC's reply when the transaction was doomed at queue time
@@ -162,6 +209,14 @@ mod tests {
         assert_eq!(
             text(unknown_subcommand(b"x\ny", "client")),
             "ERR unknown subcommand 'x y'. Try CLIENT HELP."
+        );
+        assert_eq!(
+            text(subcommand_syntax_error(b"chan\nnels", "pubsub")),
+            "ERR unknown subcommand or wrong number of arguments for 'chan nels'. Try PUBSUB HELP."
+        );
+        assert_eq!(
+            text(error_quoting("ERR Unknown client type '", b"a\0\rb", "'")),
+            "ERR Unknown client type 'a\0 b'"
         );
         assert_eq!(
             text(wrong_arity("get")),

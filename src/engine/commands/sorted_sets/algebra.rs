@@ -6,8 +6,9 @@ use std::collections::{HashMap, HashSet};
 use bytes::Bytes;
 
 use super::ranges::store_zset;
-use super::{Res, done, limits, members_reply, resp3};
+use super::{limits, members_reply, resp3};
 use crate::engine::Ctx;
+use crate::engine::command::CmdResult;
 use crate::engine::types::Value;
 use crate::engine::types::zset::ZSet;
 use crate::engine::util::args::{self, is};
@@ -91,7 +92,7 @@ fn zsetop_generic(
     numkeys_idx: usize,
     op: SetOp,
     card_only: bool,
-) -> Res {
+) -> CmdResult {
     let args = ctx.args;
     let setnum = args::int(&args[numkeys_idx])?;
     if setnum < 1 {
@@ -249,33 +250,33 @@ fn zsetop_generic(
     }
 }
 
-pub(super) fn zunion(ctx: &mut Ctx<'_>) -> Reply {
-    done(zsetop_generic(ctx, None, 1, SetOp::Union, false))
+pub(super) fn zunion(ctx: &mut Ctx<'_>) -> CmdResult {
+    zsetop_generic(ctx, None, 1, SetOp::Union, false)
 }
 
-pub(super) fn zinter(ctx: &mut Ctx<'_>) -> Reply {
-    done(zsetop_generic(ctx, None, 1, SetOp::Inter, false))
+pub(super) fn zinter(ctx: &mut Ctx<'_>) -> CmdResult {
+    zsetop_generic(ctx, None, 1, SetOp::Inter, false)
 }
 
-pub(super) fn zdiff(ctx: &mut Ctx<'_>) -> Reply {
-    done(zsetop_generic(ctx, None, 1, SetOp::Diff, false))
+pub(super) fn zdiff(ctx: &mut Ctx<'_>) -> CmdResult {
+    zsetop_generic(ctx, None, 1, SetOp::Diff, false)
 }
 
-pub(super) fn zintercard(ctx: &mut Ctx<'_>) -> Reply {
-    done(zsetop_generic(ctx, None, 1, SetOp::Inter, true))
+pub(super) fn zintercard(ctx: &mut Ctx<'_>) -> CmdResult {
+    zsetop_generic(ctx, None, 1, SetOp::Inter, true)
 }
 
-pub(super) fn zunionstore(ctx: &mut Ctx<'_>) -> Reply {
+pub(super) fn zunionstore(ctx: &mut Ctx<'_>) -> CmdResult {
     let dst = ctx.arg(1).clone();
-    done(zsetop_generic(ctx, Some(dst), 2, SetOp::Union, false))
+    zsetop_generic(ctx, Some(dst), 2, SetOp::Union, false)
 }
 
-pub(super) fn zinterstore(ctx: &mut Ctx<'_>) -> Reply {
+pub(super) fn zinterstore(ctx: &mut Ctx<'_>) -> CmdResult {
     let dst = ctx.arg(1).clone();
-    done(zsetop_generic(ctx, Some(dst), 2, SetOp::Inter, false))
+    zsetop_generic(ctx, Some(dst), 2, SetOp::Inter, false)
 }
 
-pub(super) fn zdiffstore(ctx: &mut Ctx<'_>) -> Reply {
+pub(super) fn zdiffstore(ctx: &mut Ctx<'_>) -> CmdResult {
     let dst = ctx.arg(1).clone();
-    done(zsetop_generic(ctx, Some(dst), 2, SetOp::Diff, false))
+    zsetop_generic(ctx, Some(dst), 2, SetOp::Diff, false)
 }

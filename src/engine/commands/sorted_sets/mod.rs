@@ -23,8 +23,8 @@ use bytes::Bytes;
 use super::scan::{ScanOpts, parse_cursor, scan_page, scan_reply};
 use crate::engine::Ctx;
 use crate::engine::command::{
-    BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, dest_then_numkeys_at_2, flags::*,
-    numkeys_at_1, numkeys_at_2,
+    BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, dest_then_numkeys_at_2,
+    flags::*, numkeys_at_1, numkeys_at_2,
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
@@ -282,8 +282,6 @@ const BZMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
     },
 }];
 
-type Res = Result<Reply, Reply>;
-
 /// The current `zset-max-listpack-entries` / `zset-max-listpack-value`
 /// (CONFIG SET changes them; existing sets convert on their next insert).
 fn limits(ctx: &Ctx<'_>) -> ListpackLimits {
@@ -333,14 +331,10 @@ fn members_reply(items: Vec<(Bytes, f64)>, withscores: bool, resp3: bool) -> Rep
     }
 }
 
-fn done(r: Res) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 // --- ZADD and friends -------------------------------------------------------
 
 /// Redis's `zaddGenericCommand` (ZADD, and ZINCRBY with `incr_only`).
-fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> Res {
+fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> CmdResult {
     let args = ctx.args;
     let key = args[1].clone();
     let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
@@ -451,162 +445,145 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> Res {
     })
 }
 
-fn zadd(ctx: &mut Ctx<'_>) -> Reply {
-    done(zadd_generic(ctx, false))
+fn zadd(ctx: &mut Ctx<'_>) -> CmdResult {
+    zadd_generic(ctx, false)
 }
 
-fn zincrby(ctx: &mut Ctx<'_>) -> Reply {
-    done(zadd_generic(ctx, true))
+fn zincrby(ctx: &mut Ctx<'_>) -> CmdResult {
+    zadd_generic(ctx, true)
 }
 
-fn zcard(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        Ok(Reply::Integer(
-            ctx.db().get_zset(&key)?.map_or(0, |z| z.len() as i64),
-        ))
+fn zcard(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    Ok(Reply::Integer(
+        ctx.db().get_zset(&key)?.map_or(0, |z| z.len() as i64),
+    ))
+}
+
+fn zscore(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let m = ctx.arg(2).clone();
+    Ok(match ctx.db().get_zset(&key)?.and_then(|z| z.score(&m)) {
+        Some(s) => Reply::Double(s),
+        None => Reply::Nil,
     })
 }
 
-fn zscore(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let m = ctx.arg(2).clone();
-        Ok(match ctx.db().get_zset(&key)?.and_then(|z| z.score(&m)) {
-            Some(s) => Reply::Double(s),
-            None => Reply::Nil,
-        })
+fn zmscore(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let z = ctx.db().get_zset(&key)?;
+    Ok(Reply::Array(
+        args[2..]
+            .iter()
+            .map(|m| match z.and_then(|z| z.score(m)) {
+                Some(s) => Reply::Double(s),
+                None => Reply::Nil,
+            })
+            .collect(),
+    ))
+}
+
+fn rank_generic(ctx: &mut Ctx<'_>, rev: bool) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let m = ctx.arg(2).clone();
+    let Some(z) = ctx.db().get_zset(&key)? else {
+        return Ok(Reply::Nil);
+    };
+    Ok(match z.rank(&m) {
+        Some(r) if rev => Reply::Integer((z.len() - 1 - r) as i64),
+        Some(r) => Reply::Integer(r as i64),
+        None => Reply::Nil,
     })
 }
 
-fn zmscore(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let z = ctx.db().get_zset(&key)?;
-        Ok(Reply::Array(
-            args[2..]
-                .iter()
-                .map(|m| match z.and_then(|z| z.score(m)) {
-                    Some(s) => Reply::Double(s),
-                    None => Reply::Nil,
-                })
-                .collect(),
-        ))
-    })
-}
-
-fn rank_generic(ctx: &mut Ctx<'_>, rev: bool) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let m = ctx.arg(2).clone();
-        let Some(z) = ctx.db().get_zset(&key)? else {
-            return Ok(Reply::Nil);
-        };
-        Ok(match z.rank(&m) {
-            Some(r) if rev => Reply::Integer((z.len() - 1 - r) as i64),
-            Some(r) => Reply::Integer(r as i64),
-            None => Reply::Nil,
-        })
-    })
-}
-
-fn zrank(ctx: &mut Ctx<'_>) -> Reply {
+fn zrank(ctx: &mut Ctx<'_>) -> CmdResult {
     rank_generic(ctx, false)
 }
 
-fn zrevrank(ctx: &mut Ctx<'_>) -> Reply {
+fn zrevrank(ctx: &mut Ctx<'_>) -> CmdResult {
     rank_generic(ctx, true)
 }
 
-fn zrem(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let db = ctx.db();
-        let Some(z) = db.get_zset_mut(&key)? else {
-            return Ok(Reply::Integer(0));
-        };
-        let mut removed = 0;
-        for m in &args[2..] {
-            if z.remove(m) {
-                removed += 1;
-                if z.is_empty() {
-                    break;
-                }
+fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let db = ctx.db();
+    let Some(z) = db.get_zset_mut(&key)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let mut removed = 0;
+    for m in &args[2..] {
+        if z.remove(m) {
+            removed += 1;
+            if z.is_empty() {
+                break;
             }
         }
-        if removed > 0 {
-            db.notify(events::ZSET, "zrem", &key);
-            db.touched(&key);
-            db.remove_if_empty(&key);
-        }
-        Ok(Reply::Integer(removed))
-    })
+    }
+    if removed > 0 {
+        db.notify(events::ZSET, "zrem", &key);
+        db.touched(&key);
+        db.remove_if_empty(&key);
+    }
+    Ok(Reply::Integer(removed))
 }
 
 // --- ZRANDMEMBER ---------------------------------------------------------------
 
-fn zrandmember(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let key = ctx.arg(1).clone();
-        let resp3 = resp3(ctx);
-        let args = ctx.args;
-        if args.len() == 2 {
-            let (db, rng) = db_and_rng(ctx);
-            return Ok(match db.get_zset(&key)? {
-                None => Reply::Nil,
-                Some(z) => {
-                    let (m, _) = z.nth(rng.below(z.len())).expect("sets are never empty");
-                    Reply::Bulk(m.clone())
-                }
-            });
-        }
-        let count = args::int(&args[2])?;
-        if count == i64::MIN {
-            return Err(err(
-                "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-            ));
-        }
-        let withscores = match args.len() {
-            3 => false,
-            4 if is(&args[3], "withscores") => {
-                if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
-                    return Err(err(OUT_OF_RANGE));
-                }
-                true
-            }
-            _ => return Err(syntax_error()),
-        };
+fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
+    let key = ctx.arg(1).clone();
+    let resp3 = resp3(ctx);
+    let args = ctx.args;
+    if args.len() == 2 {
         let (db, rng) = db_and_rng(ctx);
-        let Some(z) = db.get_zset(&key)? else {
-            return Ok(Reply::Array(Vec::new()));
-        };
-        let len = z.len();
-        let items: Vec<(Bytes, f64)> = if count == 0 {
-            Vec::new()
-        } else if count < 0 {
-            let mut out = Vec::new();
-            for _ in 0..count.unsigned_abs() {
-                let (m, s) = z.nth(rng.below(len)).expect("rank in range");
-                out.push((m.clone(), s));
+        return Ok(match db.get_zset(&key)? {
+            None => Reply::Nil,
+            Some(z) => {
+                let (m, _) = z.nth(rng.below(z.len())).expect("sets are never empty");
+                Reply::Bulk(m.clone())
             }
-            out
-        } else if count as usize >= len {
-            // The whole set, highest first, as Redis 7.0 lists it.
-            z.iter().rev().map(|(m, s)| (m.clone(), s)).collect()
-        } else {
-            let mut ranks: Vec<usize> = (0..len).collect();
-            rng.sample(&mut ranks, count as usize)
-                .iter()
-                .map(|&r| {
-                    let (m, s) = z.nth(r).expect("rank in range");
-                    (m.clone(), s)
-                })
-                .collect()
-        };
-        Ok(members_reply(items, withscores, resp3))
-    })
+        });
+    }
+    let count = args::random_count(&args[2])?;
+    let withscores = match args.len() {
+        3 => false,
+        4 if is(&args[3], "withscores") => {
+            if !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
+                return Err(err(OUT_OF_RANGE));
+            }
+            true
+        }
+        _ => return Err(syntax_error()),
+    };
+    let (db, rng) = db_and_rng(ctx);
+    let Some(z) = db.get_zset(&key)? else {
+        return Ok(Reply::Array(Vec::new()));
+    };
+    let len = z.len();
+    let items: Vec<(Bytes, f64)> = if count == 0 {
+        Vec::new()
+    } else if count < 0 {
+        let mut out = Vec::new();
+        for _ in 0..count.unsigned_abs() {
+            let (m, s) = z.nth(rng.below(len)).expect("rank in range");
+            out.push((m.clone(), s));
+        }
+        out
+    } else if count as usize >= len {
+        // The whole set, highest first, as Redis 7.0 lists it.
+        z.iter().rev().map(|(m, s)| (m.clone(), s)).collect()
+    } else {
+        let mut ranks: Vec<usize> = (0..len).collect();
+        rng.sample(&mut ranks, count as usize)
+            .iter()
+            .map(|&r| {
+                let (m, s) = z.nth(r).expect("rank in range");
+                (m.clone(), s)
+            })
+            .collect()
+    };
+    Ok(members_reply(items, withscores, resp3))
 }
 
 // --- ZSCAN ----------------------------------------------------------------------
@@ -623,39 +600,37 @@ fn listpack_score_text(d: f64) -> String {
     }
 }
 
-fn zscan(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let cursor = parse_cursor(ctx.arg(2))?;
-        let key = ctx.arg(1).clone();
-        let args = ctx.args;
-        let Some(z) = ctx.db().get_zset(&key)? else {
-            return Ok(scan_reply(0, Vec::new()));
-        };
-        let opts = ScanOpts::parse(&args[3..])?;
-        let listpack = z.encoding() == "listpack";
-        let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
-            (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
-        } else {
-            let (next, page) = scan_page(z.iter(), cursor, opts.count);
-            (
-                next,
-                page.into_iter().map(|(m, s)| (m.clone(), s)).collect(),
-            )
-        };
-        let mut items = Vec::with_capacity(page.len() * 2);
-        for (m, s) in page {
-            if opts.matches(&m) {
-                items.push(Reply::Bulk(m));
-                let text = if listpack {
-                    listpack_score_text(s)
-                } else {
-                    format_double(s)
-                };
-                items.push(Reply::Bulk(Bytes::from(text)));
-            }
+fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
+    let cursor = parse_cursor(ctx.arg(2))?;
+    let key = ctx.arg(1).clone();
+    let args = ctx.args;
+    let Some(z) = ctx.db().get_zset(&key)? else {
+        return Ok(scan_reply(0, Vec::new()));
+    };
+    let opts = ScanOpts::parse(&args[3..])?;
+    let listpack = z.encoding() == "listpack";
+    let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
+        (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
+    } else {
+        let (next, page) = scan_page(z.iter(), cursor, opts.count);
+        (
+            next,
+            page.into_iter().map(|(m, s)| (m.clone(), s)).collect(),
+        )
+    };
+    let mut items = Vec::with_capacity(page.len() * 2);
+    for (m, s) in page {
+        if opts.matches(&m) {
+            items.push(Reply::Bulk(m));
+            let text = if listpack {
+                listpack_score_text(s)
+            } else {
+                format_double(s)
+            };
+            items.push(Reply::Bulk(Bytes::from(text)));
         }
-        Ok(scan_reply(next, items))
-    })
+    }
+    Ok(scan_reply(next, items))
 }
 
 #[cfg(test)]

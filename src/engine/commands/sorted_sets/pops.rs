@@ -3,9 +3,10 @@
 
 use bytes::Bytes;
 
-use super::{Res, done, members_reply, resp3};
+use super::{members_reply, resp3};
 use crate::engine::Ctx;
 use crate::engine::blocking::{BlockOp, block, parse_timeout};
+use crate::engine::command::CmdResult;
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Kind;
 use crate::engine::util::args::{self, is};
@@ -70,7 +71,7 @@ fn mpop_reply(key: Bytes, items: Vec<(Bytes, f64)>) -> Reply {
     Reply::Array(vec![Reply::Bulk(key), members_reply(items, true, true)])
 }
 
-fn zpop_minmax(ctx: &mut Ctx<'_>, end: End) -> Res {
+fn zpop_minmax(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
     if ctx.args.len() > 3 {
         return Err(syntax_error());
     }
@@ -95,23 +96,18 @@ fn zpop_minmax(ctx: &mut Ctx<'_>, end: End) -> Res {
     Ok(members_reply(items, true, resp3 && count.is_some()))
 }
 
-pub(super) fn zpopmin(ctx: &mut Ctx<'_>) -> Reply {
-    done(zpop_minmax(ctx, End::Min))
+pub(super) fn zpopmin(ctx: &mut Ctx<'_>) -> CmdResult {
+    zpop_minmax(ctx, End::Min)
 }
 
-pub(super) fn zpopmax(ctx: &mut Ctx<'_>) -> Reply {
-    done(zpop_minmax(ctx, End::Max))
+pub(super) fn zpopmax(ctx: &mut Ctx<'_>) -> CmdResult {
+    zpop_minmax(ctx, End::Max)
 }
 
 /// Parses ZMPOP/BZMPOP arguments from `numkeys_idx`: the keys, the end and
 /// the count (Redis's `zmpopGenericCommand`).
 fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<(Vec<Bytes>, End, usize), Reply> {
-    let numkeys = args::int_in_range(
-        &args[numkeys_idx],
-        1,
-        i64::MAX,
-        Some("ERR numkeys should be greater than 0"),
-    )? as usize;
+    let numkeys = args::numkeys(&args[numkeys_idx])? as usize;
     let where_idx = numkeys_idx.saturating_add(numkeys).saturating_add(1);
     if where_idx >= args.len() {
         return Err(syntax_error());
@@ -129,12 +125,7 @@ fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<(Vec<Bytes>, End, us
         let more = args.len() - 1 - j;
         if count.is_none() && is(&args[j], "count") && more > 0 {
             j += 1;
-            count = Some(args::int_in_range(
-                &args[j],
-                1,
-                i64::MAX,
-                Some("ERR count should be greater than 0"),
-            )? as usize);
+            count = Some(args::positive_count(&args[j])? as usize);
         } else {
             return Err(syntax_error());
         }
@@ -144,30 +135,28 @@ fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<(Vec<Bytes>, End, us
     Ok((keys, end, count.unwrap_or(1)))
 }
 
-pub(super) fn zmpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let (keys, end, count) = parse_mpop(ctx.args, 1)?;
-        let db = ctx.db();
-        let Some(key) = first_zset_key(db, &keys)? else {
-            return Ok(Reply::NilArray);
-        };
-        let items = pop_members(db, &key, end, count);
-        Ok(mpop_reply(key, items))
-    })
+pub(super) fn zmpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (keys, end, count) = parse_mpop(ctx.args, 1)?;
+    let db = ctx.db();
+    let Some(key) = first_zset_key(db, &keys)? else {
+        return Ok(Reply::NilArray);
+    };
+    let items = pop_members(db, &key, end, count);
+    Ok(mpop_reply(key, items))
 }
 
 // --- blocking pops ------------------------------------------------------------
 
-pub(super) fn bzpopmin(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_zpop(ctx, End::Min))
+pub(super) fn bzpopmin(ctx: &mut Ctx<'_>) -> CmdResult {
+    blocking_zpop(ctx, End::Min)
 }
 
-pub(super) fn bzpopmax(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| blocking_zpop(ctx, End::Max))
+pub(super) fn bzpopmax(ctx: &mut Ctx<'_>) -> CmdResult {
+    blocking_zpop(ctx, End::Max)
 }
 
 /// BZPOPMIN / BZPOPMAX (Redis's `blockingGenericZpopCommand`).
-fn blocking_zpop(ctx: &mut Ctx<'_>, end: End) -> Res {
+fn blocking_zpop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
     let n = ctx.args.len();
     let timeout = parse_timeout(&ctx.args[n - 1])?;
     let keys = ctx.args[1..n - 1].to_vec();
@@ -191,18 +180,16 @@ fn blocking_zpop(ctx: &mut Ctx<'_>, end: End) -> Res {
     ))
 }
 
-pub(super) fn bzmpop(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let (keys, end, count) = parse_mpop(ctx.args, 2)?;
-        let timeout = parse_timeout(ctx.arg(1))?;
-        let db = ctx.db();
-        if let Some(key) = first_zset_key(db, &keys)? {
-            let items = pop_members(db, &key, end, count);
-            return Ok(mpop_reply(key, items));
-        }
-        let op = pop_waiter(end, Some(count));
-        Ok(block(ctx, keys, op, timeout, Reply::NilArray))
-    })
+pub(super) fn bzmpop(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (keys, end, count) = parse_mpop(ctx.args, 2)?;
+    let timeout = parse_timeout(ctx.arg(1))?;
+    let db = ctx.db();
+    if let Some(key) = first_zset_key(db, &keys)? {
+        let items = pop_members(db, &key, end, count);
+        return Ok(mpop_reply(key, items));
+    }
+    let op = pop_waiter(end, Some(count));
+    Ok(block(ctx, keys, op, timeout, Reply::NilArray))
 }
 
 /// The BZPOPMIN / BZPOPMAX reply (`[key, member, score]`), or with `mpop`
@@ -226,6 +213,6 @@ fn zpop_reply(key: Bytes, mut items: Vec<(Bytes, f64)>, mpop: bool) -> Reply {
 fn pop_waiter(end: End, count: Option<usize>) -> BlockOp {
     BlockOp::new(Kind::ZSet, move |db, key| {
         let items = pop_members(db, key, end, count.unwrap_or(1));
-        zpop_reply(key.clone(), items, count.is_some())
+        Ok(zpop_reply(key.clone(), items, count.is_some()))
     })
 }

@@ -7,8 +7,9 @@ use std::cmp::Ordering;
 
 use bytes::Bytes;
 
-use super::{Res, done, limits, members_reply, resp3};
+use super::{limits, members_reply, resp3};
 use crate::engine::Ctx;
+use crate::engine::command::CmdResult;
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Value;
 use crate::engine::types::zset::ZSet;
@@ -363,7 +364,7 @@ fn zrange_generic(
     store: bool,
     rt: RangeType,
     dir: Direction,
-) -> Res {
+) -> CmdResult {
     let args = ctx.args;
     let (mut rt, mut dir) = (rt, dir);
     let key = args[first].clone();
@@ -468,99 +469,53 @@ pub(super) fn store_zset(db: &mut Db, dst: &Bytes, z: ZSet, event: &'static str)
     Reply::Integer(n as i64)
 }
 
-pub(super) fn zrange(ctx: &mut Ctx<'_>) -> Reply {
-    done(zrange_generic(
-        ctx,
-        1,
-        false,
-        RangeType::Auto,
-        Direction::Auto,
-    ))
+pub(super) fn zrange(ctx: &mut Ctx<'_>) -> CmdResult {
+    zrange_generic(ctx, 1, false, RangeType::Auto, Direction::Auto)
 }
 
-pub(super) fn zrangestore(ctx: &mut Ctx<'_>) -> Reply {
-    done(zrange_generic(
-        ctx,
-        2,
-        true,
-        RangeType::Auto,
-        Direction::Auto,
-    ))
+pub(super) fn zrangestore(ctx: &mut Ctx<'_>) -> CmdResult {
+    zrange_generic(ctx, 2, true, RangeType::Auto, Direction::Auto)
 }
 
-pub(super) fn zrevrange(ctx: &mut Ctx<'_>) -> Reply {
-    done(zrange_generic(
-        ctx,
-        1,
-        false,
-        RangeType::Rank,
-        Direction::Reverse,
-    ))
+pub(super) fn zrevrange(ctx: &mut Ctx<'_>) -> CmdResult {
+    zrange_generic(ctx, 1, false, RangeType::Rank, Direction::Reverse)
 }
 
-pub(super) fn zrangebyscore(ctx: &mut Ctx<'_>) -> Reply {
-    done(zrange_generic(
-        ctx,
-        1,
-        false,
-        RangeType::Score,
-        Direction::Forward,
-    ))
+pub(super) fn zrangebyscore(ctx: &mut Ctx<'_>) -> CmdResult {
+    zrange_generic(ctx, 1, false, RangeType::Score, Direction::Forward)
 }
 
-pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_>) -> Reply {
-    done(zrange_generic(
-        ctx,
-        1,
-        false,
-        RangeType::Score,
-        Direction::Reverse,
-    ))
+pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_>) -> CmdResult {
+    zrange_generic(ctx, 1, false, RangeType::Score, Direction::Reverse)
 }
 
-pub(super) fn zrangebylex(ctx: &mut Ctx<'_>) -> Reply {
-    done(zrange_generic(
-        ctx,
-        1,
-        false,
-        RangeType::Lex,
-        Direction::Forward,
-    ))
+pub(super) fn zrangebylex(ctx: &mut Ctx<'_>) -> CmdResult {
+    zrange_generic(ctx, 1, false, RangeType::Lex, Direction::Forward)
 }
 
-pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_>) -> Reply {
-    done(zrange_generic(
-        ctx,
-        1,
-        false,
-        RangeType::Lex,
-        Direction::Reverse,
-    ))
+pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_>) -> CmdResult {
+    zrange_generic(ctx, 1, false, RangeType::Lex, Direction::Reverse)
 }
 
-pub(super) fn zcount(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let r = ScoreRange::parse(ctx.arg(2), ctx.arg(3))?;
-        let key = ctx.arg(1).clone();
-        Ok(Reply::Integer(ctx.db().get_zset(&key)?.map_or(0, |z| {
-            let (a, b) = r.ranks(z);
-            (b - a) as i64
-        })))
-    })
+pub(super) fn zcount(ctx: &mut Ctx<'_>) -> CmdResult {
+    let r = ScoreRange::parse(ctx.arg(2), ctx.arg(3))?;
+    let key = ctx.arg(1).clone();
+    Ok(Reply::Integer(ctx.db().get_zset(&key)?.map_or(0, |z| {
+        let (a, b) = r.ranks(z);
+        (b - a) as i64
+    })))
 }
 
-pub(super) fn zlexcount(ctx: &mut Ctx<'_>) -> Reply {
-    args::run(|| {
-        let r = LexRange::parse(ctx.arg(2), ctx.arg(3))?;
-        let key = ctx.arg(1).clone();
-        Ok(Reply::Integer(ctx.db().get_zset(&key)?.map_or(0, |z| {
-            let (a, b) = r.ranks(z);
-            (b - a) as i64
-        })))
-    })
+pub(super) fn zlexcount(ctx: &mut Ctx<'_>) -> CmdResult {
+    let r = LexRange::parse(ctx.arg(2), ctx.arg(3))?;
+    let key = ctx.arg(1).clone();
+    Ok(Reply::Integer(ctx.db().get_zset(&key)?.map_or(0, |z| {
+        let (a, b) = r.ranks(z);
+        (b - a) as i64
+    })))
 }
 
-fn zremrange_generic(ctx: &mut Ctx<'_>, rt: RangeType) -> Res {
+fn zremrange_generic(ctx: &mut Ctx<'_>, rt: RangeType) -> CmdResult {
     enum Parsed {
         Rank(i64, i64),
         Score(ScoreRange),
@@ -606,16 +561,16 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, rt: RangeType) -> Res {
     Ok(Reply::Integer(victims.len() as i64))
 }
 
-pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_>) -> Reply {
-    done(zremrange_generic(ctx, RangeType::Rank))
+pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_>) -> CmdResult {
+    zremrange_generic(ctx, RangeType::Rank)
 }
 
-pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_>) -> Reply {
-    done(zremrange_generic(ctx, RangeType::Score))
+pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_>) -> CmdResult {
+    zremrange_generic(ctx, RangeType::Score)
 }
 
-pub(super) fn zremrangebylex(ctx: &mut Ctx<'_>) -> Reply {
-    done(zremrange_generic(ctx, RangeType::Lex))
+pub(super) fn zremrangebylex(ctx: &mut Ctx<'_>) -> CmdResult {
+    zremrange_generic(ctx, RangeType::Lex)
 }
 
 #[cfg(test)]
