@@ -240,6 +240,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod cookbook;
 mod engine;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
