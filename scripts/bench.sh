@@ -23,7 +23,9 @@
 #              (default 100000 / 1000000; a tenth of that for lrange_*)
 #   REDIS_PORT / MOCK_PORT  (default 7379 / 7380)
 #   PIN=1      pin each server to CPU 1 and redis-benchmark to CPU 0 (taskset)
-#   MOCK_BIN   the mock binary (default target/release/mock-redis, built here)
+#   MOCK_BIN   the mock binary (default: built here with
+#              `cargo build --release --features cli`, from the target directory,
+#              which honours CARGO_TARGET_DIR)
 #   OUT        also write the table to this file
 set -euo pipefail
 
@@ -37,13 +39,15 @@ N16=${N16:-1000000}
 REDIS_PORT=${REDIS_PORT:-7379}
 MOCK_PORT=${MOCK_PORT:-7380}
 PIN=${PIN:-0}
-MOCK_BIN=${MOCK_BIN:-target/release/mock-redis}
 
 for tool in redis-server redis-benchmark redis-cli; do
     command -v "$tool" >/dev/null || { echo "bench.sh: $tool is not installed (apt-get install redis-server redis-tools)" >&2; exit 2; }
 done
-if [[ $MOCK_BIN == target/release/mock-redis ]]; then
-    cargo build --release --quiet --bin mock-redis
+if [[ -z ${MOCK_BIN:-} ]]; then
+    # The binary is behind the `cli` feature.
+    cargo build --release --quiet --features cli --bin mock-redis
+    target_dir=$(cargo metadata --format-version 1 --no-deps | sed 's/.*"target_directory":"\([^"]*\)".*/\1/')
+    MOCK_BIN=$target_dir/release/mock-redis
 fi
 
 server_pin=()

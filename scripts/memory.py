@@ -15,10 +15,12 @@ ports and reports, for each:
   have SET yet, that row says so instead of a number.
 
 Environment: KEYS (default 1000000), CONNS (default 5000), REDIS_PORT /
-MOCK_PORT (default 7381 / 7382), MOCK_BIN (default target/release/mock-redis,
-built here).
+MOCK_PORT (default 7381 / 7382), MOCK_BIN (default: built here with
+`cargo build --release --features cli`, from the target directory, which
+honours CARGO_TARGET_DIR).
 """
 
+import json
 import os
 import resource
 import shutil
@@ -33,7 +35,7 @@ KEYS = int(os.environ.get("KEYS", "1000000"))
 CONNS = int(os.environ.get("CONNS", "5000"))
 REDIS_PORT = int(os.environ.get("REDIS_PORT", "7381"))
 MOCK_PORT = int(os.environ.get("MOCK_PORT", "7382"))
-MOCK_BIN = os.environ.get("MOCK_BIN", os.path.join(ROOT, "target/release/mock-redis"))
+MOCK_BIN = os.environ.get("MOCK_BIN")
 
 
 def rss(pid):
@@ -148,8 +150,13 @@ def main():
     for tool in ("redis-server", "redis-cli"):
         if not shutil.which(tool):
             sys.exit(f"memory.py: {tool} is not installed")
-    if os.environ.get("MOCK_BIN") is None:
-        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "mock-redis"], cwd=ROOT, check=True)
+    mock_bin = MOCK_BIN
+    if mock_bin is None:
+        # The binary is behind the `cli` feature.
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--features", "cli", "--bin", "mock-redis"], cwd=ROOT, check=True)
+        meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout
+        mock_bin = os.path.join(json.loads(meta)["target_directory"], "release", "mock-redis")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, CONNS + 1000)), hard))
 
@@ -158,7 +165,7 @@ def main():
         ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", work, "--logfile", os.path.join(work, "redis.log"), "--maxclients", str(CONNS + 100)],
     )
-    mock = subprocess.Popen([MOCK_BIN, "--port", str(MOCK_PORT)], env={**os.environ, "RUST_LOG": "warn"},
+    mock = subprocess.Popen([mock_bin, "--port", str(MOCK_PORT)], env={**os.environ, "RUST_LOG": "warn"},
                             stderr=subprocess.DEVNULL)
     try:
         wait_ready(REDIS_PORT)

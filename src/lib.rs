@@ -293,6 +293,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod cookbook;
 mod engine;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
