@@ -52,21 +52,37 @@
 //!    [`types::Value`] and a [`types::Kind`] variant), with typed getters
 //!    in `keyspace.rs` (the `typed_access!` list) and its DUMP encoding in
 //!    `formats/rdb.rs`. Types never import the keyspace or a command group.
-//! 3. Handlers get a [`Ctx`]: `ctx.db()` is the client's [`keyspace::Db`];
-//!    follow the rules at the top of `keyspace.rs` (typed getters return
-//!    the WRONGTYPE reply, `touched()` after in-place changes,
-//!    `remove_if_empty()` after removing elements, `notify()` with the
-//!    event Redis sends). `util/args.rs` parses integers and floats with
-//!    Redis's error texts, `util/errors.rs` holds the texts several groups
-//!    share, `util/ldouble.rs` is Redis's `long double` (HINCRBYFLOAT),
-//!    `commands/scan.rs` the SCAN family's cursors and options.
+//! 3. A handler is `fn(&mut Ctx<'_>) -> CmdResult` ([`command::CmdResult`]
+//!    is `Result<Reply, Reply>`): `Ok` carries the reply, `Err` an error
+//!    reply, so argument parsers and typed getters chain with `?` (the
+//!    dispatcher sends either and counts an error as a failed call):
+//!
+//!    ```ignore
+//!    fn strlen(ctx: &mut Ctx<'_>) -> CmdResult {
+//!        let key = ctx.arg(1).clone();
+//!        let len = ctx.db().get_string(&key)?.map_or(0, |v| v.len());
+//!        Ok(Reply::int(len as i64))
+//!    }
+//!    ```
+//!
+//!    `ctx.db()` is the client's [`keyspace::Db`]; follow the rules at the
+//!    top of `keyspace.rs` (typed getters return the WRONGTYPE reply,
+//!    `touched()` after in-place changes, `remove_if_empty()` after
+//!    removing elements, `notify()` with the event Redis sends).
+//!    `util/args.rs` parses integers, floats, `numkeys` and counts with
+//!    Redis's error texts; `util/errors.rs` holds the texts more than one
+//!    group answers and the builders for errors that quote input (a text
+//!    only one command answers stays next to it); `util/ldouble.rs` is
+//!    Redis's `long double` (HINCRBYFLOAT), `commands/scan.rs` the SCAN
+//!    family's cursors and options.
 //! 4. The dispatcher has already checked the command name, arity,
 //!    authentication and MULTI (queueing, `no_multi`): handlers only check
 //!    their own options.
-//! 5. A blocking command builds a [`blocking::BlockOp`] (the type it waits
-//!    for and how a waiter is served, with the same core the non-blocking
-//!    command uses) and calls [`blocking::block`]; `blocking.rs` never
-//!    imports the group.
+//! 5. A blocking command is a handler like any other: it builds a
+//!    [`blocking::BlockOp`] (the type it waits for and how a waiter is
+//!    served: a closure returning `CmdResult`, with the same core the
+//!    non-blocking command uses) and returns `Ok(blocking::block(..))`;
+//!    `blocking.rs` never imports the group.
 //! 6. After every command (and once after a whole EXEC) [`Engine::after_command`]
 //!    drains each database's keyspace events and touched keys: that is
 //!    where `delivery.rs` publishes notifications and where clients blocked

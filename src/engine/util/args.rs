@@ -8,10 +8,9 @@
 //! that more than one command group needs goes here; one only a single
 //! group needs stays in that group's file.
 
-use bytes::Bytes;
-
 use super::errors::{
     COUNT_NOT_POSITIVE, NOT_FLOAT, NOT_INTEGER, NUMKEYS_NOT_POSITIVE, OUT_OF_LONG_RANGE, err,
+    not_between,
 };
 use crate::protocol::{Reply, string2ll};
 
@@ -45,9 +44,7 @@ pub(crate) fn int_in_range(
     if v < min || v > max {
         return Err(match msg {
             Some(m) => err(m),
-            None => Reply::Error(Bytes::from(format!(
-                "ERR value is out of range, must be between {min} and {max}"
-            ))),
+            None => not_between(min, max),
         });
     }
     Ok(v)

@@ -83,6 +83,14 @@ pub(crate) fn wrong_arity(name: &str) -> Reply {
     ))
 }
 
+/// `ERR value is out of range, must be between <min> and <max>` (Redis's
+/// `getRangeLongFromObjectOrReply` without a custom message).
+pub(crate) fn not_between(min: i64, max: i64) -> Reply {
+    Reply::Error(Bytes::from(format!(
+        "ERR value is out of range, must be between {min} and {max}"
+    )))
+}
+
 /// The text of CONFIG SET's error for a parameter it refuses (`name` as
 /// the client spelled it, lower-cased; `why` Redis's reason).
 pub(crate) fn config_set_failed(name: &str, why: &str) -> String {
