@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use super::listing::dump_db;
-use super::{DbHandle, MockRedis, Shared};
+use super::{DbHandle, MockRedis, RedisString, Shared};
 use crate::engine::{Engine, delivery};
 
 impl MockRedis {
@@ -219,15 +219,18 @@ impl MockRedis {
     /// let mut conn = client.get_multiplexed_async_connection().await?;
     /// let receivers: i64 = redis::cmd("PUBLISH").arg("jobs").arg("done").query_async(&mut conn).await?;
     /// assert_eq!(receivers, 0);
-    /// assert_eq!(
-    ///     server.published(),
-    ///     vec![(bytes::Bytes::from("jobs"), bytes::Bytes::from("done"))]
-    /// );
+    /// assert_eq!(server.published(), [("jobs".into(), "done".into())]);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn published(&self) -> Vec<(Bytes, Bytes)> {
-        self.shared().engine().pubsub.published.clone()
+    pub fn published(&self) -> Vec<(RedisString, RedisString)> {
+        self.shared()
+            .engine()
+            .pubsub
+            .published
+            .iter()
+            .map(|(c, m)| (RedisString::from(&c[..]), RedisString::from(&m[..])))
+            .collect()
     }
 
     /// The messages clients published on `channel`, oldest first.
@@ -238,9 +241,9 @@ impl MockRedis {
     /// let mut conn = client.get_connection().unwrap();
     /// let _: i64 = redis::cmd("PUBLISH").arg("a").arg("1").query(&mut conn).unwrap();
     /// let _: i64 = redis::cmd("PUBLISH").arg("b").arg("2").query(&mut conn).unwrap();
-    /// assert_eq!(server.published_on("a"), vec![bytes::Bytes::from("1")]);
+    /// assert_eq!(server.published_on("a"), ["1"]);
     /// ```
-    pub fn published_on(&self, channel: impl AsRef<[u8]>) -> Vec<Bytes> {
+    pub fn published_on(&self, channel: impl AsRef<[u8]>) -> Vec<RedisString> {
         let channel = channel.as_ref();
         self.shared()
             .engine()
@@ -248,7 +251,7 @@ impl MockRedis {
             .published
             .iter()
             .filter(|(c, _)| c.as_ref() == channel)
-            .map(|(_, m)| m.clone())
+            .map(|(_, m)| RedisString::from(&m[..]))
             .collect()
     }
 }

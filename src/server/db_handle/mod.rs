@@ -410,3 +410,23 @@ impl DbHandle {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::index_range;
+
+    /// LRANGE and ZRANGE's rules, as `listTypeRange`/`zrangeGenericCommand`
+    /// normalise them.
+    #[test]
+    fn index_ranges() {
+        assert_eq!(index_range(0, -1, 3), Some(0..=2));
+        assert_eq!(index_range(-2, -1, 3), Some(1..=2));
+        assert_eq!(index_range(-100, 0, 3), Some(0..=0));
+        assert_eq!(index_range(1, 100, 3), Some(1..=2));
+        assert_eq!(index_range(2, 1, 3), None);
+        assert_eq!(index_range(3, 5, 3), None);
+        assert_eq!(index_range(0, -4, 3), None);
+        assert_eq!(index_range(0, -1, 0), None);
+        assert_eq!(index_range(isize::MIN, isize::MAX, 2), Some(0..=1));
+    }
+}
