@@ -220,6 +220,42 @@
 //! journal off. With no mocks mounted and the journal off, a command costs
 //! one atomic load more than the engine alone.
 //!
+//! ## The state API
+//!
+//! [`MockRedis::db`] hands out a [`DbHandle`] to seed and check the engine's
+//! data directly, like miniredis's direct API: typed helpers for strings
+//! (with TTL), lists, hashes, sets and sorted sets, keys and expiry, and
+//! `assert_*` helpers whose failures name the key, the expected and the
+//! actual value with its type. Values go in as `&str`, `String`, `&[u8]` or
+//! `Vec<u8>` and come out as [`RedisString`], which compares with all of
+//! them. A typed reader on a key of another type returns
+//! [`StateError::WrongType`]; writers run the command they are named after,
+//! so keyspace events, WATCH and blocked clients see them as a client's
+//! command. Together with the clock ([`MockRedis::freeze_time`],
+//! [`MockRedis::fast_forward`]) this tests expiry without sleeping.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//!
+//! let server = mock_redis::MockRedis::start_blocking();
+//! let db = server.db(0);
+//! db.hset("user:1", [("name", "alice"), ("plan", "free")])?;
+//! db.zadd("leaderboard", [("alice", 42.0)])?;
+//! server.freeze_time();
+//! db.set_with_ttl("session:1", "user:1", Duration::from_secs(30));
+//!
+//! // ... the code under test runs against server.url() ...
+//!
+//! assert_eq!(db.hget("user:1", "plan")?, Some("free".into()));
+//! db.assert_zset("leaderboard", [("alice", 42.0)]);
+//! server.fast_forward(Duration::from_secs(31));
+//! db.assert_missing("session:1");
+//! assert!(db.get("user:1").is_err()); // a hash, not a string: WRONGTYPE
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Strict mode
 //!
 //! With [`Builder::strict`] (or [`MockRedis::set_strict`]), a command no mock
@@ -310,7 +346,7 @@ pub use mock::{
     VerificationReport,
 };
 pub use protocol::{Protocol, Reply};
-pub use server::{Builder, DbHandle, MockRedis};
+pub use server::{Builder, DbHandle, MockRedis, RedisString, StateError};
 
 /// Not a public API: crate internals the fuzz targets (`fuzz/`) and the
 /// property tests (`tests/parser_props.rs`) drive directly. Hidden from the

@@ -51,38 +51,55 @@ pub(crate) struct Client {
     pub extra: Vec<Reply>,
 }
 
+impl Client {
+    fn new(id: u64, addr: String, laddr: String, authenticated: bool) -> Client {
+        let now = Instant::now();
+        Client {
+            id,
+            addr,
+            laddr,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            db: 0,
+            protocol: Protocol::Resp2,
+            authenticated,
+            created: now,
+            last_interaction: now,
+            last_command: CommandName::NULL,
+            close_after_reply: false,
+            multi: None,
+            multi_dirty: false,
+            watched: Vec::new(),
+            subs: delivery::Subscriptions::default(),
+            outbox: None,
+            blocked: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// A client that is no connection, like the fake client Redis runs
+    /// scripts with: id 0 (connections start at 1), on database `db`,
+    /// speaking RESP3 so replies keep their types (doubles, booleans). The
+    /// direct state API runs commands with it ([`Engine::call_detached`]);
+    /// it never joins the client table, so `CLIENT LIST` does not show it.
+    pub fn detached(db: usize) -> Client {
+        let mut client = Client::new(0, String::new(), String::new(), true);
+        client.db = db;
+        client.protocol = Protocol::Resp3;
+        client
+    }
+}
+
 impl Engine {
     /// Registers a new connection and returns its id.
     pub fn connect(&mut self, addr: String, laddr: String) -> u64 {
         let id = self.next_client_id;
         self.next_client_id += 1;
         self.stats.total_connections_received += 1;
-        let now = Instant::now();
-        self.clients.insert(
-            id,
-            Client {
-                id,
-                addr,
-                laddr,
-                name: None,
-                lib_name: None,
-                lib_ver: None,
-                db: 0,
-                protocol: Protocol::Resp2,
-                authenticated: self.config.requirepass.is_none(),
-                created: now,
-                last_interaction: now,
-                last_command: CommandName::NULL,
-                close_after_reply: false,
-                multi: None,
-                multi_dirty: false,
-                watched: Vec::new(),
-                subs: delivery::Subscriptions::default(),
-                outbox: None,
-                blocked: None,
-                extra: Vec::new(),
-            },
-        );
+        let authenticated = self.config.requirepass.is_none();
+        self.clients
+            .insert(id, Client::new(id, addr, laddr, authenticated));
         id
     }
 

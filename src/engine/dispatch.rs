@@ -195,6 +195,39 @@ impl Engine {
         reply
     }
 
+    /// Runs one command's handler for the direct state API
+    /// (`server/db_handle/`), on database `db`, with a [`Client::detached`]
+    /// client: the same handler, keyspace events, WATCH invalidation and
+    /// touched keys a connection's command gets, without the connection
+    /// checks (the caller builds well-formed arguments) and without counting
+    /// in `INFO commandstats`. The caller holds the engine as for any
+    /// command: clock refreshed before, [`Engine::after_command`] after.
+    ///
+    /// # Panics
+    ///
+    /// When `args` names no command, or fails its arity: both are bugs in
+    /// the caller.
+    pub(crate) fn call_detached(&mut self, db: usize, args: &[Bytes]) -> Reply {
+        let Resolved::Found(spec, _) = CommandTable::get().resolve(args) else {
+            panic!(
+                "mock-redis: no command {:?}",
+                String::from_utf8_lossy(&args[0])
+            );
+        };
+        assert!(
+            spec.arity_ok(args.len()),
+            "mock-redis: bad arity for {}",
+            spec.name
+        );
+        let handler = spec.handler.expect("a command with a handler");
+        let mut client = Client::detached(db);
+        handler(&mut Ctx {
+            engine: self,
+            client: &mut client,
+            args,
+        })
+    }
+
     /// Runs one queued command inside EXEC: resolved again (the table is
     /// static, so it cannot fail differently than at queue time).
     pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {

@@ -3,11 +3,12 @@
 
 mod db_handle;
 mod handle;
+mod listing;
 mod mocks;
 mod socket;
 mod state_api;
 
-pub use db_handle::DbHandle;
+pub use db_handle::{DbHandle, RedisString, StateError};
 pub use handle::{Builder, MockRedis};
 
 use std::io;

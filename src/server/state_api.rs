@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-use super::{DbHandle, MockRedis, Shared};
-use crate::engine::types::Value;
+use super::listing::dump_db;
+use super::{DbHandle, MockRedis, RedisString, Shared};
 use crate::engine::{Engine, delivery};
 
 impl MockRedis {
@@ -28,7 +28,7 @@ impl MockRedis {
     /// ```
     /// let server = mock_redis::MockRedis::start_blocking();
     /// server.db(0).set("greeting", "hello");
-    /// assert_eq!(server.db(0).get("greeting").as_deref(), Some(&b"hello"[..]));
+    /// server.db(0).assert_string("greeting", "hello");
     /// ```
     pub fn db(&self, n: usize) -> DbHandle {
         assert!(
@@ -165,27 +165,9 @@ impl MockRedis {
             let now = e.now_ms();
             let mut out = String::new();
             for (i, db) in e.dbs.iter().enumerate() {
-                let mut entries: Vec<_> = db
-                    .iter()
-                    .filter(|(_, entry)| entry.expires_at.is_none_or(|t| now <= t))
-                    .collect();
-                if entries.is_empty() {
-                    continue;
-                }
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                let _ = writeln!(out, "db{i}:");
-                for (key, entry) in entries {
-                    let _ = write!(
-                        out,
-                        "  {} {} {}",
-                        quote(key),
-                        entry.value.type_name(),
-                        describe(&entry.value)
-                    );
-                    if let Some(t) = entry.expires_at {
-                        let _ = write!(out, " (ttl {}ms)", t - now);
-                    }
-                    out.push('\n');
+                let listing = dump_db(db, now);
+                if !listing.is_empty() {
+                    let _ = write!(out, "db{i}:\n{listing}");
                 }
             }
             out
@@ -216,10 +198,10 @@ impl MockRedis {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn publish(&self, channel: impl AsRef<[u8]>, message: impl Into<Bytes>) -> usize {
+    pub fn publish(&self, channel: impl AsRef<[u8]>, message: impl AsRef<[u8]>) -> usize {
         let mut engine = self.shared().engine();
         engine.refresh_time();
-        let message = message.into();
+        let message = Bytes::copy_from_slice(message.as_ref());
         let n = delivery::publish(&mut engine, None, channel.as_ref(), &message, false);
         engine.after_command();
         n
@@ -237,15 +219,18 @@ impl MockRedis {
     /// let mut conn = client.get_multiplexed_async_connection().await?;
     /// let receivers: i64 = redis::cmd("PUBLISH").arg("jobs").arg("done").query_async(&mut conn).await?;
     /// assert_eq!(receivers, 0);
-    /// assert_eq!(
-    ///     server.published(),
-    ///     vec![(bytes::Bytes::from("jobs"), bytes::Bytes::from("done"))]
-    /// );
+    /// assert_eq!(server.published(), [("jobs".into(), "done".into())]);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn published(&self) -> Vec<(Bytes, Bytes)> {
-        self.shared().engine().pubsub.published.clone()
+    pub fn published(&self) -> Vec<(RedisString, RedisString)> {
+        self.shared()
+            .engine()
+            .pubsub
+            .published
+            .iter()
+            .map(|(c, m)| (RedisString::from(&c[..]), RedisString::from(&m[..])))
+            .collect()
     }
 
     /// The messages clients published on `channel`, oldest first.
@@ -256,9 +241,9 @@ impl MockRedis {
     /// let mut conn = client.get_connection().unwrap();
     /// let _: i64 = redis::cmd("PUBLISH").arg("a").arg("1").query(&mut conn).unwrap();
     /// let _: i64 = redis::cmd("PUBLISH").arg("b").arg("2").query(&mut conn).unwrap();
-    /// assert_eq!(server.published_on("a"), vec![bytes::Bytes::from("1")]);
+    /// assert_eq!(server.published_on("a"), ["1"]);
     /// ```
-    pub fn published_on(&self, channel: impl AsRef<[u8]>) -> Vec<Bytes> {
+    pub fn published_on(&self, channel: impl AsRef<[u8]>) -> Vec<RedisString> {
         let channel = channel.as_ref();
         self.shared()
             .engine()
@@ -266,7 +251,7 @@ impl MockRedis {
             .published
             .iter()
             .filter(|(c, _)| c.as_ref() == channel)
-            .map(|(_, m)| m.clone())
+            .map(|(_, m)| RedisString::from(&m[..]))
             .collect()
     }
 }
@@ -279,53 +264,4 @@ pub(super) fn with_engine<T>(shared: &Arc<Shared>, f: impl FnOnce(&mut Engine) -
     let out = f(&mut engine);
     engine.after_command();
     out
-}
-
-fn quote(b: &[u8]) -> String {
-    let mut s = String::from("\"");
-    for &c in b {
-        match c {
-            b'"' => s.push_str("\\\""),
-            b'\\' => s.push_str("\\\\"),
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            b'\t' => s.push_str("\\t"),
-            0x20..=0x7e => s.push(c as char),
-            _ => {
-                let _ = write!(s, "\\x{c:02x}");
-            }
-        }
-    }
-    s.push('"');
-    s
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::String(s) => quote(s),
-        Value::List(l) => format!(
-            "[{}]",
-            l.iter().map(|e| quote(e)).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Set(s) => {
-            let mut m: Vec<_> = s.iter().map(|e| quote(e)).collect();
-            m.sort();
-            format!("{{{}}}", m.join(", "))
-        }
-        Value::Hash(h) => {
-            let mut m: Vec<_> = h
-                .iter()
-                .map(|(k, v)| format!("{}: {}", quote(k), quote(v)))
-                .collect();
-            m.sort();
-            format!("{{{}}}", m.join(", "))
-        }
-        Value::ZSet(z) => format!(
-            "[{}]",
-            z.iter()
-                .map(|(m, s)| format!("{} {}", quote(m), crate::protocol::format_double(s)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }

@@ -171,9 +171,9 @@ async fn a_push_from_the_state_api_serves_the_waiter() {
         got
     });
     wait_blocked(&mut admin, 1).await;
-    assert_eq!(server.db(0).rpush("jobs", ["j1", "j2"]), Some(2));
+    assert_eq!(server.db(0).rpush("jobs", ["j1", "j2"]), Ok(2));
     assert_eq!(task.await.unwrap(), ("jobs".to_string(), "j1".to_string()));
-    assert_eq!(server.db(0).list("jobs"), vec![bytes::Bytes::from("j2")]);
+    server.db(0).assert_list("jobs", ["j2"]);
 }
 
 #[tokio::test]
@@ -371,13 +371,8 @@ async fn showcase_blmove_handover_with_progress_on_a_channel() -> RedisResult<()
     }
     assert_eq!(seen, vec!["1/3", "2/3", "3/3"]);
     assert_eq!(server.published_on("progress").len(), 3);
-    assert_eq!(
-        server.db(0).list("archive"),
-        vec![
-            bytes::Bytes::from("resize:3"),
-            bytes::Bytes::from("resize:2"),
-            bytes::Bytes::from("resize:1")
-        ]
-    );
+    server
+        .db(0)
+        .assert_list("archive", ["resize:3", "resize:2", "resize:1"]);
     Ok(())
 }

@@ -102,9 +102,9 @@ async fn async_pubsub_receives_channel_and_pattern_messages() -> RedisResult<()>
     );
     assert_eq!(
         server.published(),
-        vec![
-            (bytes::Bytes::from("orders"), bytes::Bytes::from("o-1")),
-            (bytes::Bytes::from("orderly"), bytes::Bytes::from("o-2")),
+        [
+            ("orders".into(), "o-1".into()),
+            ("orderly".into(), "o-2".into()),
         ]
     );
     Ok(())
