@@ -21,9 +21,17 @@
 //! before any other client's next command, so nobody can steal an element
 //! from a waiter.
 //!
-//! Timeouts run on the wall clock: the connection task sleeps until the
-//! deadline and then calls [`timed_out`], which answers only if the client
-//! is still blocked (a reply already on its way wins).
+//! Timeouts follow the engine clock, as key expiry does: [`block`] records
+//! the deadline in engine-clock milliseconds, and a client times out once
+//! the clock is strictly past it (Redis's `timeout < now`). Three paths
+//! get there, all answering the null array once: the connection task
+//! sleeps on the wall clock until the engine clock would pass the deadline
+//! (never while the clock is frozen) and calls [`time_out_if_due`];
+//! `fast_forward` and `set_time` move the clock and call [`time_out_due`]
+//! at once, and so does the active-expiry cycle every 100 ms (Redis's
+//! `clientsCron`), which catches deadlines the clock reached by being
+//! moved or let run again. A reply already on its way wins over the
+//! timeout.
 //!
 //! This module never imports a command group: a new blocking command (XREAD,
 //! WAIT, ...) builds its own [`BlockOp`] and calls [`block`].
@@ -31,7 +39,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -85,8 +93,10 @@ pub(crate) struct Blocked {
     pub db: usize,
     pub keys: Vec<Bytes>,
     pub op: BlockOp,
-    /// Wall-clock deadline; `None` waits forever (timeout 0).
-    pub deadline: Option<Instant>,
+    /// Engine-clock deadline in Unix milliseconds (the clock reading of
+    /// the blocking command plus its timeout); `None` waits forever
+    /// (timeout 0). The client times out once the clock is past it.
+    pub deadline: Option<i64>,
 }
 
 /// Clients blocked on keys.
@@ -158,7 +168,10 @@ pub(crate) fn block(
         db,
         keys,
         op,
-        deadline: timeout.map(|t| Instant::now() + t),
+        deadline: timeout.map(|t| {
+            let ms = i64::try_from(t.as_millis()).unwrap_or(i64::MAX);
+            ctx.engine.now_ms().saturating_add(ms)
+        }),
     });
     Reply::Nil
 }
@@ -182,15 +195,65 @@ pub(crate) fn unblock(engine: &mut Engine, client: &mut Client) {
     }
 }
 
-/// The client's deadline passed: if it is still blocked, unblocks it and
-/// returns the timeout reply (the null array, whatever the command, as
-/// Redis 7.0's `replyToBlockedClientTimedOut`).
+/// Times the client out now, deadline or not: if it is still blocked,
+/// unblocks it and returns the timeout reply (the null array, whatever the
+/// command, as Redis 7.0's `replyToBlockedClientTimedOut`).
 pub(crate) fn timed_out(engine: &mut Engine, client_id: u64) -> Option<Reply> {
     let mut client = engine.clients.remove(&client_id)?;
     let was_blocked = client.blocked.is_some();
     unblock(engine, &mut client);
     engine.clients.insert(client_id, client);
     was_blocked.then_some(Reply::NilArray)
+}
+
+/// Whether the client is blocked with a deadline the engine clock reading
+/// ([`Engine::now_ms`]) is past.
+fn is_due(engine: &Engine, client_id: u64) -> bool {
+    let now = engine.now_ms();
+    engine
+        .clients
+        .get(&client_id)
+        .and_then(|c| c.blocked.as_ref())
+        .and_then(|b| b.deadline)
+        .is_some_and(|deadline| deadline < now)
+}
+
+/// [`timed_out`] if the client's deadline has passed on the engine clock
+/// (read afresh); `None` when it has not, or the client is not blocked.
+pub(crate) fn time_out_if_due(engine: &mut Engine, client_id: u64) -> Option<Reply> {
+    engine.refresh_time();
+    if is_due(engine, client_id) {
+        timed_out(engine, client_id)
+    } else {
+        None
+    }
+}
+
+/// Times out every blocked client whose deadline the clock reading is past
+/// (Redis's `handleBlockedClientsTimeout`), sending each the timeout reply
+/// on its outbox. Returns how many timed out. The caller has refreshed the
+/// clock reading.
+pub(crate) fn time_out_due(engine: &mut Engine) -> usize {
+    if engine.blocking.waiters.is_empty() {
+        return 0;
+    }
+    let mut due: Vec<(i64, u64)> = engine
+        .clients
+        .iter()
+        .filter_map(|(&id, c)| {
+            let deadline = c.blocked.as_ref()?.deadline?;
+            (deadline < engine.now_ms()).then_some((deadline, id))
+        })
+        .collect();
+    // Earliest deadline first, then blocking order (ids grow), as Redis's
+    // timeout table is ordered.
+    due.sort_unstable();
+    for &(_, id) in &due {
+        if let Some(reply) = timed_out(engine, id) {
+            delivery::send_to(engine, None, id, &reply, true);
+        }
+    }
+    due.len()
 }
 
 /// How many clients are blocked (INFO `blocked_clients`).

@@ -1,8 +1,8 @@
 //! The engine clock: wall-clock time by default, which tests can move
 //! forward, freeze or set.
 //!
-//! Every expiry decision reads this clock, never `SystemTime::now()`
-//! directly. The engine takes one reading per command (as Redis 7.0 caches
+//! Every expiry decision and every blocking command's timeout reads this
+//! clock, never `SystemTime::now()` directly. The engine takes one reading per command (as Redis 7.0 caches
 //! the time for the duration of a `call()`, and for a whole `EXEC`), and
 //! hands it to the databases with [`super::Engine::refresh_time`]. The
 //! test-side controls (`fast_forward`, `freeze_time`, `set_time`) are in
@@ -92,6 +92,23 @@ impl Clock {
         }
     }
 
+    /// Whether the clock is frozen.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen_us.is_some()
+    }
+
+    /// How long to wait on the wall clock until this clock is strictly past
+    /// `deadline_ms` (as expiry and blocking timeouts compare): `None` while
+    /// frozen, since then only a test moves it; zero when already past.
+    pub fn wall_time_until_past(&self, deadline_ms: i64) -> Option<Duration> {
+        if self.is_frozen() {
+            return None;
+        }
+        let past_us = deadline_ms.saturating_add(1).saturating_mul(1000);
+        let wait_us = past_us.saturating_sub(self.now_us()).max(0);
+        Some(Duration::from_micros(wait_us as u64))
+    }
+
     /// Sets the clock to `t` and freezes it there, so tests are deterministic.
     /// [`Clock::unfreeze`] lets it run on from `t`.
     pub fn set_time(&mut self, t: SystemTime) {
@@ -124,6 +141,18 @@ mod tests {
         c.unfreeze();
         assert!(c.now_us() >= t + 1_500_000);
         assert!(c.frozen_us.is_none());
+    }
+
+    #[test]
+    fn waits_until_strictly_past_a_deadline() {
+        let mut c = Clock::new();
+        c.set_time(UNIX_EPOCH + Duration::from_millis(10_000));
+        assert_eq!(c.wall_time_until_past(10_500), None, "frozen");
+        c.unfreeze();
+        let wait = c.wall_time_until_past(c.now_ms() + 500).unwrap();
+        assert!(wait > Duration::from_millis(500), "{wait:?}");
+        assert!(wait <= Duration::from_millis(501), "{wait:?}");
+        assert_eq!(c.wall_time_until_past(c.now_ms() - 2), Some(Duration::ZERO));
     }
 
     #[test]

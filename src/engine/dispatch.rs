@@ -43,8 +43,9 @@ pub(crate) struct Outcome {
     /// The reply (a placeholder, not to be written, when `blocked`).
     pub reply: Reply,
     /// The command blocked the client: its reply arrives later on the
-    /// client's outbox, unless the deadline (if any) passes first.
-    pub blocked: Option<Option<Instant>>,
+    /// client's outbox, unless the deadline (if any; engine-clock Unix ms)
+    /// passes first.
+    pub blocked: Option<Option<i64>>,
     /// Write the reply, then close the connection (QUIT; or the client is gone).
     pub close: bool,
 }

@@ -281,14 +281,16 @@ impl Engine {
     }
 
     /// The active expiry cycle: removes every key past its deadline, in
-    /// every database. The server's accept loop calls it every 100 ms (as
-    /// Redis's `serverCron` does at `hz 10`); `fast_forward` and `set_time`
-    /// call it at once.
+    /// every database, and times out every blocked client past its
+    /// deadline (Redis's `clientsCron`). The server's accept loop calls it
+    /// every 100 ms (as Redis's `serverCron` does at `hz 10`);
+    /// `fast_forward` and `set_time` call it at once.
     pub(crate) fn active_expire_cycle(&mut self) {
         self.refresh_time();
         for db in &mut self.dbs {
             db.expire_due();
         }
+        blocking::time_out_due(self);
         self.after_command();
     }
 

@@ -167,20 +167,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
     }
 
     /// Waits for the reply of the blocking command the client sent: served
-    /// by another client's write, or the timeout reply at the deadline.
-    /// Requests that arrive meanwhile stay in the input (Redis buffers them
-    /// too); pub/sub messages are written as they come.
-    async fn wait_unblocked(&mut self, deadline: Option<std::time::Instant>) -> Result<(), Gone> {
+    /// by another client's write, or the timeout reply once the engine
+    /// clock is past the deadline (engine-clock ms). The wall-clock sleep is
+    /// computed from the engine clock at each turn: none while it is
+    /// frozen; a clock moved forward times the command out from
+    /// `fast_forward` or the active-expiry cycle, whose reply comes on the
+    /// outbox. Requests that arrive meanwhile stay in the input (Redis
+    /// buffers them too); pub/sub messages are written as they come.
+    async fn wait_unblocked(&mut self, deadline: Option<i64>) -> Result<(), Gone> {
         self.flush().await?;
-        let deadline = deadline.map(tokio::time::Instant::from_std);
         while self.session.is_blocked() {
+            // The guard is a temporary: the lock ends with the statement.
+            let wait =
+                deadline.and_then(|d| self.shared.engine().clock.wall_time_until_past(d));
             let io = self.session.io();
             if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
                 io.input.reserve(READ_CHUNK);
             }
             let sleep = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d).await,
+                match wait {
+                    Some(d) => tokio::time::sleep(d).await,
                     None => std::future::pending().await,
                 }
             };
@@ -191,15 +197,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                 _ = self.closer.changed() => Wake::Closer,
             };
             match wake {
-                Wake::Frame(Some(frame)) => {
-                    self.session.deliver(frame);
-                    if self.session.is_blocked() {
-                        self.flush().await?;
-                    }
-                }
-                Wake::Deadline => self.session.time_out(&mut self.shared.engine()),
+                Wake::Frame(Some(frame)) => self.session.deliver(frame),
+                Wake::Deadline => self.session.time_out_if_due(&mut self.shared.engine()),
                 Wake::Read(Ok(n)) if n > 0 => {}
                 Wake::Frame(None) | Wake::Read(_) | Wake::Closer => return Err(Gone),
+            }
+            if self.session.is_blocked() {
+                self.flush().await?;
             }
         }
         Ok(())

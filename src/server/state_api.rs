@@ -67,15 +67,47 @@ impl MockRedis {
         self.shared().engine().random.seed(seed);
     }
 
-    /// Moves the engine clock forward by `d` and expires every key that is
-    /// now past its deadline, as if that much time had passed.
+    /// Moves the engine clock forward by `d`, expires every key that is now
+    /// past its deadline and times out every blocked command (`BLPOP`,
+    /// `BZPOPMIN`, ...) now past its timeout, as if that much time had
+    /// passed: the blocked client gets its timeout reply at once.
+    ///
+    /// As in Redis, a key expires strictly *after* its deadline, and so
+    /// does a blocking command's timeout: with a [frozen](MockRedis::freeze_time)
+    /// clock, `fast_forward(ttl)` leaves a key set with that `ttl`, and
+    /// `fast_forward(ttl + 1ms)` removes it. (With a running clock, real
+    /// time passes as well.)
     ///
     /// ```
     /// use std::time::Duration;
     /// let server = mock_redis::MockRedis::start_blocking();
+    /// server.freeze_time();
     /// server.db(0).set_with_ttl("session", "x", Duration::from_secs(10));
-    /// server.fast_forward(Duration::from_secs(11));
+    /// server.fast_forward(Duration::from_secs(10));
+    /// assert!(server.db(0).exists("session")); // at its deadline: still there
+    /// server.fast_forward(Duration::from_millis(1));
     /// assert!(!server.db(0).exists("session"));
+    /// ```
+    ///
+    /// A client blocked in `BLPOP q 30` times out when the clock passes its
+    /// 30 seconds, however little real time went by:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let server = mock_redis::MockRedis::start_blocking();
+    /// let url = server.url();
+    /// let waiter = std::thread::spawn(move || -> redis::RedisResult<Option<(String, String)>> {
+    ///     let mut conn = redis::Client::open(url)?.get_connection()?;
+    ///     redis::cmd("BLPOP").arg("q").arg(30).query(&mut conn)
+    /// });
+    /// # let mut conn = redis::Client::open(server.url())?.get_connection()?;
+    /// # while redis::cmd("INFO").arg("clients").query::<String>(&mut conn)?.contains("blocked_clients:0") {
+    /// #     std::thread::sleep(Duration::from_millis(5));
+    /// # }
+    /// // ... once the client is blocked:
+    /// server.fast_forward(Duration::from_secs(31));
+    /// assert_eq!(waiter.join().unwrap()?, None); // the timeout's null reply
+    /// # Ok::<(), redis::RedisError>(())
     /// ```
     pub fn fast_forward(&self, d: Duration) {
         with_engine(self.shared(), |e| {
@@ -84,9 +116,10 @@ impl MockRedis {
         });
     }
 
-    /// Stops the engine clock: keys no longer expire on their own, and
-    /// `TIME` keeps answering the same instant, until the clock is moved
-    /// with [`fast_forward`](MockRedis::fast_forward) or
+    /// Stops the engine clock: keys no longer expire on their own, blocked
+    /// commands (`BLPOP q 5`) no longer time out on their own, and `TIME`
+    /// keeps answering the same instant, until the clock is moved with
+    /// [`fast_forward`](MockRedis::fast_forward) or
     /// [`set_time`](MockRedis::set_time), or let go with
     /// [`unfreeze_time`](MockRedis::unfreeze_time).
     ///
@@ -102,7 +135,9 @@ impl MockRedis {
         with_engine(self.shared(), |e| e.clock.freeze());
     }
 
-    /// Lets a frozen clock run on from where it stands.
+    /// Lets a frozen clock run on from where it stands; keys and blocked
+    /// commands then expire and time out as it runs (blocked commands
+    /// within the 100 ms of the active-expiry cycle).
     ///
     /// ```
     /// let server = mock_redis::MockRedis::start_blocking();
@@ -114,7 +149,8 @@ impl MockRedis {
     }
 
     /// Sets the engine clock to `t` and freezes it there (so tests are
-    /// deterministic); keys whose deadline is before `t` expire.
+    /// deterministic); keys whose deadline is before `t` expire, and
+    /// blocked commands whose timeout is before `t` time out.
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};

@@ -29,7 +29,7 @@
 #[cfg(test)]
 mod tests;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
@@ -65,10 +65,13 @@ pub(crate) enum Action {
     /// discard until the client or the server closes).
     Hang,
     /// The last command blocked the client: write the output, then wait for
-    /// its reply on the outbox ([`Session::deliver`]) or, at the deadline if
-    /// there is one, call [`Session::time_out`]; buffer what the client
-    /// sends meanwhile, and [`run`](Session::run) again once unblocked.
-    Blocked(Option<Instant>),
+    /// its reply on the outbox ([`Session::deliver`]) or, once the engine
+    /// clock is past the deadline if there is one (engine-clock Unix ms:
+    /// see `Clock::wall_time_until_past`), call [`Session::time_out_if_due`];
+    /// buffer what the client sends meanwhile, and [`run`](Session::run)
+    /// again once unblocked. A moved clock may time the command out
+    /// earlier: its reply then comes on the outbox.
+    Blocked(Option<i64>),
 }
 
 /// The session's buffers and outbox, borrowed apart so that the I/O layer
@@ -132,8 +135,8 @@ pub(crate) struct Session {
     /// under one lock when the run returns.
     journal: Vec<Entry>,
     /// The last command blocked the client: its reply comes on the outbox,
-    /// or is the timeout reply at the deadline (if any).
-    blocked: Option<Option<Instant>>,
+    /// or is the timeout reply at the deadline (if any, engine-clock ms).
+    blocked: Option<Option<i64>>,
     /// Also encodes every reply in the other protocol, into this buffer
     /// (the fuzz target checks both encoders accept every reply).
     #[cfg(feature = "fuzzing")]
@@ -384,18 +387,39 @@ impl Session {
         self.drain_outbox();
     }
 
-    /// The blocked command's deadline has passed: answers the timeout reply
-    /// unless the command was served meanwhile (its reply is on the outbox,
-    /// and goes first). [`run`](Session::run) again afterwards.
+    /// Times the blocked command out now, whatever its deadline: answers the
+    /// timeout reply unless the command was served meanwhile (its reply is
+    /// on the outbox, and goes first). [`run`](Session::run) again afterwards.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn time_out(&mut self, engine: &mut Engine) {
         let reply = crate::engine::blocking::timed_out(engine, self.id);
+        self.finish_time_out(engine, reply);
+        self.blocked = None;
+    }
+
+    /// The wall-clock wait for the blocked command's deadline is over:
+    /// answers the timeout reply if the engine clock is past the deadline
+    /// (a frozen or moved-back clock may not be), or the reply that served
+    /// the command meanwhile. Still [`is_blocked`](Session::is_blocked)
+    /// when neither: wait again. [`run`](Session::run) again once unblocked.
+    pub fn time_out_if_due(&mut self, engine: &mut Engine) {
+        let reply = crate::engine::blocking::time_out_if_due(engine, self.id);
+        let timed_out = reply.is_some();
+        self.finish_time_out(engine, reply);
+        if timed_out {
+            self.blocked = None;
+        }
+    }
+
+    /// Writes what the outbox holds, then the timeout reply if any.
+    fn finish_time_out(&mut self, engine: &Engine, reply: Option<Reply>) {
         self.drain_outbox();
         if let Some(reply) = reply {
             let client = View::of(engine, self.id);
             self.encode(client.protocol, &reply);
         }
-        self.blocked = None;
     }
+
 
     /// Appends every frame waiting in the outbox.
     fn drain_outbox(&mut self) {

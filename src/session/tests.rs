@@ -7,7 +7,7 @@
 //! 7.0.15.
 
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
@@ -465,14 +465,12 @@ fn a_blocked_command_waits_for_another_client() {
 #[test]
 fn a_blocked_command_times_out() {
     let mut h = Harness::new();
-    let before = Instant::now();
+    h.engine.clock.freeze();
+    let now = h.engine.clock.now_ms();
     let (action, written) = h.feed(b"BLPOP l 0.5\r\nPING\r\n");
     assert_eq!(written, "");
-    let Action::Blocked(Some(deadline)) = action else {
-        panic!("{action:?}")
-    };
-    assert!(deadline >= before + Duration::from_millis(500));
-    assert!(deadline <= Instant::now() + Duration::from_millis(500));
+    // The deadline is on the engine clock.
+    assert_eq!(action, Action::Blocked(Some(now + 500)));
     h.session.time_out(&mut h.engine);
     assert_eq!(
         h.feed(b""),
@@ -493,6 +491,59 @@ fn a_blocked_command_times_out() {
             "*2\r\n$1\r\nl\r\n$1\r\nw\r\n".to_string()
         )
     );
+}
+
+#[test]
+fn a_blocked_command_times_out_strictly_after_its_deadline_on_the_engine_clock() {
+    let mut h = Harness::new();
+    h.engine.clock.freeze();
+    assert_eq!(h.feed(b"BLPOP l 0.5\r\nPING\r\n").1, "");
+    // The wall-clock timer fired, but the frozen clock has not moved.
+    h.session.time_out_if_due(&mut h.engine);
+    assert!(h.session.is_blocked());
+    // At the deadline: not past it yet, as Redis's `timeout < now`.
+    h.engine.clock.fast_forward(Duration::from_millis(500));
+    h.session.time_out_if_due(&mut h.engine);
+    assert!(h.session.is_blocked());
+    assert_eq!(h.feed(b"").0, Action::Blocked(Some(h.engine.clock.now_ms())));
+    h.engine.clock.fast_forward(Duration::from_millis(1));
+    h.session.time_out_if_due(&mut h.engine);
+    assert!(!h.session.is_blocked());
+    assert_eq!(
+        h.feed(b""),
+        (Action::NeedInput, "*-1\r\n+PONG\r\n".to_string())
+    );
+}
+
+#[test]
+fn the_expiry_cycle_times_out_blocked_clients_past_their_deadline() {
+    let mut h = Harness::new();
+    let mut other = h.connect();
+    h.engine.clock.freeze();
+    assert_eq!(h.feed(b"HELLO 3\r\n").0, Action::NeedInput);
+    h.session.take_output();
+    assert_eq!(h.feed(b"BZPOPMIN z 2\r\n").1, "");
+    other.feed(b"BLPOP l 3\r\n");
+    assert!(matches!(
+        other.run(&mut h.engine, &h.mocks),
+        Action::Blocked(Some(_))
+    ));
+    h.engine.clock.fast_forward(Duration::from_millis(2001));
+    h.engine.active_expire_cycle();
+    // The first client's timeout comes on its outbox, in its protocol.
+    let frame = h.session.io().outbox.try_recv().expect("the timeout reply");
+    h.session.deliver(frame);
+    assert!(!h.session.is_blocked());
+    assert_eq!(h.feed(b"").1, "_\r\n");
+    // The second one's deadline is a second later.
+    assert!(other.io().outbox.try_recv().is_err());
+    assert!(other.is_blocked());
+    h.engine.clock.fast_forward(Duration::from_secs(1));
+    h.engine.active_expire_cycle();
+    let frame = other.io().outbox.try_recv().expect("the timeout reply");
+    other.deliver(frame);
+    assert!(!other.is_blocked());
+    assert_eq!(&other.take_output()[..], b"*-1\r\n");
 }
 
 #[test]
