@@ -227,6 +227,7 @@ impl Engine {
             client: &mut client,
             args,
         })
+        .unwrap_or_else(|error| error)
     }
 
     /// Runs one queued command inside EXEC: resolved again (the table is

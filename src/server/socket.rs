@@ -178,8 +178,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
         self.flush().await?;
         while self.session.is_blocked() {
             // The guard is a temporary: the lock ends with the statement.
-            let wait =
-                deadline.and_then(|d| self.shared.engine().clock.wall_time_until_past(d));
+            let wait = deadline.and_then(|d| self.shared.engine().clock.wall_time_until_past(d));
             let io = self.session.io();
             if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
                 io.input.reserve(READ_CHUNK);

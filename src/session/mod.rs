@@ -420,7 +420,6 @@ impl Session {
         }
     }
 
-
     /// Appends every frame waiting in the outbox.
     fn drain_outbox(&mut self) {
         // `is_empty` is a few loads; `try_recv` on an empty channel costs

@@ -505,7 +505,10 @@ fn a_blocked_command_times_out_strictly_after_its_deadline_on_the_engine_clock()
     h.engine.clock.fast_forward(Duration::from_millis(500));
     h.session.time_out_if_due(&mut h.engine);
     assert!(h.session.is_blocked());
-    assert_eq!(h.feed(b"").0, Action::Blocked(Some(h.engine.clock.now_ms())));
+    assert_eq!(
+        h.feed(b"").0,
+        Action::Blocked(Some(h.engine.clock.now_ms()))
+    );
     h.engine.clock.fast_forward(Duration::from_millis(1));
     h.session.time_out_if_due(&mut h.engine);
     assert!(!h.session.is_blocked());

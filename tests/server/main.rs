@@ -18,4 +18,7 @@ mod lifecycle;
 mod parser_props;
 mod pubsub;
 mod seed;
+
+mod fixture_clock;
+mod fixture_state;
 mod wire;
