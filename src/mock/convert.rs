@@ -12,10 +12,26 @@ impl From<mini_redis::Frame> for Reply {
     /// answer as the tokio tutorial's server does. Integers above
     /// `i64::MAX` become big numbers.
     ///
+    /// A `Frame::Error(text)` goes out as a simple error, as
+    /// [`Reply::error`] writes it: text that starts with an upper-case error
+    /// code (`WRONGTYPE ...`, `LOADING ...`) is sent as it is, any other
+    /// text gets `ERR ` in front. So the tutorial's
+    /// `Frame::Error("unimplemented".into())` reaches the client as
+    /// `-ERR unimplemented\r\n` (mini-redis's own server sends
+    /// `-unimplemented\r\n`). Line breaks become spaces; RESP2 and RESP3
+    /// connections get the same bytes.
+    ///
     /// ```
     /// use mini_redis::Frame;
-    /// use mock_redis::Reply;
-    /// assert_eq!(Reply::from(Frame::Error("unimplemented".into())), Reply::error("ERR unimplemented"));
+    /// use mock_redis::{Protocol, Reply};
+    /// let unimplemented = Reply::from(Frame::Error("unimplemented".into()));
+    /// assert_eq!(unimplemented.to_bytes(Protocol::Resp2), &b"-ERR unimplemented\r\n"[..]);
+    /// assert_eq!(unimplemented.to_bytes(Protocol::Resp3), &b"-ERR unimplemented\r\n"[..]);
+    /// let coded = Reply::from(Frame::Error("WRONGTYPE Operation against a key holding the wrong kind of value".into()));
+    /// assert_eq!(
+    ///     coded.to_bytes(Protocol::Resp2),
+    ///     &b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"[..]
+    /// );
     /// assert_eq!(Reply::from(Frame::Null), Reply::Nil);
     /// assert_eq!(Reply::from(Frame::Integer(3)), Reply::int(3));
     /// ```
