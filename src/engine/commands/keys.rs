@@ -314,7 +314,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> CmdResult
         ));
     }
     let mut when = args::int(ctx.arg(2))?;
-    let invalid = || invalid_expire_time(&ctx.client.last_command);
+    let invalid = || invalid_expire_time(ctx.client.last_command);
     if seconds {
         when = when.checked_mul(1000).ok_or_else(invalid)?;
     }

@@ -1,9 +1,10 @@
 //! Redis's error replies: the texts more than one command group (or the
-//! dispatcher) answers, and the builders for the errors that quote user
-//! input.
+//! dispatcher) answers, and every builder of an error reply (arity,
+//! ranges, unknown (sub)commands, errors that quote user input).
 //!
 //! A text only one handler answers stays next to that handler (as in
-//! Redis's own sources); a text a second command group needs moves here.
+//! Redis's own sources); a text a second command group needs moves here,
+//! and so does a new builder. Handlers return these as `Err(..)`.
 //! Texts are the whole error line without the leading `-` (`ERR ...`,
 //! `WRONGTYPE ...`), so [`err`] turns one into a reply without copying.
 
@@ -116,7 +117,6 @@ pub(crate) fn error_quoting(before: &str, input: &[u8], after: &str) -> Reply {
 }
 
 /// An error built from user input: line breaks become spaces, as Redis ensures.
-
 pub(crate) fn rejected(msg: std::fmt::Arguments<'_>) -> Reply {
     one_line_error(format!("ERR {msg}").into_bytes())
 }
