@@ -1,5 +1,6 @@
-//! Test support, shared by every test binary (each includes this directory
-//! as `#[path = "../support/mod.rs"] mod support;`):
+//! Test support, shared by the `diff`, `mock` and `server` test binaries
+//! (each includes this directory as `#[path = "../support/mod.rs"] mod
+//! support;`):
 //!
 //! - [`resp`]: requests as multibulk bytes, RESP2/RESP3 frame boundaries,
 //!   reply normalisation ([`Compare`]) and escaping;

@@ -239,8 +239,8 @@ impl Peer {
 
 /// One run of a script on one server: the log of every frame received.
 async fn play(port: u16, script: &Script, resp3: bool) -> Vec<String> {
-    // Opened first, so the script's clients get the same ids on both servers
-    // relative to it.
+    // Opened before the script's connections, on both servers alike, and
+    // never used for anything a script compares.
     let mut control = Control::open(port).await;
     let mut peers = Vec::new();
     for _ in 0..script.conns {
