@@ -188,6 +188,7 @@ mod tests {
         // Three reads and three writes, each answered LOADING.
         let tries: Vec<String> = server
             .received_commands()
+            .expect("the journal is on")
             .iter()
             .filter(|r| r.is_command("GET") || r.is_command("SET"))
             .map(|r| r.name())

@@ -170,8 +170,9 @@
 //! ## Spying and the journal
 //!
 //! [`MockRedis::received_commands`] lists every command in arrival order,
-//! each a [`Request`] with its connection id, database and time;
-//! [`MockRedis::received_commands_on`] keeps one connection's. A mock that
+//! each a [`Request`] with its connection id, database and time (`None`
+//! while the journal is off); [`MockRedis::received_commands_on`] keeps one
+//! connection's. A mock that
 //! responds with [`Response::pass_through`] lets the engine answer while it
 //! counts the calls and checks an expectation.
 //!
@@ -186,7 +187,7 @@
 //! let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
 //! let echoed: String = redis::cmd("ECHO").arg("hi").query_async(&mut conn).await?;
 //! assert_eq!(echoed, "hi"); // the engine's answer
-//! let last = server.received_commands().pop().unwrap();
+//! let last = server.received_commands().unwrap().pop().unwrap();
 //! assert_eq!(last.to_string(), r#""ECHO" "hi""#);
 //! # Ok(())
 //! # }
@@ -292,12 +293,21 @@
 //!
 //! [`MockRedis::start`] spawns the server on the caller's tokio runtime,
 //! which suits `#[tokio::test]` (current-thread or multi-thread) with async
-//! clients. A *blocking* client on a current-thread runtime would block the
-//! only thread the server runs on, so plain `#[test]` functions and sync
+//! clients. A *blocking* client on a current-thread runtime blocks the only
+//! thread the server runs on, so plain `#[test]` functions and sync
 //! clients use [`MockRedis::start_blocking`], which runs the server on a
 //! thread and runtime of its own (and may be called from inside a runtime).
 //! Mounting, verifying and the journal work the same from sync and async
 //! code: they only take a short lock.
+//!
+//! A sync client under `start()` in a current-thread runtime does not hang
+//! the test: once the runtime has not run the server for half a second, a
+//! process-wide watchdog thread serves the connections waiting to be
+//! accepted (with the same mocks, data and journal), so the client gets
+//! its answers about 0.5 s late, and a line on stderr says to use
+//! `start_blocking()`. Connections the runtime accepted before it blocked
+//! cannot be served that way; the watchdog reports them on stderr after
+//! 5 s.
 //!
 //! ```
 //! use mock_redis::{Mock, MockRedis, Reply};

@@ -17,7 +17,7 @@ use crate::engine::meta;
 /// let server = MockRedis::start().await;
 /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
 /// let _: () = redis::cmd("SET").arg("k").arg("v").query_async(&mut conn).await.unwrap_or(());
-/// let set = server.received_commands().into_iter().find(|r| r.is_command("SET")).unwrap();
+/// let set = server.received_commands().unwrap().into_iter().find(|r| r.is_command("SET")).unwrap();
 /// assert_eq!(set.to_string(), r#""SET" "k" "v""#);
 /// assert_eq!(set.arg(1).unwrap(), "k");
 /// assert_eq!(set.db(), 0);

@@ -54,6 +54,20 @@ impl MockRedis {
     /// Starts a server on `127.0.0.1` and an ephemeral port, with its accept
     /// loop spawned on the current tokio runtime.
     ///
+    /// The server runs only when that runtime does. A *sync* client (redis-rs's
+    /// `get_connection()`, an r2d2 pool, a thread the test joins) in a
+    /// current-thread `#[tokio::test]` blocks the runtime's only thread while
+    /// it waits for the server's reply. mock-redis does not hang there: when
+    /// the runtime has not run the server for half a second, a process-wide
+    /// watchdog thread accepts the waiting connections itself and serves
+    /// them (same mocks, data and journal), so the client is answered about
+    /// 0.5 s late, and a line on stderr names [`start_blocking`](MockRedis::start_blocking),
+    /// the right entry point for sync clients. The watchdog cannot serve a
+    /// connection the runtime had already accepted before it blocked; if the
+    /// runtime stays blocked for 5 s while such connections are open, it
+    /// says so on stderr. Async clients, and multi-thread runtimes, never
+    /// need it.
+    ///
     /// # Panics
     ///
     /// Outside a tokio runtime, or if the loopback interface cannot be bound;
@@ -127,17 +141,30 @@ impl MockRedis {
         self.addr.port()
     }
 
-    /// A `redis://host:port` URL for clients.
+    /// A `redis://host:port` URL for clients; with a password set
+    /// ([`Builder::requirepass`], or `CONFIG SET requirepass` since), the
+    /// URL carries it, percent-encoded: `redis://:secret@127.0.0.1:port`.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
+    /// # async fn main() -> redis::RedisResult<()> {
     /// let server = mock_redis::MockRedis::start().await;
     /// assert_eq!(server.url(), format!("redis://127.0.0.1:{}", server.port()));
+    ///
+    /// let guarded = mock_redis::MockRedis::builder().requirepass("s3cret/+").start().await;
+    /// assert_eq!(guarded.url(), format!("redis://:s3cret%2F%2B@127.0.0.1:{}", guarded.port()));
+    /// let mut conn = redis::Client::open(guarded.url())?.get_multiplexed_async_connection().await?;
+    /// let pong: String = redis::cmd("PING").query_async(&mut conn).await?;
+    /// assert_eq!(pong, "PONG");
+    /// # Ok(())
     /// # }
     /// ```
     pub fn url(&self) -> String {
-        format!("redis://{}", self.addr)
+        let password = self.shared.engine().config.requirepass.clone();
+        match password {
+            Some(p) => format!("redis://:{}@{}", percent_encode(&p), self.addr),
+            None => format!("redis://{}", self.addr),
+        }
     }
 
     /// The Unix socket path, when the builder asked for one.
@@ -256,6 +283,20 @@ impl Drop for MockRedis {
             }
         }
     }
+}
+
+/// Percent-encodes every byte but URL's unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`), so a password is safe in a URL's userinfo.
+fn percent_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Binds like Redis: `SO_REUSEADDR` so a restarted server gets its port back.
@@ -537,9 +578,11 @@ impl Builder {
         }
         let mut config = self.config;
         config.tcp_port = addr.port();
+        let recording = !self.no_recording;
         let shared = Arc::new(Shared::new(
             Engine::new(config),
-            MockState::new(self.strict, !self.no_recording),
+            MockState::new(self.strict, recording),
+            recording,
         ));
         let listeners = StdListeners {
             tcp,

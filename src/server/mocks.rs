@@ -2,6 +2,8 @@
 //! strict mode and server-wide faults. Mounting lives here, not in
 //! `src/mock`, so the dependency points one way: server -> mock.
 
+use std::sync::atomic::Ordering;
+
 use bytes::Bytes;
 
 use super::MockRedis;
@@ -117,8 +119,11 @@ impl MockRedis {
 
     /// Every command received since the start (or the last
     /// [`reset`](MockRedis::reset)), in arrival order, with its connection
-    /// id, database and time. Handshake commands clients send on connect
-    /// are included; [`received_commands_as_strings_without_handshakes`](MockRedis::received_commands_as_strings_without_handshakes)
+    /// id, database and time; `None` while the journal is off
+    /// ([`Builder::record_commands`](crate::Builder::record_commands),
+    /// [`set_recording`](MockRedis::set_recording)), as wiremock's
+    /// `received_requests`. Handshake commands clients send on connect are
+    /// included; [`received_commands_as_strings_without_handshakes`](MockRedis::received_commands_as_strings_without_handshakes)
     /// leaves them out.
     ///
     /// ```
@@ -127,13 +132,19 @@ impl MockRedis {
     /// let server = mock_redis::MockRedis::start().await;
     /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
     /// let _: String = redis::cmd("PING").query_async(&mut conn).await?;
-    /// let last = server.received_commands().pop().unwrap();
+    /// let last = server.received_commands().unwrap().pop().unwrap();
     /// assert_eq!(last.to_string(), r#""PING""#);
+    ///
+    /// let quiet = mock_redis::MockRedis::builder().record_commands(false).start().await;
+    /// assert!(quiet.received_commands().is_none());
     /// # Ok(())
     /// # }
     /// ```
-    pub fn received_commands(&self) -> Vec<Request> {
-        self.shared().mocks.journal()
+    pub fn received_commands(&self) -> Option<Vec<Request>> {
+        if !self.shared().recording.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(self.shared().mocks.journal())
     }
 
     /// Every command received, as [`received_commands`](MockRedis::received_commands)
@@ -188,7 +199,8 @@ impl MockRedis {
     }
 
     /// The commands one connection sent (`connection` is the id
-    /// `CLIENT ID` answers on it, and [`Request::connection_id`]).
+    /// `CLIENT ID` answers on it, and [`Request::connection_id`]); `None`
+    /// while the journal is off, as [`received_commands`](MockRedis::received_commands).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -196,28 +208,34 @@ impl MockRedis {
     /// let server = mock_redis::MockRedis::start().await;
     /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
     /// let id: u64 = redis::cmd("CLIENT").arg("ID").query_async(&mut conn).await?;
-    /// let mine = server.received_commands_on(id);
+    /// let mine = server.received_commands_on(id).unwrap();
     /// assert!(mine.iter().all(|r| r.connection_id() == id));
     /// assert!(mine.last().unwrap().is_command("CLIENT ID"));
     /// # Ok(())
     /// # }
     /// ```
-    pub fn received_commands_on(&self, connection: u64) -> Vec<Request> {
-        let mut all = self.received_commands();
+    pub fn received_commands_on(&self, connection: u64) -> Option<Vec<Request>> {
+        let mut all = self.received_commands()?;
         all.retain(|r| r.connection_id() == connection);
-        all
+        Some(all)
     }
 
     /// Turns the journal on or off (on by default; see
     /// [`Builder::record_commands`](crate::Builder::record_commands)).
+    /// While it is off, [`received_commands`](MockRedis::received_commands)
+    /// is `None`; turned on again, it lists what was recorded before and
+    /// after.
     ///
     /// ```
     /// let server = mock_redis::MockRedis::start_blocking();
     /// server.set_recording(false);
-    /// assert!(server.received_commands().is_empty());
+    /// assert!(server.received_commands().is_none());
+    /// server.set_recording(true);
+    /// assert_eq!(server.received_commands(), Some(vec![]));
     /// ```
     pub fn set_recording(&self, on: bool) {
         self.shared().mocks.set_recording(on);
+        self.shared().recording.store(on, Ordering::Relaxed);
     }
 
     /// Turns [strict mode](crate::Builder::strict) on or off.

@@ -1,18 +1,28 @@
 //! The server: the [`MockRedis`] handle, its [`Builder`], the accept loop and
 //! the per-connection tasks.
+//!
+//! `handle.rs` holds the handle and the builder, `mocks.rs` and
+//! `state_api.rs` the handle's mock and state methods, `db_handle.rs` the
+//! per-database handle, `socket.rs` one connection's I/O, `watchdog.rs` the
+//! fallback that serves a server whose runtime is blocked (`heartbeat.rs`
+//! tells it the server runs); this file the
+//! shared state, the accept loop and the [`Running`] loop's lifetime.
 
 mod db_handle;
 mod handle;
+mod heartbeat;
 mod listing;
 mod mocks;
 mod socket;
 mod state_api;
+mod watchdog;
 
 pub use db_handle::{DbHandle, RedisString, StateError};
 pub use handle::{Builder, MockRedis};
 
 use std::io;
 use std::net::TcpListener as StdTcpListener;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
@@ -27,13 +37,19 @@ pub(crate) struct Shared {
     /// Mounted mocks, the journal, strict mode and faults; shared with the
     /// scoped guards ([`crate::MockGuard`]), which need nothing else.
     pub(crate) mocks: Arc<MockState>,
+    /// Whether the journal records, as last given to `mocks` (the handle
+    /// says `None` for the journal while it is off).
+    pub(crate) recording: AtomicBool,
 }
 
 impl Shared {
-    pub(crate) fn new(engine: Engine, mocks: MockState) -> Shared {
+    /// The state of a server whose journal records or not (`recording`,
+    /// as given to `mocks`).
+    pub(crate) fn new(engine: Engine, mocks: MockState, recording: bool) -> Shared {
         Shared {
             engine: Mutex::new(engine),
             mocks: Arc::new(mocks),
+            recording: AtomicBool::new(recording),
         }
     }
 
@@ -71,17 +87,15 @@ impl StdListeners {
 }
 
 /// Accepts connections until `stop` fires, then closes the listeners and
-/// ends every connection task before returning.
+/// ends every connection task before returning. With a `heartbeat`, the
+/// loop and its connections beat it whenever they run.
 async fn accept_loop(
     listeners: StdListeners,
     shared: Arc<Shared>,
     mut stop: oneshot::Receiver<()>,
+    heartbeat: Option<Arc<heartbeat::Heartbeat>>,
 ) {
-    let tcp = match listeners
-        .tcp
-        .set_nonblocking(true)
-        .and_then(|()| tokio::net::TcpListener::from_std(listeners.tcp))
-    {
+    let tcp = match tokio::net::TcpListener::from_std(listeners.tcp) {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(%e, "cannot register the TCP listener");
@@ -90,10 +104,7 @@ async fn accept_loop(
     };
     #[cfg(unix)]
     let unix = match listeners.unix {
-        Some(l) => match l
-            .set_nonblocking(true)
-            .and_then(|()| tokio::net::UnixListener::from_std(l))
-        {
+        Some(l) => match tokio::net::UnixListener::from_std(l) {
             Ok(l) => Some(l),
             Err(e) => {
                 tracing::error!(%e, "cannot register the Unix listener");
@@ -112,7 +123,11 @@ async fn accept_loop(
     let period = std::time::Duration::from_millis(100);
     let mut expiry = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let pulse = || heartbeat.as_ref().map(|h| h.connection());
     loop {
+        if let Some(heartbeat) = &heartbeat {
+            heartbeat.beat();
+        }
         tokio::select! {
             biased;
             _ = &mut stop => break,
@@ -121,13 +136,13 @@ async fn accept_loop(
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(socket::serve(stream, peer.to_string(), local.clone(), shared.clone()));
+                    connections.spawn(socket::serve(stream, peer.to_string(), local.clone(), shared.clone(), pulse()));
                 }
                 Err(e) => accept_failed(e).await,
             },
             accepted = accept_unix(&unix) => match accepted {
                 Ok((stream, path)) => {
-                    connections.spawn(socket::serve(stream, format!("{path}:0"), format!("{path}:0"), shared.clone()));
+                    connections.spawn(socket::serve(stream, format!("{path}:0"), format!("{path}:0"), shared.clone(), pulse()));
                 }
                 Err(e) => accept_failed(e).await,
             },
@@ -179,35 +194,53 @@ struct Running {
     stop: Option<oneshot::Sender<()>>,
     #[cfg(unix)]
     sockets: Vec<std::os::fd::OwnedFd>,
+    /// The watchdog's view of a loop on the caller's runtime.
+    watch: Option<Arc<watchdog::Watch>>,
 }
 
 impl Running {
     fn start(listeners: StdListeners, shared: Arc<Shared>, blocking: bool) -> io::Result<Running> {
+        // Non-blocking from the start: the watchdog accepts on duplicates
+        // of these sockets, even before the loop first runs.
+        listeners.tcp.set_nonblocking(true)?;
+        #[cfg(unix)]
+        if let Some(unix) = &listeners.unix {
+            unix.set_nonblocking(true)?;
+        }
         #[cfg(unix)]
         let sockets = listeners.shutdown_handles();
         let (stop, stopped) = oneshot::channel();
-        let driver = if blocking {
+        let (driver, watch) = if blocking {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
             let thread = std::thread::Builder::new()
                 .name("mock-redis".into())
-                .spawn(move || runtime.block_on(accept_loop(listeners, shared, stopped)))?;
-            Driver::Thread(thread)
+                .spawn(move || runtime.block_on(accept_loop(listeners, shared, stopped, None)))?;
+            (Driver::Thread(thread), None)
         } else {
-            Driver::Task(tokio::spawn(accept_loop(listeners, shared, stopped)))
+            let watch = watchdog::watch(&listeners, shared.clone())?;
+            let task = tokio::spawn(accept_loop(
+                listeners,
+                shared,
+                stopped,
+                Some(watch.heartbeat.clone()),
+            ));
+            (Driver::Task(task), Some(watch))
         };
         Ok(Running {
             driver: Some(driver),
             stop: Some(stop),
             #[cfg(unix)]
             sockets,
+            watch,
         })
     }
 
     /// Makes the listening sockets refuse connections at once, even before
-    /// the accept loop next runs, and tells the loop to stop.
-    fn signal_stop(&mut self) {
+    /// the accept loop next runs, and tells the loop to stop. Returns the
+    /// connections the watchdog served, aborted.
+    fn signal_stop(&mut self) -> Vec<tokio::task::JoinHandle<()>> {
         // Stop first: shutting the sockets makes a pending accept fail, and
         // the loop must see the stop before it treats that as an accept
         // error (and backs off).
@@ -218,11 +251,17 @@ impl Running {
         for fd in &self.sockets {
             let _ = socket2::SockRef::from(fd).shutdown(std::net::Shutdown::Both);
         }
+        match self.watch.take() {
+            Some(watch) => watch.stop(),
+            None => Vec::new(),
+        }
     }
 
     /// Stops the loop and waits until every connection task has ended.
     async fn stop(mut self) {
-        self.signal_stop();
+        for served in self.signal_stop() {
+            let _ = served.await;
+        }
         match self.driver.take() {
             Some(Driver::Task(join)) => {
                 let _ = join.await;

@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, Wr
 use tokio::sync::watch;
 
 use super::Shared;
+use super::heartbeat::Pulse;
 use crate::engine::delivery::OutOfBand;
 use crate::session::{Action, Session};
 
@@ -55,12 +56,20 @@ struct Socket<'a, S> {
     writer: WriteHalf<S>,
     /// Changes when the server closes every connection.
     closer: watch::Receiver<u64>,
+    /// Tells the watchdog the task runs (connections of a server on the
+    /// caller's runtime).
+    pulse: Option<Pulse>,
 }
 
 /// Serves one connection until the client leaves, sends QUIT, makes a
 /// protocol error, a mock or fault closes it, or the server stops.
-pub(crate) async fn serve<S>(stream: S, peer: String, local: String, shared: Arc<Shared>)
-where
+pub(crate) async fn serve<S>(
+    stream: S,
+    peer: String,
+    local: String,
+    shared: Arc<Shared>,
+    pulse: Option<Pulse>,
+) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let session = Session::new(&mut shared.engine(), peer, local);
@@ -77,13 +86,21 @@ where
         reader,
         writer,
         closer,
+        pulse,
     };
     socket.serve().await;
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
+    fn beat(&self) {
+        if let Some(pulse) = &self.pulse {
+            pulse.beat();
+        }
+    }
+
     async fn serve(&mut self) {
         loop {
+            self.beat();
             let io = self.session.io();
             if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
                 io.input.reserve(READ_CHUNK);
@@ -177,6 +194,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
     async fn wait_unblocked(&mut self, deadline: Option<i64>) -> Result<(), Gone> {
         self.flush().await?;
         while self.session.is_blocked() {
+            self.beat();
             // The guard is a temporary: the lock ends with the statement.
             let wait = deadline.and_then(|d| self.shared.engine().clock.wall_time_until_past(d));
             let io = self.session.io();

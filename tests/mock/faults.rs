@@ -293,6 +293,7 @@ async fn connection_manager_reconnects_across_a_restart() {
 fn count_connections(server: &MockRedis) -> usize {
     let mut ids: Vec<u64> = server
         .received_commands()
+        .expect("the journal is on")
         .iter()
         .map(|r| r.connection_id())
         .collect();

@@ -291,6 +291,7 @@ async fn multi_exec_flow_scripted_with_mocks() {
     assert_eq!((set.as_str(), balance), ("OK", 150));
     let sent: Vec<String> = server
         .received_commands()
+        .expect("the journal is on")
         .iter()
         .filter(|r| !r.is_command("CLIENT"))
         .map(|r| r.to_string())

@@ -20,5 +20,6 @@ mod pubsub;
 mod seed;
 
 mod fixture_clock;
+mod fixture_runtime;
 mod fixture_state;
 mod wire;
