@@ -1,7 +1,8 @@
 //! The direct state API on [`MockRedis`]: the clock (`fast_forward`,
 //! `freeze_time`, `set_time`, `now`), `flushall`, `dump`, `seed`, and
 //! pub/sub from the test side (`publish`, `published`, `published_on`).
-//! Per-database reads and writes are on [`DbHandle`] (`db_handle.rs`).
+//! Per-database reads, writes and assertions are on [`DbHandle`]
+//! (`db_handle/`); `listing.rs` formats values for both dumps.
 //!
 //! Every call takes the engine lock for its duration only, exactly like one
 //! client command, so it is atomic with respect to the commands clients run.

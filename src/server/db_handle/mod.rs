@@ -9,24 +9,8 @@
 //! * `assertions.rs`: the `assert_*` helpers and their failure messages.
 //! * `value.rs`: [`RedisString`] and [`StateError`].
 //!
-//! # Conventions
-//!
-//! * Keys, values, fields and members go in as anything `AsRef<[u8]>`
-//!   (`&str`, `String`, `&[u8]`, `Vec<u8>`, byte literals); they come out as
-//!   [`RedisString`], which compares with all of those and prints quoted.
-//! * A reader of one type returns `Result<_, StateError>`:
-//!   [`StateError::WrongType`] when the key holds another type, `Ok(None)`
-//!   or an empty collection when the key is missing. Readers do not count
-//!   as an access: they leave `INFO` hit counters, `OBJECT IDLETIME` and LFU
-//!   counters alone (a key past its deadline is expired, as by any lookup).
-//! * A writer runs the command it is named after (`HSET`, `SADD`, `ZADD`,
-//!   ...) through the engine's command table, so it has the command's
-//!   exact semantics and side effects: keyspace events, WATCH invalidation,
-//!   encodings, and blocked clients served. It returns what the command
-//!   answers, typed (`HSET` → the number of new fields), or
-//!   [`StateError::Rejected`] with Redis's error text. Commands that take
-//!   several elements take any iterator (an array literal is fine).
-//!   Test-side writes are not counted in `INFO commandstats`.
+//! The conventions (values in and out, readers, writers, assertions) are
+//! documented on [`DbHandle`] itself.
 //!
 //! A new helper follows the same split: a read through `DbHandle::read`,
 //! a write through `DbHandle::command` (or a `pub(crate)` engine helper
@@ -60,10 +44,30 @@ use crate::protocol::Reply;
 /// writing and checking keys directly from the test. Obtained with
 /// [`MockRedis::db`](crate::MockRedis::db); cheap to clone.
 ///
-/// Values go in as `&str`, `String`, `&[u8]` or `Vec<u8>` and come out as
-/// [`RedisString`]; typed readers return [`StateError::WrongType`] for a
-/// key of another type; writers run the matching command (see the module
-/// conventions in the crate source, `src/server/db_handle/mod.rs`).
+/// # Conventions
+///
+/// * **Values in and out.** Keys, values, fields and members go in as
+///   anything `AsRef<[u8]>` (`&str`, `String`, `&[u8]`, `Vec<u8>`, byte
+///   literals) and come out as [`RedisString`], which compares with all of
+///   those (`assert_eq!(db.lrange("l", 0, -1)?, ["a", "b"])`), prints quoted
+///   and converts into a `String` or a `Vec<u8>`. No `bytes` needed.
+/// * **Readers** of one type (`get`, `hget`, `smembers`, `zscore`, ...)
+///   return `Result<_, StateError>`: [`StateError::WrongType`] when the key
+///   holds another type, `Ok(None)` or an empty collection when it is
+///   missing. They do not count as an access: `INFO` hit counters, `OBJECT
+///   IDLETIME` and LFU counters stay as they were (a key past its deadline
+///   is expired, as by any lookup).
+/// * **Writers** run the command they are named after (`HSET`, `SADD`,
+///   `ZADD`, `INCRBY`, ...) as a client's command runs, so keyspace events,
+///   WATCH, encodings and clients blocked on the key (`BLPOP`, `BZPOPMIN`)
+///   see them alike; they return the command's answer typed (`hset` → the
+///   number of new fields), or [`StateError::Rejected`] with Redis's error
+///   text. They are not counted in `INFO commandstats`. Where the command
+///   takes several elements the helper takes an iterator: an array literal
+///   does (`db.sadd("tags", ["a", "b"])`, `db.zadd("z", [("m", 1.5)])`).
+/// * **Assertions** (`assert_string`, `assert_hash`, `assert_list`, ...)
+///   panic at the caller's line with the key, the database, and the
+///   expected and actual values with their types.
 ///
 /// ```
 /// let server = mock_redis::MockRedis::start_blocking();
