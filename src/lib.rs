@@ -341,6 +341,8 @@
 
 pub mod cookbook;
 mod engine;
+#[cfg(feature = "fixtures")]
+pub mod fixture;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;

@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use mock_redis::MockRedis;
+use mock_redis::fixture::Fixture;
 
 const USAGE: &str = "\
 Usage: mock-redis [options]
@@ -22,10 +23,17 @@ Options (named as redis-server's configuration directives):
   --unixsocket <path>     Also listen on a Unix socket at <path>.
   --requirepass <pass>    Require clients to AUTH with <pass>.
   --redis-version <ver>   Version reported by HELLO and INFO (default 7.0.15).
+  --mocks <file.toml>     Load a fixture file: mocks, seed keys, faults, clock
+                          (see the `mock_redis::fixture` docs). May be repeated.
+                          A bad file is reported with its line and nothing starts.
+                          With mocks loaded, commands are journaled, and on exit
+                          the verification report goes to stderr (exit status 3
+                          when an expectation is not met).
 
 Examples:
   mock-redis --port 6380
   mock-redis --port 0 --unixsocket /tmp/redis.sock
+  mock-redis --port 6380 --mocks tests/mocks.toml
 
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 One thread serves every connection, as Redis's main thread does; set
@@ -38,6 +46,7 @@ struct Options {
     unixsocket: Option<String>,
     requirepass: Option<String>,
     redis_version: Option<String>,
+    mocks: Vec<String>,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -47,6 +56,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         unixsocket: None,
         requirepass: None,
         redis_version: None,
+        mocks: Vec::new(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -80,6 +90,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             "--unixsocket" => opts.unixsocket = Some(value()?),
             "--requirepass" => opts.requirepass = Some(value()?),
             "--redis-version" => opts.redis_version = Some(value()?),
+            "--mocks" => opts.mocks.push(value()?),
             other => {
                 return Err(format!(
                     "Bad directive or wrong number of arguments: '{other}'"
@@ -106,6 +117,17 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Every file is read and checked before anything listens.
+    let mut fixtures = Vec::new();
+    for path in &opts.mocks {
+        match Fixture::from_file(path) {
+            Ok(f) => fixtures.push(f),
+            Err(e) => {
+                eprintln!("mock-redis: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     let runtime = match runtime_builder().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -113,14 +135,15 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(run(opts))
+    runtime.block_on(run(opts, fixtures))
 }
 
-async fn run(opts: Options) -> ExitCode {
-    // A standalone server has no test to report to: keep no journal.
+async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
+    // A standalone server keeps no journal unless it has mocks to verify.
+    let verify = !fixtures.is_empty();
     let mut builder = MockRedis::builder()
         .bind(SocketAddr::new(opts.bind, opts.port))
-        .record_commands(false);
+        .record_commands(verify);
     if let Some(path) = &opts.unixsocket {
         builder = builder.unix_socket_at(path);
     }
@@ -137,14 +160,26 @@ async fn run(opts: Options) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    for fixture in &fixtures {
+        fixture.apply(&server);
+    }
     tracing::info!(addr = %server.addr(), "Ready to accept connections tcp");
     if let Some(path) = server.unix_path() {
         tracing::info!(path = %path.display(), "Ready to accept connections unix");
     }
     wait_for_signal().await;
     tracing::info!("Received shutdown signal, exiting");
+    let mut status = ExitCode::SUCCESS;
+    if verify {
+        if let Err(report) = server.try_verify() {
+            eprintln!("{report}");
+            status = ExitCode::from(3);
+        }
+        // Verified above: dropping the handle must not verify (and panic) again.
+        server.reset();
+    }
     server.shutdown().await;
-    ExitCode::SUCCESS
+    status
 }
 
 async fn wait_for_signal() {

@@ -15,6 +15,8 @@ mod sequences;
 mod strict;
 mod verification;
 
+#[cfg(feature = "fixtures")]
+mod fixture_files;
 mod fixture_journal;
 mod fixture_matchers;
 mod fixture_reports;

@@ -11,6 +11,8 @@
 mod support;
 
 mod blocking;
+#[cfg(feature = "cli")]
+mod cli_fixtures;
 mod clients;
 mod clients_sets;
 mod engine_state;

@@ -1,0 +1,140 @@
+//! The `mock-redis` binary with `--mocks` (feature `cli`): a fixture file's
+//! mocks and keys served to any client, a bad file refused before anything
+//! listens, and the verification report on exit.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::RawConn;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mock-redis");
+
+/// A running binary, its port, and the rest of its stderr.
+struct Cli {
+    child: Child,
+    port: u16,
+    stderr: BufReader<std::process::ChildStderr>,
+}
+
+fn start(args: &[&str]) -> Cli {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let port = loop {
+        line.clear();
+        let n = stderr.read_line(&mut line).unwrap();
+        assert!(n > 0, "the binary exited before listening");
+        if let Some(i) = line.find("127.0.0.1:") {
+            let digits: String = line[i + 10..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            break digits.parse().unwrap();
+        }
+    };
+    Cli {
+        child,
+        port,
+        stderr,
+    }
+}
+
+impl Cli {
+    /// Sends SIGINT, waits for the exit and returns its code and the rest of
+    /// stderr.
+    fn interrupt(mut self) -> (Option<i32>, String) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut rest = String::new();
+        for line in (&mut self.stderr).lines() {
+            rest.push_str(&line.unwrap());
+            rest.push('\n');
+        }
+        (self.child.wait().unwrap().code(), rest)
+    }
+}
+
+fn write(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("mocks.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn serves_the_file_and_reports_unmet_expectations_on_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        r#"
+[[mock]]
+name = "lookup"
+command = "GET"
+args = ["user:1"]
+reply = "alice"
+expect = 2
+
+[[key]]
+name = "user:2"
+string = "bob"
+"#,
+    );
+    let cli = start(&["--mocks", &file]);
+    let mut c = RawConn::open(cli.port).await;
+    assert_eq!(c.cmd(["GET", "user:1"]).await, b"$5\r\nalice\r\n");
+    assert_eq!(c.cmd(["GET", "user:2"]).await, b"$3\r\nbob\r\n");
+    let (code, stderr) = cli.interrupt();
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.contains("mock 'lookup': expected exactly 2 calls, received 1 call"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#""GET" "user:2""#),
+        "the report lists what was received: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn met_expectations_exit_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "[[mock]]\ncommand = \"PING\"\nreply = { simple = \"HI\" }\nexpect = 1\n",
+    );
+    let cli = start(&["--mocks", &file]);
+    let mut c = RawConn::open(cli.port).await;
+    assert_eq!(c.cmd(["PING"]).await, b"+HI\r\n");
+    let (code, stderr) = cli.interrupt();
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+#[test]
+fn a_bad_file_starts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "[[mock]]\ncommand = \"GET\"\nreply = { simpel = \"x\" }\n",
+    );
+    let out = Command::new(BIN)
+        .args(["--port", "0", "--mocks", &file])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{file}:3:9: unknown reply kind `simpel`")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Ready to accept"), "{stderr}");
+}
