@@ -339,6 +339,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "admin")]
+pub mod admin;
 pub mod cookbook;
 mod engine;
 #[cfg(feature = "fixtures")]

@@ -23,6 +23,10 @@ Options (named as redis-server's configuration directives):
   --unixsocket <path>     Also listen on a Unix socket at <path>.
   --requirepass <pass>    Require clients to AUTH with <pass>.
   --redis-version <ver>   Version reported by HELLO and INFO (default 7.0.15).
+  --admin-port <port>     Serve the admin API (HTTP, JSON) on this port: mount
+                          mocks, journal, verify, faults, clock, keys. Off by
+                          default; see the `mock_redis::admin` docs.
+  --admin-bind <addr>     Address of the admin API (default 127.0.0.1).
   --mocks <file.toml>     Load a fixture file: mocks, seed keys, faults, clock
                           (see the `mock_redis::fixture` docs). May be repeated.
                           A bad file is reported with its line and nothing starts.
@@ -47,6 +51,8 @@ struct Options {
     requirepass: Option<String>,
     redis_version: Option<String>,
     mocks: Vec<String>,
+    admin_port: Option<u16>,
+    admin_bind: IpAddr,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -57,6 +63,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         requirepass: None,
         redis_version: None,
         mocks: Vec::new(),
+        admin_port: None,
+        admin_bind: IpAddr::from([127, 0, 0, 1]),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -91,6 +99,19 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             "--requirepass" => opts.requirepass = Some(value()?),
             "--redis-version" => opts.redis_version = Some(value()?),
             "--mocks" => opts.mocks.push(value()?),
+            "--admin-port" => {
+                let v = value()?;
+                opts.admin_port = Some(
+                    v.parse()
+                        .map_err(|_| format!("invalid --admin-port '{v}'"))?,
+                );
+            }
+            "--admin-bind" => {
+                let v = value()?;
+                opts.admin_bind = v
+                    .parse()
+                    .map_err(|_| format!("invalid --admin-bind address '{v}'"))?;
+            }
             other => {
                 return Err(format!(
                     "Bad directive or wrong number of arguments: '{other}'"
@@ -139,8 +160,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
-    // A standalone server keeps no journal unless it has mocks to verify.
-    let verify = !fixtures.is_empty();
+    // A standalone server keeps no journal unless it has mocks to verify
+    // (from files, or mounted later through the admin API).
+    let verify = !fixtures.is_empty() || opts.admin_port.is_some();
     let mut builder = MockRedis::builder()
         .bind(SocketAddr::new(opts.bind, opts.port))
         .record_commands(verify);
@@ -163,6 +185,28 @@ async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
     for fixture in &fixtures {
         fixture.apply(&server);
     }
+    let server = std::sync::Arc::new(server);
+    let admin = match opts.admin_port {
+        None => None,
+        Some(port) => {
+            match mock_redis::admin::serve(server.clone(), SocketAddr::new(opts.admin_bind, port))
+                .await
+            {
+                Ok(admin) => {
+                    tracing::info!(url = %admin.url(), "Admin API ready");
+                    Some(admin)
+                }
+                Err(e) => {
+                    tracing::error!(
+                        "could not serve the admin API on {}:{port}: {e}",
+                        opts.admin_bind
+                    );
+                    server.reset();
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
     tracing::info!(addr = %server.addr(), "Ready to accept connections tcp");
     if let Some(path) = server.unix_path() {
         tracing::info!(path = %path.display(), "Ready to accept connections unix");
@@ -178,7 +222,12 @@ async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
         // Verified above: dropping the handle must not verify (and panic) again.
         server.reset();
     }
-    server.shutdown().await;
+    drop(admin);
+    match std::sync::Arc::try_unwrap(server) {
+        Ok(server) => server.shutdown().await,
+        // An admin request still holds it: dropping the last handle stops it.
+        Err(server) => drop(server),
+    }
     status
 }
 

@@ -30,6 +30,8 @@ pub use request::Request;
 pub use respond::{Respond, Response, Sequence};
 pub use verify::VerificationReport;
 
+#[cfg(feature = "admin")]
+pub(crate) use registry::MockSummary;
 pub(crate) use registry::{Entry, MockState};
 
 /// A scripted answer: which commands it matches, what it answers, and how

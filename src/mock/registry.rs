@@ -27,6 +27,19 @@ use crate::engine::meta;
 /// Hints per unmet expectation before the list is cut short.
 const HINTS: usize = 3;
 
+/// A mounted mock as the admin API lists it.
+#[cfg(feature = "admin")]
+pub(crate) struct MockSummary {
+    pub id: u64,
+    pub name: Option<String>,
+    /// How reports name it: `'name'` or `#id matchers`.
+    pub label: String,
+    pub calls: u64,
+    /// The expectation in words (`exactly 1 call`), if any.
+    pub expect: Option<String>,
+    pub priority: u8,
+}
+
 /// A mounted mock and its calls.
 pub(crate) struct Mounted {
     id: u64,
@@ -284,6 +297,25 @@ impl MockState {
             .iter()
             .find(|m| m.id == id)
             .map_or_else(Vec::new, |m| m.answered.clone())
+    }
+
+    /// The mounted mocks in the order they are tried, as the admin API
+    /// lists them.
+    #[cfg(feature = "admin")]
+    pub fn list(&self) -> Vec<MockSummary> {
+        let inner = self.lock();
+        inner
+            .mocks
+            .iter()
+            .map(|m| MockSummary {
+                id: m.id,
+                name: m.mock.name.clone(),
+                label: m.label(),
+                calls: m.calls,
+                expect: m.mock.expectation.map(|t| t.to_string()),
+                priority: m.mock.priority,
+            })
+            .collect()
     }
 
     pub fn unmount(&self, id: u64) -> Option<Mounted> {

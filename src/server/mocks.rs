@@ -57,6 +57,24 @@ impl Mock {
 }
 
 impl MockRedis {
+    /// Mounts `mock` and returns its id (the admin API's handle on it).
+    #[cfg(feature = "admin")]
+    pub(crate) fn mount_with_id(&self, mock: Mock) -> u64 {
+        self.shared().mocks.mount(mock)
+    }
+
+    /// The mounted mocks, in the order they are tried.
+    #[cfg(feature = "admin")]
+    pub(crate) fn mock_list(&self) -> Vec<crate::mock::MockSummary> {
+        self.shared().mocks.list()
+    }
+
+    /// Unmounts mock `id` without verifying it; false if there is none.
+    #[cfg(feature = "admin")]
+    pub(crate) fn unmount(&self, id: u64) -> bool {
+        self.shared().mocks.unmount(id).is_some()
+    }
+
     /// Checks every mounted mock's expectation (and, in strict mode, that
     /// every command matched a mock); panics with the
     /// [report](VerificationReport) if not. Dropping the server does the

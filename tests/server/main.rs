@@ -10,6 +10,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+#[cfg(feature = "admin")]
+mod admin_api;
 mod blocking;
 #[cfg(feature = "cli")]
 mod cli_fixtures;
