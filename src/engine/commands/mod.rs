@@ -17,6 +17,7 @@ pub(crate) mod admin;
 pub(crate) mod bitmaps;
 pub(crate) mod connection;
 pub(crate) mod hashes;
+pub(crate) mod hyperloglog;
 pub(crate) mod introspection;
 pub(crate) mod keys;
 pub(crate) mod lists;
