@@ -16,6 +16,7 @@ mod shapes;
 
 mod connection;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod pubsub;
