@@ -120,7 +120,7 @@ pub(crate) use client::Client;
 use clock::Clock;
 use command::CommandSpec;
 use commands::{
-    admin, bitmaps, connection, hashes, hyperloglog, introspection, keys, lists, pubsub, sets,
+    admin, bitmaps, connection, geo, hashes, hyperloglog, introspection, keys, lists, pubsub, sets,
     sort, sorted_sets, strings, transactions,
 };
 pub(crate) use dispatch::Ctx;
@@ -143,6 +143,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     sets::COMMANDS,
     sorted_sets::COMMANDS,
     hyperloglog::COMMANDS,
+    geo::COMMANDS,
     pubsub::COMMANDS,
 ];
 
