@@ -15,6 +15,7 @@ mod script;
 mod shapes;
 
 mod connection;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod keys;

@@ -1,0 +1,1076 @@
+//! Differential tests: geo commands, byte for byte against a real
+//! redis-server, in RESP2 and RESP3: a city dataset and a few hundred
+//! pseudo-random points (generated deterministically here), searched with
+//! every query shape, near the poles and the antimeridian, with radius 0,
+//! plus every error text and the STORE destinations.
+
+use crate::support::{Case, Differ, case};
+
+/// A few cities (longitude, latitude, name).
+const CITIES: &[(&str, &str, &str)] = &[
+    ("13.361389", "38.115556", "Palermo"),
+    ("15.087269", "37.502669", "Catania"),
+    ("12.496366", "41.902782", "Rome"),
+    ("9.189982", "45.464204", "Milan"),
+    ("2.352222", "48.856614", "Paris"),
+    ("-0.127758", "51.507351", "London"),
+    ("13.404954", "52.520008", "Berlin"),
+    ("-3.703790", "40.416775", "Madrid"),
+    ("-74.005941", "40.712784", "New York"),
+    ("-118.243685", "34.052234", "Los Angeles"),
+    ("139.691706", "35.689487", "Tokyo"),
+    ("151.209296", "-33.868820", "Sydney"),
+    ("174.763332", "-36.848460", "Auckland"),
+    ("-179.9", "-16.5", "Fiji east"),
+    ("178.4", "-18.1", "Suva"),
+    ("-43.172896", "-22.906847", "Rio"),
+    ("18.423300", "-33.918861", "Cape Town"),
+    ("-21.942400", "64.146600", "Reykjavik"),
+    ("-51.694138", "64.181410", "Nuuk"),
+    ("15.6356", "78.2232", "Longyearbyen"),
+    ("-62.3481", "82.5018", "Alert"),
+    ("166.6667", "-77.85", "McMurdo"),
+    ("0", "0", "Null Island"),
+    ("180", "0", "Antimeridian"),
+    ("-180", "85.05112878", "Corner"),
+];
+
+fn geoadd(c: Case, key: &str, points: &[(String, String, String)]) -> Case {
+    let mut args = vec!["GEOADD".to_string(), key.to_string()];
+    for (lon, lat, name) in points {
+        args.extend([lon.clone(), lat.clone(), name.clone()]);
+    }
+    c.cmd(args)
+}
+
+fn cities() -> Vec<(String, String, String)> {
+    CITIES
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
+}
+
+/// `n` pseudo-random points over the whole valid range (xorshift64).
+fn random_points(n: usize, seed: u64) -> Vec<(String, String, String)> {
+    let mut x = seed;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|i| {
+            let lon = next() * 360.0 - 180.0;
+            let lat = next() * 170.1 - 85.05;
+            (format!("{lon:.6}"), format!("{lat:.6}"), format!("p{i}"))
+        })
+        .collect()
+}
+
+fn with_cities(name: &str) -> Case {
+    geoadd(case(name), "cities", &cities())
+}
+
+#[tokio::test]
+async fn geoadd_geodist_geohash_geopos() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[
+            case("sicily")
+                .cmd([
+                    "GEOADD",
+                    "Sicily",
+                    "13.361389",
+                    "38.115556",
+                    "Palermo",
+                    "15.087269",
+                    "37.502669",
+                    "Catania",
+                ])
+                .cmd(["ZRANGE", "Sicily", "0", "-1", "WITHSCORES"])
+                .cmd(["GEODIST", "Sicily", "Palermo", "Catania"])
+                .cmd(["GEODIST", "Sicily", "Palermo", "Catania", "km"])
+                .cmd(["GEODIST", "Sicily", "Palermo", "Catania", "MI"])
+                .cmd(["GEODIST", "Sicily", "Palermo", "Catania", "ft"])
+                .cmd(["GEODIST", "Sicily", "Palermo", "Palermo"])
+                .cmd(["GEODIST", "Sicily", "Palermo", "Nowhere"])
+                .cmd(["GEODIST", "missing", "a", "b"])
+                .cmd(["GEOHASH", "Sicily", "Palermo", "Catania", "Nowhere"])
+                .cmd(["GEOHASH", "missing", "a"])
+                .cmd(["GEOHASH", "Sicily"])
+                .cmd(["GEOPOS", "Sicily", "Palermo", "Nowhere", "Catania"])
+                .cmd(["GEOPOS", "missing", "a", "b"])
+                .cmd(["GEOPOS", "Sicily"]),
+            case("geoadd options")
+                .cmd(["GEOADD", "g", "1", "1", "a"])
+                .cmd(["GEOADD", "g", "1", "1", "a"])
+                .cmd(["GEOADD", "g", "CH", "1", "2", "a", "3", "3", "b"])
+                .cmd(["GEOADD", "g", "NX", "5", "5", "a", "6", "6", "c"])
+                .cmd(["GEOADD", "g", "XX", "CH", "7", "7", "a", "8", "8", "d"])
+                .cmd(["GEOADD", "g", "ch", "nx", "CH", "9", "9", "e"])
+                .cmd(["GEOADD", "g", "XX", "NX", "1", "1", "a"])
+                .cmd(["GEOADD", "g", "1", "1"])
+                .cmd(["GEOADD", "g", "CH", "CH", "CH"])
+                .cmd(["GEOADD", "g", "XX", "CH"])
+                .cmd(["GEOADD", "g", "1", "1", "x", "200", "100", "y"])
+                .cmd(["GEOADD", "g", "-180.0000001", "0", "y"])
+                .cmd(["GEOADD", "g", "0", "85.05112879", "y"])
+                .cmd(["GEOADD", "g", "x", "1", "y"])
+                .cmd(["GEOADD", "g", "1", "nan", "y"])
+                .cmd(["ZRANGE", "g", "0", "-1", "WITHSCORES"])
+                .cmd(["OBJECT", "ENCODING", "g"]),
+            with_cities("positions and hashes of every city")
+                .cmd([
+                    "GEOPOS",
+                    "cities",
+                    "Palermo",
+                    "Catania",
+                    "Rome",
+                    "Milan",
+                    "Paris",
+                    "London",
+                    "Berlin",
+                    "Madrid",
+                    "New York",
+                    "Los Angeles",
+                    "Tokyo",
+                    "Sydney",
+                    "Auckland",
+                    "Fiji east",
+                    "Suva",
+                    "Rio",
+                    "Cape Town",
+                    "Reykjavik",
+                    "Nuuk",
+                    "Longyearbyen",
+                    "Alert",
+                    "McMurdo",
+                    "Null Island",
+                    "Antimeridian",
+                    "Corner",
+                ])
+                .cmd([
+                    "GEOHASH",
+                    "cities",
+                    "Palermo",
+                    "Catania",
+                    "Rome",
+                    "Milan",
+                    "Paris",
+                    "London",
+                    "Berlin",
+                    "Madrid",
+                    "New York",
+                    "Los Angeles",
+                    "Tokyo",
+                    "Sydney",
+                    "Auckland",
+                    "Fiji east",
+                    "Suva",
+                    "Rio",
+                    "Cape Town",
+                    "Reykjavik",
+                    "Nuuk",
+                    "Longyearbyen",
+                    "Alert",
+                    "McMurdo",
+                    "Null Island",
+                    "Antimeridian",
+                    "Corner",
+                ])
+                .cmd(["GEODIST", "cities", "London", "Paris", "km"])
+                .cmd(["GEODIST", "cities", "Fiji east", "Suva", "km"])
+                .cmd(["GEODIST", "cities", "Alert", "McMurdo", "mi"])
+                .cmd(["GEODIST", "cities", "Null Island", "Antimeridian"])
+                .cmd(["GEODIST", "cities", "Corner", "Antimeridian", "ft"])
+                .cmd(["ZRANGE", "cities", "0", "-1", "WITHSCORES"]),
+            case("scores that are not geohashes")
+                .cmd([
+                    "ZADD",
+                    "z",
+                    "-1",
+                    "neg",
+                    "1e300",
+                    "huge",
+                    "0",
+                    "zero",
+                    "4503599627370495",
+                    "max52",
+                    "4503599627370496",
+                    "over",
+                    "-inf",
+                    "ninf",
+                    "inf",
+                    "pinf",
+                    "1.5",
+                    "frac",
+                ])
+                .cmd([
+                    "GEOPOS", "z", "neg", "huge", "zero", "max52", "over", "ninf", "pinf", "frac",
+                ])
+                .cmd([
+                    "GEOHASH", "z", "neg", "huge", "zero", "max52", "over", "ninf", "pinf", "frac",
+                ])
+                .cmd(["GEODIST", "z", "neg", "max52"])
+                .cmd(["GEODIST", "z", "huge", "zero", "km"])
+                .cmd([
+                    "GEOSEARCH",
+                    "z",
+                    "FROMMEMBER",
+                    "ninf",
+                    "BYRADIUS",
+                    "100",
+                    "km",
+                    "WITHHASH",
+                ])
+                .cmd([
+                    "GEOSEARCH",
+                    "z",
+                    "FROMLONLAT",
+                    "0",
+                    "0",
+                    "BYRADIUS",
+                    "30000",
+                    "km",
+                    "WITHHASH",
+                    "WITHCOORD",
+                ]),
+            case("wrong types")
+                .cmd(["SET", "s", "v"])
+                .cmd(["GEOADD", "s", "1", "1", "a"])
+                .cmd(["GEOADD", "s", "1", "100", "a"])
+                .cmd(["GEODIST", "s", "a", "b"])
+                .cmd(["GEODIST", "s", "a", "b", "parsec"])
+                .cmd(["GEOHASH", "s", "a"])
+                .cmd(["GEOPOS", "s", "a"])
+                .cmd(["GEORADIUS", "s", "1", "1", "1", "km"])
+                .cmd(["GEORADIUSBYMEMBER", "s", "a", "1", "km"])
+                .cmd([
+                    "GEOSEARCH",
+                    "s",
+                    "FROMLONLAT",
+                    "1",
+                    "1",
+                    "BYRADIUS",
+                    "1",
+                    "km",
+                ])
+                .cmd([
+                    "GEOSEARCHSTORE",
+                    "d",
+                    "s",
+                    "FROMLONLAT",
+                    "1",
+                    "1",
+                    "BYRADIUS",
+                    "1",
+                    "km",
+                ])
+                .cmd(["GET", "s"]),
+        ])
+        .await;
+}
+
+/// Every query shape over the cities.
+#[tokio::test]
+async fn searches_over_cities() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut c = with_cities("georadius shapes");
+    for (lon, lat) in [
+        ("13", "38"),
+        ("0", "51"),
+        ("179.9", "-17"),
+        ("-179.9", "-17"),
+        ("0", "84"),
+        ("-100", "-85"),
+    ] {
+        for radius in ["0", "100", "1000", "5000", "20000"] {
+            c = c
+                .cmd(["GEORADIUS", "cities", lon, lat, radius, "km"])
+                .cmd([
+                    "GEORADIUS",
+                    "cities",
+                    lon,
+                    lat,
+                    radius,
+                    "km",
+                    "WITHDIST",
+                    "WITHCOORD",
+                    "WITHHASH",
+                    "ASC",
+                ])
+                .cmd([
+                    "GEORADIUS_RO",
+                    "cities",
+                    lon,
+                    lat,
+                    radius,
+                    "km",
+                    "DESC",
+                    "WITHDIST",
+                ])
+                .cmd(["GEORADIUS", "cities", lon, lat, radius, "km", "COUNT", "3"])
+                .cmd([
+                    "GEORADIUS",
+                    "cities",
+                    lon,
+                    lat,
+                    radius,
+                    "km",
+                    "COUNT",
+                    "2",
+                    "ANY",
+                    "WITHDIST",
+                ]);
+        }
+    }
+    let mut m = with_cities("georadiusbymember and geosearch shapes");
+    for member in [
+        "Palermo",
+        "London",
+        "Suva",
+        "Fiji east",
+        "Alert",
+        "McMurdo",
+        "Corner",
+        "Antimeridian",
+    ] {
+        m = m
+            .cmd([
+                "GEORADIUSBYMEMBER",
+                "cities",
+                member,
+                "2000",
+                "km",
+                "WITHDIST",
+                "ASC",
+            ])
+            .cmd([
+                "GEORADIUSBYMEMBER_RO",
+                "cities",
+                member,
+                "0",
+                "m",
+                "WITHCOORD",
+            ])
+            .cmd([
+                "GEOSEARCH",
+                "cities",
+                "FROMMEMBER",
+                member,
+                "BYRADIUS",
+                "3000",
+                "mi",
+                "DESC",
+                "WITHDIST",
+                "WITHHASH",
+            ])
+            .cmd([
+                "GEOSEARCH",
+                "cities",
+                "FROMMEMBER",
+                member,
+                "BYBOX",
+                "4000",
+                "2000",
+                "km",
+                "ASC",
+                "WITHCOORD",
+            ])
+            .cmd([
+                "GEOSEARCH",
+                "cities",
+                "FROMMEMBER",
+                member,
+                "BYBOX",
+                "0",
+                "0",
+                "km",
+            ])
+            .cmd([
+                "GEOSEARCH",
+                "cities",
+                "FROMMEMBER",
+                member,
+                "BYBOX",
+                "20000",
+                "20000",
+                "km",
+                "COUNT",
+                "4",
+            ]);
+    }
+    for (lon, lat) in [
+        ("12", "42"),
+        ("-70", "41"),
+        ("180", "-20"),
+        ("-180", "-20"),
+        ("30", "80"),
+    ] {
+        m = m
+            .cmd([
+                "GEOSEARCH",
+                "cities",
+                "FROMLONLAT",
+                lon,
+                lat,
+                "BYRADIUS",
+                "1500",
+                "km",
+                "WITHDIST",
+            ])
+            .cmd([
+                "GEOSEARCH",
+                "cities",
+                "fromlonlat",
+                lon,
+                lat,
+                "bybox",
+                "5000000",
+                "3000000",
+                "ft",
+                "withcoord",
+                "count",
+                "5",
+                "any",
+            ])
+            .cmd([
+                "GEOSEARCH",
+                "cities",
+                "FROMLONLAT",
+                lon,
+                lat,
+                "BYRADIUS",
+                "15000",
+                "km",
+                "COUNT",
+                "3",
+                "DESC",
+            ]);
+    }
+    let store = with_cities("store destinations")
+        .cmd([
+            "GEORADIUS",
+            "cities",
+            "13",
+            "38",
+            "1000",
+            "km",
+            "STORE",
+            "near",
+        ])
+        .cmd(["ZRANGE", "near", "0", "-1", "WITHSCORES"])
+        .cmd(["OBJECT", "ENCODING", "near"])
+        .cmd([
+            "GEORADIUS",
+            "cities",
+            "13",
+            "38",
+            "1000",
+            "km",
+            "STOREDIST",
+            "near",
+            "COUNT",
+            "2",
+        ])
+        .cmd(["ZRANGE", "near", "0", "-1", "WITHSCORES"])
+        .cmd([
+            "GEORADIUSBYMEMBER",
+            "cities",
+            "London",
+            "500",
+            "km",
+            "STORE",
+            "a",
+            "STOREDIST",
+            "b",
+        ])
+        .cmd(["EXISTS", "a", "b"])
+        .cmd(["ZRANGE", "b", "0", "-1", "WITHSCORES"])
+        .cmd(["SET", "ttl", "x", "EX", "100"])
+        .cmd([
+            "GEOSEARCHSTORE",
+            "ttl",
+            "cities",
+            "FROMMEMBER",
+            "Paris",
+            "BYBOX",
+            "2000",
+            "2000",
+            "km",
+            "ASC",
+            "COUNT",
+            "3",
+            "STOREDIST",
+        ])
+        .cmd(["TTL", "ttl"])
+        .cmd(["ZRANGE", "ttl", "0", "-1", "WITHSCORES"])
+        .cmd([
+            "GEOSEARCHSTORE",
+            "ttl",
+            "cities",
+            "FROMLONLAT",
+            "-30",
+            "-60",
+            "BYRADIUS",
+            "1",
+            "km",
+        ])
+        .cmd(["EXISTS", "ttl"])
+        .cmd([
+            "GEORADIUS",
+            "cities",
+            "-30",
+            "-60",
+            "1",
+            "km",
+            "STORE",
+            "near",
+        ])
+        .cmd(["EXISTS", "near"])
+        .cmd(["GEORADIUS", "missing", "1", "1", "1", "km", "STORE", "a"])
+        .cmd([
+            "GEORADIUSBYMEMBER",
+            "missing",
+            "x",
+            "bad",
+            "unit",
+            "STOREDIST",
+            "b",
+        ])
+        .cmd([
+            "GEOSEARCHSTORE",
+            "cities",
+            "missing",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "BYRADIUS",
+            "1",
+            "km",
+        ])
+        .cmd(["EXISTS", "a", "b", "cities"])
+        .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "2"])
+        .cmd([
+            "GEORADIUS",
+            "cities",
+            "13",
+            "38",
+            "1000",
+            "km",
+            "STORE",
+            "big",
+        ])
+        .cmd(["OBJECT", "ENCODING", "big"])
+        .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "128"])
+        .cmd([
+            "GEOSEARCH",
+            "missing",
+            "FROMMEMBER",
+            "x",
+            "BYRADIUS",
+            "1",
+            "km",
+        ])
+        .cmd(["GEORADIUSBYMEMBER", "missing", "x", "1", "km"]);
+    let ties = case("equal distances keep the scan order")
+        .cmd([
+            "GEOADD", "t", "10", "10", "e", "10", "10", "a", "10", "10", "c", "10.001", "10", "d",
+            "10", "10", "b",
+        ])
+        .cmd(["GEORADIUS", "t", "10", "10", "10", "km"])
+        .cmd(["GEORADIUS", "t", "10", "10", "10", "km", "ASC", "WITHDIST"])
+        .cmd(["GEORADIUS", "t", "10", "10", "10", "km", "DESC"])
+        .cmd([
+            "GEORADIUS",
+            "t",
+            "10",
+            "10",
+            "10",
+            "km",
+            "COUNT",
+            "2",
+            "ANY",
+        ]);
+    differ.check(&[c, m, store, ties]).await;
+}
+
+/// A few hundred pseudo-random points, searched around random centres
+/// and the awkward places (poles, antimeridian).
+#[tokio::test]
+async fn searches_over_random_points() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let points = random_points(400, 0x9E37_79B9_7F4A_7C15);
+    let mut c = geoadd(case("random points, fixed centres"), "w", &points)
+        .cmd(["ZCARD", "w"])
+        .cmd(["GEOPOS", "w", "p0", "p1", "p2", "p399"])
+        .cmd(["GEOHASH", "w", "p0", "p1", "p2", "p399"]);
+    let centres = [
+        ("0", "0"),
+        ("179.999", "0"),
+        ("-179.999", "10"),
+        ("180", "-45"),
+        ("0", "85.05"),
+        ("10", "-85.05"),
+        ("100", "67"),
+        ("-70", "-81"),
+    ];
+    for (lon, lat) in centres {
+        for r in ["0", "50", "500", "3000", "10000"] {
+            let h = (r.parse::<f64>().unwrap() * 1.7).to_string();
+            c = c
+                .cmd([
+                    "GEORADIUS",
+                    "w",
+                    lon,
+                    lat,
+                    r,
+                    "km",
+                    "WITHDIST",
+                    "WITHCOORD",
+                    "WITHHASH",
+                ])
+                .cmd(["GEORADIUS", "w", lon, lat, r, "km", "ASC", "COUNT", "5"])
+                .cmd([
+                    "GEOSEARCH",
+                    "w",
+                    "FROMLONLAT",
+                    lon,
+                    lat,
+                    "BYBOX",
+                    r,
+                    h.as_str(),
+                    "km",
+                    "DESC",
+                    "WITHDIST",
+                ])
+                .cmd([
+                    "GEOSEARCH",
+                    "w",
+                    "FROMLONLAT",
+                    lon,
+                    lat,
+                    "BYRADIUS",
+                    r,
+                    "mi",
+                    "COUNT",
+                    "3",
+                    "ANY",
+                ]);
+        }
+    }
+    // Random centres, radii and boxes, from the same generator.
+    let mut r = geoadd(case("random points, random centres"), "w", &points);
+    let centres = random_points(120, 0x0123_4567_89AB_CDEF);
+    let sizes = random_points(120, 0xDEAD_BEEF_CAFE_F00D);
+    for ((lon, lat, _), (a, b, _)) in centres.iter().zip(&sizes) {
+        let radius = format!("{:.3}", a.parse::<f64>().unwrap().abs() * 50.0);
+        let width = format!("{:.3}", a.parse::<f64>().unwrap().abs() * 80.0);
+        let height = format!("{:.3}", b.parse::<f64>().unwrap().abs() * 120.0);
+        r = r
+            .cmd([
+                "GEOSEARCH",
+                "w",
+                "FROMLONLAT",
+                lon.as_str(),
+                lat.as_str(),
+                "BYRADIUS",
+                radius.as_str(),
+                "km",
+                "WITHDIST",
+            ])
+            .cmd([
+                "GEOSEARCH",
+                "w",
+                "FROMLONLAT",
+                lon.as_str(),
+                lat.as_str(),
+                "BYBOX",
+                width.as_str(),
+                height.as_str(),
+                "km",
+                "ASC",
+                "WITHCOORD",
+            ]);
+    }
+    for member in ["p3", "p10", "p77", "p200"] {
+        r = r
+            .cmd([
+                "GEORADIUSBYMEMBER",
+                "w",
+                member,
+                "3000",
+                "km",
+                "WITHDIST",
+                "DESC",
+            ])
+            .cmd([
+                "GEOSEARCHSTORE",
+                "d",
+                "w",
+                "FROMMEMBER",
+                member,
+                "BYBOX",
+                "5000",
+                "5000",
+                "km",
+                "STOREDIST",
+            ])
+            .cmd(["ZRANGE", "d", "0", "-1", "WITHSCORES"]);
+    }
+    r = r.cmd([
+        "GEOSEARCH",
+        "w",
+        "FROMLONLAT",
+        "0",
+        "0",
+        "BYRADIUS",
+        "inf",
+        "m",
+        "COUNT",
+        "5",
+    ]);
+    differ.check(&[c, r]).await;
+}
+
+#[tokio::test]
+async fn geo_errors_and_command_table() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let e = with_cities("option errors")
+        .cmd(["GEORADIUS", "cities", "15", "37", "-1", "km"])
+        .cmd(["GEORADIUS", "cities", "15", "37", "x", "km"])
+        .cmd(["GEORADIUS", "cities", "15", "37", "1", "yd"])
+        .cmd(["GEORADIUS", "cities", "nan", "37", "1", "km"])
+        .cmd(["GEORADIUS", "cities", "15", "137", "1", "km"])
+        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "COUNT", "0"])
+        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "COUNT", "x"])
+        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "COUNT"])
+        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "ANY"])
+        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "BOGUS"])
+        .cmd([
+            "GEORADIUS",
+            "cities",
+            "15",
+            "37",
+            "1",
+            "km",
+            "STORE",
+            "x",
+            "WITHDIST",
+        ])
+        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "STORE"])
+        .cmd([
+            "GEORADIUS_RO",
+            "cities",
+            "15",
+            "37",
+            "1",
+            "km",
+            "STORE",
+            "x",
+        ])
+        .cmd(["GEORADIUSBYMEMBER", "cities", "Nowhere", "1", "km"])
+        .cmd(["GEORADIUSBYMEMBER", "cities", "Palermo", "1", "parsec"])
+        .cmd([
+            "GEORADIUSBYMEMBER_RO",
+            "cities",
+            "Palermo",
+            "1",
+            "km",
+            "STOREDIST",
+            "x",
+        ])
+        .cmd(["GEOSEARCH", "cities", "BYRADIUS", "1", "km"])
+        .cmd(["geosearch", "cities", "FROMLONLAT", "1", "1"])
+        .cmd(["GeoSearch", "cities", "FROMLONLAT", "1", "1", "WITHDIST"])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "BYRADIUS",
+            "1",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Nowhere",
+            "BYRADIUS",
+            "1",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+            "BYBOX",
+            "1",
+            "1",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "1",
+            "-1",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "x",
+            "1",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "1",
+            "y",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "1",
+            "1",
+            "au",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYBOX",
+            "1",
+            "1",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+            "STOREDIST",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+            "STORE",
+            "x",
+        ])
+        .cmd([
+            "GEOSEARCHSTORE",
+            "d",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+            "WITHCOORD",
+        ])
+        .cmd([
+            "GEOSEARCHSTORE",
+            "d",
+            "cities",
+            "FROMMEMBER",
+            "Palermo",
+            "BYRADIUS",
+            "1",
+            "km",
+            "STORE",
+            "x",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "missing",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "BYRADIUS",
+            "1",
+            "km",
+            "ANY",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "missing",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "BYRADIUS",
+            "-1",
+            "km",
+        ])
+        .cmd([
+            "GEOSEARCH",
+            "missing",
+            "FROMMEMBER",
+            "x",
+            "BYRADIUS",
+            "1",
+            "km",
+        ])
+        .cmd(["GEODIST", "cities", "Palermo", "Catania", "parsec"])
+        .cmd(["GEODIST", "cities", "Palermo", "Catania", "km", "extra"])
+        .cmd(["GEODIST", "missing", "a", "b", "parsec"]);
+    let arity = case("arity")
+        .cmd(["GEOADD", "g", "1", "1"])
+        .cmd(["GEODIST", "g", "a"])
+        .cmd(["GEOHASH"])
+        .cmd(["GEOPOS"])
+        .cmd(["GEORADIUS", "g", "1", "1", "1"])
+        .cmd(["GEORADIUS_RO", "g", "1", "1", "1"])
+        .cmd(["GEORADIUSBYMEMBER", "g", "a", "1"])
+        .cmd(["GEORADIUSBYMEMBER_RO", "g", "a", "1"])
+        .cmd(["GEOSEARCH", "g", "FROMLONLAT", "1", "1", "BYRADIUS"])
+        .cmd([
+            "GEOSEARCHSTORE",
+            "d",
+            "g",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "BYRADIUS",
+        ]);
+    let table = case("command table")
+        .cmd([
+            "COMMAND",
+            "INFO",
+            "geoadd",
+            "geodist",
+            "geohash",
+            "geopos",
+            "georadius",
+            "georadius_ro",
+            "georadiusbymember",
+            "georadiusbymember_ro",
+            "geosearch",
+            "geosearchstore",
+        ])
+        .cmd([
+            "COMMAND",
+            "GETKEYS",
+            "GEORADIUS",
+            "k",
+            "1",
+            "2",
+            "3",
+            "m",
+            "STORE",
+            "a",
+            "STOREDIST",
+            "b",
+        ])
+        .cmd([
+            "COMMAND",
+            "GETKEYS",
+            "GEORADIUS",
+            "k",
+            "1",
+            "2",
+            "3",
+            "m",
+            "STORE",
+            "a",
+            "STORE",
+            "b",
+        ])
+        .cmd([
+            "COMMAND",
+            "GETKEYS",
+            "GEORADIUS",
+            "k",
+            "1",
+            "2",
+            "3",
+            "m",
+            "STORE",
+        ])
+        .cmd([
+            "COMMAND",
+            "GETKEYS",
+            "GEORADIUS",
+            "k",
+            "1",
+            "2",
+            "3",
+            "STORE",
+            "a",
+        ])
+        .cmd([
+            "COMMAND",
+            "GETKEYS",
+            "GEORADIUSBYMEMBER",
+            "k",
+            "m",
+            "3",
+            "m",
+            "storedist",
+            "a",
+        ])
+        .cmd([
+            "COMMAND",
+            "GETKEYS",
+            "GEOSEARCHSTORE",
+            "d",
+            "s",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "BYRADIUS",
+            "1",
+            "m",
+        ]);
+    differ.check(&[e, arity, table]).await;
+}
