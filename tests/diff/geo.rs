@@ -4,7 +4,7 @@
 //! every query shape, near the poles and the antimeridian, with radius 0,
 //! plus every error text and the STORE destinations.
 
-use crate::support::{Case, Differ, case};
+use crate::support::{Case, Differ, case, script};
 
 /// A few cities (longitude, latitude, name).
 const CITIES: &[(&str, &str, &str)] = &[
@@ -68,6 +68,25 @@ fn random_points(n: usize, seed: u64) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// One command written as a line, arguments split on spaces.
+trait Line {
+    fn line(self, text: &str) -> Self;
+}
+
+impl Line for Case {
+    fn line(self, text: &str) -> Case {
+        self.cmd(text.split(' '))
+    }
+}
+
+/// `command cities <every city>`.
+fn all_cities(command: &str) -> Vec<&str> {
+    [command, "cities"]
+        .into_iter()
+        .chain(CITIES.iter().map(|c| c.2))
+        .collect()
+}
+
 fn with_cities(name: &str) -> Case {
     geoadd(case(name), "cities", &cities())
 }
@@ -80,196 +99,69 @@ async fn geoadd_geodist_geohash_geopos() {
     differ
         .check(&[
             case("sicily")
-                .cmd([
-                    "GEOADD",
-                    "Sicily",
-                    "13.361389",
-                    "38.115556",
-                    "Palermo",
-                    "15.087269",
-                    "37.502669",
-                    "Catania",
-                ])
-                .cmd(["ZRANGE", "Sicily", "0", "-1", "WITHSCORES"])
-                .cmd(["GEODIST", "Sicily", "Palermo", "Catania"])
-                .cmd(["GEODIST", "Sicily", "Palermo", "Catania", "km"])
-                .cmd(["GEODIST", "Sicily", "Palermo", "Catania", "MI"])
-                .cmd(["GEODIST", "Sicily", "Palermo", "Catania", "ft"])
-                .cmd(["GEODIST", "Sicily", "Palermo", "Palermo"])
-                .cmd(["GEODIST", "Sicily", "Palermo", "Nowhere"])
-                .cmd(["GEODIST", "missing", "a", "b"])
-                .cmd(["GEOHASH", "Sicily", "Palermo", "Catania", "Nowhere"])
-                .cmd(["GEOHASH", "missing", "a"])
-                .cmd(["GEOHASH", "Sicily"])
-                .cmd(["GEOPOS", "Sicily", "Palermo", "Nowhere", "Catania"])
-                .cmd(["GEOPOS", "missing", "a", "b"])
-                .cmd(["GEOPOS", "Sicily"]),
+                .line("GEOADD Sicily 13.361389 38.115556 Palermo 15.087269 37.502669 Catania")
+                .line("ZRANGE Sicily 0 -1 WITHSCORES")
+                .line("GEODIST Sicily Palermo Catania")
+                .line("GEODIST Sicily Palermo Catania km")
+                .line("GEODIST Sicily Palermo Catania MI")
+                .line("GEODIST Sicily Palermo Catania ft")
+                .line("GEODIST Sicily Palermo Palermo")
+                .line("GEODIST Sicily Palermo Nowhere")
+                .line("GEODIST missing a b")
+                .line("GEOHASH Sicily Palermo Catania Nowhere")
+                .line("GEOHASH missing a")
+                .line("GEOHASH Sicily")
+                .line("GEOPOS Sicily Palermo Nowhere Catania")
+                .line("GEOPOS missing a b")
+                .line("GEOPOS Sicily"),
             case("geoadd options")
-                .cmd(["GEOADD", "g", "1", "1", "a"])
-                .cmd(["GEOADD", "g", "1", "1", "a"])
-                .cmd(["GEOADD", "g", "CH", "1", "2", "a", "3", "3", "b"])
-                .cmd(["GEOADD", "g", "NX", "5", "5", "a", "6", "6", "c"])
-                .cmd(["GEOADD", "g", "XX", "CH", "7", "7", "a", "8", "8", "d"])
-                .cmd(["GEOADD", "g", "ch", "nx", "CH", "9", "9", "e"])
-                .cmd(["GEOADD", "g", "XX", "NX", "1", "1", "a"])
-                .cmd(["GEOADD", "g", "1", "1"])
-                .cmd(["GEOADD", "g", "CH", "CH", "CH"])
-                .cmd(["GEOADD", "g", "XX", "CH"])
-                .cmd(["GEOADD", "g", "1", "1", "x", "200", "100", "y"])
-                .cmd(["GEOADD", "g", "-180.0000001", "0", "y"])
-                .cmd(["GEOADD", "g", "0", "85.05112879", "y"])
-                .cmd(["GEOADD", "g", "x", "1", "y"])
-                .cmd(["GEOADD", "g", "1", "nan", "y"])
-                .cmd(["ZRANGE", "g", "0", "-1", "WITHSCORES"])
-                .cmd(["OBJECT", "ENCODING", "g"]),
+                .line("GEOADD g 1 1 a")
+                .line("GEOADD g 1 1 a")
+                .line("GEOADD g CH 1 2 a 3 3 b")
+                .line("GEOADD g NX 5 5 a 6 6 c")
+                .line("GEOADD g XX CH 7 7 a 8 8 d")
+                .line("GEOADD g ch nx CH 9 9 e")
+                .line("GEOADD g XX NX 1 1 a")
+                .line("GEOADD g 1 1")
+                .line("GEOADD g CH CH CH")
+                .line("GEOADD g XX CH")
+                .line("GEOADD g 1 1 x 200 100 y")
+                .line("GEOADD g -180.0000001 0 y")
+                .line("GEOADD g 0 85.05112879 y")
+                .line("GEOADD g x 1 y")
+                .line("GEOADD g 1 nan y")
+                .line("ZRANGE g 0 -1 WITHSCORES")
+                .line("OBJECT ENCODING g"),
             with_cities("positions and hashes of every city")
-                .cmd([
-                    "GEOPOS",
-                    "cities",
-                    "Palermo",
-                    "Catania",
-                    "Rome",
-                    "Milan",
-                    "Paris",
-                    "London",
-                    "Berlin",
-                    "Madrid",
-                    "New York",
-                    "Los Angeles",
-                    "Tokyo",
-                    "Sydney",
-                    "Auckland",
-                    "Fiji east",
-                    "Suva",
-                    "Rio",
-                    "Cape Town",
-                    "Reykjavik",
-                    "Nuuk",
-                    "Longyearbyen",
-                    "Alert",
-                    "McMurdo",
-                    "Null Island",
-                    "Antimeridian",
-                    "Corner",
-                ])
-                .cmd([
-                    "GEOHASH",
-                    "cities",
-                    "Palermo",
-                    "Catania",
-                    "Rome",
-                    "Milan",
-                    "Paris",
-                    "London",
-                    "Berlin",
-                    "Madrid",
-                    "New York",
-                    "Los Angeles",
-                    "Tokyo",
-                    "Sydney",
-                    "Auckland",
-                    "Fiji east",
-                    "Suva",
-                    "Rio",
-                    "Cape Town",
-                    "Reykjavik",
-                    "Nuuk",
-                    "Longyearbyen",
-                    "Alert",
-                    "McMurdo",
-                    "Null Island",
-                    "Antimeridian",
-                    "Corner",
-                ])
-                .cmd(["GEODIST", "cities", "London", "Paris", "km"])
+                .cmd(all_cities("GEOPOS"))
+                .cmd(all_cities("GEOHASH"))
+                .line("GEODIST cities London Paris km")
                 .cmd(["GEODIST", "cities", "Fiji east", "Suva", "km"])
-                .cmd(["GEODIST", "cities", "Alert", "McMurdo", "mi"])
+                .line("GEODIST cities Alert McMurdo mi")
                 .cmd(["GEODIST", "cities", "Null Island", "Antimeridian"])
-                .cmd(["GEODIST", "cities", "Corner", "Antimeridian", "ft"])
-                .cmd(["ZRANGE", "cities", "0", "-1", "WITHSCORES"]),
+                .line("GEODIST cities Corner Antimeridian ft")
+                .line("ZRANGE cities 0 -1 WITHSCORES"),
             case("scores that are not geohashes")
-                .cmd([
-                    "ZADD",
-                    "z",
-                    "-1",
-                    "neg",
-                    "1e300",
-                    "huge",
-                    "0",
-                    "zero",
-                    "4503599627370495",
-                    "max52",
-                    "4503599627370496",
-                    "over",
-                    "-inf",
-                    "ninf",
-                    "inf",
-                    "pinf",
-                    "1.5",
-                    "frac",
-                ])
-                .cmd([
-                    "GEOPOS", "z", "neg", "huge", "zero", "max52", "over", "ninf", "pinf", "frac",
-                ])
-                .cmd([
-                    "GEOHASH", "z", "neg", "huge", "zero", "max52", "over", "ninf", "pinf", "frac",
-                ])
-                .cmd(["GEODIST", "z", "neg", "max52"])
-                .cmd(["GEODIST", "z", "huge", "zero", "km"])
-                .cmd([
-                    "GEOSEARCH",
-                    "z",
-                    "FROMMEMBER",
-                    "ninf",
-                    "BYRADIUS",
-                    "100",
-                    "km",
-                    "WITHHASH",
-                ])
-                .cmd([
-                    "GEOSEARCH",
-                    "z",
-                    "FROMLONLAT",
-                    "0",
-                    "0",
-                    "BYRADIUS",
-                    "30000",
-                    "km",
-                    "WITHHASH",
-                    "WITHCOORD",
-                ]),
+                .line("ZADD z -1 neg 1e300 huge 0 zero 4503599627370495 max52 4503599627370496 over -inf ninf inf pinf 1.5 frac")
+                .line("GEOPOS z neg huge zero max52 over ninf pinf frac")
+                .line("GEOHASH z neg huge zero max52 over ninf pinf frac")
+                .line("GEODIST z neg max52")
+                .line("GEODIST z huge zero km")
+                .line("GEOSEARCH z FROMMEMBER ninf BYRADIUS 100 km WITHHASH")
+                .line("GEOSEARCH z FROMLONLAT 0 0 BYRADIUS 30000 km WITHHASH WITHCOORD"),
             case("wrong types")
-                .cmd(["SET", "s", "v"])
-                .cmd(["GEOADD", "s", "1", "1", "a"])
-                .cmd(["GEOADD", "s", "1", "100", "a"])
-                .cmd(["GEODIST", "s", "a", "b"])
-                .cmd(["GEODIST", "s", "a", "b", "parsec"])
-                .cmd(["GEOHASH", "s", "a"])
-                .cmd(["GEOPOS", "s", "a"])
-                .cmd(["GEORADIUS", "s", "1", "1", "1", "km"])
-                .cmd(["GEORADIUSBYMEMBER", "s", "a", "1", "km"])
-                .cmd([
-                    "GEOSEARCH",
-                    "s",
-                    "FROMLONLAT",
-                    "1",
-                    "1",
-                    "BYRADIUS",
-                    "1",
-                    "km",
-                ])
-                .cmd([
-                    "GEOSEARCHSTORE",
-                    "d",
-                    "s",
-                    "FROMLONLAT",
-                    "1",
-                    "1",
-                    "BYRADIUS",
-                    "1",
-                    "km",
-                ])
-                .cmd(["GET", "s"]),
+                .line("SET s v")
+                .line("GEOADD s 1 1 a")
+                .line("GEOADD s 1 100 a")
+                .line("GEODIST s a b")
+                .line("GEODIST s a b parsec")
+                .line("GEOHASH s a")
+                .line("GEOPOS s a")
+                .line("GEORADIUS s 1 1 1 km")
+                .line("GEORADIUSBYMEMBER s a 1 km")
+                .line("GEOSEARCH s FROMLONLAT 1 1 BYRADIUS 1 km")
+                .line("GEOSEARCHSTORE d s FROMLONLAT 1 1 BYRADIUS 1 km")
+                .line("GET s"),
         ])
         .await;
 }
@@ -291,42 +183,17 @@ async fn searches_over_cities() {
     ] {
         for radius in ["0", "100", "1000", "5000", "20000"] {
             c = c
-                .cmd(["GEORADIUS", "cities", lon, lat, radius, "km"])
-                .cmd([
-                    "GEORADIUS",
-                    "cities",
-                    lon,
-                    lat,
-                    radius,
-                    "km",
-                    "WITHDIST",
-                    "WITHCOORD",
-                    "WITHHASH",
-                    "ASC",
-                ])
-                .cmd([
-                    "GEORADIUS_RO",
-                    "cities",
-                    lon,
-                    lat,
-                    radius,
-                    "km",
-                    "DESC",
-                    "WITHDIST",
-                ])
-                .cmd(["GEORADIUS", "cities", lon, lat, radius, "km", "COUNT", "3"])
-                .cmd([
-                    "GEORADIUS",
-                    "cities",
-                    lon,
-                    lat,
-                    radius,
-                    "km",
-                    "COUNT",
-                    "2",
-                    "ANY",
-                    "WITHDIST",
-                ]);
+                .line(&format!("GEORADIUS cities {lon} {lat} {radius} km"))
+                .line(&format!(
+                    "GEORADIUS cities {lon} {lat} {radius} km WITHDIST WITHCOORD WITHHASH ASC"
+                ))
+                .line(&format!(
+                    "GEORADIUS_RO cities {lon} {lat} {radius} km DESC WITHDIST"
+                ))
+                .line(&format!("GEORADIUS cities {lon} {lat} {radius} km COUNT 3"))
+                .line(&format!(
+                    "GEORADIUS cities {lon} {lat} {radius} km COUNT 2 ANY WITHDIST"
+                ));
         }
     }
     let mut m = with_cities("georadiusbymember and geosearch shapes");
@@ -341,69 +208,24 @@ async fn searches_over_cities() {
         "Antimeridian",
     ] {
         m = m
-            .cmd([
-                "GEORADIUSBYMEMBER",
-                "cities",
-                member,
-                "2000",
-                "km",
-                "WITHDIST",
-                "ASC",
-            ])
-            .cmd([
-                "GEORADIUSBYMEMBER_RO",
-                "cities",
-                member,
-                "0",
-                "m",
-                "WITHCOORD",
-            ])
-            .cmd([
-                "GEOSEARCH",
-                "cities",
-                "FROMMEMBER",
-                member,
-                "BYRADIUS",
-                "3000",
-                "mi",
-                "DESC",
-                "WITHDIST",
-                "WITHHASH",
-            ])
-            .cmd([
-                "GEOSEARCH",
-                "cities",
-                "FROMMEMBER",
-                member,
-                "BYBOX",
-                "4000",
-                "2000",
-                "km",
-                "ASC",
-                "WITHCOORD",
-            ])
-            .cmd([
-                "GEOSEARCH",
-                "cities",
-                "FROMMEMBER",
-                member,
-                "BYBOX",
-                "0",
-                "0",
-                "km",
-            ])
-            .cmd([
-                "GEOSEARCH",
-                "cities",
-                "FROMMEMBER",
-                member,
-                "BYBOX",
-                "20000",
-                "20000",
-                "km",
-                "COUNT",
-                "4",
-            ]);
+            .line(&format!(
+                "GEORADIUSBYMEMBER cities {member} 2000 km WITHDIST ASC"
+            ))
+            .line(&format!(
+                "GEORADIUSBYMEMBER_RO cities {member} 0 m WITHCOORD"
+            ))
+            .line(&format!(
+                "GEOSEARCH cities FROMMEMBER {member} BYRADIUS 3000 mi DESC WITHDIST WITHHASH"
+            ))
+            .line(&format!(
+                "GEOSEARCH cities FROMMEMBER {member} BYBOX 4000 2000 km ASC WITHCOORD"
+            ))
+            .line(&format!(
+                "GEOSEARCH cities FROMMEMBER {member} BYBOX 0 0 km"
+            ))
+            .line(&format!(
+                "GEOSEARCH cities FROMMEMBER {member} BYBOX 20000 20000 km COUNT 4"
+            ));
     }
     for (lon, lat) in [
         ("12", "42"),
@@ -413,190 +235,43 @@ async fn searches_over_cities() {
         ("30", "80"),
     ] {
         m = m
-            .cmd([
-                "GEOSEARCH",
-                "cities",
-                "FROMLONLAT",
-                lon,
-                lat,
-                "BYRADIUS",
-                "1500",
-                "km",
-                "WITHDIST",
-            ])
-            .cmd([
-                "GEOSEARCH",
-                "cities",
-                "fromlonlat",
-                lon,
-                lat,
-                "bybox",
-                "5000000",
-                "3000000",
-                "ft",
-                "withcoord",
-                "count",
-                "5",
-                "any",
-            ])
-            .cmd([
-                "GEOSEARCH",
-                "cities",
-                "FROMLONLAT",
-                lon,
-                lat,
-                "BYRADIUS",
-                "15000",
-                "km",
-                "COUNT",
-                "3",
-                "DESC",
-            ]);
+            .line(&format!("GEOSEARCH cities FROMLONLAT {lon} {lat} BYRADIUS 1500 km WITHDIST"))
+            .line(&format!("GEOSEARCH cities fromlonlat {lon} {lat} bybox 5000000 3000000 ft withcoord count 5 any"))
+            .line(&format!("GEOSEARCH cities FROMLONLAT {lon} {lat} BYRADIUS 15000 km COUNT 3 DESC"));
     }
     let store = with_cities("store destinations")
-        .cmd([
-            "GEORADIUS",
-            "cities",
-            "13",
-            "38",
-            "1000",
-            "km",
-            "STORE",
-            "near",
-        ])
-        .cmd(["ZRANGE", "near", "0", "-1", "WITHSCORES"])
-        .cmd(["OBJECT", "ENCODING", "near"])
-        .cmd([
-            "GEORADIUS",
-            "cities",
-            "13",
-            "38",
-            "1000",
-            "km",
-            "STOREDIST",
-            "near",
-            "COUNT",
-            "2",
-        ])
-        .cmd(["ZRANGE", "near", "0", "-1", "WITHSCORES"])
-        .cmd([
-            "GEORADIUSBYMEMBER",
-            "cities",
-            "London",
-            "500",
-            "km",
-            "STORE",
-            "a",
-            "STOREDIST",
-            "b",
-        ])
-        .cmd(["EXISTS", "a", "b"])
-        .cmd(["ZRANGE", "b", "0", "-1", "WITHSCORES"])
-        .cmd(["SET", "ttl", "x", "EX", "100"])
-        .cmd([
-            "GEOSEARCHSTORE",
-            "ttl",
-            "cities",
-            "FROMMEMBER",
-            "Paris",
-            "BYBOX",
-            "2000",
-            "2000",
-            "km",
-            "ASC",
-            "COUNT",
-            "3",
-            "STOREDIST",
-        ])
-        .cmd(["TTL", "ttl"])
-        .cmd(["ZRANGE", "ttl", "0", "-1", "WITHSCORES"])
-        .cmd([
-            "GEOSEARCHSTORE",
-            "ttl",
-            "cities",
-            "FROMLONLAT",
-            "-30",
-            "-60",
-            "BYRADIUS",
-            "1",
-            "km",
-        ])
-        .cmd(["EXISTS", "ttl"])
-        .cmd([
-            "GEORADIUS",
-            "cities",
-            "-30",
-            "-60",
-            "1",
-            "km",
-            "STORE",
-            "near",
-        ])
-        .cmd(["EXISTS", "near"])
-        .cmd(["GEORADIUS", "missing", "1", "1", "1", "km", "STORE", "a"])
-        .cmd([
-            "GEORADIUSBYMEMBER",
-            "missing",
-            "x",
-            "bad",
-            "unit",
-            "STOREDIST",
-            "b",
-        ])
-        .cmd([
-            "GEOSEARCHSTORE",
-            "cities",
-            "missing",
-            "FROMLONLAT",
-            "1",
-            "1",
-            "BYRADIUS",
-            "1",
-            "km",
-        ])
-        .cmd(["EXISTS", "a", "b", "cities"])
-        .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "2"])
-        .cmd([
-            "GEORADIUS",
-            "cities",
-            "13",
-            "38",
-            "1000",
-            "km",
-            "STORE",
-            "big",
-        ])
-        .cmd(["OBJECT", "ENCODING", "big"])
-        .cmd(["CONFIG", "SET", "zset-max-listpack-entries", "128"])
-        .cmd([
-            "GEOSEARCH",
-            "missing",
-            "FROMMEMBER",
-            "x",
-            "BYRADIUS",
-            "1",
-            "km",
-        ])
-        .cmd(["GEORADIUSBYMEMBER", "missing", "x", "1", "km"]);
+        .line("GEORADIUS cities 13 38 1000 km STORE near")
+        .line("ZRANGE near 0 -1 WITHSCORES")
+        .line("OBJECT ENCODING near")
+        .line("GEORADIUS cities 13 38 1000 km STOREDIST near COUNT 2")
+        .line("ZRANGE near 0 -1 WITHSCORES")
+        .line("GEORADIUSBYMEMBER cities London 500 km STORE a STOREDIST b")
+        .line("EXISTS a b")
+        .line("ZRANGE b 0 -1 WITHSCORES")
+        .line("SET ttl x EX 100")
+        .line("GEOSEARCHSTORE ttl cities FROMMEMBER Paris BYBOX 2000 2000 km ASC COUNT 3 STOREDIST")
+        .line("TTL ttl")
+        .line("ZRANGE ttl 0 -1 WITHSCORES")
+        .line("GEOSEARCHSTORE ttl cities FROMLONLAT -30 -60 BYRADIUS 1 km")
+        .line("EXISTS ttl")
+        .line("GEORADIUS cities -30 -60 1 km STORE near")
+        .line("EXISTS near")
+        .line("GEORADIUS missing 1 1 1 km STORE a")
+        .line("GEORADIUSBYMEMBER missing x bad unit STOREDIST b")
+        .line("GEOSEARCHSTORE cities missing FROMLONLAT 1 1 BYRADIUS 1 km")
+        .line("EXISTS a b cities")
+        .line("CONFIG SET zset-max-listpack-entries 2")
+        .line("GEORADIUS cities 13 38 1000 km STORE big")
+        .line("OBJECT ENCODING big")
+        .line("CONFIG SET zset-max-listpack-entries 128")
+        .line("GEOSEARCH missing FROMMEMBER x BYRADIUS 1 km")
+        .line("GEORADIUSBYMEMBER missing x 1 km");
     let ties = case("equal distances keep the scan order")
-        .cmd([
-            "GEOADD", "t", "10", "10", "e", "10", "10", "a", "10", "10", "c", "10.001", "10", "d",
-            "10", "10", "b",
-        ])
-        .cmd(["GEORADIUS", "t", "10", "10", "10", "km"])
-        .cmd(["GEORADIUS", "t", "10", "10", "10", "km", "ASC", "WITHDIST"])
-        .cmd(["GEORADIUS", "t", "10", "10", "10", "km", "DESC"])
-        .cmd([
-            "GEORADIUS",
-            "t",
-            "10",
-            "10",
-            "10",
-            "km",
-            "COUNT",
-            "2",
-            "ANY",
-        ]);
+        .line("GEOADD t 10 10 e 10 10 a 10 10 c 10.001 10 d 10 10 b")
+        .line("GEORADIUS t 10 10 10 km")
+        .line("GEORADIUS t 10 10 10 km ASC WITHDIST")
+        .line("GEORADIUS t 10 10 10 km DESC")
+        .line("GEORADIUS t 10 10 10 km COUNT 2 ANY");
     differ.check(&[c, m, store, ties]).await;
 }
 
@@ -609,9 +284,9 @@ async fn searches_over_random_points() {
     };
     let points = random_points(400, 0x9E37_79B9_7F4A_7C15);
     let mut c = geoadd(case("random points, fixed centres"), "w", &points)
-        .cmd(["ZCARD", "w"])
-        .cmd(["GEOPOS", "w", "p0", "p1", "p2", "p399"])
-        .cmd(["GEOHASH", "w", "p0", "p1", "p2", "p399"]);
+        .line("ZCARD w")
+        .line("GEOPOS w p0 p1 p2 p399")
+        .line("GEOHASH w p0 p1 p2 p399");
     let centres = [
         ("0", "0"),
         ("179.999", "0"),
@@ -626,44 +301,16 @@ async fn searches_over_random_points() {
         for r in ["0", "50", "500", "3000", "10000"] {
             let h = (r.parse::<f64>().unwrap() * 1.7).to_string();
             c = c
-                .cmd([
-                    "GEORADIUS",
-                    "w",
-                    lon,
-                    lat,
-                    r,
-                    "km",
-                    "WITHDIST",
-                    "WITHCOORD",
-                    "WITHHASH",
-                ])
-                .cmd(["GEORADIUS", "w", lon, lat, r, "km", "ASC", "COUNT", "5"])
-                .cmd([
-                    "GEOSEARCH",
-                    "w",
-                    "FROMLONLAT",
-                    lon,
-                    lat,
-                    "BYBOX",
-                    r,
-                    h.as_str(),
-                    "km",
-                    "DESC",
-                    "WITHDIST",
-                ])
-                .cmd([
-                    "GEOSEARCH",
-                    "w",
-                    "FROMLONLAT",
-                    lon,
-                    lat,
-                    "BYRADIUS",
-                    r,
-                    "mi",
-                    "COUNT",
-                    "3",
-                    "ANY",
-                ]);
+                .line(&format!(
+                    "GEORADIUS w {lon} {lat} {r} km WITHDIST WITHCOORD WITHHASH"
+                ))
+                .line(&format!("GEORADIUS w {lon} {lat} {r} km ASC COUNT 5"))
+                .line(&format!(
+                    "GEOSEARCH w FROMLONLAT {lon} {lat} BYBOX {r} {h} km DESC WITHDIST"
+                ))
+                .line(&format!(
+                    "GEOSEARCH w FROMLONLAT {lon} {lat} BYRADIUS {r} mi COUNT 3 ANY"
+                ));
         }
     }
     // Random centres, radii and boxes, from the same generator.
@@ -675,68 +322,24 @@ async fn searches_over_random_points() {
         let width = format!("{:.3}", a.parse::<f64>().unwrap().abs() * 80.0);
         let height = format!("{:.3}", b.parse::<f64>().unwrap().abs() * 120.0);
         r = r
-            .cmd([
-                "GEOSEARCH",
-                "w",
-                "FROMLONLAT",
-                lon.as_str(),
-                lat.as_str(),
-                "BYRADIUS",
-                radius.as_str(),
-                "km",
-                "WITHDIST",
-            ])
-            .cmd([
-                "GEOSEARCH",
-                "w",
-                "FROMLONLAT",
-                lon.as_str(),
-                lat.as_str(),
-                "BYBOX",
-                width.as_str(),
-                height.as_str(),
-                "km",
-                "ASC",
-                "WITHCOORD",
-            ]);
+            .line(&format!(
+                "GEOSEARCH w FROMLONLAT {lon} {lat} BYRADIUS {radius} km WITHDIST"
+            ))
+            .line(&format!(
+                "GEOSEARCH w FROMLONLAT {lon} {lat} BYBOX {width} {height} km ASC WITHCOORD"
+            ));
     }
     for member in ["p3", "p10", "p77", "p200"] {
         r = r
-            .cmd([
-                "GEORADIUSBYMEMBER",
-                "w",
-                member,
-                "3000",
-                "km",
-                "WITHDIST",
-                "DESC",
-            ])
-            .cmd([
-                "GEOSEARCHSTORE",
-                "d",
-                "w",
-                "FROMMEMBER",
-                member,
-                "BYBOX",
-                "5000",
-                "5000",
-                "km",
-                "STOREDIST",
-            ])
-            .cmd(["ZRANGE", "d", "0", "-1", "WITHSCORES"]);
+            .line(&format!(
+                "GEORADIUSBYMEMBER w {member} 3000 km WITHDIST DESC"
+            ))
+            .line(&format!(
+                "GEOSEARCHSTORE d w FROMMEMBER {member} BYBOX 5000 5000 km STOREDIST"
+            ))
+            .line("ZRANGE d 0 -1 WITHSCORES");
     }
-    r = r.cmd([
-        "GEOSEARCH",
-        "w",
-        "FROMLONLAT",
-        "0",
-        "0",
-        "BYRADIUS",
-        "inf",
-        "m",
-        "COUNT",
-        "5",
-    ]);
+    r = r.line("GEOSEARCH w FROMLONLAT 0 0 BYRADIUS inf m COUNT 5");
     differ.check(&[c, r]).await;
 }
 
@@ -746,331 +349,85 @@ async fn geo_errors_and_command_table() {
         return;
     };
     let e = with_cities("option errors")
-        .cmd(["GEORADIUS", "cities", "15", "37", "-1", "km"])
-        .cmd(["GEORADIUS", "cities", "15", "37", "x", "km"])
-        .cmd(["GEORADIUS", "cities", "15", "37", "1", "yd"])
-        .cmd(["GEORADIUS", "cities", "nan", "37", "1", "km"])
-        .cmd(["GEORADIUS", "cities", "15", "137", "1", "km"])
-        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "COUNT", "0"])
-        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "COUNT", "x"])
-        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "COUNT"])
-        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "ANY"])
-        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "BOGUS"])
-        .cmd([
-            "GEORADIUS",
-            "cities",
-            "15",
-            "37",
-            "1",
-            "km",
-            "STORE",
-            "x",
-            "WITHDIST",
-        ])
-        .cmd(["GEORADIUS", "cities", "15", "37", "1", "km", "STORE"])
-        .cmd([
-            "GEORADIUS_RO",
-            "cities",
-            "15",
-            "37",
-            "1",
-            "km",
-            "STORE",
-            "x",
-        ])
-        .cmd(["GEORADIUSBYMEMBER", "cities", "Nowhere", "1", "km"])
-        .cmd(["GEORADIUSBYMEMBER", "cities", "Palermo", "1", "parsec"])
-        .cmd([
-            "GEORADIUSBYMEMBER_RO",
-            "cities",
-            "Palermo",
-            "1",
-            "km",
-            "STOREDIST",
-            "x",
-        ])
-        .cmd(["GEOSEARCH", "cities", "BYRADIUS", "1", "km"])
-        .cmd(["geosearch", "cities", "FROMLONLAT", "1", "1"])
-        .cmd(["GeoSearch", "cities", "FROMLONLAT", "1", "1", "WITHDIST"])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMLONLAT",
-            "1",
-            "1",
-            "FROMMEMBER",
-            "Palermo",
-            "BYRADIUS",
-            "1",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "FROMLONLAT",
-            "1",
-            "1",
-            "BYRADIUS",
-            "1",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Nowhere",
-            "BYRADIUS",
-            "1",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYRADIUS",
-            "1",
-            "km",
-            "BYBOX",
-            "1",
-            "1",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYBOX",
-            "1",
-            "-1",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYBOX",
-            "x",
-            "1",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYBOX",
-            "1",
-            "y",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYBOX",
-            "1",
-            "1",
-            "au",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYBOX",
-            "1",
-            "1",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYRADIUS",
-            "1",
-            "km",
-            "STOREDIST",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYRADIUS",
-            "1",
-            "km",
-            "STORE",
-            "x",
-        ])
-        .cmd([
-            "GEOSEARCHSTORE",
-            "d",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYRADIUS",
-            "1",
-            "km",
-            "WITHCOORD",
-        ])
-        .cmd([
-            "GEOSEARCHSTORE",
-            "d",
-            "cities",
-            "FROMMEMBER",
-            "Palermo",
-            "BYRADIUS",
-            "1",
-            "km",
-            "STORE",
-            "x",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "missing",
-            "FROMLONLAT",
-            "1",
-            "1",
-            "BYRADIUS",
-            "1",
-            "km",
-            "ANY",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "missing",
-            "FROMLONLAT",
-            "1",
-            "1",
-            "BYRADIUS",
-            "-1",
-            "km",
-        ])
-        .cmd([
-            "GEOSEARCH",
-            "missing",
-            "FROMMEMBER",
-            "x",
-            "BYRADIUS",
-            "1",
-            "km",
-        ])
-        .cmd(["GEODIST", "cities", "Palermo", "Catania", "parsec"])
-        .cmd(["GEODIST", "cities", "Palermo", "Catania", "km", "extra"])
-        .cmd(["GEODIST", "missing", "a", "b", "parsec"]);
+        .line("GEORADIUS cities 15 37 -1 km")
+        .line("GEORADIUS cities 15 37 x km")
+        .line("GEORADIUS cities 15 37 1 yd")
+        .line("GEORADIUS cities nan 37 1 km")
+        .line("GEORADIUS cities 15 137 1 km")
+        .line("GEORADIUS cities 15 37 1 km COUNT 0")
+        .line("GEORADIUS cities 15 37 1 km COUNT x")
+        .line("GEORADIUS cities 15 37 1 km COUNT")
+        .line("GEORADIUS cities 15 37 1 km ANY")
+        .line("GEORADIUS cities 15 37 1 km BOGUS")
+        .line("GEORADIUS cities 15 37 1 km STORE x WITHDIST")
+        .line("GEORADIUS cities 15 37 1 km STORE")
+        .line("GEORADIUS_RO cities 15 37 1 km STORE x")
+        .line("GEORADIUSBYMEMBER cities Nowhere 1 km")
+        .line("GEORADIUSBYMEMBER cities Palermo 1 parsec")
+        .line("GEORADIUSBYMEMBER_RO cities Palermo 1 km STOREDIST x")
+        .line("GEOSEARCH cities BYRADIUS 1 km")
+        .line("geosearch cities FROMLONLAT 1 1")
+        .line("GeoSearch cities FROMLONLAT 1 1 WITHDIST")
+        .line("GEOSEARCH cities FROMLONLAT 1 1 FROMMEMBER Palermo BYRADIUS 1 km")
+        .line("GEOSEARCH cities FROMMEMBER Palermo FROMLONLAT 1 1 BYRADIUS 1 km")
+        .line("GEOSEARCH cities FROMMEMBER Nowhere BYRADIUS 1 km")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYRADIUS 1 km BYBOX 1 1 km")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYBOX 1 -1 km")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYBOX x 1 km")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYBOX 1 y km")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYBOX 1 1 au")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYBOX 1 1")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYRADIUS 1 km STOREDIST")
+        .line("GEOSEARCH cities FROMMEMBER Palermo BYRADIUS 1 km STORE x")
+        .line("GEOSEARCHSTORE d cities FROMMEMBER Palermo BYRADIUS 1 km WITHCOORD")
+        .line("GEOSEARCHSTORE d cities FROMMEMBER Palermo BYRADIUS 1 km STORE x")
+        .line("GEOSEARCH missing FROMLONLAT 1 1 BYRADIUS 1 km ANY")
+        .line("GEOSEARCH missing FROMLONLAT 1 1 BYRADIUS -1 km")
+        .line("GEOSEARCH missing FROMMEMBER x BYRADIUS 1 km")
+        .line("GEODIST cities Palermo Catania parsec")
+        .line("GEODIST cities Palermo Catania km extra")
+        .line("GEODIST missing a b parsec");
     let arity = case("arity")
-        .cmd(["GEOADD", "g", "1", "1"])
-        .cmd(["GEODIST", "g", "a"])
-        .cmd(["GEOHASH"])
-        .cmd(["GEOPOS"])
-        .cmd(["GEORADIUS", "g", "1", "1", "1"])
-        .cmd(["GEORADIUS_RO", "g", "1", "1", "1"])
-        .cmd(["GEORADIUSBYMEMBER", "g", "a", "1"])
-        .cmd(["GEORADIUSBYMEMBER_RO", "g", "a", "1"])
-        .cmd(["GEOSEARCH", "g", "FROMLONLAT", "1", "1", "BYRADIUS"])
-        .cmd([
-            "GEOSEARCHSTORE",
-            "d",
-            "g",
-            "FROMLONLAT",
-            "1",
-            "1",
-            "BYRADIUS",
-        ]);
+        .line("GEOADD g 1 1")
+        .line("GEODIST g a")
+        .line("GEOHASH")
+        .line("GEOPOS")
+        .line("GEORADIUS g 1 1 1")
+        .line("GEORADIUS_RO g 1 1 1")
+        .line("GEORADIUSBYMEMBER g a 1")
+        .line("GEORADIUSBYMEMBER_RO g a 1")
+        .line("GEOSEARCH g FROMLONLAT 1 1 BYRADIUS")
+        .line("GEOSEARCHSTORE d g FROMLONLAT 1 1 BYRADIUS");
     let table = case("command table")
-        .cmd([
-            "COMMAND",
-            "INFO",
-            "geoadd",
-            "geodist",
-            "geohash",
-            "geopos",
-            "georadius",
-            "georadius_ro",
-            "georadiusbymember",
-            "georadiusbymember_ro",
-            "geosearch",
-            "geosearchstore",
-        ])
-        .cmd([
-            "COMMAND",
-            "GETKEYS",
-            "GEORADIUS",
-            "k",
-            "1",
-            "2",
-            "3",
-            "m",
-            "STORE",
-            "a",
-            "STOREDIST",
-            "b",
-        ])
-        .cmd([
-            "COMMAND",
-            "GETKEYS",
-            "GEORADIUS",
-            "k",
-            "1",
-            "2",
-            "3",
-            "m",
-            "STORE",
-            "a",
-            "STORE",
-            "b",
-        ])
-        .cmd([
-            "COMMAND",
-            "GETKEYS",
-            "GEORADIUS",
-            "k",
-            "1",
-            "2",
-            "3",
-            "m",
-            "STORE",
-        ])
-        .cmd([
-            "COMMAND",
-            "GETKEYS",
-            "GEORADIUS",
-            "k",
-            "1",
-            "2",
-            "3",
-            "STORE",
-            "a",
-        ])
-        .cmd([
-            "COMMAND",
-            "GETKEYS",
-            "GEORADIUSBYMEMBER",
-            "k",
-            "m",
-            "3",
-            "m",
-            "storedist",
-            "a",
-        ])
-        .cmd([
-            "COMMAND",
-            "GETKEYS",
-            "GEOSEARCHSTORE",
-            "d",
-            "s",
-            "FROMLONLAT",
-            "1",
-            "1",
-            "BYRADIUS",
-            "1",
-            "m",
-        ]);
+        .line("COMMAND INFO geoadd geodist geohash geopos georadius georadius_ro georadiusbymember georadiusbymember_ro geosearch geosearchstore")
+        .line("COMMAND GETKEYS GEORADIUS k 1 2 3 m STORE a STOREDIST b")
+        .line("COMMAND GETKEYS GEORADIUS k 1 2 3 m STORE a STORE b")
+        .line("COMMAND GETKEYS GEORADIUS k 1 2 3 m STORE")
+        .line("COMMAND GETKEYS GEORADIUS k 1 2 3 STORE a")
+        .line("COMMAND GETKEYS GEORADIUSBYMEMBER k m 3 m storedist a")
+        .line("COMMAND GETKEYS GEOSEARCHSTORE d s FROMLONLAT 1 1 BYRADIUS 1 m");
     differ.check(&[e, arity, table]).await;
+}
+
+#[tokio::test]
+async fn keyspace_notifications() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check_scripts(&[script("geo events", 2)
+            .send(1, "CONFIG SET notify-keyspace-events KEA")
+            .send(0, "PSUBSCRIBE __keyevent@0__:*")
+            .send(1, "GEOADD g 1 1 a 2 2 b")
+            .send(1, "GEOADD g 1 1 a")
+            .send(1, "GEOADD g CH 1 2 a")
+            .send(1, "GEORADIUS g 1 1 500 km STORE s")
+            .send(1, "GEOSEARCHSTORE s2 g FROMLONLAT 1 1 BYRADIUS 500 km")
+            .send(1, "GEOSEARCHSTORE s2 g FROMLONLAT 50 1 BYRADIUS 1 km")
+            .send(1, "GEORADIUS missing 1 1 1 km STORE s")
+            .send(1, "GEORADIUSBYMEMBER g a 1 km STOREDIST s")
+            .send(1, "CONFIG SET notify-keyspace-events ")
+            .read(1, 10)
+            .drain(0)])
+        .await;
 }

@@ -3,7 +3,7 @@
 //! own representation, so every GET of one (sparse, dense, with the
 //! cardinality PFCOUNT caches in its header) is compared too.
 
-use crate::support::{Case, Differ, case};
+use crate::support::{Case, Differ, case, script};
 
 /// `n` distinct elements starting at `from`, as owned arguments.
 fn elements(prefix: &str, from: usize, n: usize) -> Vec<String> {
@@ -266,5 +266,62 @@ async fn pfdebug_pfselftest_dump_and_errors() {
                 .cmd(["COMMAND", "GETKEYS", "PFMERGE", "d", "a", "b"])
                 .cmd(["COMMAND", "GETKEYS", "PFCOUNT", "a", "b"]),
         ])
+        .await;
+}
+
+/// PFCOUNT stores the cardinality it computes: a write, so a WATCH on the
+/// key breaks, while a PFCOUNT answered from the cache changes nothing.
+#[tokio::test]
+async fn pfcount_cache_is_a_write() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[case("watch and the cardinality cache")
+            .cmd(["PFADD", "h", "a", "b"])
+            .cmd(["WATCH", "h"])
+            .cmd(["PFCOUNT", "h"])
+            .cmd(["MULTI"])
+            .cmd(["PING"])
+            .cmd(["EXEC"])
+            .cmd(["WATCH", "h"])
+            .cmd(["PFCOUNT", "h"])
+            .cmd(["MULTI"])
+            .cmd(["PING"])
+            .cmd(["EXEC"])
+            .cmd(["WATCH", "h"])
+            .cmd(["PFADD", "h", "a"])
+            .cmd(["MULTI"])
+            .cmd(["PING"])
+            .cmd(["EXEC"])
+            .cmd(["WATCH", "h"])
+            .cmd(["PFCOUNT", "h", "h"])
+            .cmd(["MULTI"])
+            .cmd(["PING"])
+            .cmd(["EXEC"])])
+        .await;
+}
+
+#[tokio::test]
+async fn keyspace_notifications() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check_scripts(&[script("hyperloglog events", 2)
+            .send(1, "CONFIG SET notify-keyspace-events KEA")
+            .send(0, "PSUBSCRIBE __keyevent@0__:*")
+            .send(1, "PFADD h a")
+            .send(1, "PFADD h a")
+            .send(1, "PFADD e")
+            .send(1, "PFCOUNT h")
+            .send(1, "PFMERGE m h e")
+            .send(1, "PFMERGE m2")
+            .send(1, "PFDEBUG TODENSE h")
+            .send(1, "SET h x")
+            .send(1, "PFADD h a")
+            .send(1, "CONFIG SET notify-keyspace-events ")
+            .read(1, 11)
+            .drain(0)])
         .await;
 }
