@@ -163,7 +163,7 @@ fn decode_center(hash: Hash) -> Option<(f64, f64)> {
 /// out of range give the "integer indefinite" pattern).
 fn c_double_to_u64(d: f64) -> u64 {
     fn cvtt(d: f64) -> i64 {
-        if d.is_nan() || d >= 9_223_372_036_854_775_808.0 || d < -9_223_372_036_854_775_808.0 {
+        if d.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&d) {
             i64::MIN
         } else {
             d as i64
@@ -421,7 +421,9 @@ impl Shape {
             Extent::Radius(r) => {
                 let d = distance(self.lon, self.lat, lon, lat);
                 // As C compares: a NaN distance is not "greater".
-                (!(d > r * self.conversion)).then_some(((lon, lat), d))
+                let outside =
+                    d.partial_cmp(&(r * self.conversion)) == Some(std::cmp::Ordering::Greater);
+                (!outside).then_some(((lon, lat), d))
             }
             Extent::Box { width, height } => {
                 let (w, h) = (width * self.conversion, height * self.conversion);
