@@ -243,10 +243,29 @@ async fn pfdebug_pfselftest_dump_and_errors() {
             case("pfselftest")
                 .cmd(["PFSELFTEST"])
                 .cmd(["PFSELFTEST", "x"]),
-            case("dump and restore of a HyperLogLog")
-                .cmd(["PFADD", "e"])
-                .cmd(["DUMP", "e"])
-                .cmd(["PFADD", "h", "a", "b", "c"])
+            with_args(
+                with_args(
+                    case("dump and restore of a HyperLogLog")
+                        .cmd(["PFADD", "e"])
+                        .cmd(["DUMP", "e"])
+                        .cmd(["PFADD", "h", "a", "b", "c"])
+                        .cmd(["DUMP", "h"])
+                        .cmd(["PFCOUNT", "h"])
+                        .cmd(["DUMP", "h"]),
+                    &["PFADD", "s"],
+                    &elements("s", 0, 700),
+                )
+                .cmd(["DUMP", "s"])
+                .cmd(["PFCOUNT", "s"])
+                .cmd(["DUMP", "s"]),
+                &["PFADD", "d"],
+                &elements("d", 0, 6000),
+            )
+            .cmd(["DUMP", "d"])
+            .cmd(["PFCOUNT", "d"])
+            .cmd(["DUMP", "d"])
+            .cmd(["SET", "str", "abcabcabcabcabcabcabcabcabcabc"])
+            .cmd(["DUMP", "str"])
                 // The payload redis-server 7.0.15 dumps for an empty HyperLogLog.
                 .cmd([
                     &b"RESTORE"[..],

@@ -490,7 +490,7 @@ mod tests {
         let back = moved(east, -1, 0);
         assert_eq!(back, h);
         assert_eq!(estimate_steps(0.0, 0.0), 26);
-        assert_eq!(estimate_steps(1000.0, 0.0), 13);
-        assert_eq!(estimate_steps(1000.0, 81.0), 11);
+        assert_eq!(estimate_steps(1000.0, 0.0), 14);
+        assert_eq!(estimate_steps(1000.0, 81.0), 12);
     }
 }
