@@ -12,6 +12,8 @@
 //! (`%.17Lf` without trailing zeros: [`Reply::DoubleText`]) and distances
 //! with four decimals.
 
+use std::cmp::Ordering;
+
 use bytes::Bytes;
 
 use crate::engine::Ctx;
@@ -628,18 +630,28 @@ fn search(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
     } else {
         count as usize
     };
-    match sort {
-        Sort::None => {}
-        Sort::Asc => found.sort_by(|a, b| {
-            a.dist
-                .partial_cmp(&b.dist)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        }),
-        Sort::Desc => found.sort_by(|a, b| {
-            b.dist
-                .partial_cmp(&a.dist)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        }),
+    if sort != Sort::None {
+        // Redis's comparator: by distance, "equal" unless one is greater
+        // (so a NaN sorts first), reversed for DESC.
+        let asc = |a: &Found, b: &Found| {
+            if a.dist > b.dist {
+                Ordering::Greater
+            } else if a.dist == b.dist {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            }
+        };
+        let cmp = |a: &Found, b: &Found| match sort {
+            Sort::Desc => asc(a, b).reverse(),
+            _ => asc(a, b),
+        };
+        if returned == found.len() {
+            // glibc's qsort: a merge sort, stable.
+            found.sort_by(cmp);
+        } else {
+            pqsort(&mut found, &cmp, 0, returned - 1);
+        }
     }
     found.truncate(returned);
     let Some(dst) = store_key else {
@@ -696,6 +708,134 @@ fn search(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
     Ok(Reply::Integer(returned as i64))
 }
 
+// --- Redis's partial quicksort -------------------------------------------------
+
+/// Redis's `pqsort` (Bentley & McIlroy's quicksort that only recurses into
+/// partitions overlapping `lrange..=rrange`; Redis 7.0's has no switch to
+/// insertion sort after a swap-free pass): what GEORADIUS & co. sort with
+/// when COUNT keeps fewer results than were found. Equal elements end up in
+/// the order its swaps leave them, which is what this reproduces.
+fn pqsort<T>(v: &mut [T], cmp: &impl Fn(&T, &T) -> Ordering, lrange: usize, rrange: usize) {
+    let n = v.len();
+    partial_sort(v, 0, n, cmp, lrange, rrange);
+}
+
+fn insertion_sort<T>(v: &mut [T], a: usize, n: usize, cmp: &impl Fn(&T, &T) -> Ordering) {
+    for pm in a + 1..a + n {
+        let mut pl = pm;
+        while pl > a && cmp(&v[pl - 1], &v[pl]) == Ordering::Greater {
+            v.swap(pl, pl - 1);
+            pl -= 1;
+        }
+    }
+}
+
+fn med3<T>(v: &[T], a: usize, b: usize, c: usize, cmp: &impl Fn(&T, &T) -> Ordering) -> usize {
+    let lt = |x: usize, y: usize| cmp(&v[x], &v[y]) == Ordering::Less;
+    let gt = |x: usize, y: usize| cmp(&v[x], &v[y]) == Ordering::Greater;
+    if lt(a, b) {
+        if lt(b, c) {
+            b
+        } else if lt(a, c) {
+            c
+        } else {
+            a
+        }
+    } else if gt(b, c) {
+        b
+    } else if lt(a, c) {
+        a
+    } else {
+        c
+    }
+}
+
+fn block_swap<T>(v: &mut [T], a: usize, b: usize, n: usize) {
+    for i in 0..n {
+        v.swap(a + i, b + i);
+    }
+}
+
+fn partial_sort<T>(
+    v: &mut [T],
+    mut a: usize,
+    mut n: usize,
+    cmp: &impl Fn(&T, &T) -> Ordering,
+    lrange: usize,
+    rrange: usize,
+) {
+    // Whether elements a..a+n hold part of lrange..=rrange.
+    let overlaps =
+        |a: usize, n: usize| !((lrange < a && rrange < a) || (lrange >= a + n && rrange >= a + n));
+    loop {
+        if n < 7 {
+            insertion_sort(v, a, n, cmp);
+            return;
+        }
+        let mut pm = a + n / 2;
+        if n > 7 {
+            let mut pl = a;
+            let mut pn = a + n - 1;
+            if n > 40 {
+                let d = n / 8;
+                pl = med3(v, pl, pl + d, pl + 2 * d, cmp);
+                pm = med3(v, pm - d, pm, pm + d, cmp);
+                pn = med3(v, pn - 2 * d, pn - d, pn, cmp);
+            }
+            pm = med3(v, pl, pm, pn, cmp);
+        }
+        v.swap(a, pm);
+        let (mut pa, mut pb) = (a + 1, a + 1);
+        let (mut pc, mut pd) = (a + n - 1, a + n - 1);
+        loop {
+            while pb <= pc {
+                let c = cmp(&v[pb], &v[a]);
+                if c == Ordering::Greater {
+                    break;
+                }
+                if c == Ordering::Equal {
+                    v.swap(pa, pb);
+                    pa += 1;
+                }
+                pb += 1;
+            }
+            while pb <= pc {
+                let c = cmp(&v[pc], &v[a]);
+                if c == Ordering::Less {
+                    break;
+                }
+                if c == Ordering::Equal {
+                    v.swap(pc, pd);
+                    pd -= 1;
+                }
+                pc -= 1;
+            }
+            if pb > pc {
+                break;
+            }
+            v.swap(pb, pc);
+            pb += 1;
+            pc -= 1;
+        }
+        let pn = a + n;
+        let r = (pa - a).min(pb - pa);
+        block_swap(v, a, pb - r, r);
+        let r = (pd - pc).min(pn - pd - 1);
+        block_swap(v, pb, pn - r, r);
+        let r = pb - pa;
+        if r > 1 && overlaps(a, r) {
+            partial_sort(v, a, r, cmp, lrange, rrange);
+        }
+        let r = pd - pc;
+        if r > 1 && overlaps(pn - r, r) {
+            a = pn - r;
+            n = r;
+            continue;
+        }
+        return;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -710,6 +850,26 @@ mod tests {
         assert_eq!(text(human(-0.0)), "0");
         assert_eq!(text(human(2.5)), "2.5");
         assert_eq!(text(human(180.0)), "180");
+    }
+
+    #[test]
+    fn partial_sort_orders_the_requested_prefix() {
+        let mut x: u64 = 99;
+        for len in [1usize, 5, 7, 8, 30, 41, 200] {
+            let mut v: Vec<u64> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x % 17
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort();
+            let k = len.div_ceil(3);
+            pqsort(&mut v, &|a: &u64, b: &u64| a.cmp(b), 0, k - 1);
+            assert_eq!(v[..k], sorted[..k], "len {len}");
+        }
     }
 
     #[test]
