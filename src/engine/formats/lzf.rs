@@ -22,7 +22,55 @@ pub(crate) fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     if in_len < 3 || out_len == 0 {
         return None;
     }
-    let mut htab = vec![0u32; HSIZE];
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        t.next_generation();
+        compress_with(input, out_len, &mut t)
+    })
+}
+
+thread_local! {
+    /// The hash table, kept between calls: a 256 KiB table per long string
+    /// would dominate a DUMP of many long elements.
+    static TABLE: std::cell::RefCell<Table> = std::cell::RefCell::new(Table {
+        generation: 0,
+        slots: vec![0; HSIZE],
+    });
+}
+
+/// Hash slots tagged with the call that wrote them, so each call starts
+/// from an empty table without clearing it.
+struct Table {
+    generation: u32,
+    slots: Vec<u64>,
+}
+
+impl Table {
+    fn next_generation(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.slots.fill(0);
+            self.generation = 1;
+        }
+    }
+
+    /// The position stored in a slot this call (0, "none", otherwise).
+    fn get(&self, slot: usize) -> usize {
+        let v = self.slots[slot];
+        if (v >> 32) as u32 == self.generation {
+            (v & 0xffff_ffff) as usize
+        } else {
+            0
+        }
+    }
+
+    fn set(&mut self, slot: usize, pos: usize) {
+        self.slots[slot] = ((self.generation as u64) << 32) | pos as u64;
+    }
+}
+
+fn compress_with(input: &[u8], out_len: usize, htab: &mut Table) -> Option<Vec<u8>> {
+    let in_len = input.len();
     // Room past `out_len`: the checks below decide success as liblzf's do.
     let mut out = vec![0u8; out_len + 8];
     let mut op: usize = 1; // start a literal run
@@ -34,8 +82,8 @@ pub(crate) fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while ip < in_len - 2 {
         hval = next(hval, ip);
         let slot = idx(hval);
-        let r = htab[slot] as usize;
-        htab[slot] = ip as u32;
+        let r = htab.get(slot);
+        htab.set(slot, ip);
         let off = ip.wrapping_sub(r).wrapping_sub(1);
         if off < MAX_OFF
             && r > 0
@@ -88,10 +136,10 @@ pub(crate) fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = frst(ip);
             hval = next(hval, ip);
-            htab[idx(hval)] = ip as u32;
+            htab.set(idx(hval), ip);
             ip += 1;
             hval = next(hval, ip);
-            htab[idx(hval)] = ip as u32;
+            htab.set(idx(hval), ip);
             ip += 1;
         } else {
             if op >= out_len {
