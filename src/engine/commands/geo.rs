@@ -5,8 +5,10 @@
 //! arithmetic is in `util/geohash.rs`); GEOADD is a ZADD of those scores,
 //! run through the ZADD handler as Redis does. Searches scan the cells
 //! Redis scans in the same order, so unsorted results, `COUNT ... ANY`
-//! cut-offs and STORE destinations match redis-server; sorted results are
-//! ordered by distance with ties kept in scan order.
+//! cut-offs and STORE destinations match redis-server. Sorting is Redis's
+//! too: a stable sort by distance for the whole result (glibc's `qsort`),
+//! Redis's partial quicksort when COUNT keeps fewer, so equal distances
+//! come out in redis-server's order either way.
 //!
 //! Coordinates are replied as Redis's `addReplyHumanLongDouble` writes them
 //! (`%.17Lf` without trailing zeros: [`Reply::DoubleText`]) and distances
