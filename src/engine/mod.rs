@@ -120,8 +120,8 @@ pub(crate) use client::Client;
 use clock::Clock;
 use command::CommandSpec;
 use commands::{
-    admin, bitmaps, connection, hashes, introspection, keys, lists, pubsub, sets, sort,
-    sorted_sets, strings, transactions,
+    admin, bitmaps, connection, geo, hashes, hyperloglog, introspection, keys, lists, pubsub, sets,
+    sort, sorted_sets, strings, transactions,
 };
 pub(crate) use dispatch::Ctx;
 use keyspace::Db;
@@ -142,6 +142,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     sort::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    hyperloglog::COMMANDS,
+    geo::COMMANDS,
     pubsub::COMMANDS,
 ];
 

@@ -73,6 +73,17 @@ pub enum Reply {
     Set(Vec<Reply>),
     /// A double (RESP3 `,`); a bulk string in RESP2, formatted as Redis 7.0 does (`%.17g`).
     Double(f64),
+    /// A double written as the given text (RESP3 `,`; a bulk string in
+    /// RESP2), for doubles Redis formats its own way: GEOPOS and
+    /// `WITHCOORD` coordinates are `%.17Lf` without trailing zeros.
+    ///
+    /// ```
+    /// use mock_redis::{Protocol, Reply};
+    /// let r = Reply::DoubleText("13.36138933897018433".into());
+    /// assert_eq!(r.to_bytes(Protocol::Resp3), &b",13.36138933897018433\r\n"[..]);
+    /// assert_eq!(r.to_bytes(Protocol::Resp2), &b"$20\r\n13.36138933897018433\r\n"[..]);
+    /// ```
+    DoubleText(Bytes),
     /// A boolean (RESP3 `#`); the integer `1` or `0` in RESP2.
     Boolean(bool),
     /// A big number (RESP3 `(`), given as its decimal digits; a bulk string in RESP2.
@@ -280,6 +291,8 @@ impl Reply {
                     bulk(out, text.as_bytes());
                 }
             }
+            Reply::DoubleText(t) if resp3 => line(out, b',', t),
+            Reply::DoubleText(t) => bulk(out, t),
             Reply::Boolean(b) if resp3 => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
             Reply::Boolean(b) => int_line(out, b':', *b as i64),
             Reply::BigNumber(n) if resp3 => line(out, b'(', n),

@@ -15,7 +15,9 @@ mod script;
 mod shapes;
 
 mod connection;
+mod geo;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod pubsub;

@@ -16,7 +16,9 @@
 pub(crate) mod admin;
 pub(crate) mod bitmaps;
 pub(crate) mod connection;
+pub(crate) mod geo;
 pub(crate) mod hashes;
+pub(crate) mod hyperloglog;
 pub(crate) mod introspection;
 pub(crate) mod keys;
 pub(crate) mod lists;

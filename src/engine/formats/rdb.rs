@@ -4,8 +4,8 @@
 //! A payload is a type byte, the value, a 2-byte RDB version (10, Redis
 //! 7.0's) and the CRC-64 (Jones) of everything before it, so payloads move
 //! between this engine and redis-server both ways. Strings are written as
-//! Redis writes them (integer forms for short integers; long strings stay
-//! uncompressed where Redis would LZF-compress them). Aggregates are
+//! Redis writes them (integer forms for short integers, LZF for long
+//! strings that compress: `lzf.rs`). Aggregates are
 //! written in the plain RDB forms (list, set, hash, zset-2), which Redis
 //! loads; RESTORE also reads what Redis 7.0 writes (quicklist of
 //! listpacks, intset, listpack hashes and sorted sets, and LZF-compressed
@@ -71,8 +71,9 @@ fn put_len(out: &mut BytesMut, n: usize) {
     }
 }
 
-/// Redis's `rdbSaveRawString` without compression: short integers in
-/// their integer forms, anything else as length and bytes.
+/// Redis's `rdbSaveRawString`: short integers in their integer forms,
+/// strings over 20 bytes LZF-compressed when that saves space (as with
+/// Redis's default `rdbcompression yes`), anything else as length and bytes.
 fn put_rdb_string(out: &mut BytesMut, s: &[u8]) {
     if s.len() <= 11 {
         if let Some(v) = string2ll(s) {
@@ -91,6 +92,16 @@ fn put_rdb_string(out: &mut BytesMut, s: &[u8]) {
                 out.put_i32_le(v);
                 return;
             }
+        }
+    }
+    // Redis LZF-compresses longer strings when that saves 4 bytes or more.
+    if s.len() > 20 {
+        if let Some(packed) = super::lzf::compress(s, s.len() - 4) {
+            out.put_u8(0xc3);
+            put_len(out, packed.len());
+            put_len(out, s.len());
+            out.put_slice(&packed);
+            return;
         }
     }
     put_len(out, s.len());

@@ -10,6 +10,7 @@
 //! its commands in `commands/`.
 
 pub(crate) mod hash;
+pub(crate) mod hll;
 pub(crate) mod list;
 pub(crate) mod set;
 pub(crate) mod zset;
