@@ -21,6 +21,9 @@ Options (named as redis-server's configuration directives):
   --port <port>           TCP port (default 6379; 0 picks a free port and logs it).
   --unixsocket <path>     Also listen on a Unix socket at <path>.
   --requirepass <pass>    Require clients to AUTH with <pass>.
+  --protected-mode <yes|no>
+                          Without a password, refuse TCP clients not
+                          connecting from 127.0.0.1 or ::1 (default yes).
   --redis-version <ver>   Version reported by HELLO and INFO (default 7.0.15).
 
 Examples:
@@ -38,6 +41,7 @@ struct Options {
     unixsocket: Option<String>,
     requirepass: Option<String>,
     redis_version: Option<String>,
+    protected_mode: bool,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -47,6 +51,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         unixsocket: None,
         requirepass: None,
         redis_version: None,
+        protected_mode: true,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -80,6 +85,14 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             "--unixsocket" => opts.unixsocket = Some(value()?),
             "--requirepass" => opts.requirepass = Some(value()?),
             "--redis-version" => opts.redis_version = Some(value()?),
+            "--protected-mode" => {
+                let v = value()?;
+                opts.protected_mode = match v.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(format!("argument must be 'yes' or 'no': '{v}'")),
+                };
+            }
             other => {
                 return Err(format!(
                     "Bad directive or wrong number of arguments: '{other}'"
@@ -117,10 +130,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(opts: Options) -> ExitCode {
-    // A standalone server has no test to report to: keep no journal.
+    // A standalone server has no test to report to: keep no journal and
+    // no log of published messages.
     let mut builder = MockRedis::builder()
         .bind(SocketAddr::new(opts.bind, opts.port))
-        .record_commands(false);
+        .record_commands(false)
+        .published_log(0)
+        .protected_mode(opts.protected_mode);
     if let Some(path) = &opts.unixsocket {
         builder = builder.unix_socket_at(path);
     }
