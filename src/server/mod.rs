@@ -290,3 +290,24 @@ impl Drop for Running {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::AcceptBackoff;
+
+    #[test]
+    fn accept_failures_back_off_and_warn_once_per_streak() {
+        let mut backoff = AcceptBackoff::default();
+        let waits: Vec<(Duration, bool)> = (0..10).map(|_| backoff.next()).collect();
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(waits[0], (ms(5), true));
+        assert_eq!(waits[1], (ms(10), false));
+        assert_eq!(waits[5], (ms(160), false));
+        assert_eq!(waits[8], (ms(1000), false), "capped at 1 s");
+        assert_eq!(waits[9], (ms(1000), false));
+        backoff.succeeded();
+        assert_eq!(backoff.next(), (ms(5), true), "a new streak warns again");
+    }
+}

@@ -42,6 +42,8 @@
 //! Layering: `protocol` ← `engine` ← `mock` ← `session` ← `server`.
 
 #[cfg(test)]
+mod limit_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
