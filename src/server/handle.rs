@@ -308,6 +308,7 @@ pub struct Builder {
     no_recording: bool,
     published_log: Option<usize>,
     protected_mode: Option<bool>,
+    maxclients: Option<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -481,6 +482,25 @@ impl Builder {
         self
     }
 
+    /// `maxclients` (default 10,000, as Redis): a connection beyond it gets
+    /// `-ERR max number of clients reached` and is closed. `CONFIG SET
+    /// maxclients` changes it at runtime.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// let server = mock_redis::MockRedis::builder().maxclients(1).start_blocking();
+    /// let first = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+    /// let mut second = std::net::TcpStream::connect(server.addr()).unwrap();
+    /// let mut refusal = String::new();
+    /// second.read_to_string(&mut refusal).unwrap();
+    /// assert_eq!(refusal, "-ERR max number of clients reached\r\n");
+    /// # drop(first);
+    /// ```
+    pub fn maxclients(mut self, n: u32) -> Builder {
+        self.maxclients = Some(n.max(1));
+        self
+    }
+
     /// Starts the server on the current tokio runtime.
     ///
     /// # Panics
@@ -588,8 +608,11 @@ impl Builder {
             let _ = engine
                 .runtime
                 .set_fixed("protected-mode", if on { "yes" } else { "no" });
-            engine.apply_client_limits();
         }
+        if let Some(n) = self.maxclients {
+            let _ = engine.runtime.set_fixed("maxclients", &n.to_string());
+        }
+        engine.apply_client_limits();
         let shared = Arc::new(Shared::new(
             engine,
             MockState::new(self.strict, !self.no_recording),
