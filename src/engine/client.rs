@@ -19,6 +19,7 @@ use bytes::Bytes;
 
 use super::command::CommandName;
 use super::commands::transactions;
+use super::delivery::OutputLimit;
 use super::{Engine, blocking, delivery, keyspace};
 use crate::protocol::{Protocol, Reply};
 
@@ -210,22 +211,6 @@ pub(crate) fn is_local(peer: Option<std::net::IpAddr>) -> bool {
         Some(std::net::IpAddr::V4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
         Some(std::net::IpAddr::V6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
     }
-}
-
-/// The mock's own cap on a client's unsent output when its class has no
-/// limit (`client-output-buffer-limit normal 0 0 0`, Redis's default, which
-/// lets a client that never reads grow without bound): 64 MiB, checked as
-/// bytes are queued; a reply queued while nothing else was pending may
-/// exceed it alone. Set a `normal` limit to replace it.
-pub(crate) const SAFETY_OUTPUT_CAP: u64 = 64 * 1024 * 1024;
-
-/// One `client-output-buffer-limit` class: hard and soft limits in bytes
-/// (0: none) and how long the soft limit may be exceeded, in seconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct OutputLimit {
-    pub hard: u64,
-    pub soft: u64,
-    pub soft_seconds: i64,
 }
 
 /// The protection limits connections are held to, parsed from the

@@ -48,11 +48,26 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::client::{OutputLimit, SAFETY_OUTPUT_CAP};
 use super::keyspace::events;
 use super::{Client, Engine};
 use crate::glob::glob_match;
 use crate::protocol::Reply;
+
+/// The mock's own cap on a client's unsent output when its class has no
+/// limit (`client-output-buffer-limit normal 0 0 0`, Redis's default, which
+/// lets a client that never reads grow without bound): 64 MiB, checked as
+/// bytes are queued; a reply queued while nothing else was pending may
+/// exceed it alone. Set a `normal` limit to replace it.
+pub(crate) const SAFETY_OUTPUT_CAP: u64 = 64 * 1024 * 1024;
+
+/// One `client-output-buffer-limit` class: hard and soft limits in bytes
+/// (0: none) and how long the soft limit may be exceeded, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OutputLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: i64,
+}
 
 /// A frame sent to a connection outside its request/reply flow.
 #[derive(Debug)]

@@ -10,10 +10,8 @@ use std::time::Duration;
 use bytes::BytesMut;
 
 use super::{Action, Session};
-use crate::engine::client::{
-    MAX_CLIENTS_REACHED, OutputLimit, PROTECTED_MODE_DENIED, SAFETY_OUTPUT_CAP,
-};
-use crate::engine::delivery::{Backlog, OutOfBand};
+use crate::engine::client::{MAX_CLIENTS_REACHED, PROTECTED_MODE_DENIED};
+use crate::engine::delivery::{Backlog, OutOfBand, OutputLimit, SAFETY_OUTPUT_CAP};
 use crate::engine::{Config, Engine};
 use crate::mock::MockState;
 
