@@ -74,7 +74,8 @@ pub(crate) enum Action {
     /// a mock's close or `then_close`, the close-after-N fault).
     Close,
     /// Close at once without writing anything more (an HTTP request reached
-    /// the server).
+    /// the server, the client went over its output or query buffer limit,
+    /// or the engine closed it: idle timeout).
     Drop,
     /// A mock delays its answer: write the output, sleep this long, then
     /// [`run`](Session::run) again (which answers first).
