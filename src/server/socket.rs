@@ -73,16 +73,24 @@ pub(crate) async fn serve<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    // The guard is a temporary: the lock ends with the statement.
-    let admitted = shared.engine().admit(is_local(peer_ip));
-    if let Err(refusal) = admitted {
-        tracing::debug!(%peer, refusal = refusal.trim_end(), "connection refused");
-        // Best effort, as Redis: the client may be gone already.
-        let _ = stream.write_all(refusal.as_bytes()).await;
-        let _ = stream.shutdown().await;
-        return;
-    }
-    let session = Session::new(&mut shared.engine(), peer, local);
+    // Admitted and registered under one lock, so that connections arriving
+    // together cannot pass maxclients; the guard ends with the block.
+    let admitted = {
+        let mut engine = shared.engine();
+        engine
+            .admit(is_local(peer_ip))
+            .map(|()| Session::new(&mut engine, peer.clone(), local))
+    };
+    let session = match admitted {
+        Ok(session) => session,
+        Err(refusal) => {
+            tracing::debug!(%peer, refusal = refusal.trim_end(), "connection refused");
+            // Best effort, as Redis: the client may be gone already.
+            let _ = stream.write_all(refusal.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            return;
+        }
+    };
     let registration = Registration {
         id: session.id(),
         shared,

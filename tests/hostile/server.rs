@@ -198,6 +198,45 @@ async fn a_pipeline_that_never_reads_is_closed_at_the_normal_limit() {
     }
 }
 
+// Row 10: with the normal class unlimited (Redis's default), the mock's
+// 64 MiB safety cap closes a pipeline that never reads (redis-server would
+// grow without bound), while one reply larger than the cap still goes out.
+#[tokio::test]
+async fn the_safety_cap_closes_a_pipeline_that_never_reads() {
+    let server = MockRedis::start().await;
+    let port = server.port();
+    let mut admin = RawConn::open(port).await;
+    let mut control = Control::open(port).await;
+    let mb = "v".repeat(1024 * 1024);
+    assert_eq!(admin.cmd(["SET", "big", &mb]).await, b"+OK\r\n");
+    let mut victim = connect_from(IpAddr::from([127, 0, 0, 1]), port, Some(4096)).await;
+    // 2,000 x 1 MB of replies if nothing stopped it.
+    let pipeline: Vec<u8> = (0..2000)
+        .flat_map(|_| {
+            let mut pair = multibulk(["GET", "big"]);
+            pair.extend_from_slice(&multibulk(["INCR", "n"]));
+            pair
+        })
+        .collect();
+    victim.send(&pipeline).await;
+    assert!(control.await_gone(victim.local_addr()).await);
+    let n = admin.cmd(["GET", "n"]).await;
+    let n: u64 = String::from_utf8_lossy(&n)
+        .lines()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("GET n: {}", text(&n)));
+    // 64 unsent replies of 1 MB + 12 bytes pass 64 MiB: at least 63 INCRs
+    // ran (exactly 63 when nothing was written meanwhile).
+    assert!((63..2000).contains(&n), "{n} commands ran");
+
+    // One 80 MB reply alone is not capped.
+    let huge = "h".repeat(80 * 1024 * 1024);
+    assert_eq!(admin.cmd(["SET", "huge", &huge]).await, b"+OK\r\n");
+    let reply = admin.cmd(["GET", "huge"]).await;
+    assert_eq!(reply.len(), huge.len() + b"$83886080\r\n\r\n".len());
+}
+
 // Row 12: over maxclients, a new connection gets Redis's error and is
 // closed; it counts in rejected_connections.
 #[tokio::test]
