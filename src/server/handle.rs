@@ -489,7 +489,8 @@ impl Builder {
     /// ```
     /// use std::io::Read;
     /// let server = mock_redis::MockRedis::builder().maxclients(1).start_blocking();
-    /// let first = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+    /// let mut first = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+    /// let _: String = redis::cmd("PING").query(&mut first).unwrap(); // registered
     /// let mut second = std::net::TcpStream::connect(server.addr()).unwrap();
     /// let mut refusal = String::new();
     /// second.read_to_string(&mut refusal).unwrap();
