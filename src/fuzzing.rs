@@ -58,9 +58,11 @@ pub fn dispatch(data: &[u8]) -> usize {
         let before = session.commands();
         let action = session.run_one(&mut engine, &mocks);
         std::mem::swap(&mut input, session.io().input);
-        let output = session.io().output;
-        if output.len() > OUTPUT_CAP {
-            output.clear();
+        let unsent = session.io().output.len();
+        if unsent > OUTPUT_CAP {
+            // As if written: the output limits count unsent bytes only.
+            session.wrote(unsent);
+            session.io().output.clear();
         }
         match action {
             Action::NeedInput if session.commands() > before => turn += 1,

@@ -22,6 +22,12 @@ Options (named as redis-server's configuration directives):
   --port <port>           TCP port (default 6379; 0 picks a free port and logs it).
   --unixsocket <path>     Also listen on a Unix socket at <path>.
   --requirepass <pass>    Require clients to AUTH with <pass>.
+  --maxclients <n>        Connections served at once (default 10000; lowered
+                          to the open-file limit less 32 if it cannot be
+                          raised, as redis-server does).
+  --protected-mode <yes|no>
+                          Without a password, refuse TCP clients not
+                          connecting from 127.0.0.1 or ::1 (default yes).
   --redis-version <ver>   Version reported by HELLO and INFO (default 7.0.15).
   --admin-port <port>     Serve the admin API (HTTP, JSON) on this port: mount
                           mocks, journal, verify, faults, clock, keys. Off by
@@ -53,6 +59,8 @@ struct Options {
     mocks: Vec<String>,
     admin_port: Option<u16>,
     admin_bind: IpAddr,
+    protected_mode: bool,
+    maxclients: u32,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -65,6 +73,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         mocks: Vec::new(),
         admin_port: None,
         admin_bind: IpAddr::from([127, 0, 0, 1]),
+        protected_mode: true,
+        maxclients: 10_000,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -111,6 +121,21 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
                 opts.admin_bind = v
                     .parse()
                     .map_err(|_| format!("invalid --admin-bind address '{v}'"))?;
+            }
+            "--maxclients" => {
+                let v = value()?;
+                opts.maxclients = match v.parse::<u32>() {
+                    Ok(n) if n >= 1 => n,
+                    _ => return Err(format!("invalid --maxclients '{v}'")),
+                };
+            }
+            "--protected-mode" => {
+                let v = value()?;
+                opts.protected_mode = match v.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(format!("argument must be 'yes' or 'no': '{v}'")),
+                };
             }
             other => {
                 return Err(format!(
@@ -161,11 +186,17 @@ fn main() -> ExitCode {
 
 async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
     // A standalone server keeps no journal unless it has mocks to verify
-    // (from files, or mounted later through the admin API).
+    // (from files, or mounted later through the admin API), and no log of
+    // published messages unless the admin API can read it.
     let verify = !fixtures.is_empty() || opts.admin_port.is_some();
     let mut builder = MockRedis::builder()
         .bind(SocketAddr::new(opts.bind, opts.port))
-        .record_commands(verify);
+        .record_commands(verify)
+        .protected_mode(opts.protected_mode)
+        .maxclients(adjust_open_files_limit(opts.maxclients));
+    if opts.admin_port.is_none() {
+        builder = builder.published_log(0);
+    }
     if let Some(path) = &opts.unixsocket {
         builder = builder.unix_socket_at(path);
     }
@@ -244,6 +275,69 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// File descriptors kept for the server's own use besides clients, as
+/// Redis's `CONFIG_MIN_RESERVED_FDS`.
+const RESERVED_FDS: u64 = 32;
+
+/// Raises the open-file limit to `maxclients` + 32 if it is lower, as
+/// redis-server's `adjustOpenFilesLimit`; when the hard limit does not
+/// allow it, returns the `maxclients` that fits (the limit less 32), with
+/// Redis's warnings. Connections beyond it are then refused with an error
+/// instead of waiting unaccepted.
+#[cfg(unix)]
+// `rlim_t` is not `u64` on every Unix.
+#[allow(clippy::unnecessary_cast)]
+fn adjust_open_files_limit(maxclients: u32) -> u32 {
+    let wanted = u64::from(maxclients) + RESERVED_FDS;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        let reduced = (1024 - RESERVED_FDS) as u32;
+        tracing::warn!(
+            "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients configuration accordingly.",
+            std::io::Error::last_os_error()
+        );
+        return maxclients.min(reduced);
+    }
+    let old = limit.rlim_cur as u64;
+    if old >= wanted {
+        return maxclients;
+    }
+    let best = wanted.min(limit.rlim_max as u64);
+    let raised = libc::rlimit {
+        rlim_cur: best as libc::rlim_t,
+        rlim_max: limit.rlim_max,
+    };
+    // SAFETY: setrlimit reads the struct it is given.
+    let best = if best > old && unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+        best
+    } else {
+        old
+    };
+    if best >= wanted {
+        tracing::info!(
+            "Increased maximum number of open files to {best} (it was originally set to {old})."
+        );
+        return maxclients;
+    }
+    let reduced = best.saturating_sub(RESERVED_FDS).max(1) as u32;
+    tracing::warn!(
+        "You requested maxclients of {maxclients} requiring at least {wanted} max file descriptors."
+    );
+    tracing::warn!(
+        "Current maximum open files is {best}. maxclients has been reduced to {reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'."
+    );
+    reduced
+}
+
+#[cfg(not(unix))]
+fn adjust_open_files_limit(maxclients: u32) -> u32 {
+    maxclients
 }
 
 /// One thread serves every connection, as Redis's main thread does, unless

@@ -6,6 +6,12 @@
 //! The request-level side of a connection (its parser, the mocks, the reply
 //! bytes) is the session's (`src/session/`); it reads this state through
 //! [`Engine::client`] rather than keeping copies.
+//!
+//! [`ClientLimits`] holds the protection limits every connection is held
+//! to (`maxclients`, `timeout`, `client-query-buffer-limit`,
+//! `client-output-buffer-limit`, `protected-mode`), parsed from the
+//! configuration by [`Engine::apply_client_limits`]; idle clients are
+//! closed by [`Engine::close_idle_clients`] (the active expiry cycle).
 
 use std::time::Instant;
 
@@ -13,6 +19,7 @@ use bytes::Bytes;
 
 use super::command::CommandName;
 use super::commands::transactions;
+use super::delivery::OutputLimit;
 use super::{Engine, blocking, delivery, keyspace};
 use crate::protocol::{Protocol, Reply};
 
@@ -49,6 +56,8 @@ pub(crate) struct Client {
     /// Frames a command answers before its own reply (SUBSCRIBE a b c
     /// answers three confirmations: the first two go here).
     pub extra: Vec<Reply>,
+    /// Engine-clock Unix ms of the connection's last read (for `timeout`).
+    pub last_read_ms: i64,
 }
 
 impl Client {
@@ -75,6 +84,7 @@ impl Client {
             outbox: None,
             blocked: None,
             extra: Vec::new(),
+            last_read_ms: 0,
         }
     }
 
@@ -98,8 +108,9 @@ impl Engine {
         self.next_client_id += 1;
         self.stats.total_connections_received += 1;
         let authenticated = self.config.requirepass.is_none();
-        self.clients
-            .insert(id, Client::new(id, addr, laddr, authenticated));
+        let mut client = Client::new(id, addr, laddr, authenticated);
+        client.last_read_ms = self.clock.now_ms();
+        self.clients.insert(id, client);
         id
     }
 
@@ -115,5 +126,272 @@ impl Engine {
     /// The state of client `id`, if it is connected.
     pub fn client(&self, id: u64) -> Option<&Client> {
         self.clients.get(&id)
+    }
+
+    /// Reads the protection limits from the configuration (at the start,
+    /// and after every command that may have changed it: CONFIG, EXEC).
+    pub fn apply_client_limits(&mut self) {
+        self.limits = ClientLimits::from_config(&self.runtime, &self.limits);
+    }
+
+    /// Whether a new connection may join (`local`: from the loopback
+    /// interface or a Unix socket, see [`is_local`]): `Err` holds the
+    /// error line to write before closing it, as Redis's
+    /// `acceptCommonHandler` (`maxclients`) and `clientAcceptHandler`
+    /// (protected mode) do. A refused connection counts in
+    /// `rejected_connections`.
+    pub fn admit(&mut self, local: bool) -> Result<(), &'static str> {
+        let refused = if self.clients.len() >= self.limits.maxclients {
+            MAX_CLIENTS_REACHED
+        } else if self.limits.protected_mode && self.config.requirepass.is_none() && !local {
+            PROTECTED_MODE_DENIED
+        } else {
+            return Ok(());
+        };
+        self.stats.rejected_connections += 1;
+        Err(refused)
+    }
+
+    /// Closes every client idle for longer than `timeout` seconds (by the
+    /// engine clock, since its last read), except subscribers and blocked
+    /// clients, as Redis's `clientsCronHandleTimeout`: each gets a close
+    /// frame on its outbox and no more frames.
+    pub fn close_idle_clients(&mut self) {
+        let timeout = self.limits.timeout_secs;
+        if timeout <= 0 {
+            return;
+        }
+        let now = self.clock.now_ms();
+        for client in self.clients.values() {
+            if client.subs.total() > 0
+                || client.blocked.is_some()
+                || now.saturating_sub(client.last_read_ms) <= timeout.saturating_mul(1000)
+            {
+                continue;
+            }
+            let Some(outbox) = &client.outbox else {
+                continue;
+            };
+            if outbox.backlog.close() {
+                tracing::debug!(client = client.id, addr = %client.addr, "Closing idle client");
+                let _ = outbox.sender.send(delivery::OutOfBand {
+                    bytes: Bytes::new(),
+                    unblocks: false,
+                    close: true,
+                });
+            }
+        }
+    }
+}
+
+/// What Redis answers a connection over `maxclients`.
+pub(crate) const MAX_CLIENTS_REACHED: &str = "-ERR max number of clients reached\r\n";
+
+/// What Redis 7.0.15 answers a non-local connection in protected mode
+/// (`networking.c`, `clientAcceptHandler`), typo included.
+pub(crate) const PROTECTED_MODE_DENIED: &str = "-DENIED Redis is running in protected mode because \
+protected mode is enabled and no password is set for the default user. In this mode connections \
+are only accepted from the loopback interface. If you want to connect from external computers to \
+Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the \
+command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the \
+same host the server is running, however MAKE SURE Redis is not publicly accessible from internet \
+if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just \
+disable the protected mode by editing the Redis configuration file, and setting the protected mode \
+option to 'no', and then restarting the server. 3) If you started the server manually just for \
+testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password \
+for the default user. NOTE: You only need to do one of the above things in order for the server to \
+start accepting connections from the outside.\r\n";
+
+/// Whether a peer counts as local for protected mode, as Redis's
+/// `connIsLocal`: a Unix socket (`None`), or a TCP peer whose address is
+/// exactly `127.0.0.1` or `::1` (so `127.0.0.2` is not).
+pub(crate) fn is_local(peer: Option<std::net::IpAddr>) -> bool {
+    match peer {
+        None => true,
+        Some(std::net::IpAddr::V4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+        Some(std::net::IpAddr::V6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+    }
+}
+
+/// The protection limits connections are held to, parsed from the
+/// configuration (see [`Engine::apply_client_limits`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ClientLimits {
+    /// `client-query-buffer-limit`: unparsed input past which a client is
+    /// closed.
+    pub query_buffer: usize,
+    /// `client-output-buffer-limit`, classes `normal`, `replica` (`slave`)
+    /// and `pubsub`.
+    pub normal: OutputLimit,
+    pub replica: OutputLimit,
+    pub pubsub: OutputLimit,
+    /// `maxclients`.
+    pub maxclients: usize,
+    /// `timeout` in seconds (0: never).
+    pub timeout_secs: i64,
+    /// `protected-mode`.
+    pub protected_mode: bool,
+}
+
+impl Default for ClientLimits {
+    /// Redis's defaults.
+    fn default() -> ClientLimits {
+        ClientLimits {
+            query_buffer: 1024 * 1024 * 1024,
+            normal: OutputLimit::default(),
+            replica: OutputLimit {
+                hard: 256 * 1024 * 1024,
+                soft: 64 * 1024 * 1024,
+                soft_seconds: 60,
+            },
+            pubsub: OutputLimit {
+                hard: 32 * 1024 * 1024,
+                soft: 8 * 1024 * 1024,
+                soft_seconds: 60,
+            },
+            maxclients: 10_000,
+            timeout_secs: 0,
+            protected_mode: true,
+        }
+    }
+}
+
+impl ClientLimits {
+    /// Parses the limits from the configuration; an unreadable value keeps
+    /// the `previous` one (so does a `client-output-buffer-limit` class the
+    /// value does not name).
+    pub fn from_config(
+        config: &super::config::RuntimeConfig,
+        previous: &ClientLimits,
+    ) -> ClientLimits {
+        let mut limits = previous.clone();
+        if let Some(v) = config.get_int("client-query-buffer-limit") {
+            limits.query_buffer = usize::try_from(v).unwrap_or(limits.query_buffer);
+        }
+        if let Some(v) = config.get("client-output-buffer-limit") {
+            limits.set_output_limits(v);
+        }
+        if let Some(v) = config.get_int("maxclients") {
+            limits.maxclients = usize::try_from(v).unwrap_or(limits.maxclients);
+        }
+        if let Some(v) = config.get_int("timeout") {
+            limits.timeout_secs = v.max(0);
+        }
+        if let Some(v) = config.get("protected-mode") {
+            limits.protected_mode = v != "no";
+        }
+        limits
+    }
+
+    /// Applies `client-output-buffer-limit` text: `<class> <hard> <soft>
+    /// <seconds>` groups (memory units accepted), each replacing its class
+    /// (the classes not named keep their value, as CONFIG SET does in
+    /// Redis). A malformed value changes nothing.
+    fn set_output_limits(&mut self, text: &str) {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        if words.len() % 4 != 0 {
+            return;
+        }
+        let mut next = self.clone();
+        for group in words.chunks(4) {
+            let (Some(hard), Some(soft), Ok(seconds)) = (
+                super::config::parse_memory(group[1]),
+                super::config::parse_memory(group[2]),
+                group[3].parse::<i64>(),
+            ) else {
+                return;
+            };
+            if hard < 0 || soft < 0 || seconds < 0 {
+                return;
+            }
+            let limit = OutputLimit {
+                hard: hard as u64,
+                soft: soft as u64,
+                soft_seconds: seconds,
+            };
+            match group[0].to_ascii_lowercase().as_str() {
+                "normal" => next.normal = limit,
+                "replica" | "slave" => next.replica = limit,
+                "pubsub" => next.pubsub = limit,
+                _ => return,
+            }
+        }
+        *self = next;
+    }
+
+    /// The output limit of `client`'s class: `pubsub` while it has a
+    /// subscription, `normal` otherwise (the mock has no replicas).
+    pub fn output_for(&self, client: &Client) -> &OutputLimit {
+        if client.subs.total() > 0 {
+            &self.pubsub
+        } else {
+            &self.normal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::config::RuntimeConfig;
+
+    #[test]
+    fn limits_follow_the_configuration() {
+        let mut config = RuntimeConfig::default();
+        let limits = ClientLimits::from_config(&config, &ClientLimits::default());
+        assert_eq!(limits.normal, OutputLimit::default());
+        assert_eq!(limits.pubsub.hard, 32 << 20);
+        assert_eq!(limits.pubsub.soft, 8 << 20);
+        assert_eq!(limits.pubsub.soft_seconds, 60);
+        assert_eq!(limits.replica.hard, 256 << 20);
+        assert_eq!(limits.query_buffer, 1 << 30);
+        assert_eq!(limits.maxclients, 10_000);
+        assert!(limits.protected_mode);
+
+        config
+            .set(
+                "client-output-buffer-limit",
+                "pubsub 1kb 512 2 normal 1mb 0 0",
+            )
+            .unwrap();
+        config.set("timeout", "5").unwrap();
+        let limits = ClientLimits::from_config(&config, &limits);
+        assert_eq!(
+            limits.pubsub,
+            OutputLimit {
+                hard: 1024,
+                soft: 512,
+                soft_seconds: 2
+            }
+        );
+        assert_eq!(limits.normal.hard, 1 << 20);
+        assert_eq!(
+            limits.replica.hard,
+            256 << 20,
+            "unnamed classes keep theirs"
+        );
+        assert_eq!(limits.timeout_secs, 5);
+
+        // A later value naming one class leaves the others as they were.
+        config
+            .set("client-output-buffer-limit", "normal 0 0 0")
+            .unwrap();
+        let limits = ClientLimits::from_config(&config, &limits);
+        assert_eq!(limits.normal, OutputLimit::default());
+        assert_eq!(limits.pubsub.hard, 1024);
+        // A malformed value changes nothing.
+        config
+            .set("client-output-buffer-limit", "pubsub 1 2")
+            .unwrap();
+        assert_eq!(ClientLimits::from_config(&config, &limits), limits);
+    }
+
+    #[test]
+    fn only_the_exact_loopback_addresses_are_local() {
+        assert!(is_local(None));
+        assert!(is_local(Some("127.0.0.1".parse().unwrap())));
+        assert!(is_local(Some("::1".parse().unwrap())));
+        assert!(!is_local(Some("127.0.0.2".parse().unwrap())));
+        assert!(!is_local(Some("10.1.2.3".parse().unwrap())));
     }
 }

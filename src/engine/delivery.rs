@@ -19,10 +19,31 @@
 //! event, a PUBLISH to a channel it listens to in RESP3) comes before that
 //! command's reply, as in Redis.
 //!
+//! # Output buffer limits
+//!
+//! Every byte queued for a connection and not yet written (its frames in
+//! the outbox and the session's unsent replies) is counted in its
+//! [`Backlog`], shared by the engine (which adds what it sends) and the
+//! session (which adds its own replies and subtracts what the socket
+//! wrote). Each time bytes are queued the total is checked against the
+//! client's `client-output-buffer-limit` class ([`Backlog::exceeds`], as
+//! Redis's `checkClientOutputBufferLimits`); a client over its limit gets
+//! no more frames and is closed: [`send_to`] queues a frame with
+//! [`OutOfBand::close`] set, and the connection drops without writing
+//! what is left.
+//!
+//! # The published log
+//!
+//! [`PublishedLog`] keeps what clients published for the test side
+//! (`MockRedis::published`): the newest messages only, within a bound
+//! (see its docs).
+//!
 //! The client running a command is out of `Engine::clients` meanwhile;
 //! functions that may deliver to it take it as `current`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc::UnboundedSender;
@@ -32,6 +53,22 @@ use super::{Client, Engine};
 use crate::glob::glob_match;
 use crate::protocol::Reply;
 
+/// The mock's own cap on a client's unsent output when its class has no
+/// limit (`client-output-buffer-limit normal 0 0 0`, Redis's default, which
+/// lets a client that never reads grow without bound): 64 MiB, checked as
+/// bytes are queued; a reply queued while nothing else was pending may
+/// exceed it alone. Set a `normal` limit to replace it.
+pub(crate) const SAFETY_OUTPUT_CAP: u64 = 64 * 1024 * 1024;
+
+/// One `client-output-buffer-limit` class: hard and soft limits in bytes
+/// (0: none) and how long the soft limit may be exceeded, in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OutputLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: i64,
+}
+
 /// A frame sent to a connection outside its request/reply flow.
 #[derive(Debug)]
 pub(crate) struct OutOfBand {
@@ -39,10 +76,169 @@ pub(crate) struct OutOfBand {
     pub bytes: Bytes,
     /// This is the reply of the blocking command the client waits on.
     pub unblocks: bool,
+    /// The client went over its output buffer limit: close the connection
+    /// at once, without writing what is pending (`bytes` is empty).
+    pub close: bool,
 }
 
-/// A connection's out-of-band channel.
-pub(crate) type Outbox = UnboundedSender<OutOfBand>;
+/// A connection's out-of-band channel and the count of its unsent bytes.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    pub sender: UnboundedSender<OutOfBand>,
+    pub backlog: Arc<Backlog>,
+}
+
+/// The bytes queued for one connection and not written yet (its outbox's
+/// frames and its session's unsent replies), and the state of its output
+/// buffer limit. Shared by the engine and the connection's session.
+#[derive(Debug, Default)]
+pub(crate) struct Backlog {
+    bytes: AtomicUsize,
+    /// Engine-clock ms when the soft limit was first seen exceeded in the
+    /// current streak; `i64::MIN` when under it.
+    soft_since: AtomicI64,
+    /// Over the limit: frames are dropped, the connection closes.
+    over: AtomicBool,
+}
+
+impl Backlog {
+    /// An empty backlog.
+    pub fn new() -> Backlog {
+        Backlog {
+            bytes: AtomicUsize::new(0),
+            soft_since: AtomicI64::new(i64::MIN),
+            over: AtomicBool::new(false),
+        }
+    }
+
+    /// Counts `n` more queued bytes; returns the new total.
+    pub fn add(&self, n: usize) -> usize {
+        self.bytes.fetch_add(n, Ordering::Relaxed) + n
+    }
+
+    /// Counts `n` bytes written (or dropped).
+    pub fn sub(&self, n: usize) {
+        let _ = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_sub(n))
+            });
+    }
+
+    /// Whether the client went over its limit or is being closed.
+    pub fn is_over(&self) -> bool {
+        self.over.load(Ordering::Relaxed)
+    }
+
+    /// Marks the client as being closed (no more frames); false if it
+    /// already was.
+    pub fn close(&self) -> bool {
+        !self.over.swap(true, Ordering::Relaxed)
+    }
+
+    /// Whether `total` queued bytes (of which `before` were queued before
+    /// the latest reply or frame) exceed `limit` at engine-clock `now_ms`,
+    /// as Redis's `checkClientOutputBufferLimits`: the hard limit at once
+    /// (`total >= hard`); the soft limit once it has been exceeded
+    /// continuously for more than its seconds (the streak starts at the
+    /// first check that finds it exceeded, and ends at the first that does
+    /// not). A class without limits (`0 0 0`, Redis's `normal` default)
+    /// gets the mock's safety cap ([`SAFETY_OUTPUT_CAP`]) instead, except
+    /// for a reply queued while nothing else was (`before == 0`). Marks the
+    /// backlog over when exceeded.
+    pub fn exceeds(&self, limit: &OutputLimit, total: usize, before: usize, now_ms: i64) -> bool {
+        let total = total as u64;
+        let over = if limit.hard == 0 && limit.soft == 0 {
+            before > 0 && total > SAFETY_OUTPUT_CAP
+        } else {
+            let hard = limit.hard != 0 && total >= limit.hard;
+            let soft = limit.soft != 0 && total >= limit.soft;
+            let soft = if soft {
+                let since = self.soft_since.load(Ordering::Relaxed);
+                if since == i64::MIN {
+                    self.soft_since.store(now_ms, Ordering::Relaxed);
+                    false
+                } else {
+                    now_ms.saturating_sub(since) > limit.soft_seconds.saturating_mul(1000)
+                }
+            } else {
+                self.soft_since.store(i64::MIN, Ordering::Relaxed);
+                false
+            };
+            hard || soft
+        };
+        if over {
+            self.over.store(true, Ordering::Relaxed);
+        }
+        over
+    }
+}
+
+/// The messages clients published (PUBLISH, SPUBLISH) for the test side:
+/// the newest [`PublishedLog::DEFAULT_MESSAGES`] messages (or as many as
+/// `Builder::published_log` says; 0 keeps none), and at most
+/// [`PublishedLog::MAX_BYTES`] of channel names and payloads, the newest
+/// message always kept. Older ones are dropped first.
+#[derive(Debug)]
+pub(crate) struct PublishedLog {
+    messages: VecDeque<(Bytes, Bytes)>,
+    bytes: usize,
+    limit: usize,
+}
+
+impl Default for PublishedLog {
+    fn default() -> PublishedLog {
+        PublishedLog {
+            messages: VecDeque::new(),
+            bytes: 0,
+            limit: PublishedLog::DEFAULT_MESSAGES,
+        }
+    }
+}
+
+impl PublishedLog {
+    /// Messages kept unless the builder says otherwise.
+    pub const DEFAULT_MESSAGES: usize = 10_000;
+    /// Channel and payload bytes kept at most (the newest message always).
+    pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+    /// Keeps at most `messages` messages (0: none), dropping the oldest.
+    pub fn set_limit(&mut self, messages: usize) {
+        self.limit = messages;
+        self.trim();
+    }
+
+    /// Records a published message.
+    pub fn push(&mut self, (channel, message): (Bytes, Bytes)) {
+        if self.limit == 0 {
+            return;
+        }
+        self.bytes += channel.len() + message.len();
+        self.messages.push_back((channel, message));
+        self.trim();
+    }
+
+    /// Forgets every message.
+    pub fn clear(&mut self) {
+        self.messages.clear();
+        self.bytes = 0;
+    }
+
+    /// The messages kept, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &(Bytes, Bytes)> {
+        self.messages.iter()
+    }
+
+    fn trim(&mut self) {
+        while self.messages.len() > self.limit
+            || (self.bytes > Self::MAX_BYTES && self.messages.len() > 1)
+        {
+            if let Some((c, m)) = self.messages.pop_front() {
+                self.bytes -= c.len() + m.len();
+            }
+        }
+    }
+}
 
 /// The subscriptions of one client, in subscription order.
 #[derive(Debug, Default)]
@@ -73,8 +269,9 @@ pub(crate) struct PubSub {
     pub patterns: Vec<(Bytes, Vec<u64>)>,
     /// Shard channel → subscribers.
     pub shard: HashMap<Bytes, Vec<u64>>,
-    /// What clients sent with PUBLISH and SPUBLISH: (channel, message).
-    pub published: Vec<(Bytes, Bytes)>,
+    /// What clients sent with PUBLISH and SPUBLISH: (channel, message),
+    /// the newest only.
+    pub published: PublishedLog,
 }
 
 impl PubSub {
@@ -131,7 +328,9 @@ pub(crate) fn set_outbox(engine: &mut Engine, id: u64, outbox: Outbox) {
 }
 
 /// Encodes and sends one frame to client `id` (`current` when it is the
-/// client running the command). Returns whether the client exists.
+/// client running the command). Returns whether the client exists. A
+/// client over its output buffer limit gets no frame, and the first time
+/// a frame would take it there, a close frame instead.
 pub(crate) fn send_to(
     engine: &Engine,
     current: Option<&Client>,
@@ -146,13 +345,43 @@ pub(crate) fn send_to(
     let Some(client) = client else {
         return false;
     };
-    if let Some(outbox) = &client.outbox {
-        let mut out = BytesMut::new();
-        frame.encode(client.protocol, &mut out);
-        let _ = outbox.send(OutOfBand {
+    let Some(outbox) = &client.outbox else {
+        return true;
+    };
+    let backlog = &outbox.backlog;
+    if backlog.is_over() {
+        return true;
+    }
+    let mut out = BytesMut::new();
+    frame.encode(client.protocol, &mut out);
+    let len = out.len();
+    let total = backlog.add(len);
+    let limit = engine.limits.output_for(client);
+    if backlog.exceeds(limit, total, total - len, engine.now_ms()) {
+        backlog.sub(len);
+        tracing::warn!(
+            client = client.id,
+            addr = %client.addr,
+            queued = total,
+            "Client scheduled to be closed ASAP for overcoming of output buffer limits."
+        );
+        let _ = outbox.sender.send(OutOfBand {
+            bytes: Bytes::new(),
+            unblocks: false,
+            close: true,
+        });
+        return true;
+    }
+    if outbox
+        .sender
+        .send(OutOfBand {
             bytes: out.freeze(),
             unblocks,
-        });
+            close: false,
+        })
+        .is_err()
+    {
+        backlog.sub(len);
     }
     true
 }

@@ -94,7 +94,7 @@
 //!    own, so `MockRedis::seed` reproduces it.
 
 pub(crate) mod blocking;
-mod client;
+pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod command;
 pub(crate) mod commands;
@@ -218,6 +218,9 @@ pub(crate) struct Engine {
     /// The `notify-keyspace-events` classes as last set: parsed from the
     /// letters given, since the printed form loses `n` next to `A`.
     pub notify_flags: u32,
+    /// The connection limits (`maxclients`, `timeout`, buffer limits,
+    /// protected mode) as last read from the configuration.
+    pub limits: client::ClientLimits,
 }
 
 impl Engine {
@@ -252,8 +255,10 @@ impl Engine {
             pubsub: delivery::PubSub::default(),
             blocking: blocking::Blocking::default(),
             notify_flags: 0,
+            limits: client::ClientLimits::default(),
         };
         engine.seed_runtime_config();
+        engine.apply_client_limits();
         engine
     }
 
@@ -293,6 +298,7 @@ impl Engine {
             db.expire_due();
         }
         blocking::time_out_due(self);
+        self.close_idle_clients();
         self.after_command();
     }
 

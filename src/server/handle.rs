@@ -347,6 +347,9 @@ pub struct Builder {
     config: Config,
     strict: bool,
     no_recording: bool,
+    published_log: Option<usize>,
+    protected_mode: Option<bool>,
+    maxclients: Option<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -479,6 +482,67 @@ impl Builder {
         self
     }
 
+    /// How many published messages [`MockRedis::published`] keeps: the
+    /// newest `messages` (default 10,000; 0 keeps none), and never more
+    /// than 64 MiB of channel names and payloads (the newest message
+    /// always). Older messages are forgotten first.
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::builder().published_log(2).start_blocking();
+    /// let mut conn = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+    /// for m in ["1", "2", "3"] {
+    ///     let _: i64 = redis::cmd("PUBLISH").arg("c").arg(m).query(&mut conn).unwrap();
+    /// }
+    /// assert_eq!(server.published_on("c"), ["2", "3"]);
+    /// ```
+    pub fn published_log(mut self, messages: usize) -> Builder {
+        self.published_log = Some(messages);
+        self
+    }
+
+    /// Redis's protected mode (on by default, as `protected-mode yes`):
+    /// while no password is set, a TCP client connecting from any address
+    /// but exactly `127.0.0.1` or `::1` gets Redis's `-DENIED ...` error
+    /// and is closed (Unix socket clients are local). It matters only when
+    /// the server listens on another interface ([`bind`](Builder::bind)):
+    /// turn it off, or set a password, to serve other hosts or containers.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let server = mock_redis::MockRedis::builder()
+    ///     .bind("0.0.0.0:0".parse().unwrap())
+    ///     .protected_mode(false)
+    ///     .start()
+    ///     .await;
+    /// # drop(server);
+    /// # }
+    /// ```
+    pub fn protected_mode(mut self, on: bool) -> Builder {
+        self.protected_mode = Some(on);
+        self
+    }
+
+    /// `maxclients` (default 10,000, as Redis): a connection beyond it gets
+    /// `-ERR max number of clients reached` and is closed. `CONFIG SET
+    /// maxclients` changes it at runtime.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// let server = mock_redis::MockRedis::builder().maxclients(1).start_blocking();
+    /// let mut first = redis::Client::open(server.url()).unwrap().get_connection().unwrap();
+    /// let _: String = redis::cmd("PING").query(&mut first).unwrap(); // registered
+    /// let mut second = std::net::TcpStream::connect(server.addr()).unwrap();
+    /// let mut refusal = String::new();
+    /// second.read_to_string(&mut refusal).unwrap();
+    /// assert_eq!(refusal, "-ERR max number of clients reached\r\n");
+    /// # drop(first);
+    /// ```
+    pub fn maxclients(mut self, n: u32) -> Builder {
+        self.maxclients = Some(n.max(1));
+        self
+    }
+
     /// Starts the server on the current tokio runtime.
     ///
     /// # Panics
@@ -579,8 +643,21 @@ impl Builder {
         let mut config = self.config;
         config.tcp_port = addr.port();
         let recording = !self.no_recording;
+        let mut engine = Engine::new(config);
+        if let Some(messages) = self.published_log {
+            engine.pubsub.published.set_limit(messages);
+        }
+        if let Some(on) = self.protected_mode {
+            let _ = engine
+                .runtime
+                .set_fixed("protected-mode", if on { "yes" } else { "no" });
+        }
+        if let Some(n) = self.maxclients {
+            let _ = engine.runtime.set_fixed("maxclients", &n.to_string());
+        }
+        engine.apply_client_limits();
         let shared = Arc::new(Shared::new(
-            Engine::new(config),
+            engine,
             MockState::new(self.strict, recording),
             recording,
         ));

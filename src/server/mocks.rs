@@ -120,8 +120,9 @@ impl MockRedis {
         self.shared().mocks.verify()
     }
 
-    /// Unmounts every mock and clears the journal (faults and strict mode
-    /// stay as they are).
+    /// Unmounts every mock, clears the journal and the log of published
+    /// messages ([`published`](MockRedis::published)); faults and strict
+    /// mode stay as they are.
     ///
     /// ```
     /// use mock_redis::{Mock, MockRedis, Reply};
@@ -133,6 +134,7 @@ impl MockRedis {
     /// ```
     pub fn reset(&self) {
         self.shared().mocks.reset();
+        self.shared().engine().pubsub.published.clear();
     }
 
     /// Every command received since the start (or the last

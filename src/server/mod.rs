@@ -115,6 +115,7 @@ async fn accept_loop(
     };
     let local = tcp.local_addr().map(|a| a.to_string()).unwrap_or_default();
     let mut connections = JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
     // Active expiry, as Redis's serverCron runs it (hz 10). The first cycle
     // comes one period after the start, as in Redis: an interval's immediate
     // first tick is only delivered when the timer driver next turns, which
@@ -136,15 +137,17 @@ async fn accept_loop(
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(socket::serve(stream, peer.to_string(), local.clone(), shared.clone(), pulse()));
+                    backoff.succeeded();
+                    connections.spawn(socket::serve(stream, Some(peer.ip()), peer.to_string(), local.clone(), shared.clone(), pulse()));
                 }
-                Err(e) => accept_failed(e).await,
+                Err(e) => backoff.failed(e).await,
             },
             accepted = accept_unix(&unix) => match accepted {
                 Ok((stream, path)) => {
-                    connections.spawn(socket::serve(stream, format!("{path}:0"), format!("{path}:0"), shared.clone(), pulse()));
+                    backoff.succeeded();
+                    connections.spawn(socket::serve(stream, None, format!("{path}:0"), format!("{path}:0"), shared.clone(), pulse()));
                 }
-                Err(e) => accept_failed(e).await,
+                Err(e) => backoff.failed(e).await,
             },
         }
     }
@@ -172,10 +175,50 @@ async fn accept_unix(
     }
 }
 
-/// Running out of file descriptors must not spin the loop.
-async fn accept_failed(e: io::Error) {
-    tracing::warn!(%e, "accept failed");
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+/// How the accept loop waits after a failed accept (out of file
+/// descriptors: EMFILE, ENFILE): 5 ms after the first failure, doubling
+/// with each consecutive one up to 1 s, so the loop neither spins nor
+/// floods the log. The first failure of a streak is logged (warning), the
+/// others at debug level; the next successful accept logs how many failed.
+#[derive(Debug, Default)]
+pub(crate) struct AcceptBackoff {
+    /// Consecutive failures.
+    failures: u32,
+}
+
+impl AcceptBackoff {
+    const FIRST: std::time::Duration = std::time::Duration::from_millis(5);
+    const MAX: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// Counts a failure; returns how long to wait before accepting again,
+    /// and whether to log it as a warning.
+    pub(crate) fn next(&mut self) -> (std::time::Duration, bool) {
+        let wait = Self::FIRST
+            .saturating_mul(1u32 << self.failures.min(16))
+            .min(Self::MAX);
+        self.failures = self.failures.saturating_add(1);
+        (wait, self.failures == 1)
+    }
+
+    async fn failed(&mut self, e: io::Error) {
+        let (wait, warn) = self.next();
+        if warn {
+            tracing::warn!(%e, "Accepting client connection failed; backing off until it works again");
+        } else {
+            tracing::debug!(%e, ?wait, "accept failed again");
+        }
+        tokio::time::sleep(wait).await;
+    }
+
+    fn succeeded(&mut self) {
+        if self.failures > 0 {
+            tracing::warn!(
+                failures = self.failures,
+                "accepting client connections again"
+            );
+            self.failures = 0;
+        }
+    }
 }
 
 /// Where the accept loop runs.
@@ -284,5 +327,26 @@ impl Drop for Running {
             }
             None => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::AcceptBackoff;
+
+    #[test]
+    fn accept_failures_back_off_and_warn_once_per_streak() {
+        let mut backoff = AcceptBackoff::default();
+        let waits: Vec<(Duration, bool)> = (0..10).map(|_| backoff.next()).collect();
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(waits[0], (ms(5), true));
+        assert_eq!(waits[1], (ms(10), false));
+        assert_eq!(waits[5], (ms(160), false));
+        assert_eq!(waits[8], (ms(1000), false), "capped at 1 s");
+        assert_eq!(waits[9], (ms(1000), false));
+        backoff.succeeded();
+        assert_eq!(backoff.next(), (ms(5), true), "a new streak warns again");
     }
 }

@@ -5,7 +5,15 @@
 //! for a blocked command's reply (the outbox, the deadline). Out-of-band
 //! frames (pub/sub messages) are delivered as they come; every connection
 //! ends when the server closes them all.
+//!
+//! A new connection is first admitted by the engine (`maxclients`,
+//! protected mode: a refused one gets Redis's error line and is closed).
+//! Every wait, writes included, also watches the outbox, so a close frame
+//! (output buffer limit, idle timeout) drops the connection at once even
+//! when the client reads nothing; after each read the session checks the
+//! query buffer limit (blocked clients included).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
@@ -13,16 +21,12 @@ use tokio::sync::watch;
 
 use super::Shared;
 use super::heartbeat::Pulse;
+use crate::engine::client::is_local;
 use crate::engine::delivery::OutOfBand;
 use crate::session::{Action, Session};
 
 /// Bytes asked of the socket per read, as Redis's `PROTO_IOBUF_LEN`.
 const READ_CHUNK: usize = 16 * 1024;
-
-/// Unsent replies past which a client that keeps sending but never reads is
-/// disconnected (Redis's `client-output-buffer-limit`), instead of growing
-/// memory without bound.
-const OUTPUT_HARD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Unregisters the client however the task ends, aborts included.
 struct Registration {
@@ -63,8 +67,10 @@ struct Socket<'a, S> {
 
 /// Serves one connection until the client leaves, sends QUIT, makes a
 /// protocol error, a mock or fault closes it, or the server stops.
+/// `peer_ip` is `None` for a Unix socket.
 pub(crate) async fn serve<S>(
-    stream: S,
+    mut stream: S,
+    peer_ip: Option<IpAddr>,
     peer: String,
     local: String,
     shared: Arc<Shared>,
@@ -72,7 +78,24 @@ pub(crate) async fn serve<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let session = Session::new(&mut shared.engine(), peer, local);
+    // Admitted and registered under one lock, so that connections arriving
+    // together cannot pass maxclients; the guard ends with the block.
+    let admitted = {
+        let mut engine = shared.engine();
+        engine
+            .admit(is_local(peer_ip))
+            .map(|()| Session::new(&mut engine, peer.clone(), local))
+    };
+    let session = match admitted {
+        Ok(session) => session,
+        Err(refusal) => {
+            tracing::debug!(%peer, refusal = refusal.trim_end(), "connection refused");
+            // Best effort, as Redis: the client may be gone already.
+            let _ = stream.write_all(refusal.as_bytes()).await;
+            let _ = stream.shutdown().await;
+            return;
+        }
+    };
     let registration = Registration {
         id: session.id(),
         shared,
@@ -113,12 +136,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                 biased;
                 _ = self.closer.changed() => return,
                 written = self.writer.write_buf(io.output), if backlogged => match written {
-                    Ok(n) if n > 0 => continue,
+                    Ok(n) if n > 0 => {
+                        self.session.wrote(n);
+                        continue;
+                    }
                     _ => return,
                 },
                 frame = io.outbox.recv() => {
                     let Some(frame) = frame else { return };
                     self.session.deliver(frame);
+                    if self.session.is_closing() {
+                        return;
+                    }
                     continue;
                 }
                 read = self.reader.read_buf(io.input) => read,
@@ -136,15 +165,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                 .session
                 .run(&mut self.shared.engine(), &self.shared.mocks);
             if action != Action::NeedInput && self.act(action).await.is_err() {
-                return;
-            }
-            let unsent = self.session.io().output.len();
-            if backlogged && unsent > OUTPUT_HARD_LIMIT {
-                tracing::warn!(
-                    client = self.session.id(),
-                    unsent,
-                    "client scheduled to be closed for overcoming of output buffer limits"
-                );
                 return;
             }
         }
@@ -214,9 +234,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                 _ = self.closer.changed() => Wake::Closer,
             };
             match wake {
-                Wake::Frame(Some(frame)) => self.session.deliver(frame),
+                Wake::Frame(Some(frame)) => {
+                    self.session.deliver(frame);
+                    if self.session.is_closing() {
+                        return Err(Gone);
+                    }
+                }
                 Wake::Deadline => self.session.time_out_if_due(&mut self.shared.engine()),
-                Wake::Read(Ok(n)) if n > 0 => {}
+                // What a blocked client sends waits in the input, up to
+                // the query buffer limit.
+                Wake::Read(Ok(n)) if n > 0 => {
+                    if self.session.query_buffer_exceeded(&self.shared.engine()) {
+                        return Err(Gone);
+                    }
+                }
                 Wake::Frame(None) | Wake::Read(_) | Wake::Closer => return Err(Gone),
             }
             if self.session.is_blocked() {
@@ -226,14 +257,31 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
         Ok(())
     }
 
-    /// Writes the pending replies.
+    /// Writes the pending replies, delivering out-of-band frames meanwhile
+    /// (they are written too): a close frame ends the connection even
+    /// while the client reads nothing.
     async fn flush(&mut self) -> Result<(), Gone> {
-        let output = self.session.io().output;
-        if !output.is_empty() {
-            self.writer.write_all(output).await.map_err(|_| Gone)?;
-            output.clear();
+        loop {
+            let io = self.session.io();
+            if io.output.is_empty() {
+                return Ok(());
+            }
+            tokio::select! {
+                biased;
+                _ = self.closer.changed() => return Err(Gone),
+                frame = io.outbox.recv() => {
+                    let Some(frame) = frame else { return Err(Gone) };
+                    self.session.deliver(frame);
+                    if self.session.is_closing() {
+                        return Err(Gone);
+                    }
+                }
+                written = self.writer.write_buf(io.output) => match written {
+                    Ok(n) if n > 0 => self.session.wrote(n),
+                    _ => return Err(Gone),
+                },
+            }
         }
-        Ok(())
     }
 
     /// Answers nothing more: reads and discards until the client closes the

@@ -246,7 +246,9 @@ impl MockRedis {
 
     /// Every message clients sent with `PUBLISH` or `SPUBLISH`, oldest
     /// first, as `(channel, message)` pairs (whether anyone received them
-    /// or not).
+    /// or not). The log is bounded: the newest 10,000 messages and at most
+    /// 64 MiB by default ([`Builder::published_log`](crate::Builder::published_log));
+    /// [`reset`](MockRedis::reset) clears it.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

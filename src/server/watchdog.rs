@@ -111,6 +111,7 @@ impl Watch {
                             let local = self.local.clone();
                             self.serve(socket::serve(
                                 stream,
+                                Some(peer.ip()),
                                 peer.to_string(),
                                 local,
                                 self.shared.clone(),
@@ -141,6 +142,7 @@ impl Watch {
                                 let name = format!("{path}:0");
                                 self.serve(socket::serve(
                                     stream,
+                                    None,
                                     name.clone(),
                                     name,
                                     self.shared.clone(),

@@ -13,6 +13,21 @@
 //! request the mocks saw (the parsed arguments move into it; only a delayed
 //! response keeps a copy to answer with later).
 //!
+//! # Limits
+//!
+//! The session enforces the per-connection limits Redis does (values from
+//! the engine's `ClientLimits`, re-read after every CONFIG and EXEC, so a
+//! CONFIG SET applies to live connections at their next check):
+//! * `client-query-buffer-limit`: input not yet parsed past the limit
+//!   (checked after every read, blocked clients included) drops the
+//!   connection ([`Session::query_buffer_exceeded`]);
+//! * `client-output-buffer-limit`: the unsent output (replies and frames
+//!   from the outbox, counted in the shared `Backlog`) is checked after
+//!   every command; over the limit, the run stops before the next
+//!   pipelined command and the connection drops without writing the rest.
+//!   Frames sent by other clients are checked as they are queued
+//!   (`delivery::send_to`), and a close frame drops the connection.
+//!
 //! Everything else belongs to the engine's [`Client`](crate::engine::Client),
 //! the single owner of the connection's protocol, authentication state and
 //! selected database: the session reads them from there while it runs.
@@ -27,15 +42,18 @@
 //! Layering: `protocol` ← `engine` ← `mock` ← `session` ← `server`.
 
 #[cfg(test)]
+mod limit_tests;
+#[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 
 use crate::engine::Engine;
-use crate::engine::delivery::{self, OutOfBand};
+use crate::engine::delivery::{self, Backlog, OutOfBand, Outbox};
 use crate::mock::respond::Action as Respond;
 use crate::mock::{Entry, MockState};
 use crate::mock::{Request, Response};
@@ -56,7 +74,8 @@ pub(crate) enum Action {
     /// a mock's close or `then_close`, the close-after-N fault).
     Close,
     /// Close at once without writing anything more (an HTTP request reached
-    /// the server).
+    /// the server, the client went over its output or query buffer limit,
+    /// or the engine closed it: idle timeout).
     Drop,
     /// A mock delays its answer: write the output, sleep this long, then
     /// [`run`](Session::run) again (which answers first).
@@ -101,6 +120,8 @@ struct View {
     protocol: Protocol,
     authenticated: bool,
     db: usize,
+    /// Has a subscription (the `pubsub` output limit class).
+    subscribed: bool,
 }
 
 impl View {
@@ -110,12 +131,14 @@ impl View {
                 protocol: c.protocol,
                 authenticated: c.authenticated,
                 db: c.db,
+                subscribed: c.subs.total() > 0,
             },
             // Gone: `Engine::execute` answers an error and closes.
             None => View {
                 protocol: Protocol::Resp2,
                 authenticated: false,
                 db: 0,
+                subscribed: false,
             },
         }
     }
@@ -137,6 +160,12 @@ pub(crate) struct Session {
     /// The last command blocked the client: its reply comes on the outbox,
     /// or is the timeout reply at the deadline (if any, engine-clock ms).
     blocked: Option<Option<i64>>,
+    /// Unsent bytes (outbox and output), shared with the engine.
+    backlog: Arc<Backlog>,
+    /// Reply bytes this session encoded and not yet counted in `backlog`.
+    own: usize,
+    /// The engine closed the connection (output limit, idle timeout).
+    closing: bool,
     /// Also encodes every reply in the other protocol, into this buffer
     /// (the fuzz target checks both encoders accept every reply).
     #[cfg(feature = "fuzzing")]
@@ -147,9 +176,17 @@ impl Session {
     /// Connects a client to the engine (`peer` and `local` are the
     /// addresses `CLIENT LIST` shows) and registers its outbox.
     pub fn new(engine: &mut Engine, peer: String, local: String) -> Session {
-        let (outbox_tx, outbox) = mpsc::unbounded_channel();
+        let (sender, outbox) = mpsc::unbounded_channel();
+        let backlog = Arc::new(Backlog::new());
         let id = engine.connect(peer, local);
-        delivery::set_outbox(engine, id, outbox_tx);
+        delivery::set_outbox(
+            engine,
+            id,
+            Outbox {
+                sender,
+                backlog: backlog.clone(),
+            },
+        );
         Session {
             id,
             parser: RequestParser::new(),
@@ -160,6 +197,9 @@ impl Session {
             delayed: None,
             journal: Vec::new(),
             blocked: None,
+            backlog,
+            own: 0,
+            closing: false,
             #[cfg(feature = "fuzzing")]
             cross_encode: None,
         }
@@ -182,6 +222,37 @@ impl Session {
         self.blocked.is_some()
     }
 
+    /// Whether the engine closed the connection (a close frame came: the
+    /// output limit or the idle timeout): drop it without writing more.
+    pub fn is_closing(&self) -> bool {
+        self.closing
+    }
+
+    /// Counts `n` output bytes as written (the I/O layer wrote them from
+    /// the front of the output).
+    pub fn wrote(&self, n: usize) {
+        self.backlog.sub(n);
+    }
+
+    /// Whether the input not yet parsed is over `client-query-buffer-limit`
+    /// (Redis closes such a client: "Closing client that reached max query
+    /// buffer length"); logs it when so. The I/O layer checks after each
+    /// read while the client is blocked; [`run`](Session::run) checks at
+    /// its start.
+    pub fn query_buffer_exceeded(&self, engine: &Engine) -> bool {
+        let limit = engine.limits.query_buffer;
+        if self.input.len() <= limit {
+            return false;
+        }
+        tracing::warn!(
+            client = self.id,
+            qbuf = self.input.len(),
+            limit,
+            "Closing client that reached max query buffer length"
+        );
+        true
+    }
+
     /// The buffers and the outbox, for the I/O layer.
     pub fn io(&mut self) -> Io<'_> {
         Io {
@@ -201,6 +272,7 @@ impl Session {
     /// Takes the reply bytes produced so far.
     #[cfg(test)]
     pub fn take_output(&mut self) -> BytesMut {
+        self.backlog.sub(self.output.len());
         self.output.split()
     }
 
@@ -214,7 +286,11 @@ impl Session {
     /// besides reading the client's protocol and authentication from the
     /// engine (one client-table lookup).
     pub fn run(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
+        if let Some(client) = engine.clients.get_mut(&self.id) {
+            client.last_read_ms = engine.clock.now_ms();
+        }
         let action = self.serve::<false>(engine, mocks);
+        self.count_own();
         self.record(mocks);
         action
     }
@@ -225,11 +301,15 @@ impl Session {
     #[cfg(feature = "fuzzing")]
     pub fn run_one(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
         let action = self.serve::<true>(engine, mocks);
+        self.count_own();
         self.record(mocks);
         action
     }
 
     fn serve<const ONE: bool>(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
+        if self.closing || self.query_buffer_exceeded(engine) {
+            return Action::Drop;
+        }
         if let Some(Delayed {
             args,
             response,
@@ -324,8 +404,14 @@ impl Session {
             Respond::Reply(reply) => {
                 let client = View::of(engine, self.id);
                 self.encode(client.protocol, &reply);
+                self.settle(engine, client.subscribed)?;
             }
-            Respond::Raw(bytes) => self.output.extend_from_slice(&bytes),
+            Respond::Raw(bytes) => {
+                self.output.extend_from_slice(&bytes);
+                self.own += bytes.len();
+                let client = View::of(engine, self.id);
+                self.settle(engine, client.subscribed)?;
+            }
             Respond::PassThrough | Respond::FallThrough => {
                 return self.execute(engine, args, close);
             }
@@ -360,6 +446,9 @@ impl Session {
         close: bool,
     ) -> Result<View, Action> {
         let outcome = engine.execute(self.id, args);
+        if args.first().is_some_and(|name| may_change_limits(name)) {
+            engine.apply_client_limits();
+        }
         let client = View::of(engine, self.id);
         // What the engine sent before the reply was built goes first
         // (messages this very command caused included).
@@ -371,6 +460,7 @@ impl Session {
             Some(deadline) => self.blocked = Some(deadline),
             None => self.encode(client.protocol, &outcome.reply),
         }
+        self.settle(engine, client.subscribed)?;
         if close || outcome.close {
             return Err(Action::Close);
         }
@@ -378,6 +468,40 @@ impl Session {
             return Err(Action::Blocked(deadline));
         }
         Ok(client)
+    }
+
+    /// Counts the reply bytes encoded since the last call in the backlog
+    /// and checks the client's output buffer limit: `Err(Drop)` when over
+    /// it (or when the engine closed the connection meanwhile), so that no
+    /// further pipelined command runs.
+    fn settle(&mut self, engine: &Engine, subscribed: bool) -> Result<(), Action> {
+        if self.closing {
+            return Err(Action::Drop);
+        }
+        let own = std::mem::take(&mut self.own);
+        if own == 0 {
+            return Ok(());
+        }
+        let total = self.backlog.add(own);
+        let limits = &engine.limits;
+        let limit = if subscribed {
+            &limits.pubsub
+        } else {
+            &limits.normal
+        };
+        if self
+            .backlog
+            .exceeds(limit, total, total - own, engine.now_ms())
+        {
+            tracing::warn!(
+                client = self.id,
+                queued = total,
+                "Client scheduled to be closed ASAP for overcoming of output buffer limits."
+            );
+            self.closing = true;
+            return Err(Action::Drop);
+        }
+        Ok(())
     }
 
     /// Appends a frame from the outbox, and every other frame waiting
@@ -418,6 +542,16 @@ impl Session {
             let client = View::of(engine, self.id);
             self.encode(client.protocol, &reply);
         }
+        self.count_own();
+    }
+
+    /// Counts the reply bytes encoded since the last count in the backlog,
+    /// without checking the limit (a reply written on the way out).
+    fn count_own(&mut self) {
+        let own = std::mem::take(&mut self.own);
+        if own > 0 {
+            self.backlog.add(own);
+        }
     }
 
     /// Appends every frame waiting in the outbox.
@@ -439,11 +573,16 @@ impl Session {
         if frame.unblocks {
             self.blocked = None;
         }
+        if frame.close {
+            self.closing = true;
+        }
     }
 
     /// Encodes a reply onto the output: the one place replies become bytes.
     fn encode(&mut self, protocol: Protocol, reply: &Reply) {
+        let before = self.output.len();
         reply.encode(protocol, &mut self.output);
+        self.own += self.output.len() - before;
         #[cfg(feature = "fuzzing")]
         if let Some(other) = &mut self.cross_encode {
             let protocol = match protocol {
@@ -454,6 +593,12 @@ impl Session {
             reply.encode(protocol, other);
         }
     }
+}
+
+/// Commands after which the connection limits are read again from the
+/// configuration: CONFIG (SET) and EXEC (a queued CONFIG SET).
+fn may_change_limits(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"config") || name.eq_ignore_ascii_case(b"exec")
 }
 
 /// `POST` and `Host:` as a command name mean an HTTP request reached the
