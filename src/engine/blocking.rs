@@ -57,6 +57,9 @@ use crate::protocol::Reply;
 /// (`Err` for an error reply).
 pub(crate) type ServeFn = dyn Fn(&mut Db, &Bytes) -> CmdResult + Send + Sync;
 
+/// Whether a blocked client can be served now (the key may be missing).
+pub(crate) type ReadyFn = dyn Fn(&mut Db, &Bytes) -> bool + Send + Sync;
+
 /// What a blocked client will do once a key is ready.
 #[derive(Clone)]
 pub(crate) struct BlockOp {
@@ -66,6 +69,10 @@ pub(crate) struct BlockOp {
     /// Performs the command on the ready key (which holds a `kind` value)
     /// with its side effects, and returns the reply to send.
     pub serve: Arc<ServeFn>,
+    /// When set, decides instead of `kind` whether a written key serves
+    /// the client (XREAD waits for entries past an ID; XREADGROUP is also
+    /// served, with an error, once its key or group is gone).
+    pub ready: Option<Arc<ReadyFn>>,
 }
 
 impl BlockOp {
@@ -77,7 +84,17 @@ impl BlockOp {
         BlockOp {
             kind,
             serve: Arc::new(serve),
+            ready: None,
         }
+    }
+
+    /// The same wait, served once `ready` says so (see [`BlockOp::ready`]).
+    pub fn with_ready(
+        mut self,
+        ready: impl Fn(&mut Db, &Bytes) -> bool + Send + Sync + 'static,
+    ) -> BlockOp {
+        self.ready = Some(Arc::new(ready));
+        self
     }
 }
 
@@ -306,9 +323,7 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
     let rounds = engine.blocking.waiters.get(&slot).map_or(0, VecDeque::len);
     let mut served = false;
     for _ in 0..rounds {
-        let Some(kind) = engine.dbs[db].kind(key) else {
-            break;
-        };
+        let kind = engine.dbs[db].kind(key);
         let Some(id) = engine
             .blocking
             .waiters
@@ -329,7 +344,11 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
             }
             continue;
         };
-        if op.kind != kind {
+        let go = match &op.ready {
+            Some(ready) => ready(&mut engine.dbs[db], key),
+            None => kind == Some(op.kind),
+        };
+        if !go {
             // Blocked for another type: keep its turn for later.
             if let Some(q) = engine.blocking.waiters.get_mut(&slot) {
                 q.rotate_left(1);

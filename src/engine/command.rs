@@ -151,6 +151,11 @@ impl KeySpec {
 pub(crate) enum BeginSearch {
     /// At a fixed argument index.
     Index(i32),
+    /// After a keyword, searched from `startfrom` (negative: from the end).
+    Keyword {
+        keyword: &'static str,
+        startfrom: i32,
+    },
     /// Not expressible (the command's own key extraction knows).
     Unknown,
 }
@@ -655,6 +660,13 @@ fn key_spec_reply(k: &KeySpecDef) -> Reply {
     ));
     let (begin_type, begin_spec) = match k.begin {
         BeginSearch::Index(i) => ("index", Reply::map([pair("index", Reply::int(i as i64))])),
+        BeginSearch::Keyword { keyword, startfrom } => (
+            "keyword",
+            Reply::map([
+                pair("keyword", Reply::bulk(keyword)),
+                pair("startfrom", Reply::int(startfrom as i64)),
+            ]),
+        ),
         BeginSearch::Unknown => ("unknown", Reply::Map(Vec::new())),
     };
     fields.push(pair(

@@ -30,6 +30,7 @@ use bytes::Bytes;
 
 use super::random::Rng;
 use super::types::hash::Hash;
+use super::types::stream::Stream;
 use super::types::zset::ZSet;
 use super::types::{Kind, StrEncoding, Value};
 use super::util::errors::wrongtype;
@@ -267,6 +268,7 @@ impl Db {
                         Value::Hash(h) => h.iter().map(|(a, b)| a.len() + b.len() + 32).sum(),
                         Value::Set(s) => s.iter().map(|x| x.len() + 16).sum(),
                         Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 40).sum(),
+                        Value::Stream(s) => s.memory(),
                     }
             })
             .sum()
@@ -460,6 +462,15 @@ impl Db {
         ZSet::new(),
         "a sorted set"
     );
+    typed_access!(
+        Stream,
+        Stream,
+        get_stream,
+        get_stream_mut,
+        stream_or_insert,
+        Stream::new(),
+        "a stream"
+    );
 
     fn add_new(&mut self, key: Bytes, value: Value) {
         self.notify(events::NEW, "new", &key);
@@ -636,6 +647,11 @@ impl Db {
             .filter(|k| self.entries.contains_key(*k))
             .map(|k| (k.clone(), self.is_logically_expired(k)))
             .collect();
+        if self.track_touched {
+            // Clients blocked on a key learn it is gone (XREADGROUP errors).
+            let keys: Vec<Bytes> = self.entries.keys().cloned().collect();
+            self.touched.extend(keys);
+        }
         self.entries.clear();
         self.deadlines.clear();
         for (k, expired) in watched {
@@ -690,6 +706,15 @@ impl Db {
             w.stamp = self.version;
             w.live_stamp = self.version;
         }
+        if self.track_touched {
+            self.touched.push(Bytes::copy_from_slice(key));
+        }
+    }
+
+    /// Records `key` for blocked-client wakeups only, without counting a
+    /// modification (Redis's `signalKeyAsReady` without
+    /// `signalModifiedKey`: XGROUP DESTROY).
+    pub fn signal_ready(&mut self, key: &[u8]) {
         if self.track_touched {
             self.touched.push(Bytes::copy_from_slice(key));
         }

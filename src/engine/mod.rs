@@ -121,7 +121,7 @@ use clock::Clock;
 use command::CommandSpec;
 use commands::{
     admin, bitmaps, connection, hashes, introspection, keys, lists, pubsub, sets, sort,
-    sorted_sets, strings, transactions,
+    sorted_sets, streams, strings, transactions,
 };
 pub(crate) use dispatch::Ctx;
 use keyspace::Db;
@@ -142,6 +142,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     sort::COMMANDS,
     sets::COMMANDS,
     sorted_sets::COMMANDS,
+    streams::COMMANDS,
     pubsub::COMMANDS,
 ];
 

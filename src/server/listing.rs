@@ -60,6 +60,25 @@ pub(crate) fn describe(v: &Value) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        Value::Stream(s) => format!(
+            "[{}]",
+            s.range(
+                Default::default(),
+                crate::engine::types::stream::StreamId::MAX,
+                0,
+                false
+            )
+            .iter()
+            .map(|(id, f)| format!(
+                "{id} {{{}}}",
+                f.chunks(2)
+                    .map(|p| format!("{}: {}", quote(&p[0]), quote(&p[1])))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+        ),
     }
 }
 

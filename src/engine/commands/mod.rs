@@ -25,5 +25,6 @@ pub(crate) mod scan;
 pub(crate) mod sets;
 pub(crate) mod sort;
 pub(crate) mod sorted_sets;
+pub(crate) mod streams;
 pub(crate) mod strings;
 pub(crate) mod transactions;

@@ -1,5 +1,6 @@
 //! Persistence formats, apart from the commands that use them: [`rdb`] is the
-//! DUMP / RESTORE payload (Redis's RDB object encoding, CRC and version).
+//! DUMP / RESTORE payload (Redis's RDB object encoding, CRC and version);
+//! `rdb_stream.rs` its stream encoding.
 //!
 //! FUNCTION DUMP / FUNCTION RESTORE payloads will live here too (they are
 //! RDB-framed as well), and so would a whole-RDB or AOF reader. A format
@@ -7,3 +8,4 @@
 //! (`types/`), never the keyspace or a command group.
 
 pub(crate) mod rdb;
+mod rdb_stream;

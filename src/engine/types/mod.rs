@@ -1,7 +1,8 @@
 //! The value types the keyspace stores, and their encodings: [`Value`] (one
 //! variant per Redis type), [`Kind`] (the type as `TYPE` names it) and, per
 //! type, the encoding rules `OBJECT ENCODING` and the replies' order follow:
-//! [`hash`], [`list`], [`set`], [`zset`] (and [`StrEncoding`] for strings).
+//! [`hash`], [`list`], [`set`], [`zset`], [`stream`] (and [`StrEncoding`] for
+//! strings).
 //!
 //! Types know nothing of the keyspace or the commands: a command group
 //! imports its type from here, never the reverse. A new Redis type (a
@@ -12,6 +13,7 @@
 pub(crate) mod hash;
 pub(crate) mod list;
 pub(crate) mod set;
+pub(crate) mod stream;
 pub(crate) mod zset;
 
 use std::collections::{HashSet, VecDeque};
@@ -21,6 +23,7 @@ use bytes::Bytes;
 
 use crate::protocol::string2ll;
 use hash::Hash;
+use stream::Stream;
 use zset::ZSet;
 
 /// A stored value.
@@ -39,6 +42,8 @@ pub(crate) enum Value {
     Set(Box<HashSet<Bytes>>),
     /// A sorted set.
     ZSet(Box<ZSet>),
+    /// A stream (never removed when empty, as in Redis).
+    Stream(Box<Stream>),
 }
 
 /// The type of a value, as `TYPE` and `SCAN ... TYPE` name it.
@@ -49,6 +54,7 @@ pub(crate) enum Kind {
     Hash,
     Set,
     ZSet,
+    Stream,
 }
 
 impl Kind {
@@ -60,14 +66,22 @@ impl Kind {
             Kind::Hash => "hash",
             Kind::Set => "set",
             Kind::ZSet => "zset",
+            Kind::Stream => "stream",
         }
     }
 
     /// The kind a `TYPE` name stands for (case-insensitive).
     pub fn from_name(name: &[u8]) -> Option<Kind> {
-        [Kind::String, Kind::List, Kind::Hash, Kind::Set, Kind::ZSet]
-            .into_iter()
-            .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
+        [
+            Kind::String,
+            Kind::List,
+            Kind::Hash,
+            Kind::Set,
+            Kind::ZSet,
+            Kind::Stream,
+        ]
+        .into_iter()
+        .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
     }
 }
 
@@ -80,6 +94,7 @@ impl Value {
             Value::Hash(_) => Kind::Hash,
             Value::Set(_) => Kind::Set,
             Value::ZSet(_) => Kind::ZSet,
+            Value::Stream(_) => Kind::Stream,
         }
     }
 
@@ -96,6 +111,7 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            Value::Stream(_) => false,
         }
     }
 }

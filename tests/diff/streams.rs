@@ -1,0 +1,1035 @@
+//! Differential tests: stream commands, byte for byte against a real
+//! redis-server, in RESP2 and RESP3. IDs are explicit (`*` IDs come from the
+//! clock and are tested against the frozen engine clock in
+//! `tests/server/streams.rs`); replies carrying delivery times or idle
+//! times are compared with integers masked.
+
+use crate::support::resp::Compare;
+use crate::support::{Differ, case, script};
+
+fn seeded(name: &str) -> crate::support::Case {
+    case(name)
+        .cmd(["XADD", "s", "1-1", "a", "1"])
+        .cmd(["XADD", "s", "1-2", "b", "2", "c", "3"])
+        .cmd(["XADD", "s", "2-0", "a", "4"])
+        .cmd(["XADD", "s", "3-5", "a", "5"])
+        .cmd(["XADD", "s", "5-0", "z", ""])
+}
+
+#[tokio::test]
+async fn xadd_and_ids() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[
+            case("explicit ids")
+                .cmd(["XADD", "s", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "1-0", "f", "v"])
+                .cmd(["XADD", "s", "1", "f", "v"])
+                .cmd(["XADD", "s", "2", "f", "v"])
+                .cmd(["XADD", "s", "2-*", "f", "v"])
+                .cmd(["XADD", "s", "3-*", "f", "v"])
+                .cmd(["XADD", "s", "3-*", "g", "w", "h", "x"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["TYPE", "s"])
+                .cmd(["OBJECT", "ENCODING", "s"]),
+            case("zero ids")
+                .cmd(["XADD", "s", "0-0", "f", "v"])
+                .cmd(["EXISTS", "s"])
+                .cmd(["XADD", "s", "0", "f", "v"])
+                .cmd(["XADD", "s", "0-*", "f", "v"])
+                .cmd(["XADD", "s", "0-*", "f", "v"])
+                .cmd(["XADD", "s", "0-0", "f", "v"])
+                .cmd(["XRANGE", "s", "-", "+"]),
+            case("id edges")
+                .cmd([
+                    "XADD",
+                    "s",
+                    "18446744073709551615-18446744073709551614",
+                    "f",
+                    "v",
+                ])
+                .cmd(["XADD", "s", "18446744073709551615-*", "f", "v"])
+                .cmd(["XADD", "s", "18446744073709551615-*", "f", "v"])
+                .cmd(["XADD", "s", "*", "f", "v"])
+                .cmd([
+                    "XADD",
+                    "t",
+                    "18446744073709551615-18446744073709551615",
+                    "f",
+                    "v",
+                ])
+                .cmd(["XADD", "t", "*", "f", "v"])
+                .cmd(["XADD", "u", "5-18446744073709551615", "f", "v"])
+                .cmd(["XADD", "u", "5-*", "f", "v"])
+                .cmd(["XADD", "u", "6-*", "f", "v"])
+                .cmd(["XADD", "v", "18446744073709551616", "f", "v"])
+                .cmd(["XADD", "v", "1-18446744073709551616", "f", "v"])
+                .cmd(["XADD", "v", "-1", "f", "v"])
+                .cmd(["XADD", "v", "1-2-3", "f", "v"])
+                .cmd(["XADD", "v", "1-", "f", "v"])
+                .cmd(["XADD", "v", "-", "f", "v"])
+                .cmd(["XADD", "v", "+", "f", "v"])
+                .cmd(["XADD", "v", "abc", "f", "v"])
+                .cmd(["XADD", "v", "+7-1", "f", "v"])
+                .cmd(["XADD", "v", " 8-1", "f", "v"])
+                .cmd(["XADD", "v", "009-01", "f", "v"])
+                .cmd(["XADD", "v", "10-*x", "f", "v"])
+                .cmd(["XADD", "v", "*x", "f", "v"])
+                .cmd(["XRANGE", "v", "-", "+"])
+                .cmd(["XRANGE", "u", "-", "+"]),
+            case("xadd arity and options")
+                .cmd(["XADD", "s", "1-1", "f"])
+                .cmd(["XADD", "s", "1-1", "f", "v", "g"])
+                .cmd(["XADD", "s", "MAXLEN", "1"])
+                .cmd(["XADD", "s", "MAXLEN", "1", "1-1"])
+                .cmd(["XADD", "s", "NOMKSTREAM", "1-1", "f", "v"])
+                .cmd(["EXISTS", "s"])
+                .cmd(["XADD", "s", "MAXLEN", "-1", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "MAXLEN", "x", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "MAXLEN", "1", "MINID", "1", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "MINID", "1", "MAXLEN", "1", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "MINID", "-", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "LIMIT", "10", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "MAXLEN", "5", "LIMIT", "10", "1-1", "f", "v"])
+                .cmd([
+                    "XADD", "s", "MAXLEN", "~", "5", "LIMIT", "-1", "1-1", "f", "v",
+                ])
+                .cmd([
+                    "XADD", "s", "MAXLEN", "~", "5", "LIMIT", "x", "1-1", "f", "v",
+                ])
+                .cmd(["XADD", "s", "MAXLEN", "=", "5", "1-1", "f", "v"])
+                .cmd([
+                    "XADD",
+                    "s",
+                    "maxlen",
+                    "~",
+                    "5",
+                    "limit",
+                    "0",
+                    "nomkstream",
+                    "1-2",
+                    "f",
+                    "v",
+                ])
+                .cmd(["XADD", "s", "MAXLEN", "~", "1-3", "f", "v"])
+                .cmd(["XADD", "s", "MAXLEN", "1-4", "f", "v"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["SET", "str", "x"])
+                .cmd(["XADD", "str", "1-1", "f", "v"])
+                .cmd(["XADD", "str", "NOMKSTREAM", "1-1", "f", "v"])
+                .cmd(["XLEN", "str"])
+                .cmd(["XLEN", "nokey"]),
+            case("fields and binary values")
+                .cmd(["XADD", "s", "1-1", "", ""])
+                .cmd(["XADD", "s", "1-2", "a\r\nb", "\0\x01", "a\r\nb", "x"])
+                .cmd(["XADD", "s", "1-3", "12", "-5", "9223372036854775808", "007"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["XREVRANGE", "s", "+", "-"]),
+            case("xadd inside multi")
+                .cmd(["MULTI"])
+                .cmd(["XADD", "s", "1-1", "f", "v"])
+                .cmd(["XADD", "s", "1-1", "f", "v"])
+                .cmd(["XLEN", "s"])
+                .cmd(["EXEC"]),
+        ])
+        .await;
+}
+
+#[tokio::test]
+async fn ranges_and_deletes() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[
+            seeded("xrange bounds")
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["XRANGE", "s", "1", "2"])
+                .cmd(["XRANGE", "s", "1-2", "3-5"])
+                .cmd(["XRANGE", "s", "(1-1", "(3-5"])
+                .cmd(["XRANGE", "s", "(1", "+"])
+                .cmd(["XRANGE", "s", "-", "(2"])
+                .cmd(["XRANGE", "s", "(-", "+"])
+                .cmd(["XRANGE", "s", "-", "(+"])
+                .cmd(["XRANGE", "s", "(0-0", "+"])
+                .cmd(["XRANGE", "s", "-", "(0-0"])
+                .cmd([
+                    "XRANGE",
+                    "s",
+                    "(18446744073709551615-18446744073709551615",
+                    "+",
+                ])
+                .cmd([
+                    "XRANGE",
+                    "s",
+                    "-",
+                    "(18446744073709551615-18446744073709551615",
+                ])
+                .cmd(["XRANGE", "s", "5", "1"])
+                .cmd(["XRANGE", "s", "(", "+"])
+                .cmd(["XRANGE", "s", "x", "+"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "2"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "0"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "-1"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "x"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "1", "COUNT", "3"])
+                .cmd(["XRANGE", "s", "-", "+", "LIMIT", "1"])
+                .cmd(["XRANGE", "nokey", "-", "+"])
+                .cmd(["XRANGE", "nokey", "-", "+", "COUNT", "0"])
+                .cmd(["XRANGE", "nokey", "x", "+"]),
+            seeded("xrevrange")
+                .cmd(["XREVRANGE", "s", "+", "-"])
+                .cmd(["XREVRANGE", "s", "3", "1-2"])
+                .cmd(["XREVRANGE", "s", "(3-5", "(1-1"])
+                .cmd(["XREVRANGE", "s", "+", "-", "COUNT", "2"])
+                .cmd(["XREVRANGE", "s", "-", "+"])
+                .cmd(["XREVRANGE", "s", "+", "-", "COUNT", "0"])
+                .cmd(["XREVRANGE", "s", "(0-0", "-"])
+                .cmd(["XREVRANGE", "s", "+"]),
+            seeded("xdel")
+                .cmd(["XDEL", "s", "1-2", "2-0", "9-9"])
+                .cmd(["XDEL", "s", "1-2"])
+                .cmd(["XDEL", "s", "x"])
+                .cmd(["XDEL", "s", "3-5", "x"])
+                .cmd(["XDEL", "s", "-"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["XREVRANGE", "s", "+", "-"])
+                .cmd(["XDEL", "s", "1-1", "3-5", "5-0"])
+                .cmd(["XLEN", "s"])
+                .cmd(["EXISTS", "s"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["XINFO", "STREAM", "s"])
+                .cmd(["XDEL", "nokey", "x"])
+                .cmd(["SET", "str", "v"])
+                .cmd(["XDEL", "str", "1"]),
+            seeded("xsetid")
+                .cmd(["XSETID", "s", "4-0"])
+                .cmd(["XSETID", "s", "5-0"])
+                .cmd(["XSETID", "s", "9-0"])
+                .cmd(["XADD", "s", "8-0", "f", "v"])
+                .cmd(["XADD", "s", "9-*", "f", "v"])
+                .cmd(["XSETID", "s", "10-0", "ENTRIESADDED", "3"])
+                .cmd(["XSETID", "s", "10-0", "ENTRIESADDED", "-1"])
+                .cmd([
+                    "XSETID",
+                    "s",
+                    "10-0",
+                    "ENTRIESADDED",
+                    "100",
+                    "MAXDELETEDID",
+                    "11-0",
+                ])
+                .cmd([
+                    "XSETID",
+                    "s",
+                    "10-0",
+                    "ENTRIESADDED",
+                    "100",
+                    "MAXDELETEDID",
+                    "3-0",
+                ])
+                .cmd(["XSETID", "s", "10-0", "MAXDELETEDID", "2-0"])
+                .cmd(["XSETID", "s", "10-0", "BOGUS", "1"])
+                .cmd(["XSETID", "s", "10-0", "ENTRIESADDED"])
+                .cmd(["XSETID", "s", "x"])
+                .cmd(["XSETID", "s", "-"])
+                .cmd(["XINFO", "STREAM", "s"])
+                .cmd(["XSETID", "nokey", "1-1"])
+                .cmd(["XSETID", "nokey", "x"])
+                .cmd(["SET", "str", "v"])
+                .cmd(["XSETID", "str", "1-1"])
+                .cmd(["XDEL", "s", "1-1", "1-2", "2-0", "3-5", "5-0", "9-1"])
+                .cmd(["XSETID", "s", "1-0"])
+                .cmd(["XSETID", "s", "0-0"])
+                .cmd(["XINFO", "STREAM", "s"]),
+        ])
+        .await;
+}
+
+/// Many entries: node boundaries (by count and by bytes) decide what
+/// approximate trimming removes.
+fn bulk(name: &str, n: usize, value: &str) -> crate::support::Case {
+    let mut c = case(name);
+    for i in 1..=n {
+        c = c.cmd([
+            "XADD".to_string(),
+            "s".into(),
+            format!("{i}-1"),
+            "field".into(),
+            format!("{value}{i}"),
+        ]);
+    }
+    c
+}
+
+#[tokio::test]
+async fn trimming() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let big = "x".repeat(300);
+    differ
+        .check(&[
+            bulk("exact maxlen", 20, "v")
+                .cmd(["XTRIM", "s", "MAXLEN", "15"])
+                .cmd(["XTRIM", "s", "MAXLEN", "=", "12"])
+                .cmd(["XTRIM", "s", "MAXLEN", "100"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "1"])
+                .cmd(["XINFO", "STREAM", "s"])
+                .cmd(["XTRIM", "s", "MINID", "16"])
+                .cmd(["XTRIM", "s", "MINID", "=", "17-1"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["XTRIM", "s", "MAXLEN", "0"])
+                .cmd(["XINFO", "STREAM", "s"]),
+            bulk("approximate maxlen by count", 250, "v")
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "240"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "150"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "1"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "10"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XINFO", "STREAM", "s"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "0"])
+                .cmd(["XINFO", "STREAM", "s"]),
+            bulk("approximate with limit", 450, "v")
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "150"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "0", "LIMIT", "99"])
+                .cmd(["XTRIM", "s", "MINID", "~", "400", "LIMIT", "100"])
+                .cmd(["XTRIM", "s", "MINID", "~", "400"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XTRIM", "s", "MAXLEN", "10", "LIMIT", "10"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "10", "LIMIT", "0"])
+                .cmd(["XLEN", "s"]),
+            bulk("approximate by bytes", 60, &big)
+                .cmd(["XINFO", "STREAM", "s"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "50"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "30"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "1"])
+                .cmd(["XTRIM", "s", "MINID", "~", "45"])
+                .cmd(["XRANGE", "s", "-", "+", "COUNT", "1"])
+                .cmd(["XINFO", "STREAM", "s"]),
+            bulk("xadd trims", 230, "v")
+                .cmd(["XADD", "s", "MAXLEN", "~", "100", "1000-1", "f", "v"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XADD", "s", "MAXLEN", "5", "1001-1", "f", "v"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["XADD", "s", "MINID", "1001", "1002-1", "f", "v"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["XINFO", "STREAM", "s"]),
+            bulk("deleted entries count toward node size", 120, "v")
+                .cmd(["XDEL", "s", "5-1", "6-1", "7-1"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "10"])
+                .cmd(["XLEN", "s"])
+                .cmd(["XINFO", "STREAM", "s"]),
+            case("node limits from config")
+                .cmd(["CONFIG", "SET", "stream-node-max-entries", "3"])
+                .cmd(["XADD", "s", "1-1", "a", "1"])
+                .cmd(["XADD", "s", "2-1", "a", "1"])
+                .cmd(["XADD", "s", "3-1", "b", "1"])
+                .cmd(["XADD", "s", "4-1", "a", "1"])
+                .cmd(["XADD", "s", "5-1", "a", "1"])
+                .cmd(["XADD", "s", "6-1", "a", "1"])
+                .cmd(["XADD", "s", "7-1", "a", "1"])
+                .cmd(["XINFO", "STREAM", "s"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "2"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "2", "LIMIT", "3"])
+                .cmd(["XRANGE", "s", "-", "+"])
+                .cmd(["CONFIG", "SET", "stream-node-max-entries", "0"])
+                .cmd(["CONFIG", "SET", "stream-node-max-bytes", "60"])
+                .cmd(["XADD", "t", "1-1", "a", "1"])
+                .cmd(["XADD", "t", "2-1", "a", "12345678901234567890123"])
+                .cmd(["XADD", "t", "3-1", "a", "1"])
+                .cmd(["XADD", "t", "4-1", "abc", "1"])
+                .cmd(["XADD", "t", "5-1", "a", "1"])
+                .cmd(["XINFO", "STREAM", "t"])
+                .cmd(["XTRIM", "t", "MAXLEN", "~", "1"])
+                .cmd(["XRANGE", "t", "-", "+"])
+                .cmd(["CONFIG", "SET", "stream-node-max-bytes", "4096"])
+                .cmd(["CONFIG", "SET", "stream-node-max-entries", "100"]),
+            seeded("xtrim errors")
+                .cmd(["XTRIM", "s"])
+                .cmd(["XTRIM", "s", "MAXLEN"])
+                .cmd(["XTRIM", "s", "MAXLEN", "x"])
+                .cmd(["XTRIM", "s", "MAXLEN", "-1"])
+                .cmd(["XTRIM", "s", "MINID", "x"])
+                .cmd(["XTRIM", "s", "MINID", "+"])
+                .cmd(["XTRIM", "s", "BOGUS", "1"])
+                .cmd(["XTRIM", "s", "MAXLEN", "1", "MINID", "1"])
+                .cmd(["XTRIM", "s", "LIMIT", "1"])
+                .cmd(["XTRIM", "s", "MAXLEN", "~", "1", "LIMIT", "-1"])
+                .cmd(["XTRIM", "s", "NOMKSTREAM", "1"])
+                .cmd([
+                    "XTRIM", "s", "MAXLEN", "~", "1", "LIMIT", "1", "MAXLEN", "1",
+                ])
+                .cmd(["XTRIM", "nokey", "MAXLEN", "1"])
+                .cmd(["XTRIM", "nokey", "MAXLEN", "x"])
+                .cmd(["SET", "str", "v"])
+                .cmd(["XTRIM", "str", "MAXLEN", "1"])
+                .cmd(["XLEN", "s"]),
+        ])
+        .await;
+}
+
+#[tokio::test]
+async fn xread_sync() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[
+            seeded("xread")
+                .cmd(["XADD", "t", "7-0", "k", "v"])
+                .cmd(["XREAD", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "COUNT", "2", "STREAMS", "s", "1-1"])
+                .cmd(["XREAD", "STREAMS", "s", "t", "2", "0"])
+                .cmd(["XREAD", "STREAMS", "s", "t", "$", "$"])
+                .cmd(["XREAD", "STREAMS", "s", "nokey", "5", "0"])
+                .cmd(["XREAD", "STREAMS", "s", "nokey", "0", "0"])
+                .cmd(["XREAD", "COUNT", "0", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "COUNT", "-5", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "COUNT", "1", "COUNT", "2", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "BLOCK", "0", "STREAMS", "s", "0"])
+                .cmd([
+                    "XREAD",
+                    "STREAMS",
+                    "s",
+                    "18446744073709551615-18446744073709551615",
+                ]),
+            seeded("xread errors")
+                .cmd(["XREAD", "STREAMS", "s"])
+                .cmd(["XREAD", "STREAMS", "s", "t", "0"])
+                .cmd(["XREAD", "COUNT", "x", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "BLOCK", "x", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "BLOCK", "-1", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "BLOCK", "1.5", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "GROUP", "g", "c", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "NOACK", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "BOGUS", "STREAMS", "s", "0"])
+                .cmd(["XREAD", "COUNT", "1", "s", "0"])
+                .cmd(["XREAD", "STREAMS", "s", ">"])
+                .cmd(["XREAD", "STREAMS", "s", "-"])
+                .cmd(["XREAD", "STREAMS", "s", "+"])
+                .cmd(["XREAD", "STREAMS", "s", "x"])
+                .cmd(["XREAD", "COUNT"])
+                .cmd(["SET", "str", "v"])
+                .cmd(["XREAD", "STREAMS", "s", "str", "0", "0"])
+                .cmd(["XREAD", "STREAMS", "s", "str", "x", "0"])
+                .cmd(["XREAD", "STREAMS", "str", "s", "0", "x"]),
+            seeded("xread inside multi")
+                .cmd(["MULTI"])
+                .cmd(["XREAD", "BLOCK", "0", "STREAMS", "s", "$"])
+                .cmd(["XREAD", "BLOCK", "10", "STREAMS", "s", "0"])
+                .cmd(["EXEC"]),
+            case("command info")
+                .cmd([
+                    "COMMAND",
+                    "INFO",
+                    "xadd",
+                    "xlen",
+                    "xrange",
+                    "xrevrange",
+                    "xread",
+                    "xdel",
+                    "xtrim",
+                    "xsetid",
+                    "xreadgroup",
+                    "xack",
+                    "xpending",
+                    "xclaim",
+                    "xautoclaim",
+                ])
+                .cmd([
+                    "COMMAND",
+                    "INFO",
+                    "xgroup|create",
+                    "xgroup|setid",
+                    "xgroup|destroy",
+                    "xgroup|createconsumer",
+                    "xgroup|delconsumer",
+                    "xgroup|help",
+                ])
+                .cmd([
+                    "COMMAND",
+                    "INFO",
+                    "xinfo|stream",
+                    "xinfo|groups",
+                    "xinfo|consumers",
+                    "xinfo|help",
+                ])
+                .cmd([
+                    "COMMAND", "GETKEYS", "XREAD", "COUNT", "2", "STREAMS", "a", "b", "0", "0",
+                ])
+                .cmd([
+                    "COMMAND",
+                    "GETKEYS",
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "STREAMS",
+                    "a",
+                    ">",
+                ])
+                .cmd(["COMMAND", "GETKEYS", "XADD", "a", "*", "f", "v"]),
+        ])
+        .await;
+}
+
+#[tokio::test]
+async fn consumer_groups() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let m = Compare::MaskIntegers;
+    differ
+        .check(&[
+            seeded("xgroup create")
+                .cmd(["XGROUP", "CREATE", "s", "g", "$"])
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XGROUP", "CREATE", "s", "h", "0", "ENTRIESREAD", "2"])
+                .cmd(["XGROUP", "CREATE", "s", "i", "1-2", "ENTRIESREAD", "-2"])
+                .cmd(["XGROUP", "CREATE", "s", "i", "1-2", "ENTRIESREAD", "x"])
+                .cmd(["XGROUP", "CREATE", "s", "i", "1-2", "BOGUS"])
+                .cmd(["XGROUP", "CREATE", "s", "i", "x"])
+                .cmd(["XGROUP", "CREATE", "s", "i", "-"])
+                .cmd([
+                    "XGROUP",
+                    "CREATE",
+                    "s",
+                    "i",
+                    "1-2",
+                    "MKSTREAM",
+                    "ENTRIESREAD",
+                    "-1",
+                ])
+                .cmd(["XGROUP", "CREATE", "nokey", "g", "$"])
+                .cmd(["XGROUP", "CREATE", "nokey", "g", "x", "MKSTREAM"])
+                .cmd(["EXISTS", "nokey"])
+                .cmd(["XGROUP", "CREATE", "nokey", "g", "$", "MKSTREAM"])
+                .cmd(["XINFO", "STREAM", "nokey"])
+                .cmd(["XGROUP", "CREATE", "s"])
+                .cmd(["XGROUP", "CREATE", "s", "g"])
+                .cmd([
+                    "XGROUP", "CREATE", "s", "x", "0", "MKSTREAM", "MKSTREAM", "MKSTREAM",
+                    "MKSTREAM",
+                ])
+                .cmd(["XGROUP", "BOGUS", "s", "g"])
+                .cmd(["XGROUP", "HELP"])
+                .cmd(["XGROUP", "HELP", "x"])
+                .cmd(["XGROUP"])
+                .cmd(["SET", "str", "v"])
+                .cmd(["XGROUP", "CREATE", "str", "g", "$", "MKSTREAM"])
+                .cmd(["XINFO", "GROUPS", "s"]),
+            seeded("xgroup setid, consumers, destroy")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XGROUP", "SETID", "s", "g", "2"])
+                .cmd(["XGROUP", "SETID", "s", "g", "$", "ENTRIESREAD", "3"])
+                .cmd(["XGROUP", "SETID", "s", "g", "-"])
+                .cmd(["XGROUP", "SETID", "s", "g", "x"])
+                .cmd(["XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD", "-3"])
+                .cmd(["XGROUP", "SETID", "s", "g", "0", "BOGUS", "3"])
+                .cmd(["XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD"])
+                .cmd(["XGROUP", "SETID", "s", "nog", "0"])
+                .cmd(["XGROUP", "SETID", "nokey", "g", "0"])
+                .cmd(["XINFO", "GROUPS", "s"])
+                .cmd(["XGROUP", "CREATECONSUMER", "s", "g", "alice"])
+                .cmd(["XGROUP", "CREATECONSUMER", "s", "g", "alice"])
+                .cmd(["XGROUP", "CREATECONSUMER", "s", "nog", "alice"])
+                .cmd(["XGROUP", "CREATECONSUMER", "nokey", "g", "alice"])
+                .cmd(["XGROUP", "DELCONSUMER", "s", "g", "bob"])
+                .cmd(["XGROUP", "DELCONSUMER", "s", "nog", "bob"])
+                .cmd(["XGROUP", "SETID", "s", "g", "0"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "bob",
+                    "COUNT",
+                    "2",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd(["XGROUP", "DELCONSUMER", "s", "g", "bob"])
+                .cmd(["XPENDING", "s", "g"])
+                .cmd(["XGROUP", "DESTROY", "s", "g"])
+                .cmd(["XGROUP", "DESTROY", "s", "g"])
+                .cmd(["XGROUP", "DESTROY", "nokey", "g"])
+                .cmd(["XINFO", "GROUPS", "s"]),
+            seeded("xreadgroup")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "alice",
+                    "COUNT",
+                    "2",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "bob",
+                    "COUNT",
+                    "1",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd(["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "alice",
+                    "COUNT",
+                    "1",
+                    "STREAMS",
+                    "s",
+                    "1-1",
+                ])
+                .cmd(["XREADGROUP", "GROUP", "g", "carol", "STREAMS", "s", "0"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "bob",
+                    "NOACK",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd(["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"])
+                .cmd_with(["XPENDING", "s", "g", "-", "+", "10"], m)
+                .cmd(["XPENDING", "s", "g"])
+                .cmd(["XINFO", "GROUPS", "s"])
+                .cmd_with(["XINFO", "CONSUMERS", "s", "g"], m)
+                .cmd(["XACK", "s", "g", "1-1", "1-1", "9-9"])
+                .cmd(["XACK", "s", "g", "x"])
+                .cmd(["XACK", "s", "nog", "x"])
+                .cmd(["XACK", "nokey", "g", "x"])
+                .cmd(["XDEL", "s", "1-2"])
+                .cmd(["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"])
+                .cmd(["XADD", "s", "6-0", "n", "1"])
+                .cmd(["XINFO", "GROUPS", "s"])
+                .cmd(["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"])
+                .cmd(["XINFO", "GROUPS", "s"])
+                .cmd_with(["XINFO", "STREAM", "s", "FULL"], m)
+                .cmd_with(["XINFO", "STREAM", "s", "FULL", "COUNT", "1"], m),
+            seeded("xreadgroup errors")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XADD", "t", "1-1", "f", "v"])
+                .cmd(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "$"])
+                .cmd(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "t", ">"])
+                .cmd(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "nokey", ">"])
+                .cmd(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "t", ">"])
+                .cmd(["XREADGROUP", "STREAMS", "s", ">", "x", "y"])
+                .cmd(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "x"])
+                .cmd(["XREADGROUP", "GROUP", "g", "STREAMS", "s", ">"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "BLOCK",
+                    "-1",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "COUNT",
+                    "x",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd(["SET", "str", "v"])
+                .cmd(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "str", ">"])
+                .cmd(["XINFO", "CONSUMERS", "s", "g"]),
+            seeded("xpending forms")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XPENDING", "s", "g"])
+                .cmd(["XPENDING", "s", "g", "-", "+", "10"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "a",
+                    "COUNT",
+                    "2",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd(["XREADGROUP", "GROUP", "g", "b", "STREAMS", "s", ">"])
+                .cmd(["XPENDING", "s", "g"])
+                .cmd_with(["XPENDING", "s", "g", "-", "+", "10", "a"], m)
+                .cmd_with(["XPENDING", "s", "g", "(1-1", "(5-0", "10"], m)
+                .cmd_with(["XPENDING", "s", "g", "-", "+", "2"], m)
+                .cmd(["XPENDING", "s", "g", "-", "+", "0"])
+                .cmd(["XPENDING", "s", "g", "-", "+", "-1"])
+                .cmd(["XPENDING", "s", "g", "-", "+", "10", "nobody"])
+                .cmd_with(["XPENDING", "s", "g", "IDLE", "0", "-", "+", "10"], m)
+                .cmd(["XPENDING", "s", "g", "IDLE", "100000", "-", "+", "10"])
+                .cmd(["XPENDING", "s", "g", "IDLE", "x", "-", "+", "10"])
+                .cmd(["XPENDING", "s", "g", "IDLE", "10", "-", "+"])
+                .cmd(["XPENDING", "s", "g", "-", "+"])
+                .cmd(["XPENDING", "s", "g", "-"])
+                .cmd(["XPENDING", "s", "g", "x", "+", "10"])
+                .cmd(["XPENDING", "s", "g", "-", "+", "x"])
+                .cmd([
+                    "XPENDING",
+                    "s",
+                    "g",
+                    "(18446744073709551615-18446744073709551615",
+                    "+",
+                    "1",
+                ])
+                .cmd(["XPENDING", "s", "g", "-", "(0-0", "1"])
+                .cmd(["XPENDING", "s", "nog"])
+                .cmd(["XPENDING", "nokey", "g"])
+                .cmd(["XPENDING", "nokey", "g", "x", "+", "10"])
+                .cmd_with(["XPENDING", "s", "g", "-", "+", "10", "a", "extra"], m),
+            seeded("xclaim")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"])
+                .cmd(["XCLAIM", "s", "g", "b", "0", "1-1", "1-2"])
+                .cmd(["XCLAIM", "s", "g", "b", "0", "2-0", "JUSTID"])
+                .cmd(["XCLAIM", "s", "g", "b", "100000", "3-5"])
+                .cmd([
+                    "XCLAIM",
+                    "s",
+                    "g",
+                    "b",
+                    "0",
+                    "3-5",
+                    "RETRYCOUNT",
+                    "7",
+                    "IDLE",
+                    "5000",
+                ])
+                .cmd_with(["XPENDING", "s", "g", "-", "+", "10"], m)
+                .cmd(["XCLAIM", "s", "g", "c", "0", "9-9"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "9-9", "FORCE"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "5-0", "FORCE"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "5-0", "FORCE", "JUSTID"])
+                .cmd(["XDEL", "s", "1-1"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "1-1", "1-2"])
+                .cmd_with(["XPENDING", "s", "g", "-", "+", "10"], m)
+                .cmd([
+                    "XCLAIM", "s", "g", "c", "0", "1-2", "LASTID", "9-0", "JUSTID",
+                ])
+                .cmd(["XINFO", "GROUPS", "s"])
+                .cmd(["XCLAIM", "s", "g", "c", "x", "1-2"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "1-2", "IDLE", "x"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "1-2", "TIME", "x"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "1-2", "RETRYCOUNT", "x"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "1-2", "LASTID", "x"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "1-2", "BOGUS"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "bad", "1-2"])
+                .cmd(["XCLAIM", "s", "g", "c", "0", "1-2", "IDLE"])
+                .cmd(["XCLAIM", "s", "nog", "c", "0", "1-2"])
+                .cmd(["XCLAIM", "nokey", "g", "c", "x", "1-2"])
+                .cmd_with(["XINFO", "CONSUMERS", "s", "g"], m),
+            seeded("xautoclaim")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"])
+                .cmd(["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "2"])
+                .cmd([
+                    "XAUTOCLAIM",
+                    "s",
+                    "g",
+                    "b",
+                    "0",
+                    "1-2",
+                    "COUNT",
+                    "2",
+                    "JUSTID",
+                ])
+                .cmd(["XDEL", "s", "3-5"])
+                .cmd(["XAUTOCLAIM", "s", "g", "c", "0", "(1-2"])
+                .cmd(["XAUTOCLAIM", "s", "g", "c", "100000", "0"])
+                .cmd(["XAUTOCLAIM", "s", "g", "c", "0", "0", "COUNT", "0"])
+                .cmd(["XAUTOCLAIM", "s", "g", "c", "0", "0", "COUNT", "x"])
+                .cmd([
+                    "XAUTOCLAIM",
+                    "s",
+                    "g",
+                    "c",
+                    "0",
+                    "0",
+                    "COUNT",
+                    "576460752303423488",
+                ])
+                .cmd(["XAUTOCLAIM", "s", "g", "c", "x", "0"])
+                .cmd(["XAUTOCLAIM", "s", "g", "c", "0", "x"])
+                .cmd(["XAUTOCLAIM", "s", "g", "c", "0", "0", "BOGUS"])
+                .cmd([
+                    "XAUTOCLAIM",
+                    "s",
+                    "g",
+                    "c",
+                    "0",
+                    "(18446744073709551615-18446744073709551615",
+                ])
+                .cmd(["XAUTOCLAIM", "s", "nog", "c", "0", "0"])
+                .cmd(["XAUTOCLAIM", "nokey", "g", "c", "0", "0"])
+                .cmd_with(["XPENDING", "s", "g", "-", "+", "10"], m),
+            seeded("xinfo")
+                .cmd(["XINFO", "STREAM", "s"])
+                .cmd(["XINFO", "STREAM", "s", "FULL"])
+                .cmd(["XINFO", "STREAM", "s", "FULL", "COUNT", "2"])
+                .cmd(["XINFO", "STREAM", "s", "FULL", "COUNT", "0"])
+                .cmd(["XINFO", "STREAM", "s", "FULL", "COUNT", "-1"])
+                .cmd(["XINFO", "STREAM", "s", "FULL", "COUNT", "x"])
+                .cmd(["XINFO", "STREAM", "s", "FULL", "BOGUS", "1"])
+                .cmd(["XINFO", "STREAM", "s", "BOGUS"])
+                .cmd(["XINFO", "STREAM", "s", "FULL", "COUNT"])
+                .cmd(["XINFO", "STREAM", "nokey"])
+                .cmd(["XINFO", "GROUPS", "nokey"])
+                .cmd(["XINFO", "CONSUMERS", "nokey", "g"])
+                .cmd(["XINFO", "CONSUMERS", "s", "g"])
+                .cmd(["XINFO", "HELP"])
+                .cmd(["XINFO", "HELP", "x"])
+                .cmd(["XINFO", "BOGUS", "s"])
+                .cmd(["XINFO"])
+                .cmd(["SET", "str", "v"])
+                .cmd(["XINFO", "STREAM", "str"])
+                .cmd(["XINFO", "GROUPS", "str"])
+                .cmd(["XGROUP", "CREATE", "s", "b", "0"])
+                .cmd(["XGROUP", "CREATE", "s", "a", "$"])
+                .cmd(["XGROUP", "CREATE", "s", "c", "2-0"])
+                .cmd(["XINFO", "GROUPS", "s"])
+                .cmd(["XINFO", "STREAM", "s"]),
+        ])
+        .await;
+}
+
+#[tokio::test]
+async fn lag_and_entries_read() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[seeded("lag after deletes and trims")
+            .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+            .cmd(["XGROUP", "CREATE", "s", "h", "1-2"])
+            .cmd(["XGROUP", "CREATE", "s", "i", "$"])
+            .cmd(["XGROUP", "CREATE", "s", "j", "1-1"])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd([
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c",
+                "COUNT",
+                "1",
+                "STREAMS",
+                "s",
+                ">",
+            ])
+            .cmd([
+                "XREADGROUP",
+                "GROUP",
+                "h",
+                "c",
+                "COUNT",
+                "1",
+                "STREAMS",
+                "s",
+                ">",
+            ])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XDEL", "s", "3-5"])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XDEL", "s", "1-1"])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XTRIM", "s", "MAXLEN", "1"])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XADD", "s", "9-0", "f", "v"])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XINFO", "STREAM", "s"])
+            .cmd(["XDEL", "s", "5-0", "9-0"])
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XINFO", "STREAM", "s"])])
+        .await;
+}
+
+#[tokio::test]
+async fn keyspace_and_dump() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[
+            seeded("generic commands")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "COUNT",
+                    "2",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd(["TYPE", "s"])
+                .cmd(["OBJECT", "ENCODING", "s"])
+                .cmd(["COPY", "s", "s2"])
+                .cmd(["XRANGE", "s2", "-", "+"])
+                .cmd(["XINFO", "GROUPS", "s2"])
+                .cmd(["RENAME", "s2", "s3"])
+                .cmd(["XLEN", "s3"])
+                .cmd(["MOVE", "s3", "1"])
+                .cmd(["SCAN", "0", "TYPE", "stream"])
+                .cmd(["SCAN", "0", "TYPE", "STREAM"])
+                .cmd(["XDEL", "s", "1-1", "1-2", "2-0", "3-5", "5-0"])
+                .cmd(["TYPE", "s"])
+                .cmd(["EXISTS", "s"]),
+            seeded("groups survive copy")
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XGROUP", "CREATE", "s", "123", "0"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "COUNT",
+                    "2",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "45",
+                    "COUNT",
+                    "1",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
+                .cmd(["XDEL", "s", "1-2"])
+                .cmd(["COPY", "s", "t"])
+                .cmd_with(["XINFO", "STREAM", "t", "FULL"], Compare::MaskIntegers),
+        ])
+        .await;
+}
+
+#[tokio::test]
+async fn blocking_reads() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let scripts = [
+        script("xread woken by xadd", 2)
+            .send(1, "XADD s 1-1 a 1")
+            .block(0, "XREAD BLOCK 0 STREAMS s $")
+            .send(1, "XADD s 2-1 b 2")
+            .read(1, 1)
+            .read(0, 1),
+        script("xread on a missing key, fifo", 3)
+            .block(0, "XREAD BLOCK 0 COUNT 1 STREAMS s 0")
+            .block(1, "XREAD BLOCK 0 STREAMS other s 0 0")
+            .send(2, "XADD s 1-1 a 1")
+            .read(2, 1)
+            .read(0, 1)
+            .read(1, 1),
+        script("xread keeps waiting across delete and type change", 2)
+            .send(1, "XADD s 5-1 a 1")
+            .block(0, "XREAD BLOCK 0 STREAMS s $")
+            .send(1, "DEL s")
+            .send(1, "SET s x")
+            .send(1, "DEL s")
+            .send(1, "XADD s 3-1 a 1")
+            .send(1, "XADD s 6-1 a 1")
+            .read(1, 5)
+            .read(0, 1),
+        script("xadd then del in a transaction", 2)
+            .send(1, "XADD s 1-1 a 1")
+            .block(0, "XREAD BLOCK 0 STREAMS s $")
+            .send(1, "MULTI")
+            .send(1, "XADD s 2-1 a 1")
+            .send(1, "DEL s")
+            .send(1, "EXEC")
+            .read(1, 4)
+            .drain(0)
+            .send(1, "XADD s 3-1 a 1")
+            .read(1, 1)
+            .read(0, 1),
+        script("xreadgroup woken by xadd", 3)
+            .send(2, "XGROUP CREATE s g $ MKSTREAM")
+            .block(0, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >")
+            .block(1, "XREADGROUP GROUP g bob BLOCK 0 COUNT 1 STREAMS s >")
+            .send(2, "XADD s 1-1 a 1")
+            .read(0, 1)
+            .send(2, "XADD s 2-1 a 1")
+            .read(1, 1)
+            .send(2, "XPENDING s g")
+            .read(2, 4),
+        script("xreadgroup and deleted key", 2)
+            .send(1, "XGROUP CREATE s g $ MKSTREAM")
+            .block(0, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >")
+            .send(1, "DEL s")
+            .read(1, 2)
+            .read(0, 1),
+        script("xreadgroup and type change", 2)
+            .send(1, "XGROUP CREATE s g $ MKSTREAM")
+            .block(0, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >")
+            .send(1, "SET s x")
+            .read(1, 2)
+            .read(0, 1),
+        script("xreadgroup and destroyed group", 2)
+            .send(1, "XGROUP CREATE s g $ MKSTREAM")
+            .block(0, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >")
+            .send(1, "XGROUP DESTROY s g")
+            .read(1, 2)
+            .read(0, 1),
+        script("xreadgroup and flushall", 2)
+            .send(1, "XGROUP CREATE s g $ MKSTREAM")
+            .block(0, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >")
+            .send(1, "FLUSHALL")
+            .read(1, 2)
+            .read(0, 1),
+        script("xread and rename", 2)
+            .send(1, "XADD src 1-1 a 1")
+            .block(0, "XREAD BLOCK 0 STREAMS s 0")
+            .send(1, "RENAME src s")
+            .read(1, 2)
+            .read(0, 1),
+        script("blocked xread times out", 1)
+            .send(0, "XREAD BLOCK 1 STREAMS s 0")
+            .read(0, 1),
+        script("xreadgroup noack while blocked", 2)
+            .send(1, "XGROUP CREATE s g $ MKSTREAM")
+            .block(0, "XREADGROUP GROUP g alice NOACK BLOCK 0 STREAMS s >")
+            .send(1, "XADD s 1-1 a 1")
+            .read(0, 1)
+            .send(1, "XPENDING s g")
+            .read(1, 3),
+    ];
+    differ.check_scripts(&scripts).await;
+}
