@@ -8,7 +8,7 @@ mod mocks;
 mod socket;
 mod state_api;
 
-pub use db_handle::{DbHandle, RedisString, StateError};
+pub use db_handle::{DbHandle, RedisString, StateError, StreamEntry};
 pub use handle::{Builder, MockRedis};
 
 use std::io;

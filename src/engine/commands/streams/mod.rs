@@ -15,8 +15,6 @@ mod read;
 
 use bytes::Bytes;
 
-pub(crate) use add::{node_limits, xadd_core};
-
 use crate::engine::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
 use crate::engine::types::stream::{StreamEntry, StreamId};
 use crate::engine::util::errors::err;
@@ -258,6 +256,24 @@ pub(super) fn parse_interval_id(arg: &[u8], missing_seq: u64) -> Result<(StreamI
     } else {
         Ok((parse_id(arg, missing_seq)?, false))
     }
+}
+
+/// XRANGE's `start` and `end` arguments as an inclusive range (the state
+/// API reads with it); `Err` with XRANGE's error reply.
+pub(crate) fn range_bounds(start: &[u8], end: &[u8]) -> Result<(StreamId, StreamId), Reply> {
+    let (mut s, sx) = parse_interval_id(start, 0)?;
+    if sx {
+        s = s
+            .incr()
+            .ok_or_else(|| err("ERR invalid start ID for the interval"))?;
+    }
+    let (mut e, ex) = parse_interval_id(end, u64::MAX)?;
+    if ex {
+        e = e
+            .decr()
+            .ok_or_else(|| err("ERR invalid end ID for the interval"))?;
+    }
+    Ok((s, e))
 }
 
 /// An ID as a bulk string.
