@@ -679,17 +679,25 @@ impl Db {
                 .collect()
         };
         let (in_a, in_b) = (existing(a, b), existing(b, a));
-        for (db, keys) in [(a, in_a), (b, in_b)] {
+        // Clients blocked on either database may find their key ready now,
+        // or gone (Redis's SWAPDB scans for ready and deleted keys).
+        let swapped = |db: &Db, other: &Db| -> Vec<Bytes> {
+            if !db.track_touched {
+                return Vec::new();
+            }
+            db.entries
+                .keys()
+                .chain(other.entries.keys())
+                .cloned()
+                .collect()
+        };
+        let (ready_a, ready_b) = (swapped(a, b), swapped(b, a));
+        for (db, keys, ready) in [(a, in_a, ready_a), (b, in_b, ready_b)] {
             db.version += 1;
             for k in keys {
                 db.touched(&k);
             }
-            // Clients blocked on this database may find their key ready now
-            // (Redis's SWAPDB scans for ready keys the same way).
-            if db.track_touched {
-                let all: Vec<Bytes> = db.entries.keys().cloned().collect();
-                db.touched.extend(all);
-            }
+            db.touched.extend(ready);
         }
     }
 
