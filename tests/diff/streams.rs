@@ -1274,3 +1274,87 @@ async fn dump_payloads_interoperate() {
 fn normalize_times(reply: &[u8]) -> Vec<u8> {
     crate::support::resp::normalize(reply, Compare::MaskIntegers)
 }
+
+/// A seeded random history of appends (varying sizes and field sets),
+/// deletions and trims (exact and approximate, by length and by ID, with
+/// and without LIMIT), under small node limits: every reply, XINFO STREAM
+/// included (node count, radix-tree nodes), matches redis-server.
+#[tokio::test]
+async fn random_histories_match() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut cases = Vec::new();
+    for seed in 1..=6u64 {
+        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let entries = [3, 5, 10, 100][(seed % 4) as usize].to_string();
+        let bytes = [0, 90, 300, 4096][(seed / 2 % 4) as usize].to_string();
+        let mut c = case(&format!("random history {seed}"))
+            .cmd(["CONFIG", "SET", "stream-node-max-entries", &entries])
+            .cmd(["CONFIG", "SET", "stream-node-max-bytes", &bytes]);
+        let mut ms = 1u64;
+        for _ in 0..160 {
+            let op = next(100);
+            let cmd: Vec<String> = if op < 60 {
+                ms += next(3);
+                let mut v = vec!["XADD".to_string(), "s".into(), format!("{ms}-*")];
+                let nf = 1 + next(3);
+                for f in 0..nf {
+                    let field = if next(4) == 0 {
+                        format!("g{f}")
+                    } else {
+                        format!("f{f}")
+                    };
+                    v.push(field);
+                    v.push("v".repeat(next(40) as usize));
+                }
+                v
+            } else if op < 75 {
+                let id = format!("{}-{}", 1 + next(ms), next(3));
+                vec!["XDEL".into(), "s".into(), id]
+            } else if op < 85 {
+                let approx = if next(2) == 0 { "~" } else { "=" };
+                let n = next(40).to_string();
+                let mut v = vec![
+                    "XTRIM".into(),
+                    "s".into(),
+                    "MAXLEN".into(),
+                    approx.into(),
+                    n,
+                ];
+                if approx == "~" && next(3) == 0 {
+                    v.push("LIMIT".into());
+                    v.push(next(20).to_string());
+                }
+                v
+            } else if op < 92 {
+                let approx = if next(2) == 0 { "~" } else { "=" };
+                let id = format!("{}", 1 + next(ms));
+                vec![
+                    "XTRIM".into(),
+                    "s".into(),
+                    "MINID".into(),
+                    approx.into(),
+                    id,
+                ]
+            } else {
+                vec!["XINFO".into(), "STREAM".into(), "s".into()]
+            };
+            c = c.cmd(cmd);
+        }
+        c = c
+            .cmd(["XRANGE", "s", "-", "+"])
+            .cmd(["XREVRANGE", "s", "+", "-", "COUNT", "7"])
+            .cmd(["XINFO", "STREAM", "s", "FULL"])
+            .cmd(["CONFIG", "SET", "stream-node-max-entries", "100"])
+            .cmd(["CONFIG", "SET", "stream-node-max-bytes", "4096"]);
+        cases.push(c);
+    }
+    differ.check(&cases).await;
+}
