@@ -1,6 +1,7 @@
 //! The blocking framework behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
-//! BZPOPMIN, BZPOPMAX and BZMPOP (the commands themselves live with their
-//! type's group: `commands/lists.rs`, `commands/sorted_sets/`).
+//! BZPOPMIN, BZPOPMAX, BZMPOP, XREAD and XREADGROUP (the commands
+//! themselves live with their type's group: `commands/lists.rs`,
+//! `commands/sorted_sets/`, `commands/streams/read.rs`).
 //!
 //! A command that finds nothing to pop calls [`block`]: it records what the
 //! client waits for ([`Blocked`], with a [`BlockOp`] saying which type the
@@ -33,8 +34,14 @@
 //! moved or let run again. A reply already on its way wins over the
 //! timeout.
 //!
-//! This module never imports a command group: a new blocking command (XREAD,
-//! WAIT, ...) builds its own [`BlockOp`] and calls [`block`].
+//! A [`BlockOp`] may carry a `ready` check instead of a type: XREAD waits
+//! for entries past an ID (a key of another type, or deleted, keeps it
+//! waiting), XREADGROUP is also served (with an error) once its key or
+//! group is gone. FLUSHALL and SWAPDB report every key they remove or bring
+//! so such waiters hear of it.
+//!
+//! This module never imports a command group: a new blocking command (WAIT,
+//! ...) builds its own [`BlockOp`] and calls [`block`].
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -349,7 +356,7 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
             None => kind == Some(op.kind),
         };
         if !go {
-            // Blocked for another type: keep its turn for later.
+            // Blocked for another type, or not ready: keep its turn.
             if let Some(q) = engine.blocking.waiters.get_mut(&slot) {
                 q.rotate_left(1);
             }

@@ -32,7 +32,7 @@ pub(crate) fn quote(b: &[u8]) -> String {
 
 /// A value's contents: `"v"`, `["a", "b"]` (a list, head first), `{"a",
 /// "b"}` (a set, sorted as quoted), `{"f": "v"}` (a hash, sorted as quoted), `["m" 1.5]`
-/// (a sorted set, by score).
+/// (a sorted set, by score), `[1-1 {"f": "v"}]` (a stream, oldest first).
 pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => quote(s),

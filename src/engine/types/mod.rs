@@ -5,8 +5,8 @@
 //! strings).
 //!
 //! Types know nothing of the keyspace or the commands: a command group
-//! imports its type from here, never the reverse. A new Redis type (a
-//! stream, ...) gets a file here with its value struct and encoding rules, a
+//! imports its type from here, never the reverse. A new Redis type gets a
+//! file here with its value struct and encoding rules, a
 //! [`Value`] and a [`Kind`] variant, typed getters in `keyspace.rs`, and
 //! its commands in `commands/`.
 

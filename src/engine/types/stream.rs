@@ -535,6 +535,11 @@ impl Stream {
             None => false,
         };
         if !reuse {
+            // The tail node is complete: give back its growth slack.
+            if let Some((_, last)) = self.nodes.iter_mut().next_back() {
+                last.data.shrink_to_fit();
+                last.offsets.shrink_to_fit();
+            }
             let fields: Vec<Bytes> = pairs.iter().step_by(2).cloned().collect();
             self.nodes.insert(id, Node::new(&fields));
         }
