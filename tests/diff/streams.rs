@@ -874,6 +874,49 @@ async fn lag_and_entries_read() {
         .await;
 }
 
+/// Which stream commands count as a modification for WATCH.
+#[tokio::test]
+async fn watch() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let commands: &[&[&str]] = &[
+        &["XADD", "s", "9-1", "f", "v"],
+        &["XDEL", "s", "1-1"],
+        &["XDEL", "s", "8-8"],
+        &["XTRIM", "s", "MAXLEN", "1"],
+        &["XTRIM", "s", "MAXLEN", "100"],
+        &["XSETID", "s", "9-9"],
+        &["XGROUP", "CREATE", "s", "h", "0"],
+        &["XGROUP", "CREATE", "new", "h", "0", "MKSTREAM"],
+        &["XGROUP", "SETID", "s", "g", "0"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "x"],
+        &["XGROUP", "DELCONSUMER", "s", "g", "c"],
+        &["XGROUP", "DESTROY", "s", "g"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"],
+        &["XACK", "s", "g", "1-1"],
+        &["XCLAIM", "s", "g", "d", "0", "1-1"],
+        &["XAUTOCLAIM", "s", "g", "d", "0", "0"],
+        &["XREAD", "STREAMS", "s", "0"],
+    ];
+    let mut cases = Vec::new();
+    for cmd in commands {
+        let key = if cmd[1] == "CREATE" && cmd[2] == "new" { "new" } else { "s" };
+        cases.push(
+            seeded(&format!("watch {}", cmd.join(" ")))
+                .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+                .cmd(["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"])
+                .cmd(["WATCH", key])
+                .cmd(cmd.iter().copied())
+                .cmd(["MULTI"])
+                .cmd(["PING"])
+                .cmd(["EXEC"]),
+        );
+    }
+    differ.check(&cases).await;
+}
+
 #[tokio::test]
 async fn keyspace_and_dump() {
     let Some(differ) = Differ::start().await else {

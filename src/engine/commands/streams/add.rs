@@ -356,7 +356,7 @@ pub(super) fn xsetid(ctx: &mut Ctx<'_>) -> CmdResult {
     if !max_xdel.is_zero() {
         s.max_deleted_id = max_xdel;
     }
-    db.touched(&key);
+    // Redis 7.0's XSETID does not signal the key as modified (WATCH holds).
     db.notify(events::STREAM, "xsetid", &key);
     Ok(Reply::ok())
 }
