@@ -902,11 +902,25 @@ async fn watch() {
     ];
     let mut cases = Vec::new();
     for cmd in commands {
-        let key = if cmd[1] == "CREATE" && cmd[2] == "new" { "new" } else { "s" };
+        let key = if cmd[1] == "CREATE" && cmd[2] == "new" {
+            "new"
+        } else {
+            "s"
+        };
         cases.push(
             seeded(&format!("watch {}", cmd.join(" ")))
                 .cmd(["XGROUP", "CREATE", "s", "g", "0"])
-                .cmd(["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"])
+                .cmd([
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "COUNT",
+                    "1",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ])
                 .cmd(["WATCH", key])
                 .cmd(cmd.iter().copied())
                 .cmd(["MULTI"])

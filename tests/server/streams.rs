@@ -238,3 +238,94 @@ async fn a_redis_rs_consumer_group_worker() {
     let len: usize = producer.xlen("jobs").await.unwrap();
     assert_eq!(len, 5);
 }
+
+#[tokio::test]
+async fn a_blocked_xread_times_out_when_the_clock_passes_its_timeout() {
+    let server = MockRedis::start().await;
+    server.freeze_time();
+    let mut conn = connect(&server).await;
+    let waiter = tokio::spawn(async move {
+        let opts = StreamReadOptions::default().block(30_000);
+        let r: Option<StreamReadReply> = conn.xread_options(&["s"], &["$"], &opts).await.unwrap();
+        r
+    });
+    let mut probe = connect(&server).await;
+    let start = std::time::Instant::now();
+    loop {
+        let info: String = redis::cmd("INFO")
+            .arg("clients")
+            .query_async(&mut probe)
+            .await
+            .unwrap();
+        if info.contains("blocked_clients:1") {
+            break;
+        }
+        assert!(start.elapsed() < PATIENCE, "never blocked");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.fast_forward(Duration::from_secs(31));
+    let reply = tokio::time::timeout(PATIENCE, waiter)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(reply.is_none());
+}
+
+/// Key matchers see the keys of stream commands: XADD's, XREAD's after
+/// STREAMS, XINFO's after the subcommand.
+#[tokio::test]
+async fn key_matchers_see_stream_keys() {
+    use mock_redis::matchers::key;
+    use mock_redis::{Mock, Reply};
+    let server = MockRedis::start().await;
+    Mock::given(key("orders:*"))
+        .respond_with(Reply::error("ERR orders are mocked"))
+        .mount(&server);
+    let mut conn = connect(&server).await;
+    let send = |args: &'static [&'static str]| {
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        cmd
+    };
+    let mocked = |r: redis::RedisResult<Value>| {
+        r.err()
+            .is_some_and(|e| e.to_string().contains("orders are mocked"))
+    };
+    assert!(mocked(
+        send(&["XADD", "orders:1", "1-1", "f", "v"])
+            .query_async(&mut conn)
+            .await
+    ));
+    assert!(!mocked(
+        send(&["XADD", "other", "1-1", "f", "v"])
+            .query_async(&mut conn)
+            .await
+    ));
+    assert!(mocked(
+        send(&[
+            "XREAD", "COUNT", "1", "STREAMS", "other", "orders:1", "0", "0"
+        ])
+        .query_async(&mut conn)
+        .await
+    ));
+    assert!(!mocked(
+        send(&["XREAD", "STREAMS", "other", "0"])
+            .query_async(&mut conn)
+            .await
+    ));
+    assert!(mocked(
+        send(&["XINFO", "STREAM", "orders:1"])
+            .query_async(&mut conn)
+            .await
+    ));
+    assert!(mocked(
+        send(&["XGROUP", "CREATE", "orders:1", "g", "$", "MKSTREAM"])
+            .query_async(&mut conn)
+            .await
+    ));
+    assert!(!mocked(
+        send(&["XLEN", "other"]).query_async(&mut conn).await
+    ));
+}
