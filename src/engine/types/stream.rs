@@ -842,7 +842,8 @@ mod tests {
         assert_eq!(lp_str_size(b"12"), 2);
         assert_eq!(lp_str_size(b"012"), 5);
         assert_eq!(lp_str_size(&[b'x'; 63]), 65);
-        assert_eq!(lp_str_size(&[b'x'; 64]), 68);
+        assert_eq!(lp_str_size(&[b'x'; 64]), 67);
+        assert_eq!(lp_str_size(&[b'x'; 126]), 130);
     }
 
     #[test]
