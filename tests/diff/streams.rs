@@ -1342,7 +1342,7 @@ async fn random_histories_match() {
         return;
     };
     let mut cases = Vec::new();
-    for seed in 1..=6u64 {
+    for seed in 1..=12u64 {
         let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let mut next = move |n: u64| {
             x ^= x << 13;
@@ -1411,6 +1411,152 @@ async fn random_histories_match() {
             .cmd(["XINFO", "STREAM", "s", "FULL"])
             .cmd(["CONFIG", "SET", "stream-node-max-entries", "100"])
             .cmd(["CONFIG", "SET", "stream-node-max-bytes", "4096"]);
+        cases.push(c);
+    }
+    differ.check(&cases).await;
+}
+
+/// A seeded random consumer-group workload: appends, group reads (new and
+/// history, NOACK), acknowledgements, claims, deletions, trims and SETID,
+/// checked through XINFO GROUPS (entries-read, lag), XPENDING and XINFO
+/// CONSUMERS' pending counts (times masked).
+#[tokio::test]
+async fn random_group_workloads_match() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let m = Compare::MaskIntegers;
+    let mut cases = Vec::new();
+    for seed in 1..=16u64 {
+        let mut x = seed.wrapping_mul(0xd1b5_4a32_d192_ed03) | 1;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut c = case(&format!("random group workload {seed}"))
+            .cmd(["CONFIG", "SET", "stream-node-max-entries", "4"])
+            .cmd(["XGROUP", "CREATE", "s", "g", "0", "MKSTREAM"])
+            .cmd(["XGROUP", "CREATE", "s", "h", "$"]);
+        let consumers = ["a", "b", "c"];
+        let mut ms = 1u64;
+        for _ in 0..120 {
+            let op = next(100);
+            let group = if next(3) == 0 { "h" } else { "g" };
+            let consumer = consumers[next(3) as usize];
+            let cmd: Vec<String> = if op < 30 {
+                ms += 1 + next(2);
+                vec![
+                    "XADD".into(),
+                    "s".into(),
+                    format!("{ms}-*"),
+                    "f".into(),
+                    next(1000).to_string(),
+                ]
+            } else if op < 48 {
+                let mut v = vec![
+                    "XREADGROUP".into(),
+                    "GROUP".into(),
+                    group.into(),
+                    consumer.into(),
+                ];
+                if next(2) == 0 {
+                    v.push("COUNT".into());
+                    v.push((1 + next(3)).to_string());
+                }
+                if next(6) == 0 {
+                    v.push("NOACK".into());
+                }
+                v.push("STREAMS".into());
+                v.push("s".into());
+                v.push(if next(4) == 0 { "0".into() } else { ">".into() });
+                v
+            } else if op < 60 {
+                let id = format!("{}-{}", 1 + next(ms), next(2));
+                let id2 = format!("{}-0", 1 + next(ms));
+                vec!["XACK".into(), "s".into(), group.into(), id, id2]
+            } else if op < 68 {
+                let id = format!("{}-{}", 1 + next(ms), next(2));
+                let mut v = vec![
+                    "XCLAIM".into(),
+                    "s".into(),
+                    group.into(),
+                    consumer.into(),
+                    "0".into(),
+                    id,
+                ];
+                if next(2) == 0 {
+                    v.push("JUSTID".into());
+                }
+                if next(3) == 0 {
+                    v.push("FORCE".into());
+                }
+                v
+            } else if op < 76 {
+                let start = format!("{}", next(ms));
+                let mut v = vec![
+                    "XAUTOCLAIM".into(),
+                    "s".into(),
+                    group.into(),
+                    consumer.into(),
+                    "0".into(),
+                    start,
+                    "COUNT".into(),
+                    (1 + next(4)).to_string(),
+                ];
+                if next(2) == 0 {
+                    v.push("JUSTID".into());
+                }
+                v
+            } else if op < 84 {
+                let id = format!("{}-{}", 1 + next(ms), next(2));
+                vec!["XDEL".into(), "s".into(), id]
+            } else if op < 88 {
+                let approx = if next(2) == 0 { "~" } else { "=" };
+                vec![
+                    "XTRIM".into(),
+                    "s".into(),
+                    "MAXLEN".into(),
+                    approx.into(),
+                    next(12).to_string(),
+                ]
+            } else if op < 91 {
+                let id = if next(3) == 0 {
+                    "$".to_string()
+                } else {
+                    format!("{}-0", next(ms))
+                };
+                vec![
+                    "XGROUP".into(),
+                    "SETID".into(),
+                    "s".into(),
+                    group.into(),
+                    id,
+                ]
+            } else if op < 93 {
+                vec![
+                    "XGROUP".into(),
+                    "DELCONSUMER".into(),
+                    "s".into(),
+                    group.into(),
+                    consumer.into(),
+                ]
+            } else if op < 97 {
+                vec!["XINFO".into(), "GROUPS".into(), "s".into()]
+            } else {
+                vec!["XPENDING".into(), "s".into(), group.into()]
+            };
+            c = c.cmd(cmd);
+        }
+        c = c
+            .cmd(["XINFO", "GROUPS", "s"])
+            .cmd(["XPENDING", "s", "g"])
+            .cmd(["XPENDING", "s", "h"])
+            .cmd_with(["XPENDING", "s", "g", "-", "+", "100"], m)
+            .cmd_with(["XINFO", "CONSUMERS", "s", "g"], m)
+            .cmd_with(["XINFO", "STREAM", "s", "FULL"], m)
+            .cmd(["CONFIG", "SET", "stream-node-max-entries", "100"]);
         cases.push(c);
     }
     differ.check(&cases).await;

@@ -301,7 +301,7 @@ fn read_generic(ctx: &mut Ctx<'_>, xreadgroup: bool) -> CmdResult {
         let mut gt = ids[n];
         let mut serve = false;
         let mut history = false;
-        if let Some((gname, cname)) = &group {
+        if let Some((gname, _)) = &group {
             if gt != NEW_ENTRIES {
                 serve = true;
                 history = true;
@@ -312,12 +312,15 @@ fn read_generic(ctx: &mut Ctx<'_>, xreadgroup: bool) -> CmdResult {
                     gt = last;
                 }
             }
-            touch_consumer(db, key, gname, cname);
         } else if !s.is_empty() && s.edge_id(false).is_some_and(|maxid| maxid > gt) {
             serve = true;
         }
         if !serve {
             continue;
+        }
+        // The consumer is created (or marked seen) only when served.
+        if let Some((gname, cname)) = &group {
+            touch_consumer(db, key, gname, cname);
         }
         let start = gt.incr().unwrap_or(StreamId::ZERO);
         let Some(s) = db.get_stream_mut(key)? else {
