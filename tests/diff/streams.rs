@@ -1369,7 +1369,8 @@ async fn random_histories_match() {
                         format!("f{f}")
                     };
                     v.push(field);
-                    v.push("v".repeat(next(40) as usize));
+                    let len = if next(10) == 0 { next(5000) } else { next(40) };
+                    v.push("v".repeat(len as usize));
                 }
                 v
             } else if op < 75 {
@@ -1534,7 +1535,7 @@ async fn random_group_workloads_match() {
                     group.into(),
                     id,
                 ]
-            } else if op < 93 {
+            } else if op < 92 {
                 vec![
                     "XGROUP".into(),
                     "DELCONSUMER".into(),
@@ -1542,12 +1543,48 @@ async fn random_group_workloads_match() {
                     group.into(),
                     consumer.into(),
                 ]
+            } else if op < 93 {
+                vec![
+                    "XGROUP".into(),
+                    "CREATECONSUMER".into(),
+                    "s".into(),
+                    group.into(),
+                    consumer.into(),
+                ]
+            } else if op < 95 {
+                let id = format!("{}-{}", 1 + next(ms), next(2));
+                vec![
+                    "XCLAIM".into(),
+                    "s".into(),
+                    group.into(),
+                    consumer.into(),
+                    "0".into(),
+                    id,
+                    "RETRYCOUNT".into(),
+                    next(5).to_string(),
+                    "JUSTID".into(),
+                ]
+            } else if op < 96 {
+                vec![
+                    "XPENDING".into(),
+                    "s".into(),
+                    group.into(),
+                    "-".into(),
+                    "+".into(),
+                    "3".into(),
+                    consumer.into(),
+                ]
             } else if op < 97 {
                 vec!["XINFO".into(), "GROUPS".into(), "s".into()]
             } else {
                 vec!["XPENDING".into(), "s".into(), group.into()]
             };
-            c = c.cmd(cmd);
+            // The extended XPENDING form reports idle times.
+            c = if cmd[0] == "XPENDING" && cmd.len() > 3 {
+                c.cmd_with(cmd, m)
+            } else {
+                c.cmd(cmd)
+            };
         }
         c = c
             .cmd(["XINFO", "GROUPS", "s"])
