@@ -1401,8 +1401,34 @@ async fn random_histories_match() {
                     approx.into(),
                     id,
                 ]
-            } else {
+            } else if op < 96 {
                 vec!["XINFO".into(), "STREAM".into(), "s".into()]
+            } else {
+                // A read with random, possibly exclusive, bounds.
+                let bound = |n: u64, seq: u64, excl: bool| {
+                    format!("{}{}-{}", if excl { "(" } else { "" }, n, seq)
+                };
+                let a = bound(next(ms + 2), next(3), next(3) == 0);
+                let b = bound(next(ms + 2), next(3), next(3) == 0);
+                match next(3) {
+                    0 => vec![
+                        "XRANGE".into(),
+                        "s".into(),
+                        a,
+                        b,
+                        "COUNT".into(),
+                        next(6).to_string(),
+                    ],
+                    1 => vec!["XREVRANGE".into(), "s".into(), b, a],
+                    _ => vec![
+                        "XREAD".into(),
+                        "COUNT".into(),
+                        next(4).to_string(),
+                        "STREAMS".into(),
+                        "s".into(),
+                        format!("{}-{}", next(ms + 2), next(3)),
+                    ],
+                }
             };
             c = c.cmd(cmd);
         }
