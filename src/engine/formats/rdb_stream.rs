@@ -264,10 +264,10 @@ pub(super) fn load_stream(r: &mut Reader<'_>, kind: u8) -> Option<Stream> {
                 .checked_add(u64::try_from(lp_int(it.next()?)?).ok()?)?;
             let seq = master.seq.wrapping_add(lp_int(it.next()?)? as u64);
             let id = StreamId::new(ms, seq);
-            if prev_last.is_some_and(|p| id <= p) || id < master {
+            if id < master {
                 return None;
             }
-            prev_last = Some(id);
+            prev_last = prev_last.max(Some(id));
             let mut pairs = Vec::new();
             if flags & FLAG_SAMEFIELDS != 0 {
                 for f in &master_fields {

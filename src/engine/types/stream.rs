@@ -227,6 +227,9 @@ pub(crate) struct Node {
     deleted: u32,
     /// The listpack's bytes, except the two count elements.
     body: u32,
+    /// Whether IDs grow along the node (always, unless XSETID moved the
+    /// last ID below a tombstone of this node).
+    sorted: bool,
 }
 
 impl Node {
@@ -246,6 +249,7 @@ impl Node {
             live: 0,
             deleted: 0,
             body: body as u32,
+            sorted: true,
         }
     }
 
@@ -285,6 +289,9 @@ impl Node {
                 .zip(self.master_fields.iter())
                 .all(|(a, b)| a == b);
         let flags = if same { FLAG_SAMEFIELDS } else { 0 };
+        if self.sorted && !self.offsets.is_empty() && self.last_id(master) >= id {
+            self.sorted = false;
+        }
         self.offsets.push(self.data.len() as u32);
         self.data.push(flags);
         let ms_delta = id.ms - master.ms;
@@ -601,9 +608,11 @@ impl Stream {
         rev: bool,
         mut f: impl FnMut(StreamId, &Node, StreamId, usize) -> bool,
     ) {
-        if start > end {
-            return;
-        }
+        // Within a node, entries are visited as Redis's stream iterator
+        // visits them: an entry outside the range on the near side is
+        // skipped, the first live one beyond the far side ends the walk.
+        // IDs in a node only go down after XSETID moved the last ID below
+        // a tombstone; until then a binary search finds where to start.
         if !rev {
             let first = self
                 .nodes
@@ -612,68 +621,67 @@ impl Stream {
                 .map(|(k, _)| *k)
                 .unwrap_or(StreamId::ZERO);
             for (&master, node) in self.nodes.range(first..) {
-                if master > end {
-                    return;
-                }
-                let from = node.lower_bound(master, start);
+                let from = if node.sorted {
+                    node.lower_bound(master, start)
+                } else {
+                    0
+                };
                 for i in from..node.total() {
                     let id = node.id_at(master, i);
-                    if id > end {
-                        return;
-                    }
-                    if node.is_deleted(i) {
+                    if id < start || node.is_deleted(i) {
                         continue;
                     }
-                    if !f(id, node, master, i) {
+                    if id > end || !f(id, node, master, i) {
                         return;
                     }
                 }
             }
         } else {
             for (&master, node) in self.nodes.range(..=end).rev() {
-                let upto = node.lower_bound(master, end.incr().unwrap_or(StreamId::MAX));
-                let upto = if end == StreamId::MAX {
-                    node.total()
-                } else {
-                    upto
+                let upto = match end.incr() {
+                    Some(after) if node.sorted => node.lower_bound(master, after),
+                    _ => node.total(),
                 };
                 for i in (0..upto).rev() {
                     let id = node.id_at(master, i);
-                    if id < start {
-                        return;
-                    }
-                    if node.is_deleted(i) {
+                    if id > end || node.is_deleted(i) {
                         continue;
                     }
-                    if !f(id, node, master, i) {
+                    if id < start || !f(id, node, master, i) {
                         return;
                     }
-                }
-                if master <= start {
-                    return;
                 }
             }
         }
     }
 
+    /// Where the live entry `id` is, found as Redis's iterator finds it.
+    fn find(&self, id: StreamId) -> Option<(StreamId, usize)> {
+        let mut found = None;
+        self.range_with(id, id, false, |_, _, master, i| {
+            found = Some((master, i));
+            false
+        });
+        found
+    }
+
     /// The entry with ID `id`, if live.
     pub fn get(&self, id: StreamId) -> Option<Vec<Bytes>> {
-        let (&master, node) = self.nodes.range(..=id).next_back()?;
-        let i = node.lower_bound(master, id);
-        (i < node.total() && node.id_at(master, i) == id && !node.is_deleted(i))
-            .then(|| node.fields_at(master, i))
+        let (master, i) = self.find(id)?;
+        self.nodes
+            .get(&master)
+            .map(|node| node.fields_at(master, i))
     }
 
     /// Deletes the entry `id`; whether it was live. Updates
     /// `max_deleted_id` but not `first_id` (see [`Stream::refresh_first_id`]).
     pub fn delete(&mut self, id: StreamId) -> bool {
-        let Some((&master, node)) = self.nodes.range_mut(..=id).next_back() else {
+        let Some((master, i)) = self.find(id) else {
             return false;
         };
-        let i = node.lower_bound(master, id);
-        if i >= node.total() || node.id_at(master, i) != id || node.is_deleted(i) {
+        let Some(node) = self.nodes.get_mut(&master) else {
             return false;
-        }
+        };
         if node.live == 1 {
             self.nodes.remove(&master);
         } else {
