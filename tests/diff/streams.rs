@@ -839,6 +839,79 @@ async fn consumer_groups() {
         .await;
 }
 
+/// XAUTOCLAIM's cursor when its attempts (10 per COUNT) run out on
+/// entries not idle long enough, and when deleted entries use up COUNT.
+#[tokio::test]
+async fn xautoclaim_cursor() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut c = bulk("xautoclaim attempts", 30, "v")
+        .cmd(["XGROUP", "CREATE", "s", "g", "0"])
+        .cmd(["XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"]);
+    c = c
+        .cmd(["XAUTOCLAIM", "s", "g", "b", "3600000", "0", "COUNT", "2"])
+        .cmd(["XAUTOCLAIM", "s", "g", "b", "3600000", "21-1", "COUNT", "1"])
+        .cmd([
+            "XAUTOCLAIM",
+            "s",
+            "g",
+            "b",
+            "3600000",
+            "(29-1",
+            "COUNT",
+            "1",
+        ])
+        .cmd(["XDEL", "s", "2-1", "3-1", "4-1", "5-1"])
+        .cmd(["XAUTOCLAIM", "s", "g", "b", "0", "0", "COUNT", "3"])
+        .cmd([
+            "XAUTOCLAIM",
+            "s",
+            "g",
+            "b",
+            "0",
+            "0",
+            "COUNT",
+            "3",
+            "JUSTID",
+        ])
+        .cmd([
+            "XAUTOCLAIM",
+            "s",
+            "g",
+            "b",
+            "0",
+            "29-1",
+            "COUNT",
+            "5",
+            "JUSTID",
+        ])
+        .cmd([
+            "XAUTOCLAIM",
+            "s",
+            "g",
+            "b",
+            "0",
+            "30-1",
+            "COUNT",
+            "5",
+            "JUSTID",
+        ])
+        .cmd([
+            "XAUTOCLAIM",
+            "s",
+            "g",
+            "b",
+            "0",
+            "31",
+            "COUNT",
+            "5",
+            "JUSTID",
+        ])
+        .cmd(["XPENDING", "s", "g"]);
+    differ.check(&[c]).await;
+}
+
 #[tokio::test]
 async fn lag_and_entries_read() {
     let Some(differ) = Differ::start().await else {
