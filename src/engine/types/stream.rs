@@ -81,7 +81,14 @@ impl StreamId {
 
     /// The `<ms>-<seq>` text.
     pub fn to_bytes(self) -> Bytes {
-        Bytes::from(self.to_string())
+        let mut ms = itoa::Buffer::new();
+        let mut seq = itoa::Buffer::new();
+        let (ms, seq) = (ms.format(self.ms), seq.format(self.seq));
+        let mut out = Vec::with_capacity(ms.len() + 1 + seq.len());
+        out.extend_from_slice(ms.as_bytes());
+        out.push(b'-');
+        out.extend_from_slice(seq.as_bytes());
+        Bytes::from(out)
     }
 
     /// The 128-bit big-endian form Redis keys its radix trees with.
