@@ -14,8 +14,11 @@
 # 7 stops at the first error reply, so its figure would mean nothing.
 #
 # Environment:
-#   TESTS      comma-separated redis-benchmark tests
-#              (default ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset)
+#   TESTS      comma-separated redis-benchmark tests, plus two of this
+#              script's own: xadd (`XADD bench:stream * field value`) and
+#              xrange_10 (`XRANGE bench:stream - + COUNT 10` on a stream of
+#              1000 entries)
+#              (default ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,xadd,xrange_10)
 #   PIPELINES  space-separated pipeline depths (default "1 16")
 #   REPS       repetitions per cell, median reported (default 3)
 #   CLIENTS    parallel connections (default 50)
@@ -30,7 +33,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset}
+TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,xadd,xrange_10}
 PIPELINES=${PIPELINES:-"1 16"}
 REPS=${REPS:-3}
 CLIENTS=${CLIENTS:-50}
@@ -89,13 +92,33 @@ wait_ready "$MOCK_PORT"
 # nanoseconds rather than clock ticks).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 
+# The command behind one of this script's own tests (empty for
+# redis-benchmark's built-in ones).
+custom_command() {
+    case $1 in
+        xadd) echo "XADD bench:stream * field value" ;;
+        xrange_10) echo "XRANGE bench:stream - + COUNT 10" ;;
+        *) echo "" ;;
+    esac
+}
+
 # One redis-benchmark run; prints "rps cpu-µs-per-request" or "ERR <text>".
 run_one() {
-    local port=$1 test=$2 pipeline=$3 n=$4 pid=$5 out t0 t1
+    local port=$1 test=$2 pipeline=$3 n=$4 pid=$5 out t0 t1 custom
     redis-cli -p "$port" FLUSHALL >/dev/null 2>&1 || true
+    custom=$(custom_command "$test")
+    if [[ $test == xrange_10 ]]; then
+        # 1000 small entries to read from (not timed).
+        redis-benchmark -p "$port" -c 1 -n 1000 -P 16 XADD bench:stream '*' field value \
+            >/dev/null 2>&1 </dev/null || true
+    fi
+    local what=(-t "$test")
+    if [[ -n $custom ]]; then
+        read -ra what <<<"$custom"
+    fi
     t0=$(cpu_ns "$pid")
     out=$("${bench_pin[@]}" redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipeline" \
-        -t "$test" --csv 2>&1 </dev/null || true)
+        --csv "${what[@]}" 2>&1 </dev/null || true)
     t1=$(cpu_ns "$pid")
     if grep -q 'Error from server' <<<"$out"; then
         echo "ERR $(grep -m1 -o 'Error from server: .*' <<<"$out" | cut -c20- | sed 's/, with args.*//' | cut -c1-60)"
@@ -104,6 +127,8 @@ run_one() {
     # The row of the test itself (lrange_* also prints the LPUSH that fills the list).
     local want
     want=$(tr '[:lower:]' '[:upper:]' <<<"$test")
+    # A custom command's row is named after the command itself.
+    [[ -n $custom ]] && want=${custom%% *}
     # LRANGE runs also count the LPUSH that fills the list: 2n requests.
     local requests=$n
     [[ $test == lrange* ]] && requests=$(( 2 * n ))

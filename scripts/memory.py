@@ -12,9 +12,13 @@ ports and reports, for each:
 * bytes per key: growth after KEYS `SET key:NNNNNNNNN vNNNNNNN` (small string
   keys, loaded with `redis-cli --pipe`), divided by KEYS. The target is a mock
   RSS at most 1.5x redis-server's `used_memory` growth. Where the mock does not
-  have SET yet, that row says so instead of a number.
+  have SET yet, that row says so instead of a number;
+* bytes per stream entry: growth after ENTRIES `XADD stream * f vNNNNNNN`
+  into one stream, divided by ENTRIES. The target is a mock RSS at most 2x
+  redis-server's `used_memory` growth.
 
-Environment: KEYS (default 1000000), CONNS (default 5000), REDIS_PORT /
+Environment: KEYS (default 1000000), ENTRIES (default 1000000), CONNS
+(default 5000), REDIS_PORT /
 MOCK_PORT (default 7381 / 7382), MOCK_BIN (default: built here with
 `cargo build --release --features cli`, from the target directory, which
 honours CARGO_TARGET_DIR).
@@ -32,6 +36,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEYS = int(os.environ.get("KEYS", "1000000"))
+ENTRIES = int(os.environ.get("ENTRIES", "1000000"))
 CONNS = int(os.environ.get("CONNS", "5000"))
 REDIS_PORT = int(os.environ.get("REDIS_PORT", "7381"))
 MOCK_PORT = int(os.environ.get("MOCK_PORT", "7382"))
@@ -142,6 +147,33 @@ def load_keys(pid, port):
     return (after_rss - before_rss) / KEYS, used, None
 
 
+def load_stream(pid, port):
+    probe = command(port, "XADD", "memory-probe", "*", "f", "v")
+    if not probe.startswith(b"$"):
+        return None, None, probe.decode(errors="replace").strip()
+    command(port, "DEL", "memory-probe")
+    before_rss = settle(pid)
+    before_used = used_memory(port)
+    with tempfile.TemporaryFile() as data:
+        chunk = []
+        for i in range(ENTRIES):
+            chunk.append(b"*5\r\n$4\r\nXADD\r\n$6\r\nstream\r\n$1\r\n*\r\n$1\r\nf\r\n$8\r\nv%07d\r\n" % (i % 10_000_000))
+            if len(chunk) == 10000:
+                data.write(b"".join(chunk))
+                chunk = []
+        data.write(b"".join(chunk))
+        data.seek(0)
+        out = subprocess.run(
+            ["redis-cli", "-p", str(port), "--pipe"], stdin=data, capture_output=True, text=True, check=False
+        )
+    if "errors: 0" not in out.stdout:
+        return None, None, out.stdout.strip().splitlines()[-1] if out.stdout else out.stderr.strip()
+    after_rss = settle(pid)
+    after_used = used_memory(port)
+    used = None if before_used is None or after_used is None else (after_used - before_used) / ENTRIES
+    return (after_rss - before_rss) / ENTRIES, used, None
+
+
 def fmt(v):
     return "n/a" if v is None else f"{v:,.0f}"
 
@@ -174,17 +206,28 @@ def main():
         for name, proc, port in (("redis-server", redis, REDIS_PORT), ("mock-redis", mock, MOCK_PORT)):
             conn_rss, conn_used = idle_connections(proc.pid, port)
             key_rss, key_used, err = load_keys(proc.pid, port)
-            rows.append((name, conn_rss, conn_used, key_rss, key_used, err))
+            entry_rss, entry_used, entry_err = load_stream(proc.pid, port)
+            rows.append((name, conn_rss, conn_used, key_rss, key_used, err, entry_rss, entry_used, entry_err))
         print(f"| server | RSS/idle conn (B) | used_memory/idle conn (B, as INFO reports it) | RSS/key (B) | used_memory/key (B) |")
         print("|---|---:|---:|---:|---:|")
-        for name, conn_rss, conn_used, key_rss, key_used, err in rows:
+        for name, conn_rss, conn_used, key_rss, key_used, err, *_ in rows:
             key_cell = fmt(key_rss) if err is None else f"n/a ({err[:50]})"
             print(f"| {name} | {fmt(conn_rss)} | {fmt(conn_used)} | {key_cell} | {fmt(key_used)} |")
+        print()
+        print("| server | RSS/stream entry (B) | used_memory/stream entry (B) |")
+        print("|---|---:|---:|")
+        for name, *_, entry_rss, entry_used, entry_err in rows:
+            cell = fmt(entry_rss) if entry_err is None else f"n/a ({entry_err[:50]})"
+            print(f"| {name} | {cell} | {fmt(entry_used)} |")
         redis_key = rows[0][4]
         mock_key = rows[1][3]
         if redis_key and mock_key:
             print(f"\nmock RSS per key / redis used_memory per key: {mock_key / redis_key:.2f} (target <= 1.5)")
-        print(f"\n({KEYS:,} keys, {CONNS:,} idle connections; "
+        redis_entry = rows[0][7]
+        mock_entry = rows[1][6]
+        if redis_entry and mock_entry:
+            print(f"mock RSS per stream entry / redis used_memory per entry: {mock_entry / redis_entry:.2f} (target <= 2)")
+        print(f"\n({KEYS:,} keys, {ENTRIES:,} stream entries, {CONNS:,} idle connections; "
               f"{subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]})")
     finally:
         for p in (redis, mock):

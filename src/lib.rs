@@ -360,7 +360,7 @@ pub use mock::{
     VerificationReport,
 };
 pub use protocol::{Protocol, Reply};
-pub use server::{Builder, DbHandle, MockRedis, RedisString, StateError};
+pub use server::{Builder, DbHandle, MockRedis, RedisString, StateError, StreamEntry};
 
 /// Not a public API: crate internals the fuzz targets (`fuzz/`) and the
 /// property tests (`tests/parser_props.rs`) drive directly. Hidden from the

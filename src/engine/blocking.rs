@@ -1,6 +1,7 @@
 //! The blocking framework behind BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
-//! BZPOPMIN, BZPOPMAX and BZMPOP (the commands themselves live with their
-//! type's group: `commands/lists.rs`, `commands/sorted_sets/`).
+//! BZPOPMIN, BZPOPMAX, BZMPOP, XREAD and XREADGROUP (the commands
+//! themselves live with their type's group: `commands/lists.rs`,
+//! `commands/sorted_sets/`, `commands/streams/read.rs`).
 //!
 //! A command that finds nothing to pop calls [`block`]: it records what the
 //! client waits for ([`Blocked`], with a [`BlockOp`] saying which type the
@@ -33,8 +34,14 @@
 //! moved or let run again. A reply already on its way wins over the
 //! timeout.
 //!
-//! This module never imports a command group: a new blocking command (XREAD,
-//! WAIT, ...) builds its own [`BlockOp`] and calls [`block`].
+//! A [`BlockOp`] may carry a `ready` check instead of a type: XREAD waits
+//! for entries past an ID (a key of another type, or deleted, keeps it
+//! waiting), XREADGROUP is also served (with an error) once its key or
+//! group is gone. FLUSHALL and SWAPDB report every key they remove or bring
+//! so such waiters hear of it.
+//!
+//! This module never imports a command group: a new blocking command (WAIT,
+//! ...) builds its own [`BlockOp`] and calls [`block`].
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -57,6 +64,9 @@ use crate::protocol::Reply;
 /// (`Err` for an error reply).
 pub(crate) type ServeFn = dyn Fn(&mut Db, &Bytes) -> CmdResult + Send + Sync;
 
+/// Whether a blocked client can be served now (the key may be missing).
+pub(crate) type ReadyFn = dyn Fn(&mut Db, &Bytes) -> bool + Send + Sync;
+
 /// What a blocked client will do once a key is ready.
 #[derive(Clone)]
 pub(crate) struct BlockOp {
@@ -66,6 +76,10 @@ pub(crate) struct BlockOp {
     /// Performs the command on the ready key (which holds a `kind` value)
     /// with its side effects, and returns the reply to send.
     pub serve: Arc<ServeFn>,
+    /// When set, decides instead of `kind` whether a written key serves
+    /// the client (XREAD waits for entries past an ID; XREADGROUP is also
+    /// served, with an error, once its key or group is gone).
+    pub ready: Option<Arc<ReadyFn>>,
 }
 
 impl BlockOp {
@@ -77,7 +91,17 @@ impl BlockOp {
         BlockOp {
             kind,
             serve: Arc::new(serve),
+            ready: None,
         }
+    }
+
+    /// The same wait, served once `ready` says so (see [`BlockOp::ready`]).
+    pub fn with_ready(
+        mut self,
+        ready: impl Fn(&mut Db, &Bytes) -> bool + Send + Sync + 'static,
+    ) -> BlockOp {
+        self.ready = Some(Arc::new(ready));
+        self
     }
 }
 
@@ -306,9 +330,7 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
     let rounds = engine.blocking.waiters.get(&slot).map_or(0, VecDeque::len);
     let mut served = false;
     for _ in 0..rounds {
-        let Some(kind) = engine.dbs[db].kind(key) else {
-            break;
-        };
+        let kind = engine.dbs[db].kind(key);
         let Some(id) = engine
             .blocking
             .waiters
@@ -329,8 +351,12 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
             }
             continue;
         };
-        if op.kind != kind {
-            // Blocked for another type: keep its turn for later.
+        let go = match &op.ready {
+            Some(ready) => ready(&mut engine.dbs[db], key),
+            None => kind == Some(op.kind),
+        };
+        if !go {
+            // Blocked for another type, or not ready: keep its turn.
             if let Some(q) = engine.blocking.waiters.get_mut(&slot) {
                 q.rotate_left(1);
             }

@@ -151,7 +151,7 @@ impl KeySpec {
 pub(crate) enum BeginSearch {
     /// At a fixed argument index.
     Index(i32),
-    /// After a keyword, searched for from argument `startfrom` on.
+    /// After a keyword, searched from `startfrom` (negative: from the end).
     Keyword {
         keyword: &'static str,
         startfrom: i32,

@@ -30,6 +30,7 @@ use bytes::Bytes;
 
 use super::random::Rng;
 use super::types::hash::Hash;
+use super::types::stream::Stream;
 use super::types::zset::ZSet;
 use super::types::{Kind, StrEncoding, Value};
 use super::util::errors::wrongtype;
@@ -267,6 +268,7 @@ impl Db {
                         Value::Hash(h) => h.iter().map(|(a, b)| a.len() + b.len() + 32).sum(),
                         Value::Set(s) => s.iter().map(|x| x.len() + 16).sum(),
                         Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 40).sum(),
+                        Value::Stream(s) => s.memory(),
                     }
             })
             .sum()
@@ -460,6 +462,15 @@ impl Db {
         ZSet::new(),
         "a sorted set"
     );
+    typed_access!(
+        Stream,
+        Stream,
+        get_stream,
+        get_stream_mut,
+        stream_or_insert,
+        Stream::new(),
+        "a stream"
+    );
 
     fn add_new(&mut self, key: Bytes, value: Value) {
         self.notify(events::NEW, "new", &key);
@@ -636,6 +647,11 @@ impl Db {
             .filter(|k| self.entries.contains_key(*k))
             .map(|k| (k.clone(), self.is_logically_expired(k)))
             .collect();
+        if self.track_touched {
+            // Clients blocked on a key learn it is gone (XREADGROUP errors).
+            let keys: Vec<Bytes> = self.entries.keys().cloned().collect();
+            self.touched.extend(keys);
+        }
         self.entries.clear();
         self.deadlines.clear();
         for (k, expired) in watched {
@@ -663,17 +679,25 @@ impl Db {
                 .collect()
         };
         let (in_a, in_b) = (existing(a, b), existing(b, a));
-        for (db, keys) in [(a, in_a), (b, in_b)] {
+        // Clients blocked on either database may find their key ready now,
+        // or gone (Redis's SWAPDB scans for ready and deleted keys).
+        let swapped = |db: &Db, other: &Db| -> Vec<Bytes> {
+            if !db.track_touched {
+                return Vec::new();
+            }
+            db.entries
+                .keys()
+                .chain(other.entries.keys())
+                .cloned()
+                .collect()
+        };
+        let (ready_a, ready_b) = (swapped(a, b), swapped(b, a));
+        for (db, keys, ready) in [(a, in_a, ready_a), (b, in_b, ready_b)] {
             db.version += 1;
             for k in keys {
                 db.touched(&k);
             }
-            // Clients blocked on this database may find their key ready now
-            // (Redis's SWAPDB scans for ready keys the same way).
-            if db.track_touched {
-                let all: Vec<Bytes> = db.entries.keys().cloned().collect();
-                db.touched.extend(all);
-            }
+            db.touched.extend(ready);
         }
     }
 
@@ -690,6 +714,15 @@ impl Db {
             w.stamp = self.version;
             w.live_stamp = self.version;
         }
+        if self.track_touched {
+            self.touched.push(Bytes::copy_from_slice(key));
+        }
+    }
+
+    /// Records `key` for blocked-client wakeups only, without counting a
+    /// modification (Redis's `signalKeyAsReady` without
+    /// `signalModifiedKey`: XGROUP DESTROY).
+    pub fn signal_ready(&mut self, key: &[u8]) {
         if self.track_touched {
             self.touched.push(Bytes::copy_from_slice(key));
         }

@@ -17,14 +17,15 @@
 //! * `keyspace.rs`: one database ([`keyspace::Db`]): keys, expiry, WATCH
 //!   stamps, keyspace events, the `touched` hook.
 //! * `types/`: the value types and their encoding rules ([`types::Value`],
-//!   `hash.rs`, `list.rs`, `set.rs`, `zset.rs`).
+//!   `hash.rs`, `list.rs`, `set.rs`, `zset.rs`, `stream.rs`).
 //! * `commands/`: one file (or folder) per command group, each with its
 //!   `COMMANDS` table, blocking variants included.
 //! * `blocking.rs`: clients blocked on keys (BLPOP & co. build a
 //!   [`blocking::BlockOp`] and call [`blocking::block`]).
 //! * `delivery.rs`: out-of-band frames: outboxes, pub/sub subscriptions,
 //!   keyspace notifications.
-//! * `formats/`: persistence formats (DUMP/RESTORE's RDB payload).
+//! * `formats/`: persistence formats (DUMP/RESTORE's RDB payload;
+//!   `rdb_stream.rs` for streams).
 //! * `util/`: argument parsing, Redis's error texts, HELP replies, `long
 //!   double` arithmetic. Glob matching is crate-wide: `crate::glob`.
 //! * `command.rs` (the command table, key specs, key extraction),
@@ -121,7 +122,7 @@ use clock::Clock;
 use command::CommandSpec;
 use commands::{
     admin, bitmaps, connection, geo, hashes, hyperloglog, introspection, keys, lists, pubsub, sets,
-    sort, sorted_sets, strings, transactions,
+    sort, sorted_sets, streams, strings, transactions,
 };
 pub(crate) use dispatch::Ctx;
 use keyspace::Db;
@@ -144,6 +145,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     sorted_sets::COMMANDS,
     hyperloglog::COMMANDS,
     geo::COMMANDS,
+    streams::COMMANDS,
     pubsub::COMMANDS,
 ];
 

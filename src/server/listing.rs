@@ -32,7 +32,7 @@ pub(crate) fn quote(b: &[u8]) -> String {
 
 /// A value's contents: `"v"`, `["a", "b"]` (a list, head first), `{"a",
 /// "b"}` (a set, sorted as quoted), `{"f": "v"}` (a hash, sorted as quoted), `["m" 1.5]`
-/// (a sorted set, by score).
+/// (a sorted set, by score), `[1-1 {"f": "v"}]` (a stream, oldest first).
 pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => quote(s),
@@ -59,6 +59,25 @@ pub(crate) fn describe(v: &Value) -> String {
                 .map(|(m, s)| format!("{} {}", quote(m), format_double(s)))
                 .collect::<Vec<_>>()
                 .join(", ")
+        ),
+        Value::Stream(s) => format!(
+            "[{}]",
+            s.range(
+                Default::default(),
+                crate::engine::types::stream::StreamId::MAX,
+                0,
+                false
+            )
+            .iter()
+            .map(|(id, f)| format!(
+                "{id} {{{}}}",
+                f.chunks(2)
+                    .map(|p| format!("{}: {}", quote(&p[0]), quote(&p[1])))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
         ),
     }
 }

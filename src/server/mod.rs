@@ -17,7 +17,7 @@ mod socket;
 mod state_api;
 mod watchdog;
 
-pub use db_handle::{DbHandle, RedisString, StateError};
+pub use db_handle::{DbHandle, RedisString, StateError, StreamEntry};
 pub use handle::{Builder, MockRedis};
 
 use std::io;

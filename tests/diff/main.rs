@@ -24,5 +24,6 @@ mod pubsub;
 mod server;
 mod sets;
 mod sorted_sets;
+mod streams;
 mod strings;
 mod transactions;

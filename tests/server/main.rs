@@ -22,6 +22,7 @@ mod lifecycle;
 mod parser_props;
 mod pubsub;
 mod seed;
+mod streams;
 
 mod fixture_clock;
 mod fixture_runtime;

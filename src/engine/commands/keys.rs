@@ -613,6 +613,7 @@ pub(crate) fn encoding_name(ctx: &Ctx<'_>, value: &Value, str_enc: StrEncoding) 
                 "skiplist"
             }
         }
+        Value::Stream(_) => "stream",
     }
 }
 

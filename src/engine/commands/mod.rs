@@ -6,7 +6,8 @@
 //! A group holds the commands Redis's documentation lists under it
 //! (`COMMAND DOCS` `group`), blocking variants included (BLPOP is in
 //! `lists.rs`, BZPOPMIN in `sorted_sets/`). Its value type and encoding
-//! rules live in `engine/types/`, never here; persistence formats in
+//! rules live in `engine/types/`, never here (`streams/` is the stream
+//! group, blocking XREAD included); persistence formats in
 //! `engine/formats/`; parsing and error helpers in `engine/util/`. A group
 //! past ~1,000 lines becomes a folder split by theme (see `sorted_sets/`).
 //! Files here may use each other's helpers (`scan.rs` for the SCAN family,
@@ -27,5 +28,6 @@ pub(crate) mod scan;
 pub(crate) mod sets;
 pub(crate) mod sort;
 pub(crate) mod sorted_sets;
+pub(crate) mod streams;
 pub(crate) mod strings;
 pub(crate) mod transactions;

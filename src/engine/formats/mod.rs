@@ -1,6 +1,7 @@
 //! Persistence formats, apart from the commands that use them: [`rdb`] is the
-//! DUMP / RESTORE payload (Redis's RDB object encoding, CRC and version),
-//! `lzf` the compression it applies to long strings.
+//! DUMP / RESTORE payload (Redis's RDB object encoding, CRC and version);
+//! `rdb_stream.rs` its stream encoding, `lzf` the compression it applies to
+//! long strings.
 //!
 //! FUNCTION DUMP / FUNCTION RESTORE payloads will live here too (they are
 //! RDB-framed as well), and so would a whole-RDB or AOF reader. A format
@@ -9,3 +10,4 @@
 
 mod lzf;
 pub(crate) mod rdb;
+mod rdb_stream;

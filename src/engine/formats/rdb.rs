@@ -56,7 +56,7 @@ fn crc64(data: &[u8]) -> u64 {
 }
 
 /// RDB length encoding.
-fn put_len(out: &mut BytesMut, n: usize) {
+pub(super) fn put_len(out: &mut BytesMut, n: usize) {
     if n < 1 << 6 {
         out.put_u8(n as u8);
     } else if n < 1 << 14 {
@@ -74,7 +74,7 @@ fn put_len(out: &mut BytesMut, n: usize) {
 /// Redis's `rdbSaveRawString`: short integers in their integer forms,
 /// strings over 20 bytes LZF-compressed when that saves space (as with
 /// Redis's default `rdbcompression yes`), anything else as length and bytes.
-fn put_rdb_string(out: &mut BytesMut, s: &[u8]) {
+pub(super) fn put_rdb_string(out: &mut BytesMut, s: &[u8]) {
     if s.len() <= 11 {
         if let Some(v) = string2ll(s) {
             if let Ok(v) = i8::try_from(v) {
@@ -144,6 +144,7 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
                 put_rdb_string(&mut out, v);
             }
         }
+        Value::Stream(s) => super::rdb_stream::put_stream(&mut out, s),
     }
     out.put_u16_le(RDB_VERSION);
     let sum = crc64(&out);
@@ -162,10 +163,10 @@ pub(crate) fn verify_payload(p: &[u8]) -> bool {
     version <= RDB_VERSION && crc64(&p[..p.len() - 8]) == sum
 }
 
-struct Reader<'a>(&'a [u8]);
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&[u8]> {
         if self.0.len() < n {
             return None;
         }
@@ -173,11 +174,11 @@ impl Reader<'_> {
         self.0 = b;
         Some(a)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(super) fn u8(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
     /// An RDB length; `Err(kind)` for the special string encodings.
-    fn len(&mut self) -> Option<Result<usize, u8>> {
+    pub(super) fn len(&mut self) -> Option<Result<usize, u8>> {
         let first = self.u8()?;
         Some(match first >> 6 {
             0 => Ok((first & 0x3f) as usize),
@@ -190,10 +191,10 @@ impl Reader<'_> {
             _ => Err(first & 0x3f),
         })
     }
-    fn plain_len(&mut self) -> Option<usize> {
+    pub(super) fn plain_len(&mut self) -> Option<usize> {
         self.len()?.ok()
     }
-    fn rdb_string(&mut self) -> Option<Bytes> {
+    pub(super) fn rdb_string(&mut self) -> Option<Bytes> {
         match self.len()? {
             Ok(n) => self.take(n).map(Bytes::copy_from_slice),
             Err(0) => Some(Bytes::from((self.u8()? as i8).to_string())),
@@ -261,7 +262,7 @@ fn lzf_decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
 }
 
 /// The elements of a listpack, integers as their decimal text.
-fn listpack_entries(lp: &[u8]) -> Option<Vec<Bytes>> {
+pub(super) fn listpack_entries(lp: &[u8]) -> Option<Vec<Bytes>> {
     if lp.len() < 7 || u32::from_le_bytes(lp[..4].try_into().ok()?) as usize != lp.len() {
         return None;
     }
@@ -428,6 +429,10 @@ pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
                 items.push(r.rdb_string()?);
             }
             pairs_to_hash(items, limits, true)?
+        }
+        kind @ (super::rdb_stream::TYPE_STREAM_LISTPACKS
+        | super::rdb_stream::TYPE_STREAM_LISTPACKS_2) => {
+            Value::Stream(Box::new(super::rdb_stream::load_stream(&mut r, kind)?))
         }
         TYPE_HASH_LISTPACK => pairs_to_hash(listpack_entries(&r.rdb_string()?)?, limits, false)?,
         _ => return None,

@@ -1,11 +1,12 @@
 //! The value types the keyspace stores, and their encodings: [`Value`] (one
 //! variant per Redis type), [`Kind`] (the type as `TYPE` names it) and, per
 //! type, the encoding rules `OBJECT ENCODING` and the replies' order follow:
-//! [`hash`], [`list`], [`set`], [`zset`] (and [`StrEncoding`] for strings).
+//! [`hash`], [`list`], [`set`], [`zset`], [`stream`] (and [`StrEncoding`] for
+//! strings).
 //!
 //! Types know nothing of the keyspace or the commands: a command group
-//! imports its type from here, never the reverse. A new Redis type (a
-//! stream, ...) gets a file here with its value struct and encoding rules, a
+//! imports its type from here, never the reverse. A new Redis type gets a
+//! file here with its value struct and encoding rules, a
 //! [`Value`] and a [`Kind`] variant, typed getters in `keyspace.rs`, and
 //! its commands in `commands/`.
 
@@ -13,6 +14,7 @@ pub(crate) mod hash;
 pub(crate) mod hll;
 pub(crate) mod list;
 pub(crate) mod set;
+pub(crate) mod stream;
 pub(crate) mod zset;
 
 use std::collections::{HashSet, VecDeque};
@@ -22,6 +24,7 @@ use bytes::Bytes;
 
 use crate::protocol::string2ll;
 use hash::Hash;
+use stream::Stream;
 use zset::ZSet;
 
 /// A stored value.
@@ -40,6 +43,8 @@ pub(crate) enum Value {
     Set(Box<HashSet<Bytes>>),
     /// A sorted set.
     ZSet(Box<ZSet>),
+    /// A stream (never removed when empty, as in Redis).
+    Stream(Box<Stream>),
 }
 
 /// The type of a value, as `TYPE` and `SCAN ... TYPE` name it.
@@ -50,6 +55,7 @@ pub(crate) enum Kind {
     Hash,
     Set,
     ZSet,
+    Stream,
 }
 
 impl Kind {
@@ -61,14 +67,22 @@ impl Kind {
             Kind::Hash => "hash",
             Kind::Set => "set",
             Kind::ZSet => "zset",
+            Kind::Stream => "stream",
         }
     }
 
     /// The kind a `TYPE` name stands for (case-insensitive).
     pub fn from_name(name: &[u8]) -> Option<Kind> {
-        [Kind::String, Kind::List, Kind::Hash, Kind::Set, Kind::ZSet]
-            .into_iter()
-            .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
+        [
+            Kind::String,
+            Kind::List,
+            Kind::Hash,
+            Kind::Set,
+            Kind::ZSet,
+            Kind::Stream,
+        ]
+        .into_iter()
+        .find(|k| name.eq_ignore_ascii_case(k.name().as_bytes()))
     }
 }
 
@@ -81,6 +95,7 @@ impl Value {
             Value::Hash(_) => Kind::Hash,
             Value::Set(_) => Kind::Set,
             Value::ZSet(_) => Kind::ZSet,
+            Value::Stream(_) => Kind::Stream,
         }
     }
 
@@ -97,6 +112,7 @@ impl Value {
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            Value::Stream(_) => false,
         }
     }
 }

@@ -4,7 +4,8 @@
 //! * `mod.rs` (here): the handle, its plumbing, and what works on any key
 //!   (`exists`, `del`, `type_of`, `keys`, `flush`, `ttl`, `expire`,
 //!   `persist`, `dump`).
-//! * `strings.rs`, `lists.rs`, `hashes.rs`, `sets.rs`, `sorted_sets.rs`:
+//! * `strings.rs`, `lists.rs`, `hashes.rs`, `sets.rs`, `sorted_sets.rs`,
+//!   `streams.rs`:
 //!   one file per type, readers and writers.
 //! * `assertions.rs`: the `assert_*` helpers and their failure messages.
 //! * `value.rs`: [`RedisString`] and [`StateError`].
@@ -21,9 +22,11 @@ mod hashes;
 mod lists;
 mod sets;
 mod sorted_sets;
+mod streams;
 mod strings;
 mod value;
 
+pub use streams::StreamEntry;
 pub use value::{RedisString, StateError};
 
 use std::sync::Arc;
