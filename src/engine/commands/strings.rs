@@ -637,6 +637,17 @@ fn lcs(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let (a, b) = (&strings[0], &strings[1]);
     let (alen, blen) = (a.len(), b.len());
+    if alen as u64 >= u64::from(u32::MAX) - 1 || blen as u64 >= u64::from(u32::MAX) - 1 {
+        return Err(err("ERR String too long for LCS"));
+    }
+    // Redis's bound on the transient table (`lcsCommand`): its size in
+    // bytes against `proto-max-bulk-len`, checked before allocating.
+    let cells = (alen as u128 + 1) * (blen as u128 + 1);
+    if cells * 4 > ctx.engine.proto_max_bulk_len().max(0) as u128 {
+        return Err(err(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
     let w = blen + 1;
     let mut table = vec![0u32; (alen + 1) * w];
     for i in 1..=alen {
