@@ -129,3 +129,59 @@ async fn restore_refuses_absurd_element_counts() {
     }
     assert_eq!(conn.cmd(["DBSIZE"]).await, b":0\r\n");
 }
+
+/// `cmd` followed by `n` members `m0`, `m1`, ... (and a score before each
+/// when `scored`).
+fn with_members(cmd: &[&str], n: usize, scored: bool) -> Vec<Vec<u8>> {
+    let mut args: Vec<Vec<u8>> = cmd.iter().map(|a| a.as_bytes().to_vec()).collect();
+    for i in 0..n {
+        if scored {
+            args.push(i.to_string().into_bytes());
+        }
+        args.push(format!("m{i}").into_bytes());
+    }
+    args
+}
+
+/// `head`, then `key` `n` times, then `tail`.
+fn repeated(head: &[&str], key: &str, n: usize, tail: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+    args.extend(std::iter::repeat_n(key.to_string(), n));
+    args.extend(tail.iter().map(|s| s.to_string()));
+    args
+}
+
+/// A key given hundreds of times is borrowed, not copied per repeat (the
+/// mock used to clone the whole set or sorted set for each occurrence).
+#[tokio::test]
+async fn repeated_sources_are_not_copied() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[
+            case("SINTERCARD over one set given 1000 times")
+                .cmd(with_members(&["SADD", "s"], 3_000, false))
+                .cmd(repeated(&["SINTERCARD", "1000"], "s", 1000, &["LIMIT", "1"]))
+                .cmd(repeated(&["SINTERCARD", "1000"], "s", 1000, &[]))
+                .cmd(repeated(&["SINTERSTORE", "d"], "s", 300, &[]))
+                .cmd(repeated(&["SUNIONSTORE", "d"], "s", 300, &[]))
+                .cmd(repeated(&["SDIFFSTORE", "d"], "s", 300, &[]))
+                .cmd(["EXISTS", "d"]),
+            case("ZUNIONSTORE over one sorted set given 400 times")
+                .cmd(with_members(&["ZADD", "z"], 2_000, true))
+                .cmd(repeated(&["ZUNIONSTORE", "d", "400"], "z", 400, &[]))
+                .cmd(["ZRANGE", "d", "-3", "-1", "WITHSCORES"])
+                .cmd(repeated(&["ZINTERSTORE", "d", "400"], "z", 400, &["AGGREGATE", "MAX"]))
+                .cmd(["ZRANGE", "d", "-3", "-1", "WITHSCORES"])
+                .cmd(repeated(&["ZDIFFSTORE", "d", "400"], "z", 400, &[]))
+                .cmd(repeated(&["ZINTERCARD", "400"], "z", 400, &["LIMIT", "5"]))
+                .cmd(["SADD", "s", "m1", "m5", "x"])
+                .cmd(repeated(&["ZUNIONSTORE", "d", "201"], "z", 200, &["s"]))
+                .cmd(["ZSCORE", "d", "m5"])
+                .cmd(["ZSCORE", "d", "x"])
+                .cmd(["SET", "str", "v"])
+                .cmd(repeated(&["ZUNIONSTORE", "d", "201"], "z", 200, &["str"])),
+        ])
+        .await;
+}
