@@ -62,3 +62,57 @@ fn config_reports_the_builder_settings() {
         )
     );
 }
+
+/// Runs one command (space-separated words) for client `id`.
+fn run(engine: &mut Engine, id: u64, line: &str) -> crate::protocol::Reply {
+    let args: Vec<Bytes> = line
+        .split(' ')
+        .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+        .collect();
+    engine.execute(id, &args).reply
+}
+
+fn is_panic_error(reply: &crate::protocol::Reply, name: &str) -> bool {
+    let text = format!("ERR mock-redis failed running '{name}' (a bug): DEBUG PANIC-FOR-TEST");
+    matches!(reply, crate::protocol::Reply::Error(e) if e[..] == *text.as_bytes())
+}
+
+#[test]
+fn a_panicking_handler_leaves_the_client_and_its_cleanup_in_place() {
+    let mut engine = Engine::new(Config::default());
+    let a = engine.connect("a".into(), "b".into());
+    let b = engine.connect("c".into(), "d".into());
+    run(&mut engine, a, "HELLO 3");
+    run(&mut engine, a, "WATCH k");
+    run(&mut engine, a, "SUBSCRIBE ghost");
+    let reply = run(&mut engine, a, "DEBUG PANIC-FOR-TEST");
+    assert!(is_panic_error(&reply, "debug"), "{reply:?}");
+    // Still connected, still subscribed, still watching, still answering.
+    assert!(engine.client(a).is_some());
+    assert_eq!(run(&mut engine, b, "PUBLISH ghost m"), crate::protocol::Reply::Integer(1));
+    assert!(engine.dbs[0].is_watched(b"k"));
+    assert_eq!(run(&mut engine, a, "PING"), crate::protocol::Reply::simple("PONG"));
+    // And its cleanup runs when it leaves.
+    engine.disconnect(a);
+    assert_eq!(run(&mut engine, b, "PUBLISH ghost m"), crate::protocol::Reply::Integer(0));
+    assert!(!engine.dbs[0].is_watched(b"k"));
+}
+
+#[test]
+fn a_panic_inside_exec_discards_the_rest_of_the_transaction() {
+    let mut engine = Engine::new(Config::default());
+    let a = engine.connect("a".into(), "b".into());
+    run(&mut engine, a, "WATCH w");
+    run(&mut engine, a, "MULTI");
+    run(&mut engine, a, "SET x 1");
+    run(&mut engine, a, "DEBUG PANIC-FOR-TEST");
+    run(&mut engine, a, "SET y 1");
+    let reply = run(&mut engine, a, "EXEC");
+    assert!(is_panic_error(&reply, "exec"), "{reply:?}");
+    // Out of MULTI, WATCHes gone; what ran before the panic stays.
+    let client = engine.client(a).expect("still connected");
+    assert!(client.multi.is_none() && client.watched.is_empty());
+    assert!(!engine.dbs[0].is_watched(b"w"));
+    assert_eq!(run(&mut engine, a, "SET z 1"), crate::protocol::Reply::ok());
+    assert_eq!(run(&mut engine, a, "EXISTS x y z"), crate::protocol::Reply::Integer(2));
+}

@@ -185,3 +185,30 @@ async fn repeated_sources_are_not_copied() {
         ])
         .await;
 }
+
+/// A handler that panics (`DEBUG PANIC-FOR-TEST`, compiled with the
+/// `fuzzing` feature only: `cargo test --features fuzzing --test hostile`)
+/// answers its client with an error; the client's subscriptions stay
+/// until it leaves, and go then.
+#[cfg(feature = "fuzzing")]
+#[tokio::test]
+async fn a_panicking_command_leaves_no_ghost_subscriber() {
+    use crate::support::Control;
+    let server = MockRedis::start().await;
+    let mut a = RawConn::open(server.port()).await;
+    let mut b = RawConn::open(server.port()).await;
+    a.cmd(["HELLO", "3"]).await;
+    a.cmd(["SUBSCRIBE", "ghost"]).await;
+    let reply = a.cmd(["DEBUG", "PANIC-FOR-TEST"]).await;
+    assert!(
+        reply.starts_with(b"-ERR mock-redis failed running 'debug' (a bug)"),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert_eq!(b.cmd(["PUBLISH", "ghost", "m"]).await, b":1\r\n");
+    let addr = a.local_addr().to_string();
+    drop(a);
+    let mut control = Control::open(server.port()).await;
+    assert!(control.await_gone(&addr).await);
+    assert_eq!(b.cmd(["PUBLISH", "ghost", "m"]).await, b":0\r\n");
+}
