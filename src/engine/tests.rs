@@ -116,3 +116,50 @@ fn a_panic_inside_exec_discards_the_rest_of_the_transaction() {
     assert_eq!(run(&mut engine, a, "SET z 1"), crate::protocol::Reply::ok());
     assert_eq!(run(&mut engine, a, "EXISTS x y z"), crate::protocol::Reply::Integer(2));
 }
+
+/// The address of the string stored at `key` in database 0.
+fn string_ptr(engine: &mut Engine, key: &[u8]) -> *const u8 {
+    match engine.dbs[0].value(key) {
+        Some(super::types::Value::String(s)) => s.as_ptr(),
+        other => panic!("not a string: {other:?}"),
+    }
+}
+
+#[test]
+fn string_writes_happen_in_place() {
+    let mut engine = Engine::new(Config::default());
+    let id = engine.connect("a".into(), "b".into());
+    let big = vec![b'x'; 1 << 20];
+    let args = [Bytes::from("SET"), Bytes::from("k"), Bytes::from(big)];
+    engine.execute(id, &args);
+    drop(args);
+    // The first write may copy (the value was sliced from the request);
+    // from then on every write reuses the buffer.
+    run(&mut engine, id, "SETBIT k 0 1");
+    let at = string_ptr(&mut engine, b"k");
+    for line in [
+        "SETBIT k 8388000 1",
+        "SETRANGE k 100 hello",
+        "BITFIELD k SET u8 0 255 INCRBY i5 100 1",
+        "GET k",
+        "SETBIT k 7 1",
+    ] {
+        run(&mut engine, id, line);
+        assert_eq!(string_ptr(&mut engine, b"k"), at, "{line} copied the string");
+    }
+    assert_eq!(run(&mut engine, id, "GETBIT k 8388000"), crate::protocol::Reply::Integer(1));
+    assert_eq!(run(&mut engine, id, "GETRANGE k 100 104"), crate::protocol::Reply::bulk("hello"));
+    // APPEND grows the buffer geometrically: 1024 appends of 1 KB move it
+    // a handful of times, not once per append.
+    let mut moves = 0;
+    let mut at = string_ptr(&mut engine, b"k");
+    for _ in 0..1024 {
+        let args = [Bytes::from("APPEND"), Bytes::from("k"), Bytes::from(vec![b'y'; 1024])];
+        engine.execute(id, &args);
+        let now = string_ptr(&mut engine, b"k");
+        moves += usize::from(now != at);
+        at = now;
+    }
+    assert!(moves < 20, "{moves} moves");
+    assert_eq!(run(&mut engine, id, "STRLEN k"), crate::protocol::Reply::Integer(2 << 20));
+}

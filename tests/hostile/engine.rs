@@ -212,3 +212,30 @@ async fn a_panicking_command_leaves_no_ghost_subscriber() {
     assert!(control.await_gone(&addr).await);
     assert_eq!(b.cmd(["PUBLISH", "ghost", "m"]).await, b":0\r\n");
 }
+
+/// Writes into a large string (in place since issue 10: the mock copied the
+/// whole value per SETBIT) keep Redis's replies, deadline and encoding.
+#[tokio::test]
+async fn writes_into_a_large_string() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let big = letters(1 << 20, 3);
+    differ
+        .check(&[case("SETBIT, SETRANGE, BITFIELD and APPEND on 1 MB")
+            .cmd([b"SET".as_slice(), b"k", &big, b"EX", b"1000"])
+            .cmd(["SETBIT", "k", "8388607", "0"])
+            .cmd(["SETBIT", "k", "9000000", "1"])
+            .cmd(["SETRANGE", "k", "1000", "hello"])
+            .cmd(["SETRANGE", "k", "1200000", "tail"])
+            .cmd(["BITFIELD", "k", "SET", "u8", "0", "255", "INCRBY", "i5", "100", "1"])
+            .cmd(["BITFIELD_RO", "k", "GET", "u8", "0", "GET", "i5", "100"])
+            .cmd(["APPEND", "k", "end"])
+            .cmd(["STRLEN", "k"])
+            .cmd(["GETRANGE", "k", "995", "1010"])
+            .cmd(["GETRANGE", "k", "-10", "-1"])
+            .cmd(["BITCOUNT", "k"])
+            .cmd(["OBJECT", "ENCODING", "k"])
+            .cmd_with(["TTL", "k"], crate::support::Compare::MaskIntegers)])
+        .await;
+}
