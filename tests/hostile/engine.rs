@@ -239,3 +239,54 @@ async fn writes_into_a_large_string() {
             .cmd_with(["TTL", "k"], crate::support::Compare::MaskIntegers)])
         .await;
 }
+
+/// Huge random counts: the out-of-range ones Redis refuses, refused alike.
+#[tokio::test]
+async fn random_member_counts_out_of_range() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut c = case("counts past Redis's bounds")
+        .cmd(["SADD", "s", "a", "b", "c"])
+        .cmd(["ZADD", "z", "1", "a", "2", "b"])
+        .cmd(["HSET", "h", "a", "1"]);
+    for count in ["-9223372036854775808", "9223372036854775808", "1e3", "abc"] {
+        c = c
+            .cmd(["SRANDMEMBER", "s", count])
+            .cmd(["ZRANDMEMBER", "z", count])
+            .cmd(["HRANDFIELD", "h", count]);
+    }
+    for count in [
+        "-4611686018427387904",
+        "4611686018427387904",
+        "-9223372036854775807",
+    ] {
+        c = c
+            .cmd(["ZRANDMEMBER", "z", count, "WITHSCORES"])
+            .cmd(["HRANDFIELD", "h", count, "WITHVALUES"]);
+    }
+    differ.check(&[c]).await;
+}
+
+/// A large negative count is answered in full, each pick a member.
+#[tokio::test]
+async fn random_members_with_a_large_negative_count() {
+    let server = MockRedis::start().await;
+    let mut conn = RawConn::open(server.port()).await;
+    conn.cmd(["SADD", "s", "a", "b", "c"]).await;
+    conn.cmd(["ZADD", "z", "1", "a", "2", "b"]).await;
+    let reply = conn.cmd(["SRANDMEMBER", "s", "-20000"]).await;
+    let items = crate::support::resp::aggregate_items(&reply).expect("an array");
+    assert_eq!(items.len(), 20_000);
+    assert!(items.iter().all(|i| [&b"$1\r\na\r\n"[..], b"$1\r\nb\r\n", b"$1\r\nc\r\n"].contains(i)));
+    let reply = conn.cmd(["ZRANDMEMBER", "z", "-10000", "WITHSCORES"]).await;
+    let items = crate::support::resp::aggregate_items(&reply).expect("an array");
+    assert_eq!(items.len(), 20_000);
+    for pair in items.chunks(2) {
+        let (m, s) = (pair[0], pair[1]);
+        assert!(
+            (m == b"$1\r\na\r\n" && s == b"$1\r\n1\r\n") || (m == b"$1\r\nb\r\n" && s == b"$1\r\n2\r\n"),
+            "{m:?} {s:?}"
+        );
+    }
+}

@@ -314,11 +314,13 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         None => Reply::Bulk(random_member(set, rng).expect("sets are never empty")),
         Some(0) => Reply::Array(Vec::new()),
         Some(n) if n < 0 => {
+            // The picks go straight into the reply (no list of them first);
+            // its room is reserved from the count only up to a cap (the
+            // allocation rule in `engine/mod.rs`).
             let all = canonical(set);
-            let mut out = Vec::new();
-            for _ in 0..n.unsigned_abs() {
-                out.push(Reply::Bulk(all[rng.below(all.len())].clone()));
-            }
+            let count = n.unsigned_abs();
+            let mut out = Vec::with_capacity(count.min(1 << 16) as usize);
+            out.extend((0..count).map(|_| Reply::Bulk(all[rng.below(all.len())].clone())));
             Reply::Array(out)
         }
         Some(n) if n as usize >= set.len() => {

@@ -252,7 +252,7 @@ fn zsetop_generic(
             Ok(store_zset(db, &dst, result, event))
         }
         None => {
-            let items = result.iter().map(|(m, s)| (m.clone(), s)).collect();
+            let items: Vec<_> = result.iter().map(|(m, s)| (m.clone(), s)).collect();
             Ok(members_reply(items, withscores, resp3))
         }
     }
