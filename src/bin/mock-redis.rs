@@ -22,6 +22,8 @@ Options (named as redis-server's configuration directives):
   --unixsocket <path>     Also listen on a Unix socket at <path>.
   --requirepass <pass>    Require clients to AUTH with <pass>.
   --redis-version <ver>   Version reported by HELLO and INFO (default 7.0.15).
+  --enable-debug-command <yes|no|local>
+                          Who may run DEBUG (default no, as Redis).
 
 Examples:
   mock-redis --port 6380
@@ -38,6 +40,7 @@ struct Options {
     unixsocket: Option<String>,
     requirepass: Option<String>,
     redis_version: Option<String>,
+    enable_debug_command: String,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -47,6 +50,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         unixsocket: None,
         requirepass: None,
         redis_version: None,
+        enable_debug_command: "no".to_string(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -80,6 +84,15 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             "--unixsocket" => opts.unixsocket = Some(value()?),
             "--requirepass" => opts.requirepass = Some(value()?),
             "--redis-version" => opts.redis_version = Some(value()?),
+            "--enable-debug-command" => {
+                let v = value()?.to_ascii_lowercase();
+                if !matches!(v.as_str(), "yes" | "no" | "local") {
+                    return Err(format!(
+                        "argument(s) must be one of the following: yes, no, local: '{v}'"
+                    ));
+                }
+                opts.enable_debug_command = v;
+            }
             other => {
                 return Err(format!(
                     "Bad directive or wrong number of arguments: '{other}'"
@@ -137,6 +150,8 @@ async fn run(opts: Options) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Before the first await: no client is served before this applies.
+    server.set_enable_debug_command(&opts.enable_debug_command);
     tracing::info!(addr = %server.addr(), "Ready to accept connections tcp");
     if let Some(path) = server.unix_path() {
         tracing::info!(path = %path.display(), "Ready to accept connections unix");

@@ -15,7 +15,9 @@ use super::util::errors::config_set_failed;
 /// Redis 7.0.15's parameters and defaults (as `CONFIG GET *` reports them
 /// for a server started without a configuration file), except for `port`,
 /// `dir`, `bind` and `daemonize`, which describe this process, and
-/// `enable-debug-command`, which is `local` because DEBUG is served.
+/// `enable-debug-command`: `local` in the library, so a test's own
+/// (loopback) connections may run DEBUG; the `mock-redis` binary sets
+/// Redis's `no` unless told otherwise (`MockRedis::set_enable_debug_command`).
 const DEFAULTS: &[(&str, &str)] = &[
     ("acl-pubsub-default", "resetchannels"),
     ("aclfile", ""),

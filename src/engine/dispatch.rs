@@ -190,6 +190,14 @@ impl Engine {
         if !spec.arity_ok(args.len()) {
             return Err(errors::wrong_arity(&full_name(spec, parent)));
         }
+        // Redis's protected commands, before authentication as in Redis.
+        if parent.unwrap_or(spec).name == "debug"
+            && !self.protected_action_allowed("enable-debug-command", client)
+        {
+            return Err(errors::err(
+                "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            ));
+        }
         if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
             return Err(errors::err(errors::NOAUTH));
         }
@@ -207,6 +215,25 @@ impl Engine {
             return Err(errors::err(errors::NOT_IN_TRANSACTION));
         }
         Ok((spec, parent))
+    }
+
+    /// Redis's `allowProtectedAction`: the parameter (`enable-debug-command`)
+    /// says `yes`, or `local` and the client is local (Redis's
+    /// `islocalClient`: a Unix socket, or a peer at exactly `127.0.0.1` or
+    /// `::1`).
+    fn protected_action_allowed(&self, parameter: &str, client: &Client) -> bool {
+        match self.config_str(parameter) {
+            Some("yes") => true,
+            Some("local") => match client.addr.parse::<std::net::SocketAddr>() {
+                Ok(peer) => match peer.ip() {
+                    std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
+                    std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
+                },
+                // A Unix socket's `path:0`, or a client with no connection.
+                Err(_) => true,
+            },
+            _ => false,
+        }
     }
 
     /// Runs a resolved command (Redis's `call`), directly or from EXEC.

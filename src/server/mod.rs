@@ -5,6 +5,7 @@ mod db_handle;
 mod handle;
 mod listing;
 mod mocks;
+mod protected;
 mod socket;
 mod state_api;
 

@@ -290,3 +290,60 @@ async fn random_members_with_a_large_negative_count() {
         );
     }
 }
+
+/// Sends each command on a fresh connection to both servers and compares
+/// the replies byte for byte.
+async fn same_replies(real: u16, mock: u16, commands: &[&[&str]]) {
+    for cmd in commands {
+        let mut r = RawConn::open(real).await;
+        let mut m = RawConn::open(mock).await;
+        let (expected, actual) = (r.cmd(cmd.iter()).await, m.cmd(cmd.iter()).await);
+        assert_eq!(
+            String::from_utf8_lossy(&actual),
+            String::from_utf8_lossy(&expected),
+            "{cmd:?}"
+        );
+    }
+}
+
+/// DEBUG is refused as Redis refuses it when `enable-debug-command` is
+/// `no` (Redis's default, the binary's too): `DEBUG SLEEP 3600` can no
+/// longer freeze the server. The check comes after arity and before
+/// authentication, as in Redis.
+#[tokio::test]
+async fn debug_is_refused_unless_enabled() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let server = MockRedis::start().await;
+    server.set_enable_debug_command("no");
+    let (real, mock) = (differ.real_port(), server.port());
+    same_replies(
+        real,
+        mock,
+        &[
+            &["DEBUG", "SLEEP", "3600"],
+            &["DEBUG", "HELP"],
+            &["DEBUG"],
+            &["CONFIG", "GET", "enable-debug-command"],
+            &["CONFIG", "SET", "enable-debug-command", "yes"],
+        ],
+    )
+    .await;
+    for port in [real, mock] {
+        RawConn::open(port)
+            .await
+            .cmd(["CONFIG", "SET", "requirepass", "pw"])
+            .await;
+    }
+    same_replies(real, mock, &[&["DEBUG", "SLEEP", "0"], &["GET", "k"]]).await;
+    for port in [real, mock] {
+        let mut c = RawConn::open(port).await;
+        c.cmd(["AUTH", "pw"]).await;
+        c.cmd(["CONFIG", "SET", "requirepass", ""]).await;
+    }
+    // The library's default, `local`: a loopback client may run it.
+    server.set_enable_debug_command("local");
+    let mut conn = RawConn::open(mock).await;
+    assert_eq!(conn.cmd(["DEBUG", "SLEEP", "0"]).await, b"+OK\r\n");
+}
