@@ -347,3 +347,148 @@ async fn debug_is_refused_unless_enabled() {
     let mut conn = RawConn::open(mock).await;
     assert_eq!(conn.cmd(["DEBUG", "SLEEP", "0"]).await, b"+OK\r\n");
 }
+
+/// The name/value pairs of a `CONFIG GET` reply.
+fn config_pairs(reply: &[u8]) -> Vec<(String, String)> {
+    use crate::support::resp::{aggregate_items, bulk_payload};
+    let items = aggregate_items(reply).expect("CONFIG GET answers an array");
+    items
+        .chunks(2)
+        .map(|kv| {
+            let text = |f: &[u8]| String::from_utf8_lossy(bulk_payload(f).expect("a bulk")).into_owned();
+            (text(kv[0]), text(kv[1]))
+        })
+        .collect()
+}
+
+/// CONFIG SET of bad values (negative, huge, non-numeric, fractional,
+/// empty, a bad enum name) for EVERY parameter redis-server 7.0.15 lists,
+/// compared byte for byte: the mock used to accept `proto-max-bulk-len -1`,
+/// `hz -1`, `save garbage` and the like. Where a value is valid for both,
+/// CONFIG GET must read the same afterwards; every parameter is then put
+/// back on both sides.
+#[tokio::test]
+async fn config_set_refuses_what_redis_refuses_for_every_parameter() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let server = MockRedis::start().await;
+    let mut real = RawConn::open(differ.real_port()).await;
+    let mut mock = RawConn::open(server.port()).await;
+    let real_values = config_pairs(&real.cmd(["CONFIG", "GET", "*"]).await);
+    let mock_values: std::collections::HashMap<String, String> =
+        config_pairs(&mock.cmd(["CONFIG", "GET", "*"]).await).into_iter().collect();
+    assert!(real_values.len() > 150);
+    let bad = [
+        "-1",
+        "99999999999999999999",
+        "-99999999999999999999",
+        "2147483648",
+        "4294967296",
+        "abc",
+        "1.5",
+        "",
+        "10%",
+        "1 2 3",
+    ];
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for (name, real_original) in &real_values {
+        // The mock keeps the listener it was given (`port`, `bind` are
+        // immutable there); a valid `maxclients` makes Redis resize its
+        // file limits.
+        if name == "port" || name == "bind" {
+            continue;
+        }
+        let mock_original = mock_values
+            .get(name)
+            .unwrap_or_else(|| panic!("the mock has no parameter {name}"));
+        for value in bad {
+            if name == "maxclients" && value == "2147483648" {
+                continue;
+            }
+            let set = ["CONFIG", "SET", name.as_str(), value];
+            let (expected, actual) = (real.cmd(set).await, mock.cmd(set).await);
+            compared += 1;
+            if expected != actual {
+                differences.push(format!(
+                    "CONFIG SET {name} {value:?}: redis {:?}, mock {:?}",
+                    String::from_utf8_lossy(&expected),
+                    String::from_utf8_lossy(&actual)
+                ));
+                continue;
+            }
+            if expected == b"+OK\r\n" {
+                let get = ["CONFIG", "GET", name.as_str()];
+                let (expected, actual) = (real.cmd(get).await, mock.cmd(get).await);
+                if expected != actual {
+                    differences.push(format!(
+                        "CONFIG GET {name} after {value:?}: redis {:?}, mock {:?}",
+                        String::from_utf8_lossy(&expected),
+                        String::from_utf8_lossy(&actual)
+                    ));
+                }
+                real.cmd(["CONFIG", "SET", name.as_str(), real_original.as_str()]).await;
+                mock.cmd(["CONFIG", "SET", name.as_str(), mock_original.as_str()]).await;
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {compared} CONFIG SET replies differ:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
+
+/// The parameters issue 10 names, with values at and past their bounds,
+/// and the writes that failed after a bad `proto-max-bulk-len`.
+#[tokio::test]
+async fn config_set_bounds_named_in_the_issue() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut c = case("bounds");
+    for (name, value) in [
+        ("proto-max-bulk-len", "-1"),
+        ("proto-max-bulk-len", "1048575"),
+        ("maxmemory", "-1"),
+        ("hz", "-1"),
+        ("timeout", "-1"),
+        ("maxclients", "-1"),
+        ("maxclients", "0"),
+        ("maxclients", "4294967296"),
+        ("active-expire-effort", "0"),
+        ("active-expire-effort", "11"),
+        ("client-query-buffer-limit", "1048575"),
+        ("client-query-buffer-limit", "1mb"),
+        ("save", "garbage"),
+        ("save", "100 x"),
+        ("save", "0 1"),
+        ("save", "+5 3 60 0"),
+        ("client-output-buffer-limit", "garbage"),
+        ("client-output-buffer-limit", "normal 1 2"),
+        ("client-output-buffer-limit", "master 1 2 3"),
+        ("client-output-buffer-limit", "normal 1mb 2kb -1"),
+        ("client-output-buffer-limit", "pubsub 1mb 2kb 7 replica 1 2 3"),
+        ("dir", "/tmp"),
+        ("dbfilename", "x.rdb"),
+        ("enable-debug-command", "yes"),
+        ("appendfsync", "bogus"),
+        ("maxmemory-policy", "bogus"),
+        ("maxmemory-clients", "101%"),
+        ("maxmemory-clients", "50%"),
+        ("oom-score-adj-values", "0 200 3000"),
+    ] {
+        c = c.cmd(["CONFIG", "SET", name, value]);
+    }
+    c = c
+        .cmd(["CONFIG", "GET", "save"])
+        .cmd(["CONFIG", "GET", "client-output-buffer-limit"])
+        .cmd(["CONFIG", "GET", "maxmemory-clients"])
+        .cmd(["CONFIG", "GET", "proto-max-bulk-len"])
+        .cmd(["SETRANGE", "k", "10", "v"])
+        .cmd(["APPEND", "k", "w"])
+        .cmd(["CONFIG", "SET", "save", "", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"]);
+    differ.check(&[c]).await;
+}
