@@ -492,3 +492,20 @@ async fn config_set_bounds_named_in_the_issue() {
         .cmd(["CONFIG", "SET", "save", "", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"]);
     differ.check(&[c]).await;
 }
+
+/// An inline request with a NUL before its newline: Redis's `strchr`
+/// stops at the NUL, so the request never completes and nothing after it
+/// runs, until the buffer passes the inline limit (the mock ran both
+/// `SET a` and `PING`).
+#[tokio::test]
+async fn a_nul_in_an_inline_request_hides_its_newline() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let mut bytes = b"PING\r\nSET a\0b c\r\nPING\r\n".to_vec();
+    bytes.extend(std::iter::repeat_n(b'x', 70_000));
+    bytes.extend_from_slice(b"\r\nPING\r\n");
+    differ
+        .check(&[case("NUL before the newline").raw(&bytes, 2)])
+        .await;
+}
