@@ -198,7 +198,13 @@ impl Engine {
                 "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
             ));
         }
-        if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
+        // Redis's `authRequired`: only while the default user has a
+        // password; a client that connected under one passes once it is
+        // emptied (HELLO alone still checks the client's own flag).
+        if !client.authenticated
+            && self.config.requirepass.is_some()
+            && spec.flags & flags::NO_AUTH == 0
+        {
             return Err(errors::err(errors::NOAUTH));
         }
         if client.multi.is_none()

@@ -509,3 +509,44 @@ async fn a_nul_in_an_inline_request_hides_its_newline() {
         .check(&[case("NUL before the newline").raw(&bytes, 2)])
         .await;
 }
+
+/// Redis 7.0's wording for HELLO before AUTH (the mock answered 7.2's),
+/// and, once `requirepass` is emptied, clients that never authenticated
+/// pass as in Redis (the mock kept answering NOAUTH).
+#[tokio::test]
+async fn hello_before_auth_and_an_emptied_requirepass() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let server = MockRedis::start().await;
+    let ports = [differ.real_port(), server.port()];
+    let mut admins = Vec::new();
+    for port in ports {
+        let mut admin = RawConn::open(port).await;
+        admin.cmd(["CONFIG", "SET", "requirepass", "pw"]).await;
+        admins.push(admin);
+    }
+    let mut clients = Vec::new();
+    for port in ports {
+        clients.push(RawConn::open(port).await);
+    }
+    let mut transcripts = vec![Vec::new(), Vec::new()];
+    for (i, client) in clients.iter_mut().enumerate() {
+        transcripts[i].push(client.cmd(["HELLO", "3"]).await);
+        transcripts[i].push(client.cmd(["HELLO", "2", "AUTH", "default", "wrong"]).await);
+        transcripts[i].push(client.cmd(["GET", "k"]).await);
+    }
+    for admin in &mut admins {
+        admin.cmd(["CONFIG", "SET", "requirepass", ""]).await;
+    }
+    for (i, client) in clients.iter_mut().enumerate() {
+        transcripts[i].push(client.cmd(["GET", "k"]).await);
+        transcripts[i].push(client.cmd(["PING"]).await);
+    }
+    let show = |t: &Vec<Vec<u8>>| {
+        t.iter()
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(show(&transcripts[1]), show(&transcripts[0]));
+}
