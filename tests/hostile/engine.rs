@@ -550,3 +550,35 @@ async fn hello_before_auth_and_an_emptied_requirepass() {
     };
     assert_eq!(show(&transcripts[1]), show(&transcripts[0]));
 }
+
+/// NUL bytes where Redis reads a C string: a score bound is parsed by
+/// `strtod` up to the NUL (`"\0"` reads 0), and error texts quoting an
+/// argument end at its NUL.
+#[tokio::test]
+async fn nul_bytes_where_redis_reads_c_strings() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    differ
+        .check(&[
+            case("score bounds")
+                .cmd(["ZADD", "z", "0", "a", "1", "b", "2", "c"])
+                .cmd(["ZRANGEBYSCORE", "z", "\0", "10"])
+                .cmd(["ZRANGEBYSCORE", "z", "(\0", "10"])
+                .cmd(["ZRANGEBYSCORE", "z", "1\0x", "10"])
+                .cmd(["ZRANGEBYSCORE", "z", "-inf", "1\0"])
+                .cmd(["ZCOUNT", "z", "\0", "(2\0"])
+                .cmd(["ZREVRANGEBYSCORE", "z", "2\0", "\0"])
+                .cmd(["ZREMRANGEBYSCORE", "z", "\0", "\0"])
+                .cmd(["ZRANGE", "z", "\0", "5", "BYSCORE"])
+                .cmd(["ZADD", "z", "1\0", "d"]),
+            case("error texts")
+                .cmd(["NO\0SUCH", "a\0b"])
+                .cmd(["CONFIG", "NO\0PE"])
+                .cmd(["HELLO", "3", "x\0y"])
+                .cmd(["SET", "k", "v", "E\0X", "1"])
+                .cmd(["OBJECT", "X\0Y", "k"])
+                .cmd(["CLIENT", "SETNAME", "a\0b"]),
+        ])
+        .await;
+}
