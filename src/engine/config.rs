@@ -343,7 +343,11 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
                 if (j % 2 == 0 && v < 1) || (j % 2 == 1 && v < 0) {
                     return Err(BAD.into());
                 }
-                out.push(if j % 2 == 0 { v.to_string() } else { (v as i32).to_string() });
+                out.push(if j % 2 == 0 {
+                    v.to_string()
+                } else {
+                    (v as i32).to_string()
+                });
             }
             Ok(out.join(" "))
         }
@@ -371,7 +375,10 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
                         );
                     }
                 };
-                let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.".to_string();
+                let bad = || {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                };
                 let hard = memtoull(quad[1]).ok_or_else(bad)?;
                 let soft = memtoull(quad[2]).ok_or_else(bad)?;
                 let secs = strtoll_whole(quad[3]).filter(|s| *s >= 0).ok_or_else(bad)?;
@@ -397,7 +404,11 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
             if v < -100 {
                 return Err("percentage argument must be less or equal to 100".into());
             }
-            Ok(if v < 0 { format!("{}%", -v) } else { v.to_string() })
+            Ok(if v < 0 {
+                format!("{}%", -v)
+            } else {
+                v.to_string()
+            })
         }
         "oom-score-adj-values" => {
             if args.len() != 3 {
@@ -408,7 +419,11 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
                 .map(|a| strtoll_whole(a).filter(|v| (-2000..=2000).contains(v)))
                 .collect::<Option<Vec<i64>>>()
                 .ok_or("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")?;
-            Ok(values.iter().map(i64::to_string).collect::<Vec<_>>().join(" "))
+            Ok(values
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(" "))
         }
         "latency-tracking-info-percentiles" => {
             let mut out = Vec::new();
@@ -427,7 +442,12 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
         }
         "proc-title-template" => {
             const VARS: &[&str] = &[
-                "title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket",
+                "title",
+                "listen-addr",
+                "server-mode",
+                "port",
+                "tls-port",
+                "unixsocket",
                 "config-file",
             ];
             let mut rest = value;
@@ -452,7 +472,9 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
             {
-                return Err("Hostnames may only contain alphanumeric characters, hyphens or dots".into());
+                return Err(
+                    "Hostnames may only contain alphanumeric characters, hyphens or dots".into(),
+                );
             }
             Ok(value.to_string())
         }
@@ -650,8 +672,8 @@ impl RuntimeConfig {
             }
             Kind::Memory(min, max) => {
                 // Stored in a signed `long long`: past 2^63 it reads negative.
-                let v = memtoull(value).ok_or_else(|| fail("argument must be a memory value"))?
-                    as i64;
+                let v =
+                    memtoull(value).ok_or_else(|| fail("argument must be a memory value"))? as i64;
                 if !(min..=max).contains(&v) {
                     return Err(fail(&format!(
                         "argument must be between {min} and {max} inclusive"

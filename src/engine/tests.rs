@@ -89,12 +89,21 @@ fn a_panicking_handler_leaves_the_client_and_its_cleanup_in_place() {
     assert!(is_panic_error(&reply, "debug"), "{reply:?}");
     // Still connected, still subscribed, still watching, still answering.
     assert!(engine.client(a).is_some());
-    assert_eq!(run(&mut engine, b, "PUBLISH ghost m"), crate::protocol::Reply::Integer(1));
+    assert_eq!(
+        run(&mut engine, b, "PUBLISH ghost m"),
+        crate::protocol::Reply::Integer(1)
+    );
     assert!(engine.dbs[0].is_watched(b"k"));
-    assert_eq!(run(&mut engine, a, "PING"), crate::protocol::Reply::simple("PONG"));
+    assert_eq!(
+        run(&mut engine, a, "PING"),
+        crate::protocol::Reply::simple("PONG")
+    );
     // And its cleanup runs when it leaves.
     engine.disconnect(a);
-    assert_eq!(run(&mut engine, b, "PUBLISH ghost m"), crate::protocol::Reply::Integer(0));
+    assert_eq!(
+        run(&mut engine, b, "PUBLISH ghost m"),
+        crate::protocol::Reply::Integer(0)
+    );
     assert!(!engine.dbs[0].is_watched(b"k"));
 }
 
@@ -114,7 +123,10 @@ fn a_panic_inside_exec_discards_the_rest_of_the_transaction() {
     assert!(client.multi.is_none() && client.watched.is_empty());
     assert!(!engine.dbs[0].is_watched(b"w"));
     assert_eq!(run(&mut engine, a, "SET z 1"), crate::protocol::Reply::ok());
-    assert_eq!(run(&mut engine, a, "EXISTS x y z"), crate::protocol::Reply::Integer(2));
+    assert_eq!(
+        run(&mut engine, a, "EXISTS x y z"),
+        crate::protocol::Reply::Integer(2)
+    );
 }
 
 /// The address of the string stored at `key` in database 0.
@@ -145,21 +157,38 @@ fn string_writes_happen_in_place() {
         "SETBIT k 7 1",
     ] {
         run(&mut engine, id, line);
-        assert_eq!(string_ptr(&mut engine, b"k"), at, "{line} copied the string");
+        assert_eq!(
+            string_ptr(&mut engine, b"k"),
+            at,
+            "{line} copied the string"
+        );
     }
-    assert_eq!(run(&mut engine, id, "GETBIT k 8388000"), crate::protocol::Reply::Integer(1));
-    assert_eq!(run(&mut engine, id, "GETRANGE k 100 104"), crate::protocol::Reply::bulk("hello"));
+    assert_eq!(
+        run(&mut engine, id, "GETBIT k 8388000"),
+        crate::protocol::Reply::Integer(1)
+    );
+    assert_eq!(
+        run(&mut engine, id, "GETRANGE k 100 104"),
+        crate::protocol::Reply::bulk("hello")
+    );
     // APPEND grows the buffer geometrically: 1024 appends of 1 KB move it
     // a handful of times, not once per append.
     let mut moves = 0;
     let mut at = string_ptr(&mut engine, b"k");
     for _ in 0..1024 {
-        let args = [Bytes::from("APPEND"), Bytes::from("k"), Bytes::from(vec![b'y'; 1024])];
+        let args = [
+            Bytes::from("APPEND"),
+            Bytes::from("k"),
+            Bytes::from(vec![b'y'; 1024]),
+        ];
         engine.execute(id, &args);
         let now = string_ptr(&mut engine, b"k");
         moves += usize::from(now != at);
         at = now;
     }
     assert!(moves < 20, "{moves} moves");
-    assert_eq!(run(&mut engine, id, "STRLEN k"), crate::protocol::Reply::Integer(2 << 20));
+    assert_eq!(
+        run(&mut engine, id, "STRLEN k"),
+        crate::protocol::Reply::Integer(2 << 20)
+    );
 }

@@ -428,12 +428,18 @@ mod tests {
     #[test]
     fn a_nul_hides_the_newline_of_an_inline_request() {
         // Redis's strchr stops at the NUL: the request never completes.
-        assert_eq!(parse_all(b"PING\r\nSET a\0b c\r\nPING\r\n").unwrap().len(), 1);
+        assert_eq!(
+            parse_all(b"PING\r\nSET a\0b c\r\nPING\r\n").unwrap().len(),
+            1
+        );
         assert!(parse_all(b"\0PING\r\n").unwrap().is_empty());
         // ... until the buffer passes the inline limit.
         let mut big = b"SET a\0b c\r\n".to_vec();
         big.resize(INLINE_MAX_SIZE + 1, b'x');
-        assert_eq!(parse_all(&big).unwrap_err().detail(), "too big inline request");
+        assert_eq!(
+            parse_all(&big).unwrap_err().detail(),
+            "too big inline request"
+        );
         // Quoted text ends at the NUL too (an unbalanced quote).
         assert_eq!(
             parse_all(b"SET \"a\0\" c\r\n").unwrap(),

@@ -53,7 +53,11 @@ fn crc64(data: &[u8]) -> u64 {
     for &b in data {
         crc ^= b as u64;
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ POLY } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ POLY
+            } else {
+                crc >> 1
+            };
         }
     }
     crc
@@ -80,8 +84,14 @@ async fn restore_refuses_absurd_declared_lengths() {
         return;
     };
     let bodies: Vec<(&str, Vec<u8>)> = vec![
-        ("string of 2^40", [&[0u8][..], &len64(1 << 40), b"abc"].concat()),
-        ("string of 2^64-1", [&[0u8][..], &len64(u64::MAX), b"abc"].concat()),
+        (
+            "string of 2^40",
+            [&[0u8][..], &len64(1 << 40), b"abc"].concat(),
+        ),
+        (
+            "string of 2^64-1",
+            [&[0u8][..], &len64(u64::MAX), b"abc"].concat(),
+        ),
         (
             "LZF string of 2^40",
             [&[0u8, 0xc3, 0x02][..], &len64(1 << 40), b"\x00a"].concat(),
@@ -94,7 +104,10 @@ async fn restore_refuses_absurd_declared_lengths() {
             "hash of 2^63+1 fields",
             [&[4u8][..], &len64((1 << 63) + 1), b"\x01a\x01b"].concat(),
         ),
-        ("list of 2^64-1", [&[1u8][..], &len64(u64::MAX), b"\x01a"].concat()),
+        (
+            "list of 2^64-1",
+            [&[1u8][..], &len64(u64::MAX), b"\x01a"].concat(),
+        ),
     ];
     let cases: Vec<_> = bodies
         .iter()
@@ -162,7 +175,12 @@ async fn repeated_sources_are_not_copied() {
         .check(&[
             case("SINTERCARD over one set given 1000 times")
                 .cmd(with_members(&["SADD", "s"], 3_000, false))
-                .cmd(repeated(&["SINTERCARD", "1000"], "s", 1000, &["LIMIT", "1"]))
+                .cmd(repeated(
+                    &["SINTERCARD", "1000"],
+                    "s",
+                    1000,
+                    &["LIMIT", "1"],
+                ))
                 .cmd(repeated(&["SINTERCARD", "1000"], "s", 1000, &[]))
                 .cmd(repeated(&["SINTERSTORE", "d"], "s", 300, &[]))
                 .cmd(repeated(&["SUNIONSTORE", "d"], "s", 300, &[]))
@@ -172,7 +190,12 @@ async fn repeated_sources_are_not_copied() {
                 .cmd(with_members(&["ZADD", "z"], 2_000, true))
                 .cmd(repeated(&["ZUNIONSTORE", "d", "400"], "z", 400, &[]))
                 .cmd(["ZRANGE", "d", "-3", "-1", "WITHSCORES"])
-                .cmd(repeated(&["ZINTERSTORE", "d", "400"], "z", 400, &["AGGREGATE", "MAX"]))
+                .cmd(repeated(
+                    &["ZINTERSTORE", "d", "400"],
+                    "z",
+                    400,
+                    &["AGGREGATE", "MAX"],
+                ))
                 .cmd(["ZRANGE", "d", "-3", "-1", "WITHSCORES"])
                 .cmd(repeated(&["ZDIFFSTORE", "d", "400"], "z", 400, &[]))
                 .cmd(repeated(&["ZINTERCARD", "400"], "z", 400, &["LIMIT", "5"]))
@@ -228,7 +251,9 @@ async fn writes_into_a_large_string() {
             .cmd(["SETBIT", "k", "9000000", "1"])
             .cmd(["SETRANGE", "k", "1000", "hello"])
             .cmd(["SETRANGE", "k", "1200000", "tail"])
-            .cmd(["BITFIELD", "k", "SET", "u8", "0", "255", "INCRBY", "i5", "100", "1"])
+            .cmd([
+                "BITFIELD", "k", "SET", "u8", "0", "255", "INCRBY", "i5", "100", "1",
+            ])
             .cmd(["BITFIELD_RO", "k", "GET", "u8", "0", "GET", "i5", "100"])
             .cmd(["APPEND", "k", "end"])
             .cmd(["STRLEN", "k"])
@@ -261,9 +286,12 @@ async fn random_member_counts_out_of_range() {
         "4611686018427387904",
         "-9223372036854775807",
     ] {
-        c = c
-            .cmd(["ZRANDMEMBER", "z", count, "WITHSCORES"])
-            .cmd(["HRANDFIELD", "h", count, "WITHVALUES"]);
+        c = c.cmd(["ZRANDMEMBER", "z", count, "WITHSCORES"]).cmd([
+            "HRANDFIELD",
+            "h",
+            count,
+            "WITHVALUES",
+        ]);
     }
     differ.check(&[c]).await;
 }
@@ -278,14 +306,19 @@ async fn random_members_with_a_large_negative_count() {
     let reply = conn.cmd(["SRANDMEMBER", "s", "-20000"]).await;
     let items = crate::support::resp::aggregate_items(&reply).expect("an array");
     assert_eq!(items.len(), 20_000);
-    assert!(items.iter().all(|i| [&b"$1\r\na\r\n"[..], b"$1\r\nb\r\n", b"$1\r\nc\r\n"].contains(i)));
+    assert!(
+        items
+            .iter()
+            .all(|i| [&b"$1\r\na\r\n"[..], b"$1\r\nb\r\n", b"$1\r\nc\r\n"].contains(i))
+    );
     let reply = conn.cmd(["ZRANDMEMBER", "z", "-10000", "WITHSCORES"]).await;
     let items = crate::support::resp::aggregate_items(&reply).expect("an array");
     assert_eq!(items.len(), 20_000);
     for pair in items.chunks(2) {
         let (m, s) = (pair[0], pair[1]);
         assert!(
-            (m == b"$1\r\na\r\n" && s == b"$1\r\n1\r\n") || (m == b"$1\r\nb\r\n" && s == b"$1\r\n2\r\n"),
+            (m == b"$1\r\na\r\n" && s == b"$1\r\n1\r\n")
+                || (m == b"$1\r\nb\r\n" && s == b"$1\r\n2\r\n"),
             "{m:?} {s:?}"
         );
     }
@@ -355,7 +388,8 @@ fn config_pairs(reply: &[u8]) -> Vec<(String, String)> {
     items
         .chunks(2)
         .map(|kv| {
-            let text = |f: &[u8]| String::from_utf8_lossy(bulk_payload(f).expect("a bulk")).into_owned();
+            let text =
+                |f: &[u8]| String::from_utf8_lossy(bulk_payload(f).expect("a bulk")).into_owned();
             (text(kv[0]), text(kv[1]))
         })
         .collect()
@@ -377,7 +411,9 @@ async fn config_set_refuses_what_redis_refuses_for_every_parameter() {
     let mut mock = RawConn::open(server.port()).await;
     let real_values = config_pairs(&real.cmd(["CONFIG", "GET", "*"]).await);
     let mock_values: std::collections::HashMap<String, String> =
-        config_pairs(&mock.cmd(["CONFIG", "GET", "*"]).await).into_iter().collect();
+        config_pairs(&mock.cmd(["CONFIG", "GET", "*"]).await)
+            .into_iter()
+            .collect();
     assert!(real_values.len() > 150);
     let bad = [
         "-1",
@@ -428,8 +464,10 @@ async fn config_set_refuses_what_redis_refuses_for_every_parameter() {
                         String::from_utf8_lossy(&actual)
                     ));
                 }
-                real.cmd(["CONFIG", "SET", name.as_str(), real_original.as_str()]).await;
-                mock.cmd(["CONFIG", "SET", name.as_str(), mock_original.as_str()]).await;
+                real.cmd(["CONFIG", "SET", name.as_str(), real_original.as_str()])
+                    .await;
+                mock.cmd(["CONFIG", "SET", name.as_str(), mock_original.as_str()])
+                    .await;
             }
         }
     }
@@ -470,7 +508,10 @@ async fn config_set_bounds_named_in_the_issue() {
         ("client-output-buffer-limit", "normal 1 2"),
         ("client-output-buffer-limit", "master 1 2 3"),
         ("client-output-buffer-limit", "normal 1mb 2kb -1"),
-        ("client-output-buffer-limit", "pubsub 1mb 2kb 7 replica 1 2 3"),
+        (
+            "client-output-buffer-limit",
+            "pubsub 1mb 2kb 7 replica 1 2 3",
+        ),
         ("dir", "/tmp"),
         ("dbfilename", "x.rdb"),
         ("enable-debug-command", "yes"),
@@ -489,7 +530,14 @@ async fn config_set_bounds_named_in_the_issue() {
         .cmd(["CONFIG", "GET", "proto-max-bulk-len"])
         .cmd(["SETRANGE", "k", "10", "v"])
         .cmd(["APPEND", "k", "w"])
-        .cmd(["CONFIG", "SET", "save", "", "client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"]);
+        .cmd([
+            "CONFIG",
+            "SET",
+            "save",
+            "",
+            "client-output-buffer-limit",
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        ]);
     differ.check(&[c]).await;
 }
 

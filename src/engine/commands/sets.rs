@@ -371,10 +371,7 @@ fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
 /// WRONGTYPE on the first key of another type; `None` for missing keys.
 /// The sets are borrowed, never copied: a key given many times costs one
 /// pointer per repeat.
-fn load_sets<'a>(
-    db: &'a mut Db,
-    keys: &[Bytes],
-) -> Result<Vec<Option<&'a HashSet<Bytes>>>, Reply> {
+fn load_sets<'a>(db: &'a mut Db, keys: &[Bytes]) -> Result<Vec<Option<&'a HashSet<Bytes>>>, Reply> {
     for k in keys {
         db.get_set(k)?;
     }
@@ -420,10 +417,7 @@ fn sinter(ctx: &mut Ctx<'_>) -> CmdResult {
     let max = max_intset_entries(ctx);
     let sets = load_sets(ctx.db(), keys)?;
     Ok(Reply::Set(
-        intersect(&sets, max)
-            .into_iter()
-            .map(Reply::Bulk)
-            .collect(),
+        intersect(&sets, max).into_iter().map(Reply::Bulk).collect(),
     ))
 }
 

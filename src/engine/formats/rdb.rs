@@ -140,6 +140,18 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
     out.freeze()
 }
 
+/// `body` (a type byte and a value) closed as DUMP closes a payload: the
+/// RDB version and the CRC-64 of everything before it (the fuzz targets
+/// mutate bodies and let this make them pass the checksum).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn with_footer(body: &[u8]) -> Vec<u8> {
+    let mut p = body.to_vec();
+    p.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let sum = crc64(&p);
+    p.extend_from_slice(&sum.to_le_bytes());
+    p
+}
+
 /// Redis's `verifyDumpPayload`: a known RDB version and a matching CRC.
 pub(crate) fn verify_payload(p: &[u8]) -> bool {
     if p.len() < 10 {
@@ -438,13 +450,8 @@ pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
 mod tests {
     use super::*;
 
-    /// `body` closed with RDB version 10 and its checksum.
     fn payload(body: &[u8]) -> Vec<u8> {
-        let mut p = body.to_vec();
-        p.extend_from_slice(&RDB_VERSION.to_le_bytes());
-        let sum = crc64(&p);
-        p.extend_from_slice(&sum.to_le_bytes());
-        p
+        with_footer(body)
     }
 
     fn len64(n: u64) -> Vec<u8> {
