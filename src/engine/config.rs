@@ -394,7 +394,7 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
         "maxmemory-clients" => {
             const BAD: &str = "argument must be a memory or percent value";
             let v: i64 = if value.len() > 1 && value.ends_with('%') {
-                match crate::protocol::string2ll(value[..value.len() - 1].as_bytes()) {
+                match crate::protocol::string2ll(&value.as_bytes()[..value.len() - 1]) {
                     Some(p) if p >= 0 => -p,
                     _ => return Err(BAD.into()),
                 }

@@ -578,7 +578,7 @@ async fn hello_before_auth_and_an_emptied_requirepass() {
     for port in ports {
         clients.push(RawConn::open(port).await);
     }
-    let mut transcripts = vec![Vec::new(), Vec::new()];
+    let mut transcripts = [Vec::new(), Vec::new()];
     for (i, client) in clients.iter_mut().enumerate() {
         transcripts[i].push(client.cmd(["HELLO", "3"]).await);
         transcripts[i].push(client.cmd(["HELLO", "2", "AUTH", "default", "wrong"]).await);
