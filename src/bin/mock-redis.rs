@@ -29,6 +29,8 @@ Options (named as redis-server's configuration directives):
                           Without a password, refuse TCP clients not
                           connecting from 127.0.0.1 or ::1 (default yes).
   --redis-version <ver>   Version reported by HELLO and INFO (default 7.0.15).
+  --enable-debug-command <yes|no|local>
+                          Who may run DEBUG (default no, as Redis).
   --admin-port <port>     Serve the admin API (HTTP, JSON) on this port: mount
                           mocks, journal, verify, faults, clock, keys. Off by
                           default; see the `mock_redis::admin` docs.
@@ -61,6 +63,7 @@ struct Options {
     admin_bind: IpAddr,
     protected_mode: bool,
     maxclients: u32,
+    enable_debug_command: String,
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -75,6 +78,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         admin_bind: IpAddr::from([127, 0, 0, 1]),
         protected_mode: true,
         maxclients: 10_000,
+        enable_debug_command: "no".to_string(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -136,6 +140,15 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
                     "no" => false,
                     _ => return Err(format!("argument must be 'yes' or 'no': '{v}'")),
                 };
+            }
+            "--enable-debug-command" => {
+                let v = value()?.to_ascii_lowercase();
+                if !matches!(v.as_str(), "yes" | "no" | "local") {
+                    return Err(format!(
+                        "argument(s) must be one of the following: yes, no, local: '{v}'"
+                    ));
+                }
+                opts.enable_debug_command = v;
             }
             other => {
                 return Err(format!(
@@ -213,6 +226,8 @@ async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // Before the first await: no client is served before this applies.
+    server.set_enable_debug_command(&opts.enable_debug_command);
     for fixture in &fixtures {
         fixture.apply(&server);
     }

@@ -295,8 +295,8 @@ impl ClientLimits {
         let mut next = self.clone();
         for group in words.chunks(4) {
             let (Some(hard), Some(soft), Ok(seconds)) = (
-                super::config::parse_memory(group[1]),
-                super::config::parse_memory(group[2]),
+                super::config::memtoull(group[1]).and_then(|v| i64::try_from(v).ok()),
+                super::config::memtoull(group[2]).and_then(|v| i64::try_from(v).ok()),
                 group[3].parse::<i64>(),
             ) else {
                 return;

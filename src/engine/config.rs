@@ -15,7 +15,9 @@ use super::util::errors::config_set_failed;
 /// Redis 7.0.15's parameters and defaults (as `CONFIG GET *` reports them
 /// for a server started without a configuration file), except for `port`,
 /// `dir`, `bind` and `daemonize`, which describe this process, and
-/// `enable-debug-command`, which is `local` because DEBUG is served.
+/// `enable-debug-command`: `local` in the library, so a test's own
+/// (loopback) connections may run DEBUG; the `mock-redis` binary sets
+/// Redis's `no` unless told otherwise (`MockRedis::set_enable_debug_command`).
 const DEFAULTS: &[(&str, &str)] = &[
     ("acl-pubsub-default", "resetchannels"),
     ("aclfile", ""),
@@ -231,67 +233,259 @@ const ALIASES: &[(&str, &str)] = &[
     ("masterauth", "masterauth"),
 ];
 
-/// Parameters that cannot change at runtime.
-const IMMUTABLE: &[&str] = &[
-    "databases",
-    "daemonize",
-    "io-threads",
-    "io-threads-do-reads",
-    "port",
-    "bind",
-    "unixsocket",
-    "unixsocketperm",
-    "logfile",
-    "pidfile",
-    "supervised",
-    "syslog-enabled",
-    "syslog-ident",
-    "syslog-facility",
-    "cluster-enabled",
-    "cluster-config-file",
-    "aclfile",
-    "always-show-logo",
-    "enable-debug-command",
-    "enable-module-command",
-    "enable-protected-configs",
-    "protected-mode",
-    "tcp-backlog",
-    "set-proc-title",
-    "proc-title-template",
-    "disable-thp",
-];
+#[path = "config_table.rs"]
+mod table;
 
-/// Parameters holding a byte count (accepting `kb`, `mb`, `gb` units).
-const MEMORY: &[&str] = &[
-    "maxmemory",
-    "proto-max-bulk-len",
-    "client-query-buffer-limit",
-    "repl-backlog-size",
-    "auto-aof-rewrite-min-size",
-    "active-defrag-ignore-bytes",
-    "stream-node-max-bytes",
-    "hash-max-listpack-value",
-    "zset-max-listpack-value",
-    "maxmemory-clients",
-];
+/// A parameter's type, bounds and flags, as Redis 7.0's `standardConfig`
+/// table declares them (`config_table.rs` lists every parameter's).
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// `IMMUTABLE_CONFIG`: `can't set immutable config`.
+    Immutable,
+    /// `PROTECTED_CONFIG` (`dir`, `dbfilename`): `can't set protected config`.
+    Protected,
+    /// `yes` or `no`.
+    Bool,
+    /// One of these names (in the order Redis lists them in its error).
+    Enum(&'static [&'static str]),
+    /// An integer (`string2ll`) within these bounds, inclusive.
+    Int(i64, i64),
+    /// A byte count (`memtoull`: units accepted) within these bounds.
+    Memory(i64, i64),
+    /// An unsigned byte count, any value (`maxmemory`).
+    UnsignedMemory,
+    /// Any text.
+    Text,
+    /// Redis has a setter of its own: validated in [`set_special`].
+    Special,
+}
 
-const ENUMS: &[(&str, &[&str])] = &[
-    (
-        "maxmemory-policy",
-        &[
-            "volatile-lru",
-            "volatile-lfu",
-            "volatile-random",
-            "volatile-ttl",
-            "allkeys-lru",
-            "allkeys-lfu",
-            "allkeys-random",
-            "noeviction",
-        ],
-    ),
-    ("appendfsync", &["always", "everysec", "no"]),
-    ("loglevel", &["debug", "verbose", "notice", "warning"]),
-];
+fn kind_of(name: &str) -> Kind {
+    table::KINDS
+        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .map_or(Kind::Text, |i| table::KINDS[i].1)
+}
+
+/// Redis's `memtoull`: digits and an optional unit (`b`, `k`, `kb`, `m`,
+/// `mb`, `g`, `gb`, any case); no sign; no digits reads as 0; an overflow
+/// saturates (as `strtoull`) and the unit multiplies with wrap-around (as
+/// C's unsigned arithmetic).
+pub(crate) fn memtoull(v: &str) -> Option<u64> {
+    if v.starts_with('-') {
+        return None;
+    }
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (digits, unit) = v.split_at(split);
+    let mul: u64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if digits.len() >= 128 {
+        return None;
+    }
+    let n = if digits.is_empty() {
+        0
+    } else {
+        digits.parse::<u64>().unwrap_or(u64::MAX)
+    };
+    Some(n.wrapping_mul(mul))
+}
+
+/// C's `strtoll` over a whole argument: leading white space, a sign,
+/// digits (saturating on overflow); `None` when anything follows them.
+/// An empty argument reads as 0, as `strtoll` does.
+fn strtoll_whole(v: &str) -> Option<i64> {
+    let t = v.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() {
+        // No conversion: the end pointer stays at the start, so only an
+        // empty argument is "whole".
+        return v.is_empty().then_some(0);
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mag = digits.parse::<i128>().unwrap_or(i128::MAX);
+    let v = if neg { -mag } else { mag };
+    Some(v.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+}
+
+/// The client classes of `client-output-buffer-limit`, in Redis's order.
+const BUFFER_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+
+/// Redis's own setters (`save`, `client-output-buffer-limit`, ...):
+/// validates `value` and returns the text `CONFIG GET` reports after it.
+fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> {
+    let args: Vec<&str> = if value.is_empty() {
+        Vec::new()
+    } else {
+        value.split(' ').collect()
+    };
+    match key {
+        "save" => {
+            const BAD: &str = "Invalid save parameters";
+            if args.len() % 2 != 0 {
+                return Err(BAD.into());
+            }
+            let mut out = Vec::new();
+            for (j, a) in args.iter().enumerate() {
+                let v = strtoll_whole(a).ok_or(BAD)?;
+                if (j % 2 == 0 && v < 1) || (j % 2 == 1 && v < 0) {
+                    return Err(BAD.into());
+                }
+                out.push(if j % 2 == 0 {
+                    v.to_string()
+                } else {
+                    (v as i32).to_string()
+                });
+            }
+            Ok(out.join(" "))
+        }
+        "client-output-buffer-limit" => {
+            if args.len() % 4 != 0 {
+                return Err("Wrong number of arguments in buffer limit configuration.".into());
+            }
+            let mut limits: Vec<[String; 3]> = BUFFER_CLASSES
+                .iter()
+                .map(|class| {
+                    let words: Vec<&str> = current.split(' ').collect();
+                    let at = words.iter().position(|w| w == class).unwrap_or(words.len());
+                    let get = |i: usize| words.get(at + i).copied().unwrap_or("0").to_string();
+                    [get(1), get(2), get(3)]
+                })
+                .collect();
+            for quad in args.chunks(4) {
+                let class = match quad[0].to_ascii_lowercase().as_str() {
+                    "normal" => 0,
+                    "slave" | "replica" => 1,
+                    "pubsub" => 2,
+                    _ => {
+                        return Err(
+                            "Invalid client class specified in buffer limit configuration.".into(),
+                        );
+                    }
+                };
+                let bad = || {
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                        .to_string()
+                };
+                let hard = memtoull(quad[1]).ok_or_else(bad)?;
+                let soft = memtoull(quad[2]).ok_or_else(bad)?;
+                let secs = strtoll_whole(quad[3]).filter(|s| *s >= 0).ok_or_else(bad)?;
+                limits[class] = [hard.to_string(), soft.to_string(), secs.to_string()];
+            }
+            Ok(BUFFER_CLASSES
+                .iter()
+                .zip(&limits)
+                .map(|(c, [h, s, t])| format!("{c} {h} {s} {t}"))
+                .collect::<Vec<_>>()
+                .join(" "))
+        }
+        "maxmemory-clients" => {
+            const BAD: &str = "argument must be a memory or percent value";
+            let v: i64 = if value.len() > 1 && value.ends_with('%') {
+                match crate::protocol::string2ll(&value.as_bytes()[..value.len() - 1]) {
+                    Some(p) if p >= 0 => -p,
+                    _ => return Err(BAD.into()),
+                }
+            } else {
+                memtoull(value).ok_or(BAD)? as i64
+            };
+            if v < -100 {
+                return Err("percentage argument must be less or equal to 100".into());
+            }
+            Ok(if v < 0 {
+                format!("{}%", -v)
+            } else {
+                v.to_string()
+            })
+        }
+        "oom-score-adj-values" => {
+            if args.len() != 3 {
+                return Err("wrong number of arguments".into());
+            }
+            let values = args
+                .iter()
+                .map(|a| strtoll_whole(a).filter(|v| (-2000..=2000).contains(v)))
+                .collect::<Option<Vec<i64>>>()
+                .ok_or("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")?;
+            Ok(values
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(" "))
+        }
+        "latency-tracking-info-percentiles" => {
+            let mut out = Vec::new();
+            for a in &args {
+                let v = crate::engine::util::args::parse_strtod(a.as_bytes())
+                    .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+                if !(0.0..=100.0).contains(&v) {
+                    return Err(
+                        "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                            .into(),
+                    );
+                }
+                out.push(v.to_string());
+            }
+            Ok(out.join(" "))
+        }
+        "proc-title-template" => {
+            const VARS: &[&str] = &[
+                "title",
+                "listen-addr",
+                "server-mode",
+                "port",
+                "tls-port",
+                "unixsocket",
+                "config-file",
+            ];
+            let mut rest = value;
+            let mut ok = !value.is_empty();
+            while ok {
+                match (rest.find('{'), rest.find('}')) {
+                    (None, None) => break,
+                    (Some(open), Some(close)) if open < close => {
+                        ok = VARS.contains(&&rest[open + 1..close]);
+                        rest = &rest[close + 1..];
+                    }
+                    _ => ok = false,
+                }
+            }
+            if !ok {
+                return Err("template format is invalid or contains unknown variables".into());
+            }
+            Ok(value.to_string())
+        }
+        "cluster-announce-hostname" => {
+            if !value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            {
+                return Err(
+                    "Hostnames may only contain alphanumeric characters, hyphens or dots".into(),
+                );
+            }
+            Ok(value.to_string())
+        }
+        "notify-keyspace-events" => {
+            let flags = parse_notify_flags(value)
+                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
+            Ok(notify_flags_string(flags))
+        }
+        _ => Ok(value.to_string()),
+    }
+}
 
 /// The live configuration.
 #[derive(Clone, Debug)]
@@ -315,26 +509,6 @@ fn canonical(name: &str) -> &str {
         .iter()
         .find(|(alias, _)| *alias == name)
         .map_or(name, |(_, real)| real)
-}
-
-/// A memory value as Redis's `memtoull`: digits with an optional unit.
-pub(crate) fn parse_memory(v: &str) -> Option<i64> {
-    let lower = v.to_ascii_lowercase();
-    let split = lower
-        .find(|c: char| !c.is_ascii_digit() && c != '-')
-        .unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(split);
-    let mul: i64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    digits.parse::<i64>().ok()?.checked_mul(mul)
 }
 
 /// `notify-keyspace-events` flags from their letters; `None` on a bad letter.
@@ -469,38 +643,49 @@ impl RuntimeConfig {
         };
         let fail = |why: &str| config_set_failed(&lower, why);
 
-        if IMMUTABLE.contains(&key) {
-            return Err(fail("can't set immutable config"));
-        }
-        let canonical_value = if MEMORY.contains(&key) {
-            parse_memory(value)
-                .ok_or_else(|| fail("argument must be a memory value"))?
-                .to_string()
-        } else if let Some((_, options)) = ENUMS.iter().find(|(n, _)| *n == key) {
-            let v = value.to_ascii_lowercase();
-            if !options.contains(&v.as_str()) {
-                return Err(fail(&format!(
-                    "argument(s) must be one of the following: {}",
-                    options.join(", ")
-                )));
-            }
-            v
-        } else if key == "notify-keyspace-events" {
-            let flags = parse_notify_flags(value)
-                .ok_or_else(|| fail("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))?;
-            notify_flags_string(flags)
-        } else if current == "yes" || current == "no" {
-            match value.to_ascii_lowercase().as_str() {
+        let canonical_value = match kind_of(key) {
+            Kind::Immutable => return Err(fail("can't set immutable config")),
+            Kind::Protected => return Err(fail("can't set protected config")),
+            Kind::Bool => match value.to_ascii_lowercase().as_str() {
                 v @ ("yes" | "no") => v.to_string(),
                 _ => return Err(fail("argument must be 'yes' or 'no'")),
+            },
+            Kind::Enum(options) => {
+                let v = value.to_ascii_lowercase();
+                if !options.contains(&v.as_str()) {
+                    return Err(fail(&format!(
+                        "argument(s) must be one of the following: {}",
+                        options.join(", ")
+                    )));
+                }
+                v
             }
-        } else if current.parse::<i64>().is_ok() {
-            value
-                .parse::<i64>()
-                .map_err(|_| fail("argument couldn't be parsed into an integer"))?
-                .to_string()
-        } else {
-            value.to_string()
+            Kind::Int(min, max) => {
+                let v = crate::protocol::string2ll(value.as_bytes())
+                    .ok_or_else(|| fail("argument couldn't be parsed into an integer"))?;
+                if !(min..=max).contains(&v) {
+                    return Err(fail(&format!(
+                        "argument must be between {min} and {max} inclusive"
+                    )));
+                }
+                v.to_string()
+            }
+            Kind::Memory(min, max) => {
+                // Stored in a signed `long long`: past 2^63 it reads negative.
+                let v =
+                    memtoull(value).ok_or_else(|| fail("argument must be a memory value"))? as i64;
+                if !(min..=max).contains(&v) {
+                    return Err(fail(&format!(
+                        "argument must be between {min} and {max} inclusive"
+                    )));
+                }
+                v.to_string()
+            }
+            Kind::UnsignedMemory => memtoull(value)
+                .ok_or_else(|| fail("argument must be a memory value"))?
+                .to_string(),
+            Kind::Text => value.to_string(),
+            Kind::Special => set_special(key, value, current).map_err(|why| fail(&why))?,
         };
         self.values.insert(stored_name, canonical_value);
         Ok(())

@@ -5,6 +5,8 @@
 //! command for a connected client and returns its [`Outcome`]; EXEC runs
 //! its queue through [`Engine::call_queued`].
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -13,7 +15,7 @@ use super::command::{CommandName, CommandSpec, CommandTable, Resolved, flags, fu
 use super::commands::{pubsub, transactions};
 use super::keyspace::Db;
 use super::util::errors::{self, unknown_command};
-use super::{Client, Engine};
+use super::{Client, DATABASES, Engine, blocking};
 use crate::protocol::{Protocol, Reply};
 
 /// What a command handler sees: the engine, the calling client and the arguments.
@@ -63,7 +65,16 @@ impl Engine {
             };
         };
         self.refresh_time();
-        let reply = self.process(&mut client, args);
+        // A panicking handler (a bug) must not take the client's state down
+        // with it: the client goes back in the table whatever happens, so
+        // its subscriptions, WATCHes and blocking wait are cleaned up when
+        // it leaves, and it gets an error reply instead of a dead
+        // connection.
+        let reply = match panic::catch_unwind(AssertUnwindSafe(|| self.process(&mut client, args)))
+        {
+            Ok(reply) => reply,
+            Err(payload) => self.recover_from_panic(&mut client, args, payload.as_ref()),
+        };
         let outcome = Outcome {
             extra: std::mem::take(&mut client.extra),
             reply,
@@ -75,6 +86,41 @@ impl Engine {
         self.clients.insert(client_id, client);
         self.after_command();
         outcome
+    }
+
+    /// Restores the invariants a handler that panicked may have left
+    /// broken, and builds the error the client gets: a transaction half
+    /// run (EXEC keeps the client in MULTI while its queue runs) is
+    /// discarded with its WATCHes, a blocking wait half registered is
+    /// dropped, and a key the command named that was left holding an empty
+    /// aggregate is deleted (Redis never keeps one).
+    fn recover_from_panic(
+        &mut self,
+        client: &mut Client,
+        args: &[Bytes],
+        payload: &(dyn Any + Send),
+    ) -> Reply {
+        if client.multi.is_some() {
+            transactions::discard_transaction(self, client);
+        }
+        if client.blocked.is_some() {
+            blocking::unblock(self, client);
+        }
+        client.extra.clear();
+        let db = &mut self.dbs[client.db.min(DATABASES - 1)];
+        for key in args.iter().skip(1) {
+            db.remove_if_empty(key);
+        }
+        self.stats.failed_calls += 1;
+        let what = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic");
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        let text = format!("ERR mock-redis failed running '{name}' (a bug): {what}")
+            .replace(['\r', '\n', '\0'], " ");
+        Reply::error(text)
     }
 
     fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
@@ -144,7 +190,21 @@ impl Engine {
         if !spec.arity_ok(args.len()) {
             return Err(errors::wrong_arity(&full_name(spec, parent)));
         }
-        if !client.authenticated && spec.flags & flags::NO_AUTH == 0 {
+        // Redis's protected commands, before authentication as in Redis.
+        if parent.unwrap_or(spec).name == "debug"
+            && !self.protected_action_allowed("enable-debug-command", client)
+        {
+            return Err(errors::err(
+                "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            ));
+        }
+        // Redis's `authRequired`: only while the default user has a
+        // password; a client that connected under one passes once it is
+        // emptied (HELLO alone still checks the client's own flag).
+        if !client.authenticated
+            && self.config.requirepass.is_some()
+            && spec.flags & flags::NO_AUTH == 0
+        {
             return Err(errors::err(errors::NOAUTH));
         }
         if client.multi.is_none()
@@ -161,6 +221,25 @@ impl Engine {
             return Err(errors::err(errors::NOT_IN_TRANSACTION));
         }
         Ok((spec, parent))
+    }
+
+    /// Redis's `allowProtectedAction`: the parameter (`enable-debug-command`)
+    /// says `yes`, or `local` and the client is local (Redis's
+    /// `islocalClient`: a Unix socket, or a peer at exactly `127.0.0.1` or
+    /// `::1`).
+    fn protected_action_allowed(&self, parameter: &str, client: &Client) -> bool {
+        match self.config_str(parameter) {
+            Some("yes") => true,
+            Some("local") => match client.addr.parse::<std::net::SocketAddr>() {
+                Ok(peer) => match peer.ip() {
+                    std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
+                    std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
+                },
+                // A Unix socket's `path:0`, or a client with no connection.
+                Err(_) => true,
+            },
+            _ => false,
+        }
     }
 
     /// Runs a resolved command (Redis's `call`), directly or from EXEC.

@@ -347,6 +347,17 @@ impl Db {
         }
     }
 
+    /// The value at `key`, with no side effect (no expiry, no hit or miss,
+    /// no access time): a second look at keys the command has already
+    /// looked up with [`Db::get`], so it can borrow several values at once
+    /// (SINTER, ZUNIONSTORE) instead of copying them.
+    pub fn value(&self, key: &[u8]) -> Option<&Value> {
+        self.entries
+            .get(key)
+            .filter(|e| !Db::is_expired_at(e, self.now_ms))
+            .map(|e| &e.value)
+    }
+
     /// Write lookup (Redis's `lookupKeyWrite`): expires the key if due and
     /// updates the access time. Call [`Db::touched`] after a change.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Value> {

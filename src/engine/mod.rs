@@ -93,6 +93,21 @@
 //!    never from `SystemTime::now()`, so `fast_forward` and frozen clocks
 //!    work; randomness from [`Engine::random`], never a generator of its
 //!    own, so `MockRedis::seed` reproduces it.
+//! 8. Allocation rule: never size an allocation (`with_capacity`,
+//!    `reserve`, `vec![x; n]`, `resize`, `repeat`) by a number a client
+//!    sent (a count, an offset, a length in a payload) before checking it
+//!    against a bound: the data it will hold (`count.min(set.len())`),
+//!    `proto-max-bulk-len` (SETRANGE, SETBIT, LCS's table, as Redis checks
+//!    them), the bytes left in a payload (RESTORE), or a fixed cap past
+//!    which the vector grows as elements come (`count.min(1 << 16)`). Read
+//!    several values at once by borrowing them ([`keyspace::Db::value`]
+//!    after a counting [`keyspace::Db::get`]), never by cloning a value per
+//!    key given; write strings in place ([`types::writable`]).
+//! 9. A handler that panics is a bug, but not a crash: [`Engine::execute`]
+//!    catches it, answers the client an error, discards a half-run
+//!    transaction and keeps the client (so its cleanup runs when it leaves).
+//!    Never hold engine state in a half-changed form across code that may
+//!    panic when a simple reordering avoids it.
 
 pub(crate) mod blocking;
 pub(crate) mod client;

@@ -245,7 +245,12 @@ fn find_cr(buf: &[u8]) -> Option<usize> {
 }
 
 fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
-    let Some(newline) = memchr(b'\n', buf) else {
+    // Redis looks for the newline with `strchr` on its NUL-terminated query
+    // buffer: a NUL before the first newline hides it, so the request stays
+    // incomplete (until the buffer passes the inline limit) and nothing
+    // after it runs.
+    let newline = memchr::memchr2(b'\n', 0, buf).filter(|&i| buf[i] == b'\n');
+    let Some(newline) = newline else {
         if buf.len() > INLINE_MAX_SIZE {
             return Err(ProtocolError::new("too big inline request"));
         }
@@ -418,6 +423,28 @@ mod tests {
         // Redis skips the two bytes after bulk data without looking at them.
         let got = parse_all(b"*1\r\n$4\r\nPINGxx").unwrap();
         assert_eq!(got, vec![vec![Bytes::from_static(b"PING")]]);
+    }
+
+    #[test]
+    fn a_nul_hides_the_newline_of_an_inline_request() {
+        // Redis's strchr stops at the NUL: the request never completes.
+        assert_eq!(
+            parse_all(b"PING\r\nSET a\0b c\r\nPING\r\n").unwrap().len(),
+            1
+        );
+        assert!(parse_all(b"\0PING\r\n").unwrap().is_empty());
+        // ... until the buffer passes the inline limit.
+        let mut big = b"SET a\0b c\r\n".to_vec();
+        big.resize(INLINE_MAX_SIZE + 1, b'x');
+        assert_eq!(
+            parse_all(&big).unwrap_err().detail(),
+            "too big inline request"
+        );
+        // Quoted text ends at the NUL too (an unbalanced quote).
+        assert_eq!(
+            parse_all(b"SET \"a\0\" c\r\n").unwrap(),
+            Vec::<Vec<Bytes>>::new()
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod handle;
 mod heartbeat;
 mod listing;
 mod mocks;
+mod protected;
 mod socket;
 mod state_api;
 mod watchdog;

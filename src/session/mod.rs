@@ -129,7 +129,10 @@ impl View {
         match engine.client(id) {
             Some(c) => View {
                 protocol: c.protocol,
-                authenticated: c.authenticated,
+                // Redis's `authRequired`: a password is set and this client
+                // has not given it (after `CONFIG SET requirepass ""` every
+                // client passes, and gets the authenticated parser limits).
+                authenticated: c.authenticated || engine.config.requirepass.is_none(),
                 db: c.db,
                 subscribed: c.subs.total() > 0,
             },

@@ -245,7 +245,7 @@ async fn requirepass_gates_commands_and_parser_limits() {
         roundtrip(&mut conn, b"AUTH wrong\r\n").await,
         b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
     );
-    assert_eq!(roundtrip(&mut conn, b"HELLO 3\r\n").await, &b"-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"[..]);
+    assert_eq!(roundtrip(&mut conn, b"HELLO 3\r\n").await, &b"-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"[..]);
     assert_eq!(roundtrip(&mut conn, b"AUTH s3cret\r\n").await, b"+OK\r\n");
     assert_eq!(roundtrip(&mut conn, b"PING\r\n").await, b"+PONG\r\n");
     assert_eq!(roundtrip(&mut conn, b"RESET\r\n").await, b"+RESET\r\n");

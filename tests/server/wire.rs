@@ -147,7 +147,9 @@ async fn inline_quoting_follows_redis_cli_rules() {
         (b"ECHO \"\"\n", b"$0\r\n\r\n"),
         (b"   ping   \n", b"+PONG\r\n"),
         (b"\r\n\r\nPING\r\n", b"+PONG\r\n"),
-        (b"ECHO a\0ignored\r\n", b"$1\r\na\r\n"),
+        // A NUL before the newline hides it, as Redis's strchr does: the
+        // request never completes (tests/hostile/engine.rs compares it with
+        // redis-server), so it is not sent here.
     ];
     for (request, expected) in cases {
         let got = exactly(&mut conn, request, expected.len()).await;

@@ -225,6 +225,12 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
             "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}"
         )));
     }
+    // A handler that panics on purpose, to test that a panic leaves the
+    // client and the engine consistent (`Engine::execute`). Test builds only.
+    #[cfg(any(test, feature = "fuzzing"))]
+    if is(&sub, "panic-for-test") {
+        panic!("DEBUG PANIC-FOR-TEST");
+    }
     if is(&sub, "help") {
         return Ok(help_reply(
             "DEBUG",

@@ -9,7 +9,7 @@ use crate::engine::command::{
     BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
 };
 use crate::engine::keyspace::events;
-use crate::engine::types::{StrEncoding, Value};
+use crate::engine::types::{StrEncoding, Value, writable};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{err, syntax_error};
 use crate::protocol::{Reply, string2ll};
@@ -82,8 +82,10 @@ fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], hash: bool, bits: i64) -> Result<i64, R
 fn string_for_bits(ctx: &mut Ctx<'_>, key: &Bytes, max_bit: i64) -> Result<BytesMut, Reply> {
     let need = (max_bit >> 3) as usize + 1;
     let db = ctx.db();
+    // The stored buffer itself (see `types::writable`): `store_bits` puts
+    // it back, so a bit write does not copy the string.
     let mut buf = match db.get_string_mut(key)? {
-        Some(v) => BytesMut::from(&v[..]),
+        Some(v) => writable(v),
         None => BytesMut::new(),
     };
     if buf.len() < need {
@@ -483,6 +485,12 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
         return Err(err("ERR BITFIELD_RO only supports the GET subcommand"));
     }
     let key = ctx.arg(1).clone();
+    // Reads only: the stored string is read where it is, not copied.
+    let read_only_value = if writes {
+        None
+    } else {
+        ctx.db().get_string(&key)?.cloned()
+    };
     let mut buf = if writes {
         let max_bit = cmds
             .iter()
@@ -492,15 +500,15 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
             .unwrap_or(0);
         string_for_bits(ctx, &key, max_bit)?
     } else {
-        match ctx.db().get_string(&key)? {
-            Some(v) => BytesMut::from(&v[..]),
-            None => BytesMut::new(),
-        }
+        BytesMut::new()
     };
     let mut out = Vec::with_capacity(cmds.len());
     let mut changed = false;
     for c in &cmds {
-        let raw = read_field(&buf, c.offset, c.bits);
+        let raw = match &read_only_value {
+            Some(v) => read_field(v, c.offset, c.bits),
+            None => read_field(&buf, c.offset, c.bits),
+        };
         let current = if c.signed {
             as_signed(raw, c.bits)
         } else {

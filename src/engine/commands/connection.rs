@@ -211,11 +211,16 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
-        return Err(err(
+        // Redis 7.2 added `<proto>` to the text.
+        return Err(err(if ctx.engine.config.version_at_least(7, 2) {
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
              HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
-             select the RESP protocol version at the same time",
-        ));
+             select the RESP protocol version at the same time"
+        } else {
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO AUTH <user> <pass> option can be used to authenticate the client and \
+             select the RESP protocol version at the same time"
+        }));
     }
     if let Some(name) = name {
         ctx.client.name = (!name.is_empty()).then_some(name);

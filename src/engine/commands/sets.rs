@@ -314,11 +314,13 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         None => Reply::Bulk(random_member(set, rng).expect("sets are never empty")),
         Some(0) => Reply::Array(Vec::new()),
         Some(n) if n < 0 => {
+            // The picks go straight into the reply (no list of them first);
+            // its room is reserved from the count only up to a cap (the
+            // allocation rule in `engine/mod.rs`).
             let all = canonical(set);
-            let mut out = Vec::new();
-            for _ in 0..n.unsigned_abs() {
-                out.push(Reply::Bulk(all[rng.below(all.len())].clone()));
-            }
+            let count = n.unsigned_abs();
+            let mut out = Vec::with_capacity(count.min(1 << 16) as usize);
+            out.extend((0..count).map(|_| Reply::Bulk(all[rng.below(all.len())].clone())));
             Reply::Array(out)
         }
         Some(n) if n as usize >= set.len() => {
@@ -367,24 +369,33 @@ fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
 /// Looks every key up once (in argument order), for reading (the STORE
 /// forms too, as Redis 7.0 counts their hits and misses), failing with
 /// WRONGTYPE on the first key of another type; `None` for missing keys.
-fn load_sets(db: &mut Db, keys: &[Bytes]) -> Result<Vec<Option<HashSet<Bytes>>>, Reply> {
-    keys.iter().map(|k| Ok(db.get_set(k)?.cloned())).collect()
+/// The sets are borrowed, never copied: a key given many times costs one
+/// pointer per repeat.
+fn load_sets<'a>(db: &'a mut Db, keys: &[Bytes]) -> Result<Vec<Option<&'a HashSet<Bytes>>>, Reply> {
+    for k in keys {
+        db.get_set(k)?;
+    }
+    let db = &*db;
+    Ok(keys
+        .iter()
+        .map(|k| match db.value(k) {
+            Some(Value::Set(s)) => Some(&**s),
+            _ => None,
+        })
+        .collect())
 }
 
 /// The intersection, listed in the smallest set's order (as Redis replies).
-fn intersect(sets: &[Option<HashSet<Bytes>>], limit: usize, max: usize) -> Vec<Bytes> {
+fn intersect(sets: &[Option<&HashSet<Bytes>>], max: usize) -> Vec<Bytes> {
     if sets.iter().any(Option::is_none) {
         return Vec::new();
     }
-    let mut sets: Vec<&HashSet<Bytes>> = sets.iter().flatten().collect();
+    let mut sets: Vec<&HashSet<Bytes>> = sets.iter().flatten().copied().collect();
     sets.sort_by_key(|s| s.len());
     let mut out = Vec::new();
     for m in ordered(sets[0], max) {
         if sets[1..].iter().all(|s| s.contains(&m)) {
             out.push(m);
-            if limit > 0 && out.len() >= limit {
-                break;
-            }
         }
     }
     out
@@ -406,10 +417,7 @@ fn sinter(ctx: &mut Ctx<'_>) -> CmdResult {
     let max = max_intset_entries(ctx);
     let sets = load_sets(ctx.db(), keys)?;
     Ok(Reply::Set(
-        intersect(&sets, 0, max)
-            .into_iter()
-            .map(Reply::Bulk)
-            .collect(),
+        intersect(&sets, max).into_iter().map(Reply::Bulk).collect(),
     ))
 }
 
@@ -419,7 +427,7 @@ fn sinterstore(ctx: &mut Ctx<'_>) -> CmdResult {
     let max = max_intset_entries(ctx);
     let db = ctx.db();
     let sets = load_sets(db, keys)?;
-    let result: HashSet<Bytes> = intersect(&sets, 0, max).into_iter().collect();
+    let result: HashSet<Bytes> = intersect(&sets, max).into_iter().collect();
     Ok(store_result(db, &dst, result, "sinterstore"))
 }
 
@@ -446,9 +454,27 @@ fn sintercard(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     let keys = &ctx.args[2..2 + numkeys];
-    let max = max_intset_entries(ctx);
     let sets = load_sets(ctx.db(), keys)?;
-    Ok(Reply::Integer(intersect(&sets, limit, max).len() as i64))
+    Ok(Reply::Integer(intersect_card(&sets, limit) as i64))
+}
+
+/// The size of the intersection (at most `limit` when not 0): the members
+/// of the smallest set in its own order, no reply order to build.
+fn intersect_card(sets: &[Option<&HashSet<Bytes>>], limit: usize) -> usize {
+    let Some(mut sets) = sets.iter().copied().collect::<Option<Vec<_>>>() else {
+        return 0;
+    };
+    sets.sort_by_key(|s| s.len());
+    let mut n = 0;
+    for m in sets[0] {
+        if sets[1..].iter().all(|s| s.contains(m)) {
+            n += 1;
+            if n == limit {
+                break;
+            }
+        }
+    }
+    n
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -457,25 +483,30 @@ enum SetOp {
     Diff,
 }
 
-fn union_diff(sets: Vec<Option<HashSet<Bytes>>>, op: SetOp) -> HashSet<Bytes> {
+fn union_diff(sets: Vec<Option<&HashSet<Bytes>>>, op: SetOp) -> HashSet<Bytes> {
     let mut iter = sets.into_iter();
     match op {
         SetOp::Union => {
             let mut out = HashSet::new();
             for s in iter.flatten() {
-                out.extend(s);
+                out.extend(s.iter().cloned());
             }
             out
         }
         SetOp::Diff => {
-            let Some(Some(mut out)) = iter.next() else {
+            let Some(Some(first)) = iter.next() else {
                 return HashSet::new();
             };
+            let mut out = first.clone();
             for s in iter.flatten() {
                 if out.is_empty() {
                     break;
                 }
-                for m in &s {
+                if std::ptr::eq(s, first) {
+                    out.clear();
+                    break;
+                }
+                for m in s {
                     out.remove(m);
                 }
             }

@@ -10,7 +10,7 @@ use crate::engine::command::{
     BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
 };
 use crate::engine::keyspace::{Db, events};
-use crate::engine::types::{StrEncoding, Value};
+use crate::engine::types::{StrEncoding, Value, writable};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
     NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, err, invalid_expire_time, syntax_error,
@@ -443,8 +443,7 @@ fn append(ctx: &mut Ctx<'_>) -> CmdResult {
             check_length(ctx, len as i64, suffix.len() as i64)?;
             let db = ctx.db();
             let v = db.get_string_mut(&key)?.expect("checked above");
-            let mut buf = BytesMut::with_capacity(v.len() + suffix.len());
-            buf.extend_from_slice(v);
+            let mut buf = writable(v);
             buf.extend_from_slice(&suffix);
             *v = buf.freeze();
             let len = v.len();
@@ -574,24 +573,30 @@ fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
         _ => check_length(ctx, offset, value.len() as i64)?,
     }
     let db = ctx.db();
-    let old = db
-        .get_string(&key)
-        .ok()
-        .flatten()
-        .cloned()
-        .unwrap_or_default();
     let offset = offset as usize;
-    let mut buf = BytesMut::from(&old[..]);
-    if buf.len() < offset + value.len() {
-        buf.resize(offset + value.len(), 0);
-    }
-    buf[offset..offset + value.len()].copy_from_slice(&value);
-    let len = buf.len();
-    if current.is_some() {
-        db.insert_keep_ttl(key.clone(), Value::String(buf.freeze()));
-    } else {
-        db.insert(key.clone(), Value::String(buf.freeze()));
-    }
+    let write = |buf: &mut BytesMut| {
+        if buf.len() < offset + value.len() {
+            buf.resize(offset + value.len(), 0);
+        }
+        buf[offset..offset + value.len()].copy_from_slice(&value);
+        buf.len()
+    };
+    let len = match db.get_string_mut(&key)? {
+        Some(v) => {
+            // In place: no copy of the rest of the string.
+            let mut buf = writable(v);
+            let len = write(&mut buf);
+            *v = buf.freeze();
+            db.touched(&key);
+            len
+        }
+        None => {
+            let mut buf = BytesMut::new();
+            let len = write(&mut buf);
+            db.insert(key.clone(), Value::String(buf.freeze()));
+            len
+        }
+    };
     db.set_str_encoding(&key, StrEncoding::Raw);
     db.notify(events::STRING, "setrange", &key);
     Ok(Reply::int(len as i64))
@@ -637,6 +642,17 @@ fn lcs(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let (a, b) = (&strings[0], &strings[1]);
     let (alen, blen) = (a.len(), b.len());
+    if alen as u64 >= u64::from(u32::MAX) - 1 || blen as u64 >= u64::from(u32::MAX) - 1 {
+        return Err(err("ERR String too long for LCS"));
+    }
+    // Redis's bound on the transient table (`lcsCommand`): its size in
+    // bytes against `proto-max-bulk-len`, checked before allocating.
+    let cells = (alen as u128 + 1) * (blen as u128 + 1);
+    if cells * 4 > ctx.engine.proto_max_bulk_len().max(0) as u128 {
+        return Err(err(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
     let w = blen + 1;
     let mut table = vec![0u32; (alen + 1) * w];
     for i in 1..=alen {

@@ -152,6 +152,18 @@ pub(crate) fn serialize(value: &Value) -> Bytes {
     out.freeze()
 }
 
+/// `body` (a type byte and a value) closed as DUMP closes a payload: the
+/// RDB version and the CRC-64 of everything before it (the fuzz targets
+/// mutate bodies and let this make them pass the checksum).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn with_footer(body: &[u8]) -> Vec<u8> {
+    let mut p = body.to_vec();
+    p.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let sum = crc64(&p);
+    p.extend_from_slice(&sum.to_le_bytes());
+    p
+}
+
 /// Redis's `verifyDumpPayload`: a known RDB version and a matching CRC.
 pub(crate) fn verify_payload(p: &[u8]) -> bool {
     if p.len() < 10 {
@@ -231,6 +243,12 @@ impl Reader<'_> {
 
 /// LZF decompression (the format Redis compresses long strings with).
 fn lzf_decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    // A back reference of 2 input bytes expands to at most 9 output bytes
+    // and a short one (3 bytes) to 264: a declared length past that cannot
+    // be met, so it is refused before anything is allocated for it.
+    if out_len / 88 > input.len() {
+        return None;
+    }
     let mut out = Vec::with_capacity(out_len);
     let mut i = 0;
     while i < input.len() {
@@ -424,8 +442,9 @@ pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
         }
         TYPE_HASH => {
             let n = r.plain_len()?;
-            let mut items = Vec::with_capacity((2 * n).min(1 << 16));
-            for _ in 0..2 * n {
+            let items_n = n.checked_mul(2)?;
+            let mut items = Vec::with_capacity(items_n.min(1 << 16));
+            for _ in 0..items_n {
                 items.push(r.rdb_string()?);
             }
             pairs_to_hash(items, limits, true)?
@@ -441,4 +460,41 @@ pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
         return None;
     }
     Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(body: &[u8]) -> Vec<u8> {
+        with_footer(body)
+    }
+
+    fn len64(n: u64) -> Vec<u8> {
+        [[0x81].as_slice(), &n.to_be_bytes()].concat()
+    }
+
+    #[test]
+    fn absurd_declared_lengths_are_refused_before_allocating() {
+        let bodies = [
+            [&[TYPE_STRING][..], &len64(1 << 40), b"abc"].concat(),
+            [&[TYPE_STRING][..], &len64(u64::MAX), b"abc"].concat(),
+            [&[TYPE_STRING, 0xc3, 0x02][..], &len64(1 << 40), b"\x00a"].concat(),
+            [&[TYPE_STRING, 0xc3, 0x02][..], &len64(u64::MAX), b"\x00a"].concat(),
+            [&[TYPE_HASH][..], &len64((1 << 63) + 1), b"\x01a\x01b"].concat(),
+            [&[TYPE_LIST][..], &len64(u64::MAX), b"\x01a"].concat(),
+            [&[TYPE_SET][..], &len64(1 << 40), b"\x01a"].concat(),
+            [&[TYPE_ZSET_2][..], &len64(1 << 40), b"\x01a", &[0; 8]].concat(),
+            [&[TYPE_LIST_QUICKLIST_2][..], &len64(1 << 40), b"\x01\x01a"].concat(),
+        ];
+        let limits = Limits {
+            entries: 128,
+            value: 64,
+        };
+        for body in bodies {
+            let p = payload(&body);
+            assert!(verify_payload(&p));
+            assert_eq!(deserialize(&p, limits), None, "{body:?}");
+        }
+    }
 }

@@ -20,7 +20,7 @@ pub(crate) mod zset;
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::protocol::string2ll;
 use hash::Hash;
@@ -115,6 +115,19 @@ impl Value {
             Value::Stream(_) => false,
         }
     }
+}
+
+/// Takes a stored string out for an in-place write (APPEND, SETRANGE,
+/// SETBIT, BITFIELD), leaving an empty string behind: the buffer itself
+/// when nothing else holds it (no copy, so a write costs what it changes,
+/// not the string's length), a copy only when it is shared (a reply not
+/// yet written, a request buffer it was sliced from). Put the result back
+/// with `BytesMut::freeze`, which does not copy either; GET keeps handing
+/// out cheap `Bytes` clones.
+pub(crate) fn writable(s: &mut Bytes) -> BytesMut {
+    std::mem::take(s)
+        .try_into_mut()
+        .unwrap_or_else(|shared| BytesMut::from(&shared[..]))
 }
 
 /// How a string value is encoded, as far as `OBJECT ENCODING` can tell.

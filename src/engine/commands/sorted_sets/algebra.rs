@@ -30,13 +30,14 @@ enum Aggregate {
 }
 
 /// An input of ZUNION & co: a sorted set, a plain set (every score 1) or nothing.
-enum Source {
+/// Borrowed from the keyspace: a key given many times is not copied.
+enum Source<'a> {
     Missing,
-    Set(HashSet<Bytes>),
-    ZSet(ZSet),
+    Set(&'a HashSet<Bytes>),
+    ZSet(&'a ZSet),
 }
 
-impl Source {
+impl<'a> Source<'a> {
     fn len(&self) -> usize {
         match self {
             Source::Missing => 0,
@@ -53,11 +54,11 @@ impl Source {
         }
     }
 
-    fn items(&self) -> Vec<(Bytes, f64)> {
-        match self {
-            Source::Missing => Vec::new(),
-            Source::Set(s) => s.iter().map(|m| (m.clone(), 1.0)).collect(),
-            Source::ZSet(z) => z.iter().map(|(m, s)| (m.clone(), s)).collect(),
+    fn items(&self) -> Box<dyn Iterator<Item = (&'a Bytes, f64)> + 'a> {
+        match *self {
+            Source::Missing => Box::new(std::iter::empty()),
+            Source::Set(s) => Box::new(s.iter().map(|m| (m, 1.0))),
+            Source::ZSet(z) => Box::new(z.iter()),
         }
     }
 }
@@ -109,18 +110,25 @@ fn zsetop_generic(
     let resp3 = resp3(ctx);
     let lim = limits(ctx);
     let db = ctx.db();
-    let mut srcs: Vec<(Source, f64)> = Vec::with_capacity(setnum);
-    for k in &args[numkeys_idx + 1..numkeys_idx + 1 + setnum] {
+    let keys = &args[numkeys_idx + 1..numkeys_idx + 1 + setnum];
+    for k in keys {
         // Read lookups, the STORE forms too (Redis counts their hits and misses).
-        let v = db.get(k);
-        let src = match v {
-            None => Source::Missing,
-            Some(Value::ZSet(z)) => Source::ZSet((**z).clone()),
-            Some(Value::Set(s)) => Source::Set((**s).clone()),
+        match db.get(k) {
+            None | Some(Value::ZSet(_) | Value::Set(_)) => {}
             Some(_) => return Err(wrongtype()),
-        };
-        srcs.push((src, 1.0));
+        }
     }
+    let mut srcs: Vec<(Source, f64)> = keys
+        .iter()
+        .map(|k| {
+            let src = match db.value(k) {
+                Some(Value::ZSet(z)) => Source::ZSet(z),
+                Some(Value::Set(s)) => Source::Set(s),
+                _ => Source::Missing,
+            };
+            (src, 1.0)
+        })
+        .collect();
     let mut agg = Aggregate::Sum;
     let mut withscores = false;
     let mut limit = 0usize;
@@ -177,7 +185,7 @@ fn zsetop_generic(
                     }
                     let mut all = true;
                     for (src, w) in &srcs[1..] {
-                        match src.find(&m) {
+                        match src.find(m) {
                             Some(v) => aggregate(&mut score, v * w, agg),
                             None => {
                                 all = false;
@@ -194,7 +202,7 @@ fn zsetop_generic(
                             break;
                         }
                     } else {
-                        result.insert(m, score);
+                        result.insert(m.clone(), score);
                     }
                 }
             }
@@ -208,11 +216,11 @@ fn zsetop_generic(
                     if score.is_nan() {
                         score = 0.0;
                     }
-                    match acc.get_mut(&m) {
+                    match acc.get_mut(m) {
                         Some(t) => aggregate(t, score, agg),
                         None => {
                             acc.insert(m.clone(), score);
-                            order.push(m);
+                            order.push(m.clone());
                         }
                     }
                 }
@@ -224,8 +232,8 @@ fn zsetop_generic(
         }
         SetOp::Diff => {
             for (m, s) in srcs[0].0.items() {
-                if srcs[1..].iter().all(|(src, _)| src.find(&m).is_none()) {
-                    result.insert(m, s);
+                if srcs[1..].iter().all(|(src, _)| src.find(m).is_none()) {
+                    result.insert(m.clone(), s);
                 }
             }
         }
@@ -244,7 +252,7 @@ fn zsetop_generic(
             Ok(store_zset(db, &dst, result, event))
         }
         None => {
-            let items = result.iter().map(|(m, s)| (m.clone(), s)).collect();
+            let items: Vec<_> = result.iter().map(|(m, s)| (m.clone(), s)).collect();
             Ok(members_reply(items, withscores, resp3))
         }
     }

@@ -310,19 +310,27 @@ fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
 
 /// Members with (optionally) scores, as Redis 7.0 replies: RESP2 a flat
 /// array `member, score, ...`; RESP3 an array of `[member, score]` pairs.
-fn members_reply(items: Vec<(Bytes, f64)>, withscores: bool, resp3: bool) -> Reply {
+fn members_reply(
+    items: impl IntoIterator<Item = (Bytes, f64)>,
+    withscores: bool,
+    resp3: bool,
+) -> Reply {
+    let items = items.into_iter();
+    // Sized from the items, never from a client's count alone (the
+    // allocation rule in `engine/mod.rs`): past the cap, the vector grows
+    // as the items come.
+    let cap = items.size_hint().0.min(REPLY_PREALLOC);
     if !withscores {
-        return Reply::Array(items.into_iter().map(|(m, _)| Reply::Bulk(m)).collect());
+        let mut out = Vec::with_capacity(cap);
+        out.extend(items.map(|(m, _)| Reply::Bulk(m)));
+        return Reply::Array(out);
     }
     if resp3 {
-        Reply::Array(
-            items
-                .into_iter()
-                .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)]))
-                .collect(),
-        )
+        let mut out = Vec::with_capacity(cap);
+        out.extend(items.map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)])));
+        Reply::Array(out)
     } else {
-        let mut out = Vec::with_capacity(items.len() * 2);
+        let mut out = Vec::with_capacity(cap * 2);
         for (m, s) in items {
             out.push(Reply::Bulk(m));
             out.push(Reply::Double(s));
@@ -330,6 +338,9 @@ fn members_reply(items: Vec<(Bytes, f64)>, withscores: bool, resp3: bool) -> Rep
         Reply::Array(out)
     }
 }
+
+/// The most elements a reply reserves room for up front.
+const REPLY_PREALLOC: usize = 1 << 16;
 
 // --- ZADD and friends -------------------------------------------------------
 
@@ -561,15 +572,16 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Array(Vec::new()));
     };
     let len = z.len();
+    if count < 0 {
+        // Built straight into the reply: no list of picks first.
+        let picks = (0..count.unsigned_abs()).map(|_| {
+            let (m, s) = z.nth(rng.below(len)).expect("rank in range");
+            (m.clone(), s)
+        });
+        return Ok(members_reply(picks, withscores, resp3));
+    }
     let items: Vec<(Bytes, f64)> = if count == 0 {
         Vec::new()
-    } else if count < 0 {
-        let mut out = Vec::new();
-        for _ in 0..count.unsigned_abs() {
-            let (m, s) = z.nth(rng.below(len)).expect("rank in range");
-            out.push((m.clone(), s));
-        }
-        out
     } else if count as usize >= len {
         // The whole set, highest first, as Redis 7.0 lists it.
         z.iter().rev().map(|(m, s)| (m.clone(), s)).collect()

@@ -21,6 +21,9 @@ use crate::protocol::Reply;
 /// leading white space allowed, overflow gives ±inf, the empty string is 0,
 /// NaN is refused.
 fn strtod_whole(s: &[u8]) -> Option<f64> {
+    // Redis passes the argument as a C string: it ends at its first NUL
+    // (so `"\0"` reads as the empty string, 0).
+    let s = &s[..memchr::memchr(0, s).unwrap_or(s.len())];
     if s.is_empty() {
         return Some(0.0);
     }
