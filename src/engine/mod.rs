@@ -143,6 +143,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     sets::COMMANDS,
     sorted_sets::COMMANDS,
     pubsub::COMMANDS,
+    #[cfg(feature = "scripting")]
+    commands::scripting::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -216,6 +218,10 @@ pub(crate) struct Engine {
     /// The `notify-keyspace-events` classes as last set: parsed from the
     /// letters given, since the printed form loses `n` next to `A`.
     pub notify_flags: u32,
+    /// Lua scripting: the Lua state (created on first use) and the script
+    /// cache (`commands/scripting/`).
+    #[cfg(feature = "scripting")]
+    pub scripting: commands::scripting::Scripting,
 }
 
 impl Engine {
@@ -250,6 +256,8 @@ impl Engine {
             pubsub: delivery::PubSub::default(),
             blocking: blocking::Blocking::default(),
             notify_flags: 0,
+            #[cfg(feature = "scripting")]
+            scripting: Default::default(),
         };
         engine.seed_runtime_config();
         engine

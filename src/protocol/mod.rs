@@ -9,5 +9,6 @@
 mod reply;
 pub(crate) mod request;
 
+pub(crate) use reply::format_g;
 pub use reply::{Protocol, Reply, format_double};
 pub(crate) use request::{RequestParser, string2ll};

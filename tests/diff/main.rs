@@ -19,6 +19,7 @@ mod hashes;
 mod keys;
 mod lists;
 mod pubsub;
+mod scripting;
 mod server;
 mod sets;
 mod sorted_sets;

@@ -1,0 +1,593 @@
+//! The libraries Redis 7.0 adds to Lua 5.1, written in Rust: `bit`
+//! (LuaBitOp) and `cjson` (lua-cjson: `encode`, `decode`, `null`).
+//! `cmsgpack` and `struct` are not provided yet.
+//!
+//! Errors are raised as `luaL_error` raises them, with the caller's
+//! position (`user_script:1: Cannot serialise ...`).
+
+use std::fmt::Write as _;
+
+use mlua::{LightUserData, Lua, MultiValue, Table, Value};
+
+use crate::protocol::format_g;
+
+/// The results, or an error raised as `luaL_error` raises it.
+type LibResult = mlua::Result<MultiValue>;
+
+fn ok(vals: Vec<Value>) -> LibResult {
+    Ok(MultiValue::from_vec(vals))
+}
+
+fn fail(lua: &Lua, msg: String) -> LibResult {
+    Err(super::lua::lua_error(lua, &msg))
+}
+
+/// Registers the `bit` and `cjson` globals.
+pub(crate) fn register(lua: &Lua, globals: &Table) -> mlua::Result<()> {
+    let bit = lua.create_table()?;
+    macro_rules! bitfn {
+        ($name:literal, $f:expr) => {
+            bit.set(
+                $name,
+                lua.create_function(move |lua, args: MultiValue| bit_op(lua, $name, &args, $f))?,
+            )?;
+        };
+    }
+    bitfn!("tobit", |v: &[i32]| v[0]);
+    bitfn!("bnot", |v: &[i32]| !v[0]);
+    bitfn!("band", |v: &[i32]| v.iter().fold(-1, |a, b| a & b));
+    bitfn!("bor", |v: &[i32]| v.iter().fold(0, |a, b| a | b));
+    bitfn!("bxor", |v: &[i32]| v.iter().fold(0, |a, b| a ^ b));
+    bitfn!("lshift", |v: &[i32]| ((v[0] as u32) << (v[1] as u32 & 31))
+        as i32);
+    bitfn!("rshift", |v: &[i32]| ((v[0] as u32) >> (v[1] as u32 & 31))
+        as i32);
+    bitfn!("arshift", |v: &[i32]| v[0] >> (v[1] as u32 & 31));
+    bitfn!(
+        "rol",
+        |v: &[i32]| (v[0] as u32).rotate_left(v[1] as u32 & 31) as i32
+    );
+    bitfn!(
+        "ror",
+        |v: &[i32]| (v[0] as u32).rotate_right(v[1] as u32 & 31) as i32
+    );
+    bitfn!("bswap", |v: &[i32]| v[0].swap_bytes());
+    bit.set(
+        "tohex",
+        lua.create_function(|lua, args: MultiValue| -> LibResult {
+            let x = match arg_bit("tohex", &args, 0) {
+                Ok(x) => x,
+                Err(e) => return fail(lua, e),
+            };
+            let n = if args.len() > 1 && !args[1].is_nil() {
+                match arg_bit("tohex", &args, 1) {
+                    Ok(n) => n,
+                    Err(e) => return fail(lua, e),
+                }
+            } else {
+                8
+            };
+            let upper = n < 0;
+            let n = n.unsigned_abs().min(8) as usize;
+            let full = if upper {
+                format!("{:08X}", x as u32)
+            } else {
+                format!("{:08x}", x as u32)
+            };
+            let s = &full[8 - n..];
+            ok(vec![Value::String(lua.create_string(s)?)])
+        })?,
+    )?;
+    globals.raw_set("bit", bit)?;
+
+    let cjson = lua.create_table()?;
+    cjson.set(
+        "encode",
+        lua.create_function(|lua, args: MultiValue| -> LibResult {
+            if args.len() != 1 {
+                return fail(
+                    lua,
+                    "bad argument #1 to 'encode' (expected 1 argument)".into(),
+                );
+            }
+            let mut out = Vec::new();
+            match json_encode(&args[0], &mut out, 0) {
+                Ok(()) => ok(vec![Value::String(lua.create_string(&out)?)]),
+                Err(e) => fail(lua, e),
+            }
+        })?,
+    )?;
+    cjson.set(
+        "decode",
+        lua.create_function(|lua, args: MultiValue| -> LibResult {
+            let text = match args.front() {
+                Some(Value::String(s)) if args.len() == 1 => s.as_bytes().to_vec(),
+                Some(Value::Number(n)) if args.len() == 1 => format_g(*n, 14).into_bytes(),
+                _ => {
+                    return fail(
+                        lua,
+                        "bad argument #1 to 'decode' (expected 1 argument)".into(),
+                    );
+                }
+            };
+            let mut p = JsonParser {
+                s: &text,
+                i: 0,
+                lua,
+                depth: 0,
+            };
+            match p.document() {
+                Ok(v) => ok(vec![v]),
+                Err(e) => fail(lua, e),
+            }
+        })?,
+    )?;
+    cjson.set(
+        "null",
+        Value::LightUserData(LightUserData(std::ptr::null_mut())),
+    )?;
+    cjson.set("_NAME", "cjson")?;
+    cjson.set("_VERSION", "2.1.0")?;
+    globals.raw_set("cjson", cjson)?;
+    Ok(())
+}
+
+/// LuaBitOp's argument conversion: the number rounded and wrapped to 32 bits.
+fn arg_bit(name: &str, args: &MultiValue, i: usize) -> Result<i32, String> {
+    let n = match args.get(i) {
+        Some(Value::Number(n)) => *n,
+        Some(Value::Integer(n)) => *n as f64,
+        Some(Value::String(s)) => match std::str::from_utf8(&s.as_bytes())
+            .ok()
+            .and_then(|t| t.trim().parse::<f64>().ok())
+        {
+            Some(n) => n,
+            None => {
+                return Err(format!(
+                    "bad argument #{} to '{name}' (number expected, got string)",
+                    i + 1
+                ));
+            }
+        },
+        Some(v) => {
+            return Err(format!(
+                "bad argument #{} to '{name}' (number expected, got {})",
+                i + 1,
+                lua_type_name(v)
+            ));
+        }
+        None => {
+            return Err(format!(
+                "bad argument #{} to '{name}' (number expected, got no value)",
+                i + 1
+            ));
+        }
+    };
+    let bits = (n + 6_755_399_441_055_744.0).to_bits();
+    Ok(bits as u32 as i32)
+}
+
+fn bit_op(lua: &Lua, name: &str, args: &MultiValue, f: fn(&[i32]) -> i32) -> LibResult {
+    let needed = match name {
+        "tobit" | "bnot" | "bswap" => 1,
+        "band" | "bor" | "bxor" => args.len().max(1),
+        _ => 2,
+    };
+    let mut v = Vec::with_capacity(needed);
+    for i in 0..needed {
+        match arg_bit(name, args, i) {
+            Ok(x) => v.push(x),
+            Err(e) => return fail(lua, e),
+        }
+    }
+    ok(vec![Value::Number(f(&v) as f64)])
+}
+
+/// Lua's type name of a value, as error messages spell it.
+pub(crate) fn lua_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "nil",
+        Value::Boolean(_) => "boolean",
+        Value::LightUserData(_) | Value::UserData(_) => "userdata",
+        Value::Integer(_) | Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Table(_) => "table",
+        Value::Function(_) => "function",
+        Value::Thread(_) => "thread",
+        _ => "userdata",
+    }
+}
+
+fn json_number(n: f64, out: &mut Vec<u8>) -> Result<(), String> {
+    if n.is_nan() || n.is_infinite() {
+        return Err("Cannot serialise number: must not be NaN or Inf".into());
+    }
+    out.extend_from_slice(format_g(n, 14).as_bytes());
+    Ok(())
+}
+
+fn json_string(s: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    for &c in s {
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'/' => out.extend_from_slice(b"\\/"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            8 => out.extend_from_slice(b"\\b"),
+            12 => out.extend_from_slice(b"\\f"),
+            c if c < 32 || c == 127 => {
+                let mut s = String::new();
+                let _ = write!(s, "\\u{:04x}", c);
+                out.extend_from_slice(s.as_bytes());
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(b'"');
+}
+
+/// lua-cjson's array test: `Some(max)` when every key is a positive
+/// integer and the array is not excessively sparse.
+fn array_length(t: &Table) -> Result<Option<usize>, String> {
+    let mut max = 0usize;
+    let mut items = 0usize;
+    for (k, _) in t.pairs::<Value, Value>().flatten() {
+        let n = match k {
+            Value::Number(n) => n,
+            Value::Integer(i) => i as f64,
+            _ => return Ok(None),
+        };
+        if n < 1.0 || n.floor() != n {
+            return Ok(None);
+        }
+        max = max.max(n as usize);
+        items += 1;
+    }
+    if max > 10 && max > items * 2 {
+        return Err("Cannot serialise table: excessively sparse array".into());
+    }
+    Ok(if items == 0 { None } else { Some(max) })
+}
+
+fn json_encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+    match v {
+        Value::Nil => out.extend_from_slice(b"null"),
+        Value::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
+        Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => json_number(*n, out)?,
+        Value::Integer(i) => json_number(*i as f64, out)?,
+        Value::String(s) => json_string(&s.as_bytes(), out),
+        Value::Table(t) => {
+            let depth = depth + 1;
+            if depth > 1000 {
+                return Err(format!("Cannot serialise, excessive nesting ({depth})"));
+            }
+            match array_length(t)? {
+                Some(len) => {
+                    out.push(b'[');
+                    for i in 1..=len {
+                        if i > 1 {
+                            out.push(b',');
+                        }
+                        let item: Value = t.raw_get(i).unwrap_or(Value::Nil);
+                        json_encode(&item, out, depth)?;
+                    }
+                    out.push(b']');
+                }
+                None => {
+                    out.push(b'{');
+                    let mut first = true;
+                    for (k, val) in t.pairs::<Value, Value>().flatten() {
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        match &k {
+                            Value::String(s) => json_string(&s.as_bytes(), out),
+                            Value::Number(n) => {
+                                out.push(b'"');
+                                json_number(*n, out)?;
+                                out.push(b'"');
+                            }
+                            Value::Integer(n) => {
+                                out.push(b'"');
+                                json_number(*n as f64, out)?;
+                                out.push(b'"');
+                            }
+                            _ => {
+                                return Err(
+                                    "Cannot serialise table: table key must be a number or string"
+                                        .into(),
+                                );
+                            }
+                        }
+                        out.push(b':');
+                        json_encode(&val, out, depth)?;
+                    }
+                    out.push(b'}');
+                }
+            }
+        }
+        other => {
+            return Err(format!(
+                "Cannot serialise {}: type not supported",
+                lua_type_name(other)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// lua-cjson's decoder, with its error texts ("Expected value but found
+/// invalid token at character 1").
+struct JsonParser<'a> {
+    s: &'a [u8],
+    i: usize,
+    lua: &'a Lua,
+    depth: usize,
+}
+
+enum Tok {
+    ObjBegin,
+    ObjEnd,
+    ArrBegin,
+    ArrEnd,
+    Str(Vec<u8>),
+    Num(f64),
+    Bool(bool),
+    Null,
+    Colon,
+    Comma,
+    End,
+    Error(&'static str),
+}
+
+impl Tok {
+    fn name(&self) -> &'static str {
+        match self {
+            Tok::ObjBegin => "T_OBJ_BEGIN",
+            Tok::ObjEnd => "T_OBJ_END",
+            Tok::ArrBegin => "T_ARR_BEGIN",
+            Tok::ArrEnd => "T_ARR_END",
+            Tok::Str(_) => "T_STRING",
+            Tok::Num(_) => "T_NUMBER",
+            Tok::Bool(_) => "T_BOOLEAN",
+            Tok::Null => "T_NULL",
+            Tok::Colon => "T_COLON",
+            Tok::Comma => "T_COMMA",
+            Tok::End => "T_END",
+            Tok::Error(e) => e,
+        }
+    }
+}
+
+impl JsonParser<'_> {
+    fn token(&mut self) -> (Tok, usize) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+        let at = self.i + 1;
+        let Some(&c) = self.s.get(self.i) else {
+            return (Tok::End, at);
+        };
+        let tok = match c {
+            b'{' => {
+                self.i += 1;
+                Tok::ObjBegin
+            }
+            b'}' => {
+                self.i += 1;
+                Tok::ObjEnd
+            }
+            b'[' => {
+                self.i += 1;
+                Tok::ArrBegin
+            }
+            b']' => {
+                self.i += 1;
+                Tok::ArrEnd
+            }
+            b':' => {
+                self.i += 1;
+                Tok::Colon
+            }
+            b',' => {
+                self.i += 1;
+                Tok::Comma
+            }
+            b'"' => self.string(),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ if self.s[self.i..].starts_with(b"true") => {
+                self.i += 4;
+                Tok::Bool(true)
+            }
+            _ if self.s[self.i..].starts_with(b"false") => {
+                self.i += 5;
+                Tok::Bool(false)
+            }
+            _ if self.s[self.i..].starts_with(b"null") => {
+                self.i += 4;
+                Tok::Null
+            }
+            _ => Tok::Error("invalid token"),
+        };
+        (tok, at)
+    }
+
+    fn number(&mut self) -> Tok {
+        let start = self.i;
+        let mut end = start;
+        while end < self.s.len()
+            && matches!(self.s[end], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        {
+            end += 1;
+        }
+        match std::str::from_utf8(&self.s[start..end])
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+        {
+            Some(n) => {
+                self.i = end;
+                Tok::Num(n)
+            }
+            None => Tok::Error("invalid number"),
+        }
+    }
+
+    fn string(&mut self) -> Tok {
+        self.i += 1;
+        let mut out = Vec::new();
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return Tok::Error("unexpected end of string");
+            };
+            self.i += 1;
+            match c {
+                b'"' => return Tok::Str(out),
+                b'\\' => {
+                    let Some(&e) = self.s.get(self.i) else {
+                        return Tok::Error("unexpected end of string");
+                    };
+                    self.i += 1;
+                    match e {
+                        b'"' | b'\\' | b'/' => out.push(e),
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'u' => {
+                            let Some(cp) = self.hex4() else {
+                                return Tok::Error("invalid unicode escape code");
+                            };
+                            let cp = if (0xD800..0xDC00).contains(&cp) {
+                                if self.s.get(self.i..self.i + 2) != Some(b"\\u") {
+                                    return Tok::Error("invalid unicode escape code");
+                                }
+                                self.i += 2;
+                                match self.hex4() {
+                                    Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                                        0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                                    }
+                                    _ => return Tok::Error("invalid unicode escape code"),
+                                }
+                            } else {
+                                cp
+                            };
+                            match char::from_u32(cp) {
+                                Some(ch) => {
+                                    let mut buf = [0u8; 4];
+                                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                                }
+                                None => return Tok::Error("invalid unicode escape code"),
+                            }
+                        }
+                        _ => return Tok::Error("invalid escape code"),
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.s.get(self.i..self.i + 4)?;
+        let v = u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()?;
+        self.i += 4;
+        Some(v)
+    }
+
+    fn expected(what: &str, tok: &Tok, at: usize) -> String {
+        format!("Expected {what} but found {} at character {at}", tok.name())
+    }
+
+    fn document(&mut self) -> Result<Value, String> {
+        let (tok, at) = self.token();
+        let v = self.value(tok, at)?;
+        let (tok, at) = self.token();
+        if !matches!(tok, Tok::End) {
+            return Err(Self::expected("the end", &tok, at));
+        }
+        Ok(v)
+    }
+
+    fn value(&mut self, tok: Tok, at: usize) -> Result<Value, String> {
+        let lua = self.lua;
+        let err = |e: mlua::Error| e.to_string();
+        Ok(match tok {
+            Tok::Str(s) => Value::String(lua.create_string(&s).map_err(err)?),
+            Tok::Num(n) => Value::Number(n),
+            Tok::Bool(b) => Value::Boolean(b),
+            Tok::Null => Value::LightUserData(LightUserData(std::ptr::null_mut())),
+            Tok::ObjBegin => {
+                self.depth += 1;
+                if self.depth > 1000 {
+                    return Err(format!(
+                        "Found too many nested data structures ({}) at character {at}",
+                        self.depth
+                    ));
+                }
+                let t = lua.create_table().map_err(err)?;
+                let (mut tok, mut at) = self.token();
+                if !matches!(tok, Tok::ObjEnd) {
+                    loop {
+                        let Tok::Str(k) = tok else {
+                            return Err(Self::expected("object key string", &tok, at));
+                        };
+                        let (colon, cat) = self.token();
+                        if !matches!(colon, Tok::Colon) {
+                            return Err(Self::expected("colon", &colon, cat));
+                        }
+                        let (vt, vat) = self.token();
+                        let v = self.value(vt, vat)?;
+                        t.raw_set(lua.create_string(&k).map_err(err)?, v)
+                            .map_err(err)?;
+                        let (next, nat) = self.token();
+                        match next {
+                            Tok::ObjEnd => break,
+                            Tok::Comma => {}
+                            other => {
+                                return Err(Self::expected("comma or object end", &other, nat));
+                            }
+                        }
+                        (tok, at) = self.token();
+                    }
+                }
+                self.depth -= 1;
+                Value::Table(t)
+            }
+            Tok::ArrBegin => {
+                self.depth += 1;
+                if self.depth > 1000 {
+                    return Err(format!(
+                        "Found too many nested data structures ({}) at character {at}",
+                        self.depth
+                    ));
+                }
+                let t = lua.create_table().map_err(err)?;
+                let (mut tok, mut at) = self.token();
+                if !matches!(tok, Tok::ArrEnd) {
+                    let mut i = 1;
+                    loop {
+                        let v = self.value(tok, at)?;
+                        t.raw_set(i, v).map_err(err)?;
+                        i += 1;
+                        let (next, nat) = self.token();
+                        match next {
+                            Tok::ArrEnd => break,
+                            Tok::Comma => {}
+                            other => return Err(Self::expected("comma or array end", &other, nat)),
+                        }
+                        (tok, at) = self.token();
+                    }
+                }
+                self.depth -= 1;
+                Value::Table(t)
+            }
+            other => return Err(Self::expected("value", &other, at)),
+        })
+    }
+}
