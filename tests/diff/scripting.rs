@@ -314,6 +314,19 @@ MULTI
 EVAL 'return 1'
 EXEC
 
+## watch sees a script's writes
+SET w 1
+WATCH w
+EVAL 'return redis.call("incr", "w")' 0
+MULTI
+GET w
+EXEC
+WATCH w
+EVAL_RO 'return redis.call("get", "w")' 0
+MULTI
+GET w
+EXEC
+
 ## select inside a script does not move the caller
 SET here 1
 EVAL 'redis.call("select", 2); return redis.call("get", "here")' 0

@@ -17,6 +17,8 @@ mod engine_state;
 mod lifecycle;
 mod parser_props;
 mod pubsub;
+#[cfg(feature = "scripting")]
+mod scripting;
 mod seed;
 
 mod fixture_clock;
