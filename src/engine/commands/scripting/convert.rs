@@ -108,7 +108,8 @@ pub(crate) fn error_text(e: &[u8]) -> Vec<u8> {
 /// C's `(long long)` cast of a double, as x86-64 does it: out of range
 /// and NaN give `i64::MIN`.
 pub(crate) fn c_long_long(n: f64) -> i64 {
-    if n.is_nan() || n >= 9_223_372_036_854_775_808.0 || n < -9_223_372_036_854_775_808.0 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if n.is_nan() || !(-LIMIT..LIMIT).contains(&n) {
         i64::MIN
     } else {
         n as i64
