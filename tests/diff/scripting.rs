@@ -1,9 +1,10 @@
 //! Differential tests: Lua scripting (EVAL, EVALSHA, EVAL_RO, SCRIPT),
 //! byte for byte against a real redis-server, in RESP2 and RESP3 (see
 //! tests/diff/script.rs for the script format). Lua code goes in `'...'`
-//! (literal), so Lua strings inside use double quotes.
+//! (literal), so Lua strings inside use double quotes; code of several
+//! lines goes in `"..."` with `\n`.
 
-const SCRIPT: &str = r#"
+const SCRIPT: &str = r##"
 ## eval returns
 EVAL 'return 1' 0
 EVAL 'return 3.99' 0
@@ -137,9 +138,7 @@ EVAL 'return string.rep()' 0
 EVAL 'return ("x"):rep()' 0
 EVAL 'return 1 +' 0
 EVAL 'return "x' 0
-EVAL 'local x = 1
-local y = 2
-error("line three")' 0
+EVAL "local x = 1\nlocal y = 2\nerror(\"line three\")" 0
 EVAL 'return loadstring("return 1")()' 0
 EVAL 'return loadstring("return nosuch")()' 0
 
@@ -240,36 +239,24 @@ EVAL 'bit.x = 1' 0
 EVAL 'cjson.x = 1' 0
 
 ## shebang flags
-EVAL '#!lua flags=no-writes
-return redis.call("set","a","b")' 0
-EVAL '#!lua
-return redis.call("set","a","b")' 0
-EVAL '#!lua flags=bogus
-return 1' 0
-EVAL '#!luax
-return 1' 0
-EVAL '#!lua name=x
-return 1' 0
-EVAL '#!lua flags=no-writes,allow-oom
-return 1' 0
-EVAL '#!lua flags=no-writes
-return 1' 1 k
-EVAL '#!lua flags=allow-cross-slot-keys,no-cluster,allow-stale
-return 1' 0
+EVAL "#!lua flags=no-writes\nreturn redis.call(\"set\",\"a\",\"b\")" 0
+EVAL "#!lua\nreturn redis.call(\"set\",\"a\",\"b\")" 0
+EVAL "#!lua flags=bogus\nreturn 1" 0
+EVAL "#!luax\nreturn 1" 0
+EVAL "#!lua name=x\nreturn 1" 0
+EVAL "#!lua flags=no-writes,allow-oom\nreturn 1" 0
+EVAL "#!lua flags=no-writes\nreturn 1" 1 k
+EVAL "#!lua flags=allow-cross-slot-keys,no-cluster,allow-stale\nreturn 1" 0
 EVAL '#!lua' 0
-EVAL '#!lua
-error("x")' 0
-EVAL '#!lua flags=
-return 1' 0
+EVAL "#!lua\nerror(\"x\")" 0
+EVAL "#!lua flags=\nreturn 1" 0
 
 ## eval_ro
 EVAL_RO 'return redis.call("set","a","b")' 0
 EVAL_RO 'return redis.call("get","a")' 0
 EVAL_RO 'return redis.pcall("set","a","b")' 0
-EVAL_RO '#!lua
-return 1' 0
-EVAL_RO '#!lua flags=no-writes
-return redis.call("get","a")' 0
+EVAL_RO "#!lua\nreturn 1" 0
+EVAL_RO "#!lua flags=no-writes\nreturn redis.call(\"get\",\"a\")" 0
 
 ## script management
 SCRIPT LOAD 'return 1'
@@ -280,8 +267,7 @@ SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db abc E0E1F9FABFC9D4800C877
 EVALSHA abc 0
 EVALSHA ffffffffffffffffffffffffffffffffffffffff 0
 SCRIPT LOAD 'return 1 +'
-SCRIPT LOAD '#!lua flags=bogus
-return 1'
+SCRIPT LOAD "#!lua flags=bogus\nreturn 1"
 SCRIPT FLUSH
 SCRIPT EXISTS e0e1f9fabfc9d4800c877a703b823ac0578ff8db
 EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0
@@ -335,9 +321,123 @@ GET here
 ## command info
 COMMAND INFO eval evalsha eval_ro evalsha_ro
 COMMAND GETKEYS EVAL 'return 1' 2 a b c
-"#;
+"##;
+
+/// FUNCTION and FCALL. FUNCTION LIST lists libraries (and a library its
+/// functions) in Redis's dictionary order, which varies between servers:
+/// the cases list one library of one function at a time.
+const FUNCTIONS: &str = r##"
+## function load errors
+FUNCTION FLUSH
+FUNCTION LOAD "return 1"
+FUNCTION LOAD "#!lua\nreturn 1"
+FUNCTION LOAD "#!lua name=\nreturn 1"
+FUNCTION LOAD "#!lua name=a b=c\nreturn 1"
+FUNCTION LOAD "#!lua name=a foo\nreturn 1"
+FUNCTION LOAD "#!luax name=a\nreturn 1"
+FUNCTION LOAD "#!lua name=a-b\nreturn 1"
+FUNCTION LOAD "#!lua name=a\nreturn 1"
+FUNCTION LOAD "#!lua name=a\nreturn 1 +"
+FUNCTION LOAD "#!lua name=b\nredis.register_function('f-x', function() return 1 end)"
+FUNCTION LOAD "#!lua name=b\nredis.register_function('h', 5)"
+FUNCTION LOAD "#!lua name=b\nredis.register_function('h')"
+FUNCTION LOAD "#!lua name=b\nredis.register_function(1, function() end)"
+FUNCTION LOAD "#!lua name=b\nredis.register_function('a', function() end, 3)"
+FUNCTION LOAD "#!lua name=b\nredis.register_function{function_name='h', callback=function() end, flags={'bogus'}}"
+FUNCTION LOAD "#!lua name=b\nredis.register_function{function_name='h', callback=function() end, bogus=1}"
+FUNCTION LOAD "#!lua name=b\nredis.register_function{callback=function() end}"
+FUNCTION LOAD "#!lua name=b\nredis.register_function{function_name='h'}"
+FUNCTION LOAD "#!lua name=b\nredis.register_function{function_name=1, callback=function() end}"
+FUNCTION LOAD "#!lua name=b\nredis.register_function{function_name='h', callback=function() end, flags='no-writes'}"
+FUNCTION LOAD "#!lua name=b\nredis.register_function{function_name='h', callback=function() end, description=5}"
+FUNCTION LOAD "#!lua name=b\nredis.call('ping')"
+FUNCTION LOAD "#!lua name=b\nreturn math.random()"
+FUNCTION LOAD "#!lua name=b\nerror('x')"
+FUNCTION LOAD "#!lua name=b\nx = 1"
+FUNCTION LOAD "#!lua name=b\nreturn KEYS"
+FUNCTION LOAD "#!lua name=b\nredis.log(redis.LOG_NOTICE, 'loading')"
+FUNCTION LOAD "#!lua name=b\nredis.register_function('h', function() end)\nredis.register_function('h', function() end)"
+FUNCTION LOAD
+FUNCTION LOAD REPLACE
+FUNCTION LOAD bogus "#!lua name=b\nreturn 1"
+
+## function load and fcall
+FUNCTION FLUSH
+FUNCTION LOAD "#!lua name=a\nredis.register_function('f', function(keys, args) return redis.call('set', keys[1], args[1]) end)"
+FUNCTION LOAD "#!lua name=a\nredis.register_function('f', function() return 1 end)"
+FUNCTION LOAD "#!lua name=b\nredis.register_function('f', function() return 1 end)"
+FCALL f 1 k v
+GET k
+FCALL_RO f 1 k v
+FCALL nosuch 0
+FCALL f 3 a
+FCALL f -1
+FCALL f x
+FCALL f
+FUNCTION LIST
+FUNCTION LIST WITHCODE
+FUNCTION LIST LIBRARYNAME a
+FUNCTION LIST LIBRARYNAME z*
+FUNCTION LIST LIBRARYNAME
+FUNCTION LIST bogus
+FUNCTION LIST LIBRARYNAME a LIBRARYNAME b
+FUNCTION STATS
+FUNCTION LOAD REPLACE "#!lua name=a\nredis.register_function{function_name='g', callback=function(keys, args) return {keys, args} end, flags={'no-writes', 'allow-oom'}, description='desc'}"
+FCALL f 1 k v
+FCALL g 2 a b c
+FCALL_RO g 0
+FUNCTION LIST
+FUNCTION LOAD "#!lua name=c\nlocal function f() error('deep') end redis.register_function('h', f)"
+FCALL h 0
+FUNCTION LOAD "#!lua name=d\nredis.register_function('e', function() return redis.call('incr', 'k') end)"
+FCALL e 0
+FUNCTION LOAD "#!lua name=r3\nredis.register_function('r3', function() redis.setresp(3); return redis.call('hgetall', 'nohash') end)"
+FCALL r3 0
+FUNCTION STATS
+FUNCTION DELETE nosuch
+FUNCTION DELETE c
+FCALL h 0
+FUNCTION DELETE
+FUNCTION FLUSH bogus
+FUNCTION FLUSH ASYNC
+FUNCTION FLUSH SYNC
+FUNCTION FLUSH
+FUNCTION KILL
+FUNCTION HELP
+FUNCTION bogus
+FUNCTION STATS
+
+## fcall inside a script and a function
+FUNCTION FLUSH
+EVAL "return redis.call('fcall', 'x', 0)" 0
+EVAL "return redis.call('function', 'list')" 0
+FUNCTION LOAD "#!lua name=n\nredis.register_function('n', function() return redis.call('eval', 'return 1', 0) end)"
+FCALL n 0
+FUNCTION FLUSH
+
+## flushall keeps functions
+FUNCTION FLUSH
+FUNCTION LOAD "#!lua name=keep\nredis.register_function('keep', function() return 1 end)"
+FLUSHALL
+FCALL keep 0
+FUNCTION FLUSH
+
+## function dump and restore
+FUNCTION FLUSH
+FUNCTION DUMP
+FUNCTION LOAD "#!lua name=dumped\nredis.register_function('dumped', function() return 'back' end)"
+FUNCTION RESTORE bogus
+FUNCTION RESTORE "\xf5\x01x\x0a\x00" FLUSH
+FUNCTION DELETE dumped
+FUNCTION RESTORE "\xf5\x3f#!lua name=dumped\nredis.register_function('dumped', function() return 'back' end)\x0a\x00\xe1\xba\x12\x82\xb4\xeb\xfd\x9b"
+"##;
 
 #[tokio::test]
 async fn scripting() {
     crate::script::run(SCRIPT).await;
+}
+
+#[tokio::test]
+async fn functions() {
+    crate::script::run(FUNCTIONS).await;
 }

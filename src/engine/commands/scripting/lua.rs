@@ -106,6 +106,10 @@ pub(crate) struct LuaEnv {
     redis: Table,
     run_eval: Function,
     run_function: Function,
+    /// `set_loading(true)`: the globals become FUNCTION LOAD's library API.
+    pub set_loading: Function,
+    /// The library API's `redis` table (`register_function` is set per load).
+    pub load_redis: Table,
 }
 
 /// `redis.call` outside a script (a library's top level).
@@ -146,7 +150,13 @@ impl LuaEnv {
         prim.set("getinfo", lua.create_function(getinfo)?)?;
         prim.set("error_info", lua.create_function(error_info)?)?;
         let prelude = lua.load(PRELUDE).set_name("=mock_redis").into_function()?;
-        let (env, run_eval, run_function): (Table, Function, Function) = prelude.call(prim)?;
+        let (env, run_eval, run_function, set_loading, load_redis): (
+            Table,
+            Function,
+            Function,
+            Function,
+            Table,
+        ) = prelude.call(prim)?;
         lua.set_globals(env.clone())?;
         Ok(LuaEnv {
             lua,
@@ -155,6 +165,8 @@ impl LuaEnv {
             redis,
             run_eval,
             run_function,
+            set_loading,
+            load_redis,
         })
     }
 
@@ -170,6 +182,22 @@ impl LuaEnv {
                 mlua::Error::SyntaxError { message, .. } => message,
                 other => other.to_string(),
             })
+    }
+
+    /// Runs a library's code for FUNCTION LOAD (globals: the library API;
+    /// `register` is `redis.register_function` for this load). `Err` is
+    /// the error's text.
+    pub fn run_load(&self, f: &Function, register: Function) -> Result<(), String> {
+        let _ = self.load_redis.raw_set("register_function", register);
+        let _ = self.set_loading.call::<()>(true);
+        let out = self.run_eval.call::<(bool, Value)>(f.clone());
+        let _ = self.set_loading.call::<()>(false);
+        let _ = self.load_redis.raw_set("register_function", Value::Nil);
+        match out {
+            Ok((true, _)) => Ok(()),
+            Ok((false, err)) => Err(error_message(&err)),
+            Err(e) => Err(one_line(&e.to_string())),
+        }
     }
 
     /// Runs `f` for `client` (the script's own client): an EVAL body with
@@ -292,6 +320,18 @@ fn getinfo(lua: &Lua, level: usize) -> mlua::Result<MultiValue> {
             Value::Number(line as f64),
         ])),
         None => Ok(MultiValue::new()),
+    }
+}
+
+/// The text of the error a script raised (the handler's table): its `err`
+/// field, without the place.
+pub(crate) fn error_message(err: &Value) -> String {
+    match err {
+        Value::Table(t) => match t.raw_get::<Value>("err") {
+            Ok(Value::String(s)) => s.to_string_lossy(),
+            _ => String::new(),
+        },
+        other => format!("{other:?}"),
     }
 }
 

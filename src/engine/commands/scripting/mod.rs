@@ -1,4 +1,5 @@
-//! Lua scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT, with
+//! Lua scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FUNCTION,
+//! FCALL and FCALL_RO, with
 //! Redis 7.0's Lua 5.1 semantics (behind the `scripting` feature).
 //!
 //! * `mod.rs` (here): the command table, the handlers, the script cache
@@ -10,6 +11,8 @@
 //!   read-only library tables, `redis.*` argument checks, `pcall`, the
 //!   error handler that adds `script: <sha>, on @user_script:<line>.`.
 //! * `convert.rs`: replies to Lua values and back, RESP2 and RESP3.
+//! * `functions.rs`: FUNCTION and FCALL (libraries in a Lua state of their
+//!   own; FUNCTION DUMP/RESTORE in Redis's payload format, `formats/rdb.rs`).
 //! * `libs.rs`: `bit` and `cjson`; `rand48.rs`: `math.random`'s generator.
 //!
 //! A script runs as one command: its `redis.call`s go through
@@ -19,6 +22,7 @@
 //! EVAL, as for any command.
 
 mod convert;
+mod functions;
 mod libs;
 mod lua;
 mod rand48;
@@ -70,6 +74,8 @@ struct Script {
 pub(crate) struct Scripting {
     env: Option<LuaEnv>,
     scripts: HashMap<String, Script>,
+    /// FUNCTION libraries, in a Lua state of their own.
+    functions: functions::Functions,
 }
 
 impl std::fmt::Debug for Scripting {
@@ -77,6 +83,7 @@ impl std::fmt::Debug for Scripting {
         f.debug_struct("Scripting")
             .field("lua", &self.env.is_some())
             .field("scripts", &self.scripts.len())
+            .field("libraries", &self.functions.libraries.len())
             .finish()
     }
 }
@@ -259,6 +266,36 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
             DEPENDS,
             "Execute a read-only Lua script server side",
         ),
+    CommandSpec::new("fcall", -3, fcall)
+        .flags(EVAL_FLAGS)
+        .acl(acl::SCRIPTING)
+        .key_specs(EVAL_KEYS_RW)
+        .getkeys(numkeys_at_2)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "Depends on the function that is executed.",
+            "Invoke a function",
+        ),
+    CommandSpec::new("fcall_ro", -3, fcall_ro)
+        .flags(READONLY | EVAL_FLAGS)
+        .acl(acl::SCRIPTING)
+        .key_specs(EVAL_KEYS_RO)
+        .getkeys(numkeys_at_2)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "Depends on the function that is executed.",
+            "Invoke a read-only function",
+        ),
+    CommandSpec::container("function", FUNCTION_SUBCOMMANDS)
+        .acl(acl::SLOW)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "Depends on subcommand.",
+            "A container for function commands",
+        ),
     CommandSpec::container("script", SCRIPT_SUBCOMMANDS)
         .acl(acl::SLOW)
         .doc(
@@ -299,6 +336,106 @@ const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
         .tips(&["request_policy:all_shards", "response_policy:one_succeeded"])
         .doc("scripting", "2.6.0", "O(1)", "Kill the script currently in execution."),
 ];
+
+const ALL_SHARDS: &[&str] = &["request_policy:all_shards", "response_policy:all_succeeded"];
+
+const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("list", -2, functions::function_list)
+        .flags(NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions",
+            "List information about all the functions",
+        ),
+    CommandSpec::new("restore", -3, functions::function_restore)
+        .flags(WRITE | DENYOOM | NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .tips(ALL_SHARDS)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions on the payload",
+            "Restore all the functions on the given payload",
+        ),
+    CommandSpec::new("load", -3, functions::function_load)
+        .flags(WRITE | DENYOOM | NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .tips(ALL_SHARDS)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1) (considering compilation time is redundant)",
+            "Create a function with the given arguments (name, code, description)",
+        ),
+    CommandSpec::new("kill", 2, functions::function_kill)
+        .flags(NOSCRIPT | ALLOW_BUSY)
+        .acl(acl::SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:one_succeeded"])
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1)",
+            "Kill the function currently in execution.",
+        ),
+    CommandSpec::new("delete", 3, functions::function_delete)
+        .flags(WRITE | NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .tips(ALL_SHARDS)
+        .doc("scripting", "7.0.0", "O(1)", "Delete a function by name"),
+    CommandSpec::new("flush", -2, functions::function_flush)
+        .flags(WRITE | NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .tips(ALL_SHARDS)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions deleted",
+            "Deleting all functions",
+        ),
+    CommandSpec::new("dump", 2, functions::function_dump)
+        .flags(NOSCRIPT)
+        .acl(acl::SCRIPTING)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions",
+            "Dump all functions into a serialized binary payload",
+        ),
+    CommandSpec::new("help", 2, functions::function_help)
+        .flags(LOADING | STALE)
+        .acl(acl::SCRIPTING)
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1)",
+            "Show helpful text about the different subcommands",
+        ),
+    CommandSpec::new("stats", 2, functions::function_stats)
+        .flags(NOSCRIPT | ALLOW_BUSY)
+        .acl(acl::SCRIPTING)
+        .tips(&[
+            "nondeterministic_output",
+            "request_policy:all_shards",
+            "response_policy:special",
+        ])
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1)",
+            "Return information about the function currently running (name, description, duration)",
+        ),
+];
+
+fn fcall(ctx: &mut Ctx<'_>) -> CmdResult {
+    functions::fcall_generic(ctx, false)
+}
+
+fn fcall_ro(ctx: &mut Ctx<'_>) -> CmdResult {
+    functions::fcall_generic(ctx, true)
+}
 
 fn eval(ctx: &mut Ctx<'_>) -> CmdResult {
     eval_generic(ctx, false, false)
@@ -362,9 +499,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
     .0)
 }
 
-/// Runs a compiled script or function for `caller`, with a client of its
-/// own (Redis's script client: RESP2, the caller's database, never
-/// blocking). Returns the reply and whether the script wrote.
+/// Runs a compiled EVAL script for `caller` in the scripts' Lua state.
 #[allow(clippy::too_many_arguments)]
 fn run_script(
     engine: &mut Engine,
@@ -376,16 +511,15 @@ fn run_script(
     read_only: bool,
     name: &str,
 ) -> (Reply, bool) {
-    let mut client = Client::detached(caller.db);
-    client.protocol = crate::protocol::Protocol::Resp2;
     // The state is taken out while the script runs, so `redis.call` can
     // borrow the engine; scripting commands are refused inside scripts.
     let Some(env) = engine.scripting.env.take() else {
         return (err("ERR Lua state is not initialized"), false);
     };
-    let out = env.run(
+    let out = run_script_in(
+        &env,
         engine,
-        &mut client,
+        caller,
         func,
         keys,
         argv,
@@ -397,6 +531,36 @@ fn run_script(
         engine.scripting.env = Some(env);
     }
     out
+}
+
+/// Runs a compiled script or function of `env` for `caller`, with a
+/// client of its own (Redis's script client: RESP2, the caller's
+/// database, never blocking). Returns the reply and whether the script
+/// ran a write command.
+#[allow(clippy::too_many_arguments)]
+fn run_script_in(
+    env: &LuaEnv,
+    engine: &mut Engine,
+    caller: &mut Client,
+    func: &Function,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    function_mode: bool,
+    read_only: bool,
+    name: &str,
+) -> (Reply, bool) {
+    let mut client = Client::detached(caller.db);
+    client.protocol = crate::protocol::Protocol::Resp2;
+    env.run(
+        engine,
+        &mut client,
+        func,
+        keys,
+        argv,
+        function_mode,
+        read_only,
+        name,
+    )
 }
 
 fn script_flush(ctx: &mut Ctx<'_>) -> CmdResult {

@@ -16,6 +16,10 @@ for _, name in ipairs({'dofile', 'loadfile', 'print', 'getfenv', 'setfenv', 'new
   raw_rawset(G, name, nil)
 end
 
+local function no_global(_, name)
+  error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+end
+
 -- Read-only tables: a script sees a proxy whose writes fail. `real_of`
 -- maps a proxy to the table it shows.
 local real_of = setmetatable({}, {__mode = 'k'})
@@ -97,14 +101,22 @@ do
 end
 
 -- The globals scripts see: reading an undeclared one and writing any fail.
-local function no_global(_, name)
-  error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-end
 setmetatable(G, {__index = no_global})
 local env = {}
 real_of[env] = G
-setmetatable(env, {__index = G, __newindex = readonly_newindex,
-                   __metatable = readonly({})})
+local env_mt = {__index = G, __newindex = readonly_newindex, __metatable = readonly({})}
+setmetatable(env, env_mt)
+
+-- While FUNCTION LOAD runs a library's code, its globals are only the
+-- library API: redis.register_function (set by Rust for each load),
+-- redis.log and the log levels.
+local load_redis = setmetatable({
+  log = redis.log, LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+}, {__index = no_global})
+local load_api = setmetatable({redis = readonly(load_redis)}, {__index = no_global})
+local function set_loading(on)
+  if on then env_mt.__index = load_api else env_mt.__index = G end
+end
 raw_rawset(G, '_G', env)
 
 -- Raw access sees through the proxies and cannot write them.
@@ -171,4 +183,4 @@ local function run_eval(f) return raw_xpcall(f, handler) end
 local function run_function(f, keys, args)
   return raw_xpcall(function() return f(keys, args) end, handler)
 end
-return env, run_eval, run_function
+return env, run_eval, run_function, set_loading, load_redis
