@@ -7,7 +7,9 @@
 //! server stays as cheap as without scripting) and recreated by SCRIPT
 //! FLUSH.
 
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use mlua::{Function, Lua, LuaOptions, LuaString, MultiValue, StdLib, Table, Value};
@@ -90,6 +92,24 @@ fn error_info(lua: &Lua, v: Value) -> mlua::Result<MultiValue> {
     ]))
 }
 
+/// How a running script is stopped, checked every [`HOOK_EVERY`] Lua
+/// instructions by a hook (as Redis's `luaMaskCountHook`): a kill request,
+/// or a budget of hook ticks (the fuzz target's, so a looping snippet
+/// ends).
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    /// Stop the running script with Redis's SCRIPT KILL error.
+    pub kill: AtomicBool,
+    /// Ticks left before the script is stopped; `u64::MAX`: no budget.
+    pub budget: AtomicU64,
+}
+
+/// Lua instructions between two checks of [`Control`].
+const HOOK_EVERY: u32 = 100_000;
+
+/// The error a killed script raises.
+pub(crate) const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
+
 /// The generator behind `math.random`.
 #[derive(Default)]
 struct RandSlot(Mutex<Rand48>);
@@ -110,6 +130,8 @@ pub(crate) struct LuaEnv {
     pub set_loading: Function,
     /// The library API's `redis` table (`register_function` is set per load).
     pub load_redis: Table,
+    /// Kill requests and budgets for the running script.
+    pub control: Arc<Control>,
 }
 
 /// `redis.call` outside a script (a library's top level).
@@ -149,6 +171,29 @@ impl LuaEnv {
         prim.set("randomseed", lua.create_function(math_randomseed)?)?;
         prim.set("getinfo", lua.create_function(getinfo)?)?;
         prim.set("error_info", lua.create_function(error_info)?)?;
+        let control = Arc::new(Control {
+            kill: AtomicBool::new(false),
+            budget: AtomicU64::new(u64::MAX),
+        });
+        let hook_control = control.clone();
+        lua.set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| {
+                let c = &hook_control;
+                let left = c.budget.load(Ordering::Relaxed);
+                if left != u64::MAX {
+                    if left == 0 {
+                        c.kill.store(true, Ordering::Relaxed);
+                    } else {
+                        c.budget.store(left - 1, Ordering::Relaxed);
+                    }
+                }
+                if c.kill.load(Ordering::Relaxed) {
+                    return Err(table_error(KILLED));
+                }
+                Ok(mlua::VmState::Continue)
+            },
+        )?;
         let prelude = lua.load(PRELUDE).set_name("=mock_redis").into_function()?;
         let (env, run_eval, run_function, set_loading, load_redis): (
             Table,
@@ -167,6 +212,7 @@ impl LuaEnv {
             run_function,
             set_loading,
             load_redis,
+            control,
         })
     }
 
@@ -217,6 +263,7 @@ impl LuaEnv {
         name: &str,
     ) -> (Reply, bool) {
         let lua = &self.lua;
+        self.control.kill.store(false, Ordering::Relaxed);
         let state = Mutex::new(RunCtx {
             engine,
             client,

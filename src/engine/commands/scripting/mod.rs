@@ -127,6 +127,115 @@ impl Scripting {
     }
 }
 
+/// The fuzz target's entry (`mock_redis::fuzzing::lua`): the first byte
+/// picks a mode. Bit 1 clear: the rest (up to a NUL) is a script body run
+/// with EVAL by a client speaking RESP2 or RESP3 (bit 0), its arguments
+/// after the NUL, with an instruction budget so loops end. Bit 1 set: the
+/// rest describes a reply, converted to Lua and back in both protocols.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz(data: &[u8]) -> usize {
+    let Some((&mode, rest)) = data.split_first() else {
+        return 0;
+    };
+    let mut engine = Engine::new(crate::engine::Config::default());
+    let version = engine.config.redis_version.clone();
+    if mode & 2 != 0 {
+        let Ok(env) = engine.scripting.env(&version) else {
+            return 0;
+        };
+        let mut input = rest;
+        let reply = fuzz_reply(&mut input, 0);
+        for proto in [
+            crate::protocol::Protocol::Resp2,
+            crate::protocol::Protocol::Resp3,
+        ] {
+            if let Ok(v) = convert::reply_to_lua(&env.lua, &reply, proto) {
+                for resp3 in [false, true] {
+                    let back = convert::lua_to_reply(&v, resp3);
+                    let _ = back.to_bytes(crate::protocol::Protocol::Resp2);
+                    let _ = back.to_bytes(crate::protocol::Protocol::Resp3);
+                }
+            }
+        }
+        return 1;
+    }
+    if let Ok(env) = engine.scripting.env(&version) {
+        env.control
+            .budget
+            .store(20, std::sync::atomic::Ordering::Relaxed);
+    }
+    let id = engine.connect("fuzz:1".into(), "fuzz:0".into());
+    if mode & 1 != 0 {
+        engine.execute(
+            id,
+            &[Bytes::from_static(b"HELLO"), Bytes::from_static(b"3")],
+        );
+    }
+    let (body, args) = match rest.iter().position(|&b| b == 0) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, &[][..]),
+    };
+    let mut argv = vec![
+        Bytes::from_static(b"EVAL"),
+        Bytes::copy_from_slice(body),
+        Bytes::from_static(b"1"),
+        Bytes::from_static(b"key"),
+    ];
+    argv.extend(args.split(|&b| b == b' ').map(Bytes::copy_from_slice));
+    let out = engine.execute(id, &argv);
+    let _ = out.reply.to_bytes(crate::protocol::Protocol::Resp2);
+    let _ = out.reply.to_bytes(crate::protocol::Protocol::Resp3);
+    1
+}
+
+/// A reply built from fuzz input: one byte picks the type, the next ones
+/// its content.
+#[cfg(feature = "fuzzing")]
+fn fuzz_reply(input: &mut &[u8], depth: usize) -> Reply {
+    let mut next = || -> u8 {
+        let (&b, rest) = input.split_first().unwrap_or((&0, &[]));
+        *input = rest;
+        b
+    };
+    let kind = next();
+    let len = (next() % 8) as usize;
+    let mut text = || -> Bytes {
+        let n = len.min(input.len());
+        let (t, rest) = input.split_at(n);
+        *input = rest;
+        Bytes::copy_from_slice(t)
+    };
+    match kind % 14 {
+        0 => Reply::Simple(text()),
+        1 => Reply::Error(text()),
+        2 => Reply::Integer(i64::from_le_bytes({
+            let mut b = [0u8; 8];
+            let t = text();
+            b[..t.len()].copy_from_slice(&t);
+            b
+        })),
+        3 => Reply::Bulk(text()),
+        4 => Reply::Nil,
+        5 => Reply::NilArray,
+        6 => Reply::Double(f64::from(len as u8) / 3.0 - 1.0),
+        7 => Reply::Boolean(len % 2 == 1),
+        8 => Reply::BigNumber(text()),
+        9 => Reply::Verbatim {
+            format: *b"txt",
+            text: text(),
+        },
+        _ if depth > 6 => Reply::Nil,
+        10 => Reply::Array((0..len).map(|_| fuzz_reply(input, depth + 1)).collect()),
+        11 => Reply::Set((0..len).map(|_| fuzz_reply(input, depth + 1)).collect()),
+        12 => Reply::Map(
+            (0..len)
+                .map(|_| (fuzz_reply(input, depth + 1), fuzz_reply(input, depth + 1)))
+                .collect(),
+        ),
+        _ => Reply::Push((0..len).map(|_| fuzz_reply(input, depth + 1)).collect()),
+    }
+}
+
 /// The lower-case hexadecimal SHA1 of `data`.
 pub(crate) fn sha1hex(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()
