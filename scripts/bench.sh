@@ -15,7 +15,10 @@
 #
 # Environment:
 #   TESTS      comma-separated redis-benchmark tests
-#              (default ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset)
+#              (default ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,
+#              evalsha_set,eval_10); two are scripts, run as custom commands:
+#              evalsha_set is EVALSHA of a one-SET script (SCRIPT LOAD first),
+#              eval_10 is EVAL of a script of ten redis.call INCRs
 #   PIPELINES  space-separated pipeline depths (default "1 16")
 #   REPS       repetitions per cell, median reported (default 3)
 #   CLIENTS    parallel connections (default 50)
@@ -30,7 +33,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset}
+TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,evalsha_set,eval_10}
+SET_SCRIPT="return redis.call('SET', KEYS[1], ARGV[1])"
+TEN_SCRIPT="for i = 1, 10 do redis.call('INCR', KEYS[1]) end return 1"
 PIPELINES=${PIPELINES:-"1 16"}
 REPS=${REPS:-3}
 CLIENTS=${CLIENTS:-50}
@@ -93,17 +98,31 @@ cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { 
 run_one() {
     local port=$1 test=$2 pipeline=$3 n=$4 pid=$5 out t0 t1
     redis-cli -p "$port" FLUSHALL >/dev/null 2>&1 || true
+    # The script tests are custom commands (redis-benchmark names their
+    # rows after the command line); the others are built-in tests.
+    local what=(-t "$test") want
+    want=$(tr '[:lower:]' '[:upper:]' <<<"$test")
+    case $test in
+        evalsha_set)
+            local sha
+            sha=$(redis-cli -p "$port" SCRIPT LOAD "$SET_SCRIPT")
+            what=(EVALSHA "$sha" 1 key v)
+            want=EVALSHA
+            ;;
+        eval_10)
+            what=(EVAL "$TEN_SCRIPT" 1 counter)
+            want=EVAL
+            ;;
+    esac
     t0=$(cpu_ns "$pid")
     out=$("${bench_pin[@]}" redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipeline" \
-        -t "$test" --csv 2>&1 </dev/null || true)
+        --csv "${what[@]}" 2>&1 </dev/null || true)
     t1=$(cpu_ns "$pid")
     if grep -q 'Error from server' <<<"$out"; then
         echo "ERR $(grep -m1 -o 'Error from server: .*' <<<"$out" | cut -c20- | sed 's/, with args.*//' | cut -c1-60)"
         return
     fi
     # The row of the test itself (lrange_* also prints the LPUSH that fills the list).
-    local want
-    want=$(tr '[:lower:]' '[:upper:]' <<<"$test")
     # LRANGE runs also count the LPUSH that fills the list: 2n requests.
     local requests=$n
     [[ $test == lrange* ]] && requests=$(( 2 * n ))

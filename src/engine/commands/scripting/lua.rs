@@ -132,6 +132,8 @@ pub(crate) struct LuaEnv {
     pub load_redis: Table,
     /// Kill requests and budgets for the running script.
     pub control: Arc<Control>,
+    /// `redis.call`/`pcall` and `redis.setresp` between scripts.
+    outside: (Function, Function),
 }
 
 /// `redis.call` outside a script (a library's top level).
@@ -158,9 +160,13 @@ impl LuaEnv {
         libs::register(&lua, &globals)?;
         let prim = lua.create_table()?;
         let redis = lua.create_table()?;
-        redis.set("call", lua.create_function(outside_call)?)?;
-        redis.set("pcall", lua.create_function(outside_call)?)?;
-        redis.set("setresp", lua.create_function(outside_setresp)?)?;
+        let outside = (
+            lua.create_function(outside_call)?,
+            lua.create_function(outside_setresp)?,
+        );
+        redis.set("call", outside.0.clone())?;
+        redis.set("pcall", outside.0.clone())?;
+        redis.set("setresp", outside.1.clone())?;
         redis.set("sha1hex", lua.create_function(sha1hex)?)?;
         redis.set("log", lua.create_function(redis_log)?)?;
         redis.set("set_repl", lua.create_function(set_repl)?)?;
@@ -213,6 +219,7 @@ impl LuaEnv {
             set_loading,
             load_redis,
             control,
+            outside,
         })
     }
 
@@ -325,15 +332,9 @@ impl LuaEnv {
                 self.run_eval.call::<(bool, Value)>(f.clone())
             }
         });
-        let _ = self
-            .redis
-            .raw_set("call", lua.create_function(outside_call).ok());
-        let _ = self
-            .redis
-            .raw_set("pcall", lua.create_function(outside_call).ok());
-        let _ = self
-            .redis
-            .raw_set("setresp", lua.create_function(outside_setresp).ok());
+        let _ = self.redis.raw_set("call", &self.outside.0);
+        let _ = self.redis.raw_set("pcall", &self.outside.0);
+        let _ = self.redis.raw_set("setresp", &self.outside.1);
         let run = state.into_inner().unwrap_or_else(|e| e.into_inner());
         let resp3 = run.client.protocol == Protocol::Resp3;
         let reply = match result {
