@@ -124,3 +124,72 @@ fn a_script_is_one_atomic_command_with_its_writes_and_notifications() -> RedisRe
     assert_eq!(second.get_channel_name(), "__keyevent@0__:lpush");
     Ok(())
 }
+
+/// Mocks answer the commands clients send, scripts included; the commands
+/// a script runs with `redis.call` never meet the mocks (they run inside
+/// the engine, as the script does) and the journal lists the script
+/// command, not them.
+#[tokio::test]
+async fn mocks_answer_script_commands_but_not_the_calls_scripts_make() -> RedisResult<()> {
+    use mock_redis::matchers::{command, script_body, script_sha};
+    use mock_redis::{Mock, Reply};
+    let server = MockRedis::start().await;
+    server.db(0).set("k", "engine");
+    Mock::given(command("GET").arg("k"))
+        .respond_with(Reply::bulk("mocked"))
+        .mount(&server);
+    let client = redis::Client::open(server.url())?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let direct: String = redis::cmd("GET").arg("k").query_async(&mut conn).await?;
+    assert_eq!(direct, "mocked");
+    let from_script: String = redis::cmd("EVAL")
+        .arg("return redis.call('GET', KEYS[1])")
+        .arg(1)
+        .arg("k")
+        .query_async(&mut conn)
+        .await?;
+    assert_eq!(from_script, "engine");
+
+    // A script mock catches the script whether it comes by body or by SHA1.
+    let body = "return redis.call('INCR', KEYS[1])";
+    let script = redis::Script::new(body);
+    Mock::given(script_sha(script.get_hash()))
+        .respond_with(Reply::int(42))
+        .expect(2)
+        .mount(&server);
+    let n: i64 = script.key("hits").invoke_async(&mut conn).await?;
+    assert_eq!(n, 42);
+    let n: i64 = redis::cmd("EVAL")
+        .arg(body)
+        .arg(1)
+        .arg("hits")
+        .query_async(&mut conn)
+        .await?;
+    assert_eq!(n, 42);
+    assert!(!server.db(0).exists("hits"));
+    Mock::given(script_body("return 'other'"))
+        .respond_with(Reply::bulk("mocked other"))
+        .mount(&server);
+    let other: String = redis::cmd("EVAL")
+        .arg("return 'other'")
+        .arg(0)
+        .query_async(&mut conn)
+        .await?;
+    assert_eq!(other, "mocked other");
+
+    let journal = server.received_commands_as_strings_without_handshakes();
+    assert!(
+        journal
+            .iter()
+            .any(|c| c[0].eq_ignore_ascii_case("EVAL") && c[1].contains("GET"))
+    );
+    // The script's own GET is not a request: the only GETs are the client's.
+    assert_eq!(
+        journal
+            .iter()
+            .filter(|c| c[0].eq_ignore_ascii_case("GET"))
+            .count(),
+        1
+    );
+    Ok(())
+}
