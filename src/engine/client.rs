@@ -49,6 +49,9 @@ pub(crate) struct Client {
     /// Frames a command answers before its own reply (SUBSCRIBE a b c
     /// answers three confirmations: the first two go here).
     pub extra: Vec<Reply>,
+    /// The commands the last script this client ran executed, for the
+    /// journal (the session takes them after the command).
+    pub script_calls: Vec<Vec<Bytes>>,
 }
 
 impl Client {
@@ -75,6 +78,7 @@ impl Client {
             outbox: None,
             blocked: None,
             extra: Vec::new(),
+            script_calls: Vec::new(),
         }
     }
 

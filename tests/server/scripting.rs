@@ -127,8 +127,8 @@ fn a_script_is_one_atomic_command_with_its_writes_and_notifications() -> RedisRe
 
 /// Mocks answer the commands clients send, scripts included; the commands
 /// a script runs with `redis.call` never meet the mocks (they run inside
-/// the engine, as the script does) and the journal lists the script
-/// command, not them.
+/// the engine, as the script does); the journal lists them under the
+/// script command, not as requests.
 #[tokio::test]
 async fn mocks_answer_script_commands_but_not_the_calls_scripts_make() -> RedisResult<()> {
     use mock_redis::matchers::{command, script_body, script_sha};
@@ -191,5 +191,60 @@ async fn mocks_answer_script_commands_but_not_the_calls_scripts_make() -> RedisR
             .count(),
         1
     );
+    Ok(())
+}
+
+/// The journal lists each script command and, under it, the commands the
+/// script ran (failed ones included), for EVAL, EVALSHA and FCALL alike.
+#[tokio::test]
+async fn the_journal_records_what_a_script_ran() -> RedisResult<()> {
+    let server = MockRedis::start().await;
+    let client = redis::Client::open(server.url())?;
+    let mut conn = client.get_multiplexed_async_connection().await?;
+    let sha = server
+        .script_load("redis.call('SET', KEYS[1], ARGV[1]); redis.pcall('INCR', KEYS[1]); return redis.call('GET', KEYS[1])")
+        .expect("compiles");
+    let v: String = redis::cmd("EVALSHA")
+        .arg(&sha)
+        .arg(1)
+        .arg("k")
+        .arg("x")
+        .query_async(&mut conn)
+        .await?;
+    assert_eq!(v, "x");
+    let _: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("#!lua name=lib\nredis.register_function('bump', function(keys) return redis.call('INCRBY', keys[1], 2) end)")
+        .query_async(&mut conn)
+        .await?;
+    let n: i64 = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("n")
+        .query_async(&mut conn)
+        .await?;
+    assert_eq!(n, 2);
+    let journal = server.received_commands();
+    let evalsha = journal
+        .iter()
+        .find(|r| r.is_command("EVALSHA"))
+        .expect("journalled");
+    assert_eq!(
+        evalsha.script_commands_as_strings(),
+        [vec!["SET", "k", "x"], vec!["INCR", "k"], vec!["GET", "k"]]
+    );
+    let fcall = journal
+        .iter()
+        .find(|r| r.is_command("FCALL"))
+        .expect("journalled");
+    assert_eq!(
+        fcall.script_commands_as_strings(),
+        [vec!["INCRBY", "n", "2"]]
+    );
+    let load = journal
+        .iter()
+        .find(|r| r.is_command("FUNCTION"))
+        .expect("journalled");
+    assert!(load.script_commands().is_empty());
     Ok(())
 }

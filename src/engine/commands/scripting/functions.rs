@@ -596,5 +596,5 @@ pub(crate) fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
     if ctx.engine.scripting.functions.env.is_none() {
         ctx.engine.scripting.functions.env = Some(env);
     }
-    Ok(out.0)
+    Ok(out)
 }

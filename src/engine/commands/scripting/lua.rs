@@ -29,8 +29,15 @@ struct RunCtx<'a> {
     client: &'a mut Client,
     /// EVAL_RO, FCALL_RO or a `no-writes` script: write commands fail.
     read_only: bool,
-    /// A write command ran (SCRIPT KILL answers UNKILLABLE).
-    wrote: bool,
+    /// The commands the script ran, for the journal.
+    calls: Vec<Vec<Bytes>>,
+}
+
+/// What a script run produced.
+pub(crate) struct RunOutcome {
+    pub reply: Reply,
+    /// The commands the script ran (`redis.call`, `redis.pcall`).
+    pub calls: Vec<Vec<Bytes>>,
 }
 
 /// An error a Rust function raises in Lua: `table` for Redis's
@@ -268,14 +275,14 @@ impl LuaEnv {
         function_mode: bool,
         read_only: bool,
         name: &str,
-    ) -> (Reply, bool) {
+    ) -> RunOutcome {
         let lua = &self.lua;
         self.control.kill.store(false, Ordering::Relaxed);
         let state = Mutex::new(RunCtx {
             engine,
             client,
             read_only,
-            wrote: false,
+            calls: Vec::new(),
         });
         let result = lua.scope(|scope| {
             let call = scope.create_function(|lua, argv: MultiValue| {
@@ -345,7 +352,10 @@ impl LuaEnv {
                 one_line(&e.to_string())
             ))),
         };
-        (reply, run.wrote)
+        RunOutcome {
+            reply,
+            calls: run.calls,
+        }
     }
 }
 
@@ -466,13 +476,11 @@ fn redis_call(
     }
     let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
     let run = &mut *guard;
-    if spec.flags & flags::WRITE != 0 {
-        if run.read_only {
-            return err("ERR Write commands are not allowed from read-only scripts.");
-        }
-        run.wrote = true;
+    if spec.flags & flags::WRITE != 0 && run.read_only {
+        return err("ERR Write commands are not allowed from read-only scripts.");
     }
     let reply = run.engine.call_from_script(run.client, spec, parent, &args);
+    run.calls.push(args);
     let proto = run.client.protocol;
     drop(guard);
     if let Reply::Error(e) = &reply {

@@ -41,7 +41,7 @@ use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx, Engine};
 use crate::protocol::Reply;
 
-use lua::LuaEnv;
+use lua::{LuaEnv, RunOutcome};
 
 /// Script flags from a `#!lua flags=...` shebang.
 mod script_flags {
@@ -604,8 +604,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
     let argv = ctx.args[3 + n..].to_vec();
     Ok(run_script(
         ctx.engine, ctx.client, &func, &keys, &argv, false, read_only, &sha,
-    )
-    .0)
+    ))
 }
 
 /// Runs a compiled EVAL script for `caller` in the scripts' Lua state.
@@ -619,11 +618,11 @@ fn run_script(
     function_mode: bool,
     read_only: bool,
     name: &str,
-) -> (Reply, bool) {
+) -> Reply {
     // The state is taken out while the script runs, so `redis.call` can
     // borrow the engine; scripting commands are refused inside scripts.
     let Some(env) = engine.scripting.env.take() else {
-        return (err("ERR Lua state is not initialized"), false);
+        return err("ERR Lua state is not initialized");
     };
     let out = run_script_in(
         &env,
@@ -644,8 +643,8 @@ fn run_script(
 
 /// Runs a compiled script or function of `env` for `caller`, with a
 /// client of its own (Redis's script client: RESP2, the caller's
-/// database, never blocking). Returns the reply and whether the script
-/// ran a write command.
+/// database, never blocking). Returns the reply; the commands the script
+/// ran are left on `caller` for the journal.
 #[allow(clippy::too_many_arguments)]
 fn run_script_in(
     env: &LuaEnv,
@@ -657,10 +656,10 @@ fn run_script_in(
     function_mode: bool,
     read_only: bool,
     name: &str,
-) -> (Reply, bool) {
+) -> Reply {
     let mut client = Client::detached(caller.db);
     client.protocol = crate::protocol::Protocol::Resp2;
-    env.run(
+    let RunOutcome { reply, calls, .. } = env.run(
         engine,
         &mut client,
         func,
@@ -669,7 +668,9 @@ fn run_script_in(
         function_mode,
         read_only,
         name,
-    )
+    );
+    caller.script_calls = calls;
+    reply
 }
 
 fn script_flush(ctx: &mut Ctx<'_>) -> CmdResult {
