@@ -235,6 +235,20 @@ EVAL 'return cjson.encode(function() end)' 0
 EVAL 'return bit.band(0xff, 0x0f) .. " " .. bit.bor(1,2) .. " " .. bit.bxor(3,1) .. " " .. bit.lshift(1,31) .. " " .. bit.rshift(-1, 28) .. " " .. bit.arshift(-16, 2) .. " " .. bit.bnot(0) .. " " .. bit.tobit(2^32+5) .. " " .. bit.tohex(255) .. " " .. bit.tohex(-1, -4) .. " " .. bit.rol(1, 33) .. " " .. bit.ror(1,1) .. " " .. bit.bswap(0x12345678)' 0
 EVAL 'return bit.band()' 0
 EVAL 'return bit.tobit("x")' 0
+EVAL 'return cmsgpack.pack({1,2,"a"})' 0
+EVAL 'return cmsgpack.pack(nil, true, false, 0, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, -1, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649)' 0
+EVAL 'return cmsgpack.pack(1.5, 0.1, -2.25, 1e300)' 0
+EVAL 'return cmsgpack.pack(string.rep("x", 31), string.rep("y", 32), string.rep("z", 300))' 0
+EVAL 'return cmsgpack.pack({}, {a=1}, {1, nil, 3}, {[1]=1, [2]=2, x=3})' 0
+EVAL 'local t = {} for i = 1, 20 do t[i] = i end return cmsgpack.pack(t)' 0
+EVAL 'return cmsgpack.unpack(cmsgpack.pack({1,2,"a", {x=1}}))' 0
+EVAL 'return {cmsgpack.unpack(cmsgpack.pack(1, "two", {3}))}' 0
+EVAL 'local a, b = cmsgpack.unpack(cmsgpack.pack(-5, 2.5)); return {a, tostring(b)}' 0
+EVAL 'return cmsgpack.unpack(cmsgpack.pack({y={z=1}})).y.z' 0
+EVAL 'return cmsgpack.pack()' 0
+EVAL 'return cmsgpack.unpack("\x92\x01")' 0
+EVAL 'return type(cmsgpack.unpack("\xc0"))' 0
+EVAL 'cmsgpack.x = 1' 0
 EVAL 'bit.x = 1' 0
 EVAL 'cjson.x = 1' 0
 

@@ -1,6 +1,8 @@
 //! The libraries Redis 7.0 adds to Lua 5.1, written in Rust: `bit`
-//! (LuaBitOp) and `cjson` (lua-cjson: `encode`, `decode`, `null`).
-//! `cmsgpack` and `struct` are not provided yet.
+//! (LuaBitOp), `cjson` (lua-cjson: `encode`, `decode`, `null`) and
+//! `cmsgpack` (lua-cmsgpack: `pack`, `unpack`). `struct` is not provided
+//! yet, nor cjson's configuration functions or cmsgpack's
+//! `unpack_one`/`unpack_limit`.
 //!
 //! Errors are raised as `luaL_error` raises them, with the caller's
 //! position (`user_script:1: Cannot serialise ...`).
@@ -129,7 +131,251 @@ pub(crate) fn register(lua: &Lua, globals: &Table) -> mlua::Result<()> {
     cjson.set("_NAME", "cjson")?;
     cjson.set("_VERSION", "2.1.0")?;
     globals.raw_set("cjson", cjson)?;
+
+    let msgpack = lua.create_table()?;
+    msgpack.set(
+        "pack",
+        lua.create_function(|lua, args: MultiValue| -> LibResult {
+            if args.is_empty() {
+                return fail(
+                    lua,
+                    "bad argument #0 to 'pack' (MessagePack pack needs input.)".into(),
+                );
+            }
+            let mut out = Vec::new();
+            for v in args.iter() {
+                mp_encode(v, &mut out, 0);
+            }
+            ok(vec![Value::String(lua.create_string(&out)?)])
+        })?,
+    )?;
+    msgpack.set(
+        "unpack",
+        lua.create_function(|lua, s: mlua::LuaString| -> LibResult {
+            let data = s.as_bytes().to_vec();
+            let mut at = 0;
+            let mut values = Vec::new();
+            while at < data.len() {
+                match mp_decode(lua, &data, &mut at) {
+                    Ok(v) => values.push(v),
+                    Err(e) => return fail(lua, e.into()),
+                }
+            }
+            ok(values)
+        })?,
+    )?;
+    msgpack.set("_NAME", "cmsgpack")?;
+    msgpack.set("_VERSION", "lua-cmsgpack 0.4.0")?;
+    globals.raw_set("cmsgpack", msgpack)?;
     Ok(())
+}
+
+/// lua-cmsgpack's encoding of one value (tables nested deeper than 16
+/// become nil, as there).
+fn mp_encode(v: &Value, out: &mut Vec<u8>, depth: usize) {
+    match v {
+        Value::Boolean(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
+        Value::Number(n) => mp_number(*n, out),
+        Value::Integer(i) => mp_number(*i as f64, out),
+        Value::String(s) => {
+            let b = s.as_bytes();
+            let n = b.len();
+            if n < 32 {
+                out.push(0xa0 | n as u8);
+            } else if n <= 0xff {
+                out.extend_from_slice(&[0xd9, n as u8]);
+            } else if n <= 0xffff {
+                out.push(0xda);
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+            } else {
+                out.push(0xdb);
+                out.extend_from_slice(&(n as u32).to_be_bytes());
+            }
+            out.extend_from_slice(&b);
+        }
+        Value::Table(t) if depth < 16 => {
+            let mut count = 0usize;
+            let mut max = 0usize;
+            let mut is_array = true;
+            for (k, _) in t.pairs::<Value, Value>().flatten() {
+                let n = match k {
+                    Value::Number(n) => n,
+                    Value::Integer(i) => i as f64,
+                    _ => {
+                        is_array = false;
+                        break;
+                    }
+                };
+                if n < 1.0 || n.floor() != n {
+                    is_array = false;
+                    break;
+                }
+                count += 1;
+                max = max.max(n as usize);
+            }
+            if is_array && count == max {
+                mp_header(out, max, 0x90, 0xdc, 0xdd);
+                for i in 1..=max {
+                    let item: Value = t.raw_get(i).unwrap_or(Value::Nil);
+                    mp_encode(&item, out, depth + 1);
+                }
+            } else {
+                let pairs: Vec<(Value, Value)> = t.pairs::<Value, Value>().flatten().collect();
+                mp_header(out, pairs.len(), 0x80, 0xde, 0xdf);
+                for (k, val) in &pairs {
+                    mp_encode(k, out, depth + 1);
+                    mp_encode(val, out, depth + 1);
+                }
+            }
+        }
+        _ => out.push(0xc0),
+    }
+}
+
+fn mp_header(out: &mut Vec<u8>, n: usize, fix: u8, b16: u8, b32: u8) {
+    if n < 16 {
+        out.push(fix | n as u8);
+    } else if n <= 0xffff {
+        out.push(b16);
+        out.extend_from_slice(&(n as u16).to_be_bytes());
+    } else {
+        out.push(b32);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    }
+}
+
+fn mp_number(n: f64, out: &mut Vec<u8>) {
+    let int_like = n.is_finite() && (super::convert::c_long_long(n) as f64) == n;
+    if !int_like {
+        let f = n as f32;
+        if f as f64 == n {
+            out.push(0xca);
+            out.extend_from_slice(&f.to_be_bytes());
+        } else {
+            out.push(0xcb);
+            out.extend_from_slice(&n.to_be_bytes());
+        }
+        return;
+    }
+    let i = n as i64;
+    if i >= 0 {
+        if i <= 127 {
+            out.push(i as u8);
+        } else if i <= 0xff {
+            out.extend_from_slice(&[0xcc, i as u8]);
+        } else if i <= 0xffff {
+            out.push(0xcd);
+            out.extend_from_slice(&(i as u16).to_be_bytes());
+        } else if i <= 0xffff_ffff {
+            out.push(0xce);
+            out.extend_from_slice(&(i as u32).to_be_bytes());
+        } else {
+            out.push(0xcf);
+            out.extend_from_slice(&(i as u64).to_be_bytes());
+        }
+    } else if i >= -32 {
+        out.push(i as i8 as u8);
+    } else if i >= -128 {
+        out.extend_from_slice(&[0xd0, i as i8 as u8]);
+    } else if i >= -32768 {
+        out.push(0xd1);
+        out.extend_from_slice(&(i as i16).to_be_bytes());
+    } else if i >= -2_147_483_648 {
+        out.push(0xd2);
+        out.extend_from_slice(&(i as i32).to_be_bytes());
+    } else {
+        out.push(0xd3);
+        out.extend_from_slice(&i.to_be_bytes());
+    }
+}
+
+/// lua-cmsgpack's decoding of one value at `*at`.
+fn mp_decode(lua: &Lua, d: &[u8], at: &mut usize) -> Result<Value, &'static str> {
+    const MISSING: &str = "Missing bytes in input.";
+    const BAD: &str = "Bad data format in input.";
+    fn take<'a>(d: &'a [u8], at: &mut usize, n: usize) -> Result<&'a [u8], &'static str> {
+        let s = d.get(*at..*at + n).ok_or("Missing bytes in input.")?;
+        *at += n;
+        Ok(s)
+    }
+    fn be(b: &[u8]) -> u64 {
+        b.iter().fold(0u64, |a, &x| (a << 8) | x as u64)
+    }
+    let lerr = |_: mlua::Error| BAD;
+    let c = *d.get(*at).ok_or(MISSING)?;
+    *at += 1;
+    let string = |lua: &Lua, d: &[u8], at: &mut usize, n: usize| -> Result<Value, &'static str> {
+        let s = take(d, at, n)?;
+        Ok(Value::String(lua.create_string(s).map_err(lerr)?))
+    };
+    let array = |lua: &Lua, d: &[u8], at: &mut usize, n: usize| -> Result<Value, &'static str> {
+        let t = lua.create_table().map_err(lerr)?;
+        for i in 1..=n {
+            let v = mp_decode(lua, d, at)?;
+            t.raw_set(i, v).map_err(lerr)?;
+        }
+        Ok(Value::Table(t))
+    };
+    let map = |lua: &Lua, d: &[u8], at: &mut usize, n: usize| -> Result<Value, &'static str> {
+        let t = lua.create_table().map_err(lerr)?;
+        for _ in 0..n {
+            let k = mp_decode(lua, d, at)?;
+            let v = mp_decode(lua, d, at)?;
+            if !k.is_nil() {
+                t.raw_set(k, v).map_err(lerr)?;
+            }
+        }
+        Ok(Value::Table(t))
+    };
+    Ok(match c {
+        0x00..=0x7f => Value::Number(c as f64),
+        0x80..=0x8f => map(lua, d, at, (c & 0x0f) as usize)?,
+        0x90..=0x9f => array(lua, d, at, (c & 0x0f) as usize)?,
+        0xa0..=0xbf => string(lua, d, at, (c & 0x1f) as usize)?,
+        0xc0 => Value::Nil,
+        0xc2 => Value::Boolean(false),
+        0xc3 => Value::Boolean(true),
+        0xc4 | 0xd9 => {
+            let n = be(take(d, at, 1)?) as usize;
+            string(lua, d, at, n)?
+        }
+        0xc5 | 0xda => {
+            let n = be(take(d, at, 2)?) as usize;
+            string(lua, d, at, n)?
+        }
+        0xc6 | 0xdb => {
+            let n = be(take(d, at, 4)?) as usize;
+            string(lua, d, at, n)?
+        }
+        0xca => Value::Number(f32::from_bits(be(take(d, at, 4)?) as u32) as f64),
+        0xcb => Value::Number(f64::from_bits(be(take(d, at, 8)?))),
+        0xcc => Value::Number(be(take(d, at, 1)?) as f64),
+        0xcd => Value::Number(be(take(d, at, 2)?) as f64),
+        0xce => Value::Number(be(take(d, at, 4)?) as f64),
+        0xcf => Value::Number(be(take(d, at, 8)?) as f64),
+        0xd0 => Value::Number(be(take(d, at, 1)?) as u8 as i8 as f64),
+        0xd1 => Value::Number(be(take(d, at, 2)?) as u16 as i16 as f64),
+        0xd2 => Value::Number(be(take(d, at, 4)?) as u32 as i32 as f64),
+        0xd3 => Value::Number(be(take(d, at, 8)?) as i64 as f64),
+        0xdc => {
+            let n = be(take(d, at, 2)?) as usize;
+            array(lua, d, at, n)?
+        }
+        0xdd => {
+            let n = be(take(d, at, 4)?) as usize;
+            array(lua, d, at, n)?
+        }
+        0xde => {
+            let n = be(take(d, at, 2)?) as usize;
+            map(lua, d, at, n)?
+        }
+        0xdf => {
+            let n = be(take(d, at, 4)?) as usize;
+            map(lua, d, at, n)?
+        }
+        0xe0..=0xff => Value::Number(c as i8 as f64),
+        _ => return Err(BAD),
+    })
 }
 
 /// LuaBitOp's argument conversion: the number rounded and wrapped to 32 bits.
