@@ -249,6 +249,24 @@ EVAL 'return cmsgpack.pack()' 0
 EVAL 'return cmsgpack.unpack("\x92\x01")' 0
 EVAL 'return type(cmsgpack.unpack("\xc0"))' 0
 EVAL 'cmsgpack.x = 1' 0
+EVAL 'return struct.pack(">I2", 258)' 0
+EVAL 'return {struct.unpack(">I2", "ab")}' 0
+EVAL 'return struct.pack("<i4 b B h H", -2, -1, 255, -300, 65535)' 0
+EVAL 'return {struct.unpack("<i4 b B h H", struct.pack("<i4 b B h H", -2, -1, 255, -300, 65535))}' 0
+EVAL 'return struct.pack(">l L", -5, 7)' 0
+EVAL 'return {struct.unpack(">l L", struct.pack(">l L", -5, 7))}' 0
+EVAL 'return struct.pack("c3 s x", "abcdef", "zz")' 0
+EVAL 'return {struct.unpack("c3 s x", struct.pack("c3 s x", "abcdef", "zz"))}' 0
+EVAL 'return {struct.unpack("b c0", "\x03abcd")}' 0
+EVAL 'return tostring(struct.unpack("<d", struct.pack("<d", 1.5)))' 0
+EVAL 'return tostring(struct.unpack(">f", struct.pack(">f", 0.25)))' 0
+EVAL 'return {struct.unpack("B", "xyz", 2)}' 0
+EVAL 'return struct.size(">i4 h c3")' 0
+EVAL 'return struct.pack("q", 1)' 0
+EVAL 'return struct.unpack(">I4", "ab")' 0
+EVAL 'return struct.pack("i9", 1)' 0
+EVAL 'return struct.pack("i")' 0
+EVAL 'struct.x = 1' 0
 EVAL 'bit.x = 1' 0
 EVAL 'cjson.x = 1' 0
 

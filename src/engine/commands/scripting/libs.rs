@@ -1,8 +1,8 @@
 //! The libraries Redis 7.0 adds to Lua 5.1, written in Rust: `bit`
 //! (LuaBitOp), `cjson` (lua-cjson: `encode`, `decode`, `null`) and
-//! `cmsgpack` (lua-cmsgpack: `pack`, `unpack`). `struct` is not provided
-//! yet, nor cjson's configuration functions or cmsgpack's
-//! `unpack_one`/`unpack_limit`.
+//! `cmsgpack` (lua-cmsgpack: `pack`, `unpack`) and `struct` (`pack`,
+//! `unpack`, `size`). Not provided: cjson's configuration functions and
+//! cmsgpack's `unpack_one`/`unpack_limit`.
 //!
 //! Errors are raised as `luaL_error` raises them, with the caller's
 //! position (`user_script:1: Cannot serialise ...`).
@@ -167,7 +167,352 @@ pub(crate) fn register(lua: &Lua, globals: &Table) -> mlua::Result<()> {
     msgpack.set("_NAME", "cmsgpack")?;
     msgpack.set("_VERSION", "lua-cmsgpack 0.4.0")?;
     globals.raw_set("cmsgpack", msgpack)?;
+
+    let st = lua.create_table()?;
+    st.set(
+        "pack",
+        lua.create_function(|lua, args: MultiValue| -> LibResult {
+            match struct_pack(&args) {
+                Ok(out) => ok(vec![Value::String(lua.create_string(&out)?)]),
+                Err(e) => fail(lua, e),
+            }
+        })?,
+    )?;
+    st.set(
+        "unpack",
+        lua.create_function(|lua, args: MultiValue| -> LibResult {
+            match struct_unpack(lua, &args) {
+                Ok(values) => ok(values),
+                Err(e) => fail(lua, e),
+            }
+        })?,
+    )?;
+    st.set(
+        "size",
+        lua.create_function(|lua, args: MultiValue| -> LibResult {
+            let fmt = match args.front() {
+                Some(Value::String(s)) => s.as_bytes().to_vec(),
+                _ => return fail(lua, "bad argument #1 to 'size' (string expected, got no value)".into()),
+            };
+            let mut size = 0usize;
+            for item in StructFormat::new(&fmt) {
+                match item {
+                    Ok((opt, n)) => {
+                        if opt == b's' || (opt == b'c' && n == 0) {
+                            return fail(lua, "bad argument #1 to 'size' (options 'c0' - 's' have undefined sizes)".into());
+                        }
+                        size += n;
+                    }
+                    Err(e) => return fail(lua, e.replace("{}", "size")),
+                }
+            }
+            ok(vec![Value::Number(size as f64)])
+        })?,
+    )?;
+    globals.raw_set("struct", st)?;
     Ok(())
+}
+
+/// Walks a `struct` format: each option with its size in bytes
+/// (endianness and alignment options are consumed here; alignment is
+/// not supported beyond the default of none).
+struct StructFormat<'a> {
+    fmt: &'a [u8],
+    i: usize,
+    pub little: bool,
+}
+
+impl<'a> StructFormat<'a> {
+    fn new(fmt: &'a [u8]) -> StructFormat<'a> {
+        StructFormat {
+            fmt,
+            i: 0,
+            little: true,
+        }
+    }
+
+    fn number(&mut self) -> Option<usize> {
+        let start = self.i;
+        while self.i < self.fmt.len() && self.fmt[self.i].is_ascii_digit() {
+            self.i += 1;
+        }
+        std::str::from_utf8(&self.fmt[start..self.i])
+            .ok()?
+            .parse()
+            .ok()
+    }
+}
+
+impl Iterator for StructFormat<'_> {
+    /// The option, its size, and the byte order at that point.
+    type Item = Result<(u8, usize), String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let &c = self.fmt.get(self.i)?;
+            self.i += 1;
+            let size = match c {
+                b' ' => continue,
+                b'>' => {
+                    self.little = false;
+                    continue;
+                }
+                b'<' | b'=' => {
+                    self.little = true;
+                    continue;
+                }
+                b'!' => {
+                    self.number();
+                    continue;
+                }
+                b'x' | b'b' | b'B' => 1,
+                b'h' | b'H' => 2,
+                b'l' | b'L' | b'T' => 8,
+                b'f' => 4,
+                b'd' => 8,
+                b's' => 0,
+                b'c' => self.number().unwrap_or(1),
+                b'i' | b'I' => {
+                    let n = self.number().unwrap_or(4);
+                    if n > 32 {
+                        return Some(Err(format!("integral size {n} is larger than limit of 32")));
+                    }
+                    n
+                }
+                other => {
+                    return Some(Err(format!(
+                        "bad argument #1 to '{{}}' (invalid format option '{}')",
+                        other as char
+                    )));
+                }
+            };
+            return Some(Ok((c, size)));
+        }
+    }
+}
+
+fn struct_int_bytes(v: i64, size: usize, little: bool) -> Vec<u8> {
+    let le = v.to_le_bytes();
+    let mut out: Vec<u8> = le[..size.min(8)].to_vec();
+    out.resize(size, if v < 0 { 0xff } else { 0 });
+    if !little {
+        out.reverse();
+    }
+    out
+}
+
+fn struct_pack(args: &MultiValue) -> Result<Vec<u8>, String> {
+    let fmt = match args.front() {
+        Some(Value::String(s)) => s.as_bytes().to_vec(),
+        Some(v) => {
+            return Err(format!(
+                "bad argument #1 to 'pack' (string expected, got {})",
+                lua_type_name(v)
+            ));
+        }
+        None => return Err("bad argument #1 to 'pack' (string expected, got no value)".into()),
+    };
+    let mut out = Vec::new();
+    let mut arg = 1;
+    let mut f = StructFormat::new(&fmt);
+    while let Some(item) = f.next() {
+        let (opt, size) = item.map_err(|e| e.replace("{}", "pack"))?;
+        let little = f.little;
+        let num = |arg: usize| -> Result<f64, String> {
+            match args.get(arg) {
+                Some(v) => super::lua::to_number(v).ok_or_else(|| {
+                    format!(
+                        "bad argument #{} to 'pack' (number expected, got {})",
+                        arg + 1,
+                        lua_type_name(v)
+                    )
+                }),
+                None => Err(format!(
+                    "bad argument #{} to 'pack' (number expected, got nil)",
+                    arg + 1
+                )),
+            }
+        };
+        match opt {
+            b'x' => out.push(0),
+            b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
+                let n = num(arg)?;
+                arg += 1;
+                let v = if matches!(opt, b'B' | b'H' | b'L' | b'T' | b'I')
+                    && n >= 9.223372036854775807e18
+                {
+                    n as u64 as i64
+                } else {
+                    super::convert::c_long_long(n)
+                };
+                out.extend(struct_int_bytes(v, size, little));
+            }
+            b'f' => {
+                let n = num(arg)? as f32;
+                arg += 1;
+                out.extend(if little {
+                    n.to_le_bytes()
+                } else {
+                    n.to_be_bytes()
+                });
+            }
+            b'd' => {
+                let n = num(arg)?;
+                arg += 1;
+                out.extend(if little {
+                    n.to_le_bytes()
+                } else {
+                    n.to_be_bytes()
+                });
+            }
+            b'c' | b's' => {
+                let s = match args.get(arg) {
+                    Some(Value::String(s)) => s.as_bytes().to_vec(),
+                    Some(Value::Number(n)) => format_g(*n, 14).into_bytes(),
+                    Some(v) => {
+                        return Err(format!(
+                            "bad argument #{} to 'pack' (string expected, got {})",
+                            arg + 1,
+                            lua_type_name(v)
+                        ));
+                    }
+                    None => {
+                        return Err(format!(
+                            "bad argument #{} to 'pack' (string expected, got nil)",
+                            arg + 1
+                        ));
+                    }
+                };
+                arg += 1;
+                if opt == b's' {
+                    out.extend_from_slice(&s);
+                    out.push(0);
+                } else {
+                    let size = if size == 0 { s.len() } else { size };
+                    if s.len() < size {
+                        return Err(format!("bad argument #{arg} to 'pack' (string too short)"));
+                    }
+                    out.extend_from_slice(&s[..size]);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn struct_unpack(lua: &Lua, args: &MultiValue) -> Result<Vec<Value>, String> {
+    let fmt = match args.front() {
+        Some(Value::String(s)) => s.as_bytes().to_vec(),
+        _ => return Err("bad argument #1 to 'unpack' (string expected, got no value)".into()),
+    };
+    let data = match args.get(1) {
+        Some(Value::String(s)) => s.as_bytes().to_vec(),
+        _ => return Err("bad argument #2 to 'unpack' (string expected, got no value)".into()),
+    };
+    let mut pos = match args.get(2) {
+        Some(v) if !v.is_nil() => {
+            (super::lua::to_number(v).unwrap_or(1.0) as i64 - 1).max(0) as usize
+        }
+        _ => 0,
+    };
+    let short = || "bad argument #2 to 'unpack' (data string too short)".to_string();
+    let mut out = Vec::new();
+    let mut last_number: Option<f64> = None;
+    let mut f = StructFormat::new(&fmt);
+    while let Some(item) = f.next() {
+        let (opt, size) = item.map_err(|e| e.replace("{}", "unpack"))?;
+        let little = f.little;
+        match opt {
+            b'x' => pos += 1,
+            b'b' | b'B' | b'h' | b'H' | b'l' | b'L' | b'T' | b'i' | b'I' => {
+                let bytes = data.get(pos..pos + size).ok_or_else(short)?;
+                let mut v: u64 = 0;
+                for k in 0..size {
+                    let b = if little {
+                        bytes[size - 1 - k]
+                    } else {
+                        bytes[k]
+                    };
+                    v = (v << 8) | b as u64;
+                }
+                let size = size.min(8);
+                let signed = matches!(opt, b'b' | b'h' | b'l' | b'i');
+                let n = if signed && size < 8 && size > 0 {
+                    let shift = 64 - 8 * size;
+                    (((v << shift) as i64) >> shift) as f64
+                } else if signed {
+                    v as i64 as f64
+                } else {
+                    v as f64
+                };
+                last_number = Some(n);
+                out.push(Value::Number(n));
+                pos += size;
+            }
+            b'f' => {
+                let b: [u8; 4] = data
+                    .get(pos..pos + 4)
+                    .ok_or_else(short)?
+                    .try_into()
+                    .expect("4");
+                let n = if little {
+                    f32::from_le_bytes(b)
+                } else {
+                    f32::from_be_bytes(b)
+                } as f64;
+                last_number = Some(n);
+                out.push(Value::Number(n));
+                pos += 4;
+            }
+            b'd' => {
+                let b: [u8; 8] = data
+                    .get(pos..pos + 8)
+                    .ok_or_else(short)?
+                    .try_into()
+                    .expect("8");
+                let n = if little {
+                    f64::from_le_bytes(b)
+                } else {
+                    f64::from_be_bytes(b)
+                };
+                last_number = Some(n);
+                out.push(Value::Number(n));
+                pos += 8;
+            }
+            b'c' => {
+                let size = if size == 0 {
+                    match last_number.take() {
+                        Some(n) => {
+                            out.pop();
+                            n as usize
+                        }
+                        None => return Err("format 'c0' needs a previous size".into()),
+                    }
+                } else {
+                    size
+                };
+                let s = data.get(pos..pos + size).ok_or_else(short)?;
+                out.push(Value::String(
+                    lua.create_string(s).map_err(|e| e.to_string())?,
+                ));
+                pos += size;
+            }
+            b's' => {
+                let rest = data.get(pos..).ok_or_else(short)?;
+                let end = rest.iter().position(|&b| b == 0).ok_or_else(|| {
+                    "bad argument #2 to 'unpack' (unfinished string in data)".to_string()
+                })?;
+                out.push(Value::String(
+                    lua.create_string(&rest[..end]).map_err(|e| e.to_string())?,
+                ));
+                pos += end + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(Value::Number((pos + 1) as f64));
+    Ok(out)
 }
 
 /// lua-cmsgpack's encoding of one value (tables nested deeper than 16

@@ -13,7 +13,8 @@
 //! * `convert.rs`: replies to Lua values and back, RESP2 and RESP3.
 //! * `functions.rs`: FUNCTION and FCALL (libraries in a Lua state of their
 //!   own; FUNCTION DUMP/RESTORE in Redis's payload format, `formats/rdb.rs`).
-//! * `libs.rs`: `bit` and `cjson`; `rand48.rs`: `math.random`'s generator.
+//! * `libs.rs`: `bit`, `cjson`, `cmsgpack` and `struct`; `rand48.rs`:
+//!   `math.random`'s generator.
 //!
 //! A script runs as one command: its `redis.call`s go through
 //! [`Engine::call_from_script`] with a client of its own (RESP2 until
