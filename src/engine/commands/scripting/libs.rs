@@ -339,7 +339,7 @@ fn struct_pack(args: &MultiValue) -> Result<Vec<u8>, String> {
                 let n = num(arg)?;
                 arg += 1;
                 let v = if matches!(opt, b'B' | b'H' | b'L' | b'T' | b'I')
-                    && n >= 9.223372036854775807e18
+                    && n >= 9_223_372_036_854_775_808.0
                 {
                     n as u64 as i64
                 } else {
