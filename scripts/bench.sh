@@ -14,11 +14,14 @@
 # 7 stops at the first error reply, so its figure would mean nothing.
 #
 # Environment:
-#   TESTS      comma-separated redis-benchmark tests, plus two of this
-#              script's own: xadd (`XADD bench:stream * field value`) and
-#              xrange_10 (`XRANGE bench:stream - + COUNT 10` on a stream of
-#              1000 entries)
-#              (default ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,xadd,xrange_10)
+#   TESTS      comma-separated redis-benchmark tests, plus four of this
+#              script's own, run as custom commands: xadd (`XADD bench:stream
+#              * field value`), xrange_10 (`XRANGE bench:stream - + COUNT 10`
+#              on a stream of 1000 entries), evalsha_set (EVALSHA of a
+#              one-SET script, SCRIPT LOAD first) and eval_10 (EVAL of a
+#              script of ten redis.call INCRs)
+#              (default ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,
+#              xadd,xrange_10,evalsha_set,eval_10)
 #   PIPELINES  space-separated pipeline depths (default "1 16")
 #   REPS       repetitions per cell, median reported (default 3)
 #   CLIENTS    parallel connections (default 50)
@@ -33,7 +36,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,xadd,xrange_10}
+TESTS=${TESTS:-ping_inline,ping_mbulk,set,get,incr,lpush,lrange_100,mset,xadd,xrange_10,evalsha_set,eval_10}
+SET_SCRIPT="return redis.call('SET', KEYS[1], ARGV[1])"
+TEN_SCRIPT="for i = 1, 10 do redis.call('INCR', KEYS[1]) end return 1"
 PIPELINES=${PIPELINES:-"1 16"}
 REPS=${REPS:-3}
 CLIENTS=${CLIENTS:-50}
@@ -116,6 +121,18 @@ run_one() {
     if [[ -n $custom ]]; then
         read -ra what <<<"$custom"
     fi
+    case $test in
+        evalsha_set)
+            local sha
+            sha=$(redis-cli -p "$port" SCRIPT LOAD "$SET_SCRIPT")
+            what=(EVALSHA "$sha" 1 key v)
+            custom="EVALSHA"
+            ;;
+        eval_10)
+            what=(EVAL "$TEN_SCRIPT" 1 counter)
+            custom="EVAL"
+            ;;
+    esac
     t0=$(cpu_ns "$pid")
     out=$("${bench_pin[@]}" redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipeline" \
         --csv "${what[@]}" 2>&1 </dev/null || true)

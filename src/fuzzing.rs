@@ -379,3 +379,18 @@ fn huge_random_reply(args: &[Bytes]) -> bool {
             .and_then(|c| crate::protocol::string2ll(c))
             .is_some_and(|c| c < -1_000_000)
 }
+
+/// Lua scripting: a random script body run with EVAL (an instruction
+/// budget ends loops), or a random reply converted to Lua and back, in
+/// RESP2 and RESP3. The first byte picks the mode (see the crate's
+/// `commands/scripting/mod.rs`); returns 1 when something ran.
+///
+/// ```
+/// assert_eq!(mock_redis::fuzzing::lua(b"\x00return {1, 'a', {ok='x'}}"), 1);
+/// assert_eq!(mock_redis::fuzzing::lua(b"\x00while true do end"), 1);
+/// assert_eq!(mock_redis::fuzzing::lua(b"\x02\x0a\x03\x03\x02abc\x07\x01\x04\x00"), 1);
+/// ```
+#[cfg(feature = "scripting")]
+pub fn lua(data: &[u8]) -> usize {
+    crate::engine::commands::scripting::fuzz(data)
+}

@@ -58,6 +58,9 @@ pub(crate) struct Client {
     pub extra: Vec<Reply>,
     /// Engine-clock Unix ms of the connection's last read (for `timeout`).
     pub last_read_ms: i64,
+    /// The commands the last script this client ran executed, for the
+    /// journal (the session takes them after the command).
+    pub script_calls: Vec<Vec<Bytes>>,
 }
 
 impl Client {
@@ -85,6 +88,7 @@ impl Client {
             blocked: None,
             extra: Vec::new(),
             last_read_ms: 0,
+            script_calls: Vec::new(),
         }
     }
 

@@ -309,6 +309,20 @@ impl Engine {
         .unwrap_or_else(|error| error)
     }
 
+    /// Runs a command a script called (`redis.call`), for the script's own
+    /// client: the caller checked name, arity and the script rules; this is
+    /// Redis's `call` (statistics included).
+    #[cfg(feature = "scripting")]
+    pub(crate) fn call_from_script(
+        &mut self,
+        client: &mut Client,
+        spec: &'static CommandSpec,
+        parent: Option<&'static CommandSpec>,
+        args: &[Bytes],
+    ) -> Reply {
+        self.call(client, spec, parent, args)
+    }
+
     /// Runs one queued command inside EXEC: resolved again (the table is
     /// static, so it cannot fail differently than at queue time).
     pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {

@@ -162,6 +162,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     geo::COMMANDS,
     streams::COMMANDS,
     pubsub::COMMANDS,
+    #[cfg(feature = "scripting")]
+    commands::scripting::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -238,6 +240,10 @@ pub(crate) struct Engine {
     /// The connection limits (`maxclients`, `timeout`, buffer limits,
     /// protected mode) as last read from the configuration.
     pub limits: client::ClientLimits,
+    /// Lua scripting: the Lua state (created on first use) and the script
+    /// cache (`commands/scripting/`).
+    #[cfg(feature = "scripting")]
+    pub scripting: commands::scripting::Scripting,
 }
 
 impl Engine {
@@ -273,6 +279,8 @@ impl Engine {
             blocking: blocking::Blocking::default(),
             notify_flags: 0,
             limits: client::ClientLimits::default(),
+            #[cfg(feature = "scripting")]
+            scripting: Default::default(),
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();

@@ -19,6 +19,8 @@
 //! | [`db(1)`](db) | the connection has database 1 selected |
 //! | [`writes()`](writes) | any command flagged `write` in Redis's command table (`SET`, `DEL`, `HSET`, `FLUSHDB`, ...) |
 //! | [`touches_key("user:*")`](touches_key) | a command with a key argument matching the glob, or one that changes every key (`FLUSHDB`, `FLUSHALL`, `SWAPDB`) |
+//! | [`script_sha(sha)`](script_sha) | a Lua script run by SHA1 (`EVALSHA`, `EVALSHA_RO`) or by body (`EVAL`, `EVAL_RO`) whose SHA1 is `sha` |
+//! | [`script_body(src)`](script_body) | the same, given the script's source |
 //! | [`any()`](any) | every command |
 //! | [`func(\|req\| ...)`](func) | whatever the closure says |
 //! | `\|req: &Request\| ...` | the same, without `func` (the argument type is then needed) |
@@ -869,5 +871,97 @@ impl Match for TouchesKey {
                 inner.pop().and_then(|c| c.found)
             },
         });
+    }
+}
+
+/// Matches a Lua script by its SHA1 (40 hexadecimal digits, any case):
+/// `EVALSHA` and `EVALSHA_RO` naming it, and `EVAL` and `EVAL_RO` whose
+/// body hashes to it, so one mock catches a script whichever way a client
+/// sends it (redis-rs's `Script` sends EVALSHA, then EVAL on NOSCRIPT).
+///
+/// A mock answers the script command itself; the commands a script runs
+/// with `redis.call` are not requests and never meet the mocks (they run
+/// in the engine, like the script).
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::{script_body, script_sha};
+/// let sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"; // SHA1 of "return 1"
+/// assert!(script_sha(sha).matches(&Request::new(["EVALSHA", sha, "0"], 1, 0)));
+/// assert!(script_sha(sha.to_uppercase()).matches(&Request::new(["evalsha_ro", sha, "0"], 1, 0)));
+/// assert!(script_sha(sha).matches(&Request::new(["EVAL", "return 1", "0"], 1, 0)));
+/// assert!(script_body("return 1").matches(&Request::new(["EVALSHA", sha, "0"], 1, 0)));
+/// assert!(!script_body("return 2").matches(&Request::new(["EVAL", "return 1", "0"], 1, 0)));
+/// assert!(!script_sha(sha).matches(&Request::new(["GET", sha], 1, 0)));
+/// ```
+pub fn script_sha(sha: impl AsRef<str>) -> ScriptMatcher {
+    ScriptMatcher {
+        sha: sha.as_ref().to_ascii_lowercase(),
+        body: None,
+    }
+}
+
+/// Matches a Lua script given its source: `EVAL`/`EVAL_RO` with this body,
+/// `EVALSHA`/`EVALSHA_RO` with its SHA1. See [`script_sha`].
+///
+/// ```
+/// use mock_redis::{Match, Request};
+/// use mock_redis::matchers::script_body;
+/// let m = script_body("return redis.call('GET', KEYS[1])");
+/// assert!(m.matches(&Request::new(["EVAL", "return redis.call('GET', KEYS[1])", "1", "k"], 1, 0)));
+/// assert_eq!(m.describe(), "script_body(\"return redis.call('GET', KEYS[1])\")");
+/// ```
+pub fn script_body(source: impl AsRef<[u8]>) -> ScriptMatcher {
+    let body = Bytes::copy_from_slice(source.as_ref());
+    ScriptMatcher {
+        sha: sha1_smol::Sha1::from(&body[..]).digest().to_string(),
+        body: Some(body),
+    }
+}
+
+/// The matcher [`script_sha`] and [`script_body`] build.
+///
+/// ```
+/// use mock_redis::Match;
+/// let m: mock_redis::matchers::ScriptMatcher = mock_redis::matchers::script_sha("AB");
+/// assert_eq!(m.describe(), "script_sha(\"ab\")");
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a matcher does nothing until a mock is given it"]
+pub struct ScriptMatcher {
+    /// Lower-case.
+    sha: String,
+    body: Option<Bytes>,
+}
+
+impl ScriptMatcher {
+    /// Also requires `other` (see [`Match::and`]).
+    pub fn and<M: Match>(self, other: M) -> And<ScriptMatcher, M> {
+        And(self, other)
+    }
+}
+
+impl Match for ScriptMatcher {
+    fn matches(&self, request: &Request) -> bool {
+        let Some(first) = request.arg(1) else {
+            return false;
+        };
+        if request.is_command("EVALSHA") || request.is_command("EVALSHA_RO") {
+            first.eq_ignore_ascii_case(self.sha.as_bytes())
+        } else if request.is_command("EVAL") || request.is_command("EVAL_RO") {
+            match &self.body {
+                Some(body) => first == body,
+                None => sha1_smol::Sha1::from(&first[..]).digest().to_string() == self.sha,
+            }
+        } else {
+            false
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.body {
+            Some(body) => format!("script_body({})", quote(body)),
+            None => format!("script_sha({})", quote(self.sha.as_bytes())),
+        }
     }
 }

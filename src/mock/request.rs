@@ -43,6 +43,8 @@ pub struct Request {
     connection: u64,
     db: usize,
     time: SystemTime,
+    /// The commands a script ran (`redis.call`/`redis.pcall`), in order.
+    script_commands: Vec<Vec<Bytes>>,
 }
 
 impl Request {
@@ -70,7 +72,55 @@ impl Request {
             connection,
             db,
             time: SystemTime::now(),
+            script_commands: Vec::new(),
         }
+    }
+
+    /// For a Lua script the engine ran (EVAL, EVALSHA, FCALL and their
+    /// `_RO` forms), the commands it ran with `redis.call` and
+    /// `redis.pcall`, in order; empty for any other request, or when a
+    /// mock answered. The journal records them under the script command,
+    /// so a test can assert what a script did.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = mock_redis::MockRedis::start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// let _: () = redis::cmd("EVAL")
+    ///     .arg("redis.call('SET', KEYS[1], 'v'); redis.call('EXPIRE', KEYS[1], 10)")
+    ///     .arg(1).arg("k")
+    ///     .query_async(&mut conn).await?;
+    /// let eval = server.received_commands().into_iter().find(|r| r.is_command("EVAL")).unwrap();
+    /// assert_eq!(eval.script_commands_as_strings(), [vec!["SET", "k", "v"], vec!["EXPIRE", "k", "10"]]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn script_commands(&self) -> &[Vec<Bytes>] {
+        &self.script_commands
+    }
+
+    /// [`script_commands`](Request::script_commands) as strings (invalid
+    /// UTF-8 replaced by `U+FFFD`).
+    ///
+    /// ```
+    /// let req = mock_redis::Request::new(["GET", "k"], 1, 0);
+    /// assert!(req.script_commands_as_strings().is_empty());
+    /// ```
+    pub fn script_commands_as_strings(&self) -> Vec<Vec<String>> {
+        self.script_commands
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Records what a script ran (the session, after the engine answered).
+    pub(crate) fn set_script_commands(&mut self, commands: Vec<Vec<Bytes>>) {
+        self.script_commands = commands;
     }
 
     /// Every argument, the command name first, as the client sent them.

@@ -189,6 +189,35 @@ impl MockRedis {
         with_engine(self.shared(), |e| e.flushall());
     }
 
+    /// Loads a Lua script into the script cache, as `SCRIPT LOAD` does,
+    /// and returns its SHA1 (what `EVALSHA` takes), so a test can prepare
+    /// scripts the code under test only calls by hash. `Err` holds the
+    /// error `SCRIPT LOAD` would answer (`ERR Error compiling script ...`).
+    /// With the `scripting` feature (on by default).
+    ///
+    /// ```
+    /// let server = mock_redis::MockRedis::start_blocking();
+    /// let sha = server.script_load("return redis.call('INCR', KEYS[1])").unwrap();
+    /// assert_eq!(sha.len(), 40);
+    /// let mut conn = redis::Client::open(server.url())?.get_connection()?;
+    /// let n: i64 = redis::cmd("EVALSHA").arg(&sha).arg(1).arg("hits").query(&mut conn)?;
+    /// assert_eq!(n, 1);
+    /// assert!(server.script_load("return +").is_err());
+    /// # Ok::<(), redis::RedisError>(())
+    /// ```
+    #[cfg(feature = "scripting")]
+    pub fn script_load(&self, source: impl AsRef<[u8]>) -> Result<String, String> {
+        let mut engine = self.shared().engine();
+        let version = engine.config.redis_version.clone();
+        engine
+            .scripting
+            .load(&version, source.as_ref())
+            .map_err(|reply| match reply {
+                crate::protocol::Reply::Error(e) => String::from_utf8_lossy(&e).into_owned(),
+                other => format!("{other:?}"),
+            })
+    }
+
     /// A readable listing of every non-empty database: one line per key,
     /// sorted, with its type, value and remaining time to live.
     ///

@@ -386,6 +386,12 @@ impl Session {
                 None => self.respond(engine, request.args(), response, plan.close),
             },
         };
+        let mut request = request;
+        if let Some(client) = engine.clients.get_mut(&self.id) {
+            if !client.script_calls.is_empty() {
+                request.set_script_commands(std::mem::take(&mut client.script_calls));
+            }
+        }
         self.journal.push(Entry {
             request,
             outcome: plan.outcome,

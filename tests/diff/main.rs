@@ -21,6 +21,7 @@ mod hyperloglog;
 mod keys;
 mod lists;
 mod pubsub;
+mod scripting;
 mod server;
 mod sets;
 mod sorted_sets;

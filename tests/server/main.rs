@@ -21,6 +21,8 @@ mod engine_state;
 mod lifecycle;
 mod parser_props;
 mod pubsub;
+#[cfg(feature = "scripting")]
+mod scripting;
 mod seed;
 mod streams;
 

@@ -25,6 +25,8 @@ pub(crate) mod keys;
 pub(crate) mod lists;
 pub(crate) mod pubsub;
 pub(crate) mod scan;
+#[cfg(feature = "scripting")]
+pub(crate) mod scripting;
 pub(crate) mod sets;
 pub(crate) mod sort;
 pub(crate) mod sorted_sets;

@@ -164,6 +164,41 @@ pub(crate) fn with_footer(body: &[u8]) -> Vec<u8> {
     p
 }
 
+/// `RDB_OPCODE_FUNCTION2`: one library's code in a FUNCTION DUMP payload.
+#[cfg(feature = "scripting")]
+const OPCODE_FUNCTION2: u8 = 245;
+
+/// FUNCTION DUMP's payload: each library's code after the
+/// `RDB_OPCODE_FUNCTION2` opcode, then the RDB version and the CRC.
+#[cfg(feature = "scripting")]
+pub(crate) fn serialize_functions<'a>(codes: impl IntoIterator<Item = &'a [u8]>) -> Bytes {
+    let mut out = BytesMut::new();
+    for code in codes {
+        out.put_u8(OPCODE_FUNCTION2);
+        put_rdb_string(&mut out, code);
+    }
+    out.put_u16_le(RDB_VERSION);
+    let sum = crc64(&out);
+    out.put_u64_le(sum);
+    out.freeze()
+}
+
+/// The libraries' codes in a FUNCTION RESTORE payload (already checked
+/// with [`verify_payload`]); `Err` with Redis's error for another opcode
+/// or a truncated string.
+#[cfg(feature = "scripting")]
+pub(crate) fn deserialize_functions(p: &[u8]) -> Result<Vec<Bytes>, &'static str> {
+    let mut r = Reader(&p[..p.len() - 10]);
+    let mut out = Vec::new();
+    while let Some(op) = r.u8() {
+        if op != OPCODE_FUNCTION2 {
+            return Err("ERR given type is not a function");
+        }
+        out.push(r.rdb_string().ok_or("ERR Failed loading library")?);
+    }
+    Ok(out)
+}
+
 /// Redis's `verifyDumpPayload`: a known RDB version and a matching CRC.
 pub(crate) fn verify_payload(p: &[u8]) -> bool {
     if p.len() < 10 {

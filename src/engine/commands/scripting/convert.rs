@@ -1,0 +1,213 @@
+//! Conversions between Lua values and replies, as Redis 7.0's
+//! `script_lua.c` does them: a command's reply becomes a Lua value (through
+//! the RESP2 or RESP3 shape the script's client asked for with
+//! `redis.setresp`), and a script's return value becomes the reply.
+
+use bytes::Bytes;
+use mlua::{Lua, Table, Value};
+
+use crate::protocol::{Protocol, Reply};
+
+/// A command's reply as `redis.call` returns it to the script.
+pub(crate) fn reply_to_lua(lua: &Lua, reply: &Reply, proto: Protocol) -> mlua::Result<Value> {
+    let resp3 = proto == Protocol::Resp3;
+    let string = |b: &[u8]| -> mlua::Result<Value> { Ok(Value::String(lua.create_string(b)?)) };
+    let single = |field: &str, v: Value| -> mlua::Result<Value> {
+        let t = lua.create_table()?;
+        t.raw_set(field, v)?;
+        Ok(Value::Table(t))
+    };
+    Ok(match reply {
+        Reply::Simple(s) => single("ok", string(s)?)?,
+        Reply::Error(e) => {
+            let t = lua.create_table()?;
+            t.raw_set("err", lua.create_string(error_text(e))?)?;
+            t.raw_set("ignore_error_stats_update", true)?;
+            Value::Table(t)
+        }
+        Reply::Integer(i) => Value::Number(*i as f64),
+        Reply::Bulk(b) => string(b)?,
+        Reply::Nil | Reply::NilArray => {
+            if resp3 {
+                Value::Nil
+            } else {
+                Value::Boolean(false)
+            }
+        }
+        Reply::Array(items) | Reply::Push(items) => array(lua, items, proto)?,
+        Reply::Set(items) if !resp3 => array(lua, items, proto)?,
+        Reply::Set(items) => {
+            let inner = lua.create_table()?;
+            for item in items {
+                inner.raw_set(reply_to_lua(lua, item, proto)?, true)?;
+            }
+            single("set", Value::Table(inner))?
+        }
+        Reply::Map(pairs) if !resp3 => {
+            let t = lua.create_table_with_capacity(pairs.len() * 2, 0)?;
+            let mut i = 1;
+            for (k, v) in pairs {
+                t.raw_set(i, reply_to_lua(lua, k, proto)?)?;
+                t.raw_set(i + 1, reply_to_lua(lua, v, proto)?)?;
+                i += 2;
+            }
+            Value::Table(t)
+        }
+        Reply::Map(pairs) => {
+            let inner = lua.create_table()?;
+            for (k, v) in pairs {
+                inner.raw_set(reply_to_lua(lua, k, proto)?, reply_to_lua(lua, v, proto)?)?;
+            }
+            single("map", Value::Table(inner))?
+        }
+        Reply::Double(d) if !resp3 => string(crate::protocol::format_double(*d).as_bytes())?,
+        Reply::Double(d) => single("double", Value::Number(*d))?,
+        // Redis reads the double's text back with `strtod` (GEOPOS in RESP3).
+        Reply::DoubleText(t) if !resp3 => string(t)?,
+        Reply::DoubleText(t) => single(
+            "double",
+            Value::Number(
+                std::str::from_utf8(t)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0.0),
+            ),
+        )?,
+        Reply::Boolean(b) if !resp3 => Value::Number(if *b { 1.0 } else { 0.0 }),
+        Reply::Boolean(b) => Value::Boolean(*b),
+        Reply::BigNumber(n) if !resp3 => string(n)?,
+        Reply::BigNumber(n) => single("big_number", string(n)?)?,
+        Reply::Verbatim { text, .. } if !resp3 => string(text)?,
+        Reply::Verbatim { format, text } => {
+            let inner = lua.create_table()?;
+            inner.raw_set("string", lua.create_string(text)?)?;
+            inner.raw_set("format", lua.create_string(format)?)?;
+            single("verbatim_string", Value::Table(inner))?
+        }
+        Reply::Attribute { reply, .. } => reply_to_lua(lua, reply, proto)?,
+    })
+}
+
+fn array(lua: &Lua, items: &[Reply], proto: Protocol) -> mlua::Result<Value> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, item) in items.iter().enumerate() {
+        t.raw_set(i + 1, reply_to_lua(lua, item, proto)?)?;
+    }
+    Ok(Value::Table(t))
+}
+
+/// An error reply's text as the `err` field holds it (Redis's
+/// `luaPushErrorBuff`): the code and the message, trailing CR/LF removed.
+pub(crate) fn error_text(e: &[u8]) -> Vec<u8> {
+    let (code, msg) = match e.iter().position(|&b| b == b' ') {
+        Some(sp) => (&e[..sp], &e[sp + 1..]),
+        None => (&b"ERR"[..], e),
+    };
+    let mut msg = msg;
+    while let [b'\r' | b'\n', rest @ ..] = msg {
+        msg = rest;
+    }
+    while let [rest @ .., b'\r' | b'\n'] = msg {
+        msg = rest;
+    }
+    let mut out = code.to_vec();
+    out.push(b' ');
+    out.extend_from_slice(msg);
+    out
+}
+
+/// C's `(long long)` cast of a double, as x86-64 does it: out of range
+/// and NaN give `i64::MIN`.
+pub(crate) fn c_long_long(n: f64) -> i64 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if n.is_nan() || !(-LIMIT..LIMIT).contains(&n) {
+        i64::MIN
+    } else {
+        n as i64
+    }
+}
+
+/// A script's return value as the reply to its caller; `resp3` is the
+/// script client's protocol (`redis.setresp`), which decides booleans.
+pub(crate) fn lua_to_reply(value: &Value, resp3: bool) -> Reply {
+    match value {
+        Value::String(s) => Reply::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
+        Value::Boolean(b) if resp3 => Reply::Boolean(*b),
+        Value::Boolean(true) => Reply::Integer(1),
+        Value::Boolean(false) => Reply::Nil,
+        Value::Number(n) => Reply::Integer(c_long_long(*n)),
+        Value::Integer(i) => Reply::Integer(*i),
+        Value::Table(t) => table_to_reply(t, resp3),
+        _ => Reply::Nil,
+    }
+}
+
+fn field(t: &Table, name: &str) -> Value {
+    t.raw_get::<Value>(name).unwrap_or(Value::Nil)
+}
+
+/// Newlines in a status or big number become spaces (`sdsmapchars`).
+fn no_newlines(b: &[u8]) -> Bytes {
+    Bytes::from(
+        b.iter()
+            .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c })
+            .collect::<Vec<u8>>(),
+    )
+}
+
+fn table_to_reply(t: &Table, resp3: bool) -> Reply {
+    if let Value::String(e) = field(t, "err") {
+        return Reply::Error(no_newlines(&e.as_bytes()));
+    }
+    if let Value::String(s) = field(t, "ok") {
+        return Reply::Simple(no_newlines(&s.as_bytes()));
+    }
+    match field(t, "double") {
+        Value::Number(d) => return Reply::Double(d),
+        Value::Integer(i) => return Reply::Double(i as f64),
+        _ => {}
+    }
+    if let Value::String(s) = field(t, "big_number") {
+        return Reply::BigNumber(no_newlines(&s.as_bytes()));
+    }
+    if let Value::Table(v) = field(t, "verbatim_string") {
+        if let (Value::String(format), Value::String(text)) =
+            (field(&v, "format"), field(&v, "string"))
+        {
+            let f = format.as_bytes();
+            let mut fmt = [b' '; 3];
+            for (i, b) in f.iter().take(3).enumerate() {
+                fmt[i] = *b;
+            }
+            return Reply::Verbatim {
+                format: fmt,
+                text: Bytes::copy_from_slice(&text.as_bytes()),
+            };
+        }
+    }
+    if let Value::Table(m) = field(t, "map") {
+        let mut pairs = Vec::new();
+        for (k, v) in m.pairs::<Value, Value>().flatten() {
+            pairs.push((lua_to_reply(&k, resp3), lua_to_reply(&v, resp3)));
+        }
+        return Reply::Map(pairs);
+    }
+    if let Value::Table(s) = field(t, "set") {
+        let mut items = Vec::new();
+        for (k, _) in s.pairs::<Value, Value>().flatten() {
+            items.push(lua_to_reply(&k, resp3));
+        }
+        return Reply::Set(items);
+    }
+    let mut items = Vec::new();
+    let mut i = 1;
+    loop {
+        let v: Value = t.raw_get(i).unwrap_or(Value::Nil);
+        if v.is_nil() {
+            break;
+        }
+        items.push(lua_to_reply(&v, resp3));
+        i += 1;
+    }
+    Reply::Array(items)
+}

@@ -1,0 +1,621 @@
+//! The Lua state behind EVAL and FCALL: its creation (the libraries Redis
+//! loads, the sandbox `prelude.lua` builds, the `redis` table's Rust
+//! primitives), the context a running script reaches the engine through,
+//! and the call of a script with its error reporting.
+//!
+//! One state per engine, created on the first script command (starting a
+//! server stays as cheap as without scripting) and recreated by SCRIPT
+//! FLUSH.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use bytes::Bytes;
+use mlua::{Function, Lua, LuaOptions, LuaString, MultiValue, StdLib, Table, Value};
+
+use super::{convert, libs, rand48::Rand48};
+use crate::engine::command::{CommandTable, Resolved, flags};
+use crate::engine::{Client, Engine};
+use crate::protocol::{Protocol, Reply, format_g};
+
+/// The source of `prelude.lua`.
+const PRELUDE: &str = include_str!("prelude.lua");
+
+/// What `redis.call` needs while a script runs: the engine and the
+/// script's client, borrowed for the duration of the call.
+struct RunCtx<'a> {
+    engine: &'a mut Engine,
+    client: &'a mut Client,
+    /// EVAL_RO, FCALL_RO or a `no-writes` script: write commands fail.
+    read_only: bool,
+    /// The commands the script ran, for the journal.
+    calls: Vec<Vec<Bytes>>,
+}
+
+/// What a script run produced.
+pub(crate) struct RunOutcome {
+    pub reply: Reply,
+    /// The commands the script ran (`redis.call`, `redis.pcall`).
+    pub calls: Vec<Vec<Bytes>>,
+}
+
+/// An error a Rust function raises in Lua: `table` for Redis's
+/// `luaPushError` + `lua_error` (a table with an `err` field; the text
+/// carries its code), otherwise `luaL_error`'s string (with the caller's
+/// position).
+#[derive(Debug)]
+pub(crate) struct ScriptError {
+    pub text: String,
+    pub table: bool,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// Raises `{err = text}`.
+pub(crate) fn table_error(text: &str) -> mlua::Error {
+    mlua::Error::external(ScriptError {
+        text: text.to_string(),
+        table: true,
+    })
+}
+
+/// Raises `msg` as `luaL_error` does: prefixed with the calling Lua
+/// function's `source:line: `.
+pub(crate) fn lua_error(lua: &Lua, msg: &str) -> mlua::Error {
+    let pos = lua
+        .inspect_stack(1, |d| {
+            let line = d.current_line()?;
+            let src = d.source().short_src?.into_owned();
+            Some(format!("{src}:{line}: "))
+        })
+        .flatten()
+        .unwrap_or_default();
+    mlua::Error::external(ScriptError {
+        text: format!("{pos}{msg}"),
+        table: false,
+    })
+}
+
+/// `prim.error_info(e)`: the text of an error a Rust function raised and
+/// whether it stands for a table, or nothing for any other value.
+fn error_info(lua: &Lua, v: Value) -> mlua::Result<MultiValue> {
+    let Value::Error(e) = v else {
+        return Ok(MultiValue::new());
+    };
+    let (text, table) = match e.downcast_ref::<ScriptError>() {
+        Some(se) => (se.text.clone(), se.table),
+        None => (e.to_string(), false),
+    };
+    Ok(MultiValue::from_vec(vec![
+        Value::String(lua.create_string(text)?),
+        Value::Boolean(table),
+    ]))
+}
+
+/// How a running script is stopped, checked every [`HOOK_EVERY`] Lua
+/// instructions by a hook (as Redis's `luaMaskCountHook`): a kill request,
+/// or a budget of hook ticks (the fuzz target's, so a looping snippet
+/// ends).
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    /// Stop the running script with Redis's SCRIPT KILL error.
+    pub kill: AtomicBool,
+    /// Ticks left before the script is stopped; `u64::MAX`: no budget.
+    pub budget: AtomicU64,
+}
+
+/// Lua instructions between two checks of [`Control`].
+const HOOK_EVERY: u32 = 100_000;
+
+/// The error a killed script raises.
+pub(crate) const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
+
+/// The generator behind `math.random`.
+#[derive(Default)]
+struct RandSlot(Mutex<Rand48>);
+
+/// The Lua state and the functions the prelude returned.
+pub(crate) struct LuaEnv {
+    pub lua: Lua,
+    /// What scripts see as their globals (`_G`).
+    pub env: Table,
+    /// The real globals, where KEYS and ARGV are set.
+    globals: Table,
+    /// The real `redis` table: `call`, `pcall` and `setresp` are set for
+    /// the duration of each script (they borrow the engine).
+    redis: Table,
+    run_eval: Function,
+    run_function: Function,
+    /// `set_loading(true)`: the globals become FUNCTION LOAD's library API.
+    pub set_loading: Function,
+    /// The library API's `redis` table (`register_function` is set per load).
+    pub load_redis: Table,
+    /// Kill requests and budgets for the running script.
+    pub control: Arc<Control>,
+    /// `redis.call`/`pcall` and `redis.setresp` between scripts.
+    outside: (Function, Function),
+}
+
+/// `redis.call` outside a script (a library's top level).
+fn outside_call(_: &Lua, _: MultiValue) -> mlua::Result<Value> {
+    Err(table_error(
+        "ERR redis.call/pcall can only be called inside a script invocation",
+    ))
+}
+
+/// `redis.setresp` outside a script.
+fn outside_setresp(_: &Lua, _: MultiValue) -> mlua::Result<()> {
+    Err(table_error(
+        "ERR redis.setresp can only be called inside a script invocation",
+    ))
+}
+
+impl LuaEnv {
+    /// A new state with Redis 7.0's libraries and sandbox.
+    pub fn new(version: &str) -> mlua::Result<LuaEnv> {
+        let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
+        let lua = Lua::new_with(libs, LuaOptions::default())?;
+        lua.set_app_data(RandSlot::default());
+        let globals = lua.globals();
+        libs::register(&lua, &globals)?;
+        let prim = lua.create_table()?;
+        let redis = lua.create_table()?;
+        let outside = (
+            lua.create_function(outside_call)?,
+            lua.create_function(outside_setresp)?,
+        );
+        redis.set("call", outside.0.clone())?;
+        redis.set("pcall", outside.0.clone())?;
+        redis.set("setresp", outside.1.clone())?;
+        redis.set("sha1hex", lua.create_function(sha1hex)?)?;
+        redis.set("log", lua.create_function(redis_log)?)?;
+        redis.set("set_repl", lua.create_function(set_repl)?)?;
+        redis.set("REDIS_VERSION", version)?;
+        redis.set("REDIS_VERSION_NUM", version_num(version))?;
+        prim.set("redis", redis.clone())?;
+        prim.set("random", lua.create_function(math_random)?)?;
+        prim.set("randomseed", lua.create_function(math_randomseed)?)?;
+        prim.set("getinfo", lua.create_function(getinfo)?)?;
+        prim.set("error_info", lua.create_function(error_info)?)?;
+        let control = Arc::new(Control {
+            kill: AtomicBool::new(false),
+            budget: AtomicU64::new(u64::MAX),
+        });
+        let hook_control = control.clone();
+        lua.set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| {
+                let c = &hook_control;
+                let left = c.budget.load(Ordering::Relaxed);
+                if left != u64::MAX {
+                    if left == 0 {
+                        c.kill.store(true, Ordering::Relaxed);
+                    } else {
+                        c.budget.store(left - 1, Ordering::Relaxed);
+                    }
+                }
+                if c.kill.load(Ordering::Relaxed) {
+                    return Err(table_error(KILLED));
+                }
+                Ok(mlua::VmState::Continue)
+            },
+        )?;
+        let prelude = lua.load(PRELUDE).set_name("=mock_redis").into_function()?;
+        let (env, run_eval, run_function, set_loading, load_redis): (
+            Table,
+            Function,
+            Function,
+            Function,
+            Table,
+        ) = prelude.call(prim)?;
+        lua.set_globals(env.clone())?;
+        Ok(LuaEnv {
+            lua,
+            env,
+            globals,
+            redis,
+            run_eval,
+            run_function,
+            set_loading,
+            load_redis,
+            control,
+            outside,
+        })
+    }
+
+    /// Compiles a script body as Redis does (chunk `@user_script`), with
+    /// the sandboxed globals. `Err` is Lua's message.
+    pub fn compile(&self, body: &[u8], name: &str) -> Result<Function, String> {
+        self.lua
+            .load(body)
+            .set_name(name)
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| match e {
+                mlua::Error::SyntaxError { message, .. } => message,
+                other => other.to_string(),
+            })
+    }
+
+    /// Runs a library's code for FUNCTION LOAD (globals: the library API;
+    /// `register` is `redis.register_function` for this load). `Err` is
+    /// the error's text.
+    pub fn run_load(&self, f: &Function, register: Function) -> Result<(), String> {
+        let _ = self.load_redis.raw_set("register_function", register);
+        let _ = self.set_loading.call::<()>(true);
+        let out = self.run_eval.call::<(bool, Value)>(f.clone());
+        let _ = self.set_loading.call::<()>(false);
+        let _ = self.load_redis.raw_set("register_function", Value::Nil);
+        match out {
+            Ok((true, _)) => Ok(()),
+            Ok((false, err)) => Err(error_message(&err)),
+            Err(e) => Err(one_line(&e.to_string())),
+        }
+    }
+
+    /// Runs `f` for `client` (the script's own client): an EVAL body with
+    /// KEYS and ARGV as globals, or (`function_mode`) a function called
+    /// with the two tables. Returns the reply for the caller and whether
+    /// the script ran a write command.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        &self,
+        engine: &mut Engine,
+        client: &mut Client,
+        f: &Function,
+        keys: &[Bytes],
+        args: &[Bytes],
+        function_mode: bool,
+        read_only: bool,
+        name: &str,
+    ) -> RunOutcome {
+        let lua = &self.lua;
+        self.control.kill.store(false, Ordering::Relaxed);
+        let state = Mutex::new(RunCtx {
+            engine,
+            client,
+            read_only,
+            calls: Vec::new(),
+        });
+        let result = lua.scope(|scope| {
+            let call = scope.create_function(|lua, argv: MultiValue| {
+                match redis_call(lua, &state, argv)? {
+                    Ok(v) => Ok(v),
+                    Err(text) => Err(table_error(&text)),
+                }
+            })?;
+            let pcall = scope.create_function(|lua, argv: MultiValue| {
+                match redis_call(lua, &state, argv)? {
+                    Ok(v) => Ok(v),
+                    Err(text) => {
+                        let t = lua.create_table()?;
+                        t.raw_set("err", text)?;
+                        Ok(Value::Table(t))
+                    }
+                }
+            })?;
+            let setresp = scope.create_function(|_, argv: MultiValue| {
+                if argv.len() != 1 {
+                    return Err(table_error("ERR redis.setresp() requires one argument."));
+                }
+                let v = to_number(&argv[0]).unwrap_or(0.0) as i64;
+                if v != 2 && v != 3 {
+                    return Err(table_error("ERR RESP version must be 2 or 3."));
+                }
+                let mut run = state.lock().unwrap_or_else(|e| e.into_inner());
+                run.client.protocol = if v == 3 {
+                    Protocol::Resp3
+                } else {
+                    Protocol::Resp2
+                };
+                Ok(())
+            })?;
+            self.redis.raw_set("call", call)?;
+            self.redis.raw_set("pcall", pcall)?;
+            self.redis.raw_set("setresp", setresp)?;
+            let seq = |items: &[Bytes]| {
+                lua.create_sequence_from(
+                    items
+                        .iter()
+                        .map(|k| lua.create_string(k).map(Value::String))
+                        .collect::<mlua::Result<Vec<Value>>>()?,
+                )
+            };
+            let keys_t = seq(keys)?;
+            let args_t = seq(args)?;
+            if function_mode {
+                self.run_function
+                    .call::<(bool, Value)>((f.clone(), keys_t, args_t))
+            } else {
+                self.globals.raw_set("KEYS", keys_t)?;
+                self.globals.raw_set("ARGV", args_t)?;
+                self.run_eval.call::<(bool, Value)>(f.clone())
+            }
+        });
+        let _ = self.redis.raw_set("call", &self.outside.0);
+        let _ = self.redis.raw_set("pcall", &self.outside.0);
+        let _ = self.redis.raw_set("setresp", &self.outside.1);
+        let run = state.into_inner().unwrap_or_else(|e| e.into_inner());
+        let resp3 = run.client.protocol == Protocol::Resp3;
+        let reply = match result {
+            Ok((true, value)) => convert::lua_to_reply(&value, resp3),
+            Ok((false, err)) => script_error(&err, name),
+            Err(e) => Reply::Error(Bytes::from(format!(
+                "ERR Error running script {name}, {}",
+                one_line(&e.to_string())
+            ))),
+        };
+        RunOutcome {
+            reply,
+            calls: run.calls,
+        }
+    }
+}
+
+/// `prim.getinfo(level)`: `what, source, currentline` of the function at
+/// `level` as the caller of this primitive counts (the error handler's
+/// `debug.getinfo`), or nothing past the stack's end.
+fn getinfo(lua: &Lua, level: usize) -> mlua::Result<MultiValue> {
+    let info = lua.inspect_stack(level, |d| {
+        let src = d.source();
+        (
+            src.what.to_string(),
+            src.source.map(|s| s.into_owned()).unwrap_or_default(),
+            d.current_line().map_or(-1, |l| l as i64),
+        )
+    });
+    match info {
+        Some((what, source, line)) => Ok(MultiValue::from_vec(vec![
+            Value::String(lua.create_string(what)?),
+            Value::String(lua.create_string(source)?),
+            Value::Number(line as f64),
+        ])),
+        None => Ok(MultiValue::new()),
+    }
+}
+
+/// The text of the error a script raised (the handler's table): its `err`
+/// field, without the place.
+pub(crate) fn error_message(err: &Value) -> String {
+    match err {
+        Value::Table(t) => match t.raw_get::<Value>("err") {
+            Ok(Value::String(s)) => s.to_string_lossy(),
+            _ => String::new(),
+        },
+        other => format!("{other:?}"),
+    }
+}
+
+/// The error reply of a script that raised `err` (the handler's table).
+fn script_error(err: &Value, name: &str) -> Reply {
+    let Value::Table(t) = err else {
+        return Reply::Error(Bytes::from(format!(
+            "ERR Error running script {name}, execution failure"
+        )));
+    };
+    let text = |k: &str| -> Option<Vec<u8>> {
+        match t.raw_get::<Value>(k).ok()? {
+            Value::String(s) => Some(s.as_bytes().to_vec()),
+            Value::Integer(i) => Some(i.to_string().into_bytes()),
+            Value::Number(n) => Some(format_g(n, 14).into_bytes()),
+            _ => None,
+        }
+    };
+    let mut msg = text("err").unwrap_or_default();
+    if let (Some(source), Some(line)) = (text("source"), text("line")) {
+        msg.extend_from_slice(format!(" script: {name}, on ").as_bytes());
+        msg.extend_from_slice(&source);
+        msg.push(b':');
+        msg.extend_from_slice(&line);
+        msg.push(b'.');
+    }
+    if msg.first() == Some(&b'-') {
+        msg.remove(0);
+    }
+    for b in msg.iter_mut() {
+        if *b == b'\r' || *b == b'\n' {
+            *b = b' ';
+        }
+    }
+    Reply::Error(Bytes::from(msg))
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
+/// `REDIS_VERSION_NUM`: `0x00MMmmpp`.
+fn version_num(version: &str) -> i64 {
+    let mut parts = version.split('.').map(|p| p.parse::<i64>().unwrap_or(0));
+    let (a, b, c) = (
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    );
+    (a << 16) | (b << 8) | c
+}
+
+/// `redis.call` / `redis.pcall`: runs a command for the script's client.
+/// Returns the reply as a Lua value, or `Err(text)` for an error (the
+/// caller raises it or returns it as a table).
+fn redis_call(
+    lua: &Lua,
+    state: &Mutex<RunCtx<'_>>,
+    argv: MultiValue,
+) -> mlua::Result<Result<Value, String>> {
+    let err = |msg: &str| -> mlua::Result<Result<Value, String>> { Ok(Err(msg.to_string())) };
+    if argv.is_empty() {
+        return err("ERR Please specify at least one argument for this redis lib call");
+    }
+    let mut args = Vec::with_capacity(argv.len());
+    for v in argv.iter() {
+        match v {
+            Value::String(s) => args.push(Bytes::copy_from_slice(&s.as_bytes())),
+            Value::Number(n) => args.push(Bytes::from(format_g(*n, 17))),
+            Value::Integer(i) => args.push(Bytes::from(format_g(*i as f64, 17))),
+            _ => return err("ERR Lua redis lib command arguments must be strings or integers"),
+        }
+    }
+    let (spec, parent) = match CommandTable::get().resolve(&args) {
+        Resolved::Found(spec, parent) => (spec, parent),
+        _ => return err("ERR Unknown Redis command called from script"),
+    };
+    if !spec.arity_ok(args.len()) {
+        return err("ERR Wrong number of args calling Redis command from script");
+    }
+    let top = parent.unwrap_or(spec);
+    if spec.flags & flags::NOSCRIPT != 0 || top.flags & flags::NOSCRIPT != 0 {
+        return err("ERR This Redis command is not allowed from script");
+    }
+    let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
+    let run = &mut *guard;
+    if spec.flags & flags::WRITE != 0 && run.read_only {
+        return err("ERR Write commands are not allowed from read-only scripts.");
+    }
+    let reply = run.engine.call_from_script(run.client, spec, parent, &args);
+    run.calls.push(args);
+    let proto = run.client.protocol;
+    drop(guard);
+    if let Reply::Error(e) = &reply {
+        return Ok(Err(
+            String::from_utf8_lossy(&convert::error_text(e)).into_owned()
+        ));
+    }
+    Ok(Ok(convert::reply_to_lua(lua, &reply, proto)?))
+}
+
+/// Lua's `lua_tonumber`: numbers and numeric strings.
+pub(crate) fn to_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => Some(*n),
+        Value::Integer(i) => Some(*i as f64),
+        Value::String(s) => {
+            let t = s.to_str().ok()?;
+            let t = t.trim();
+            if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                return u64::from_str_radix(hex, 16).ok().map(|v| v as f64);
+            }
+            t.parse::<f64>()
+                .ok()
+                .filter(|_| !t.is_empty() && !t.contains(['i', 'n', 'I', 'N']))
+        }
+        _ => None,
+    }
+}
+
+/// `redis.sha1hex(s)`.
+fn sha1hex(lua: &Lua, argv: MultiValue) -> mlua::Result<LuaString> {
+    if argv.len() != 1 {
+        return Err(table_error("ERR wrong number of arguments"));
+    }
+    let bytes: Vec<u8> = match &argv[0] {
+        Value::String(s) => s.as_bytes().to_vec(),
+        Value::Number(n) => format_g(*n, 14).into_bytes(),
+        Value::Integer(i) => i.to_string().into_bytes(),
+        _ => Vec::new(),
+    };
+    lua.create_string(super::sha1hex(&bytes))
+}
+
+/// `redis.log(level, ...)`: checked as Redis checks it; nothing is logged.
+fn redis_log(_: &Lua, argv: MultiValue) -> mlua::Result<()> {
+    if argv.len() < 2 {
+        return Err(table_error(
+            "ERR redis.log() requires two arguments or more.",
+        ));
+    }
+    let Some(level) = to_number(&argv[0]) else {
+        return Err(table_error(
+            "ERR First argument must be a number (log level).",
+        ));
+    };
+    let level = level as i64;
+    if !(0..=3).contains(&level) {
+        return Err(table_error("ERR Invalid debug level."));
+    }
+    Ok(())
+}
+
+/// `redis.set_repl(flags)`: checked and accepted; there is no replication.
+fn set_repl(_: &Lua, argv: MultiValue) -> mlua::Result<()> {
+    if argv.len() != 1 {
+        return Err(table_error("ERR redis.set_repl() requires two arguments."));
+    }
+    let flags = to_number(&argv[0]).unwrap_or(0.0) as i64;
+    if flags & !3 != 0 {
+        return Err(table_error(
+            "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+        ));
+    }
+    Ok(())
+}
+
+/// `luaL_checkint` for argument `n` (1-based) of `name`.
+fn check_int(lua: &Lua, argv: &MultiValue, n: usize, name: &str) -> mlua::Result<i32> {
+    match argv.get(n - 1) {
+        Some(v) => match to_number(v) {
+            Some(x) => Ok(x as i32),
+            None => Err(lua_error(
+                lua,
+                &format!(
+                    "bad argument #{n} to '{name}' (number expected, got {})",
+                    super::libs::lua_type_name(v)
+                ),
+            )),
+        },
+        None => Err(lua_error(
+            lua,
+            &format!("bad argument #{n} to '{name}' (number expected, got no value)"),
+        )),
+    }
+}
+
+/// `math.random` as Redis 7.0 replaces it (`redis_math_random`).
+fn math_random(lua: &Lua, argv: MultiValue) -> mlua::Result<f64> {
+    let draw = {
+        let slot = lua.app_data_ref::<RandSlot>().expect("rand slot");
+        let mut r = slot.0.lock().unwrap_or_else(|e| e.into_inner());
+        r.next()
+    };
+    let r = (draw % 2147483647) as f64 / 2147483647.0;
+    match argv.len() {
+        0 => Ok(r),
+        1 => {
+            let u = check_int(lua, &argv, 1, "random")?;
+            if u < 1 {
+                return Err(lua_error(
+                    lua,
+                    "bad argument #1 to 'random' (interval is empty)",
+                ));
+            }
+            Ok((r * u as f64).floor() + 1.0)
+        }
+        2 => {
+            let l = check_int(lua, &argv, 1, "random")?;
+            let u = check_int(lua, &argv, 2, "random")?;
+            if l > u {
+                return Err(lua_error(
+                    lua,
+                    "bad argument #2 to 'random' (interval is empty)",
+                ));
+            }
+            Ok((r * (u as f64 - l as f64 + 1.0)).floor() + l as f64)
+        }
+        _ => Err(lua_error(lua, "wrong number of arguments")),
+    }
+}
+
+/// `math.randomseed(seed)`.
+fn math_randomseed(lua: &Lua, argv: MultiValue) -> mlua::Result<()> {
+    let seed = check_int(lua, &argv, 1, "randomseed")?;
+    let slot = lua.app_data_ref::<RandSlot>().expect("rand slot");
+    *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Rand48::new(seed);
+    Ok(())
+}
