@@ -235,6 +235,8 @@ pub(crate) struct ClientLimits {
     pub timeout_secs: i64,
     /// `protected-mode`.
     pub protected_mode: bool,
+    /// `proto-max-bulk-len`: the longest bulk string a request may carry.
+    pub proto_max_bulk: i64,
 }
 
 impl Default for ClientLimits {
@@ -256,6 +258,7 @@ impl Default for ClientLimits {
             maxclients: 10_000,
             timeout_secs: 0,
             protected_mode: true,
+            proto_max_bulk: 512 * 1024 * 1024,
         }
     }
 }
@@ -283,6 +286,9 @@ impl ClientLimits {
         }
         if let Some(v) = config.get("protected-mode") {
             limits.protected_mode = v != "no";
+        }
+        if let Some(v) = config.get_int("proto-max-bulk-len") {
+            limits.proto_max_bulk = v;
         }
         limits
     }

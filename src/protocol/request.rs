@@ -106,6 +106,8 @@ pub struct RequestParser {
     multibulk_len: i64,
     /// Length of the bulk argument being read, or -1 while its header is pending.
     bulk_len: i64,
+    /// `proto-max-bulk-len`: longer bulk strings are a protocol error.
+    max_bulk: i64,
 }
 
 impl RequestParser {
@@ -120,7 +122,25 @@ impl RequestParser {
             argv: Vec::new(),
             multibulk_len: 0,
             bulk_len: -1,
+            max_bulk: MAX_BULK_LEN,
         }
+    }
+
+    /// Sets `proto-max-bulk-len`, the longest bulk string a request may
+    /// carry (512 MB unless changed): a longer one is `invalid bulk
+    /// length`, as in Redis, which reads the live value for each request.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mock_redis::__private::parser::RequestParser;
+    ///
+    /// let mut parser = RequestParser::new();
+    /// parser.set_max_bulk_len(1024 * 1024);
+    /// let mut buf = BytesMut::from(&b"*1\r\n$2000000\r\n"[..]);
+    /// assert_eq!(parser.parse(&mut buf, false).unwrap_err().detail(), "invalid bulk length");
+    /// ```
+    pub fn set_max_bulk_len(&mut self, n: i64) {
+        self.max_bulk = n;
     }
 
     /// Parses the next request from the front of `buf`.
@@ -197,7 +217,7 @@ impl RequestParser {
                     return Err(ProtocolError::new(detail));
                 }
                 let len = match string2ll(&buf[1..cr]) {
-                    Some(n) if (0..=MAX_BULK_LEN).contains(&n) => n,
+                    Some(n) if (0..=self.max_bulk).contains(&n) => n,
                     _ => return Err(ProtocolError::new("invalid bulk length")),
                 };
                 if len > UNAUTHENTICATED_MAX_BULK && auth_required {

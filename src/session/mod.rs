@@ -327,6 +327,7 @@ impl Session {
             return Action::Blocked(deadline);
         }
         let mut client = View::of(engine, self.id);
+        self.parser.set_max_bulk_len(engine.limits.proto_max_bulk);
         loop {
             let args = match self.parser.parse(&mut self.input, !client.authenticated) {
                 Ok(Some(args)) => args,

@@ -122,6 +122,38 @@ async fn a_blocked_client_flooding_its_query_buffer_is_closed() {
     }
 }
 
+// Deliverable 5: `proto-max-bulk-len` set on a live server bounds the next
+// request's bulk strings (Redis reads the live value for every request).
+#[tokio::test]
+async fn proto_max_bulk_len_bounds_requests_on_live_connections() {
+    let server = MockRedis::start().await;
+    let (ports, _real) = targets(&server).await;
+    for (port, mock) in ports {
+        let mut admin = RawConn::open(port).await;
+        let mut client = RawConn::open(port).await;
+        assert_eq!(client.cmd(["PING"]).await, b"+PONG\r\n");
+        config_set(&mut admin, "proto-max-bulk-len", "1mb").await;
+        client
+            .send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n")
+            .await;
+        assert_eq!(
+            client.read_frame().await,
+            Read::Frame(b"-ERR Protocol error: invalid bulk length\r\n".to_vec()),
+            "mock: {mock}"
+        );
+        assert!(client.read_to_eof().await, "mock: {mock}");
+        // Exactly the limit still passes.
+        let mut ok = RawConn::open(port).await;
+        let value = "x".repeat(1024 * 1024);
+        assert_eq!(
+            ok.cmd(["SET", "k", value.as_str()]).await,
+            b"+OK\r\n",
+            "mock: {mock}"
+        );
+        config_set(&mut admin, "proto-max-bulk-len", "512mb").await;
+    }
+}
+
 // Row 9: a subscriber that never reads is dropped at the pubsub class's
 // hard limit, however much is published.
 #[tokio::test]
