@@ -389,10 +389,12 @@ mod tests {
         let limits = ClientLimits::from_config(&config, &limits);
         assert_eq!(limits.normal, OutputLimit::default());
         assert_eq!(limits.pubsub.hard, 1024);
-        // A malformed value changes nothing.
-        config
-            .set("client-output-buffer-limit", "pubsub 1 2")
-            .unwrap();
+        // A malformed value is refused (as Redis refuses it) and changes nothing.
+        assert!(
+            config
+                .set("client-output-buffer-limit", "pubsub 1 2")
+                .is_err()
+        );
         assert_eq!(ClientLimits::from_config(&config, &limits), limits);
     }
 

@@ -91,7 +91,7 @@ impl Request {
     ///     .arg("redis.call('SET', KEYS[1], 'v'); redis.call('EXPIRE', KEYS[1], 10)")
     ///     .arg(1).arg("k")
     ///     .query_async(&mut conn).await?;
-    /// let eval = server.received_commands().into_iter().find(|r| r.is_command("EVAL")).unwrap();
+    /// let eval = server.received_commands().unwrap().into_iter().find(|r| r.is_command("EVAL")).unwrap();
     /// assert_eq!(eval.script_commands_as_strings(), [vec!["SET", "k", "v"], vec!["EXPIRE", "k", "10"]]);
     /// # Ok(())
     /// # }
