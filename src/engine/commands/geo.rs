@@ -24,7 +24,7 @@ use crate::engine::command::{
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Value;
-use crate::engine::types::zset::{ListpackLimits, ZSet};
+use crate::engine::types::zset::ZSet;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{err, one_line_error, syntax_error};
 use crate::engine::util::geohash::{self, Extent, LAT_MAX, LAT_MIN, LONG_MAX, LONG_MIN, Shape};
@@ -441,22 +441,6 @@ fn zset_at<'a>(db: &'a mut Db, key: &[u8]) -> Option<&'a ZSet> {
     }
 }
 
-/// The current `zset-max-listpack-*` limits (for a STORE destination).
-fn zset_limits(ctx: &Ctx<'_>) -> ListpackLimits {
-    let get = |name: &str, default: usize| {
-        ctx.engine
-            .config_int(name)
-            .map_or(default, |n| n.max(0) as usize)
-    };
-    ListpackLimits {
-        max_entries: get(
-            "zset-max-listpack-entries",
-            ListpackLimits::DEFAULT.max_entries,
-        ),
-        max_value: get("zset-max-listpack-value", ListpackLimits::DEFAULT.max_value),
-    }
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sort {
     None,
@@ -472,7 +456,7 @@ fn search(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
     } else {
         1
     };
-    let limits = zset_limits(ctx);
+    let limits = super::sorted_sets::limits(ctx);
     let db = ctx.db();
     // The source is looked up (and its type checked) first.
     let src = &args[src_idx];

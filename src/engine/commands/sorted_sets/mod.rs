@@ -284,7 +284,8 @@ const BZMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
 
 /// The current `zset-max-listpack-entries` / `zset-max-listpack-value`
 /// (CONFIG SET changes them; existing sets convert on their next insert).
-fn limits(ctx: &Ctx<'_>) -> ListpackLimits {
+/// GEOSEARCHSTORE and GEORADIUS STORE use them for their destination.
+pub(crate) fn limits(ctx: &Ctx<'_>) -> ListpackLimits {
     let get = |name: &str, default: usize| {
         ctx.engine
             .config_int(name)
