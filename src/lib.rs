@@ -351,6 +351,8 @@ pub mod fuzzing;
 mod glob;
 mod mock;
 pub mod protocol;
+#[cfg(feature = "fixtures")]
+pub mod record;
 mod server;
 mod session;
 

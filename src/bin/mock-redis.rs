@@ -41,11 +41,20 @@ Options (named as redis-server's configuration directives):
                           With mocks loaded, commands are journaled, and on exit
                           the verification report goes to stderr (exit status 3
                           when an expectation is not met).
+  --proxy <redis://host:port> --record-to <session.toml>
+                          Record: forward every command to that Redis, reply
+                          with its replies, and write them as a fixture file
+                          (on each connection close and on Ctrl-C).
+  --replay <session.toml> Serve a recording back in strict mode: an unmatched
+                          command gets an error naming the closest recorded
+                          request.
 
 Examples:
   mock-redis --port 6380
   mock-redis --port 0 --unixsocket /tmp/redis.sock
   mock-redis --port 6380 --mocks tests/mocks.toml
+  mock-redis --port 6380 --proxy redis://127.0.0.1:6379 --record-to session.toml
+  mock-redis --port 6380 --replay session.toml
 
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 One thread serves every connection, as Redis's main thread does; set
@@ -64,6 +73,69 @@ struct Options {
     protected_mode: bool,
     maxclients: u32,
     enable_debug_command: String,
+    record: RecordOptions,
+}
+
+/// `--proxy`, `--record-to` and `--replay`.
+#[derive(Default)]
+struct RecordOptions {
+    proxy: Option<String>,
+    record_to: Option<String>,
+    replay: Option<String>,
+}
+
+impl RecordOptions {
+    /// Takes the flag if it is one of these; `Ok(false)` if not.
+    fn take(
+        &mut self,
+        flag: &str,
+        value: impl FnOnce() -> Result<String, String>,
+    ) -> Result<bool, String> {
+        let slot = match flag {
+            "--proxy" => &mut self.proxy,
+            "--record-to" => &mut self.record_to,
+            "--replay" => &mut self.replay,
+            _ => return Ok(false),
+        };
+        *slot = Some(value()?);
+        Ok(true)
+    }
+
+    fn check(&self, mocks: &[String]) -> Result<(), String> {
+        match (&self.proxy, &self.record_to) {
+            (Some(_), None) => return Err("--proxy goes with --record-to <file>".into()),
+            (None, Some(_)) => {
+                return Err("--record-to needs --proxy <redis://host:port>".into());
+            }
+            (Some(_), Some(_)) if self.replay.is_some() || !mocks.is_empty() => {
+                return Err("recording (--record-to) takes no --replay or --mocks".into());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Records through a proxy until Ctrl-C, then writes the file.
+async fn run_recorder(opts: &Options, upstream: &str, path: &str) -> ExitCode {
+    let listen = SocketAddr::new(opts.bind, opts.port);
+    let recorder = match mock_redis::record::Recorder::start_at(listen, upstream, path).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mock-redis: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    tracing::info!(addr = %recorder.addr(), upstream, file = path, "Recording: ready to accept connections tcp");
+    wait_for_signal().await;
+    tracing::info!("Received shutdown signal, writing {path}");
+    match recorder.stop().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mock-redis: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
@@ -79,6 +151,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         protected_mode: true,
         maxclients: 10_000,
         enable_debug_command: "no".to_string(),
+        record: RecordOptions::default(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -98,6 +171,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             args.next()
                 .ok_or_else(|| format!("option '{flag}' needs a value"))
         };
+        if opts.record.take(flag, &mut value)? {
+            continue;
+        }
         match flag {
             "--bind" => {
                 let v = value()?;
@@ -157,6 +233,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             }
         }
     }
+    opts.record.check(&opts.mocks)?;
     Ok(Some(opts))
 }
 
@@ -178,7 +255,7 @@ fn main() -> ExitCode {
     };
     // Every file is read and checked before anything listens.
     let mut fixtures = Vec::new();
-    for path in &opts.mocks {
+    for path in opts.mocks.iter().chain(&opts.record.replay) {
         match Fixture::from_file(path) {
             Ok(f) => fixtures.push(f),
             Err(e) => {
@@ -197,11 +274,19 @@ fn main() -> ExitCode {
     runtime.block_on(run(opts, fixtures))
 }
 
-async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
+async fn run(opts: Options, mut fixtures: Vec<Fixture>) -> ExitCode {
+    if let (Some(upstream), Some(path)) = (&opts.record.proxy, &opts.record.record_to) {
+        return run_recorder(&opts, upstream, path).await;
+    }
+    // The recording, checked above, is the builder's to apply.
+    let replay = opts.record.replay.clone();
+    if replay.is_some() {
+        fixtures.pop();
+    }
     // A standalone server keeps no journal unless it has mocks to verify
     // (from files, or mounted later through the admin API), and no log of
     // published messages unless the admin API can read it.
-    let verify = !fixtures.is_empty() || opts.admin_port.is_some();
+    let verify = !fixtures.is_empty() || opts.admin_port.is_some() || replay.is_some();
     let mut builder = MockRedis::builder()
         .bind(SocketAddr::new(opts.bind, opts.port))
         .record_commands(verify)
@@ -209,6 +294,9 @@ async fn run(opts: Options, fixtures: Vec<Fixture>) -> ExitCode {
         .maxclients(adjust_open_files_limit(opts.maxclients));
     if opts.admin_port.is_none() {
         builder = builder.published_log(0);
+    }
+    if let Some(path) = replay {
+        builder = builder.replay(path);
     }
     if let Some(path) = &opts.unixsocket {
         builder = builder.unix_socket_at(path);

@@ -32,6 +32,8 @@ pub use verify::VerificationReport;
 
 #[cfg(feature = "admin")]
 pub(crate) use registry::MockSummary;
+#[cfg(feature = "fixtures")]
+pub(crate) use registry::StrictHint;
 pub(crate) use registry::{Entry, MockState};
 
 /// A scripted answer: which commands it matches, what it answers, and how

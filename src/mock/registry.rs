@@ -7,7 +7,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use rustc_hash::FxHashMap;
@@ -180,7 +180,12 @@ struct Inner {
     /// the handshake when it is a [handshake command](is_handshake) and
     /// every command before it on its connection was one too.
     handshaking: FxHashMap<u64, u64>,
+    /// Added to strict mode's error: replay names the closest recorded request.
+    strict_hint: Option<StrictHint>,
 }
+
+/// Text added to strict mode's error for a command, if any.
+pub(crate) type StrictHint = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
 
 /// What a connection does with one command.
 pub(crate) struct Plan {
@@ -218,6 +223,7 @@ impl MockState {
                 error: None,
                 close_after: None,
                 handshaking: FxHashMap::default(),
+                strict_hint: None,
             }),
             closer: watch::Sender::new(0),
         };
@@ -332,6 +338,12 @@ impl MockState {
             inner.refused.clear();
             inner.panics.clear();
         });
+    }
+
+    /// Text strict mode's error ends with (`; ` and the hint).
+    #[cfg(feature = "fixtures")]
+    pub fn set_strict_hint(&self, hint: Option<StrictHint>) {
+        self.update(|inner| inner.strict_hint = hint);
     }
 
     pub fn set_recording(&self, on: bool) {
@@ -502,6 +514,10 @@ fn decide(
             text.extend_from_slice(b" '");
             text.extend_from_slice(arg);
             text.push(b'\'');
+        }
+        if let Some(hint) = inner.strict_hint.as_ref().and_then(|h| h(request)) {
+            text.extend_from_slice(b"; ");
+            text.extend_from_slice(hint.as_bytes());
         }
         return (
             Some(Response::reply(meta::one_line_error(text))),

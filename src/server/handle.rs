@@ -350,6 +350,8 @@ pub struct Builder {
     published_log: Option<usize>,
     protected_mode: Option<bool>,
     maxclients: Option<u32>,
+    #[cfg(feature = "fixtures")]
+    replay: Option<PathBuf>,
 }
 
 #[derive(Debug, Default)]
@@ -543,6 +545,43 @@ impl Builder {
         self
     }
 
+    /// Serves a recording back (a fixture file that
+    /// [`Recorder`](crate::record::Recorder) or `mock-redis --record-to`
+    /// wrote, or any fixture file) in strict mode: a command no recorded
+    /// mock answers gets strict mode's error, naming the closest recorded
+    /// request. The file is read when the server starts; a bad file is an
+    /// error of [`try_start`](Builder::try_start) (`InvalidData`, with its
+    /// line) and nothing listens. Feature `fixtures`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("session.toml");
+    /// std::fs::write(&path, "[[mock]]\nexact_args = [\"GET\", \"user:1\"]\nreply = \"alice\"\n").unwrap();
+    /// let server = mock_redis::MockRedis::builder().replay(&path).start().await;
+    /// let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
+    /// let alice: String = redis::cmd("GET").arg("user:1").query_async(&mut conn).await?;
+    /// assert_eq!(alice, "alice");
+    /// let err = redis::cmd("GET").arg("user:2").query_async::<String>(&mut conn).await.unwrap_err();
+    /// assert_eq!(
+    ///     err.detail(),
+    ///     Some("mock-redis: no mock matched 'GET' 'user:2'; closest recorded request: 'GET' 'user:1'")
+    /// );
+    /// server.reset(); // the refusal fails verification: forget it
+    ///
+    /// std::fs::write(&path, "[[mock]]\nexact_args = [\"GET\"]\nreply = { nil = fals }\n").unwrap();
+    /// let err = mock_redis::MockRedis::builder().replay(&path).try_start().await.unwrap_err();
+    /// assert!(err.to_string().contains("session.toml:3:"), "{err}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "fixtures")]
+    pub fn replay(mut self, path: impl Into<PathBuf>) -> Builder {
+        self.replay = Some(path.into());
+        self
+    }
+
     /// Starts the server on the current tokio runtime.
     ///
     /// # Panics
@@ -606,6 +645,14 @@ impl Builder {
     }
 
     fn launch(self, blocking: bool) -> io::Result<MockRedis> {
+        #[cfg(feature = "fixtures")]
+        let replay = match &self.replay {
+            Some(path) => Some(
+                crate::fixture::Fixture::from_file(path)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?,
+            ),
+            None => None,
+        };
         let tcp = match self.listener {
             Some(listener) => listener,
             None => bind_tcp(
@@ -667,13 +714,18 @@ impl Builder {
             unix: unix_listener,
         };
         let running = Running::start(listeners, shared.clone(), blocking)?;
-        Ok(MockRedis {
+        let server = MockRedis {
             shared,
             addr,
             unix,
             blocking,
             running: Some(running),
-        })
+        };
+        #[cfg(feature = "fixtures")]
+        if let Some(recording) = &replay {
+            crate::record::apply_replay(recording, &server);
+        }
+        Ok(server)
     }
 }
 
