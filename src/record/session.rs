@@ -218,10 +218,17 @@ fn from_resp3(frame: resp3::types::OwnedFrame) -> Result<Reply, String> {
             .map(from_resp3)
             .collect::<Result<Vec<_>, _>>()
     };
+    // redis-protocol 6 fills its (ordered) map from the last pair to the
+    // first: reversed, the pairs are in the order Redis sent them (the
+    // tests pin it, and a recording checks every reply re-encodes to the
+    // bytes received).
     let pairs = |map: resp3::types::FrameMap<F, F>| {
-        map.into_iter()
+        let mut pairs = map
+            .into_iter()
             .map(|(k, v)| Ok((from_resp3(k)?, from_resp3(v)?)))
-            .collect::<Result<Vec<_>, String>>()
+            .collect::<Result<Vec<_>, String>>()?;
+        pairs.reverse();
+        Ok::<_, String>(pairs)
     };
     let (reply, attributes) = match frame {
         F::BlobString { data, attributes } => (Reply::Bulk(data.into()), attributes),
@@ -285,6 +292,10 @@ mod tests {
         roundtrip(b"*3\r\n$1\r\na\r\n$-1\r\n:7\r\n", Protocol::Resp2);
         roundtrip(b"-WRONGTYPE x\r\n", Protocol::Resp2);
         roundtrip(b"%1\r\n$1\r\nk\r\n,1.5\r\n", Protocol::Resp3);
+        roundtrip(
+            b"%2\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n",
+            Protocol::Resp3,
+        );
         roundtrip(b"~2\r\n$1\r\nb\r\n$1\r\na\r\n", Protocol::Resp3);
         roundtrip(
             b">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n",

@@ -21,6 +21,8 @@ mod engine_state;
 mod lifecycle;
 mod parser_props;
 mod pubsub;
+#[cfg(feature = "record")]
+mod record_replay;
 #[cfg(feature = "scripting")]
 mod scripting;
 mod seed;
