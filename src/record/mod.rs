@@ -75,7 +75,9 @@ fn quoted(args: &[String]) -> String {
 /// then the same number of arguments, then the most arguments equal at
 /// the same place; the first recorded among equals.
 fn closest<'a>(recorded: &'a [Vec<String>], args: &[Bytes]) -> Option<&'a [String]> {
-    let mut best: Option<(&[String], (bool, bool, usize))> = None;
+    /// Same name, same length, arguments equal in place.
+    type Rank = (bool, bool, usize);
+    let mut best: Option<(&[String], Rank)> = None;
     for r in recorded {
         let same_name = match (r.first(), args.first()) {
             (Some(a), Some(b)) => a.as_bytes().eq_ignore_ascii_case(b),
