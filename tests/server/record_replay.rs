@@ -305,3 +305,113 @@ async fn bad_recordings_are_refused_with_their_line() {
         "{err}"
     );
 }
+
+/// The binary: `--proxy` with `--record-to` records until Ctrl-C, then
+/// `--replay` serves the file; bad flags and a down upstream exit 1.
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn the_binary_records_until_ctrl_c_and_replays() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    const BIN: &str = env!("CARGO_BIN_EXE_mock-redis");
+
+    /// Starts the binary; its child, its port and the rest of its stderr.
+    fn start(
+        args: &[&str],
+    ) -> (
+        std::process::Child,
+        u16,
+        BufReader<std::process::ChildStderr>,
+    ) {
+        let mut child = Command::new(BIN)
+            .args(["--port", "0"])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "exited before listening"
+            );
+            if let Some(i) = line.find("127.0.0.1:") {
+                let digits: String = line[i + 10..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                return (child, digits.parse().unwrap(), stderr);
+            }
+        }
+    }
+    fn interrupt(mut child: std::process::Child) -> Option<i32> {
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+        child.wait().unwrap().code()
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.toml");
+    let file = path.display().to_string();
+    let Some(redis) = RealRedis::start() else {
+        return;
+    };
+    let upstream = format!("redis://127.0.0.1:{}", redis.port);
+    let (child, port, _stderr) = start(&["--proxy", &upstream, "--record-to", &file]);
+    let mut c = RawConn::open(port).await;
+    assert_eq!(c.cmd(["SET", "user:1", "alice"]).await, b"+OK\r\n");
+    assert_eq!(c.cmd(["GET", "user:1"]).await, b"$5\r\nalice\r\n");
+    // Still connected: Ctrl-C writes what the open connection recorded.
+    assert_eq!(interrupt(child), Some(0));
+    let text = read(&path);
+    assert!(
+        text.contains("exact_args = [\"GET\", \"user:1\"]\nreply = \"alice\"\n"),
+        "{text}"
+    );
+    drop(c);
+    drop(redis);
+
+    let (child, port, stderr) = start(&["--replay", &file]);
+    let mut c = RawConn::open(port).await;
+    assert_eq!(c.cmd(["GET", "user:1"]).await, b"$5\r\nalice\r\n");
+    assert_eq!(
+        escape(&c.cmd(["GET", "user:2"]).await),
+        escape(b"-ERR mock-redis: no mock matched 'GET' 'user:2'; closest recorded request: 'GET' 'user:1'\r\n")
+    );
+    // The refusal fails verification: the report and exit status 3.
+    assert_eq!(interrupt(child), Some(3));
+    let rest: String = stderr.lines().map(|l| l.unwrap() + "\n").collect();
+    assert!(
+        rest.contains("strict mode answered with an error"),
+        "{rest}"
+    );
+
+    let run = |args: &[&str]| Command::new(BIN).args(args).output().unwrap();
+    let out = run(&["--proxy", &upstream]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("mock-redis: --proxy goes with --record-to <file>")
+    );
+    let other = dir.path().join("other.toml").display().to_string();
+    // The Redis above is gone: nothing listens, nothing is written.
+    let out = run(&["--port", "0", "--proxy", &upstream, "--record-to", &other]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        err.starts_with(&format!(
+            "mock-redis: cannot reach the upstream Redis at {upstream}: "
+        )),
+        "{err}"
+    );
+    assert!(!Path::new(&other).exists());
+}
