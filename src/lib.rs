@@ -336,6 +336,9 @@
 //!   `Frame::Error("unimplemented".into())` as the tokio tutorial does.
 //! - `redis`: `From<redis::Value> for Reply`, easing a move from
 //!   `redis-test`'s `MockCmd`.
+//! - `fixtures`: fixture files (`mock_redis::fixture`) and replaying a
+//!   recording (`Builder::replay`); `record`: the recording proxy
+//!   (`mock_redis::record::Recorder`, with the `redis-protocol` crate).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -375,9 +375,18 @@ impl Relay<'_> {
         let mut parser = RequestParser::new();
         let mut requests = BytesMut::with_capacity(16 * 1024);
         let mut replies = BytesMut::with_capacity(16 * 1024);
+        // A protocol error from the client: sent, as Redis does, after the
+        // replies to the requests before it; then the connection closes.
+        let mut closing: Option<Vec<u8>> = None;
         loop {
+            if let Some(error) = &closing {
+                if self.pending.is_empty() {
+                    client_write.write_all(error).await?;
+                    return Ok(());
+                }
+            }
             tokio::select! {
-                n = client_read.read_buf(&mut requests) => {
+                n = client_read.read_buf(&mut requests), if closing.is_none() => {
                     if n? == 0 {
                         return Ok(());
                     }
@@ -391,13 +400,11 @@ impl Relay<'_> {
                             }
                             Ok(None) => break,
                             Err(e) => {
-                                // As Redis: the error, then the connection closes.
-                                up_write.write_all(&out).await?;
                                 let mut text = b"-".to_vec();
                                 text.extend_from_slice(&e.reply_text());
                                 text.extend_from_slice(b"\r\n");
-                                client_write.write_all(&text).await?;
-                                return Ok(());
+                                closing = Some(text);
+                                break;
                             }
                         }
                     }
@@ -407,7 +414,6 @@ impl Relay<'_> {
                     if n? == 0 {
                         return Ok(());
                     }
-                    let from = replies.len();
                     let mut forward = BytesMut::new();
                     while let Some((reply, taken)) = session::decode(&replies, self.decoding())
                         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("an upstream reply: {e}")))?
@@ -416,7 +422,6 @@ impl Relay<'_> {
                         forward.extend_from_slice(&raw);
                         self.received(reply, &raw);
                     }
-                    debug_assert!(replies.len() <= from);
                     client_write.write_all(&forward).await?;
                 }
             }

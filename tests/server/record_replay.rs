@@ -415,3 +415,30 @@ async fn the_binary_records_until_ctrl_c_and_replays() {
     );
     assert!(!Path::new(&other).exists());
 }
+
+/// A request Redis refuses: through the proxy the client gets what Redis
+/// itself sends (the replies before it, the protocol error, the close).
+#[tokio::test]
+async fn a_protocol_error_through_the_proxy_is_what_redis_sends() {
+    let Some(redis) = RealRedis::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("session.toml");
+    let upstream = format!("redis://127.0.0.1:{}", redis.port);
+    let recorder = Recorder::start(&upstream, &path).await.unwrap();
+    let bad = b"*1\r\n$4\r\nPING\r\n*1\r\n:1\r\n";
+    let mut answers = Vec::new();
+    for port in [redis.port, recorder.addr().port()] {
+        let mut c = RawConn::open(port).await;
+        c.send(bad).await;
+        assert!(c.read_to_eof().await);
+        answers.push(escape(&c.take_buffer()));
+    }
+    assert_eq!(answers[1], answers[0]);
+    assert_eq!(
+        answers[0],
+        escape(b"+PONG\r\n-ERR Protocol error: expected '$', got ':'\r\n")
+    );
+    recorder.stop().await.unwrap();
+}
