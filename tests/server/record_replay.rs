@@ -333,20 +333,21 @@ async fn the_binary_records_until_ctrl_c_and_replays() {
             .unwrap();
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
-        loop {
+        let port = loop {
             line.clear();
-            assert!(
-                stderr.read_line(&mut line).unwrap() > 0,
-                "exited before listening"
-            );
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                let _ = child.wait();
+                panic!("exited before listening");
+            }
             if let Some(i) = line.find("127.0.0.1:") {
                 let digits: String = line[i + 10..]
                     .chars()
                     .take_while(char::is_ascii_digit)
                     .collect();
-                return (child, digits.parse().unwrap(), stderr);
+                break digits.parse().unwrap();
             }
-        }
+        };
+        (child, port, stderr)
     }
     fn interrupt(mut child: std::process::Child) -> Option<i32> {
         assert!(
