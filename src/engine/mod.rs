@@ -113,6 +113,7 @@ pub(crate) mod blocking;
 pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod command;
+mod command_docs;
 pub(crate) mod commands;
 pub(crate) mod config;
 pub(crate) mod delivery;

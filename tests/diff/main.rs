@@ -14,6 +14,7 @@ mod support;
 mod script;
 mod shapes;
 
+mod command_table;
 mod connection;
 mod geo;
 mod hashes;
