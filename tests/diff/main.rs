@@ -19,6 +19,7 @@ mod connection;
 mod geo;
 mod hashes;
 mod hyperloglog;
+mod introspection;
 mod keys;
 mod lists;
 mod pubsub;

@@ -62,6 +62,8 @@ impl RealRedis {
                 .args(["--port", &port.to_string()])
                 .args(["--bind", "127.0.0.1"])
                 .args(["--save", ""])
+                // As mock-redis in a library (DEBUG from local clients).
+                .args(["--enable-debug-command", "local"])
                 .args(["--appendonly", "no"])
                 .args(["--protected-mode", "no"])
                 .args(["--daemonize", "no"])

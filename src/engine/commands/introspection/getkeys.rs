@@ -122,6 +122,33 @@ fn search(spec: &Spec<'_>, args: &[Bytes]) -> Option<Vec<usize>> {
     Some((first..=last).step_by(step as usize).map(|i| i as usize).collect())
 }
 
+/// The flags of the one key of SET and BITFIELD, whose spec says
+/// `variable_flags` (Redis's `setGetKeys` and `bitfieldGetKeys`).
+fn variable_flags(name: &str, args: &[Bytes]) -> Reply {
+    let flags = |names: &[&'static str]| Reply::Set(names.iter().map(|f| Reply::simple(*f)).collect());
+    let read_write = flags(&["RW", "access", "update"]);
+    if name == "set" {
+        if args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+            return read_write;
+        }
+        return flags(&["OW", "update"]);
+    }
+    // BITFIELD: read-only when every operation is a GET (or OVERFLOW).
+    let mut i = 2;
+    while i < args.len() {
+        let more = args.len() - i - 1;
+        let arg = &args[i];
+        if arg.eq_ignore_ascii_case(b"get") && more >= 2 {
+            i += 3;
+        } else if arg.eq_ignore_ascii_case(b"overflow") && more >= 1 {
+            i += 2;
+        } else {
+            return read_write;
+        }
+    }
+    flags(&["RO", "access"])
+}
+
 /// `[key, flags]` pairs for `args` (the command and its arguments).
 pub(crate) fn keys_and_flags(
     spec: &'static CommandSpec,
@@ -143,13 +170,23 @@ pub(crate) fn keys_and_flags(
         })
         .flatten();
     let empty = Reply::Set(Vec::new());
-    // The fallback, as Redis's getkeys procedures assign flags: the n-th
-    // key takes the n-th spec's flags (SORT's STORE key its second).
+    if variable {
+        return Reply::Array(vec![Reply::Array(vec![
+            Reply::Bulk(args[1].clone()),
+            variable_flags(spec.name, args),
+        ])]);
+    }
+    // The fallback, as Redis's getkeys procedures assign flags: the first
+    // key takes the first spec's flags, the others the last spec's (SORT's
+    // STORE key).
     let keys = found.unwrap_or_else(|| {
         spec.keys_in(args)
             .into_iter()
             .enumerate()
-            .map(|(n, i)| (i, specs.get(n.min(specs.len().saturating_sub(1))).map_or(&empty, |s| s.flags)))
+            .map(|(n, i)| {
+                let s = if n == 0 { specs.first() } else { specs.last() };
+                (i, s.map_or(&empty, |s| s.flags))
+            })
             .collect()
     });
     Reply::Array(

@@ -13,9 +13,9 @@ use bytes::Bytes;
 use crate::engine::command::{
     CmdResult, CommandName, CommandSpec, CommandTable, flags::*, full_name,
 };
-use crate::engine::stats::{Histogram, LatencyEvent, SlowlogEntry};
+use crate::engine::stats::{DiagnosticSettings, Histogram, LatencyEvent, SlowlogEntry};
 use crate::engine::util::args;
-use crate::engine::util::errors::err;
+use crate::engine::util::errors::{err, subcommand_syntax_error};
 use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx, Engine};
 use crate::protocol::Reply;
@@ -101,6 +101,10 @@ impl Engine {
         args: &[Bytes],
         elapsed: Duration,
     ) {
+        if args[0].eq_ignore_ascii_case(b"config") {
+            // CONFIG SET slowlog-* applies to its own entry, as in Redis.
+            self.diagnostics.settings = DiagnosticSettings::from_config(&self.runtime);
+        }
         let settings = self.diagnostics.settings;
         if client.blocked.is_some() {
             return;
@@ -160,6 +164,9 @@ impl Engine {
 // --- SLOWLOG ---------------------------------------------------------------
 
 fn slowlog_get(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.args.len() > 3 {
+        return Err(subcommand_syntax_error(ctx.arg(1), "slowlog"));
+    }
     let count = if ctx.args.len() == 3 {
         let n = args::int_or(ctx.arg(2), "ERR count should be greater than or equal to -1")?;
         if n < -1 {
