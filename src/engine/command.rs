@@ -755,7 +755,10 @@ mod tests {
             all.extend(spec.subcommands.iter().map(|sub| (sub, Some(spec))));
             let name = full_name(spec, parent);
             let Some(entry) = super::super::command_docs::entry(&name) else {
-                assert_eq!(name, "client|setinfo", "only 7.2's CLIENT SETINFO is not 7.0's");
+                assert_eq!(
+                    name, "client|setinfo",
+                    "only 7.2's CLIENT SETINFO is not 7.0's"
+                );
                 continue;
             };
             let (Reply::Array(redis), Reply::Array(own)) =

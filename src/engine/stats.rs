@@ -89,7 +89,9 @@ impl DiagnosticSettings {
                 .unwrap_or(d.slowlog_slower_than),
             slowlog_max_len: config
                 .get_int("slowlog-max-len")
-                .map_or(d.slowlog_max_len, |n| n.clamp(0, i64::from(u32::MAX)) as usize),
+                .map_or(d.slowlog_max_len, |n| {
+                    n.clamp(0, i64::from(u32::MAX)) as usize
+                }),
             latency_threshold_ms: config
                 .get_int("latency-monitor-threshold")
                 .unwrap_or(d.latency_threshold_ms),

@@ -13,9 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mock_redis::MockRedis;
 
+use crate::support::Differ;
 use crate::support::conn::RawConn;
 use crate::support::resp::{aggregate_items, bulk_payload};
-use crate::support::Differ;
 
 /// Redis 7.0.15 commands mock-redis does not implement yet, with the
 /// reason. Other branches add some of them (issue 14: ACL, CLIENT's
@@ -49,8 +49,14 @@ pub const NOT_YET: &[(&str, &str)] = &[
     ("client|unpause", "issue 14"),
     ("monitor", "issue 14"),
     ("shutdown", "issue 14"),
-    ("migrate", "moves keys to another server: needs a client to a second instance"),
-    ("replconf", "replication handshake: mock-redis has no replicas"),
+    (
+        "migrate",
+        "moves keys to another server: needs a client to a second instance",
+    ),
+    (
+        "replconf",
+        "replication handshake: mock-redis has no replicas",
+    ),
 ];
 
 /// Commands mock-redis has that Redis 7.0.15 lacks.
@@ -203,7 +209,12 @@ async fn command_info_and_docs_equal_redis() {
             let m = infos(&ask(mock.port(), resp3, ask_all).await);
             assert_eq!(r.len(), 240);
             entries += m.len();
-            compare_infos(&r, &m, &format!("{proto} {}", ask_all.join(" ")), &mut failures);
+            compare_infos(
+                &r,
+                &m,
+                &format!("{proto} {}", ask_all.join(" ")),
+                &mut failures,
+            );
         }
         let r = parse_docs(&ask(differ.real_port(), resp3, &["COMMAND", "DOCS"]).await);
         let m = parse_docs(&ask(mock.port(), resp3, &["COMMAND", "DOCS"]).await);
@@ -243,8 +254,14 @@ async fn command_list_is_complete() {
     let redis_list = list(ask(differ.real_port(), false, &["COMMAND", "LIST"]).await);
     let mock_list = list(ask(mock.port(), false, &["COMMAND", "LIST"]).await);
     let (mut redis_all, mut mock_all) = (BTreeSet::new(), BTreeSet::new());
-    all_names(&infos(&ask(differ.real_port(), false, &["COMMAND"]).await), &mut redis_all);
-    all_names(&infos(&ask(mock.port(), false, &["COMMAND"]).await), &mut mock_all);
+    all_names(
+        &infos(&ask(differ.real_port(), false, &["COMMAND"]).await),
+        &mut redis_all,
+    );
+    all_names(
+        &infos(&ask(mock.port(), false, &["COMMAND"]).await),
+        &mut mock_all,
+    );
     // COMMAND LIST names subcommands too, the same set COMMAND INFO nests.
     assert_eq!(redis_list, redis_all);
     assert_eq!(mock_list, mock_all);

@@ -300,8 +300,14 @@ async fn memory_usage_of_large_values() {
             let real = usage(differ.real_port(), key, samples).await;
             let ours = usage(mock.port(), key, samples).await;
             let off = (ours - real).abs() as f64 / real as f64;
-            eprintln!("MEMORY USAGE {key} SAMPLES {samples}: redis {real}, mock {ours} ({:.1}%)", off * 100.0);
-            assert!(off < 0.10, "MEMORY USAGE {key} SAMPLES {samples}: redis {real}, mock {ours}");
+            eprintln!(
+                "MEMORY USAGE {key} SAMPLES {samples}: redis {real}, mock {ours} ({:.1}%)",
+                off * 100.0
+            );
+            assert!(
+                off < 0.10,
+                "MEMORY USAGE {key} SAMPLES {samples}: redis {real}, mock {ours}"
+            );
             if samples == "0" {
                 real_sizes.push((real, key));
                 mock_sizes.push((ours, key));
@@ -311,12 +317,19 @@ async fn memory_usage_of_large_values() {
     real_sizes.sort();
     mock_sizes.sort();
     let order = |v: &[(i64, &'static str)]| v.iter().map(|(_, k)| *k).collect::<Vec<_>>();
-    assert_eq!(order(&real_sizes), order(&mock_sizes), "the ranking --memkeys shows");
+    assert_eq!(
+        order(&real_sizes),
+        order(&mock_sizes),
+        "the ranking --memkeys shows"
+    );
 }
 
-/// One SLOWLOG entry as both servers give it: id, arguments, client name
-/// (the timestamp, duration and client address differ by nature).
-fn entries(reply: &[u8]) -> Vec<(Vec<u8>, Vec<Vec<u8>>, Vec<u8>)> {
+/// A SLOWLOG entry's id frame, arguments and client name.
+type Entry = (Vec<u8>, Vec<Vec<u8>>, Vec<u8>);
+
+/// The SLOWLOG entries as both servers give them: id, arguments, client
+/// name (the timestamp, duration and client address differ by nature).
+fn entries(reply: &[u8]) -> Vec<Entry> {
     aggregate_items(reply)
         .expect("SLOWLOG GET")
         .into_iter()
@@ -332,8 +345,16 @@ fn entries(reply: &[u8]) -> Vec<(Vec<u8>, Vec<Vec<u8>>, Vec<u8>)> {
                 .map(|a| bulk_payload(a).expect("a bulk").to_vec())
                 .collect();
             let addr = bulk_payload(items[4]).expect("addr");
-            assert!(addr.starts_with(b"127.0.0.1:"), "{}", String::from_utf8_lossy(addr));
-            (items[0].to_vec(), args, bulk_payload(items[5]).expect("name").to_vec())
+            assert!(
+                addr.starts_with(b"127.0.0.1:"),
+                "{}",
+                String::from_utf8_lossy(addr)
+            );
+            (
+                items[0].to_vec(),
+                args,
+                bulk_payload(items[5]).expect("name").to_vec(),
+            )
         })
         .collect()
 }
@@ -357,7 +378,8 @@ async fn slowlog_entries_equal_redis() {
                 conn.cmd(["HELLO", "3"]).await;
             }
             conn.cmd(["CLIENT", "SETNAME", "tester"]).await;
-            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "0"]).await;
+            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "0"])
+                .await;
             conn.cmd(["SLOWLOG", "RESET"]).await;
             conn.cmd(["SET", "k", &long]).await;
             let mut sadd = vec!["SADD", "s"];
@@ -368,10 +390,12 @@ async fn slowlog_entries_equal_redis() {
             conn.cmd(["PING"]).await;
             let got = conn.cmd(["SLOWLOG", "GET", "-1"]).await;
             let len = conn.cmd(["SLOWLOG", "LEN"]).await;
-            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "-1"]).await;
+            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "-1"])
+                .await;
             conn.cmd(["GET", "k"]).await;
             let after = conn.cmd(["SLOWLOG", "GET", "1"]).await;
-            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "10000"]).await;
+            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "10000"])
+                .await;
             conn.cmd(["CONFIG", "SET", "slowlog-max-len", "128"]).await;
             replies.push((entries(&got), len, entries(&after)));
         }

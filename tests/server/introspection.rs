@@ -23,7 +23,17 @@ struct Tmux(String);
 impl Tmux {
     fn start(name: &str, command: &str) -> Tmux {
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", name, "-x", "200", "-y", "30", command])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "200",
+                "-y",
+                "30",
+                command,
+            ])
             .status()
             .expect("tmux");
         assert!(status.success(), "tmux new-session");
@@ -65,7 +75,10 @@ async fn redis_cli_shows_argument_hints() {
     let name = format!("mock-redis-hints-{}", server.port());
     let tmux = Tmux::start(&name, &format!("redis-cli -p {}", server.port()));
     let prompt = format!("127.0.0.1:{}>", server.port());
-    eventually("the redis-cli prompt", async || tmux.screen().contains(&prompt)).await;
+    eventually("the redis-cli prompt", async || {
+        tmux.screen().contains(&prompt)
+    })
+    .await;
     tmux.keys(&["SET k "]);
     let hint = "SET k value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]";
     eventually("SET's argument hint", async || tmux.screen().contains(hint)).await;
@@ -120,12 +133,24 @@ async fn info_field(port: u16, section: &str, field: &str) -> String {
 #[tokio::test]
 async fn info_shows_maxclients() {
     let server = MockRedis::builder().maxclients(50).start().await;
-    assert_eq!(info_field(server.port(), "clients", "maxclients").await, "50");
+    assert_eq!(
+        info_field(server.port(), "clients", "maxclients").await,
+        "50"
+    );
     let mut conn = RawConn::open(server.port()).await;
-    assert_eq!(conn.cmd(["CONFIG", "SET", "maxclients", "77"]).await, b"+OK\r\n");
-    assert_eq!(info_field(server.port(), "clients", "maxclients").await, "77");
+    assert_eq!(
+        conn.cmd(["CONFIG", "SET", "maxclients", "77"]).await,
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        info_field(server.port(), "clients", "maxclients").await,
+        "77"
+    );
     let default = MockRedis::start().await;
-    assert_eq!(info_field(default.port(), "clients", "maxclients").await, "10000");
+    assert_eq!(
+        info_field(default.port(), "clients", "maxclients").await,
+        "10000"
+    );
 }
 
 /// With active expiry off, a key past its deadline stays in the keyspace
@@ -134,11 +159,17 @@ async fn info_shows_maxclients() {
 async fn debug_set_active_expire() {
     let server = MockRedis::start().await;
     let mut conn = RawConn::open(server.port()).await;
-    assert_eq!(conn.cmd(["DEBUG", "SET-ACTIVE-EXPIRE", "0"]).await, b"+OK\r\n");
+    assert_eq!(
+        conn.cmd(["DEBUG", "SET-ACTIVE-EXPIRE", "0"]).await,
+        b"+OK\r\n"
+    );
     conn.cmd(["SET", "k", "v", "PX", "100"]).await;
     server.fast_forward(Duration::from_secs(1));
     assert_eq!(conn.cmd(["DBSIZE"]).await, b":1\r\n");
-    assert_eq!(conn.cmd(["DEBUG", "SET-ACTIVE-EXPIRE", "1"]).await, b"+OK\r\n");
+    assert_eq!(
+        conn.cmd(["DEBUG", "SET-ACTIVE-EXPIRE", "1"]).await,
+        b"+OK\r\n"
+    );
     server.fast_forward(Duration::from_secs(1));
     assert_eq!(conn.cmd(["DBSIZE"]).await, b":0\r\n");
     assert_eq!(

@@ -50,13 +50,15 @@ fn table() -> &'static HashMap<String, Entry> {
         };
         triples
             .into_iter()
-            .map(|triple| match <[Reply; 3]>::try_from(triple_items(triple)) {
-                Ok([Reply::Bulk(name), info, docs]) => (
-                    String::from_utf8_lossy(&name).into_owned(),
-                    Entry { info, docs },
-                ),
-                _ => panic!("command_docs: an entry is not [name, info, docs]"),
-            })
+            .map(
+                |triple| match <[Reply; 3]>::try_from(triple_items(triple)) {
+                    Ok([Reply::Bulk(name), info, docs]) => (
+                        String::from_utf8_lossy(&name).into_owned(),
+                        Entry { info, docs },
+                    ),
+                    _ => panic!("command_docs: an entry is not [name, info, docs]"),
+                },
+            )
             .collect()
     })
 }

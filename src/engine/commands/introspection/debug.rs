@@ -105,7 +105,10 @@ fn object(ctx: &mut Ctx<'_>) -> CmdResult {
     );
     if let Value::List(list) = &entry.value {
         let nodes = quicklist_nodes(list, ctx.engine);
-        let fill = ctx.engine.config_int("list-max-listpack-size").unwrap_or(-2);
+        let fill = ctx
+            .engine
+            .config_int("list-max-listpack-size")
+            .unwrap_or(-2);
         line.push_str(&format!(
             " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{fill} ql_compressed:0 ql_uncompressed_size:{}",
             nodes.len(),
@@ -137,9 +140,15 @@ fn populate(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let max_bulk = ctx.engine.limits.proto_max_bulk;
     if count > POPULATE_MAX_KEYS || size.is_some_and(|n| n > max_bulk) {
-        return Err(err("ERR mock-redis: DEBUG POPULATE is bounded to 16M keys of proto-max-bulk-len bytes"));
+        return Err(err(
+            "ERR mock-redis: DEBUG POPULATE is bounded to 16M keys of proto-max-bulk-len bytes",
+        ));
     }
-    let prefix = ctx.args.get(3).cloned().unwrap_or(Bytes::from_static(b"key"));
+    let prefix = ctx
+        .args
+        .get(3)
+        .cloned()
+        .unwrap_or(Bytes::from_static(b"key"));
     for j in 0..count {
         let mut key = prefix.to_vec();
         key.extend_from_slice(format!(":{j}").as_bytes());

@@ -74,7 +74,11 @@ fn search(spec: &Spec<'_>, args: &[Bytes]) -> Option<Vec<usize>> {
         b"keyword" => {
             let keyword = text(begin, "keyword")?;
             let from = int(begin, "startfrom")?;
-            let (start, end) = if from > 0 { (from, argc - 1) } else { (argc + from, 1) };
+            let (start, end) = if from > 0 {
+                (from, argc - 1)
+            } else {
+                (argc + from, 1)
+            };
             let mut i = start;
             let mut found = None;
             while i != end && (1..argc).contains(&i) {
@@ -119,13 +123,19 @@ fn search(spec: &Spec<'_>, args: &[Bytes]) -> Option<Vec<usize>> {
     if last >= argc || last < first || first >= argc || step <= 0 {
         return None;
     }
-    Some((first..=last).step_by(step as usize).map(|i| i as usize).collect())
+    Some(
+        (first..=last)
+            .step_by(step as usize)
+            .map(|i| i as usize)
+            .collect(),
+    )
 }
 
 /// The flags of the one key of SET and BITFIELD, whose spec says
 /// `variable_flags` (Redis's `setGetKeys` and `bitfieldGetKeys`).
 fn variable_flags(name: &str, args: &[Bytes]) -> Reply {
-    let flags = |names: &[&'static str]| Reply::Set(names.iter().map(|f| Reply::simple(*f)).collect());
+    let flags =
+        |names: &[&'static str]| Reply::Set(names.iter().map(|f| Reply::simple(*f)).collect());
     let read_write = flags(&["RW", "access", "update"]);
     if name == "set" {
         if args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
@@ -157,7 +167,9 @@ pub(crate) fn keys_and_flags(
 ) -> Reply {
     let specs = specs(spec, parent);
     let variable = specs.iter().any(|s| match s.flags {
-        Reply::Set(f) => f.iter().any(|f| matches!(f, Reply::Simple(x) if x == "variable_flags")),
+        Reply::Set(f) => f
+            .iter()
+            .any(|f| matches!(f, Reply::Simple(x) if x == "variable_flags")),
         _ => false,
     });
     let found: Option<Vec<(usize, &Reply)>> = (!variable && !specs.is_empty())

@@ -2,9 +2,9 @@
 //! The art of versions 5 and 6 is drawn with `rand()` and differs from call
 //! to call on redis-server too.
 
+use crate::engine::Ctx;
 use crate::engine::command::{CmdResult, CommandSpec, flags::*};
 use crate::engine::util::args::{self, is};
-use crate::engine::Ctx;
 use crate::protocol::Reply;
 
 pub(crate) const COMMANDS: &[CommandSpec] =

@@ -102,7 +102,9 @@ fn sampled(sizes: impl Iterator<Item = usize>, samples: usize, total: usize) -> 
 
 /// The bytes Redis's `MEMORY USAGE` reports for a key and its value.
 pub(crate) fn key_usage(key: &[u8], entry: &Entry, samples: usize, engine: &Engine) -> usize {
-    value_usage(&entry.value, entry.str_encoding, samples, engine) + sds_size(key.len()) + DICT_ENTRY
+    value_usage(&entry.value, entry.str_encoding, samples, engine)
+        + sds_size(key.len())
+        + DICT_ENTRY
 }
 
 fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &Engine) -> usize {
@@ -171,7 +173,9 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
                 + jemalloc_size(32 + 32 * 16)
                 + sampled(
                     zset.iter().enumerate().map(|(rank, (m, _))| {
-                        sds_size(m.len()) + DICT_ENTRY + jemalloc_size(32 + 16 * skiplist_level(rank))
+                        sds_size(m.len())
+                            + DICT_ENTRY
+                            + jemalloc_size(32 + 16 * skiplist_level(rank))
                     }),
                     samples,
                     zset.len(),
@@ -181,7 +185,11 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
             // A node's listpack is allocated at `stream-node-max-bytes`
             // (at most 4 KB) and grows to fit.
             let max = engine.config_int("stream-node-max-bytes").unwrap_or(4096);
-            let prealloc = if max > 0 { max.min(4096) as usize } else { 4096 };
+            let prealloc = if max > 0 {
+                max.min(4096) as usize
+            } else {
+                4096
+            };
             ROBJ + stream_usage(stream, samples, prealloc)
         }
     }
@@ -295,7 +303,7 @@ const STATS_SAMPLE_KEYS: usize = 1024;
 fn dataset(engine: &Engine) -> (usize, usize, Vec<(usize, usize, usize)>) {
     let (mut bytes, mut keys, mut dbs) = (0, 0, Vec::new());
     for (i, db) in engine.dbs.iter().enumerate().take(DATABASES) {
-        if db.len() == 0 {
+        if db.is_empty() {
             continue;
         }
         bytes += sampled(
@@ -305,7 +313,11 @@ fn dataset(engine: &Engine) -> (usize, usize, Vec<(usize, usize, usize)>) {
             db.len(),
         );
         keys += db.len();
-        dbs.push((i, dict_table(db.len()) + db.len() * DICT_ENTRY, db.expires() * DICT_ENTRY));
+        dbs.push((
+            i,
+            dict_table(db.len()) + db.len() * DICT_ENTRY,
+            db.expires() * DICT_ENTRY,
+        ));
     }
     (bytes, keys, dbs)
 }
@@ -333,10 +345,7 @@ fn memory_stats(ctx: &mut Ctx<'_>) -> CmdResult {
         ("lua.caches", int(0)),
         ("functions.caches", int(200)),
     ];
-    let mut out: Vec<(Reply, Reply)> = fields
-        .drain(..)
-        .map(|(k, v)| (Reply::bulk(k), v))
-        .collect();
+    let mut out: Vec<(Reply, Reply)> = fields.drain(..).map(|(k, v)| (Reply::bulk(k), v)).collect();
     for (i, main, expires) in dbs {
         out.push((
             Reply::bulk(format!("db.{i}")),
@@ -348,11 +357,20 @@ fn memory_stats(ctx: &mut Ctx<'_>) -> CmdResult {
         ));
     }
     let net = total.saturating_sub(STARTUP);
-    let pct = |a: usize, b: usize| Reply::Double(if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 });
+    let pct = |a: usize, b: usize| {
+        Reply::Double(if b == 0 {
+            0.0
+        } else {
+            a as f64 * 100.0 / b as f64
+        })
+    };
     let rest = [
         ("overhead.total", int(overhead)),
         ("keys.count", int(keys)),
-        ("keys.bytes-per-key", int(net.checked_div(keys).unwrap_or(0))),
+        (
+            "keys.bytes-per-key",
+            int(net.checked_div(keys).unwrap_or(0)),
+        ),
         ("dataset.bytes", int(data)),
         ("dataset.percentage", pct(data, net)),
         ("peak.percentage", pct(total, total)),

@@ -54,13 +54,19 @@ const HISTOGRAM_MAX_NS: u64 = 1_000_000_000;
 
 /// The arguments as a slow log entry keeps them.
 fn trimmed_args(args: &[Bytes]) -> Vec<Bytes> {
-    let keep = if args.len() > MAX_ARGC { MAX_ARGC - 1 } else { args.len() };
+    let keep = if args.len() > MAX_ARGC {
+        MAX_ARGC - 1
+    } else {
+        args.len()
+    };
     let mut out: Vec<Bytes> = args[..keep]
         .iter()
         .map(|a| {
             if a.len() > MAX_STRING {
                 let mut s = a[..MAX_STRING].to_vec();
-                s.extend_from_slice(format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes());
+                s.extend_from_slice(
+                    format!("... ({} more bytes)", a.len() - MAX_STRING).as_bytes(),
+                );
                 Bytes::from(s)
             } else {
                 a.clone()
@@ -168,7 +174,10 @@ fn slowlog_get(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(subcommand_syntax_error(ctx.arg(1), "slowlog"));
     }
     let count = if ctx.args.len() == 3 {
-        let n = args::int_or(ctx.arg(2), "ERR count should be greater than or equal to -1")?;
+        let n = args::int_or(
+            ctx.arg(2),
+            "ERR count should be greater than or equal to -1",
+        )?;
         if n < -1 {
             return Err(err("ERR count should be greater than or equal to -1"));
         }
@@ -389,7 +398,12 @@ fn histograms_of(
     with_subcommands: bool,
     out: &mut Vec<(Reply, Reply)>,
 ) {
-    if let Some(h) = ctx.engine.stats.histograms.get(&CommandName::of(spec, parent)) {
+    if let Some(h) = ctx
+        .engine
+        .stats
+        .histograms
+        .get(&CommandName::of(spec, parent))
+    {
         out.push((Reply::bulk(full_name(spec, parent)), histogram_reply(h)));
     }
     if with_subcommands {
@@ -470,8 +484,10 @@ mod tests {
     fn histogram_buckets_follow_hdr() {
         // 33 µs is what Redis reports for a call of about 30 µs.
         assert_eq!(bucket(30_000), 5);
-        let mut h = Histogram::default();
-        h.calls = 1;
+        let mut h = Histogram {
+            calls: 1,
+            ..Default::default()
+        };
         h.counts[bucket(30_000)] = 1;
         let Reply::Map(fields) = histogram_reply(&h) else {
             panic!("a map");

@@ -2,11 +2,11 @@
 //! no replicas answers: ROLE, REPLICAOF / SLAVEOF, FAILOVER, MODULE (LIST,
 //! LOAD, LOADEX, UNLOAD, HELP), BGREWRITEAOF and CONFIG REWRITE.
 
+use crate::engine::Ctx;
 use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{err, syntax_error};
 use crate::engine::util::help::help_reply;
-use crate::engine::Ctx;
 use crate::protocol::Reply;
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
@@ -86,7 +86,9 @@ fn failover(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn bgrewriteaof(_ctx: &mut Ctx<'_>) -> CmdResult {
-    Ok(Reply::simple("Background append only file rewriting started"))
+    Ok(Reply::simple(
+        "Background append only file rewriting started",
+    ))
 }
 
 fn config_rewrite(_ctx: &mut Ctx<'_>) -> CmdResult {
@@ -100,7 +102,10 @@ fn module_list(_ctx: &mut Ctx<'_>) -> CmdResult {
 /// Redis's protected-command check (`enable-module-command`, `no` by
 /// default), then the failure of a server that loads no module.
 fn module_allowed(ctx: &Ctx<'_>) -> Result<(), Reply> {
-    if ctx.engine.protected_action_allowed("enable-module-command", ctx.client) {
+    if ctx
+        .engine
+        .protected_action_allowed("enable-module-command", ctx.client)
+    {
         return Ok(());
     }
     Err(err(
@@ -110,12 +115,16 @@ fn module_allowed(ctx: &Ctx<'_>) -> Result<(), Reply> {
 
 fn module_load(ctx: &mut Ctx<'_>) -> CmdResult {
     module_allowed(ctx)?;
-    Err(err("ERR Error loading the extension. Please check the server logs."))
+    Err(err(
+        "ERR Error loading the extension. Please check the server logs.",
+    ))
 }
 
 fn module_unload(ctx: &mut Ctx<'_>) -> CmdResult {
     module_allowed(ctx)?;
-    Err(err("ERR Error unloading module: no such module with that name"))
+    Err(err(
+        "ERR Error unloading module: no such module with that name",
+    ))
 }
 
 fn module_help(_ctx: &mut Ctx<'_>) -> CmdResult {
