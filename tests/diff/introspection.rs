@@ -68,6 +68,8 @@ MEMORY DOCTOR x
 MEMORY
 
 ## slowlog
+// Off, so no command that happens to be slow on a loaded machine is logged.
+CONFIG SET slowlog-log-slower-than -1
 SLOWLOG HELP
 SLOWLOG RESET
 SLOWLOG LEN
@@ -80,6 +82,7 @@ SLOWLOG GET 1 2
 SLOWLOG LEN x
 SLOWLOG NOSUCH
 SLOWLOG
+CONFIG SET slowlog-log-slower-than 10000
 
 ## latency with the monitor off
 LATENCY RESET
@@ -101,18 +104,22 @@ GET k
 [masked] LATENCY HISTOGRAM config
 
 ## latency events
+// The monitor is on only around the sleep, so no other command, however
+// slow on a loaded machine, records an event.
 LATENCY RESET
-CONFIG SET latency-monitor-threshold 1
-LATENCY DOCTOR
-DEBUG SLEEP 0.02
+CONFIG SET latency-monitor-threshold 10
+DEBUG SLEEP 0.05
+CONFIG SET latency-monitor-threshold 0
 [masked] LATENCY LATEST
 [masked] LATENCY HISTORY command
 [type] LATENCY GRAPH command
 [type] LATENCY DOCTOR
 LATENCY RESET command
 LATENCY LATEST
-CONFIG SET latency-monitor-threshold 0
 LATENCY DOCTOR
+CONFIG SET latency-monitor-threshold 10
+LATENCY DOCTOR
+CONFIG SET latency-monitor-threshold 0
 
 ## role and cluster
 ROLE
@@ -377,6 +384,7 @@ async fn slowlog_entries_equal_redis() {
             if resp3 {
                 conn.cmd(["HELLO", "3"]).await;
             }
+            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "-1"]).await;
             conn.cmd(["CLIENT", "SETNAME", "tester"]).await;
             conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "0"])
                 .await;

@@ -23,9 +23,10 @@ use crate::engine::util::help::help_reply;
 use crate::protocol::Reply;
 
 /// DEBUG POPULATE's bounds (mock-redis's, not Redis's, which tries until
-/// memory runs out): at most this many keys per call and values of at
-/// most `proto-max-bulk-len` bytes.
+/// memory runs out): at most this many keys per call, values of at most
+/// `proto-max-bulk-len` bytes, 1 GB of values in all.
 const POPULATE_MAX_KEYS: i64 = 1 << 24;
+const POPULATE_MAX_BYTES: i64 = 1 << 30;
 
 pub(crate) fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
     let sub = ctx.arg(1).clone();
@@ -104,7 +105,7 @@ fn object(ctx: &mut Ctx<'_>) -> CmdResult {
         "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}"
     );
     if let Value::List(list) = &entry.value {
-        let nodes = quicklist_nodes(list, ctx.engine);
+        let (nodes, _) = quicklist_nodes(list, ctx.engine, usize::MAX);
         let fill = ctx
             .engine
             .config_int("list-max-listpack-size")

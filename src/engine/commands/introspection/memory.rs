@@ -195,10 +195,14 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
     }
 }
 
-/// The listpack bytes of each node of a quicklist holding `list`, packed
-/// as pushes pack them under `list-max-listpack-size` (Redis's
-/// `_quicklistNodeAllowInsert`).
-pub(crate) fn quicklist_nodes(list: &VecDeque<Bytes>, engine: &Engine) -> Vec<usize> {
+/// The listpack bytes of the first `limit` nodes of a quicklist holding
+/// `list`, packed as pushes pack them under `list-max-listpack-size`
+/// (Redis's `_quicklistNodeAllowInsert`), and the elements they hold.
+pub(crate) fn quicklist_nodes(
+    list: &VecDeque<Bytes>,
+    engine: &Engine,
+    limit: usize,
+) -> (Vec<usize>, usize) {
     let fill = engine.config_int("list-max-listpack-size").unwrap_or(-2);
     let (max_bytes, max_count) = if fill < 0 {
         (4096usize << (-fill - 1).clamp(0, 4), usize::MAX)
@@ -206,17 +210,38 @@ pub(crate) fn quicklist_nodes(list: &VecDeque<Bytes>, engine: &Engine) -> Vec<us
         (8192, fill.max(1) as usize)
     };
     let mut nodes = Vec::new();
-    let (mut bytes, mut count) = (7usize, 0usize);
+    let (mut bytes, mut count, mut seen) = (7usize, 0usize, 0usize);
     for item in list {
         if count > 0 && (bytes + item.len() + 8 > max_bytes || count + 1 > max_count) {
             nodes.push(bytes);
+            if nodes.len() == limit {
+                return (nodes, seen);
+            }
             (bytes, count) = (7, 0);
         }
         bytes += lp_str_size(item);
         count += 1;
+        seen += 1;
     }
     nodes.push(bytes);
-    nodes
+    (nodes, seen)
+}
+
+/// A quicklist's nodes: `sizeof(quicklistNode)` (40) and its listpack;
+/// the first `samples` nodes measured, their number estimated from the
+/// elements they hold when the list is longer (Redis knows it).
+fn quicklist_usage(list: &VecDeque<Bytes>, samples: usize, engine: &Engine) -> usize {
+    let (nodes, seen) = quicklist_nodes(list, engine, samples.max(1));
+    let total = if seen == list.len() {
+        nodes.len()
+    } else {
+        (list.len() * nodes.len()).div_ceil(seen.max(1))
+    };
+    sampled(
+        nodes.into_iter().map(|b| 40 + jemalloc_size(b)),
+        samples,
+        total,
+    )
 }
 
 /// A skiplist node's level, distributed as Redis's `zslRandomLevel` (a
@@ -225,13 +250,6 @@ pub(crate) fn quicklist_nodes(list: &VecDeque<Bytes>, engine: &Engine) -> Vec<us
 fn skiplist_level(rank: usize) -> usize {
     let n = rank + 1;
     1 + (n.trailing_zeros() / 2) as usize
-}
-
-/// A quicklist's nodes: `sizeof(quicklistNode)` (40) and its listpack.
-fn quicklist_usage(list: &VecDeque<Bytes>, samples: usize, engine: &Engine) -> usize {
-    let nodes = quicklist_nodes(list, engine);
-    let n = nodes.len();
-    sampled(nodes.into_iter().map(|b| 40 + jemalloc_size(b)), samples, n)
 }
 
 /// `sizeof(stream)`, the radix tree of nodes (Redis's
