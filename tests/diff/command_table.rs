@@ -55,8 +55,13 @@ pub const NOT_YET: &[(&str, &str)] = &[
     ),
     (
         "replconf",
-        "replication handshake: mock-redis has no replicas",
+        "replication handshake: the replication stream is not modelled",
     ),
+    (
+        "psync",
+        "a full sync (an RDB transfer, then the command feed): not modelled",
+    ),
+    ("sync", "as PSYNC"),
 ];
 
 /// Commands mock-redis has that Redis 7.0.15 lacks.

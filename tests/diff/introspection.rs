@@ -384,7 +384,8 @@ async fn slowlog_entries_equal_redis() {
             if resp3 {
                 conn.cmd(["HELLO", "3"]).await;
             }
-            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "-1"]).await;
+            conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "-1"])
+                .await;
             conn.cmd(["CLIENT", "SETNAME", "tester"]).await;
             conn.cmd(["CONFIG", "SET", "slowlog-log-slower-than", "0"])
                 .await;
