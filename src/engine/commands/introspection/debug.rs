@@ -140,9 +140,11 @@ fn populate(ctx: &mut Ctx<'_>) -> CmdResult {
         None => None,
     };
     let max_bulk = ctx.engine.limits.proto_max_bulk;
-    if count > POPULATE_MAX_KEYS || size.is_some_and(|n| n > max_bulk) {
+    let total = count.saturating_mul(size.unwrap_or(0).max(16));
+    if count > POPULATE_MAX_KEYS || size.is_some_and(|n| n > max_bulk) || total > POPULATE_MAX_BYTES
+    {
         return Err(err(
-            "ERR mock-redis: DEBUG POPULATE is bounded to 16M keys of proto-max-bulk-len bytes",
+            "ERR mock-redis: DEBUG POPULATE is bounded to 16M keys and 1 GB of values",
         ));
     }
     let prefix = ctx
