@@ -266,7 +266,8 @@ DEBUG SLEEP 0
 
 #[tokio::test]
 async fn introspection_commands() {
-    crate::script::run(SCRIPT).await;
+    // DEBUG as mock-redis allows it in a library: from local clients.
+    crate::script::run_with(SCRIPT, &["--enable-debug-command", "local"]).await;
 }
 
 async fn usage(port: u16, key: &str, samples: &str) -> i64 {
