@@ -136,6 +136,7 @@ impl Engine {
     /// and after every command that may have changed it: CONFIG, EXEC).
     pub fn apply_client_limits(&mut self) {
         self.limits = ClientLimits::from_config(&self.runtime, &self.limits);
+        self.diagnostics.settings = super::stats::DiagnosticSettings::from_config(&self.runtime);
     }
 
     /// Whether a new connection may join (`local`: from the loopback

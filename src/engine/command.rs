@@ -505,8 +505,32 @@ fn pair(k: &'static str, v: Reply) -> (Reply, Reply) {
     (Reply::bulk(k), v)
 }
 
-/// The `COMMAND INFO` entry for a command, in Redis 7.0's shape.
+/// The `COMMAND INFO` entry for a command: Redis 7.0.15's own
+/// (`command_docs`), with the subcommands this table implements.
 pub(crate) fn info_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Reply {
+    let subcommands = || {
+        spec.subcommands
+            .iter()
+            .map(|sub| info_reply(sub, Some(spec)))
+            .collect()
+    };
+    match super::command_docs::entry(&full_name(spec, parent)) {
+        Some(entry) => {
+            let mut info = entry.info.clone();
+            if let Reply::Array(items) = &mut info
+                && let Some(subs) = items.get_mut(9)
+            {
+                *subs = Reply::Set(subcommands());
+            }
+            info
+        }
+        None => own_info_reply(spec, parent, subcommands()),
+    }
+}
+
+/// The `COMMAND INFO` entry built from the table's own fields, for a
+/// command Redis 7.0.15 does not have.
+fn own_info_reply(spec: &CommandSpec, parent: Option<&CommandSpec>, subs: Vec<Reply>) -> Reply {
     let keys = spec.keys;
     let key_specs = if !spec.key_specs.is_empty() {
         spec.key_specs.iter().map(key_spec_reply).collect()
@@ -562,25 +586,26 @@ pub(crate) fn info_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Re
         Reply::Set(names(spec.acl_categories(), acl::NAMES)),
         Reply::Set(spec.tips.iter().map(|t| Reply::bulk(*t)).collect()),
         Reply::Set(key_specs),
-        Reply::Set(
-            spec.subcommands
-                .iter()
-                .map(|sub| info_reply(sub, Some(spec)))
-                .collect(),
-        ),
+        Reply::Set(subs),
     ])
 }
 
-/// The `COMMAND DOCS` entry for a command: summary, since, group, complexity
-/// and subcommands. Argument specs are not modelled.
+/// The `COMMAND DOCS` entry for a command: Redis 7.0.15's own
+/// (`command_docs`: summary, since, group, complexity, history, argument
+/// specs, ...), with the subcommands this table implements.
 pub(crate) fn docs_reply(spec: &CommandSpec, parent: Option<&CommandSpec>) -> Reply {
-    let group = parent.map_or(spec.group, |p| p.group);
-    let mut fields = vec![
-        pair("summary", Reply::bulk(spec.summary)),
-        pair("since", Reply::bulk(spec.since)),
-        pair("group", Reply::bulk(group)),
-        pair("complexity", Reply::bulk(spec.complexity)),
-    ];
+    let mut fields = match super::command_docs::entry(&full_name(spec, parent)) {
+        Some(super::command_docs::Entry {
+            docs: Reply::Map(fields),
+            ..
+        }) => fields.clone(),
+        _ => vec![
+            pair("summary", Reply::bulk(spec.summary)),
+            pair("since", Reply::bulk(spec.since)),
+            pair("group", Reply::bulk(parent.map_or(spec.group, |p| p.group))),
+            pair("complexity", Reply::bulk(spec.complexity)),
+        ],
+    };
     if !spec.subcommands.is_empty() {
         fields.push(pair(
             "subcommands",
@@ -717,7 +742,36 @@ fn key_spec_reply(k: &KeySpecDef) -> Reply {
 mod tests {
     use bytes::Bytes;
 
-    use super::key_positions;
+    use super::{CommandTable, full_name, key_positions, own_info_reply};
+    use crate::protocol::Reply;
+
+    /// `COMMAND INFO` shows Redis's captured entry, but dispatch runs on
+    /// the table's own arity, flags and key range: they must agree.
+    #[test]
+    fn the_table_agrees_with_redis() {
+        let mut checked = 0;
+        let mut all: Vec<_> = CommandTable::get().all.iter().map(|s| (*s, None)).collect();
+        while let Some((spec, parent)) = all.pop() {
+            all.extend(spec.subcommands.iter().map(|sub| (sub, Some(spec))));
+            let name = full_name(spec, parent);
+            let Some(entry) = super::super::command_docs::entry(&name) else {
+                assert_eq!(
+                    name, "client|setinfo",
+                    "only 7.2's CLIENT SETINFO is not 7.0's"
+                );
+                continue;
+            };
+            let (Reply::Array(redis), Reply::Array(own)) =
+                (&entry.info, own_info_reply(spec, parent, Vec::new()))
+            else {
+                panic!("COMMAND INFO entries are arrays");
+            };
+            // Arity, flags, first/last/step and ACL categories.
+            assert_eq!(redis[1..7], own[1..7], "{name}");
+            checked += 1;
+        }
+        assert!(checked > 200, "{checked}");
+    }
 
     fn keys(line: &str) -> Vec<usize> {
         let args: Vec<Bytes> = line

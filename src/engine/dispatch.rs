@@ -227,7 +227,7 @@ impl Engine {
     /// says `yes`, or `local` and the client is local (Redis's
     /// `islocalClient`: a Unix socket, or a peer at exactly `127.0.0.1` or
     /// `::1`).
-    fn protected_action_allowed(&self, parameter: &str, client: &Client) -> bool {
+    pub(crate) fn protected_action_allowed(&self, parameter: &str, client: &Client) -> bool {
         match self.config_str(parameter) {
             Some("yes") => true,
             Some("local") => match client.addr.parse::<std::net::SocketAddr>() {
@@ -259,6 +259,7 @@ impl Engine {
         };
         // An error reply counts as a failed call, returned as `Err` (the
         // usual way) or as `Ok(Reply::Error)`.
+        let started = Instant::now();
         let reply = match handler(&mut Ctx {
             engine: self,
             client,
@@ -266,6 +267,8 @@ impl Engine {
         }) {
             Ok(reply) | Err(reply) => reply,
         };
+        // SLOWLOG, LATENCY and the latency histogram (`introspection/slowlog.rs`).
+        self.record_call(client, spec, name, args, started.elapsed());
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
             if let Some(c) = self.stats.commands.get_mut(&name) {

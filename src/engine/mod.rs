@@ -113,6 +113,7 @@ pub(crate) mod blocking;
 pub(crate) mod client;
 pub(crate) mod clock;
 pub(crate) mod command;
+mod command_docs;
 pub(crate) mod commands;
 pub(crate) mod config;
 pub(crate) mod delivery;
@@ -148,6 +149,11 @@ use stats::Stats;
 pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     introspection::COMMANDS,
+    introspection::memory::COMMANDS,
+    introspection::slowlog::COMMANDS,
+    introspection::lolwut::COMMANDS,
+    introspection::standalone::COMMANDS,
+    introspection::cluster::COMMANDS,
     admin::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
@@ -210,6 +216,8 @@ pub(crate) struct Engine {
     pub dbs: Vec<Db>,
     pub started: Instant,
     pub stats: Stats,
+    /// SLOWLOG and LATENCY records (which CONFIG RESETSTAT keeps).
+    pub diagnostics: stats::Diagnostics,
     pub run_id: String,
     /// The clock every expiry decision reads (real time unless a test moved it).
     pub clock: Clock,
@@ -265,6 +273,7 @@ impl Engine {
             dbs: (0..DATABASES).map(Db::new).collect(),
             started: Instant::now(),
             stats: Stats::default(),
+            diagnostics: stats::Diagnostics::default(),
             run_id,
             clock: Clock::new(),
             now_ms: 0,
@@ -319,8 +328,10 @@ impl Engine {
     /// `fast_forward` and `set_time` call it at once.
     pub(crate) fn active_expire_cycle(&mut self) {
         self.refresh_time();
-        for db in &mut self.dbs {
-            db.expire_due();
+        if !self.diagnostics.active_expire_disabled {
+            for db in &mut self.dbs {
+                db.expire_due();
+            }
         }
         blocking::time_out_due(self);
         self.close_idle_clients();

@@ -14,10 +14,12 @@ mod support;
 mod script;
 mod shapes;
 
+mod command_table;
 mod connection;
 mod geo;
 mod hashes;
 mod hyperloglog;
+mod introspection;
 mod keys;
 mod lists;
 mod pubsub;

@@ -142,7 +142,12 @@ pub async fn mock_supports(command: &str) -> bool {
 
 /// Runs every case of `script` whose needs are met; prints the skipped ones.
 pub async fn run(script: &str) {
-    let Some(differ) = crate::support::Differ::start().await else {
+    run_with(script, &[]).await;
+}
+
+/// As [`run`], redis-server started with extra options.
+pub async fn run_with(script: &str, redis_options: &[&str]) {
+    let Some(differ) = crate::support::Differ::start_with(redis_options).await else {
         return;
     };
     let mut runnable = Vec::new();

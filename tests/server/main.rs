@@ -18,6 +18,7 @@ mod cli_fixtures;
 mod clients;
 mod clients_sets;
 mod engine_state;
+mod introspection;
 mod lifecycle;
 mod parser_props;
 mod pubsub;

@@ -185,8 +185,13 @@ impl Differ {
     /// Starts a real redis-server, or returns `None` (printing why) when the
     /// test must be skipped.
     pub async fn start() -> Option<Differ> {
+        Differ::start_with(&[]).await
+    }
+
+    /// As [`Differ::start`], redis-server started with extra options.
+    pub async fn start_with(extra: &[&str]) -> Option<Differ> {
         Some(Differ {
-            real: RealRedis::start()?,
+            real: RealRedis::start_with(extra)?,
         })
     }
 

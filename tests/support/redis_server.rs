@@ -42,6 +42,12 @@ pub struct RealRedis {
 impl RealRedis {
     /// Starts redis-server, or returns `None` (after saying why) when it is absent.
     pub fn start() -> Option<RealRedis> {
+        RealRedis::start_with(&[])
+    }
+
+    /// As [`RealRedis::start`], with extra command-line options
+    /// (`--enable-debug-command local`, as mock-redis in a library).
+    pub fn start_with(extra: &[&str]) -> Option<RealRedis> {
         let Some(binary) = redis_server_binary() else {
             let msg = "redis-server not found (set REDIS_SERVER or install redis-server): \
                        skipping the differential test";
@@ -66,6 +72,7 @@ impl RealRedis {
                 .args(["--protected-mode", "no"])
                 .args(["--daemonize", "no"])
                 .args(["--loglevel", "warning"])
+                .args(extra)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

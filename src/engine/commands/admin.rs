@@ -1,21 +1,17 @@
-//! Server administration: CONFIG (GET, SET, RESETSTAT, HELP), DEBUG,
+//! Server administration: CONFIG (GET, SET, RESETSTAT, HELP), DEBUG (its
+//! subcommands in `introspection/debug.rs`),
 //! FLUSHALL / FLUSHDB, SWAPDB, DBSIZE, SAVE / BGSAVE / LASTSAVE, TIME and
 //! WAIT. The runtime parameters CONFIG reads and writes are in
 //! `engine/config.rs`.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 
-use super::keys::encoding_name;
 use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::config::parse_notify_flags;
-use crate::engine::formats::rdb;
 use crate::engine::keyspace::Db;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
-    DB_INDEX_OUT_OF_RANGE, NEGATIVE_TIMEOUT, NO_SUCH_KEY, config_set_failed, err, syntax_error,
-    unknown_subcommand,
+    DB_INDEX_OUT_OF_RANGE, NEGATIVE_TIMEOUT, config_set_failed, err, syntax_error,
 };
 use crate::engine::util::help::help_reply;
 use crate::engine::{Ctx, DATABASES};
@@ -64,7 +60,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .acl(acl::CONNECTION)
         .tips(&["request_policy:all_shards", "response_policy:agg_min"])
         .doc("generic", "3.0.0", "O(1)", "Wait for the synchronous replication of all the write commands sent in the context of the current connection"),
-    CommandSpec::new("debug", -2, debug)
+    CommandSpec::new("debug", -2, super::introspection::debug::debug)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl(0)
         .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands"),
@@ -79,6 +75,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 ];
 
 const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    super::introspection::standalone::CONFIG_REWRITE,
     CommandSpec::new("get", -3, config_get)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl(0)
@@ -200,49 +197,6 @@ fn wait(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(err(NEGATIVE_TIMEOUT));
     }
     Ok(Reply::int(0))
-}
-
-fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
-    let sub = ctx.arg(1).clone();
-    if is(&sub, "sleep") && ctx.args.len() == 3 {
-        // Redis blocks the whole server for the duration; so does this lock.
-        let secs = args::parse_strtod(ctx.arg(2)).unwrap_or(0.0);
-        if secs > 0.0 && secs.is_finite() {
-            std::thread::sleep(Duration::from_secs_f64(secs.min(3600.0)));
-        }
-        return Ok(Reply::ok());
-    }
-    if is(&sub, "object") && ctx.args.len() == 3 {
-        let key = ctx.arg(2).clone();
-        let Some(entry) = ctx.db().entry(&key).cloned() else {
-            return Err(err(NO_SUCH_KEY));
-        };
-        let encoding = encoding_name(ctx, &entry.value, entry.str_encoding);
-        let serialized = rdb::serialize(&entry.value).len();
-        let idle = (ctx.engine.now_ms() - entry.accessed_ms).max(0) / 1000;
-        let lru = (entry.accessed_ms / 1000) & ((1 << 24) - 1);
-        return Ok(Reply::simple(format!(
-            "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{lru} lru_seconds_idle:{idle}"
-        )));
-    }
-    // A handler that panics on purpose, to test that a panic leaves the
-    // client and the engine consistent (`Engine::execute`). Test builds only.
-    #[cfg(any(test, feature = "fuzzing"))]
-    if is(&sub, "panic-for-test") {
-        panic!("DEBUG PANIC-FOR-TEST");
-    }
-    if is(&sub, "help") {
-        return Ok(help_reply(
-            "DEBUG",
-            &[
-                "OBJECT <key>",
-                "    Show low level info about `key` and associated value.",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.",
-            ],
-        ));
-    }
-    Err(unknown_subcommand(&sub, "debug"))
 }
 
 // --- CONFIG ----------------------------------------------------------------

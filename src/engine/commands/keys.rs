@@ -132,6 +132,11 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         .acl(acl::KEYSPACE | acl::DANGEROUS)
         .keys(1, 1, 1, &["OW", "update"])
         .doc("generic", "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).", "Create a key using the provided serialized value, previously obtained using DUMP."),
+    // Without cluster support, RESTORE-ASKING is RESTORE.
+    CommandSpec::new("restore-asking", -4, restore)
+        .flags(WRITE | DENYOOM | ASKING)
+        .acl(acl::KEYSPACE | acl::DANGEROUS)
+        .keys(1, 1, 1, &["OW", "update"]),
     CommandSpec::new("scan", -2, scan)
         .flags(READONLY)
         .acl(acl::KEYSPACE)

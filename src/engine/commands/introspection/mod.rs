@@ -1,5 +1,19 @@
-//! Introspection commands: COMMAND (COUNT, INFO, DOCS, LIST, GETKEYS, HELP)
-//! over the command table, and INFO over the engine's state and counters.
+//! Introspection commands: COMMAND (COUNT, INFO, DOCS, LIST, GETKEYS,
+//! GETKEYSANDFLAGS, HELP) over the command table, and INFO over the
+//! engine's state and counters. The folder holds the rest of Redis's
+//! server introspection: MEMORY (`memory.rs`), SLOWLOG and LATENCY
+//! (`slowlog.rs`, `sparkline.rs`), LOLWUT (`lolwut.rs`), the cluster
+//! commands of a standalone server (`cluster.rs`) and the replication,
+//! module and persistence answers (`standalone.rs`).
+
+pub(crate) mod cluster;
+pub(crate) mod debug;
+mod getkeys;
+pub(crate) mod lolwut;
+pub(crate) mod memory;
+pub(crate) mod slowlog;
+mod sparkline;
+pub(crate) mod standalone;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -85,6 +99,9 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
             "O(N) where N is the number of arguments to the command",
             "Extract keys given a full Redis command",
         ),
+    CommandSpec::new("getkeysandflags", -4, command_getkeysandflags)
+        .flags(CMD_FLAGS)
+        .acl(acl::CONNECTION),
     CommandSpec::new("list", -2, command_list)
         .flags(CMD_FLAGS)
         .acl(acl::CONNECTION)
@@ -192,9 +209,13 @@ fn command_list(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(Reply::Array(names))
 }
 
-fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
+/// The command COMMAND GETKEYS / GETKEYSANDFLAGS name, with Redis's
+/// checks: known, has keys, right arity.
+fn keys_command(
+    ctx: &Ctx<'_>,
+) -> Result<(&'static CommandSpec, Option<&'static CommandSpec>), Reply> {
     let args = &ctx.args[2..];
-    let Resolved::Found(spec, _) = CommandTable::get().resolve(args) else {
+    let Resolved::Found(spec, parent) = CommandTable::get().resolve(args) else {
         return Err(err("ERR Invalid command specified"));
     };
     // Redis's doesCommandHaveKeys: a getkeys procedure or any key spec.
@@ -204,12 +225,23 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
     if !spec.arity_ok(args.len()) {
         return Err(err("ERR Invalid number of arguments specified for command"));
     }
+    Ok((spec, parent))
+}
+
+fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (spec, _) = keys_command(ctx)?;
+    let args = &ctx.args[2..];
     Ok(Reply::Array(
         spec.keys_in(args)
             .into_iter()
             .map(|i| Reply::Bulk(args[i].clone()))
             .collect(),
     ))
+}
+
+fn command_getkeysandflags(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (spec, parent) = keys_command(ctx)?;
+    Ok(getkeys::keys_and_flags(spec, parent, &ctx.args[2..]))
 }
 
 fn command_help(_ctx: &mut Ctx<'_>) -> CmdResult {
@@ -232,6 +264,8 @@ fn command_help(_ctx: &mut Ctx<'_>) -> CmdResult {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     ))
 }
@@ -347,7 +381,7 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             // The client running INFO is out of the table meanwhile.
             field("connected_clients", &(engine.clients.len() + 1));
             field("cluster_connections", &0);
-            field("maxclients", &10000);
+            field("maxclients", &engine.limits.maxclients);
             field("client_recent_max_input_buffer", &0);
             field("client_recent_max_output_buffer", &0);
             field("blocked_clients", &blocking::blocked_count(engine));
