@@ -21,6 +21,7 @@ mod engine_state;
 mod lifecycle;
 mod parser_props;
 mod pubsub;
+mod scan_cursors;
 #[cfg(feature = "scripting")]
 mod scripting;
 mod seed;

@@ -245,7 +245,11 @@ mod tests {
                 panic!("not a scan reply: {parts:?}")
             };
             let next: u64 = std::str::from_utf8(next).unwrap().parse().unwrap();
-            let step = if matches!(f, Family::Hscan | Family::Zscan) { 2 } else { 1 };
+            let step = if matches!(f, Family::Hscan | Family::Zscan) {
+                2
+            } else {
+                1
+            };
             let items = items
                 .iter()
                 .step_by(step)
@@ -319,7 +323,10 @@ mod tests {
                 let len = table_len(&mut e, c, f);
                 let (next, items) = page(&mut e, c, f, cursor, count);
                 started = true;
-                assert!(next == 0 || (next as i64) < len.max(1), "cursor {next} for {len} elements");
+                assert!(
+                    next == 0 || (next as i64) < len.max(1),
+                    "cursor {next} for {len} elements"
+                );
                 assert!(next < 1 << 53);
                 seen.extend(items);
                 cursor = next;

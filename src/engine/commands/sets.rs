@@ -312,7 +312,9 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
             // allocation rule in `engine/mod.rs`).
             let count = n.unsigned_abs();
             let mut out = Vec::with_capacity(count.min(1 << 16) as usize);
-            out.extend((0..count).map(|_| Reply::Bulk(random_member(set, rng).expect("non-empty"))));
+            out.extend(
+                (0..count).map(|_| Reply::Bulk(random_member(set, rng).expect("non-empty"))),
+            );
             Reply::Array(out)
         }
         Some(n) if n as usize >= set.len() => {

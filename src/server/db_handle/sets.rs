@@ -1,6 +1,5 @@
 //! Sets on [`DbHandle`]: `sadd`, `srem`, `smembers`, `sismember`, `scard`.
 
-
 use super::{DbHandle, RedisString, StateError, args_with, count};
 use crate::engine::types::{Kind, Value};
 
