@@ -250,4 +250,39 @@ mod tests {
         );
         assert!(others.iter().any(|o| o[12..26] != a[12..26]));
     }
+
+    /// More than `PACK_OVER` picks with repetition come packed in one
+    /// buffer, written as the same array; fewer stay a plain array.
+    #[test]
+    fn long_random_replies_are_packed() {
+        let script: Vec<String> = [
+            "SADD s a b c",
+            "HSET h f v g w",
+            "ZADD z 1 a 2 b",
+            "SRANDMEMBER s -1024",
+            "SRANDMEMBER s -1025",
+            "HRANDFIELD h -3000 WITHVALUES",
+            "ZRANDMEMBER z -2000 WITHSCORES",
+            "ZRANDMEMBER z -2000",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        let r = replies(1, &script);
+        assert!(matches!(&r[3], Reply::Array(v) if v.len() == 1024));
+        let lens: Vec<usize> = r[4..]
+            .iter()
+            .map(|reply| match reply {
+                Reply::Packed(p) => {
+                    let Reply::Array(tree) = p.to_reply() else {
+                        panic!("an array")
+                    };
+                    assert_eq!(tree.len(), p.len());
+                    p.len()
+                }
+                other => panic!("not packed: {other:?}"),
+            })
+            .collect();
+        assert_eq!(lens, [1025, 6000, 4000, 2000]);
+    }
 }

@@ -2,6 +2,8 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use super::packed::PackedArray;
+
 /// The wire protocol a connection speaks.
 ///
 /// Every connection starts in [`Protocol::Resp2`]; `HELLO 3` switches it to
@@ -104,6 +106,12 @@ pub enum Reply {
         /// The reply the attributes describe.
         reply: Box<Reply>,
     },
+    /// A long array of bulk strings (and scores) in one buffer: what the
+    /// engine answers where a client's count sets the length of the reply
+    /// (`SRANDMEMBER s -5000000`). Written exactly as
+    /// [`PackedArray::to_reply`], the equivalent [`Reply::Array`]; compare
+    /// or inspect it through that.
+    Packed(PackedArray),
 }
 
 impl Reply {
@@ -305,6 +313,7 @@ impl Reply {
                 out.put_slice(b"\r\n");
             }
             Reply::Verbatim { text, .. } => bulk(out, text),
+            Reply::Packed(p) => p.encode(proto, out),
             Reply::Attribute { attributes, reply } => {
                 if resp3 {
                     int_line(out, b'|', attributes.len() as i64);

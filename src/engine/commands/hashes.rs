@@ -17,7 +17,7 @@ use crate::engine::util::errors::{
 };
 use crate::engine::util::ldouble::LongDouble;
 use crate::engine::{Ctx, Engine};
-use crate::protocol::{Protocol, Reply};
+use crate::protocol::{PACK_OVER, PackedArray, Protocol, Reply};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("hdel", -3, hdel)
@@ -363,6 +363,20 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
         let (f, _) = hash.get_index(random.below(size)).expect("in range");
         return Ok(Reply::Bulk(f.clone()));
     };
+    if count < 0 && count.unsigned_abs() > PACK_OVER {
+        // One buffer, as Redis's output buffer holds it.
+        let n = count.unsigned_abs();
+        let mut packed = PackedArray::bulk_pairs(with_values && resp3);
+        packed.reserve(n.saturating_mul(1 + with_values as u64), 8);
+        for _ in 0..n {
+            let (f, v) = hash.get_index(random.below(size)).expect("in range");
+            packed.push(f);
+            if with_values {
+                packed.push(v);
+            }
+        }
+        return Ok(Reply::Packed(packed));
+    }
     let picks: Vec<(&Bytes, &Bytes)> = if count < 0 {
         (0..count.unsigned_abs())
             .map(|_| hash.get_index(random.below(size)).expect("in range"))

@@ -19,7 +19,7 @@ use crate::engine::types::Value;
 use crate::engine::types::set::{Members, SET_MAX_INTSET_ENTRIES, is_intset, ordered};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NEGATIVE_LIMIT, NOT_POSITIVE, err, syntax_error};
-use crate::protocol::Reply;
+use crate::protocol::{PACK_OVER, PackedArray, Reply};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sadd", -3, sadd)
@@ -311,6 +311,15 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
             // its room is reserved from the count only up to a cap (the
             // allocation rule in `engine/mod.rs`).
             let count = n.unsigned_abs();
+            if count > PACK_OVER {
+                // One buffer, as Redis's output buffer holds it.
+                let mut packed = PackedArray::bulks();
+                packed.reserve(count, set.get_index(0).map_or(0, Bytes::len));
+                for _ in 0..count {
+                    packed.push(&set[rng.below(set.len())]);
+                }
+                return Ok(Reply::Packed(packed));
+            }
             let mut out = Vec::with_capacity(count.min(1 << 16) as usize);
             out.extend(
                 (0..count).map(|_| Reply::Bulk(random_member(set, rng).expect("non-empty"))),

@@ -31,7 +31,7 @@ use crate::engine::random::Rng;
 use crate::engine::types::zset::ListpackLimits;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{OUT_OF_RANGE, err, syntax_error};
-use crate::protocol::{Protocol, Reply, format_double};
+use crate::protocol::{PACK_OVER, PackedArray, Protocol, Reply, format_double};
 use algebra::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 use pops::{bzmpop, bzpopmax, bzpopmin, zmpop, zpopmax, zpopmin};
 use ranges::{
@@ -573,6 +573,26 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Array(Vec::new()));
     };
     let len = z.len();
+    if count < 0 && count.unsigned_abs() > PACK_OVER {
+        // One buffer, as Redis's output buffer holds it.
+        let n = count.unsigned_abs();
+        let first = z.at(0).map_or(0, |(m, _)| m.len());
+        let mut packed = if withscores {
+            PackedArray::scored(resp3)
+        } else {
+            PackedArray::bulks()
+        };
+        packed.reserve(n, first);
+        for _ in 0..n {
+            let (m, s) = z.at(rng.below(len)).expect("in range");
+            if withscores {
+                packed.push_scored(m, s);
+            } else {
+                packed.push(m);
+            }
+        }
+        return Ok(Reply::Packed(packed));
+    }
     if count < 0 {
         // Built straight into the reply: no list of picks first.
         let picks = (0..count.unsigned_abs()).map(|_| {
