@@ -338,32 +338,14 @@ mod tests {
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(64))]
 
+            /// The same history for each of the four commands.
             #[test]
-            fn scan_returns_every_key_present_throughout(
+            fn every_element_present_throughout_is_returned(
                 initial in 0u16..300, ops in prop::collection::vec(op(), 0..200),
             ) {
-                check(Family::Scan, initial, ops);
-            }
-
-            #[test]
-            fn sscan_returns_every_member_present_throughout(
-                initial in 0u16..300, ops in prop::collection::vec(op(), 0..200),
-            ) {
-                check(Family::Sscan, initial, ops);
-            }
-
-            #[test]
-            fn hscan_returns_every_field_present_throughout(
-                initial in 0u16..300, ops in prop::collection::vec(op(), 0..200),
-            ) {
-                check(Family::Hscan, initial, ops);
-            }
-
-            #[test]
-            fn zscan_returns_every_member_present_throughout(
-                initial in 0u16..300, ops in prop::collection::vec(op(), 0..200),
-            ) {
-                check(Family::Zscan, initial, ops);
+                for f in [Family::Scan, Family::Sscan, Family::Hscan, Family::Zscan] {
+                    check(f, initial, ops.clone());
+                }
             }
         }
     }
