@@ -24,15 +24,18 @@
 //!   drains the queue after every command (see `Engine::after_command`).
 //!   The `expired` and `new` events are queued by this module itself.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use indexmap::IndexMap;
 
 use bytes::Bytes;
 
 use super::random::Rng;
 use super::types::hash::Hash;
+use super::types::set::Members;
 use super::types::stream::Stream;
 use super::types::zset::ZSet;
-use super::types::{Kind, StrEncoding, Value};
+use super::types::{Kind, StrEncoding, Value, scan_span};
 use super::util::errors::wrongtype;
 use crate::protocol::Reply;
 
@@ -132,7 +135,9 @@ pub(crate) struct WatchMark {
 pub(crate) struct Db {
     /// The database number (for keyspace events and INFO).
     pub id: usize,
-    entries: HashMap<Bytes, Entry, rustc_hash::FxBuildHasher>,
+    /// The keys in a table whose positions SCAN cursors and RANDOMKEY use
+    /// (see [`Db::scan`]): removals are `swap_remove`s.
+    entries: IndexMap<Bytes, Entry, rustc_hash::FxBuildHasher>,
     /// Every deadline, ordered, for active expiry.
     deadlines: BTreeSet<(i64, Bytes)>,
     /// The engine clock's reading for the current command (Unix ms).
@@ -203,7 +208,7 @@ impl Db {
     pub fn new(id: usize) -> Db {
         Db {
             id,
-            entries: HashMap::default(),
+            entries: IndexMap::default(),
             deadlines: BTreeSet::new(),
             now_ms: super::clock::Clock::new().now_ms(),
             version: 0,
@@ -302,7 +307,7 @@ impl Db {
     }
 
     fn delete_expired(&mut self, key: &[u8]) {
-        if let Some((k, e)) = self.entries.remove_entry(key) {
+        if let Some((k, e)) = self.entries.swap_remove_entry(key) {
             if let Some(t) = e.expires_at {
                 self.deadlines.remove(&(t, k.clone()));
             }
@@ -457,11 +462,11 @@ impl Db {
     );
     typed_access!(
         Set,
-        HashSet<Bytes>,
+        Members,
         get_set,
         get_set_mut,
         set_or_insert,
-        HashSet::new(),
+        Members::default(),
         "a set"
     );
     typed_access!(
@@ -539,7 +544,7 @@ impl Db {
     /// queue a `del` event (the caller knows which event applies).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         self.expire_if_needed(key);
-        let (k, e) = self.entries.remove_entry(key)?;
+        let (k, e) = self.entries.swap_remove_entry(key)?;
         if let Some(t) = e.expires_at {
             self.deadlines.remove(&(t, k.clone()));
         }
@@ -555,7 +560,7 @@ impl Db {
             .get(key)
             .is_some_and(|e| e.value.is_empty_aggregate());
         if empty {
-            if let Some((k, e)) = self.entries.remove_entry(key) {
+            if let Some((k, e)) = self.entries.swap_remove_entry(key) {
                 if let Some(t) = e.expires_at {
                     self.deadlines.remove(&(t, k.clone()));
                 }
@@ -623,11 +628,6 @@ impl Db {
         self.entry(key).and_then(|e| e.expires_at)
     }
 
-    /// Every key, including those past their deadline not yet removed.
-    pub fn keys(&self) -> impl Iterator<Item = &Bytes> + '_ {
-        self.entries.keys()
-    }
-
     /// Every key and entry, including those past their deadline not yet removed.
     pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
         self.entries.iter()
@@ -642,9 +642,22 @@ impl Db {
             .map(|(k, _)| k)
     }
 
-    /// The `n`th key in the table's current order (for RANDOMKEY).
+    /// The key at position `n` of the table (O(1); RANDOMKEY draws `n`).
     pub fn nth_key(&self, n: usize) -> Option<Bytes> {
-        self.entries.keys().nth(n).cloned()
+        self.entries.get_index(n).map(|(k, _)| k.clone())
+    }
+
+    /// One page of SCAN: the keys at the positions the page visits (see
+    /// [`scan_span`] for the cursor and its guarantee), keys past their
+    /// deadline included (SCAN filters them as Redis does), and the cursor
+    /// to answer. O(count).
+    pub fn scan(&self, cursor: u64, count: usize) -> (u64, Vec<Bytes>) {
+        let (next, span) = scan_span(self.entries.len(), cursor, count);
+        let page = span
+            .rev()
+            .filter_map(|i| self.entries.get_index(i).map(|(k, _)| k.clone()))
+            .collect();
+        (next, page)
     }
 
     /// Empties the database, signalling WATCH the way Redis's FLUSHDB does

@@ -11,7 +11,9 @@
 //! the engine at hand (a database counting LFU accesses); clones share one
 //! sequence. Commands must make their random choices over a canonical order
 //! (never a `HashMap`/`HashSet` iteration order, which varies per process),
-//! so that equal seeds give equal replies. Something new that needs
+//! so that equal seeds give equal replies: the positions of an `indexmap`
+//! table (the keyspace, sets, hashes, sorted sets' member tables) are one,
+//! and pick in O(1). Something new that needs
 //! randomness takes it from `Engine::random`, never from a generator of its
 //! own.
 
@@ -102,6 +104,32 @@ impl Rng {
             if v < zone {
                 return (v % n) as usize;
             }
+        }
+    }
+
+    /// `k` distinct positions of `0..n` chosen uniformly at random (all of
+    /// them, shuffled, when `k >= n`), in O(k) expected: draws with a set
+    /// of those already taken when `k` is at most a third of `n` (as
+    /// Redis's SRANDMEMBER does), a partial Fisher-Yates shuffle of the
+    /// positions otherwise (O(n), which is then O(k)).
+    pub fn distinct(&self, n: usize, k: usize) -> Vec<usize> {
+        let k = k.min(n);
+        if k.saturating_mul(3) <= n {
+            let mut taken = rustc_hash::FxHashSet::default();
+            taken.reserve(k);
+            let mut out = Vec::with_capacity(k);
+            while out.len() < k {
+                let i = self.below(n);
+                if taken.insert(i) {
+                    out.push(i);
+                }
+            }
+            out
+        } else {
+            let mut all: Vec<usize> = (0..n).collect();
+            self.sample(&mut all, k);
+            all.truncate(k);
+            all
         }
     }
 
@@ -221,5 +249,40 @@ mod tests {
             "RANDOMKEY follows the seed"
         );
         assert!(others.iter().any(|o| o[12..26] != a[12..26]));
+    }
+
+    /// More than `PACK_OVER` picks with repetition come packed in one
+    /// buffer, written as the same array; fewer stay a plain array.
+    #[test]
+    fn long_random_replies_are_packed() {
+        let script: Vec<String> = [
+            "SADD s a b c",
+            "HSET h f v g w",
+            "ZADD z 1 a 2 b",
+            "SRANDMEMBER s -1024",
+            "SRANDMEMBER s -1025",
+            "HRANDFIELD h -3000 WITHVALUES",
+            "ZRANDMEMBER z -2000 WITHSCORES",
+            "ZRANDMEMBER z -2000",
+        ]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+        let r = replies(1, &script);
+        assert!(matches!(&r[3], Reply::Array(v) if v.len() == 1024));
+        let lens: Vec<usize> = r[4..]
+            .iter()
+            .map(|reply| match reply {
+                Reply::Packed(p) => {
+                    let Reply::Array(tree) = p.to_reply() else {
+                        panic!("an array")
+                    };
+                    assert_eq!(tree.len(), p.len());
+                    p.len()
+                }
+                other => panic!("not packed: {other:?}"),
+            })
+            .collect();
+        assert_eq!(lens, [1025, 6000, 4000, 2000]);
     }
 }

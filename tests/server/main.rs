@@ -24,6 +24,7 @@ mod parser_props;
 mod pubsub;
 #[cfg(feature = "record")]
 mod record_replay;
+mod scan_cursors;
 #[cfg(feature = "scripting")]
 mod scripting;
 mod seed;

@@ -5,20 +5,19 @@
 
 use bytes::Bytes;
 
-use super::scan::{ScanOpts, parse_cursor, scan_reply};
+use super::scan::{ScanOpts, parse_cursor, scan_page, scan_reply};
 use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::hash::{
     DEFAULT_MAX_LISTPACK_ENTRIES, DEFAULT_MAX_LISTPACK_VALUE, Limits,
 };
-use crate::engine::types::scan_hash;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
     NAN_OR_INFINITY, NOT_FLOAT, OUT_OF_RANGE, OVERFLOW, err, syntax_error, wrong_arity,
 };
 use crate::engine::util::ldouble::LongDouble;
 use crate::engine::{Ctx, Engine};
-use crate::protocol::{Protocol, Reply};
+use crate::protocol::{PACK_OVER, PackedArray, Protocol, Reply};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("hdel", -3, hdel)
@@ -364,6 +363,20 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
         let (f, _) = hash.get_index(random.below(size)).expect("in range");
         return Ok(Reply::Bulk(f.clone()));
     };
+    if count < 0 && count.unsigned_abs() > PACK_OVER {
+        // One buffer, as Redis's output buffer holds it.
+        let n = count.unsigned_abs();
+        let mut packed = PackedArray::bulk_pairs(with_values && resp3);
+        packed.reserve(n.saturating_mul(1 + with_values as u64), 8);
+        for _ in 0..n {
+            let (f, v) = hash.get_index(random.below(size)).expect("in range");
+            packed.push(f);
+            if with_values {
+                packed.push(v);
+            }
+        }
+        return Ok(Reply::Packed(packed));
+    }
     let picks: Vec<(&Bytes, &Bytes)> = if count < 0 {
         (0..count.unsigned_abs())
             .map(|_| hash.get_index(random.below(size)).expect("in range"))
@@ -372,14 +385,9 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
         // The whole hash, in the order HGETALL gives it.
         hash.iter().collect()
     } else {
-        // Distinct picks: a partial Fisher-Yates shuffle of positions.
+        // Distinct picks, O(count) expected.
         let n = count as usize;
-        let mut positions: Vec<usize> = (0..size).collect();
-        for i in 0..n {
-            let j = i + random.below(size - i);
-            positions.swap(i, j);
-        }
-        positions.truncate(n);
+        let mut positions = random.distinct(size, n);
         if hash.is_listpack() && n * 3 <= size {
             positions.sort_unstable();
         }
@@ -408,9 +416,9 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count]. A listpack-encoded hash
 /// comes back whole, in insertion order, with cursor 0, whatever the cursor
-/// and COUNT (as Redis does); a `hashtable` one is visited in the order of
-/// a fixed hash of each field, the cursor being the next hash to visit, so
-/// every field present for the whole iteration is returned exactly once.
+/// and COUNT (as Redis does); a `hashtable` one is paged by table position
+/// (`types::scan_span`): O(COUNT) per call, and every field present for
+/// the whole iteration is returned at least once.
 fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let cursor = parse_cursor(ctx.arg(2))?;
     let key = ctx.arg(1).clone();
@@ -428,19 +436,9 @@ fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
             out.push(Reply::Bulk(v.clone()));
         }
     } else {
-        let mut candidates: Vec<(u64, &Bytes, &Bytes)> = hash
-            .iter()
-            .map(|(f, v)| (scan_hash(f), f, v))
-            .filter(|(h, _, _)| *h >= cursor)
-            .collect();
-        candidates.sort_unstable();
-        let count = opts.count;
-        if candidates.len() > count {
-            let boundary = candidates[count].0;
-            candidates.retain(|(h, _, _)| *h < boundary);
-            next = boundary;
-        }
-        for (_, f, v) in candidates.into_iter().filter(|(_, f, _)| keep(f)) {
+        let page;
+        (next, page) = scan_page(hash.len(), cursor, opts.count, |i| hash.get_index(i));
+        for (f, v) in page.into_iter().filter(|(f, _)| keep(f)) {
             out.push(Reply::Bulk(f.clone()));
             out.push(Reply::Bulk(v.clone()));
         }

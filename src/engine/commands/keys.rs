@@ -6,7 +6,7 @@
 use bytes::Bytes;
 
 use super::hashes::listpack_limits;
-use super::scan::parse_cursor;
+use super::scan::{parse_cursor, scan_reply};
 use crate::engine::command::{
     BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
 };
@@ -14,7 +14,7 @@ use crate::engine::formats::rdb::{deserialize, serialize, verify_payload};
 use crate::engine::keyspace::events;
 use crate::engine::types::list::list_encoding;
 use crate::engine::types::set::set_encoding;
-use crate::engine::types::{Kind, StrEncoding, Value, scan_hash};
+use crate::engine::types::{Kind, StrEncoding, Value};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
     DB_INDEX_OUT_OF_RANGE, NO_SUCH_KEY, OUT_OF_INT_RANGE, err, error_quoting, invalid_expire_time,
@@ -516,9 +516,11 @@ fn keys(ctx: &mut Ctx<'_>) -> CmdResult {
     ))
 }
 
-/// SCAN: keys are visited in the order of a fixed hash, and the cursor is
-/// the next hash to visit, so every key present for the whole iteration is
-/// returned exactly once, whatever changes in between.
+/// SCAN: a cursor counts the table positions still to visit (see
+/// `types::scan_span`), so every key present for the whole iteration is
+/// returned at least once, each call costs O(COUNT), and cursors stay below
+/// the number of keys. Filters apply in Redis's order: MATCH, then TYPE,
+/// then expiry (an expired key that passed both is deleted, not returned).
 fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
     let cursor = parse_cursor(ctx.arg(1))?;
     let mut count = 10i64;
@@ -544,25 +546,10 @@ fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
         i += 2;
     }
     let db = ctx.db();
-    let mut candidates: Vec<(u64, Bytes)> = db
-        .keys()
-        .map(|k| (scan_hash(k), k.clone()))
-        .filter(|(h, _)| *h >= cursor)
-        .collect();
-    candidates.sort_unstable();
-    let count = count as usize;
-    let mut next = 0;
-    if candidates.len() > count {
-        let boundary = candidates[count].0;
-        candidates.retain(|(h, _)| *h < boundary);
-        next = boundary;
-    }
+    let (next, page) = db.scan(cursor, count as usize);
     let wanted = kind.as_ref().map(|k| Kind::from_name(k));
-    let mut out = Vec::new();
-    for (_, key) in candidates {
-        if db.expire_if_needed(&key) {
-            continue;
-        }
+    let mut out = Vec::with_capacity(page.len());
+    for key in page {
         if let Some(p) = &pattern {
             if !glob_match(p, &key) {
                 continue;
@@ -573,24 +560,24 @@ fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
                 continue;
             }
         }
+        if db.expire_if_needed(&key) {
+            continue;
+        }
         out.push(Reply::Bulk(key));
     }
-    Ok(Reply::Array(vec![
-        Reply::Bulk(Bytes::from(next.to_string())),
-        Reply::Array(out),
-    ]))
+    Ok(scan_reply(next, out))
 }
 
 fn randomkey(ctx: &mut Ctx<'_>) -> CmdResult {
     // As Redis's dbRandomKey: an expired pick is deleted and another drawn,
-    // so this ends with a live key or an empty database.
+    // so this ends with a live key or an empty database. O(1) per draw.
     loop {
-        let seed = ctx.engine.random.next_u64();
-        let db = ctx.db();
+        let engine = &mut *ctx.engine;
+        let db = &mut engine.dbs[ctx.client.db];
         if db.is_empty() {
             return Ok(Reply::Nil);
         }
-        let Some(key) = db.nth_key((seed % db.len() as u64) as usize) else {
+        let Some(key) = db.nth_key(engine.random.below(db.len())) else {
             return Ok(Reply::Nil);
         };
         if !db.expire_if_needed(&key) {

@@ -2,14 +2,15 @@
 //! cursor parsing, the `MATCH`/`COUNT` options, the reply shape and the
 //! pager over a hashtable-encoded aggregate.
 //!
-//! Cursors are positions in a fixed hash order ([`scan_hash`]), so an item
-//! present for a whole iteration is returned exactly once, whatever is
-//! added or removed meanwhile (Redis's guarantee), and the order does not
-//! depend on the process's hash seeds. A new `*SCAN` command uses these.
+//! Cursors count the table positions still to visit ([`scan_span`]), so an
+//! item present for a whole iteration is returned at least once, whatever
+//! is added or removed meanwhile (Redis's guarantee), a call costs O(COUNT)
+//! and cursors stay below the table's size. A new `*SCAN` command uses
+//! these.
 
 use bytes::Bytes;
 
-use crate::engine::types::scan_hash;
+use crate::engine::types::scan_span;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{INVALID_CURSOR, err, syntax_error};
 use crate::glob::glob_match;
@@ -89,33 +90,17 @@ pub(crate) fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
     ])
 }
 
-/// One page of a hashtable scan. Items are visited in the order of a fixed
-/// hash of their name, and a cursor is the position to resume from, so an
-/// item present for the whole scan is returned exactly once, whatever is
-/// added or removed meanwhile (Redis's guarantee). Returns the next cursor
-/// (0 at the end) and the page, at least `count` items unless it ends.
-pub(crate) fn scan_page<'a, T>(
-    items: impl Iterator<Item = (&'a Bytes, T)>,
+/// One page of a hashtable scan over a table of `len` positions, `at`
+/// giving the item at a position: the next cursor (0 at the end) and the
+/// items of the `count` positions the page visits (see [`scan_span`]).
+pub(crate) fn scan_page<T>(
+    len: usize,
     cursor: u64,
     count: usize,
-) -> (u64, Vec<(&'a Bytes, T)>) {
-    let pos = |m: &[u8]| scan_hash(m) + 1;
-    let mut rest: Vec<(u64, (&'a Bytes, T))> = items
-        .map(|(m, v)| (pos(m), (m, v)))
-        .filter(|(p, _)| *p >= cursor)
-        .collect();
-    if rest.len() > count {
-        rest.select_nth_unstable_by_key(count, |(p, _)| *p);
-        let boundary = rest[count].0;
-        // Keep every item sharing the boundary position on the same page side.
-        let (mut page, tail): (Vec<_>, Vec<_>) = rest.into_iter().partition(|(p, _)| *p < boundary);
-        page.sort_unstable_by_key(|(p, _)| *p);
-        let _ = tail;
-        (boundary, page.into_iter().map(|(_, x)| x).collect())
-    } else {
-        rest.sort_unstable_by_key(|(p, _)| *p);
-        (0, rest.into_iter().map(|(_, x)| x).collect())
-    }
+    at: impl Fn(usize) -> Option<T>,
+) -> (u64, Vec<T>) {
+    let (next, span) = scan_span(len, cursor, count);
+    (next, span.rev().filter_map(at).collect())
 }
 
 #[cfg(test)]
@@ -152,9 +137,10 @@ mod tests {
         let mut seen = Vec::new();
         let mut cursor = 0;
         loop {
-            let (next, page) = scan_page(items.iter().map(|m| (m, ())), cursor, 7);
-            assert!(next == 0 || page.len() >= 7);
-            seen.extend(page.into_iter().map(|(m, ())| m.clone()));
+            let (next, page) = scan_page(items.len(), cursor, 7, |i| items.get(i));
+            assert!(next == 0 || page.len() == 7);
+            assert!(next < items.len() as u64);
+            seen.extend(page.into_iter().cloned());
             if next == 0 {
                 break;
             }
@@ -164,5 +150,203 @@ mod tests {
         let mut want = items.clone();
         want.sort();
         assert_eq!(seen, want);
+    }
+
+    /// Redis's SCAN guarantee, through the real commands: whatever is
+    /// added, deleted or expired between (and during) calls, every element
+    /// present from the first call to the last is returned, and every
+    /// cursor answered stays below the table's size.
+    mod guarantee {
+        use std::collections::BTreeSet;
+        use std::time::Duration;
+
+        use bytes::Bytes;
+        use proptest::prelude::*;
+
+        use crate::engine::{Config, Engine};
+        use crate::protocol::Reply;
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            Add(u16),
+            Del(u16),
+            /// A deadline in the past once the clock ticks (SCAN only).
+            Expire(u16),
+            Tick,
+            Page(u8),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                3 => (0u16..400).prop_map(Op::Add),
+                3 => (0u16..400).prop_map(Op::Del),
+                1 => (0u16..400).prop_map(Op::Expire),
+                1 => Just(Op::Tick),
+                4 => (1u8..40).prop_map(Op::Page),
+            ]
+        }
+
+        #[derive(Clone, Copy, Debug)]
+        enum Family {
+            Scan,
+            Sscan,
+            Hscan,
+            Zscan,
+        }
+
+        fn run(e: &mut Engine, c: u64, words: &[&str]) -> Reply {
+            let args: Vec<Bytes> = words
+                .iter()
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect();
+            e.execute(c, &args).reply
+        }
+
+        fn name(f: Family, id: u16) -> String {
+            match f {
+                Family::Scan => format!("k{id}"),
+                _ => format!("m{id}"),
+            }
+        }
+
+        fn add(e: &mut Engine, c: u64, f: Family, id: u16) {
+            let n = name(f, id);
+            match f {
+                Family::Scan => run(e, c, &["SET", &n, "v"]),
+                Family::Sscan => run(e, c, &["SADD", "agg", &n]),
+                Family::Hscan => run(e, c, &["HSET", "agg", &n, "v"]),
+                Family::Zscan => run(e, c, &["ZADD", "agg", &id.to_string(), &n]),
+            };
+        }
+
+        fn del(e: &mut Engine, c: u64, f: Family, id: u16) {
+            let n = name(f, id);
+            match f {
+                Family::Scan => run(e, c, &["DEL", &n]),
+                Family::Sscan => run(e, c, &["SREM", "agg", &n]),
+                Family::Hscan => run(e, c, &["HDEL", "agg", &n]),
+                Family::Zscan => run(e, c, &["ZREM", "agg", &n]),
+            };
+        }
+
+        /// One page: the cursor answered and the elements returned.
+        fn page(e: &mut Engine, c: u64, f: Family, cursor: u64, count: u8) -> (u64, Vec<Bytes>) {
+            let (cur, count) = (cursor.to_string(), count.to_string());
+            let reply = match f {
+                Family::Scan => run(e, c, &["SCAN", &cur, "COUNT", &count]),
+                Family::Sscan => run(e, c, &["SSCAN", "agg", &cur, "COUNT", &count]),
+                Family::Hscan => run(e, c, &["HSCAN", "agg", &cur, "COUNT", &count]),
+                Family::Zscan => run(e, c, &["ZSCAN", "agg", &cur, "COUNT", &count]),
+            };
+            let Reply::Array(parts) = reply else {
+                panic!("not a scan reply: {reply:?}")
+            };
+            let (Reply::Bulk(next), Reply::Array(items)) = (&parts[0], &parts[1]) else {
+                panic!("not a scan reply: {parts:?}")
+            };
+            let next: u64 = std::str::from_utf8(next).unwrap().parse().unwrap();
+            let step = if matches!(f, Family::Hscan | Family::Zscan) {
+                2
+            } else {
+                1
+            };
+            let items = items
+                .iter()
+                .step_by(step)
+                .map(|r| match r {
+                    Reply::Bulk(b) => b.clone(),
+                    other => panic!("not a bulk: {other:?}"),
+                })
+                .collect();
+            (next, items)
+        }
+
+        fn table_len(e: &mut Engine, c: u64, f: Family) -> i64 {
+            let reply = match f {
+                Family::Scan => run(e, c, &["DBSIZE"]),
+                Family::Sscan => run(e, c, &["SCARD", "agg"]),
+                Family::Hscan => run(e, c, &["HLEN", "agg"]),
+                Family::Zscan => run(e, c, &["ZCARD", "agg"]),
+            };
+            match reply {
+                Reply::Integer(n) => n,
+                other => panic!("{other:?}"),
+            }
+        }
+
+        fn check(f: Family, initial: u16, ops: Vec<Op>) {
+            let mut e = Engine::new(Config::default());
+            let c = e.connect("test".into(), "test".into());
+            for (k, v) in [
+                ("hash-max-listpack-entries", "0"),
+                ("zset-max-listpack-entries", "0"),
+            ] {
+                assert_eq!(run(&mut e, c, &["CONFIG", "SET", k, v]), Reply::ok());
+            }
+            for id in 0..initial {
+                add(&mut e, c, f, id);
+            }
+            let mut required: BTreeSet<Bytes> =
+                (0..initial).map(|id| Bytes::from(name(f, id))).collect();
+            let mut seen = BTreeSet::new();
+            let mut cursor = 0u64;
+            let mut started = false;
+            let mut ops = ops.into_iter();
+            loop {
+                let count = match ops.next() {
+                    Some(Op::Add(id)) => {
+                        add(&mut e, c, f, id);
+                        continue;
+                    }
+                    Some(Op::Del(id)) => {
+                        del(&mut e, c, f, id);
+                        required.remove(name(f, id).as_bytes());
+                        continue;
+                    }
+                    Some(Op::Expire(id)) => {
+                        if let Family::Scan = f {
+                            run(&mut e, c, &["PEXPIRE", &name(f, id), "10"]);
+                            required.remove(name(f, id).as_bytes());
+                        }
+                        continue;
+                    }
+                    Some(Op::Tick) => {
+                        e.clock.fast_forward(Duration::from_millis(20));
+                        continue;
+                    }
+                    Some(Op::Page(n)) => n,
+                    None => 10,
+                };
+                if started && cursor == 0 {
+                    break;
+                }
+                let len = table_len(&mut e, c, f);
+                let (next, items) = page(&mut e, c, f, cursor, count);
+                started = true;
+                assert!(
+                    next == 0 || (next as i64) < len.max(1),
+                    "cursor {next} for {len} elements"
+                );
+                assert!(next < 1 << 53);
+                seen.extend(items);
+                cursor = next;
+            }
+            let missed: Vec<_> = required.difference(&seen).collect();
+            assert!(missed.is_empty(), "{f:?} missed {missed:?}");
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// The same history for each of the four commands.
+            #[test]
+            fn every_element_present_throughout_is_returned(
+                initial in 0u16..300, ops in prop::collection::vec(op(), 0..200),
+            ) {
+                for f in [Family::Scan, Family::Sscan, Family::Hscan, Family::Zscan] {
+                    check(f, initial, ops.clone());
+                }
+            }
+        }
     }
 }

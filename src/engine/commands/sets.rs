@@ -2,12 +2,9 @@
 //! hashtable, and the order replies list members in) are in
 //! `types/set.rs`.
 //!
-//! Random choices (SPOP, SRANDMEMBER) use the engine's seeded
-//! [`Rng`] over the members in byte order, so
-//! they are reproducible for a given seed whatever the `HashSet`'s
-//! iteration order.
-
-use std::collections::HashSet;
+//! Random choices (SPOP, SRANDMEMBER) use the engine's seeded [`Rng`] to
+//! pick positions of the set's table (O(1) each), so they are reproducible
+//! for a given seed and command history.
 
 use bytes::Bytes;
 
@@ -19,10 +16,10 @@ use crate::engine::command::{
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
 use crate::engine::types::Value;
-use crate::engine::types::set::{SET_MAX_INTSET_ENTRIES, canonical, is_intset, ordered};
+use crate::engine::types::set::{Members, SET_MAX_INTSET_ENTRIES, is_intset, ordered};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NEGATIVE_LIMIT, NOT_POSITIVE, err, syntax_error};
-use crate::protocol::Reply;
+use crate::protocol::{PACK_OVER, PackedArray, Reply};
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sadd", -3, sadd)
@@ -145,7 +142,7 @@ pub(crate) fn max_intset_entries(ctx: &Ctx<'_>) -> usize {
         .map_or(SET_MAX_INTSET_ENTRIES, |n| n.max(0) as usize)
 }
 
-fn set_reply(set: &HashSet<Bytes>, max: usize) -> Reply {
+fn set_reply(set: &Members, max: usize) -> Reply {
     Reply::Set(ordered(set, max).into_iter().map(Reply::Bulk).collect())
 }
 
@@ -153,15 +150,12 @@ fn empty_set() -> Reply {
     Reply::Set(Vec::new())
 }
 
-/// One member chosen uniformly at random (O(n), reproducible per seed).
-fn random_member(set: &HashSet<Bytes>, rng: &Rng) -> Option<Bytes> {
+/// One member chosen uniformly at random (O(1), reproducible per seed).
+fn random_member(set: &Members, rng: &Rng) -> Option<Bytes> {
     if set.is_empty() {
         return None;
     }
-    let mut v: Vec<&Bytes> = set.iter().collect();
-    let i = rng.below(v.len());
-    let (_, m, _) = v.select_nth_unstable(i);
-    Some((*m).clone())
+    set.get_index(rng.below(set.len())).cloned()
 }
 
 fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
@@ -191,7 +185,7 @@ fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let mut removed = 0;
     for m in members {
-        if set.remove(&m[..]) {
+        if set.swap_remove(&m[..]) {
             removed += 1;
             if set.is_empty() {
                 break;
@@ -267,9 +261,8 @@ fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let reply = match count {
         None => {
-            let m = random_member(set, rng).expect("sets are never empty");
-            set.remove(&m);
-            Reply::Bulk(m)
+            let i = rng.below(set.len());
+            Reply::Bulk(set.swap_remove_index(i).expect("in range"))
         }
         Some(0) => return Ok(empty_set()),
         Some(n) if n as usize >= set.len() => {
@@ -278,12 +271,12 @@ fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
             reply
         }
         Some(n) => {
-            let mut all = canonical(set);
-            let picked = rng.sample(&mut all, n as usize);
-            for m in picked.iter() {
-                set.remove(m);
-            }
-            Reply::Set(picked.iter().cloned().map(Reply::Bulk).collect())
+            // Fewer than the set holds: n O(1) pops.
+            let picked = (0..n).map(|_| {
+                let i = rng.below(set.len());
+                Reply::Bulk(set.swap_remove_index(i).expect("in range"))
+            });
+            Reply::Set(picked.collect())
         }
     };
     db.notify(events::SET, "spop", &key);
@@ -317,20 +310,31 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
             // The picks go straight into the reply (no list of them first);
             // its room is reserved from the count only up to a cap (the
             // allocation rule in `engine/mod.rs`).
-            let all = canonical(set);
             let count = n.unsigned_abs();
+            if count > PACK_OVER {
+                // One buffer, as Redis's output buffer holds it.
+                let mut packed = PackedArray::bulks();
+                packed.reserve(count, set.get_index(0).map_or(0, Bytes::len));
+                for _ in 0..count {
+                    packed.push(&set[rng.below(set.len())]);
+                }
+                return Ok(Reply::Packed(packed));
+            }
             let mut out = Vec::with_capacity(count.min(1 << 16) as usize);
-            out.extend((0..count).map(|_| Reply::Bulk(all[rng.below(all.len())].clone())));
+            out.extend(
+                (0..count).map(|_| Reply::Bulk(random_member(set, rng).expect("non-empty"))),
+            );
             Reply::Array(out)
         }
         Some(n) if n as usize >= set.len() => {
             Reply::Array(ordered(set, max).into_iter().map(Reply::Bulk).collect())
         }
-        Some(n) => {
-            let mut all = canonical(set);
-            let picked = rng.sample(&mut all, n as usize);
-            Reply::Array(picked.iter().cloned().map(Reply::Bulk).collect())
-        }
+        Some(n) => Reply::Array(
+            rng.distinct(set.len(), n as usize)
+                .into_iter()
+                .filter_map(|i| set.get_index(i).cloned().map(Reply::Bulk))
+                .collect(),
+        ),
     })
 }
 
@@ -352,7 +356,7 @@ fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
         let found = db.get_set(&src)?.is_some_and(|s| s.contains(&m));
         return Ok(Reply::Integer(found as i64));
     }
-    let removed = db.get_set_mut(&src)?.is_some_and(|s| s.remove(&m));
+    let removed = db.get_set_mut(&src)?.is_some_and(|s| s.swap_remove(&m));
     if !removed {
         return Ok(Reply::Integer(0));
     }
@@ -371,7 +375,7 @@ fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
 /// WRONGTYPE on the first key of another type; `None` for missing keys.
 /// The sets are borrowed, never copied: a key given many times costs one
 /// pointer per repeat.
-fn load_sets<'a>(db: &'a mut Db, keys: &[Bytes]) -> Result<Vec<Option<&'a HashSet<Bytes>>>, Reply> {
+fn load_sets<'a>(db: &'a mut Db, keys: &[Bytes]) -> Result<Vec<Option<&'a Members>>, Reply> {
     for k in keys {
         db.get_set(k)?;
     }
@@ -386,11 +390,11 @@ fn load_sets<'a>(db: &'a mut Db, keys: &[Bytes]) -> Result<Vec<Option<&'a HashSe
 }
 
 /// The intersection, listed in the smallest set's order (as Redis replies).
-fn intersect(sets: &[Option<&HashSet<Bytes>>], max: usize) -> Vec<Bytes> {
+fn intersect(sets: &[Option<&Members>], max: usize) -> Vec<Bytes> {
     if sets.iter().any(Option::is_none) {
         return Vec::new();
     }
-    let mut sets: Vec<&HashSet<Bytes>> = sets.iter().flatten().copied().collect();
+    let mut sets: Vec<&Members> = sets.iter().flatten().copied().collect();
     sets.sort_by_key(|s| s.len());
     let mut out = Vec::new();
     for m in ordered(sets[0], max) {
@@ -401,7 +405,7 @@ fn intersect(sets: &[Option<&HashSet<Bytes>>], max: usize) -> Vec<Bytes> {
     out
 }
 
-fn store_result(db: &mut Db, dst: &Bytes, result: HashSet<Bytes>, event: &'static str) -> Reply {
+fn store_result(db: &mut Db, dst: &Bytes, result: Members, event: &'static str) -> Reply {
     let n = result.len();
     if n > 0 {
         db.insert(dst.clone(), Value::Set(Box::new(result)));
@@ -427,7 +431,7 @@ fn sinterstore(ctx: &mut Ctx<'_>) -> CmdResult {
     let max = max_intset_entries(ctx);
     let db = ctx.db();
     let sets = load_sets(db, keys)?;
-    let result: HashSet<Bytes> = intersect(&sets, max).into_iter().collect();
+    let result: Members = intersect(&sets, max).into_iter().collect();
     Ok(store_result(db, &dst, result, "sinterstore"))
 }
 
@@ -460,7 +464,7 @@ fn sintercard(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// The size of the intersection (at most `limit` when not 0): the members
 /// of the smallest set in its own order, no reply order to build.
-fn intersect_card(sets: &[Option<&HashSet<Bytes>>], limit: usize) -> usize {
+fn intersect_card(sets: &[Option<&Members>], limit: usize) -> usize {
     let Some(mut sets) = sets.iter().copied().collect::<Option<Vec<_>>>() else {
         return 0;
     };
@@ -483,11 +487,11 @@ enum SetOp {
     Diff,
 }
 
-fn union_diff(sets: Vec<Option<&HashSet<Bytes>>>, op: SetOp) -> HashSet<Bytes> {
+fn union_diff(sets: Vec<Option<&Members>>, op: SetOp) -> Members {
     let mut iter = sets.into_iter();
     match op {
         SetOp::Union => {
-            let mut out = HashSet::new();
+            let mut out = Members::default();
             for s in iter.flatten() {
                 out.extend(s.iter().cloned());
             }
@@ -495,7 +499,7 @@ fn union_diff(sets: Vec<Option<&HashSet<Bytes>>>, op: SetOp) -> HashSet<Bytes> {
         }
         SetOp::Diff => {
             let Some(Some(first)) = iter.next() else {
-                return HashSet::new();
+                return Members::default();
             };
             let mut out = first.clone();
             for s in iter.flatten() {
@@ -507,7 +511,7 @@ fn union_diff(sets: Vec<Option<&HashSet<Bytes>>>, op: SetOp) -> HashSet<Bytes> {
                     break;
                 }
                 for m in s {
-                    out.remove(m);
+                    out.swap_remove(m);
                 }
             }
             out
@@ -557,8 +561,7 @@ fn sscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let (next, items) = if is_intset(set, max) {
         (0, ordered(set, max))
     } else {
-        let (next, page) = scan_page(set.iter().map(|m| (m, ())), cursor, opts.count);
-        (next, page.into_iter().map(|(m, ())| m.clone()).collect())
+        scan_page(set.len(), cursor, opts.count, |i| set.get_index(i).cloned())
     };
     let items = items
         .into_iter()

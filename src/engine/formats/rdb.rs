@@ -11,7 +11,7 @@
 //! listpacks, intset, listpack hashes and sorted sets, and LZF-compressed
 //! strings).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -441,7 +441,10 @@ pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
         }
         TYPE_SET => {
             let n = r.plain_len()?;
-            let mut s = HashSet::with_capacity(n.min(1 << 16));
+            let mut s = crate::engine::types::set::Members::with_capacity_and_hasher(
+                n.min(1 << 16),
+                Default::default(),
+            );
             for _ in 0..n {
                 s.insert(r.rdb_string()?);
             }

@@ -17,8 +17,7 @@ pub(crate) mod set;
 pub(crate) mod stream;
 pub(crate) mod zset;
 
-use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, Hasher};
+use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
@@ -40,7 +39,7 @@ pub(crate) enum Value {
     Hash(Box<Hash>),
     /// A set.
     #[allow(clippy::box_collection)] // deliberately: see above
-    Set(Box<HashSet<Bytes>>),
+    Set(Box<set::Members>),
     /// A sorted set.
     ZSet(Box<ZSet>),
     /// A stream (never removed when empty, as in Redis).
@@ -158,25 +157,27 @@ impl StrEncoding {
     }
 }
 
-/// A fixed hasher for SCAN cursors and hashtable-encoded replies, so an
-/// item's position in the scan order never changes while it exists (and
-/// does not depend on the process's hash seeds).
-#[derive(Clone, Copy, Default)]
-struct ScanHasher;
-
-impl BuildHasher for ScanHasher {
-    type Hasher = std::collections::hash_map::DefaultHasher;
-    fn build_hasher(&self) -> Self::Hasher {
-        std::collections::hash_map::DefaultHasher::new()
-    }
-}
-
-/// The position of `key` (a key, field or member) in SCAN order: SCAN,
-/// HSCAN, SSCAN and ZSCAN cursors, and the order a hashtable-encoded set
-/// lists its members in.
-pub(crate) fn scan_hash(key: &[u8]) -> u64 {
-    let mut h = ScanHasher.build_hasher();
-    h.write(key);
-    // Keep cursors below 2^63 so every client parses them as signed too.
-    h.finish() >> 1
+/// The positions one page of a SCAN-family call visits in a table whose
+/// removals are `swap_remove`s or `shift_remove`s (the keyspace, a set, a
+/// hashtable hash, a skiplist sorted set), and the cursor to answer.
+///
+/// A cursor counts the positions still to visit: the page walks from
+/// there toward position 0, `count` positions at a time (cursor 0 starts at
+/// the top; an answer of 0 ends the iteration). Redis's guarantee follows:
+/// every element present from the first call to the last is returned at
+/// least once. An insert lands at the top, in the part already walked (an
+/// element added meanwhile need not be returned); a `swap_remove` moves
+/// the last element, which is in the walked part or about to be walked,
+/// into the hole, so it can only be returned twice, never skipped; a
+/// `shift_remove` moves every later element one step down, again toward
+/// the part still to walk. Each call costs O(count), and cursors are below
+/// the table's size (so below 2^53, which JavaScript clients need).
+pub(crate) fn scan_span(len: usize, cursor: u64, count: usize) -> (u64, std::ops::Range<usize>) {
+    let top = if cursor == 0 {
+        len
+    } else {
+        cursor.min(len as u64) as usize
+    };
+    let start = top.saturating_sub(count);
+    (start as u64, start..top)
 }

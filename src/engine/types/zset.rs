@@ -28,9 +28,9 @@
 //! defaults.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use bytes::Bytes;
+use indexmap::IndexMap;
 
 /// The listpack limits a sorted set's encoding follows
 /// (`zset-max-listpack-entries`, `zset-max-listpack-value`).
@@ -63,7 +63,9 @@ struct Node {
 /// A sorted set.
 #[derive(Clone, Debug)]
 pub(crate) struct ZSet {
-    scores: HashMap<Bytes, f64>,
+    /// Member → score, with table positions (ZSCAN cursors, random picks:
+    /// [`ZSet::at`]); removals are `swap_remove`s.
+    scores: IndexMap<Bytes, f64, rustc_hash::FxBuildHasher>,
     nodes: Vec<Node>,
     free: Vec<u32>,
     root: u32,
@@ -104,7 +106,7 @@ impl ZSet {
     /// An empty sorted set.
     pub fn new() -> ZSet {
         ZSet {
-            scores: HashMap::new(),
+            scores: IndexMap::default(),
             nodes: Vec::new(),
             free: Vec::new(),
             root: NIL,
@@ -176,7 +178,7 @@ impl ZSet {
 
     /// Removes `member`; true when it was present.
     pub fn remove(&mut self, member: &[u8]) -> bool {
-        match self.scores.remove_entry(member) {
+        match self.scores.swap_remove_entry(member) {
             Some((m, score)) => {
                 self.tree_remove(score, &m);
                 true
@@ -210,6 +212,13 @@ impl ZSet {
     /// Forces the skiplist encoding (Redis creates some sets that way).
     pub fn set_skiplist(&mut self) {
         self.skiplist = true;
+    }
+
+    /// The member and score at position `i` of the member table (not a
+    /// rank): O(1), for ZSCAN's cursor (`types::scan_span`) and uniform
+    /// random picks.
+    pub fn at(&self, i: usize) -> Option<(&Bytes, f64)> {
+        self.scores.get_index(i).map(|(m, s)| (m, *s))
     }
 
     /// Members and scores in ascending `(score, member)` order.

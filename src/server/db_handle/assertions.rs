@@ -10,7 +10,7 @@
 //!   actual:   hash {"name": "alice"}
 //! ```
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -177,7 +177,7 @@ impl DbHandle {
         key: impl AsRef<[u8]>,
         expected: impl IntoIterator<Item = M>,
     ) {
-        let set: HashSet<Bytes> = expected.into_iter().map(bytes).collect();
+        let set: crate::engine::types::set::Members = expected.into_iter().map(bytes).collect();
         self.assert_value(
             "assert_set_members",
             key.as_ref(),

@@ -1,9 +1,5 @@
 //! Sets on [`DbHandle`]: `sadd`, `srem`, `smembers`, `sismember`, `scard`.
 
-use std::collections::HashSet;
-
-use bytes::Bytes;
-
 use super::{DbHandle, RedisString, StateError, args_with, count};
 use crate::engine::types::{Kind, Value};
 
@@ -95,7 +91,7 @@ impl DbHandle {
     }
 }
 
-fn set(v: &Value) -> &HashSet<Bytes> {
+fn set(v: &Value) -> &crate::engine::types::set::Members {
     match v {
         Value::Set(s) => s,
         _ => unreachable!("read checked the kind"),

@@ -85,6 +85,7 @@ pub(crate) fn reply_to_lua(lua: &Lua, reply: &Reply, proto: Protocol) -> mlua::R
             single("verbatim_string", Value::Table(inner))?
         }
         Reply::Attribute { reply, .. } => reply_to_lua(lua, reply, proto)?,
+        Reply::Packed(p) => reply_to_lua(lua, &p.to_reply(), proto)?,
     })
 }
 

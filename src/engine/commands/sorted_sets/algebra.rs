@@ -1,7 +1,7 @@
 //! Sorted-set algebra: ZUNION, ZINTER, ZDIFF, ZINTERCARD and their STORE
 //! forms, over sorted sets and plain sets (a set member scores 1).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use bytes::Bytes;
 
@@ -33,7 +33,7 @@ enum Aggregate {
 /// Borrowed from the keyspace: a key given many times is not copied.
 enum Source<'a> {
     Missing,
-    Set(&'a HashSet<Bytes>),
+    Set(&'a crate::engine::types::set::Members),
     ZSet(&'a ZSet),
 }
 

@@ -31,7 +31,7 @@ use crate::engine::random::Rng;
 use crate::engine::types::zset::ListpackLimits;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{OUT_OF_RANGE, err, syntax_error};
-use crate::protocol::{Protocol, Reply, format_double};
+use crate::protocol::{PACK_OVER, PackedArray, Protocol, Reply, format_double};
 use algebra::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 use pops::{bzmpop, bzpopmax, bzpopmin, zmpop, zpopmax, zpopmin};
 use ranges::{
@@ -552,7 +552,7 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(match db.get_zset(&key)? {
             None => Reply::Nil,
             Some(z) => {
-                let (m, _) = z.nth(rng.below(z.len())).expect("sets are never empty");
+                let (m, _) = z.at(rng.below(z.len())).expect("sets are never empty");
                 Reply::Bulk(m.clone())
             }
         });
@@ -573,10 +573,30 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Array(Vec::new()));
     };
     let len = z.len();
+    if count < 0 && count.unsigned_abs() > PACK_OVER {
+        // One buffer, as Redis's output buffer holds it.
+        let n = count.unsigned_abs();
+        let first = z.at(0).map_or(0, |(m, _)| m.len());
+        let mut packed = if withscores {
+            PackedArray::scored(resp3)
+        } else {
+            PackedArray::bulks()
+        };
+        packed.reserve(n, first);
+        for _ in 0..n {
+            let (m, s) = z.at(rng.below(len)).expect("in range");
+            if withscores {
+                packed.push_scored(m, s);
+            } else {
+                packed.push(m);
+            }
+        }
+        return Ok(Reply::Packed(packed));
+    }
     if count < 0 {
         // Built straight into the reply: no list of picks first.
         let picks = (0..count.unsigned_abs()).map(|_| {
-            let (m, s) = z.nth(rng.below(len)).expect("rank in range");
+            let (m, s) = z.at(rng.below(len)).expect("in range");
             (m.clone(), s)
         });
         return Ok(members_reply(picks, withscores, resp3));
@@ -587,13 +607,9 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         // The whole set, highest first, as Redis 7.0 lists it.
         z.iter().rev().map(|(m, s)| (m.clone(), s)).collect()
     } else {
-        let mut ranks: Vec<usize> = (0..len).collect();
-        rng.sample(&mut ranks, count as usize)
-            .iter()
-            .map(|&r| {
-                let (m, s) = z.nth(r).expect("rank in range");
-                (m.clone(), s)
-            })
+        rng.distinct(len, count as usize)
+            .into_iter()
+            .filter_map(|i| z.at(i).map(|(m, s)| (m.clone(), s)))
             .collect()
     };
     Ok(members_reply(items, withscores, resp3))
@@ -625,11 +641,9 @@ fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
         (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
     } else {
-        let (next, page) = scan_page(z.iter(), cursor, opts.count);
-        (
-            next,
-            page.into_iter().map(|(m, s)| (m.clone(), s)).collect(),
-        )
+        scan_page(z.len(), cursor, opts.count, |i| {
+            z.at(i).map(|(m, s)| (m.clone(), s))
+        })
     };
     let mut items = Vec::with_capacity(page.len() * 2);
     for (m, s) in page {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Instructions per request under callgrind, mock or redis-server (docs/BENCHMARKS.md):
+#   scripts/callgrind.sh mock|redis TEST PIPELINE N   e.g. scripts/callgrind.sh mock set 16 20000
+# (MOCK_BIN: the mock binary, default target/release/mock-redis)
+# then: callgrind_annotate --threshold=100 --auto=no /tmp/cg.NAME.TEST.PPIPELINE.PID.1
+
+set -u
+NAME=$1; T=$2; P=$3; N=$4; PORT=7395
+OUT=/tmp/cg.$NAME.$T.P$P
+rm -f $OUT.*
+if [ $NAME = redis ]; then
+  valgrind --tool=callgrind --callgrind-out-file=$OUT.%p redis-server --port $PORT --save "" --appendonly no >/dev/null 2>&1 &
+else
+  valgrind --tool=callgrind --callgrind-out-file=$OUT.%p ${MOCK_BIN:-target/release/mock-redis} --port $PORT >/dev/null 2>&1 &
+fi
+V=$!
+for i in $(seq 1 120); do redis-cli -p $PORT ping >/dev/null 2>&1 && break; sleep 0.5; done
+redis-benchmark -p $PORT -t $T -n 2000 -P $P -c 10 -q >/dev/null 2>&1
+callgrind_control -z $V >/dev/null 2>&1
+redis-benchmark -p $PORT -t $T -n $N -P $P -c 10 -q 2>&1 | tr '\r' '\n' | tail -1
+callgrind_control -d $V >/dev/null 2>&1
+sleep 1
+kill -INT $V; wait $V 2>/dev/null
+ls -t $OUT.* | head -3
