@@ -109,6 +109,9 @@ pub(crate) struct Control {
     pub kill: AtomicBool,
     /// Ticks left before the script is stopped; `u64::MAX`: no budget.
     pub budget: AtomicU64,
+    /// When the running script becomes busy (`busy-reply-threshold`): the
+    /// hook then hands the thread's other tasks over (`busy::hand_off`).
+    pub busy_at: Mutex<Option<std::time::Instant>>,
 }
 
 /// Lua instructions between two checks of [`Control`].
@@ -187,6 +190,7 @@ impl LuaEnv {
         let control = Arc::new(Control {
             kill: AtomicBool::new(false),
             budget: AtomicU64::new(u64::MAX),
+            busy_at: Mutex::new(None),
         });
         let hook_control = control.clone();
         lua.set_hook(
@@ -204,6 +208,7 @@ impl LuaEnv {
                 if c.kill.load(Ordering::Relaxed) {
                     return Err(table_error(KILLED));
                 }
+                super::busy::poll(c);
                 Ok(mlua::VmState::Continue)
             },
         )?;
@@ -478,6 +483,9 @@ fn redis_call(
     let run = &mut *guard;
     if spec.flags & flags::WRITE != 0 && run.read_only {
         return err("ERR Write commands are not allowed from read-only scripts.");
+    }
+    if spec.flags & flags::WRITE != 0 {
+        run.engine.scripting.busy.wrote();
     }
     let reply = run.engine.call_from_script(run.client, spec, parent, &args);
     run.calls.push(args);
