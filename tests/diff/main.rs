@@ -15,6 +15,8 @@ mod script;
 mod shapes;
 
 mod connection;
+#[cfg(feature = "scripting")]
+mod function_dump;
 mod geo;
 mod hashes;
 mod hyperloglog;
