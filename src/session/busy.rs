@@ -49,8 +49,9 @@ pub(crate) fn answer_requests(
     // RESP2 and RESP3.
     let protocol = Protocol::Resp2;
     let mut answered = 0;
+    let auth_required = !authenticated && busy.auth_needed();
     loop {
-        let args = match parser.parse(input, !authenticated) {
+        let args = match parser.parse(input, auth_required) {
             Ok(Some(args)) => args,
             Ok(None) => return (Some(Action::NeedInput), answered),
             Err(err) => {

@@ -164,6 +164,12 @@ impl Busy {
         self.wrote.store(true, Ordering::Relaxed);
     }
 
+    /// Whether clients must authenticate (`requirepass` was set when the
+    /// running script started).
+    pub fn auth_needed(&self) -> bool {
+        lock(&self.run).as_ref().is_some_and(|run| run.auth_needed)
+    }
+
     /// The script ended (under the engine lock): wakes the waiting
     /// connections.
     pub fn end(&self) {
@@ -377,7 +383,7 @@ mod tests {
     fn answers_as_redis_while_busy() {
         let busy = Busy::default();
         assert_eq!(busy.gate(1), Gate::Open);
-        assert_eq!(text(busy.kill(true)), NOTBUSY);
+        assert_eq!(text(Answer::Reply(busy.kill(true))), NOTBUSY);
         let control = Arc::new(Control::default());
         busy.begin(1, true, 0, false, control.clone());
         assert_eq!(busy.gate(1), Gate::Open, "the script's own client");
@@ -404,11 +410,11 @@ mod tests {
         assert!(!control.kill.load(Ordering::Relaxed));
         assert_eq!(
             text(answer(&busy, 2, true, &args(&["script", "kill"]))),
-            "Simple(\"OK\")"
+            "Simple(b\"OK\")"
         );
         assert!(control.kill.load(Ordering::Relaxed));
         busy.wrote();
-        assert_eq!(text(busy.kill(true)), UNKILLABLE);
+        assert_eq!(text(Answer::Reply(busy.kill(true))), UNKILLABLE);
         busy.end();
         assert_eq!(busy.gate(2), Gate::Open);
         busy.begin(1, false, 60_000, true, control);
