@@ -62,6 +62,7 @@ impl Shared {
     /// Locks the engine. Never held across an `.await`.
     pub(crate) fn engine(&self) -> MutexGuard<'_, Engine> {
         // A panic inside one command must not take the whole server down.
+        #[cfg_attr(not(feature = "scripting"), allow(unused_mut))]
         let mut engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
         #[cfg(feature = "scripting")]
         self.busy.apply_deferred(&mut engine);
