@@ -144,6 +144,9 @@ pub(crate) struct LuaEnv {
     pub control: Arc<Control>,
     /// `redis.call`/`pcall` and `redis.setresp` between scripts.
     outside: (Function, Function),
+    /// The names `call`, `pcall` and `setresp`, interned once: each script
+    /// sets and restores the three fields.
+    names: [LuaString; 3],
 }
 
 /// `redis.call` outside a script (a library's top level).
@@ -221,7 +224,13 @@ impl LuaEnv {
             Table,
         ) = prelude.call(prim)?;
         lua.set_globals(env.clone())?;
+        let names = [
+            lua.create_string("call")?,
+            lua.create_string("pcall")?,
+            lua.create_string("setresp")?,
+        ];
         Ok(LuaEnv {
+            names,
             lua,
             env,
             globals,
@@ -322,16 +331,16 @@ impl LuaEnv {
                 };
                 Ok(())
             })?;
-            self.redis.raw_set("call", call)?;
-            self.redis.raw_set("pcall", pcall)?;
-            self.redis.raw_set("setresp", setresp)?;
+            let [n_call, n_pcall, n_setresp] = &self.names;
+            self.redis.raw_set(n_call, call)?;
+            self.redis.raw_set(n_pcall, pcall)?;
+            self.redis.raw_set(n_setresp, setresp)?;
             let seq = |items: &[Bytes]| {
-                lua.create_sequence_from(
-                    items
-                        .iter()
-                        .map(|k| lua.create_string(k).map(Value::String))
-                        .collect::<mlua::Result<Vec<Value>>>()?,
-                )
+                let t = lua.create_table_with_capacity(items.len(), 0)?;
+                for (i, item) in items.iter().enumerate() {
+                    t.raw_set(i + 1, lua.create_string(item)?)?;
+                }
+                Ok::<_, mlua::Error>(t)
             };
             let keys_t = seq(keys)?;
             let args_t = seq(args)?;
@@ -344,9 +353,10 @@ impl LuaEnv {
                 self.run_eval.call::<(bool, Value)>(f.clone())
             }
         });
-        let _ = self.redis.raw_set("call", &self.outside.0);
-        let _ = self.redis.raw_set("pcall", &self.outside.0);
-        let _ = self.redis.raw_set("setresp", &self.outside.1);
+        let [n_call, n_pcall, n_setresp] = &self.names;
+        let _ = self.redis.raw_set(n_call, &self.outside.0);
+        let _ = self.redis.raw_set(n_pcall, &self.outside.0);
+        let _ = self.redis.raw_set(n_setresp, &self.outside.1);
         let run = state.into_inner().unwrap_or_else(|e| e.into_inner());
         let resp3 = run.client.protocol == Protocol::Resp3;
         let reply = match result {
