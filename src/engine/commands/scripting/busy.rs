@@ -146,6 +146,7 @@ impl Busy {
         let started = Instant::now();
         let threshold = Duration::from_millis(threshold_ms.max(0) as u64);
         *lock(&control.busy_at) = started.checked_add(threshold);
+        control.hand_offs.store(0, Ordering::Relaxed);
         *lock(&self.run) = Some(Run {
             caller,
             started,
@@ -288,31 +289,37 @@ impl Busy {
 }
 
 /// The Lua hook's turn (every few thousand instructions): once the script
-/// is busy, hands the rest of the thread's work over, once.
+/// is busy, hands the rest of the thread's work over.
 ///
 /// On a multi-thread tokio runtime, the worker thread that runs the script
 /// may hold tasks no other worker can take (its LIFO slot: typically a
 /// connection woken together with the script's own): they would wait for
 /// the script's end. `block_in_place` gives the worker's queues to a new
-/// worker thread; the script goes on here without them. A current-thread
+/// worker thread; the script goes on here without them. The new thread may
+/// not have taken them when the closure returns (a loaded machine), so the
+/// hook tries [`HAND_OFF_TRIES`] times, a millisecond each. A current-thread
 /// runtime has no other thread to give them to (see `server/socket/busy.rs`).
 pub(crate) fn poll(control: &Control) {
     let due = {
         let mut at = lock(&control.busy_at);
         match *at {
             Some(t) if Instant::now() >= t => {
-                *at = None;
+                let tries = control.hand_offs.fetch_add(1, Ordering::Relaxed);
+                if tries + 1 >= HAND_OFF_TRIES {
+                    *at = None;
+                }
                 true
             }
             _ => false,
         }
     };
     if due && is_multi_thread() {
-        // Long enough for the new worker to take the queues, so that they
-        // are not taken back when the closure returns.
-        tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(2)));
+        tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(1)));
     }
 }
+
+/// Hand-offs a busy script's hook attempts.
+const HAND_OFF_TRIES: u32 = 20;
 
 /// Whether the current thread is a worker of a multi-thread runtime.
 fn is_multi_thread() -> bool {

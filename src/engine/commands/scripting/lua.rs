@@ -112,6 +112,8 @@ pub(crate) struct Control {
     /// When the running script becomes busy (`busy-reply-threshold`): the
     /// hook then hands the thread's other tasks over (`busy::hand_off`).
     pub busy_at: Mutex<Option<std::time::Instant>>,
+    /// Hand-offs tried since the script became busy.
+    pub hand_offs: std::sync::atomic::AtomicU32,
 }
 
 /// Lua instructions between two checks of [`Control`].
@@ -194,6 +196,7 @@ impl LuaEnv {
             kill: AtomicBool::new(false),
             budget: AtomicU64::new(u64::MAX),
             busy_at: Mutex::new(None),
+            hand_offs: Default::default(),
         });
         let hook_control = control.clone();
         lua.set_hook(
