@@ -110,7 +110,6 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("list-max-ziplist-size", "-2"),
     ("logfile", ""),
     ("loglevel", "notice"),
-    ("lua-time-limit", "5000"),
     ("masterauth", ""),
     ("masteruser", ""),
     ("maxclients", "10000"),
@@ -231,6 +230,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("slave-announce-ip", "replica-announce-ip"),
     ("slave-announce-port", "replica-announce-port"),
     ("masterauth", "masterauth"),
+    ("lua-time-limit", "busy-reply-threshold"),
 ];
 
 #[path = "config_table.rs"]

@@ -136,7 +136,6 @@ pub(super) const KINDS: &[(&str, Kind)] = &[
         "loglevel",
         Kind::Enum(&["debug", "verbose", "notice", "warning"]),
     ),
-    ("lua-time-limit", Kind::Int(0, 9223372036854775807)),
     ("masterauth", Kind::Text),
     ("masteruser", Kind::Text),
     ("maxclients", Kind::Int(1, 4294967295)),

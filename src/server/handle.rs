@@ -197,6 +197,8 @@ impl MockRedis {
     /// # }
     /// ```
     pub async fn shutdown(mut self) {
+        #[cfg(feature = "scripting")]
+        self.shared.busy.abort();
         if let Some(running) = self.running.take() {
             running.stop().await;
         }
@@ -275,6 +277,9 @@ impl std::fmt::Debug for MockRedis {
 
 impl Drop for MockRedis {
     fn drop(&mut self) {
+        // A script looping forever would keep its connection task alive.
+        #[cfg(feature = "scripting")]
+        self.shared.busy.abort();
         // Stop the loop first so the socket file is not recreated.
         drop(self.running.take());
         if !std::thread::panicking() {

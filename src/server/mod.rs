@@ -41,6 +41,9 @@ pub(crate) struct Shared {
     /// Whether the journal records, as last given to `mocks` (the handle
     /// says `None` for the journal while it is off).
     pub(crate) recording: AtomicBool,
+    /// The running script, read without the engine lock (`socket/busy.rs`).
+    #[cfg(feature = "scripting")]
+    pub(crate) busy: Arc<crate::engine::commands::scripting::busy::Busy>,
 }
 
 impl Shared {
@@ -48,6 +51,8 @@ impl Shared {
     /// as given to `mocks`).
     pub(crate) fn new(engine: Engine, mocks: MockState, recording: bool) -> Shared {
         Shared {
+            #[cfg(feature = "scripting")]
+            busy: engine.scripting.busy.clone(),
             engine: Mutex::new(engine),
             mocks: Arc::new(mocks),
             recording: AtomicBool::new(recording),
@@ -57,7 +62,35 @@ impl Shared {
     /// Locks the engine. Never held across an `.await`.
     pub(crate) fn engine(&self) -> MutexGuard<'_, Engine> {
         // A panic inside one command must not take the whole server down.
-        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+        #[cfg_attr(not(feature = "scripting"), allow(unused_mut))]
+        let mut engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        #[cfg(feature = "scripting")]
+        self.busy.apply_deferred(&mut engine);
+        engine
+    }
+
+    /// One active-expiry cycle. With scripting, skipped while another
+    /// thread holds the lock (a busy script may hold it for long: the loop
+    /// must not block its thread); the next tick comes soon enough.
+    fn expire_cycle(&self) {
+        #[cfg(feature = "scripting")]
+        if let Some(mut engine) = self.try_engine() {
+            engine.active_expire_cycle();
+        }
+        #[cfg(not(feature = "scripting"))]
+        self.engine().active_expire_cycle();
+    }
+
+    /// Locks the engine unless another thread holds the lock.
+    #[cfg(feature = "scripting")]
+    pub(crate) fn try_engine(&self) -> Option<MutexGuard<'_, Engine>> {
+        let mut engine = match self.engine.try_lock() {
+            Ok(engine) => engine,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        self.busy.apply_deferred(&mut engine);
+        Some(engine)
     }
 }
 
@@ -133,7 +166,7 @@ async fn accept_loop(
         tokio::select! {
             biased;
             _ = &mut stop => break,
-            _ = expiry.tick() => shared.engine().active_expire_cycle(),
+            _ = expiry.tick() => shared.expire_cycle(),
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {

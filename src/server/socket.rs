@@ -19,6 +19,9 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::watch;
 
+#[cfg(feature = "scripting")]
+mod busy;
+
 use super::Shared;
 use super::heartbeat::Pulse;
 use crate::engine::client::is_local;
@@ -36,6 +39,14 @@ struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        // Never wait here for a busy script's lock: the next holder of the
+        // lock unregisters the client.
+        #[cfg(feature = "scripting")]
+        match self.shared.try_engine() {
+            Some(mut engine) => engine.disconnect(self.id),
+            None => self.shared.busy.defer_disconnect(self.id),
+        }
+        #[cfg(not(feature = "scripting"))]
         self.shared.engine().disconnect(self.id);
     }
 }
@@ -80,12 +91,18 @@ pub(crate) async fn serve<S>(
 {
     // Admitted and registered under one lock, so that connections arriving
     // together cannot pass maxclients; the guard ends with the block.
-    let admitted = {
-        let mut engine = shared.engine();
+    let admit = |engine: &mut crate::engine::Engine| {
         engine
             .admit(is_local(peer_ip))
-            .map(|()| Session::new(&mut engine, peer.clone(), local))
+            .map(|()| Session::new(engine, peer.clone(), local))
     };
+    // A script busy meanwhile: requests answered before registering.
+    #[cfg(feature = "scripting")]
+    let Some((early, admitted)) = busy::admit_when_idle(&mut stream, &shared, admit).await else {
+        return;
+    };
+    #[cfg(not(feature = "scripting"))]
+    let admitted = admit(&mut shared.engine());
     let session = match admitted {
         Ok(session) => session,
         Err(refusal) => {
@@ -111,10 +128,23 @@ pub(crate) async fn serve<S>(
         closer,
         pulse,
     };
+    #[cfg(feature = "scripting")]
+    if !early.is_empty() {
+        socket.session.io().input.extend_from_slice(&early);
+        match socket.run().await {
+            Ok(Action::NeedInput) => {}
+            Ok(action) => {
+                if socket.act(action).await.is_err() {
+                    return;
+                }
+            }
+            Err(Gone) => return,
+        }
+    }
     socket.serve().await;
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
+impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
     fn beat(&self) {
         if let Some(pulse) = &self.pulse {
             pulse.beat();
@@ -160,10 +190,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                 Err(_) => return,
                 Ok(_) => {}
             }
-            // The lock is a temporary: it ends with the statement.
-            let action = self
-                .session
-                .run(&mut self.shared.engine(), &self.shared.mocks);
+            let Ok(action) = self.run().await else {
+                return;
+            };
             if action != Action::NeedInput && self.act(action).await.is_err() {
                 return;
             }
@@ -197,10 +226,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                 }
                 Action::Blocked(deadline) => self.wait_unblocked(deadline).await?,
             }
-            action = self
-                .session
-                .run(&mut self.shared.engine(), &self.shared.mocks);
+            action = self.run().await?;
         }
+    }
+
+    /// Runs the session under the engine lock (the lock ends with the
+    /// statement).
+    #[cfg(not(feature = "scripting"))]
+    async fn run(&mut self) -> Result<Action, Gone> {
+        Ok(self
+            .session
+            .run(&mut self.shared.engine(), &self.shared.mocks))
+    }
+
+    /// Takes the engine lock outside a run.
+    #[cfg(not(feature = "scripting"))]
+    async fn engine(&mut self) -> Result<std::sync::MutexGuard<'a, crate::engine::Engine>, Gone> {
+        Ok(self.shared.engine())
     }
 
     /// Waits for the reply of the blocking command the client sent: served
@@ -216,7 +258,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
         while self.session.is_blocked() {
             self.beat();
             // The guard is a temporary: the lock ends with the statement.
-            let wait = deadline.and_then(|d| self.shared.engine().clock.wall_time_until_past(d));
+            let wait = match deadline {
+                Some(d) => self.engine().await?.clock.wall_time_until_past(d),
+                None => None,
+            };
             let io = self.session.io();
             if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
                 io.input.reserve(READ_CHUNK);
@@ -240,11 +285,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Socket<'_, S> {
                         return Err(Gone);
                     }
                 }
-                Wake::Deadline => self.session.time_out_if_due(&mut self.shared.engine()),
+                Wake::Deadline => {
+                    let mut engine = self.engine().await?;
+                    self.session.time_out_if_due(&mut engine);
+                }
                 // What a blocked client sends waits in the input, up to
                 // the query buffer limit.
                 Wake::Read(Ok(n)) if n > 0 => {
-                    if self.session.query_buffer_exceeded(&self.shared.engine()) {
+                    let engine = self.engine().await?;
+                    if self.session.query_buffer_exceeded(&engine) {
                         return Err(Gone);
                     }
                 }

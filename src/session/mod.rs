@@ -41,6 +41,10 @@
 //!
 //! Layering: `protocol` ← `engine` ← `mock` ← `session` ← `server`.
 
+#[cfg(feature = "scripting")]
+mod busy;
+#[cfg(feature = "scripting")]
+pub(crate) use busy::answer_requests;
 #[cfg(test)]
 mod limit_tests;
 #[cfg(test)]
@@ -169,6 +173,9 @@ pub(crate) struct Session {
     own: usize,
     /// The engine closed the connection (output limit, idle timeout).
     closing: bool,
+    /// Authenticated as of the last run (for the requests answered while
+    /// a script is busy, without the engine).
+    authenticated: bool,
     /// Also encodes every reply in the other protocol, into this buffer
     /// (the fuzz target checks both encoders accept every reply).
     #[cfg(feature = "fuzzing")]
@@ -203,6 +210,7 @@ impl Session {
             backlog,
             own: 0,
             closing: false,
+            authenticated: false,
             #[cfg(feature = "fuzzing")]
             cross_encode: None,
         }
@@ -327,6 +335,7 @@ impl Session {
             return Action::Blocked(deadline);
         }
         let mut client = View::of(engine, self.id);
+        self.authenticated = client.authenticated;
         self.parser.set_max_bulk_len(engine.limits.proto_max_bulk);
         loop {
             let args = match self.parser.parse(&mut self.input, !client.authenticated) {
@@ -356,8 +365,14 @@ impl Session {
             };
             match answered {
                 Ok(_) if ONE => return Action::NeedInput,
-                Ok(view) => client = view,
-                Err(action) => return action,
+                Ok(view) => {
+                    client = view;
+                    self.authenticated = view.authenticated;
+                }
+                Err(action) => {
+                    self.authenticated = View::of(engine, self.id).authenticated;
+                    return action;
+                }
             }
         }
     }

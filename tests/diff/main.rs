@@ -16,6 +16,8 @@ mod shapes;
 
 mod command_table;
 mod connection;
+#[cfg(feature = "scripting")]
+mod function_dump;
 mod geo;
 mod hashes;
 mod hyperloglog;

@@ -13,6 +13,8 @@ mod support;
 #[cfg(feature = "admin")]
 mod admin_api;
 mod blocking;
+#[cfg(feature = "scripting")]
+mod busy_scripts;
 #[cfg(feature = "cli")]
 mod cli_fixtures;
 mod clients;

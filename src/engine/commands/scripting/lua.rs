@@ -109,6 +109,11 @@ pub(crate) struct Control {
     pub kill: AtomicBool,
     /// Ticks left before the script is stopped; `u64::MAX`: no budget.
     pub budget: AtomicU64,
+    /// When the running script becomes busy (`busy-reply-threshold`): the
+    /// hook then hands the thread's other tasks over (`busy::hand_off`).
+    pub busy_at: Mutex<Option<std::time::Instant>>,
+    /// Hand-offs tried since the script became busy.
+    pub hand_offs: std::sync::atomic::AtomicU32,
 }
 
 /// Lua instructions between two checks of [`Control`].
@@ -141,6 +146,9 @@ pub(crate) struct LuaEnv {
     pub control: Arc<Control>,
     /// `redis.call`/`pcall` and `redis.setresp` between scripts.
     outside: (Function, Function),
+    /// The names `call`, `pcall` and `setresp`, interned once: each script
+    /// sets and restores the three fields.
+    names: [LuaString; 3],
 }
 
 /// `redis.call` outside a script (a library's top level).
@@ -187,6 +195,8 @@ impl LuaEnv {
         let control = Arc::new(Control {
             kill: AtomicBool::new(false),
             budget: AtomicU64::new(u64::MAX),
+            busy_at: Mutex::new(None),
+            hand_offs: Default::default(),
         });
         let hook_control = control.clone();
         lua.set_hook(
@@ -204,6 +214,7 @@ impl LuaEnv {
                 if c.kill.load(Ordering::Relaxed) {
                     return Err(table_error(KILLED));
                 }
+                super::busy::poll(c);
                 Ok(mlua::VmState::Continue)
             },
         )?;
@@ -216,7 +227,13 @@ impl LuaEnv {
             Table,
         ) = prelude.call(prim)?;
         lua.set_globals(env.clone())?;
+        let names = [
+            lua.create_string("call")?,
+            lua.create_string("pcall")?,
+            lua.create_string("setresp")?,
+        ];
         Ok(LuaEnv {
+            names,
             lua,
             env,
             globals,
@@ -317,16 +334,16 @@ impl LuaEnv {
                 };
                 Ok(())
             })?;
-            self.redis.raw_set("call", call)?;
-            self.redis.raw_set("pcall", pcall)?;
-            self.redis.raw_set("setresp", setresp)?;
+            let [n_call, n_pcall, n_setresp] = &self.names;
+            self.redis.raw_set(n_call, call)?;
+            self.redis.raw_set(n_pcall, pcall)?;
+            self.redis.raw_set(n_setresp, setresp)?;
             let seq = |items: &[Bytes]| {
-                lua.create_sequence_from(
-                    items
-                        .iter()
-                        .map(|k| lua.create_string(k).map(Value::String))
-                        .collect::<mlua::Result<Vec<Value>>>()?,
-                )
+                let t = lua.create_table_with_capacity(items.len(), 0)?;
+                for (i, item) in items.iter().enumerate() {
+                    t.raw_set(i + 1, lua.create_string(item)?)?;
+                }
+                Ok::<_, mlua::Error>(t)
             };
             let keys_t = seq(keys)?;
             let args_t = seq(args)?;
@@ -339,9 +356,10 @@ impl LuaEnv {
                 self.run_eval.call::<(bool, Value)>(f.clone())
             }
         });
-        let _ = self.redis.raw_set("call", &self.outside.0);
-        let _ = self.redis.raw_set("pcall", &self.outside.0);
-        let _ = self.redis.raw_set("setresp", &self.outside.1);
+        let [n_call, n_pcall, n_setresp] = &self.names;
+        let _ = self.redis.raw_set(n_call, &self.outside.0);
+        let _ = self.redis.raw_set(n_pcall, &self.outside.0);
+        let _ = self.redis.raw_set(n_setresp, &self.outside.1);
         let run = state.into_inner().unwrap_or_else(|e| e.into_inner());
         let resp3 = run.client.protocol == Protocol::Resp3;
         let reply = match result {
@@ -478,6 +496,9 @@ fn redis_call(
     let run = &mut *guard;
     if spec.flags & flags::WRITE != 0 && run.read_only {
         return err("ERR Write commands are not allowed from read-only scripts.");
+    }
+    if spec.flags & flags::WRITE != 0 {
+        run.engine.scripting.busy.wrote();
     }
     let reply = run.engine.call_from_script(run.client, spec, parent, &args);
     run.calls.push(args);

@@ -22,6 +22,7 @@
 //! queued (keyspace events, woken clients) is handled after the whole
 //! EVAL, as for any command.
 
+pub(crate) mod busy;
 mod convert;
 mod functions;
 mod libs;
@@ -77,6 +78,9 @@ pub(crate) struct Scripting {
     scripts: HashMap<String, Script>,
     /// FUNCTION libraries, in a Lua state of their own.
     functions: functions::Functions,
+    /// The running script, as the connections see it without the engine
+    /// lock (`busy.rs`); the server's shared state holds a clone.
+    pub busy: std::sync::Arc<busy::Busy>,
 }
 
 impl std::fmt::Debug for Scripting {
@@ -660,6 +664,14 @@ fn run_script_in(
 ) -> Reply {
     let mut client = Client::detached(caller.db);
     client.protocol = crate::protocol::Protocol::Resp2;
+    let busy = engine.scripting.busy.clone();
+    busy.begin(
+        caller.id,
+        !function_mode,
+        engine.config_int("busy-reply-threshold").unwrap_or(5000),
+        engine.config.requirepass.is_some(),
+        env.control.clone(),
+    );
     let RunOutcome { reply, calls, .. } = env.run(
         engine,
         &mut client,
@@ -670,6 +682,7 @@ fn run_script_in(
         read_only,
         name,
     );
+    busy.end();
     caller.script_calls = calls;
     reply
 }
