@@ -217,8 +217,8 @@ impl Engine {
     }
 
     /// Closes every client idle for longer than `timeout` seconds (by the
-    /// engine clock, since its last read or write), except subscribers and blocked
-    /// clients, as Redis's `clientsCronHandleTimeout`: each gets a close
+    /// engine clock, since its last read or write), except subscribers, monitors
+    /// and blocked clients, as Redis's `clientsCronHandleTimeout`: each gets a close
     /// frame on its outbox and no more frames.
     pub fn close_idle_clients(&mut self) {
         let timeout = self.limits.timeout_secs;
@@ -238,6 +238,7 @@ impl Engine {
             }
             if client.subs.total() > 0
                 || client.blocked.is_some()
+                || client.monitor
                 || now.saturating_sub(client.last_read_ms) <= timeout.saturating_mul(1000)
             {
                 continue;

@@ -185,12 +185,21 @@ enum Payload {
 /// client after a flush, then the BCAST messages (one per prefix and
 /// client, keys in order).
 pub(crate) fn process_writes(engine: &mut Engine) {
+    // FLUSHALL marks every database: one null per flush, not per database.
+    let mut nulls = 0;
     for db in 0..engine.dbs.len() {
         let written = engine.dbs[db].take_written();
+        let mut flushes = 0;
         for key in written {
             match key {
                 Some(key) => invalidate_key(engine, &key),
-                None => invalidate_all(engine),
+                None => {
+                    flushes += 1;
+                    if flushes > nulls {
+                        nulls = flushes;
+                        invalidate_all(engine);
+                    }
+                }
             }
         }
     }

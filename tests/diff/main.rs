@@ -14,6 +14,7 @@ mod support;
 mod script;
 mod shapes;
 
+mod client;
 mod connection;
 mod geo;
 mod hashes;

@@ -15,16 +15,19 @@ mod admin_api;
 mod blocking;
 #[cfg(feature = "cli")]
 mod cli_fixtures;
+mod client_admin;
 mod clients;
 mod clients_sets;
 mod engine_state;
 mod lifecycle;
+mod monitor;
 mod parser_props;
 mod pubsub;
 #[cfg(feature = "scripting")]
 mod scripting;
 mod seed;
 mod streams;
+mod tracking;
 
 mod fixture_clock;
 mod fixture_runtime;

@@ -5,9 +5,11 @@
 //! until CLIENT UNPAUSE. Which commands wait follows Redis 7.0's
 //! `processCommand`: in `ALL` mode every command of every client but the
 //! monitors (CLIENT UNPAUSE included); in `WRITE` mode the commands
-//! flagged `write` or `may-replicate` (EVAL and FCALL and their forms,
-//! PUBLISH, PFCOUNT, ...) and an EXEC whose queue holds one. A read
-//! passes.
+//! flagged `write` or `may-replicate` (PUBLISH, PFCOUNT, EXPIRE, ...),
+//! EVAL unless its script's shebang line says `flags=no-writes`, EVALSHA
+//! and FCALL (whatever their script declares: an approximation), and an
+//! EXEC whose queue holds one of those. Reads pass, EVAL_RO and the other
+//! read-only script forms too.
 //!
 //! The session asks [`postpone`] before running a command: when it must
 //! wait, the client is recorded as postponed and the session parks it as
@@ -96,6 +98,20 @@ pub(crate) fn end_pause_if_due(engine: &mut Engine) {
     }
 }
 
+/// Whether an EVAL script counts as a write, as redis-server 7.0.15
+/// pauses them: unless its shebang line (`#!lua`) declares
+/// `flags=no-writes`.
+fn script_writes(body: &[u8]) -> bool {
+    let Some(line) = body.strip_prefix(b"#!") else {
+        return true;
+    };
+    let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+    !line
+        .split(|&b| b == b' ')
+        .filter_map(|word| word.strip_prefix(b"flags="))
+        .any(|flags| flags.split(|&b| b == b',').any(|f| f == b"no-writes"))
+}
+
 /// Whether command `args` of client `id` must wait for the pause to end:
 /// `Some(end)` (engine-clock ms) when it must, the client then recorded as
 /// postponed; `None` to run it now.
@@ -119,6 +135,9 @@ pub(crate) fn postpone(engine: &mut Engine, id: u64, args: &[Bytes]) -> Option<i
     let writes = |f: u32| f & (flags::WRITE | flags::MAY_REPLICATE) != 0;
     let waits = pause.all
         || writes(spec.flags)
+        || (spec.name == "eval" && script_writes(&args[1]))
+        || spec.name == "evalsha"
+        || spec.name == "fcall"
         || (spec.name == "exec"
             && client.multi.as_ref().is_some_and(|queue| {
                 queue.iter().any(|cmd| {
@@ -134,4 +153,18 @@ pub(crate) fn postpone(engine: &mut Engine, id: u64, args: &[Bytes]) -> Option<i
     }
     engine.client_admin.postponed.push(id);
     Some(pause.end_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_writes;
+
+    #[test]
+    fn scripts_write_unless_their_shebang_says_no_writes() {
+        assert!(script_writes(b"return 1"));
+        assert!(script_writes(b"#!lua\nreturn 1"));
+        assert!(script_writes(b"#!lua flags=allow-oom\nreturn 1"));
+        assert!(!script_writes(b"#!lua flags=no-writes\nreturn 1"));
+        assert!(!script_writes(b"#!lua flags=allow-stale,no-writes\nreturn 1"));
+    }
 }
