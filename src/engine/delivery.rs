@@ -151,7 +151,13 @@ impl Backlog {
 
     /// Records the session's buffer sizes (query buffer length and
     /// capacity, reply buffer capacity and length).
-    pub fn report_buffers(&self, query_len: usize, query_cap: usize, reply_cap: usize, reply_len: usize) {
+    pub fn report_buffers(
+        &self,
+        query_len: usize,
+        query_cap: usize,
+        reply_cap: usize,
+        reply_len: usize,
+    ) {
         self.query_len.store(query_len, Ordering::Relaxed);
         self.query_cap.store(query_cap, Ordering::Relaxed);
         self.reply_cap.store(reply_cap, Ordering::Relaxed);

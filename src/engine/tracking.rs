@@ -290,7 +290,11 @@ fn send(engine: &mut Engine, id: u64, payload: Payload) {
             ]);
             deliver(engine, id, frame);
         }
-        if let Some(mode) = engine.clients.get_mut(&id).and_then(|c| c.tracking.as_mut()) {
+        if let Some(mode) = engine
+            .clients
+            .get_mut(&id)
+            .and_then(|c| c.tracking.as_mut())
+        {
             mode.broken = true;
         }
         return;

@@ -32,7 +32,9 @@ async fn client_admin_replies_and_errors() {
                 .cmd(["CLIENT", "KILL", "ADDR", "1:2", "foo"])
                 .cmd(["CLIENT", "KILL", "LADDR", "x"])
                 .cmd(["CLIENT", "KILL", "ID", "1", "SKIPME"])
-                .cmd(["CLIENT", "KILL", "USER", "default", "SKIPME", "yes", "ID", "1"]),
+                .cmd([
+                    "CLIENT", "KILL", "USER", "default", "SKIPME", "yes", "ID", "1",
+                ]),
             case("client pause errors")
                 .cmd(["CLIENT", "PAUSE"])
                 .cmd(["CLIENT", "PAUSE", "x"])
@@ -78,8 +80,12 @@ async fn client_admin_replies_and_errors() {
                 .cmd(["CLIENT", "TRACKING", "on", "redirect", "999999"])
                 .cmd(["CLIENT", "TRACKING", "on", "redirect", "x"])
                 .cmd(["CLIENT", "TRACKING", "on", "redirect"])
-                .cmd(["CLIENT", "TRACKING", "on", "bcast", "prefix", "a", "prefix", "ab"])
-                .cmd(["CLIENT", "TRACKING", "on", "bcast", "prefix", "ab", "prefix", "a"])
+                .cmd([
+                    "CLIENT", "TRACKING", "on", "bcast", "prefix", "a", "prefix", "ab",
+                ])
+                .cmd([
+                    "CLIENT", "TRACKING", "on", "bcast", "prefix", "ab", "prefix", "a",
+                ])
                 .cmd(["CLIENT", "TRACKING", "maybe", "bcast"])
                 .cmd(["CLIENT", "TRACKINGINFO"])
                 .cmd(["CLIENT", "GETREDIR"])
@@ -109,7 +115,9 @@ async fn client_admin_replies_and_errors() {
                 .cmd(["CLIENT", "CACHING", "NO"])
                 .cmd(["CLIENT", "TRACKINGINFO"])
                 .cmd(["CLIENT", "TRACKING", "off"])
-                .cmd(["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "b", "PREFIX", "a", "NOLOOP"])
+                .cmd([
+                    "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "b", "PREFIX", "a", "NOLOOP",
+                ])
                 .cmd(["CLIENT", "TRACKINGINFO"])
                 .cmd(["CLIENT", "TRACKING", "on", "bcast", "prefix", "ab"])
                 .cmd(["CLIENT", "TRACKING", "on", "bcast", "prefix", "a"])
@@ -233,22 +241,25 @@ async fn pause_across_clients() {
             .drain(1)
             .drain(2)
             .send(0, "GET x"),
-        script("EVAL, PFCOUNT and queued writes wait in WRITE mode, EVAL_RO passes", 3)
-            .send(0, "CLIENT PAUSE 100000 WRITE")
-            .send(1, "EVAL_RO return(1) 0")
-            .block(1, "EVAL return(3) 0")
-            .send(2, "MULTI")
-            .send(2, "GET x")
-            .block(2, "INCR x")
-            .send(0, "CLIENT PAUSE 10 WRITE")
-            .send(0, "CLIENT UNPAUSE")
-            .drain(1)
-            .drain(2)
-            .send(2, "EXEC")
-            .drain(0)
-            .send(0, "CLIENT PAUSE 100000 WRITE")
-            .block(1, "PFCOUNT h")
-            .send(0, "CLIENT UNPAUSE"),
+        script(
+            "EVAL, PFCOUNT and queued writes wait in WRITE mode, EVAL_RO passes",
+            3,
+        )
+        .send(0, "CLIENT PAUSE 100000 WRITE")
+        .send(1, "EVAL_RO return(1) 0")
+        .block(1, "EVAL return(3) 0")
+        .send(2, "MULTI")
+        .send(2, "GET x")
+        .block(2, "INCR x")
+        .send(0, "CLIENT PAUSE 10 WRITE")
+        .send(0, "CLIENT UNPAUSE")
+        .drain(1)
+        .drain(2)
+        .send(2, "EXEC")
+        .drain(0)
+        .send(0, "CLIENT PAUSE 100000 WRITE")
+        .block(1, "PFCOUNT h")
+        .send(0, "CLIENT UNPAUSE"),
     ];
     differ.check_scripts(&scripts).await;
 }

@@ -66,10 +66,14 @@ async fn bcast_prefixes_and_optin() {
     let mut writer = RawConn::open(port).await;
     cache.cmd(["HELLO", "3"]).await;
     cache
-        .cmd(["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "PREFIX", "feed:"])
+        .cmd([
+            "CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "user:", "PREFIX", "feed:",
+        ])
         .await;
     writer
-        .cmd(["MSET", "user:2", "a", "other", "b", "feed:9", "c", "user:1", "d"])
+        .cmd([
+            "MSET", "user:2", "a", "other", "b", "feed:9", "c", "user:1", "d",
+        ])
         .await;
     // One message per prefix, in prefix order, keys in order.
     assert_eq!(
@@ -145,7 +149,11 @@ async fn redis_rs_receives_invalidate_pushes() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    let _: Option<String> = redis::cmd("GET").arg("k").query_async(&mut conn).await.unwrap();
+    let _: Option<String> = redis::cmd("GET")
+        .arg("k")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     let mut writer = RawConn::open(server.port()).await;
     writer.cmd(["SET", "k", "v"]).await;
     let push = tokio::time::timeout(crate::support::PATIENCE, rx.recv())

@@ -28,7 +28,9 @@ struct Filter {
 
 impl Filter {
     fn matches(&self, client: &Client, me: u64) -> bool {
-        self.addr.as_ref().is_none_or(|a| a == client.addr.as_bytes())
+        self.addr
+            .as_ref()
+            .is_none_or(|a| a == client.addr.as_bytes())
             && self
                 .laddr
                 .as_ref()
@@ -37,10 +39,7 @@ impl Filter {
                 .kind
                 .is_none_or(|k| k.is_some_and(|pubsub| pubsub == is_pubsub(client)))
             && self.id.is_none_or(|id| id == client.id)
-            && self
-                .user
-                .as_ref()
-                .is_none_or(|u| u == client.user_name())
+            && self.user.as_ref().is_none_or(|u| u == client.user_name())
             && self
                 .max_age
                 .is_none_or(|age| client.created.elapsed().as_secs() >= age)
@@ -168,9 +167,7 @@ pub(super) fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(r) if r.eq_ignore_ascii_case(b"timeout") => false,
         Some(r) if r.eq_ignore_ascii_case(b"error") => true,
         Some(_) => {
-            return Err(err(
-                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
-            ));
+            return Err(err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
         }
     };
     let blocked = u64::try_from(id).ok().filter(|id| {

@@ -80,10 +80,7 @@ fn client_line(
         + argv_mem
         + multi_mem
         + omem;
-    let redir = client
-        .tracking
-        .as_ref()
-        .map_or(-1, |t| t.redirect as i64);
+    let redir = client.tracking.as_ref().map_or(-1, |t| t.redirect as i64);
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} \

@@ -165,6 +165,8 @@ mod tests {
         assert!(script_writes(b"#!lua\nreturn 1"));
         assert!(script_writes(b"#!lua flags=allow-oom\nreturn 1"));
         assert!(!script_writes(b"#!lua flags=no-writes\nreturn 1"));
-        assert!(!script_writes(b"#!lua flags=allow-stale,no-writes\nreturn 1"));
+        assert!(!script_writes(
+            b"#!lua flags=allow-stale,no-writes\nreturn 1"
+        ));
     }
 }

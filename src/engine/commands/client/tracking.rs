@@ -4,11 +4,11 @@
 
 use bytes::Bytes;
 
+use crate::engine::Ctx;
 use crate::engine::command::CmdResult;
 use crate::engine::tracking::{self, ClientTracking};
 use crate::engine::util::errors::{NOT_INTEGER, err, syntax_error};
 use crate::protocol::{Reply, string2ll};
-use crate::engine::Ctx;
 
 /// `Prefix '<a>' overlaps with <what> '<b>'. ...`, as Redis's
 /// `checkPrefixCollisionsOrReply`.
@@ -47,9 +47,7 @@ pub(super) fn client_tracking(ctx: &mut Ctx<'_>) -> CmdResult {
             let exists = u64::try_from(id)
                 .is_ok_and(|id| id == ctx.client.id || ctx.engine.clients.contains_key(&id));
             if !exists {
-                return Err(err(
-                    "ERR The client ID you want redirect to does not exist",
-                ));
+                return Err(err("ERR The client ID you want redirect to does not exist"));
             }
             mode.redirect = id as u64;
         } else if opt.eq_ignore_ascii_case(b"bcast") {
@@ -77,9 +75,7 @@ pub(super) fn client_tracking(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(syntax_error());
     }
     if !mode.bcast && !prefixes.is_empty() {
-        return Err(err(
-            "ERR PREFIX option requires BCAST mode to be enabled",
-        ));
+        return Err(err("ERR PREFIX option requires BCAST mode to be enabled"));
     }
     if let Some(current) = &ctx.client.tracking {
         if current.bcast != mode.bcast {
@@ -93,9 +89,7 @@ pub(super) fn client_tracking(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(err("ERR OPTIN and OPTOUT are not compatible with BCAST"));
     }
     if mode.optin && mode.optout {
-        return Err(err(
-            "ERR You can't specify both OPTIN mode and OPTOUT mode",
-        ));
+        return Err(err("ERR You can't specify both OPTIN mode and OPTOUT mode"));
     }
     if let Some(current) = &ctx.client.tracking {
         if (mode.optin && current.optout) || (mode.optout && current.optin) {
