@@ -4,7 +4,7 @@
 //! error texts on one connection, then multi-connection scripts for
 //! tracking invalidations, pauses and unblocking.
 
-use crate::support::{Compare, Differ, case, script};
+use crate::support::{Compare, Differ, case, multibulk, script};
 
 #[tokio::test]
 async fn client_admin_replies_and_errors() {
@@ -64,6 +64,19 @@ async fn client_admin_replies_and_errors() {
                 .cmd(["CLIENT", "NO-EVICT", "x"])
                 .cmd(["CLIENT", "NO-EVICT", "on"])
                 .cmd(["CLIENT", "NO-EVICT", "OFF"]),
+            case("client reply off and skip in a pipeline").raw(
+                &[
+                    &multibulk(["CLIENT", "REPLY", "OFF"])[..],
+                    &multibulk(["SET", "k", "1"]),
+                    &multibulk(["CLIENT", "REPLY", "SKIP"]),
+                    &multibulk(["CLIENT", "REPLY", "ON"]),
+                    &multibulk(["CLIENT", "REPLY", "SKIP"]),
+                    &multibulk(["INCR", "k"]),
+                    &multibulk(["GET", "k"]),
+                ]
+                .concat(),
+                2,
+            ),
             case("client reply")
                 .cmd(["CLIENT", "REPLY"])
                 .cmd(["CLIENT", "REPLY", "foo"])
@@ -173,10 +186,10 @@ async fn tracking_invalidations_across_clients() {
             .send(1, "FLUSHALL")
             .drain(0),
         script("expiry invalidates", 2)
-            .send(1, "SET e v PX 5")
             .send(0, "CLIENT TRACKING on")
+            .send(1, "SET e v PX 1500")
             .send(0, "GET e")
-            .elapse(20)
+            .elapse(1600)
             .send(1, "GET e")
             .drain(0),
         script("noloop and bcast", 2)

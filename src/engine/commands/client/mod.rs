@@ -185,12 +185,15 @@ const SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-/// What RESET undoes here: tracking, `CLIENT REPLY` and NO-EVICT, as
-/// Redis's `clearClientConnectionState`.
+/// What RESET undoes here, as Redis's `clearClientConnectionState`:
+/// tracking, `CLIENT REPLY` and MONITOR mode (NO-EVICT stays).
 pub(crate) fn reset(engine: &mut Engine, client: &mut Client) {
     crate::engine::tracking::disable(engine, client);
     client.reply = Default::default();
-    client.no_evict = false;
+    if client.monitor {
+        client.monitor = false;
+        engine.client_admin.monitors.retain(|&id| id != client.id);
+    }
 }
 
 /// After each command of a connection: `CLIENT CACHING` applies to the
@@ -264,7 +267,9 @@ fn client_reply(ctx: &mut Ctx<'_>) -> CmdResult {
     } else {
         return Err(syntax_error());
     }
-    reply.none = true;
+    // Inside EXEC the transaction's reply still goes (Redis leaves an
+    // element out of it; the mock answers a null there).
+    reply.none = ctx.client.multi.is_none();
     Ok(Reply::Nil)
 }
 
