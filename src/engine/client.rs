@@ -227,13 +227,19 @@ impl Engine {
         }
         let now = self.clock.now_ms();
         for client in self.clients.values_mut() {
-            // Bytes written since the last check are an interaction too
-            // (Redis's `writeToClient` updates `lastinteraction`).
+            // Writes are interaction too (Redis's `writeToClient` updates
+            // `lastinteraction`): frames when they are queued (replies go
+            // out with the read that caused them), and a long reply still
+            // being written when the check sees progress.
             if let Some(outbox) = &client.outbox {
-                let written = outbox.backlog.written();
+                let backlog = &outbox.backlog;
+                client.last_read_ms = client.last_read_ms.max(backlog.last_frame_ms());
+                let written = backlog.written();
                 if written != client.seen_written {
                     client.seen_written = written;
-                    client.last_read_ms = now;
+                    if backlog.buffers().pending > 0 {
+                        client.last_read_ms = now;
+                    }
                 }
             }
             if client.subs.total() > 0

@@ -99,9 +99,11 @@ pub(crate) struct Backlog {
     soft_since: AtomicI64,
     /// Over the limit: frames are dropped, the connection closes.
     over: AtomicBool,
-    /// Bytes the connection wrote to its socket so far (the idle check
-    /// counts a write as an interaction).
+    /// Bytes the connection wrote to its socket so far, and the
+    /// engine-clock ms of the last frame queued (the idle check counts
+    /// writes as interaction).
     written: AtomicU64,
+    last_frame_ms: AtomicI64,
     /// The connection's query buffer (length and capacity) and reply
     /// buffer (capacity and peak length), as its session last reported
     /// them (`CLIENT LIST` `qbuf`, `qbuf-free`, `rbs`, `rbp`).
@@ -131,6 +133,7 @@ impl Backlog {
             soft_since: AtomicI64::new(i64::MIN),
             over: AtomicBool::new(false),
             written: AtomicU64::new(0),
+            last_frame_ms: AtomicI64::new(i64::MIN),
             query_len: AtomicUsize::new(0),
             query_cap: AtomicUsize::new(0),
             reply_cap: AtomicUsize::new(0),
@@ -147,6 +150,11 @@ impl Backlog {
     /// Bytes written to the socket so far.
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
+    }
+
+    /// Engine-clock ms of the last out-of-band frame queued (`i64::MIN`: none).
+    pub fn last_frame_ms(&self) -> i64 {
+        self.last_frame_ms.load(Ordering::Relaxed)
     }
 
     /// Records the session's buffer sizes (query buffer length and
@@ -447,6 +455,9 @@ pub(crate) fn send_to(
     {
         backlog.sub(len);
     }
+    backlog
+        .last_frame_ms
+        .fetch_max(engine.now_ms(), Ordering::Relaxed);
     true
 }
 
