@@ -547,6 +547,13 @@ impl Session {
     /// on the outbox, and goes first). [`run`](Session::run) again afterwards.
     #[cfg(any(test, feature = "fuzzing"))]
     pub fn time_out(&mut self, engine: &mut Engine) {
+        if self.postponed.is_some() {
+            // Held by CLIENT PAUSE: end the pause now.
+            crate::engine::commands::client::end_pause(engine);
+            self.drain_outbox();
+            self.blocked = None;
+            return;
+        }
         let reply = crate::engine::blocking::timed_out(engine, self.id);
         self.finish_time_out(engine, reply);
         self.blocked = None;

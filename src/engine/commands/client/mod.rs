@@ -26,6 +26,8 @@ use crate::engine::{Client, Ctx, Engine};
 use crate::protocol::Reply;
 
 pub(crate) use monitor::feed_monitors;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use pause::unpause as end_pause;
 pub(crate) use pause::{end_pause_if_due, postpone};
 
 /// Server-wide state of the CLIENT administration commands.

@@ -68,7 +68,7 @@ pub(super) fn client_unpause(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// Ends the pause and releases every postponed client.
-fn unpause(engine: &mut Engine) {
+pub(crate) fn unpause(engine: &mut Engine) {
     engine.client_admin.pause = None;
     let release = Bytes::new();
     for id in std::mem::take(&mut engine.client_admin.postponed) {
