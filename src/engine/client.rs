@@ -20,7 +20,7 @@ use bytes::Bytes;
 use super::command::CommandName;
 use super::commands::transactions;
 use super::delivery::OutputLimit;
-use super::{Engine, blocking, delivery, keyspace};
+use super::{Engine, blocking, delivery, keyspace, tracking};
 use crate::protocol::{Protocol, Reply};
 
 /// One client connection's state.
@@ -56,11 +56,49 @@ pub(crate) struct Client {
     /// Frames a command answers before its own reply (SUBSCRIBE a b c
     /// answers three confirmations: the first two go here).
     pub extra: Vec<Reply>,
-    /// Engine-clock Unix ms of the connection's last read (for `timeout`).
+    /// Engine-clock Unix ms of the connection's last interaction (a read,
+    /// or a write seen by the idle check; for `timeout`).
     pub last_read_ms: i64,
     /// The commands the last script this client ran executed, for the
     /// journal (the session takes them after the command).
     pub script_calls: Vec<Vec<Bytes>>,
+    /// `CLIENT TRACKING` mode (`None`: off).
+    pub tracking: Option<tracking::ClientTracking>,
+    /// `CLIENT REPLY` state.
+    pub reply: ReplyMode,
+    /// `CLIENT NO-EVICT on`.
+    pub no_evict: bool,
+    /// In MONITOR mode (a replica-like client: flag `O`).
+    pub monitor: bool,
+    /// A command of this client waits for `CLIENT PAUSE` to end.
+    pub postponed: bool,
+    /// Output bytes written to the socket as last seen by the idle check
+    /// (a write counts as an interaction, as in Redis).
+    pub seen_written: u64,
+}
+
+/// What `CLIENT REPLY` (and a repeated MONITOR) decided about replies.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ReplyMode {
+    /// `CLIENT REPLY OFF`: no replies until `ON`.
+    pub off: bool,
+    /// The reply of the running command is skipped (`SKIP` was the previous one).
+    pub skip: bool,
+    /// `CLIENT REPLY SKIP`: skip the next command's reply.
+    pub skip_next: bool,
+    /// The running command answers nothing at all (`CLIENT REPLY OFF|SKIP`,
+    /// MONITOR while monitoring).
+    pub none: bool,
+}
+
+impl ReplyMode {
+    /// After a command: whether its reply is dropped; moves `SKIP` on.
+    pub fn finish_command(&mut self) -> bool {
+        let silent = self.off || self.skip || self.none;
+        self.none = false;
+        self.skip = std::mem::take(&mut self.skip_next);
+        silent
+    }
 }
 
 impl Client {
@@ -89,7 +127,25 @@ impl Client {
             extra: Vec::new(),
             last_read_ms: 0,
             script_calls: Vec::new(),
+            tracking: None,
+            reply: ReplyMode::default(),
+            no_evict: false,
+            monitor: false,
+            postponed: false,
+            seen_written: 0,
         }
+    }
+
+    /// The ACL user the client is authenticated as (`CLIENT LIST` `user=`,
+    /// `CLIENT KILL USER`): the default user, the only one without ACL.
+    pub(crate) fn user_name(&self) -> &[u8] {
+        b"default"
+    }
+
+    /// Whether the client connected through a Unix socket (its address is
+    /// `path:0`, not an IP address and port).
+    pub(crate) fn is_unix(&self) -> bool {
+        !self.addr.is_empty() && self.addr.parse::<std::net::SocketAddr>().is_err()
     }
 
     /// A client that is no connection, like the fake client Redis runs
@@ -124,6 +180,10 @@ impl Engine {
             transactions::unwatch_all(self, &mut client);
             blocking::unblock(self, &mut client);
             delivery::unsubscribe_all(self, &mut client);
+            tracking::disable(self, &mut client);
+            if client.monitor {
+                self.client_admin.monitors.retain(|&id| id != client_id);
+            }
         }
     }
 
@@ -158,8 +218,8 @@ impl Engine {
     }
 
     /// Closes every client idle for longer than `timeout` seconds (by the
-    /// engine clock, since its last read), except subscribers and blocked
-    /// clients, as Redis's `clientsCronHandleTimeout`: each gets a close
+    /// engine clock, since its last read or write), except subscribers, monitors
+    /// and blocked clients, as Redis's `clientsCronHandleTimeout`: each gets a close
     /// frame on its outbox and no more frames.
     pub fn close_idle_clients(&mut self) {
         let timeout = self.limits.timeout_secs;
@@ -167,9 +227,25 @@ impl Engine {
             return;
         }
         let now = self.clock.now_ms();
-        for client in self.clients.values() {
+        for client in self.clients.values_mut() {
+            // Writes are interaction too (Redis's `writeToClient` updates
+            // `lastinteraction`): frames when they are queued (replies go
+            // out with the read that caused them), and a long reply still
+            // being written when the check sees progress.
+            if let Some(outbox) = &client.outbox {
+                let backlog = &outbox.backlog;
+                client.last_read_ms = client.last_read_ms.max(backlog.last_frame_ms());
+                let written = backlog.written();
+                if written != client.seen_written {
+                    client.seen_written = written;
+                    if backlog.buffers().pending > 0 {
+                        client.last_read_ms = now;
+                    }
+                }
+            }
             if client.subs.total() > 0
                 || client.blocked.is_some()
+                || client.monitor
                 || now.saturating_sub(client.last_read_ms) <= timeout.saturating_mul(1000)
             {
                 continue;

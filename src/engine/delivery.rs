@@ -43,7 +43,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc::UnboundedSender;
@@ -99,6 +99,30 @@ pub(crate) struct Backlog {
     soft_since: AtomicI64,
     /// Over the limit: frames are dropped, the connection closes.
     over: AtomicBool,
+    /// Bytes the connection wrote to its socket so far, and the
+    /// engine-clock ms of the last frame queued (the idle check counts
+    /// writes as interaction).
+    written: AtomicU64,
+    last_frame_ms: AtomicI64,
+    /// The connection's query buffer (length and capacity) and reply
+    /// buffer (capacity and peak length), as its session last reported
+    /// them (`CLIENT LIST` `qbuf`, `qbuf-free`, `rbs`, `rbp`).
+    query_len: AtomicUsize,
+    query_cap: AtomicUsize,
+    reply_cap: AtomicUsize,
+    reply_peak: AtomicUsize,
+}
+
+/// A connection's buffers as its session reported them (see
+/// [`Backlog::report_buffers`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Buffers {
+    pub query_len: usize,
+    pub query_cap: usize,
+    pub reply_cap: usize,
+    pub reply_peak: usize,
+    /// Bytes queued and not written yet (replies and frames).
+    pub pending: usize,
 }
 
 impl Backlog {
@@ -108,6 +132,54 @@ impl Backlog {
             bytes: AtomicUsize::new(0),
             soft_since: AtomicI64::new(i64::MIN),
             over: AtomicBool::new(false),
+            written: AtomicU64::new(0),
+            last_frame_ms: AtomicI64::new(i64::MIN),
+            query_len: AtomicUsize::new(0),
+            query_cap: AtomicUsize::new(0),
+            reply_cap: AtomicUsize::new(0),
+            reply_peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts `n` bytes written to the socket.
+    pub fn wrote(&self, n: usize) {
+        self.sub(n);
+        self.written.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Bytes written to the socket so far.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Engine-clock ms of the last out-of-band frame queued (`i64::MIN`: none).
+    pub fn last_frame_ms(&self) -> i64 {
+        self.last_frame_ms.load(Ordering::Relaxed)
+    }
+
+    /// Records the session's buffer sizes (query buffer length and
+    /// capacity, reply buffer capacity and length).
+    pub fn report_buffers(
+        &self,
+        query_len: usize,
+        query_cap: usize,
+        reply_cap: usize,
+        reply_len: usize,
+    ) {
+        self.query_len.store(query_len, Ordering::Relaxed);
+        self.query_cap.store(query_cap, Ordering::Relaxed);
+        self.reply_cap.store(reply_cap, Ordering::Relaxed);
+        self.reply_peak.fetch_max(reply_len, Ordering::Relaxed);
+    }
+
+    /// The buffer sizes last reported, and the bytes pending.
+    pub fn buffers(&self) -> Buffers {
+        Buffers {
+            query_len: self.query_len.load(Ordering::Relaxed),
+            query_cap: self.query_cap.load(Ordering::Relaxed),
+            reply_cap: self.reply_cap.load(Ordering::Relaxed),
+            reply_peak: self.reply_peak.load(Ordering::Relaxed),
+            pending: self.bytes.load(Ordering::Relaxed),
         }
     }
 
@@ -383,6 +455,9 @@ pub(crate) fn send_to(
     {
         backlog.sub(len);
     }
+    backlog
+        .last_frame_ms
+        .fetch_max(engine.now_ms(), Ordering::Relaxed);
     true
 }
 

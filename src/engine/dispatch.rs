@@ -50,6 +50,11 @@ pub(crate) struct Outcome {
     pub blocked: Option<Option<i64>>,
     /// Write the reply, then close the connection (QUIT; or the client is gone).
     pub close: bool,
+    /// Do not write the reply (`CLIENT REPLY OFF|SKIP`).
+    pub silent: bool,
+    /// Frames to write after the reply (tracking invalidations and MONITOR
+    /// lines this command caused for its own client).
+    pub trailing: Vec<Reply>,
 }
 
 impl Engine {
@@ -62,9 +67,12 @@ impl Engine {
                 reply: Reply::error("ERR connection is gone"),
                 blocked: None,
                 close: true,
+                silent: false,
+                trailing: Vec::new(),
             };
         };
         self.refresh_time();
+        self.tracking.current = client_id;
         // A panicking handler (a bug) must not take the client's state down
         // with it: the client goes back in the table whatever happens, so
         // its subscriptions, WATCHes and blocking wait are cleaned up when
@@ -75,16 +83,22 @@ impl Engine {
             Ok(reply) => reply,
             Err(payload) => self.recover_from_panic(&mut client, args, payload.as_ref()),
         };
-        let outcome = Outcome {
+        let silent = client.reply.finish_command();
+        super::commands::client::after_command(&mut client, args);
+        let mut outcome = Outcome {
             extra: std::mem::take(&mut client.extra),
             reply,
             blocked: client.blocked.as_ref().map(|b| b.deadline),
             close: client.close_after_reply,
+            silent,
+            trailing: Vec::new(),
         };
         // Back in the table first, so that what the command triggers
         // (keyspace events, serving blocked clients) reaches this client too.
         self.clients.insert(client_id, client);
         self.after_command();
+        self.tracking.current = 0;
+        outcome.trailing = std::mem::take(&mut self.tracking.trailing);
         outcome
     }
 
@@ -207,6 +221,11 @@ impl Engine {
         {
             return Err(errors::err(errors::NOAUTH));
         }
+        if client.monitor
+            && spec.flags & (flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) != 0
+        {
+            return Err(errors::err("ERR Replica can't interact with the keyspace"));
+        }
         if client.multi.is_none()
             && client.protocol == Protocol::Resp2
             && client.subs.total() > 0
@@ -257,6 +276,12 @@ impl Engine {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
         };
+        // Scripts show before the commands they run (Redis's scripting
+        // feeds them itself); other commands once they ran, but admin ones.
+        let monitored = !self.client_admin.monitors.is_empty();
+        if monitored && spec.flags & flags::SKIP_MONITOR != 0 {
+            super::commands::client::feed_monitors(self, client, args);
+        }
         // An error reply counts as a failed call, returned as `Err` (the
         // usual way) or as `Ok(Reply::Error)`.
         let started = Instant::now();
@@ -269,6 +294,12 @@ impl Engine {
         };
         // SLOWLOG, LATENCY and the latency histogram (`introspection/slowlog.rs`).
         self.record_call(client, spec, name, args, started.elapsed());
+        if monitored && spec.flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
+            super::commands::client::feed_monitors(self, client, args);
+        }
+        if spec.flags & flags::READONLY != 0 && client.tracking.is_some() {
+            super::tracking::remember_keys(self, client, spec, args);
+        }
         if let Reply::Error(_) = &reply {
             self.stats.failed_calls += 1;
             if let Some(c) = self.stats.commands.get_mut(&name) {

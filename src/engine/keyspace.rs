@@ -149,6 +149,11 @@ pub(crate) struct Db {
     /// wakeups); recorded only while `track_touched` is on.
     touched: Vec<Bytes>,
     track_touched: bool,
+    /// Keys written since the engine last drained them, for client-side
+    /// caching invalidation (`None`: the database was flushed); recorded
+    /// only while some client tracks (`tracking.rs`).
+    written: Vec<Option<Bytes>>,
+    track_writes: bool,
     /// Keyspace notifications since the engine last drained them; only the
     /// classes in `notify_mask` are queued.
     events: Vec<KeyEvent>,
@@ -215,6 +220,8 @@ impl Db {
             watched: HashMap::new(),
             touched: Vec::new(),
             track_touched: false,
+            written: Vec::new(),
+            track_writes: false,
             events: Vec::new(),
             notify_mask: 0,
             lfu: None,
@@ -678,6 +685,10 @@ impl Db {
         }
         self.entries.clear();
         self.deadlines.clear();
+        let track_writes = std::mem::replace(&mut self.track_writes, false);
+        if track_writes {
+            self.written.push(None);
+        }
         for (k, expired) in watched {
             if expired {
                 self.touched_expired(&k);
@@ -685,6 +696,7 @@ impl Db {
                 self.touched(&k);
             }
         }
+        self.track_writes = track_writes;
         self.version += 1;
         removed
     }
@@ -741,6 +753,9 @@ impl Db {
         if self.track_touched {
             self.touched.push(Bytes::copy_from_slice(key));
         }
+        if self.track_writes {
+            self.written.push(Some(Bytes::copy_from_slice(key)));
+        }
     }
 
     /// Records `key` for blocked-client wakeups only, without counting a
@@ -760,6 +775,9 @@ impl Db {
         }
         if self.track_touched {
             self.touched.push(Bytes::copy_from_slice(key));
+        }
+        if self.track_writes {
+            self.written.push(Some(Bytes::copy_from_slice(key)));
         }
     }
 
@@ -790,6 +808,21 @@ impl Db {
         if !on {
             self.touched.clear();
         }
+    }
+
+    /// Whether writes are recorded for client-side caching invalidation
+    /// ([`Db::take_written`]): on while any client has `CLIENT TRACKING` on.
+    pub fn set_track_writes(&mut self, on: bool) {
+        self.track_writes = on;
+        if !on {
+            self.written.clear();
+        }
+    }
+
+    /// The keys written since the last call, in order (`None`: a flush),
+    /// while [`Db::set_track_writes`] is on.
+    pub fn take_written(&mut self) -> Vec<Option<Bytes>> {
+        std::mem::take(&mut self.written)
     }
 
     /// The keys modified since the last call (while tracking is on).

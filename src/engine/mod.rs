@@ -125,6 +125,7 @@ pub(crate) mod random;
 pub(crate) mod stats;
 #[cfg(test)]
 mod tests;
+pub(crate) mod tracking;
 pub(crate) mod types;
 pub(crate) mod util;
 
@@ -148,6 +149,7 @@ use stats::Stats;
 /// this order: `COMMAND` lists commands in it).
 pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     connection::COMMANDS,
+    commands::client::COMMANDS,
     introspection::COMMANDS,
     introspection::memory::COMMANDS,
     introspection::slowlog::COMMANDS,
@@ -252,6 +254,10 @@ pub(crate) struct Engine {
     /// cache (`commands/scripting/`).
     #[cfg(feature = "scripting")]
     pub scripting: commands::scripting::Scripting,
+    /// Client-side caching: the invalidation and prefix tables.
+    pub tracking: tracking::Tracking,
+    /// CLIENT PAUSE and the MONITOR clients (`commands/client/`).
+    pub client_admin: commands::client::State,
 }
 
 impl Engine {
@@ -290,6 +296,8 @@ impl Engine {
             limits: client::ClientLimits::default(),
             #[cfg(feature = "scripting")]
             scripting: Default::default(),
+            tracking: tracking::Tracking::default(),
+            client_admin: commands::client::State::default(),
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();
@@ -334,6 +342,7 @@ impl Engine {
             }
         }
         blocking::time_out_due(self);
+        commands::client::end_pause_if_due(self);
         self.close_idle_clients();
         self.after_command();
     }
@@ -437,5 +446,6 @@ impl Engine {
                 break;
             }
         }
+        tracking::process_writes(self);
     }
 }

@@ -167,6 +167,9 @@ pub(crate) struct Session {
     /// The last command blocked the client: its reply comes on the outbox,
     /// or is the timeout reply at the deadline (if any, engine-clock ms).
     blocked: Option<Option<i64>>,
+    /// A command parked by CLIENT PAUSE (and its `close`), run once the
+    /// pause ends.
+    postponed: Option<(Vec<Bytes>, bool)>,
     /// Unsent bytes (outbox and output), shared with the engine.
     backlog: Arc<Backlog>,
     /// Reply bytes this session encoded and not yet counted in `backlog`.
@@ -207,6 +210,7 @@ impl Session {
             delayed: None,
             journal: Vec::new(),
             blocked: None,
+            postponed: None,
             backlog,
             own: 0,
             closing: false,
@@ -242,7 +246,7 @@ impl Session {
     /// Counts `n` output bytes as written (the I/O layer wrote them from
     /// the front of the output).
     pub fn wrote(&self, n: usize) {
-        self.backlog.sub(n);
+        self.backlog.wrote(n);
     }
 
     /// Whether the input not yet parsed is over `client-query-buffer-limit`
@@ -300,9 +304,11 @@ impl Session {
         if let Some(client) = engine.clients.get_mut(&self.id) {
             client.last_read_ms = engine.clock.now_ms();
         }
+        self.report_buffers();
         let action = self.serve::<false>(engine, mocks);
         self.count_own();
         self.record(mocks);
+        self.report_buffers();
         action
     }
 
@@ -333,6 +339,11 @@ impl Session {
         }
         if let Some(deadline) = self.blocked {
             return Action::Blocked(deadline);
+        }
+        if let Some((args, close)) = self.postponed.take() {
+            if let Err(action) = self.execute(engine, &args, close) {
+                return action;
+            }
         }
         let mut client = View::of(engine, self.id);
         self.authenticated = client.authenticated;
@@ -470,6 +481,12 @@ impl Session {
         args: &[Bytes],
         close: bool,
     ) -> Result<View, Action> {
+        // CLIENT PAUSE: park the client with its command until the pause ends.
+        if let Some(end) = crate::engine::commands::client::postpone(engine, self.id, args) {
+            self.postponed = Some((args.to_vec(), close));
+            self.blocked = Some(Some(end));
+            return Err(Action::Blocked(Some(end)));
+        }
         let outcome = engine.execute(self.id, args);
         if args.first().is_some_and(|name| may_change_limits(name)) {
             engine.apply_client_limits();
@@ -483,7 +500,11 @@ impl Session {
         }
         match outcome.blocked {
             Some(deadline) => self.blocked = Some(deadline),
+            None if outcome.silent => {}
             None => self.encode(client.protocol, &outcome.reply),
+        }
+        for frame in &outcome.trailing {
+            self.encode(client.protocol, frame);
         }
         self.settle(engine, client.subscribed)?;
         if close || outcome.close {
@@ -541,6 +562,13 @@ impl Session {
     /// on the outbox, and goes first). [`run`](Session::run) again afterwards.
     #[cfg(any(test, feature = "fuzzing"))]
     pub fn time_out(&mut self, engine: &mut Engine) {
+        if self.postponed.is_some() {
+            // Held by CLIENT PAUSE: end the pause now.
+            crate::engine::commands::client::end_pause(engine);
+            self.drain_outbox();
+            self.blocked = None;
+            return;
+        }
         let reply = crate::engine::blocking::timed_out(engine, self.id);
         self.finish_time_out(engine, reply);
         self.blocked = None;
@@ -552,6 +580,15 @@ impl Session {
     /// the command meanwhile. Still [`is_blocked`](Session::is_blocked)
     /// when neither: wait again. [`run`](Session::run) again once unblocked.
     pub fn time_out_if_due(&mut self, engine: &mut Engine) {
+        if self.postponed.is_some() {
+            // A pause's end: the engine releases its clients (this one
+            // through its outbox) once its clock is past it.
+            engine.refresh_time();
+            crate::engine::commands::client::end_pause_if_due(engine);
+            self.drain_outbox();
+            self.count_own();
+            return;
+        }
         let reply = crate::engine::blocking::time_out_if_due(engine, self.id);
         let timed_out = reply.is_some();
         self.finish_time_out(engine, reply);
@@ -568,6 +605,16 @@ impl Session {
             self.encode(client.protocol, &reply);
         }
         self.count_own();
+    }
+
+    /// Tells the engine the sizes of the buffers (`CLIENT LIST` fields).
+    fn report_buffers(&self) {
+        self.backlog.report_buffers(
+            self.input.len(),
+            self.input.capacity(),
+            self.output.capacity(),
+            self.output.len(),
+        );
     }
 
     /// Counts the reply bytes encoded since the last count in the backlog,

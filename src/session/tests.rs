@@ -928,3 +928,43 @@ fn config_set_requirepass_applies_to_new_connections() {
     h.run("CONFIG SET requirepass ");
     assert!(h.engine.config.requirepass.is_none());
 }
+
+#[test]
+fn a_write_waits_for_a_client_pause_to_end_on_the_engine_clock() {
+    let mut h = Harness::new();
+    h.engine.clock.freeze();
+    let now = h.engine.clock.now_ms();
+    let (action, written) = h.feed(b"CLIENT PAUSE 500 WRITE\r\nGET k\r\nSET k v\r\nPING\r\n");
+    assert_eq!(written, "+OK\r\n$-1\r\n");
+    assert_eq!(action, Action::Blocked(Some(now + 500)));
+    // Not past the end yet: still held.
+    h.engine.clock.fast_forward(Duration::from_millis(500));
+    h.session.time_out_if_due(&mut h.engine);
+    assert!(h.session.is_blocked());
+    h.engine.clock.fast_forward(Duration::from_millis(1));
+    h.session.time_out_if_due(&mut h.engine);
+    assert!(!h.session.is_blocked());
+    assert_eq!(
+        h.feed(b""),
+        (Action::NeedInput, "+OK\r\n+PONG\r\n".to_string())
+    );
+    // CLIENT UNPAUSE from another client releases it at once.
+    let mut other = h.connect();
+    h.feed(b"CLIENT PAUSE 100000 WRITE\r\n");
+    assert!(matches!(
+        h.feed(b"SET k w\r\nGET k\r\n").0,
+        Action::Blocked(Some(_))
+    ));
+    call_on(
+        &mut other,
+        &mut h.engine,
+        &h.mocks,
+        &[b"CLIENT", b"UNPAUSE"],
+    );
+    h.session.time_out_if_due(&mut h.engine);
+    assert!(!h.session.is_blocked());
+    assert_eq!(
+        h.feed(b""),
+        (Action::NeedInput, "+OK\r\n$1\r\nw\r\n".to_string())
+    );
+}

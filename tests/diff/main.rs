@@ -15,6 +15,7 @@ mod script;
 mod shapes;
 
 mod command_table;
+mod client;
 mod connection;
 #[cfg(feature = "scripting")]
 mod function_dump;

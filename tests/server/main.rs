@@ -17,11 +17,13 @@ mod blocking;
 mod busy_scripts;
 #[cfg(feature = "cli")]
 mod cli_fixtures;
+mod client_admin;
 mod clients;
 mod clients_sets;
 mod engine_state;
 mod introspection;
 mod lifecycle;
+mod monitor;
 mod parser_props;
 mod pubsub;
 #[cfg(feature = "record")]
@@ -31,6 +33,7 @@ mod scan_cursors;
 mod scripting;
 mod seed;
 mod streams;
+mod tracking;
 
 mod fixture_clock;
 mod fixture_runtime;

@@ -385,7 +385,7 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("client_recent_max_input_buffer", &0);
             field("client_recent_max_output_buffer", &0);
             field("blocked_clients", &blocking::blocked_count(engine));
-            field("tracking_clients", &0);
+            field("tracking_clients", &engine.tracking.clients());
             field(
                 "clients_in_timeout_table",
                 &blocking::timeout_table_count(engine),
@@ -559,9 +559,9 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("active_defrag_key_misses", &0);
             field("total_active_defrag_time", &0);
             field("current_active_defrag_time", &0);
-            field("tracking_total_keys", &0);
-            field("tracking_total_items", &0);
-            field("tracking_total_prefixes", &0);
+            field("tracking_total_keys", &engine.tracking.total_keys());
+            field("tracking_total_items", &engine.tracking.total_items());
+            field("tracking_total_prefixes", &engine.tracking.total_prefixes());
             field("unexpected_error_replies", &0);
             field("total_error_replies", &st.total_error_replies);
             field("dump_payload_sanitizations", &0);
