@@ -18,8 +18,8 @@ use crate::support::conn::RawConn;
 use crate::support::resp::{aggregate_items, bulk_payload};
 
 /// Redis 7.0.15 commands mock-redis does not implement yet, with the
-/// reason. Other branches add some of them (issue 14: ACL, CLIENT's
-/// subcommands, MONITOR, SHUTDOWN): shrink the list as they land. Their
+/// reason. Other branches add some of them (issue 14: ACL, SHUTDOWN):
+/// shrink the list as they land. Their
 /// COMMAND INFO / DOCS come from the captured table as soon as a handler
 /// exists.
 pub const NOT_YET: &[(&str, &str)] = &[
@@ -37,17 +37,6 @@ pub const NOT_YET: &[(&str, &str)] = &[
     ("acl|setuser", "issue 14"),
     ("acl|users", "issue 14"),
     ("acl|whoami", "issue 14"),
-    ("client|caching", "client tracking: issue 14"),
-    ("client|getredir", "client tracking: issue 14"),
-    ("client|kill", "issue 14"),
-    ("client|no-evict", "issue 14"),
-    ("client|pause", "issue 14"),
-    ("client|reply", "issue 14"),
-    ("client|tracking", "client tracking: issue 14"),
-    ("client|trackinginfo", "client tracking: issue 14"),
-    ("client|unblock", "issue 14"),
-    ("client|unpause", "issue 14"),
-    ("monitor", "issue 14"),
     ("shutdown", "issue 14"),
     (
         "migrate",

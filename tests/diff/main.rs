@@ -14,8 +14,8 @@ mod support;
 mod script;
 mod shapes;
 
-mod command_table;
 mod client;
+mod command_table;
 mod connection;
 #[cfg(feature = "scripting")]
 mod function_dump;
