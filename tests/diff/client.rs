@@ -148,12 +148,11 @@ async fn client_admin_replies_and_errors() {
                 .cmd(["MSET", "k", "1", "k2", "2"])
                 .cmd(["GET", "k"])
                 .cmd(["FLUSHDB"])
+                // BCAST invalidations are checked in tests/server/tracking.rs:
+                // the mock queues them on the outbox, so on a loaded machine
+                // they can reach the client after its next reply (README,
+                // deliberate differences).
                 .cmd(["CLIENT", "TRACKING", "off"])
-                .cmd(["CLIENT", "TRACKING", "on", "bcast", "prefix", "f"])
-                .cmd(["MSET", "foo", "1", "bar", "2", "fa", "3"])
-                .cmd(["DEL", "foo"])
-                .cmd(["CLIENT", "TRACKING", "on", "bcast", "prefix", "g", "noloop"])
-                .cmd(["SET", "g1", "x"])
                 .cmd(["PING"]),
             case("monitor in a transaction")
                 .cmd(["MULTI"])
