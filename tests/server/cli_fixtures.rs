@@ -10,13 +10,15 @@ use crate::support::RawConn;
 const BIN: &str = env!("CARGO_BIN_EXE_mock-redis");
 
 /// A running binary, its port, and the rest of its stderr.
-struct Cli {
+pub(crate) struct Cli {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     stderr: BufReader<std::process::ChildStderr>,
 }
 
-fn start(args: &[&str]) -> Cli {
+/// Starts the binary on an ephemeral port with `args`; returns once it
+/// listens (`record_replay.rs` uses it too).
+pub(crate) fn start(args: &[&str]) -> Cli {
     let mut child = Command::new(BIN)
         .args(["--port", "0"])
         .args(args)
@@ -49,7 +51,7 @@ fn start(args: &[&str]) -> Cli {
 impl Cli {
     /// Sends SIGINT, waits for the exit and returns its code and the rest of
     /// stderr.
-    fn interrupt(mut self) -> (Option<i32>, String) {
+    pub(crate) fn interrupt(mut self) -> (Option<i32>, String) {
         let status = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()

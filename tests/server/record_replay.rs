@@ -311,54 +311,9 @@ async fn bad_recordings_are_refused_with_their_line() {
 #[cfg(feature = "cli")]
 #[tokio::test]
 async fn the_binary_records_until_ctrl_c_and_replays() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use crate::cli_fixtures::start;
+    use std::process::Command;
     const BIN: &str = env!("CARGO_BIN_EXE_mock-redis");
-
-    /// Starts the binary; its child, its port and the rest of its stderr.
-    fn start(
-        args: &[&str],
-    ) -> (
-        std::process::Child,
-        u16,
-        BufReader<std::process::ChildStderr>,
-    ) {
-        let mut child = Command::new(BIN)
-            .args(["--port", "0"])
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        let port = loop {
-            line.clear();
-            if stderr.read_line(&mut line).unwrap() == 0 {
-                let _ = child.wait();
-                panic!("exited before listening");
-            }
-            if let Some(i) = line.find("127.0.0.1:") {
-                let digits: String = line[i + 10..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                break digits.parse().unwrap();
-            }
-        };
-        (child, port, stderr)
-    }
-    fn interrupt(mut child: std::process::Child) -> Option<i32> {
-        assert!(
-            Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status()
-                .unwrap()
-                .success()
-        );
-        child.wait().unwrap().code()
-    }
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("session.toml");
@@ -367,12 +322,12 @@ async fn the_binary_records_until_ctrl_c_and_replays() {
         return;
     };
     let upstream = format!("redis://127.0.0.1:{}", redis.port);
-    let (child, port, _stderr) = start(&["--proxy", &upstream, "--record-to", &file]);
-    let mut c = RawConn::open(port).await;
+    let recording = start(&["--proxy", &upstream, "--record-to", &file]);
+    let mut c = RawConn::open(recording.port).await;
     assert_eq!(c.cmd(["SET", "user:1", "alice"]).await, b"+OK\r\n");
     assert_eq!(c.cmd(["GET", "user:1"]).await, b"$5\r\nalice\r\n");
     // Still connected: Ctrl-C writes what the open connection recorded.
-    assert_eq!(interrupt(child), Some(0));
+    assert_eq!(recording.interrupt().0, Some(0));
     let text = read(&path);
     assert!(
         text.contains("exact_args = [\"GET\", \"user:1\"]\nreply = \"alice\"\n"),
@@ -381,16 +336,16 @@ async fn the_binary_records_until_ctrl_c_and_replays() {
     drop(c);
     drop(redis);
 
-    let (child, port, stderr) = start(&["--replay", &file]);
-    let mut c = RawConn::open(port).await;
+    let replay = start(&["--replay", &file]);
+    let mut c = RawConn::open(replay.port).await;
     assert_eq!(c.cmd(["GET", "user:1"]).await, b"$5\r\nalice\r\n");
     assert_eq!(
         escape(&c.cmd(["GET", "user:2"]).await),
         escape(b"-ERR mock-redis: no mock matched 'GET' 'user:2'; closest recorded request: 'GET' 'user:1'\r\n")
     );
     // The refusal fails verification: the report and exit status 3.
-    assert_eq!(interrupt(child), Some(3));
-    let rest: String = stderr.lines().map(|l| l.unwrap() + "\n").collect();
+    let (code, rest) = replay.interrupt();
+    assert_eq!(code, Some(3));
     assert!(
         rest.contains("strict mode answered with an error"),
         "{rest}"
