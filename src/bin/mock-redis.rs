@@ -22,6 +22,9 @@ Options (named as redis-server's configuration directives):
   --port <port>           TCP port (default 6379; 0 picks a free port and logs it).
   --unixsocket <path>     Also listen on a Unix socket at <path>.
   --requirepass <pass>    Require clients to AUTH with <pass>.
+  --user '<name> <rules>'  An ACL user, as redis.conf's `user` directive:
+                          --user 'alice on >pw ~cache:* +@read'. May be repeated.
+  --aclfile <path>        Load ACL users from <path> (ACL LOAD / ACL SAVE use it).
   --maxclients <n>        Connections served at once (default 10000; lowered
                           to the open-file limit less 32 if it cannot be
                           raised, as redis-server does).
@@ -66,6 +69,8 @@ struct Options {
     port: u16,
     unixsocket: Option<String>,
     requirepass: Option<String>,
+    users: Vec<(String, String)>,
+    aclfile: Option<String>,
     redis_version: Option<String>,
     mocks: Vec<String>,
     admin_port: Option<u16>,
@@ -144,6 +149,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         port: 6379,
         unixsocket: None,
         requirepass: None,
+        users: Vec::new(),
+        aclfile: None,
         redis_version: None,
         mocks: Vec::new(),
         admin_port: None,
@@ -187,6 +194,16 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             }
             "--unixsocket" => opts.unixsocket = Some(value()?),
             "--requirepass" => opts.requirepass = Some(value()?),
+            "--user" => {
+                let v = value()?;
+                let v = v.trim_start();
+                let (name, rules) = v.split_once(' ').unwrap_or((v, ""));
+                if name.is_empty() {
+                    return Err("option '--user' needs a user name".to_string());
+                }
+                opts.users.push((name.to_string(), rules.to_string()));
+            }
+            "--aclfile" => opts.aclfile = Some(value()?),
             "--redis-version" => opts.redis_version = Some(value()?),
             "--mocks" => opts.mocks.push(value()?),
             "--admin-port" => {
@@ -303,6 +320,12 @@ async fn run(opts: Options, mut fixtures: Vec<Fixture>) -> ExitCode {
     }
     if let Some(pass) = opts.requirepass {
         builder = builder.requirepass(pass);
+    }
+    for (name, rules) in opts.users {
+        builder = builder.user(name, rules);
+    }
+    if let Some(path) = opts.aclfile {
+        builder = builder.aclfile(path);
     }
     if let Some(version) = opts.redis_version {
         builder = builder.redis_version(version);

@@ -75,6 +75,13 @@ pub(crate) struct Client {
     /// Output bytes written to the socket as last seen by the idle check
     /// (a write counts as an interaction, as in Redis).
     pub seen_written: u64,
+    /// The ACL user the connection is authenticated as (`default` until
+    /// AUTH or HELLO AUTH names another).
+    pub user: Bytes,
+    /// For a script's client: the caller's `CLIENT INFO` line, which ACL
+    /// LOG shows for a command the script was denied (set only when the
+    /// caller's user has restrictions).
+    pub script_caller_info: Option<String>,
 }
 
 /// What `CLIENT REPLY` (and a repeated MONITOR) decided about replies.
@@ -133,13 +140,15 @@ impl Client {
             monitor: false,
             postponed: false,
             seen_written: 0,
+            user: Bytes::from_static(b"default"),
+            script_caller_info: None,
         }
     }
 
-    /// The ACL user the client is authenticated as (`CLIENT LIST` `user=`,
-    /// `CLIENT KILL USER`): the default user, the only one without ACL.
+    /// The name of the ACL user the client is authenticated as (`CLIENT
+    /// LIST`'s `user=`, `CLIENT KILL USER`, `ACL WHOAMI`).
     pub(crate) fn user_name(&self) -> &[u8] {
-        b"default"
+        &self.user
     }
 
     /// Whether the client connected through a Unix socket (its address is
@@ -167,7 +176,7 @@ impl Engine {
         let id = self.next_client_id;
         self.next_client_id += 1;
         self.stats.total_connections_received += 1;
-        let authenticated = self.config.requirepass.is_none();
+        let authenticated = self.default_user_open();
         let mut client = Client::new(id, addr, laddr, authenticated);
         client.last_read_ms = self.clock.now_ms();
         self.clients.insert(id, client);
@@ -208,7 +217,7 @@ impl Engine {
     pub fn admit(&mut self, local: bool) -> Result<(), &'static str> {
         let refused = if self.clients.len() >= self.limits.maxclients {
             MAX_CLIENTS_REACHED
-        } else if self.limits.protected_mode && self.config.requirepass.is_none() && !local {
+        } else if self.limits.protected_mode && self.acl.default_user().nopass() && !local {
             PROTECTED_MODE_DENIED
         } else {
             return Ok(());

@@ -152,7 +152,13 @@ impl Engine {
     }
 
     fn dispatch(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
-        let (spec, parent) = match self.check(client, args) {
+        let checked = match self.check(client, args) {
+            Ok((spec, parent)) => self
+                .acl_gate(client, spec, parent, args)
+                .map(|()| (spec, parent)),
+            Err(reply) => Err(reply),
+        };
+        let (spec, parent) = match checked {
             Ok(found) => found,
             Err(reply) => {
                 // Redis's rejectCommand: a queue-time error dooms the transaction.
@@ -215,10 +221,7 @@ impl Engine {
         // Redis's `authRequired`: only while the default user has a
         // password; a client that connected under one passes once it is
         // emptied (HELLO alone still checks the client's own flag).
-        if !client.authenticated
-            && self.config.requirepass.is_some()
-            && spec.flags & flags::NO_AUTH == 0
-        {
+        if !client.authenticated && !self.default_user_open() && spec.flags & flags::NO_AUTH == 0 {
             return Err(errors::err(errors::NOAUTH));
         }
         if client.monitor
@@ -362,7 +365,10 @@ impl Engine {
     pub(crate) fn call_queued(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
         // `last_command` stays `exec` (CLIENT LIST shows `cmd=exec`), as in Redis.
         match self.check(client, args) {
-            Ok((spec, parent)) => self.call(client, spec, parent, args),
+            Ok((spec, parent)) => match self.acl_gate_at_exec(client, spec, parent, args) {
+                Ok(()) => self.call(client, spec, parent, args),
+                Err(reply) => reply,
+            },
             Err(reply) => reply,
         }
     }

@@ -109,6 +109,7 @@
 //!    Never hold engine state in a half-changed form across code that may
 //!    panic when a simple reordering avoids it.
 
+pub(crate) mod acl;
 pub(crate) mod blocking;
 pub(crate) mod client;
 pub(crate) mod clock;
@@ -157,6 +158,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     introspection::standalone::COMMANDS,
     introspection::cluster::COMMANDS,
     admin::COMMANDS,
+    commands::acl::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
     bitmaps::COMMANDS,
@@ -258,6 +260,8 @@ pub(crate) struct Engine {
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE and the MONITOR clients (`commands/client/`).
     pub client_admin: commands::client::State,
+    /// ACL users and the ACL log (`acl/`).
+    pub acl: acl::Acl,
 }
 
 impl Engine {
@@ -298,6 +302,7 @@ impl Engine {
             scripting: Default::default(),
             tracking: tracking::Tracking::default(),
             client_admin: commands::client::State::default(),
+            acl: acl::Acl::default(),
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();
@@ -405,13 +410,23 @@ impl Engine {
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .unwrap_or_default();
         let _ = self.runtime.set("requirepass", &pass);
+        let pass = self.config.requirepass.clone();
+        self.acl_update_default_password(pass.as_deref());
     }
 
-    /// Applies a changed `requirepass`: new connections must AUTH with it
-    /// (empty: no password), as Redis's default user.
+    /// Applies a changed `requirepass`: it becomes the default user's
+    /// only password (empty: `nopass`), as Redis's
+    /// `ACLUpdateDefaultUserPassword`; unchanged, the default user keeps
+    /// what `ACL SETUSER` gave it.
     pub fn apply_requirepass(&mut self) {
         let pass = self.config_str("requirepass").unwrap_or("").to_string();
-        self.config.requirepass = (!pass.is_empty()).then(|| Bytes::from(pass));
+        let pass = (!pass.is_empty()).then(|| Bytes::from(pass));
+        if pass == self.config.requirepass {
+            return;
+        }
+        self.config.requirepass = pass;
+        let pass = self.config.requirepass.clone();
+        self.acl_update_default_password(pass.as_deref());
     }
 
     /// Takes one clock reading and hands it to every database, so all

@@ -14,4 +14,4 @@ pub(crate) use reply::PACK_OVER;
 #[cfg(feature = "scripting")]
 pub(crate) use reply::format_g;
 pub use reply::{PackedArray, Protocol, Reply, format_double};
-pub(crate) use request::{RequestParser, string2ll};
+pub(crate) use request::{RequestParser, split_args, string2ll};

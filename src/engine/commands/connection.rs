@@ -1,6 +1,7 @@
 //! Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT and RESET
 //! (CLIENT is in `client/`).
 
+use super::acl::authenticate;
 use super::pubsub::subscribed_ping;
 use super::transactions::discard_transaction;
 use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
@@ -10,7 +11,8 @@ use crate::engine::util::errors::{
     DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, error_quoting, syntax_error,
     wrong_arity,
 };
-use crate::engine::{Ctx, DATABASES, Engine};
+use crate::engine::{Ctx, DATABASES};
+use bytes::Bytes;
 use crate::protocol::{Protocol, Reply, string2ll};
 
 const CONN: u32 = acl::CONNECTION;
@@ -73,17 +75,6 @@ fn echo(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(Reply::Bulk(ctx.arg(1).clone()))
 }
 
-/// Whether `username`/`password` authenticate against the default user.
-fn credentials_ok(engine: &Engine, username: &[u8], password: &[u8]) -> bool {
-    if username != b"default" {
-        return false;
-    }
-    match &engine.config.requirepass {
-        None => true,
-        Some(pass) => pass.as_ref() == password,
-    }
-}
-
 fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut version = None;
     let mut next = 1;
@@ -122,10 +113,9 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         j += 1;
     }
     if let Some((user, pass)) = credentials {
-        if !credentials_ok(ctx.engine, &user, &pass) {
+        if !authenticate(ctx, &user, &pass) {
             return Err(err(WRONGPASS));
         }
-        ctx.client.authenticated = true;
     }
     if !ctx.client.authenticated {
         // Redis 7.2 added `<proto>` to the text.
@@ -168,19 +158,18 @@ fn auth(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
         return Err(syntax_error());
     }
-    let (user, pass): (&[u8], &[u8]) = if ctx.args.len() == 2 {
-        if ctx.engine.config.requirepass.is_none() {
+    let (user, pass) = if ctx.args.len() == 2 {
+        if ctx.engine.acl.default_user().nopass() {
             return Err(err(
                 "ERR AUTH <password> called without any password configured for the default \
                  user. Are you sure your configuration is correct?",
             ));
         }
-        (b"default", ctx.arg(1))
+        (Bytes::from_static(b"default"), ctx.arg(1).clone())
     } else {
-        (ctx.arg(1), ctx.arg(2))
+        (ctx.arg(1).clone(), ctx.arg(2).clone())
     };
-    if credentials_ok(ctx.engine, user, pass) {
-        ctx.client.authenticated = true;
+    if authenticate(ctx, &user, &pass) {
         Ok(Reply::ok())
     } else {
         Err(err(WRONGPASS))
@@ -210,7 +199,8 @@ fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.client.db = 0;
     ctx.client.protocol = Protocol::Resp2;
     ctx.client.name = None;
-    ctx.client.authenticated = ctx.engine.config.requirepass.is_none();
+    ctx.client.user = Bytes::from_static(b"default");
+    ctx.client.authenticated = ctx.engine.default_user_open();
     super::client::reset(ctx.engine, ctx.client);
     Ok(Reply::simple("RESET"))
 }

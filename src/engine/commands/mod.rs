@@ -14,6 +14,7 @@
 //! `hashes::listpack_limits`, ...), but nothing outside `commands/` imports
 //! a group except the dispatcher and the direct state API.
 
+pub(crate) mod acl;
 pub(crate) mod admin;
 pub(crate) mod bitmaps;
 pub(crate) mod client;

@@ -40,7 +40,7 @@ pub(super) fn parse_type(kind: &[u8]) -> Result<Option<bool>, Reply> {
 /// One `CLIENT LIST` line, in Redis 7.0's field order. `args` are the
 /// arguments of the command `client` runs (its `argv-mem`), `None` for the
 /// others (Redis frees a client's arguments after each command).
-fn client_line(
+pub(crate) fn client_line(
     engine: &Engine,
     client: &Client,
     args: Option<&[Bytes]>,

@@ -14,6 +14,8 @@
 
 mod kill;
 mod list;
+
+pub(crate) use list::client_line;
 mod monitor;
 mod pause;
 mod tracking;

@@ -494,6 +494,12 @@ fn redis_call(
     }
     let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
     let run = &mut *guard;
+    if let Err(text) = run
+        .engine
+        .acl_gate_in_script(run.client, spec, parent, &args)
+    {
+        return err(text);
+    }
     if spec.flags & flags::WRITE != 0 && run.read_only {
         return err("ERR Write commands are not allowed from read-only scripts.");
     }

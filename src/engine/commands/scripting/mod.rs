@@ -672,6 +672,7 @@ fn run_script_in(
         engine.config.requirepass.is_some(),
         env.control.clone(),
     );
+    engine.acl_script_client(caller, &mut client);
     let RunOutcome { reply, calls, .. } = env.run(
         engine,
         &mut client,
