@@ -16,6 +16,7 @@ mod shapes;
 
 mod client;
 mod command_table;
+mod acl;
 mod connection;
 #[cfg(feature = "scripting")]
 mod function_dump;

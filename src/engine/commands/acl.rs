@@ -18,7 +18,7 @@ use crate::engine::command::{
     CmdResult, CommandName, CommandSpec, CommandTable, Resolved, acl as cat, flags::*, full_name,
 };
 use crate::engine::util::args;
-use crate::engine::util::errors::{err, wrong_arity};
+use crate::engine::util::errors::{err, subcommand_syntax_error, wrong_arity};
 use crate::engine::util::help::help_reply;
 use crate::engine::{Client, Ctx, Engine};
 use crate::protocol::Reply;
@@ -415,7 +415,7 @@ fn acl_cat(ctx: &mut Ctx<'_>) -> CmdResult {
                     .collect(),
             ))
         }
-        _ => Err(wrong_arity("acl|cat")),
+        _ => Err(subcommand_syntax_error(ctx.arg(1), "ACL")),
     }
 }
 
@@ -423,7 +423,7 @@ fn acl_genpass(ctx: &mut Ctx<'_>) -> CmdResult {
     let bits = match ctx.args.len() {
         2 => 256,
         3 => args::int(ctx.arg(2))?,
-        _ => return Err(wrong_arity("acl|genpass")),
+        _ => return Err(subcommand_syntax_error(ctx.arg(1), "ACL")),
     };
     if bits <= 0 || bits > 4096 {
         return Err(err(
@@ -455,7 +455,7 @@ fn acl_log(ctx: &mut Ctx<'_>) -> CmdResult {
             return Ok(Reply::ok());
         }
         3 => count = args::int(ctx.arg(2))?.max(0),
-        _ => return Err(wrong_arity("acl|log")),
+        _ => return Err(subcommand_syntax_error(ctx.arg(1), "ACL")),
     }
     let now = ctx.engine.now_ms();
     Ok(ctx.engine.acl.log.reply(count as usize, now))
