@@ -12,6 +12,7 @@ mod support;
 
 #[cfg(feature = "admin")]
 mod admin_api;
+mod acl;
 mod blocking;
 #[cfg(feature = "scripting")]
 mod busy_scripts;
