@@ -304,7 +304,9 @@ fn mask_log(raw: &[u8]) -> Vec<u8> {
             let info = lines.next().unwrap_or_default();
             let keep: Vec<&str> = info
                 .split(' ')
-                .filter(|f| f.starts_with("cmd=") || f.starts_with("user=") || f.starts_with("name="))
+                .filter(|f| {
+                    f.starts_with("cmd=") || f.starts_with("user=") || f.starts_with("name=")
+                })
                 .collect();
             out.push_str(&format!("<info {}>\r\n", keep.join(" ")));
         }
@@ -322,7 +324,10 @@ async fn acl_log_entries() {
     let cmds: &[&[&str]] = &[
         &["ACL", "DELUSER", "bob", "carol"],
         &["ACL", "LOG", "RESET"],
-        &["ACL", "SETUSER", "bob", "on", ">pw", "~k*", "&ch", "-@all", "+get", "+set", "+publish", "+multi", "+exec", "+eval"],
+        &[
+            "ACL", "SETUSER", "bob", "on", ">pw", "~k*", "&ch", "-@all", "+get", "+set",
+            "+publish", "+multi", "+exec", "+eval",
+        ],
         &["CLIENT", "SETNAME", "logger"],
         &["AUTH", "nobody", "x"],
         &["auth", "bob", "wrong"],
@@ -355,10 +360,19 @@ async fn acl_log_entries() {
             String::from_utf8_lossy(&expected),
             "ACL LOG (RESP3: {resp3})"
         );
-        for c in [&["ACL", "LOG", "2"][..], &["ACL", "LOG", "-1"], &["ACL", "LOG", "RESET"], &["ACL", "LOG"]] {
+        for c in [
+            &["ACL", "LOG", "2"][..],
+            &["ACL", "LOG", "-1"],
+            &["ACL", "LOG", "RESET"],
+            &["ACL", "LOG"],
+        ] {
             let e = mask_log(&real.cmd(c.iter().copied()).await);
             let a = mask_log(&fake.cmd(c.iter().copied()).await);
-            assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&e), "{c:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&a),
+                String::from_utf8_lossy(&e),
+                "{c:?}"
+            );
         }
         drop(fake);
         mock.shutdown().await;
@@ -378,13 +392,35 @@ async fn rules_changed_before_exec() {
         let mut admin = RawConn::open(port).await;
         let mut user = RawConn::open(port).await;
         let mut out = Vec::new();
-        for c in [&["ACL", "DELUSER", "eve"][..], &["ACL", "LOG", "RESET"], &["ACL", "SETUSER", "eve", "on", ">pw", "~*", "&*", "+@all"]] {
+        for c in [
+            &["ACL", "DELUSER", "eve"][..],
+            &["ACL", "LOG", "RESET"],
+            &["ACL", "SETUSER", "eve", "on", ">pw", "~*", "&*", "+@all"],
+        ] {
             out.push(admin.cmd(c.iter().copied()).await);
         }
-        for c in [&["AUTH", "eve", "pw"][..], &["MULTI"], &["GET", "k"], &["PUBLISH", "ch", "m"], &["SET", "k", "v"]] {
+        for c in [
+            &["AUTH", "eve", "pw"][..],
+            &["MULTI"],
+            &["GET", "k"],
+            &["PUBLISH", "ch", "m"],
+            &["SET", "k", "v"],
+        ] {
             out.push(user.cmd(c.iter().copied()).await);
         }
-        out.push(admin.cmd(["ACL", "SETUSER", "eve", "resetkeys", "~j*", "resetchannels", "-set"]).await);
+        out.push(
+            admin
+                .cmd([
+                    "ACL",
+                    "SETUSER",
+                    "eve",
+                    "resetkeys",
+                    "~j*",
+                    "resetchannels",
+                    "-set",
+                ])
+                .await,
+        );
         out.push(user.cmd(["EXEC"]).await);
         out.push(mask_log(&admin.cmd(["ACL", "LOG"]).await));
         // Deleting the user closes its connections.
@@ -394,7 +430,11 @@ async fn rules_changed_before_exec() {
         outputs.push(out);
     }
     mock.shutdown().await;
-    let show = |o: &Vec<Vec<u8>>| o.iter().map(|r| String::from_utf8_lossy(r).into_owned()).collect::<Vec<_>>();
+    let show = |o: &Vec<Vec<u8>>| {
+        o.iter()
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(show(&outputs[1]), show(&outputs[0]));
 }
 

@@ -17,13 +17,24 @@ async fn an_acl_user_is_denied_a_key() -> RedisResult<()> {
     let client = redis::Client::open(server.url_for("alice", "pw"))?;
     let mut conn = client.get_multiplexed_async_connection().await?;
     // ACL WHOAMI is in @slow only, not @read or @write: alice may not run it.
-    let err = redis::cmd("ACL").arg("WHOAMI").query_async::<String>(&mut conn).await.unwrap_err();
+    let err = redis::cmd("ACL")
+        .arg("WHOAMI")
+        .query_async::<String>(&mut conn)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.detail(),
         Some("this user has no permissions to run the 'acl|whoami' command")
     );
-    let () = redis::cmd("SET").arg("cache:1").arg("v").query_async(&mut conn).await?;
-    let v: String = redis::cmd("GET").arg("cache:1").query_async(&mut conn).await?;
+    let () = redis::cmd("SET")
+        .arg("cache:1")
+        .arg("v")
+        .query_async(&mut conn)
+        .await?;
+    let v: String = redis::cmd("GET")
+        .arg("cache:1")
+        .query_async(&mut conn)
+        .await?;
     assert_eq!(v, "v");
     let err = redis::cmd("GET")
         .arg("secret")
@@ -35,7 +46,10 @@ async fn an_acl_user_is_denied_a_key() -> RedisResult<()> {
         err.detail(),
         Some("this user has no permissions to access one of the keys used as arguments")
     );
-    let err = redis::cmd("FLUSHALL").query_async::<()>(&mut conn).await.unwrap_err();
+    let err = redis::cmd("FLUSHALL")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap_err();
     assert_eq!(
         err.detail(),
         Some("this user has no permissions to run the 'flushall' command")
@@ -47,8 +61,14 @@ async fn an_acl_user_is_denied_a_key() -> RedisResult<()> {
         .await?;
     let log: Vec<redis::Value> = redis::cmd("ACL").arg("LOG").query_async(&mut admin).await?;
     let text = format!("{log:?}");
-    assert!(text.contains("secret") && text.contains("flushall") && text.contains("alice"), "{text}");
-    let users: Vec<String> = redis::cmd("ACL").arg("USERS").query_async(&mut admin).await?;
+    assert!(
+        text.contains("secret") && text.contains("flushall") && text.contains("alice"),
+        "{text}"
+    );
+    let users: Vec<String> = redis::cmd("ACL")
+        .arg("USERS")
+        .query_async(&mut admin)
+        .await?;
     assert_eq!(users, ["alice", "default"]);
     Ok(())
 }
@@ -60,27 +80,48 @@ async fn wrong_credentials_and_disabled_users_fail_to_connect() {
         .user("bob", "off >pw +@all ~*")
         .start()
         .await;
-    for url in [server.url_for("alice", "nope"), server.url_for("bob", "pw"), server.url_for("carol", "pw")] {
+    for url in [
+        server.url_for("alice", "nope"),
+        server.url_for("bob", "pw"),
+        server.url_for("carol", "pw"),
+    ] {
         let err = redis::Client::open(url)
             .unwrap()
             .get_multiplexed_async_connection()
             .await
             .unwrap_err();
         // redis-rs reads Redis's WRONGPASS reply as a failed authentication.
-        assert!(format!("{:?}", err.kind()).contains("AuthenticationFailed"), "{err}");
+        assert!(
+            format!("{:?}", err.kind()).contains("AuthenticationFailed"),
+            "{err}"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_deleted_user_loses_its_connections() -> RedisResult<()> {
-    let server = MockRedis::builder().user("alice", "on >pw +@all ~*").start().await;
-    let mut alice = redis::Client::open(server.url_for("alice", "pw"))?.get_connection_manager().await?;
-    let mut admin = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
-    let deleted: i64 = redis::cmd("ACL").arg("DELUSER").arg("alice").query_async(&mut admin).await?;
+    let server = MockRedis::builder()
+        .user("alice", "on >pw +@all ~*")
+        .start()
+        .await;
+    let mut alice = redis::Client::open(server.url_for("alice", "pw"))?
+        .get_connection_manager()
+        .await?;
+    let mut admin = redis::Client::open(server.url())?
+        .get_multiplexed_async_connection()
+        .await?;
+    let deleted: i64 = redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg("alice")
+        .query_async(&mut admin)
+        .await?;
     assert_eq!(deleted, 1);
     // The connection was closed; reconnecting as alice now fails.
     crate::support::eventually("alice's connection is refused", async || {
-        redis::cmd("PING").query_async::<String>(&mut alice).await.is_err()
+        redis::cmd("PING")
+            .query_async::<String>(&mut alice)
+            .await
+            .is_err()
     })
     .await;
     Ok(())
@@ -93,10 +134,19 @@ async fn url_carries_the_requirepass_and_default_user_rules_apply() -> RedisResu
         .user("default", "on >s3cret ~* &* +@all -keys")
         .start()
         .await;
-    let mut conn = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
-    let err = redis::cmd("KEYS").arg("*").query_async::<Vec<String>>(&mut conn).await.unwrap_err();
+    let mut conn = redis::Client::open(server.url())?
+        .get_multiplexed_async_connection()
+        .await?;
+    let err = redis::cmd("KEYS")
+        .arg("*")
+        .query_async::<Vec<String>>(&mut conn)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("NOPERM"));
-    let who: String = redis::cmd("ACL").arg("WHOAMI").query_async(&mut conn).await?;
+    let who: String = redis::cmd("ACL")
+        .arg("WHOAMI")
+        .query_async(&mut conn)
+        .await?;
     assert_eq!(who, "default");
     Ok(())
 }
@@ -117,15 +167,38 @@ fn invalid_builder_rules_fail_the_start() {
 async fn the_acl_file_is_loaded_saved_and_reloaded() -> RedisResult<()> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("users.acl");
-    std::fs::write(&path, "user bob on >pw ~k:* +@all\n\nuser default on nopass ~* &* +@all\n").unwrap();
+    std::fs::write(
+        &path,
+        "user bob on >pw ~k:* +@all\n\nuser default on nopass ~* &* +@all\n",
+    )
+    .unwrap();
     let server = MockRedis::builder().aclfile(&path).start().await;
-    let mut admin = redis::Client::open(server.url())?.get_multiplexed_async_connection().await?;
-    let mut bob = redis::Client::open(server.url_for("bob", "pw"))?.get_multiplexed_async_connection().await?;
-    let err = redis::cmd("GET").arg("x").query_async::<Option<String>>(&mut bob).await.unwrap_err();
+    let mut admin = redis::Client::open(server.url())?
+        .get_multiplexed_async_connection()
+        .await?;
+    let mut bob = redis::Client::open(server.url_for("bob", "pw"))?
+        .get_multiplexed_async_connection()
+        .await?;
+    let err = redis::cmd("GET")
+        .arg("x")
+        .query_async::<Option<String>>(&mut bob)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some("NOPERM"));
 
-    let () = redis::cmd("ACL").arg("SETUSER").arg("carol").arg("on").arg(">c").arg("~*").arg("+get").query_async(&mut admin).await?;
-    let () = redis::cmd("ACL").arg("SAVE").query_async(&mut admin).await?;
+    let () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("carol")
+        .arg("on")
+        .arg(">c")
+        .arg("~*")
+        .arg("+get")
+        .query_async(&mut admin)
+        .await?;
+    let () = redis::cmd("ACL")
+        .arg("SAVE")
+        .query_async(&mut admin)
+        .await?;
     let saved = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
         saved,
@@ -137,7 +210,11 @@ async fn the_acl_file_is_loaded_saved_and_reloaded() -> RedisResult<()> {
 
     // A file with an error changes nothing.
     std::fs::write(&path, "user bob on +nosuch\nnot a user line\n").unwrap();
-    let err = redis::cmd("ACL").arg("LOAD").query_async::<()>(&mut admin).await.unwrap_err();
+    let err = redis::cmd("ACL")
+        .arg("LOAD")
+        .query_async::<()>(&mut admin)
+        .await
+        .unwrap_err();
     let path_text = path.display().to_string();
     assert_eq!(
         err.detail(),
@@ -149,13 +226,22 @@ async fn the_acl_file_is_loaded_saved_and_reloaded() -> RedisResult<()> {
         ),
         "{err}"
     );
-    let users: Vec<String> = redis::cmd("ACL").arg("USERS").query_async(&mut admin).await?;
+    let users: Vec<String> = redis::cmd("ACL")
+        .arg("USERS")
+        .query_async(&mut admin)
+        .await?;
     assert_eq!(users, ["bob", "carol", "default"]);
 
     // A good file replaces every user.
     std::fs::write(&path, "user dave on nopass ~* +@all\n").unwrap();
-    let () = redis::cmd("ACL").arg("LOAD").query_async(&mut admin).await?;
-    let users: Vec<String> = redis::cmd("ACL").arg("USERS").query_async(&mut admin).await?;
+    let () = redis::cmd("ACL")
+        .arg("LOAD")
+        .query_async(&mut admin)
+        .await?;
+    let users: Vec<String> = redis::cmd("ACL")
+        .arg("USERS")
+        .query_async(&mut admin)
+        .await?;
     assert_eq!(users, ["dave", "default"]);
     Ok(())
 }

@@ -10,9 +10,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod acl;
 #[cfg(feature = "admin")]
 mod admin_api;
-mod acl;
 mod blocking;
 #[cfg(feature = "scripting")]
 mod busy_scripts;

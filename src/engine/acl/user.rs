@@ -89,7 +89,7 @@ impl User {
             return true;
         }
         let hashed = hash_password(pass);
-        self.passwords.iter().any(|p| *p == hashed)
+        self.passwords.contains(&hashed)
     }
 
     /// The root selector.
