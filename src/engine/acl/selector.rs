@@ -148,6 +148,10 @@ impl Selector {
 
     /// Applies one selector rule (Redis's `ACLSetSelector`).
     pub fn apply(&mut self, op: &[u8]) -> Result<(), RuleError> {
+        if op.is_empty() {
+            // Redis reads the C string's NUL: an unknown rule.
+            return Err(RuleError::Syntax);
+        }
         let is = |w: &str| op.eq_ignore_ascii_case(w.as_bytes());
         if is("allkeys") || is("~*") {
             self.allkeys = true;
@@ -415,4 +419,63 @@ pub(crate) fn channels_allow(list: &[Bytes], channel: &[u8], literal: bool) -> b
             crate::glob::glob_match(p, channel)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::super::user::User;
+    use super::RuleError;
+
+    fn user(rules: &[&str]) -> Result<User, RuleError> {
+        let mut u = User::new(Bytes::from_static(b"u"), false);
+        for r in rules {
+            u.apply(r.as_bytes(), false)?;
+        }
+        Ok(u)
+    }
+
+    #[test]
+    fn odd_rules_are_errors_not_panics() {
+        assert_eq!(user(&["(\"\")"]).unwrap_err(), RuleError::Syntax);
+        assert_eq!(user(&["+"]).unwrap_err(), RuleError::Unknown);
+        assert_eq!(user(&["-"]).unwrap_err(), RuleError::Unknown);
+        assert_eq!(user(&["+@"]).unwrap_err(), RuleError::Unknown);
+        // A pattern with no permissions (Redis panics describing it).
+        assert_eq!(
+            user(&["%"]).unwrap().describe(),
+            "off ~ resetchannels -@all"
+        );
+        assert!(user(&["()", "(  )", "+a|b|c|d"]).is_err());
+        let long = "x".repeat(100);
+        assert_eq!(
+            user(&[&format!("+{long}|y")]).unwrap_err(),
+            RuleError::Unknown
+        );
+    }
+
+    #[test]
+    fn describe_round_trips_through_rules() {
+        let u = user(&[
+            "on",
+            ">pw",
+            "~a",
+            "%R~b",
+            "&c",
+            "+@read",
+            "-get",
+            "+select|1",
+            "(+set ~d)",
+        ])
+        .unwrap();
+        let text = u.describe();
+        let words = crate::protocol::split_args(text.as_bytes()).unwrap();
+        let merged = super::super::user::merge_selector_args(&words).unwrap();
+        let mut again = User::new(Bytes::from_static(b"u"), false);
+        for w in &merged {
+            again.apply(w, false).unwrap();
+        }
+        assert_eq!(again.describe(), text);
+    }
 }
