@@ -140,3 +140,66 @@ fn a_bad_file_starts_nothing() {
     );
     assert!(!stderr.contains("Ready to accept"), "{stderr}");
 }
+
+/// `--user` (repeatable, redis.conf's `user` syntax) and `--aclfile`.
+#[tokio::test]
+async fn acl_users_from_flags_and_from_a_file() {
+    let cli = start(&[
+        "--user",
+        "alice on >pw ~cache:* +@read",
+        "--user",
+        "bob on nopass ~* +@all",
+    ]);
+    let url = format!("redis://alice:pw@127.0.0.1:{}", cli.port);
+    let mut conn = redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let err = redis::cmd("GET")
+        .arg("secret")
+        .query_async::<Option<String>>(&mut conn)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NOPERM"));
+    let none: Option<String> = redis::cmd("GET")
+        .arg("cache:1")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    drop(conn);
+    let (code, _) = cli.interrupt();
+    assert_eq!(code, Some(0));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("users.acl");
+    std::fs::write(&path, "user carol on >c ~* +@all\n").unwrap();
+    let cli = start(&["--aclfile", &path.display().to_string()]);
+    let url = format!("redis://carol:c@127.0.0.1:{}", cli.port);
+    let mut conn = redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let who: String = redis::cmd("ACL")
+        .arg("WHOAMI")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(who, "carol");
+    drop(conn);
+    let _ = cli.interrupt();
+
+    let out = Command::new(BIN)
+        .args(["--port", "0", "--user", "dave on +nosuch"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Error loading ACL rule '+nosuch' for the user named 'dave'"),
+        "{stderr}"
+    );
+}
