@@ -18,25 +18,11 @@ use crate::support::conn::RawConn;
 use crate::support::resp::{aggregate_items, bulk_payload};
 
 /// Redis 7.0.15 commands mock-redis does not implement yet, with the
-/// reason. Other branches add some of them (issue 14: ACL, SHUTDOWN):
+/// reason. Other branches add some of them (issue 14: SHUTDOWN):
 /// shrink the list as they land. Their
 /// COMMAND INFO / DOCS come from the captured table as soon as a handler
 /// exists.
 pub const NOT_YET: &[(&str, &str)] = &[
-    ("acl", "ACL users and rules: issue 14"),
-    ("acl|cat", "issue 14"),
-    ("acl|deluser", "issue 14"),
-    ("acl|dryrun", "issue 14"),
-    ("acl|genpass", "issue 14"),
-    ("acl|getuser", "issue 14"),
-    ("acl|help", "issue 14"),
-    ("acl|list", "issue 14"),
-    ("acl|load", "issue 14"),
-    ("acl|log", "issue 14"),
-    ("acl|save", "issue 14"),
-    ("acl|setuser", "issue 14"),
-    ("acl|users", "issue 14"),
-    ("acl|whoami", "issue 14"),
     ("shutdown", "issue 14"),
     (
         "migrate",

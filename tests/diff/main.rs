@@ -14,9 +14,9 @@ mod support;
 mod script;
 mod shapes;
 
+mod acl;
 mod client;
 mod command_table;
-mod acl;
 mod connection;
 #[cfg(feature = "scripting")]
 mod function_dump;

@@ -12,8 +12,8 @@ use crate::engine::util::errors::{
     wrong_arity,
 };
 use crate::engine::{Ctx, DATABASES};
-use bytes::Bytes;
 use crate::protocol::{Protocol, Reply, string2ll};
+use bytes::Bytes;
 
 const CONN: u32 = acl::CONNECTION;
 const HANDSHAKE: u32 = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY;
