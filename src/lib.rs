@@ -366,6 +366,8 @@ pub use mock::{
 };
 pub use protocol::{Protocol, Reply};
 pub use server::{Builder, DbHandle, MockRedis, RedisString, StateError, StreamEntry};
+#[cfg(feature = "tls")]
+pub use server::{ClientCertificate, TlsClientAuth};
 
 /// Not a public API: crate internals the fuzz targets (`fuzz/`) and the
 /// property tests (`tests/parser_props.rs`) drive directly. Hidden from the

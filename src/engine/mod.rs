@@ -174,6 +174,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     #[cfg(feature = "scripting")]
     commands::scripting::COMMANDS,
+    commands::shutdown::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -262,6 +263,8 @@ pub(crate) struct Engine {
     pub client_admin: commands::client::State,
     /// ACL users and the ACL log (`acl/`).
     pub acl: acl::Acl,
+    /// SHUTDOWN's signal to the accept loop and the handle.
+    pub shutdown: tokio::sync::watch::Sender<commands::shutdown::Phase>,
 }
 
 impl Engine {
@@ -303,6 +306,7 @@ impl Engine {
             tracking: tracking::Tracking::default(),
             client_admin: commands::client::State::default(),
             acl: acl::Acl::default(),
+            shutdown: commands::shutdown::channel(),
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{Running, Shared, StdListeners};
+use super::{Acceptor, Running, Shared, StdListeners};
+use crate::engine::commands::shutdown::Phase;
 use crate::engine::{Config, Engine};
 use crate::mock::MockState;
 
@@ -41,6 +42,8 @@ pub struct MockRedis {
     unix: Option<UnixSocket>,
     blocking: bool,
     running: Option<Running>,
+    #[cfg(feature = "tls")]
+    pub(super) tls: Option<super::tls::ServerTls>,
 }
 
 /// A Unix socket path, and the temporary directory holding it when the
@@ -159,16 +162,38 @@ impl MockRedis {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// A server that serves TLS on its address ([`Builder::tls`], feature
+    /// `tls`) says `rediss://`.
     pub fn url(&self) -> String {
+        self.url_with_scheme(self.scheme(), self.addr)
+    }
+
+    /// `rediss` when the main address serves TLS only, else `redis`.
+    fn scheme(&self) -> &'static str {
+        #[cfg(feature = "tls")]
+        if self
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.separate_port().is_none())
+        {
+            return "rediss";
+        }
+        "redis"
+    }
+
+    /// `scheme://[:password@]addr`.
+    pub(super) fn url_with_scheme(&self, scheme: &str, addr: SocketAddr) -> String {
         let password = self.shared.engine().config.requirepass.clone();
         match password {
-            Some(p) => format!("redis://:{}@{}", percent_encode(&p), self.addr),
-            None => format!("redis://{}", self.addr),
+            Some(p) => format!("{scheme}://:{}@{addr}", percent_encode(&p)),
+            None => format!("{scheme}://{addr}"),
         }
     }
 
     /// A `redis://user:password@host:port` URL that authenticates as an
-    /// ACL user (see [`Builder::user`]), both parts percent-encoded.
+    /// ACL user (see [`Builder::user`]), both parts percent-encoded
+    /// (`rediss://` when the address serves TLS only).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -179,7 +204,8 @@ impl MockRedis {
     /// ```
     pub fn url_for(&self, user: &str, password: &str) -> String {
         format!(
-            "redis://{}:{}@{}",
+            "{}://{}:{}@{}",
+            self.scheme(),
             percent_encode(user.as_bytes()),
             percent_encode(password.as_bytes()),
             self.addr
@@ -225,7 +251,8 @@ impl MockRedis {
 
     /// Closes every connection and listens again on the same address, as a
     /// restarted Redis would; the data is kept. Clients see their
-    /// connections drop and can reconnect.
+    /// connections drop and can reconnect. It also brings back a server
+    /// stopped by `SHUTDOWN` ([`is_shut_down`](MockRedis::is_shut_down)).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -259,6 +286,7 @@ impl MockRedis {
 
     fn relisten(&mut self) -> io::Result<()> {
         let tcp = bind_tcp(self.addr)?;
+        let (tcp_tls, tls) = self.tls_listeners()?;
         #[cfg(unix)]
         let unix = match &self.unix {
             Some(u) => {
@@ -269,15 +297,37 @@ impl MockRedis {
         };
         let listeners = StdListeners {
             tcp,
+            tcp_tls,
+            tls,
             #[cfg(unix)]
             unix,
         };
+        self.shared.engine().shutdown.send_replace(Phase::Serving);
         self.running = Some(Running::start(
             listeners,
             self.shared.clone(),
             self.blocking,
         )?);
         Ok(())
+    }
+
+    /// The TLS listeners to start with (feature `tls`).
+    #[cfg(feature = "tls")]
+    fn tls_listeners(
+        &mut self,
+    ) -> io::Result<(Option<Acceptor>, Option<(StdTcpListener, Acceptor)>)> {
+        match &mut self.tls {
+            Some(tls) => tls.listeners(bind_tcp),
+            None => Ok((None, None)),
+        }
+    }
+
+    /// The TLS listeners to start with: none without the `tls` feature.
+    #[cfg(not(feature = "tls"))]
+    fn tls_listeners(
+        &mut self,
+    ) -> io::Result<(Option<Acceptor>, Option<(StdTcpListener, Acceptor)>)> {
+        Ok((None, None))
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -324,7 +374,7 @@ fn percent_encode(bytes: &[u8]) -> String {
 }
 
 /// Binds like Redis: `SO_REUSEADDR` so a restarted server gets its port back.
-fn bind_tcp(addr: SocketAddr) -> io::Result<StdTcpListener> {
+pub(super) fn bind_tcp(addr: SocketAddr) -> io::Result<StdTcpListener> {
     let socket = socket2::Socket::new(
         socket2::Domain::for_address(addr),
         socket2::Type::STREAM,
@@ -379,6 +429,8 @@ pub struct Builder {
     /// ACL users (`user` directives): name and rules.
     users: Vec<(String, String)>,
     aclfile: Option<PathBuf>,
+    #[cfg(feature = "tls")]
+    pub(super) tls: Option<super::tls::TlsOptions>,
 }
 
 #[derive(Debug, Default)]
@@ -736,6 +788,11 @@ impl Builder {
             )?,
         };
         let addr = tcp.local_addr()?;
+        #[cfg(feature = "tls")]
+        let tls = match self.tls {
+            Some(options) => Some(super::tls::ServerTls::new(options, addr.ip())?),
+            None => None,
+        };
         let unix = match self.unix {
             UnixChoice::None => None,
             UnixChoice::TempDir => {
@@ -786,19 +843,24 @@ impl Builder {
             MockState::new(self.strict, recording),
             recording,
         ));
-        let listeners = StdListeners {
-            tcp,
-            #[cfg(unix)]
-            unix: unix_listener,
-        };
-        let running = Running::start(listeners, shared.clone(), blocking)?;
-        let server = MockRedis {
+        let mut server = MockRedis {
             shared,
             addr,
             unix,
             blocking,
-            running: Some(running),
+            running: None,
+            #[cfg(feature = "tls")]
+            tls,
         };
+        let (tcp_tls, tls) = server.tls_listeners()?;
+        let listeners = StdListeners {
+            tcp,
+            tcp_tls,
+            tls,
+            #[cfg(unix)]
+            unix: unix_listener,
+        };
+        server.running = Some(Running::start(listeners, server.shared.clone(), blocking)?);
         #[cfg(feature = "fixtures")]
         if let Some(recording) = &replay {
             crate::record::apply_replay(recording, &server);

@@ -16,10 +16,16 @@ mod mocks;
 mod protected;
 mod socket;
 mod state_api;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tls")]
+mod tls_api;
 mod watchdog;
 
 pub use db_handle::{DbHandle, RedisString, StateError, StreamEntry};
 pub use handle::{Builder, MockRedis};
+#[cfg(feature = "tls")]
+pub use tls::{ClientCertificate, TlsClientAuth};
 
 use std::io;
 use std::net::TcpListener as StdTcpListener;
@@ -30,7 +36,33 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::engine::Engine;
+use crate::engine::commands::shutdown::Phase;
 use crate::mock::MockState;
+
+/// What turns a TCP connection into a TLS one (feature `tls`); without the
+/// feature, a type with no values, so the TLS paths below compile to nothing.
+#[cfg(feature = "tls")]
+pub(crate) type Acceptor = tokio_rustls::TlsAcceptor;
+/// What turns a TCP connection into a TLS one (feature `tls`); without the
+/// feature, a type with no values, so the TLS paths below compile to nothing.
+#[cfg(not(feature = "tls"))]
+pub(crate) type Acceptor = std::convert::Infallible;
+
+#[cfg(feature = "tls")]
+use tls::serve as serve_tls;
+
+/// Without the `tls` feature there is no acceptor to call this with.
+#[cfg(not(feature = "tls"))]
+async fn serve_tls(
+    acceptor: Acceptor,
+    _stream: tokio::net::TcpStream,
+    _peer: std::net::SocketAddr,
+    _local: String,
+    _shared: Arc<Shared>,
+    _pulse: Option<heartbeat::Pulse>,
+) {
+    match acceptor {}
+}
 
 /// State shared by the handle, the accept loop and every connection.
 pub(crate) struct Shared {
@@ -97,6 +129,11 @@ impl Shared {
 /// The sockets a server listens on, before they join a runtime.
 struct StdListeners {
     tcp: StdTcpListener,
+    /// `tcp` serves TLS (`Builder::tls` without a separate TLS port).
+    tcp_tls: Option<Acceptor>,
+    /// A second TCP listener serving TLS, beside a plain `tcp`
+    /// (redis-server's `tls-port`).
+    tls: Option<(StdTcpListener, Acceptor)>,
     #[cfg(unix)]
     unix: Option<std::os::unix::net::UnixListener>,
 }
@@ -111,6 +148,11 @@ impl StdListeners {
         if let Ok(fd) = self.tcp.as_fd().try_clone_to_owned() {
             fds.push(fd);
         }
+        if let Some((tls, _)) = &self.tls {
+            if let Ok(fd) = tls.as_fd().try_clone_to_owned() {
+                fds.push(fd);
+            }
+        }
         if let Some(unix) = &self.unix {
             if let Ok(fd) = unix.as_fd().try_clone_to_owned() {
                 fds.push(fd);
@@ -120,21 +162,38 @@ impl StdListeners {
     }
 }
 
-/// Accepts connections until `stop` fires, then closes the listeners and
-/// ends every connection task before returning. With a `heartbeat`, the
-/// loop and its connections beat it whenever they run.
+/// Accepts connections until `stop` fires or SHUTDOWN runs, then closes
+/// the listeners and ends every connection task before returning. With a
+/// `watch` (a server on the caller's runtime), the loop and its
+/// connections beat its heartbeat whenever they run.
 async fn accept_loop(
     listeners: StdListeners,
     shared: Arc<Shared>,
     mut stop: oneshot::Receiver<()>,
-    heartbeat: Option<Arc<heartbeat::Heartbeat>>,
+    watch: Option<Arc<watchdog::Watch>>,
 ) {
+    let heartbeat = watch.as_ref().map(|w| w.heartbeat.clone());
+    let mut shutdown = shared.engine().shutdown.subscribe();
     let tcp = match tokio::net::TcpListener::from_std(listeners.tcp) {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(%e, "cannot register the TCP listener");
             return;
         }
+    };
+    let tcp_tls = listeners.tcp_tls;
+    let tls = match listeners.tls {
+        Some((l, acceptor)) => match tokio::net::TcpListener::from_std(l) {
+            Ok(l) => {
+                let local = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                Some((l, acceptor, local))
+            }
+            Err(e) => {
+                tracing::error!(%e, "cannot register the TLS listener");
+                None
+            }
+        },
+        None => None,
     };
     #[cfg(unix)]
     let unix = match listeners.unix {
@@ -159,6 +218,7 @@ async fn accept_loop(
     let mut expiry = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let pulse = || heartbeat.as_ref().map(|h| h.connection());
+    let mut shut_down = false;
     loop {
         if let Some(heartbeat) = &heartbeat {
             heartbeat.beat();
@@ -166,13 +226,28 @@ async fn accept_loop(
         tokio::select! {
             biased;
             _ = &mut stop => break,
+            () = shutdown_requested(&mut shutdown) => {
+                shut_down = true;
+                break;
+            }
             _ = expiry.tick() => shared.expire_cycle(),
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = tcp.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
                     backoff.succeeded();
-                    connections.spawn(socket::serve(stream, Some(peer.ip()), peer.to_string(), local.clone(), shared.clone(), pulse()));
+                    match &tcp_tls {
+                        None => connections.spawn(socket::serve(stream, Some(peer.ip()), peer.to_string(), local.clone(), shared.clone(), pulse())),
+                        Some(acceptor) => connections.spawn(serve_tls(acceptor.clone(), stream, peer, local.clone(), shared.clone(), pulse())),
+                    };
+                }
+                Err(e) => backoff.failed(e).await,
+            },
+            accepted = accept_tls(&tls) => match accepted {
+                Ok((stream, peer, acceptor, local)) => {
+                    let _ = stream.set_nodelay(true);
+                    backoff.succeeded();
+                    connections.spawn(serve_tls(acceptor, stream, peer, local, shared.clone(), pulse()));
                 }
                 Err(e) => backoff.failed(e).await,
             },
@@ -185,10 +260,64 @@ async fn accept_loop(
             },
         }
     }
+    if shut_down {
+        // The watchdog and the handle hold duplicates of the listening
+        // sockets: shut the sockets themselves, so the ports refuse
+        // connections at once, and stop the watchdog's connections.
+        let _ = socket2::SockRef::from(&tcp).shutdown(std::net::Shutdown::Both);
+        if let Some((l, _, _)) = &tls {
+            let _ = socket2::SockRef::from(l).shutdown(std::net::Shutdown::Both);
+        }
+        #[cfg(unix)]
+        if let Some(l) = &unix {
+            let _ = socket2::SockRef::from(l).shutdown(std::net::Shutdown::Both);
+        }
+        if let Some(watch) = &watch {
+            for served in watch.stop() {
+                let _ = served.await;
+            }
+        }
+    }
     drop(tcp);
+    drop(tls);
     #[cfg(unix)]
     drop(unix);
     connections.shutdown().await;
+    if shut_down {
+        shared.engine().shutdown.send_replace(Phase::Done);
+    }
+}
+
+/// Returns once SHUTDOWN has run.
+async fn shutdown_requested(phase: &mut tokio::sync::watch::Receiver<Phase>) {
+    loop {
+        if *phase.borrow_and_update() == Phase::Requested {
+            return;
+        }
+        if phase.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
+}
+
+/// Accepts on the second TCP listener, serving TLS; never returns without one.
+// Without the `tls` feature the acceptor is uninhabited.
+#[cfg_attr(not(feature = "tls"), allow(unreachable_code, unused_variables))]
+async fn accept_tls(
+    tls: &Option<(tokio::net::TcpListener, Acceptor, String)>,
+) -> io::Result<(
+    tokio::net::TcpStream,
+    std::net::SocketAddr,
+    Acceptor,
+    String,
+)> {
+    match tls {
+        Some((l, acceptor, local)) => {
+            let (stream, peer) = l.accept().await?;
+            Ok((stream, peer, acceptor.clone(), local.clone()))
+        }
+        None => std::future::pending().await,
+    }
 }
 
 #[cfg(unix)]
@@ -280,6 +409,9 @@ impl Running {
         // Non-blocking from the start: the watchdog accepts on duplicates
         // of these sockets, even before the loop first runs.
         listeners.tcp.set_nonblocking(true)?;
+        if let Some((tls, _)) = &listeners.tls {
+            tls.set_nonblocking(true)?;
+        }
         #[cfg(unix)]
         if let Some(unix) = &listeners.unix {
             unix.set_nonblocking(true)?;
@@ -297,12 +429,7 @@ impl Running {
             (Driver::Thread(thread), None)
         } else {
             let watch = watchdog::watch(&listeners, shared.clone())?;
-            let task = tokio::spawn(accept_loop(
-                listeners,
-                shared,
-                stopped,
-                Some(watch.heartbeat.clone()),
-            ));
+            let task = tokio::spawn(accept_loop(listeners, shared, stopped, Some(watch.clone())));
             (Driver::Task(task), Some(watch))
         };
         Ok(Running {

@@ -37,7 +37,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::heartbeat::Heartbeat;
-use super::{Shared, StdListeners, socket};
+use super::{Acceptor, Shared, StdListeners, serve_tls, socket};
 
 /// How often the watchdog looks at each server.
 const PERIOD: Duration = Duration::from_millis(100);
@@ -64,6 +64,10 @@ pub(crate) struct Watch {
     local: String,
     /// Duplicates of the listening sockets (non-blocking, as the originals).
     tcp: StdTcpListener,
+    /// `tcp` serves TLS.
+    tcp_tls: Option<Acceptor>,
+    /// The TLS listener beside a plain `tcp`, and its address.
+    tls: Option<(StdTcpListener, Acceptor, String)>,
     #[cfg(unix)]
     unix: Option<(std::os::unix::net::UnixListener, String)>,
     state: Mutex<State>,
@@ -98,36 +102,9 @@ impl Watch {
     /// Accepts every pending connection and serves it here. Returns how
     /// many were taken.
     fn take_over(&self) -> usize {
-        let mut taken = 0;
-        loop {
-            match self.tcp.accept() {
-                Ok((stream, peer)) => {
-                    let served = stream
-                        .set_nonblocking(true)
-                        .and_then(|()| stream.set_nodelay(true))
-                        .and_then(|()| tokio::net::TcpStream::from_std(stream));
-                    match served {
-                        Ok(stream) => {
-                            let local = self.local.clone();
-                            self.serve(socket::serve(
-                                stream,
-                                Some(peer.ip()),
-                                peer.to_string(),
-                                local,
-                                self.shared.clone(),
-                                None,
-                            ));
-                            taken += 1;
-                        }
-                        Err(e) => tracing::warn!(%e, "cannot serve a connection"),
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => {
-                    tracing::warn!(%e, "accept failed");
-                    break;
-                }
-            }
+        let mut taken = self.take_tcp(&self.tcp, self.tcp_tls.as_ref(), &self.local);
+        if let Some((tls, acceptor, local)) = &self.tls {
+            taken += self.take_tcp(tls, Some(acceptor), local);
         }
         #[cfg(unix)]
         if let Some((unix, path)) = &self.unix {
@@ -164,6 +141,57 @@ impl Watch {
         taken
     }
 
+    /// Accepts every connection pending on one TCP listener and serves it
+    /// here, over TLS with an acceptor.
+    // Without the `tls` feature the acceptor is uninhabited.
+    #[cfg_attr(not(feature = "tls"), allow(unreachable_code))]
+    fn take_tcp(&self, listener: &StdTcpListener, tls: Option<&Acceptor>, local: &str) -> usize {
+        let mut taken = 0;
+        loop {
+            match listener.accept() {
+                Ok((stream, peer)) => {
+                    let served = stream
+                        .set_nonblocking(true)
+                        .and_then(|()| stream.set_nodelay(true))
+                        .and_then(|()| tokio::net::TcpStream::from_std(stream));
+                    let stream = match served {
+                        Ok(stream) => stream,
+                        Err(e) => {
+                            tracing::warn!(%e, "cannot serve a connection");
+                            continue;
+                        }
+                    };
+                    let (local, shared) = (local.to_string(), self.shared.clone());
+                    match tls {
+                        None => self.serve(socket::serve(
+                            stream,
+                            Some(peer.ip()),
+                            peer.to_string(),
+                            local,
+                            shared,
+                            None,
+                        )),
+                        Some(acceptor) => self.serve(serve_tls(
+                            acceptor.clone(),
+                            stream,
+                            peer,
+                            local,
+                            shared,
+                            None,
+                        )),
+                    }
+                    taken += 1;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    tracing::warn!(%e, "accept failed");
+                    break;
+                }
+            }
+        }
+        taken
+    }
+
     /// Spawns a connection task on the watchdog's runtime, unless the
     /// server has stopped meanwhile.
     fn serve(&self, connection: impl Future<Output = ()> + Send + 'static) {
@@ -187,9 +215,19 @@ static REGISTRY: OnceLock<Registry> = OnceLock::new();
 /// Starts watching a server that runs on the caller's runtime; the
 /// listeners must already be non-blocking. Starts the watchdog thread the
 /// first time.
+// Without the `tls` feature the acceptor is uninhabited.
+#[cfg_attr(not(feature = "tls"), allow(unreachable_code))]
 pub(crate) fn watch(listeners: &StdListeners, shared: Arc<Shared>) -> io::Result<Arc<Watch>> {
     let tcp = listeners.tcp.try_clone()?;
     let local = tcp.local_addr()?.to_string();
+    let tls = match &listeners.tls {
+        Some((l, acceptor)) => Some((
+            l.try_clone()?,
+            acceptor.clone(),
+            l.local_addr()?.to_string(),
+        )),
+        None => None,
+    };
     #[cfg(unix)]
     let unix = match &listeners.unix {
         Some(l) => {
@@ -207,6 +245,8 @@ pub(crate) fn watch(listeners: &StdListeners, shared: Arc<Shared>) -> io::Result
         shared,
         local,
         tcp,
+        tcp_tls: listeners.tcp_tls.clone(),
+        tls,
         #[cfg(unix)]
         unix,
         state: Mutex::default(),

@@ -30,6 +30,7 @@ pub(crate) mod scan;
 #[cfg(feature = "scripting")]
 pub(crate) mod scripting;
 pub(crate) mod sets;
+pub(crate) mod shutdown;
 pub(crate) mod sort;
 pub(crate) mod sorted_sets;
 pub(crate) mod streams;
