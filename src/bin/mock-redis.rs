@@ -38,6 +38,20 @@ Options (named as redis-server's configuration directives):
                           mocks, journal, verify, faults, clock, keys. Off by
                           default; see the `mock_redis::admin` docs.
   --admin-bind <addr>     Address of the admin API (default 127.0.0.1).
+  --tls-port <port>       Also serve TLS on this port (feature `tls`); with
+                          --port 0, serve TLS only (0 for both: TLS on a
+                          free port, logged).
+  --tls-cert-file <file>  Server certificate (PEM). Without it and
+  --tls-key-file <file>   its key, a throwaway CA and certificate for
+                          localhost/127.0.0.1 are minted at start and the
+                          CA file's path is logged.
+  --tls-ca-cert-file <file>
+                          CA certificates client certificates are checked
+                          against.
+  --tls-auth-clients <yes|no|optional>
+                          Require a client certificate (default yes, as
+                          redis-server; with a minted CA, a client
+                          certificate and key are minted and logged too).
   --mocks <file.toml>     Load a fixture file: mocks, seed keys, faults, clock
                           (see the `mock_redis::fixture` docs). May be repeated.
                           A bad file is reported with its line and nothing starts.
@@ -62,7 +76,7 @@ Examples:
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 One thread serves every connection, as Redis's main thread does; set
 MOCK_REDIS_THREADS=<n> for a multi-thread runtime with n workers.
-Stop with Ctrl-C.";
+Stop with Ctrl-C or SHUTDOWN (exit status 0).";
 
 struct Options {
     bind: IpAddr,
@@ -79,6 +93,17 @@ struct Options {
     maxclients: u32,
     enable_debug_command: String,
     record: RecordOptions,
+    tls: TlsOptions,
+}
+
+/// The `--tls-*` options.
+#[derive(Default)]
+struct TlsOptions {
+    port: Option<u16>,
+    cert_file: Option<String>,
+    key_file: Option<String>,
+    ca_cert_file: Option<String>,
+    auth_clients: Option<String>,
 }
 
 /// `--proxy`, `--record-to` and `--replay`.
@@ -159,6 +184,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         maxclients: 10_000,
         enable_debug_command: "no".to_string(),
         record: RecordOptions::default(),
+        tls: TlsOptions::default(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -243,6 +269,22 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
                 }
                 opts.enable_debug_command = v;
             }
+            "--tls-port" => {
+                let v = value()?;
+                opts.tls.port = Some(v.parse().map_err(|_| format!("invalid --tls-port '{v}'"))?);
+            }
+            "--tls-cert-file" => opts.tls.cert_file = Some(value()?),
+            "--tls-key-file" => opts.tls.key_file = Some(value()?),
+            "--tls-ca-cert-file" => opts.tls.ca_cert_file = Some(value()?),
+            "--tls-auth-clients" => {
+                let v = value()?.to_ascii_lowercase();
+                if !matches!(v.as_str(), "yes" | "no" | "optional") {
+                    return Err(format!(
+                        "argument(s) must be one of the following: no, yes, optional: '{v}'"
+                    ));
+                }
+                opts.tls.auth_clients = Some(v);
+            }
             other => {
                 return Err(format!(
                     "Bad directive or wrong number of arguments: '{other}'"
@@ -251,6 +293,22 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         }
     }
     opts.record.check(&opts.mocks)?;
+    let tls = &opts.tls;
+    if tls.port.is_none()
+        && (tls.cert_file.is_some()
+            || tls.key_file.is_some()
+            || tls.ca_cert_file.is_some()
+            || tls.auth_clients.is_some())
+    {
+        return Err("the --tls-* options need --tls-port".into());
+    }
+    if tls.cert_file.is_some() != tls.key_file.is_some() {
+        return Err("--tls-cert-file and --tls-key-file go together".into());
+    }
+    #[cfg(not(feature = "tls"))]
+    if tls.port.is_some() {
+        return Err("--tls-port needs a binary built with the `tls` feature".into());
+    }
     Ok(Some(opts))
 }
 
@@ -305,7 +363,6 @@ async fn run(opts: Options, mut fixtures: Vec<Fixture>) -> ExitCode {
     // published messages unless the admin API can read it.
     let verify = !fixtures.is_empty() || opts.admin_port.is_some() || replay.is_some();
     let mut builder = MockRedis::builder()
-        .bind(SocketAddr::new(opts.bind, opts.port))
         .record_commands(verify)
         .protected_mode(opts.protected_mode)
         .maxclients(adjust_open_files_limit(opts.maxclients));
@@ -315,6 +372,7 @@ async fn run(opts: Options, mut fixtures: Vec<Fixture>) -> ExitCode {
     if let Some(path) = replay {
         builder = builder.replay(path);
     }
+    builder = listen(builder, &opts);
     if let Some(path) = &opts.unixsocket {
         builder = builder.unix_socket_at(path);
     }
@@ -364,12 +422,19 @@ async fn run(opts: Options, mut fixtures: Vec<Fixture>) -> ExitCode {
             }
         }
     };
-    tracing::info!(addr = %server.addr(), "Ready to accept connections tcp");
+    if !server.url().starts_with("rediss:") {
+        tracing::info!(addr = %server.addr(), "Ready to accept connections tcp");
+    }
+    #[cfg(feature = "tls")]
+    log_tls(&server, &opts.tls);
     if let Some(path) = server.unix_path() {
         tracing::info!(path = %path.display(), "Ready to accept connections unix");
     }
-    wait_for_signal().await;
-    tracing::info!("Received shutdown signal, exiting");
+    tokio::select! {
+        () = wait_for_signal() => tracing::info!("Received shutdown signal, exiting"),
+        // SHUTDOWN logged its lines ("User requested shutdown...").
+        () = server.wait_for_shutdown() => {}
+    }
     let mut status = ExitCode::SUCCESS;
     if verify {
         if let Err(report) = server.try_verify() {
@@ -386,6 +451,58 @@ async fn run(opts: Options, mut fixtures: Vec<Fixture>) -> ExitCode {
         Err(server) => drop(server),
     }
     status
+}
+
+/// Where to listen: `--bind`, `--port`, and with `--tls-port` TLS beside
+/// the plain port, or alone with `--port 0` (as redis-server).
+fn listen(builder: mock_redis::Builder, opts: &Options) -> mock_redis::Builder {
+    let plain = SocketAddr::new(opts.bind, opts.port);
+    #[cfg(feature = "tls")]
+    if let Some(tls_port) = opts.tls.port {
+        use mock_redis::TlsClientAuth;
+        let tls = &opts.tls;
+        let tls_addr = SocketAddr::new(opts.bind, tls_port);
+        let mut builder = match opts.port {
+            0 => builder.bind(tls_addr).tls(),
+            _ => builder.bind(plain).tls_port(tls_addr),
+        };
+        if let (Some(cert), Some(key)) = (&tls.cert_file, &tls.key_file) {
+            builder = builder.tls_cert_files(cert, key);
+        }
+        if let Some(ca) = &tls.ca_cert_file {
+            builder = builder.tls_ca_cert_file(ca);
+        }
+        return builder.tls_client_auth(match tls.auth_clients.as_deref() {
+            Some("no") => TlsClientAuth::No,
+            Some("optional") => TlsClientAuth::Optional,
+            _ => TlsClientAuth::Required,
+        });
+    }
+    builder.bind(plain)
+}
+
+/// Logs where TLS is served, and the minted CA (and client certificate)
+/// files a client needs.
+#[cfg(feature = "tls")]
+fn log_tls(server: &MockRedis, tls: &TlsOptions) {
+    let Some(addr) = server.tls_addr() else {
+        return;
+    };
+    let ca = server
+        .tls_ca_file()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    tracing::info!(addr = %addr, ca = %ca, "Ready to accept connections tls");
+    if tls.cert_file.is_none() && tls.auth_clients.as_deref() != Some("no") {
+        match server.tls_client_certificate("mock-redis client") {
+            Ok(client) => tracing::info!(
+                cert = %client.cert_file.display(),
+                key = %client.key_file.display(),
+                "Minted a TLS client certificate"
+            ),
+            Err(e) => tracing::warn!(%e, "cannot mint a TLS client certificate"),
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -11,6 +11,7 @@
 mod db_handle;
 mod handle;
 mod heartbeat;
+mod lifecycle;
 mod listing;
 mod mocks;
 mod protected;

@@ -30,6 +30,7 @@ mod pubsub;
 mod scripting;
 mod server;
 mod sets;
+mod shutdown;
 mod sorted_sets;
 mod streams;
 mod strings;

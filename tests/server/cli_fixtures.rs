@@ -51,12 +51,17 @@ pub(crate) fn start(args: &[&str]) -> Cli {
 impl Cli {
     /// Sends SIGINT, waits for the exit and returns its code and the rest of
     /// stderr.
-    pub(crate) fn interrupt(mut self) -> (Option<i32>, String) {
+    pub(crate) fn interrupt(self) -> (Option<i32>, String) {
         let status = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
+        self.wait()
+    }
+
+    /// Waits for the exit and returns its code and the rest of stderr.
+    pub(crate) fn wait(mut self) -> (Option<i32>, String) {
         let mut rest = String::new();
         for line in (&mut self.stderr).lines() {
             rest.push_str(&line.unwrap());

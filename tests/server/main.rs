@@ -33,8 +33,11 @@ mod scan_cursors;
 #[cfg(feature = "scripting")]
 mod scripting;
 mod seed;
+mod shutdown;
 mod streams;
 mod tracking;
+#[cfg(feature = "tls")]
+mod tls;
 
 mod fixture_clock;
 mod fixture_runtime;
