@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{Acceptor, Running, Shared, StdListeners};
+use super::{Running, Shared, StdListeners, TlsListeners};
 use crate::engine::commands::shutdown::Phase;
 use crate::engine::{Config, Engine};
 use crate::mock::MockState;
@@ -313,9 +313,7 @@ impl MockRedis {
 
     /// The TLS listeners to start with (feature `tls`).
     #[cfg(feature = "tls")]
-    fn tls_listeners(
-        &mut self,
-    ) -> io::Result<(Option<Acceptor>, Option<(StdTcpListener, Acceptor)>)> {
+    fn tls_listeners(&mut self) -> io::Result<TlsListeners> {
         match &mut self.tls {
             Some(tls) => tls.listeners(bind_tcp),
             None => Ok((None, None)),
@@ -324,9 +322,7 @@ impl MockRedis {
 
     /// The TLS listeners to start with: none without the `tls` feature.
     #[cfg(not(feature = "tls"))]
-    fn tls_listeners(
-        &mut self,
-    ) -> io::Result<(Option<Acceptor>, Option<(StdTcpListener, Acceptor)>)> {
+    fn tls_listeners(&mut self) -> io::Result<TlsListeners> {
         Ok((None, None))
     }
 

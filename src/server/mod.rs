@@ -49,6 +49,9 @@ pub(crate) type Acceptor = tokio_rustls::TlsAcceptor;
 #[cfg(not(feature = "tls"))]
 pub(crate) type Acceptor = std::convert::Infallible;
 
+/// The TLS side of [`StdListeners`]: its `tcp_tls` and `tls`.
+pub(crate) type TlsListeners = (Option<Acceptor>, Option<(StdTcpListener, Acceptor)>);
+
 #[cfg(feature = "tls")]
 use tls::serve as serve_tls;
 

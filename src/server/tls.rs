@@ -33,7 +33,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::heartbeat::Pulse;
-use super::{Shared, socket};
+use super::{Shared, TlsListeners, socket};
 
 /// How long a client has to complete the TLS handshake before its
 /// connection is closed.
@@ -174,7 +174,7 @@ impl ServerTls {
     pub(super) fn listeners(
         &mut self,
         bind: impl FnOnce(SocketAddr) -> io::Result<StdTcpListener>,
-    ) -> io::Result<(Option<TlsAcceptor>, Option<(StdTcpListener, TlsAcceptor)>)> {
+    ) -> io::Result<TlsListeners> {
         match self.port {
             None => Ok((Some(self.acceptor.clone()), None)),
             Some(addr) => {

@@ -389,3 +389,64 @@ fn redis_cli_over_tls() {
         "{out:?}"
     );
 }
+
+/// The binary with redis-server's TLS flags: `--port 0 --tls-port 0`
+/// serves TLS only, on a free port, with a minted CA whose file it logs;
+/// `SHUTDOWN` over TLS stops it with status 0.
+#[cfg(feature = "cli")]
+#[test]
+fn the_binary_serves_tls_only_with_port_0() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mock-redis"))
+        .args(["--port", "0", "--tls-port", "0", "--tls-auth-clients", "no"])
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let (addr, ca) = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "exited before listening"
+        );
+        assert!(
+            !line.contains("connections tcp"),
+            "no plain listener: {line}"
+        );
+        if line.contains("Ready to accept connections tls") {
+            let field = |name: &str| {
+                let start = line.find(name).unwrap() + name.len();
+                line[start..].split_whitespace().next().unwrap().to_string()
+            };
+            break (field("addr="), field("ca="));
+        }
+    };
+    let pem = std::fs::read_to_string(&ca).unwrap();
+    let client = client(&format!("rediss://{addr}"), &pem, None);
+    let mut conn = client.get_connection().unwrap();
+    let pong: String = redis::cmd("PING").query(&mut conn).unwrap();
+    assert_eq!(pong, "PONG");
+    let port = addr.rsplit(':').next().unwrap();
+    if let Some(out) = redis_cli(&["--tls", "--cacert", &ca, "-p", port, "SHUTDOWN"]) {
+        assert!(out.status.success(), "{out:?}");
+    } else {
+        let _ = redis::cmd("SHUTDOWN").query::<()>(&mut conn);
+    }
+    let mut rest = String::new();
+    for line in stderr.lines() {
+        rest.push_str(&line.unwrap());
+        rest.push('\n');
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{rest}");
+    assert!(
+        rest.contains("Redis is now ready to exit, bye bye..."),
+        "{rest}"
+    );
+    assert!(
+        !Path::new(&ca).exists(),
+        "the minted files are removed on exit"
+    );
+}
