@@ -2,8 +2,11 @@
 //! the per-connection tasks.
 //!
 //! `handle.rs` holds the handle and the builder, `mocks.rs` and
-//! `state_api.rs` the handle's mock and state methods, `db_handle.rs` the
-//! per-database handle, `socket.rs` one connection's I/O, `watchdog.rs` the
+//! `state_api.rs` the handle's mock and state methods, `lifecycle.rs` what
+//! the handle sees of SHUTDOWN, `db_handle.rs` the
+//! per-database handle, `socket.rs` one connection's I/O (generic over the
+//! stream: TCP, Unix, TLS), `tls.rs` and `tls_api.rs` TLS (feature `tls`),
+//! `watchdog.rs` the
 //! fallback that serves a server whose runtime is blocked (`heartbeat.rs`
 //! tells it the server runs); this file the
 //! shared state, the accept loop and the [`Running`] loop's lifetime.
