@@ -81,6 +81,7 @@ pub(crate) struct Client {
     /// For a script's client: the caller's `CLIENT INFO` line, which ACL
     /// LOG shows for a command the script was denied (set only when the
     /// caller's user has restrictions).
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub script_caller_info: Option<String>,
 }
 

@@ -18,12 +18,10 @@ use crate::support::conn::RawConn;
 use crate::support::resp::{aggregate_items, bulk_payload};
 
 /// Redis 7.0.15 commands mock-redis does not implement yet, with the
-/// reason. Other branches add some of them (issue 14: SHUTDOWN):
-/// shrink the list as they land. Their
+/// reason. Their
 /// COMMAND INFO / DOCS come from the captured table as soon as a handler
 /// exists.
 pub const NOT_YET: &[(&str, &str)] = &[
-    ("shutdown", "issue 14"),
     (
         "migrate",
         "moves keys to another server: needs a client to a second instance",

@@ -35,9 +35,9 @@ mod scripting;
 mod seed;
 mod shutdown;
 mod streams;
-mod tracking;
 #[cfg(feature = "tls")]
 mod tls;
+mod tracking;
 
 mod fixture_clock;
 mod fixture_runtime;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use mock_redis::{MockRedis, TlsClientAuth};
 use redis::{ClientTlsConfig, TlsCertificates};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use crate::support::RawConn;
 

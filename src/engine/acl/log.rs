@@ -34,6 +34,7 @@ impl Reason {
 pub(crate) enum Context {
     Toplevel,
     Multi,
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     Lua,
 }
 

@@ -173,6 +173,7 @@ pub(crate) fn noperm_at_exec(denied: Denied) -> Reply {
 }
 
 /// The error `redis.call` raises for a denied command.
+#[cfg_attr(not(feature = "scripting"), allow(dead_code))]
 pub(crate) fn noperm_in_script(denied: Denied) -> &'static str {
     match denied.reason {
         Reason::Command => "ERR The user executing the script can't run this command or subcommand",

@@ -183,6 +183,7 @@ impl Engine {
 
     /// The check `redis.call` runs for a script's client: `Err` holds the
     /// error the script raises.
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub(crate) fn acl_gate_in_script(
         &mut self,
         client: &Client,
@@ -198,6 +199,7 @@ impl Engine {
 
     /// What a script's client carries of its caller: the user, and (when
     /// the user has restrictions) the caller's line for the ACL log.
+    #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub(crate) fn acl_script_client(&self, caller: &Client, script: &mut Client) {
         script.user = caller.user.clone();
         let restricted = self.acl.users.get(&caller.user).is_some_and(|u| {
