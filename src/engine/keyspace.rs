@@ -254,7 +254,6 @@ macro_rules! typed_access {
     };
 }
 
-
 /// A key as the table stores it: up to [`Key::INLINE`] bytes in place (no
 /// allocation, which most keys need), a boxed slice beyond. 24 bytes where a
 /// `Bytes` handle is 32 plus a heap block (see `docs/BENCHMARKS.md`).
@@ -458,10 +457,7 @@ impl Db {
         if self.lfu_counters.is_empty() {
             LFU_INIT_VAL
         } else {
-            self.lfu_counters
-                .get(key)
-                .copied()
-                .unwrap_or(LFU_INIT_VAL)
+            self.lfu_counters.get(key).copied().unwrap_or(LFU_INIT_VAL)
         }
     }
 
@@ -578,12 +574,13 @@ impl Db {
     /// time and LFU counter alone.
     pub fn peek(&mut self, key: &[u8]) -> Option<EntryRef<'_>> {
         self.expire_if_needed(key);
-        if self.entries.contains_key(key) {
+        let slot = self.entries.get(key);
+        if slot.is_some() {
             self.stats.hits += 1;
         } else {
             self.stats.misses += 1;
         }
-        self.entries.get(key).map(|slot| self.view(key, slot))
+        slot.map(|slot| self.view(key, slot))
     }
 
     /// Redis's `LFULogIncr` on an access, under an LFU policy.
@@ -948,7 +945,6 @@ impl Db {
         }
     }
 
-
     // --- hooks ---------------------------------------------------------
 
     /// The hook every modification of `key` goes through (Redis's
@@ -1161,6 +1157,95 @@ mod tests {
     }
 
     #[test]
+    fn metadata_lives_beside_the_entry_and_follows_the_key() {
+        let mut db = Db::new(0);
+        db.set_now(1000);
+        db.insert(b("k"), Value::String(b("v")));
+        let fresh = db.entry(b"k").unwrap();
+        assert_eq!(
+            (
+                fresh.expires_at,
+                fresh.accessed_ms,
+                fresh.str_encoding,
+                fresh.lfu_counter
+            ),
+            (None, 1000, StrEncoding::Auto, LFU_INIT_VAL)
+        );
+        db.set_expire(b"k", 5000);
+        db.set_str_encoding(b"k", StrEncoding::Raw);
+        db.set_lfu_counter(b"k", 9);
+        db.set_accessed(b"k", 700);
+        let e = db.entry(b"k").unwrap().cloned();
+        assert_eq!(
+            (e.expires_at, e.accessed_ms, e.str_encoding, e.lfu_counter),
+            (Some(5000), 700, StrEncoding::Raw, 9)
+        );
+        // KEEPTTL keeps the deadline; any overwrite resets the encoding
+        // and keeps the LFU counter, as Redis's setKey does.
+        db.insert_keep_ttl(b("k"), Value::String(b("w")));
+        let e = db.entry(b"k").unwrap();
+        assert_eq!(
+            (e.expires_at, e.str_encoding, e.lfu_counter),
+            (Some(5000), StrEncoding::Auto, 9)
+        );
+        db.insert(b("k"), Value::String(b("x")));
+        assert_eq!(db.expire_at(b"k"), None);
+        assert_eq!(db.expires(), 0);
+        // A removed key takes its metadata along; a new key under the same
+        // name starts afresh.
+        db.set_expire(b"k", 6000);
+        db.set_str_encoding(b"k", StrEncoding::NoInt);
+        let gone = db.remove(b"k").unwrap();
+        assert_eq!(
+            (gone.expires_at, gone.str_encoding, gone.lfu_counter),
+            (Some(6000), StrEncoding::NoInt, 9)
+        );
+        db.insert(b("k"), Value::String(b("y")));
+        let e = db.entry(b"k").unwrap();
+        assert_eq!(
+            (e.expires_at, e.str_encoding, e.lfu_counter),
+            (None, StrEncoding::Auto, LFU_INIT_VAL)
+        );
+        assert!(db.expires.is_empty() && db.encodings.is_empty() && db.lfu_counters.is_empty());
+        // SWAPDB moves the side tables with the keys; FLUSHDB empties them.
+        db.set_expire(b"k", 7000);
+        let mut other = Db::new(1);
+        other.set_now(1000);
+        Db::swap_contents(&mut db, &mut other);
+        assert_eq!(db.len(), 0);
+        assert_eq!(other.expire_at(b"k"), Some(7000));
+        other.flush();
+        assert_eq!(other.expires(), 0);
+        assert!(other.expires.is_empty());
+    }
+
+    #[test]
+    fn keys_inline_and_boxed_look_up_alike() {
+        let mut db = Db::new(0);
+        for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
+            let name = "k".repeat(len);
+            db.insert(b(&name), Value::String(b(&len.to_string())));
+        }
+        for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
+            let name = "k".repeat(len);
+            assert_eq!(
+                db.get_string(name.as_bytes()).unwrap(),
+                Some(&b(&len.to_string()))
+            );
+            assert!(
+                matches!(Key::new(name.as_bytes()), Key::Inline { .. }) == (len <= Key::INLINE)
+            );
+            assert_eq!(Key::new(name.as_bytes()).as_bytes(), name.as_bytes());
+        }
+        let mut keys: Vec<&[u8]> = db.live_keys().collect();
+        keys.sort();
+        assert_eq!(keys.len(), 6);
+        assert_eq!(keys[0], b"");
+        assert!(Key::new(b"aa") < Key::new(&[b'a'; 30]));
+        assert!(Key::new(b"ab") > Key::new(&[b'a'; 30]));
+    }
+
+    #[test]
     fn active_expiry_removes_due_keys() {
         let mut db = Db::new(0);
         db.set_now(0);
@@ -1187,4 +1272,3 @@ mod size {
         assert_eq!(std::mem::size_of::<super::Key>(), 24);
     }
 }
-

@@ -469,7 +469,10 @@ fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
     if dbs[src_db].get(&src).is_none() {
         return Ok(Reply::int(0));
     }
-    let entry = dbs[src_db].entry(&src).map(|e| e.cloned()).expect("looked up above");
+    let entry = dbs[src_db]
+        .entry(&src)
+        .map(|e| e.cloned())
+        .expect("looked up above");
     let target = &mut dbs[dst_db];
     if target.get_mut(&dst).is_some() {
         if !replace {
