@@ -102,9 +102,7 @@ fn sampled(sizes: impl Iterator<Item = usize>, samples: usize, total: usize) -> 
 
 /// The bytes Redis's `MEMORY USAGE` reports for a key and its value.
 pub(crate) fn key_usage(key: &[u8], entry: EntryRef<'_>, samples: usize, engine: &Engine) -> usize {
-    value_usage(&entry.value, entry.str_encoding, samples, engine)
-        + sds_size(key.len())
-        + DICT_ENTRY
+    value_usage(entry.value, entry.str_encoding, samples, engine) + sds_size(key.len()) + DICT_ENTRY
 }
 
 fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &Engine) -> usize {
