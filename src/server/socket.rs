@@ -39,8 +39,10 @@ const READ_CHUNK: usize = 16 * 1024;
 const READ_MIN: usize = 1024;
 
 /// An output buffer larger than this is released once everything in it
-/// is written (a big reply's buffer does not stay with an idle client).
-const OUTPUT_KEEP: usize = 4 * 1024;
+/// is written (a big reply's buffer does not stay with an idle client);
+/// up to it, as much as Redis's static reply buffer
+/// (`PROTO_REPLY_CHUNK_BYTES`), a busy client keeps its buffer.
+const OUTPUT_KEEP: usize = 16 * 1024;
 
 /// How much the next read asks for: [`READ_MIN`] after small reads,
 /// doubling while reads fill what they were given.
@@ -403,5 +405,46 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                 _ = self.closer.changed() => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_grow_while_they_fill_and_idle_buffers_stay_small() {
+        let mut size = ReadSize::new();
+        let mut input = BytesMut::new();
+        size.prepare(&mut input);
+        assert!(input.capacity() >= READ_MIN && input.capacity() < 2 * READ_MIN);
+        // A pipeline fills every read: the reads double up to READ_CHUNK.
+        for _ in 0..10 {
+            size.prepare(&mut input);
+            let room = input.capacity() - input.len();
+            input.extend_from_slice(&vec![b'x'; room]);
+            size.read(room);
+            input.clear();
+        }
+        assert_eq!(size.hint, READ_CHUNK);
+        // Small requests again: the hint decays and the emptied buffer
+        // grown for the burst is let go.
+        for _ in 0..10 {
+            size.prepare(&mut input);
+            input.extend_from_slice(b"PING\r\n");
+            size.read(6);
+            input.clear();
+        }
+        assert_eq!(size.hint, READ_MIN);
+        size.prepare(&mut input);
+        assert!(input.capacity() < 2 * READ_MIN);
+
+        let mut output = BytesMut::with_capacity(4 * OUTPUT_KEEP);
+        output.extend_from_slice(b"+OK\r\n");
+        shrink_output(&mut output);
+        assert!(output.capacity() >= 4 * OUTPUT_KEEP, "not while unsent");
+        output.clear();
+        shrink_output(&mut output);
+        assert_eq!(output.capacity(), 0);
     }
 }
