@@ -17,7 +17,13 @@ ports and reports, for each:
   into one stream, divided by ENTRIES. The target is a mock RSS at most 2x
   redis-server's `used_memory` growth.
 
-Environment: KEYS (default 1000000), ENTRIES (default 1000000), CONNS
+* bytes per small collection: growth after COLLECTIONS hashes (HSET of 10
+  fields), sets (SADD of 10 members), sorted sets (ZADD of 10 members) and
+  lists (RPUSH of 10 elements), each kind in turn, divided by COLLECTIONS.
+  The target is a mock RSS at most 1.5x redis-server's `used_memory` growth.
+
+Environment: KEYS (default 1000000), ENTRIES (default 1000000), COLLECTIONS
+(default 100000), CONNS
 (default 5000), REDIS_PORT /
 MOCK_PORT (default 7381 / 7382), MOCK_BIN (default: built here with
 `cargo build --release --features cli`, from the target directory, which
@@ -38,6 +44,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEYS = int(os.environ.get("KEYS", "1000000"))
 ENTRIES = int(os.environ.get("ENTRIES", "1000000"))
 CONNS = int(os.environ.get("CONNS", "5000"))
+COLLECTIONS = int(os.environ.get("COLLECTIONS", "100000"))
 REDIS_PORT = int(os.environ.get("REDIS_PORT", "7381"))
 MOCK_PORT = int(os.environ.get("MOCK_PORT", "7382"))
 MOCK_BIN = os.environ.get("MOCK_BIN")
@@ -174,6 +181,54 @@ def load_stream(pid, port):
     return (after_rss - before_rss) / ENTRIES, used, None
 
 
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def collection_command(kind, i):
+    """One command creating small collection number `i` of `kind` (10 elements)."""
+    key = b"%s:%09d" % (kind.encode(), i)
+    if kind == "hash":
+        args = [b"HSET", key] + [x for j in range(10) for x in (b"field%d" % j, b"v%07d" % (i + j))]
+    elif kind == "set":
+        args = [b"SADD", key] + [b"member:%07d" % (i + j) for j in range(10)]
+    elif kind == "zset":
+        args = [b"ZADD", key] + [x for j in range(10) for x in (b"%d" % j, b"member:%07d" % (i + j))]
+    else:
+        args = [b"RPUSH", key] + [b"v%07d" % (i + j) for j in range(10)]
+    return resp(*args)
+
+
+def load_collections(pid, port, kind):
+    """Bytes per small collection of `kind` (RSS growth, used_memory growth)."""
+    before_rss = settle(pid)
+    before_used = used_memory(port)
+    with tempfile.TemporaryFile() as data:
+        chunk = []
+        for i in range(COLLECTIONS):
+            chunk.append(collection_command(kind, i))
+            if len(chunk) == 10000:
+                data.write(b"".join(chunk))
+                chunk = []
+        data.write(b"".join(chunk))
+        data.seek(0)
+        out = subprocess.run(
+            ["redis-cli", "-p", str(port), "--pipe"], stdin=data, capture_output=True, text=True, check=False
+        )
+    if "errors: 0" not in out.stdout:
+        sys.exit(f"memory.py: loading {kind}s failed: {out.stdout.strip()} {out.stderr.strip()}")
+    after_rss = settle(pid)
+    after_used = used_memory(port)
+    used = None if before_used is None or after_used is None else (after_used - before_used) / COLLECTIONS
+    return (after_rss - before_rss) / COLLECTIONS, used
+
+
+KINDS = ("hash", "set", "zset", "list")
+
+
 def fmt(v):
     return "n/a" if v is None else f"{v:,.0f}"
 
@@ -207,16 +262,17 @@ def main():
             conn_rss, conn_used = idle_connections(proc.pid, port)
             key_rss, key_used, err = load_keys(proc.pid, port)
             entry_rss, entry_used, entry_err = load_stream(proc.pid, port)
-            rows.append((name, conn_rss, conn_used, key_rss, key_used, err, entry_rss, entry_used, entry_err))
+            per_kind = {kind: load_collections(proc.pid, port, kind) for kind in KINDS} if COLLECTIONS else {}
+            rows.append((name, conn_rss, conn_used, key_rss, key_used, err, entry_rss, entry_used, entry_err, per_kind))
         print(f"| server | RSS/idle conn (B) | used_memory/idle conn (B, as INFO reports it) | RSS/key (B) | used_memory/key (B) |")
         print("|---|---:|---:|---:|---:|")
-        for name, conn_rss, conn_used, key_rss, key_used, err, *_ in rows:
+        for name, conn_rss, conn_used, key_rss, key_used, err, *_rest in rows:
             key_cell = fmt(key_rss) if err is None else f"n/a ({err[:50]})"
             print(f"| {name} | {fmt(conn_rss)} | {fmt(conn_used)} | {key_cell} | {fmt(key_used)} |")
         print()
         print("| server | RSS/stream entry (B) | used_memory/stream entry (B) |")
         print("|---|---:|---:|")
-        for name, *_, entry_rss, entry_used, entry_err in rows:
+        for name, *_, entry_rss, entry_used, entry_err, _kinds in rows:
             cell = fmt(entry_rss) if entry_err is None else f"n/a ({entry_err[:50]})"
             print(f"| {name} | {cell} | {fmt(entry_used)} |")
         redis_key = rows[0][4]
@@ -227,7 +283,16 @@ def main():
         mock_entry = rows[1][6]
         if redis_entry and mock_entry:
             print(f"mock RSS per stream entry / redis used_memory per entry: {mock_entry / redis_entry:.2f} (target <= 2)")
-        print(f"\n({KEYS:,} keys, {ENTRIES:,} stream entries, {CONNS:,} idle connections; "
+        if COLLECTIONS:
+            print()
+            print("| kind (10 elements) | redis-server RSS (B) | redis-server used_memory (B) | mock-redis RSS (B) | mock RSS / redis used_memory |")
+            print("|---|---:|---:|---:|---:|")
+            for kind in KINDS:
+                r_rss, r_used = rows[0][9][kind]
+                m_rss, _ = rows[1][9][kind]
+                ratio = f"{m_rss / r_used:.2f}" if r_used else "n/a"
+                print(f"| {kind} | {fmt(r_rss)} | {fmt(r_used)} | {fmt(m_rss)} | {ratio} |")
+        print(f"\n({KEYS:,} keys, {COLLECTIONS:,} collections of each kind, {ENTRIES:,} stream entries, {CONNS:,} idle connections; "
               f"{subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]})")
     finally:
         for p in (redis, mock):

@@ -26,6 +26,8 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
+use rustc_hash::FxHashMap;
+
 use indexmap::IndexMap;
 
 use bytes::Bytes;
@@ -39,7 +41,7 @@ use super::types::{Kind, StrEncoding, Value, scan_span};
 use super::util::errors::wrongtype;
 use crate::protocol::Reply;
 
-/// A key's value, its expiry deadline and its access time.
+/// A key's value with its metadata, as [`Db::remove`] hands it out.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Entry {
     pub value: Value,
@@ -52,6 +54,44 @@ pub(crate) struct Entry {
     /// The logarithmic access counter `OBJECT FREQ` reports under an LFU
     /// maxmemory policy (Redis's `LFU_INIT_VAL` is 5).
     pub lfu_counter: u8,
+}
+
+/// A stored key's value and metadata, borrowed ([`Db::entry`], [`Db::peek`],
+/// [`Db::iter`]): the same fields as [`Entry`], the value by reference.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct EntryRef<'a> {
+    pub value: &'a Value,
+    /// Deadline in Unix milliseconds.
+    pub expires_at: Option<i64>,
+    /// Last access in Unix milliseconds (engine clock).
+    pub accessed_ms: i64,
+    /// The string encoding `OBJECT ENCODING` reports (strings only).
+    pub str_encoding: StrEncoding,
+    /// The LFU counter `OBJECT FREQ` reports.
+    pub lfu_counter: u8,
+}
+
+impl EntryRef<'_> {
+    /// An owned copy (the value cloned).
+    pub fn cloned(&self) -> Entry {
+        Entry {
+            value: self.value.clone(),
+            expires_at: self.expires_at,
+            accessed_ms: self.accessed_ms,
+            str_encoding: self.str_encoding,
+            lfu_counter: self.lfu_counter,
+        }
+    }
+}
+
+/// What the table holds per key: the value and its access time. The rest
+/// of a key's metadata lives in side tables holding only the keys that
+/// need it (a deadline, a non-default string encoding or LFU counter), so
+/// the common key pays 48 bytes here instead of 72 (`docs/BENCHMARKS.md`).
+#[derive(Clone, Debug)]
+struct Slot {
+    value: Value,
+    accessed_ms: i64,
 }
 
 /// Redis's `LFU_INIT_VAL`.
@@ -137,9 +177,15 @@ pub(crate) struct Db {
     pub id: usize,
     /// The keys in a table whose positions SCAN cursors and RANDOMKEY use
     /// (see [`Db::scan`]): removals are `swap_remove`s.
-    entries: IndexMap<Bytes, Entry, rustc_hash::FxBuildHasher>,
+    entries: IndexMap<Key, Slot, rustc_hash::FxBuildHasher>,
+    /// The deadline of every key that has one.
+    expires: FxHashMap<Key, i64>,
     /// Every deadline, ordered, for active expiry.
-    deadlines: BTreeSet<(i64, Bytes)>,
+    deadlines: BTreeSet<(i64, Key)>,
+    /// String encodings other than [`StrEncoding::Auto`].
+    encodings: FxHashMap<Key, StrEncoding>,
+    /// LFU counters other than [`LFU_INIT_VAL`].
+    lfu_counters: FxHashMap<Key, u8>,
     /// The engine clock's reading for the current command (Unix ms).
     now_ms: i64,
     /// Bumped on every modification.
@@ -179,7 +225,7 @@ macro_rules! typed_access {
         #[doc = concat!("Write lookup of ", $what, ", created empty (with a `new` event) when missing. Fill it, then call [`Db::touched`] (and [`Db::remove_if_empty`] if it may stay empty).")]
         pub fn $or_insert(&mut self, key: &Bytes) -> Result<&mut $ty, Reply> {
             if self.get_mut(key).is_none() {
-                self.add_new(key.clone(), Value::$variant($new.into()));
+                self.add_new(key, Value::$variant($new.into()));
             }
             match self.entries.get_mut(&key[..]).map(|e| &mut e.value) {
                 Some(Value::$variant(v)) => Ok(v),
@@ -208,13 +254,105 @@ macro_rules! typed_access {
     };
 }
 
+/// A key as the table stores it: up to [`Key::INLINE`] bytes in place (no
+/// allocation, which most keys need), a boxed slice beyond. 24 bytes where a
+/// `Bytes` handle is 32 plus a heap block (see `docs/BENCHMARKS.md`).
+#[derive(Clone)]
+pub(crate) enum Key {
+    /// `len` bytes at the start of `buf`.
+    Inline { len: u8, buf: [u8; Key::INLINE] },
+    /// A longer key.
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    /// The longest key stored without an allocation.
+    pub const INLINE: usize = 22;
+
+    /// A copy of `bytes`.
+    pub fn new(bytes: &[u8]) -> Key {
+        if bytes.len() <= Key::INLINE {
+            let mut buf = [0; Key::INLINE];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Key::Inline {
+                len: bytes.len() as u8,
+                buf,
+            }
+        } else {
+            Key::Heap(bytes.into())
+        }
+    }
+
+    /// The key's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, buf } => &buf[..*len as usize],
+            Key::Heap(b) => b,
+        }
+    }
+
+    /// The key as a `Bytes` (a copy), for replies and events.
+    pub fn to_bytes(&self) -> Bytes {
+        Bytes::copy_from_slice(self.as_bytes())
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+// Hash, Eq and Ord are the byte slice's, as `Borrow<[u8]>` requires.
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", Bytes::copy_from_slice(self.as_bytes()))
+    }
+}
+
 impl Db {
     /// An empty database numbered `id`.
     pub fn new(id: usize) -> Db {
         Db {
             id,
             entries: IndexMap::default(),
+            expires: FxHashMap::default(),
             deadlines: BTreeSet::new(),
+            encodings: FxHashMap::default(),
+            lfu_counters: FxHashMap::default(),
             now_ms: super::clock::Clock::new().now_ms(),
             version: 0,
             watched: HashMap::new(),
@@ -291,15 +429,67 @@ impl Db {
         self.deadlines.len()
     }
 
-    fn is_expired_at(entry: &Entry, now_ms: i64) -> bool {
-        entry.expires_at.is_some_and(|t| now_ms > t)
+    /// The deadline of `key`, whatever the clock says (no expiry).
+    fn deadline(&self, key: &[u8]) -> Option<i64> {
+        if self.expires.is_empty() {
+            None
+        } else {
+            self.expires.get(key).copied()
+        }
+    }
+
+    /// The borrowed view of a stored key.
+    fn view<'a>(&'a self, key: &[u8], slot: &'a Slot) -> EntryRef<'a> {
+        EntryRef {
+            value: &slot.value,
+            expires_at: self.deadline(key),
+            accessed_ms: slot.accessed_ms,
+            str_encoding: if self.encodings.is_empty() {
+                StrEncoding::Auto
+            } else {
+                self.encodings.get(key).copied().unwrap_or_default()
+            },
+            lfu_counter: self.lfu_counter(key),
+        }
+    }
+
+    fn lfu_counter(&self, key: &[u8]) -> u8 {
+        if self.lfu_counters.is_empty() {
+            LFU_INIT_VAL
+        } else {
+            self.lfu_counters.get(key).copied().unwrap_or(LFU_INIT_VAL)
+        }
+    }
+
+    /// Takes a key out of the table and every side table: its key and
+    /// whole entry.
+    fn take(&mut self, key: &[u8]) -> Option<(Key, Entry)> {
+        let (k, slot) = self.entries.swap_remove_entry(key)?;
+        let expires_at = self.expires.remove(key);
+        if let Some(t) = expires_at {
+            self.deadlines.remove(&(t, k.clone()));
+        }
+        let str_encoding = self.encodings.remove(key).unwrap_or_default();
+        let lfu_counter = self.lfu_counters.remove(key).unwrap_or(LFU_INIT_VAL);
+        Some((
+            k,
+            Entry {
+                value: slot.value,
+                expires_at,
+                accessed_ms: slot.accessed_ms,
+                str_encoding,
+                lfu_counter,
+            },
+        ))
+    }
+
+    fn is_expired_at(&self, key: &[u8], now_ms: i64) -> bool {
+        self.deadline(key).is_some_and(|t| now_ms > t)
     }
 
     /// Whether `key` exists but is past its deadline (without removing it).
     pub fn is_logically_expired(&self, key: &[u8]) -> bool {
-        self.entries
-            .get(key)
-            .is_some_and(|e| Db::is_expired_at(e, self.now_ms))
+        self.is_expired_at(key, self.now_ms)
     }
 
     /// Deletes `key` if its deadline has passed, with Redis's side effects
@@ -314,10 +504,7 @@ impl Db {
     }
 
     fn delete_expired(&mut self, key: &[u8]) {
-        if let Some((k, e)) = self.entries.swap_remove_entry(key) {
-            if let Some(t) = e.expires_at {
-                self.deadlines.remove(&(t, k.clone()));
-            }
+        if let Some((k, _)) = self.take(key) {
             self.stats.expired += 1;
             self.notify(events::EXPIRED, "expired", &k);
             self.touched_expired(&k);
@@ -364,10 +551,10 @@ impl Db {
     /// looked up with [`Db::get`], so it can borrow several values at once
     /// (SINTER, ZUNIONSTORE) instead of copying them.
     pub fn value(&self, key: &[u8]) -> Option<&Value> {
-        self.entries
-            .get(key)
-            .filter(|e| !Db::is_expired_at(e, self.now_ms))
-            .map(|e| &e.value)
+        if self.is_logically_expired(key) {
+            return None;
+        }
+        self.entries.get(key).map(|e| &e.value)
     }
 
     /// Write lookup (Redis's `lookupKeyWrite`): expires the key if due and
@@ -385,18 +572,15 @@ impl Db {
     /// Read lookup without touching the key (Redis's `LOOKUP_NOTOUCH`, as
     /// TYPE, EXISTS and TTL use): counts a hit or miss, leaves the access
     /// time and LFU counter alone.
-    pub fn peek(&mut self, key: &[u8]) -> Option<&Entry> {
+    pub fn peek(&mut self, key: &[u8]) -> Option<EntryRef<'_>> {
         self.expire_if_needed(key);
-        match self.entries.get(key) {
-            Some(e) => {
-                self.stats.hits += 1;
-                Some(e)
-            }
-            None => {
-                self.stats.misses += 1;
-                None
-            }
+        let slot = self.entries.get(key);
+        if slot.is_some() {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
         }
+        slot.map(|slot| self.view(key, slot))
     }
 
     /// Redis's `LFULogIncr` on an access, under an LFU policy.
@@ -404,16 +588,27 @@ impl Db {
         let Some((factor, random)) = &self.lfu else {
             return;
         };
-        let Some(e) = self.entries.get_mut(key) else {
+        let Some((k, _)) = self.entries.get_key_value(key) else {
             return;
         };
-        if e.lfu_counter == 255 {
+        let counter = self.lfu_counter(key);
+        if counter == 255 {
             return;
         }
-        let base = e.lfu_counter.saturating_sub(LFU_INIT_VAL) as f64;
+        let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
         let p = 1.0 / (base * *factor as f64 + 1.0);
         if random.unit_f64() < p {
-            e.lfu_counter += 1;
+            let k = k.clone();
+            self.set_counter(k, counter + 1);
+        }
+    }
+
+    /// Records the LFU counter of the stored key `k`.
+    fn set_counter(&mut self, k: Key, counter: u8) {
+        if counter == LFU_INIT_VAL {
+            self.lfu_counters.remove(&k[..]);
+        } else {
+            self.lfu_counters.insert(k, counter);
         }
     }
 
@@ -425,16 +620,24 @@ impl Db {
 
     /// Sets a key's LFU counter (RESTORE ... FREQ).
     pub fn set_lfu_counter(&mut self, key: &[u8], counter: u8) {
-        if let Some(e) = self.entries.get_mut(key) {
-            e.lfu_counter = counter;
+        if let Some((k, _)) = self.entries.get_key_value(key) {
+            let k = k.clone();
+            self.set_counter(k, counter);
         }
     }
 
     /// The whole entry (value, deadline, access time) without counting a
     /// hit or touching the access time (`OBJECT`, `DUMP`).
-    pub fn entry(&mut self, key: &[u8]) -> Option<&Entry> {
+    pub fn entry(&mut self, key: &[u8]) -> Option<EntryRef<'_>> {
         self.expire_if_needed(key);
-        self.entries.get(key)
+        self.entries.get(key).map(|slot| self.view(key, slot))
+    }
+
+    /// The stored entry at `key` as it is: no expiry, no hit or miss, no
+    /// access time (a second look after [`Db::entry`], through a shared
+    /// borrow).
+    pub fn stored(&self, key: &[u8]) -> Option<EntryRef<'_>> {
+        self.entries.get(key).map(|slot| self.view(key, slot))
     }
 
     /// Whether `key` exists (expiring it first if due).
@@ -445,7 +648,8 @@ impl Db {
 
     /// The key's type, if it exists.
     pub fn kind(&mut self, key: &[u8]) -> Option<Kind> {
-        self.entry(key).map(|e| e.value.kind())
+        self.expire_if_needed(key);
+        self.entries.get(key).map(|e| e.value.kind())
     }
 
     typed_access!(String, Bytes, get_string, get_string_mut, "a string");
@@ -495,16 +699,14 @@ impl Db {
         "a stream"
     );
 
-    fn add_new(&mut self, key: Bytes, value: Value) {
-        self.notify(events::NEW, "new", &key);
+    /// Adds a key that is not in the table (nor in any side table).
+    fn add_new(&mut self, key: &[u8], value: Value) {
+        self.notify(events::NEW, "new", key);
         self.entries.insert(
-            key,
-            Entry {
+            Key::new(key),
+            Slot {
                 value,
-                expires_at: None,
                 accessed_ms: self.now_ms,
-                str_encoding: StrEncoding::Auto,
-                lfu_counter: LFU_INIT_VAL,
             },
         );
     }
@@ -512,25 +714,29 @@ impl Db {
     /// Stores `value` under `key`, dropping any deadline (Redis's `setKey`
     /// without KEEPTTL). Signals the modification; queues `new` for a new key.
     pub fn insert(&mut self, key: Bytes, value: Value) {
-        self.store(key, value, false);
+        self.store(&key, value, false);
     }
 
     /// Stores `value` under `key`, keeping an existing deadline (KEEPTTL).
     pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value) {
-        self.store(key, value, true);
+        self.store(&key, value, true);
     }
 
-    fn store(&mut self, key: Bytes, value: Value, keep_ttl: bool) {
-        self.expire_if_needed(&key);
-        self.touched(&key);
-        match self.entries.get_mut(&key) {
-            Some(e) => {
+    fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        self.expire_if_needed(key);
+        self.touched(key);
+        let now = self.now_ms;
+        match self.entries.get_full_mut(key) {
+            Some((_, k, e)) => {
                 e.value = value;
-                e.accessed_ms = self.now_ms;
-                e.str_encoding = StrEncoding::Auto;
+                e.accessed_ms = now;
+                let k = k.clone();
+                if !self.encodings.is_empty() {
+                    self.encodings.remove(key);
+                }
                 if !keep_ttl {
-                    if let Some(t) = e.expires_at.take() {
-                        self.deadlines.remove(&(t, key));
+                    if let Some(t) = self.expires.remove(key) {
+                        self.deadlines.remove(&(t, k));
                     }
                 }
             }
@@ -551,10 +757,7 @@ impl Db {
     /// queue a `del` event (the caller knows which event applies).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         self.expire_if_needed(key);
-        let (k, e) = self.entries.swap_remove_entry(key)?;
-        if let Some(t) = e.expires_at {
-            self.deadlines.remove(&(t, k.clone()));
-        }
+        let (k, e) = self.take(key)?;
         self.touched(&k);
         Some(e)
     }
@@ -567,10 +770,7 @@ impl Db {
             .get(key)
             .is_some_and(|e| e.value.is_empty_aggregate());
         if empty {
-            if let Some((k, e)) = self.entries.swap_remove_entry(key) {
-                if let Some(t) = e.expires_at {
-                    self.deadlines.remove(&(t, k.clone()));
-                }
+            if let Some((k, _)) = self.take(key) {
                 self.touched(&k);
                 self.notify(events::GENERIC, "del", &k);
             }
@@ -582,17 +782,14 @@ impl Db {
     /// whether the deadline is already past: callers delete instead, as
     /// Redis's `expireGenericCommand` does. Signals the modification.
     pub fn set_expire(&mut self, key: &[u8], at_ms: i64) -> bool {
-        let Some((k, e)) = self.entries.get_key_value(key) else {
+        let Some((k, _)) = self.entries.get_key_value(key) else {
             return false;
         };
         let k = k.clone();
-        if let Some(old) = e.expires_at {
+        if let Some(old) = self.expires.insert(k.clone(), at_ms) {
             self.deadlines.remove(&(old, k.clone()));
         }
         self.deadlines.insert((at_ms, k.clone()));
-        if let Some(e) = self.entries.get_mut(key) {
-            e.expires_at = Some(at_ms);
-        }
         self.touched(&k);
         true
     }
@@ -601,17 +798,13 @@ impl Db {
     /// modification when it did.
     pub fn persist(&mut self, key: &[u8]) -> bool {
         self.expire_if_needed(key);
-        let Some((k, e)) = self.entries.get_key_value(key) else {
+        let Some(t) = self.deadline(key) else {
             return false;
         };
-        let Some(t) = e.expires_at else {
+        let Some((k, _)) = self.expires.remove_entry(key) else {
             return false;
         };
-        let k = k.clone();
         self.deadlines.remove(&(t, k.clone()));
-        if let Some(e) = self.entries.get_mut(key) {
-            e.expires_at = None;
-        }
         self.touched(&k);
         true
     }
@@ -625,33 +818,42 @@ impl Db {
 
     /// Records how a string value was built, for `OBJECT ENCODING`.
     pub fn set_str_encoding(&mut self, key: &[u8], enc: StrEncoding) {
-        if let Some(e) = self.entries.get_mut(key) {
-            e.str_encoding = enc;
+        let Some((k, _)) = self.entries.get_key_value(key) else {
+            return;
+        };
+        if enc == StrEncoding::Auto {
+            self.encodings.remove(key);
+        } else {
+            let k = k.clone();
+            self.encodings.insert(k, enc);
         }
     }
 
     /// The deadline of `key` (Unix ms), expiring it first if due.
     pub fn expire_at(&mut self, key: &[u8]) -> Option<i64> {
-        self.entry(key).and_then(|e| e.expires_at)
+        self.expire_if_needed(key);
+        self.deadline(key)
     }
 
     /// Every key and entry, including those past their deadline not yet removed.
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
-        self.entries.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], EntryRef<'_>)> + '_ {
+        self.entries
+            .iter()
+            .map(|(k, slot)| (k.as_bytes(), self.view(k, slot)))
     }
 
     /// Every key that is not past its deadline (no removal).
-    pub fn live_keys(&self) -> impl Iterator<Item = &Bytes> + '_ {
+    pub fn live_keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
         let now = self.now_ms;
         self.entries
-            .iter()
-            .filter(move |(_, e)| !Db::is_expired_at(e, now))
-            .map(|(k, _)| k)
+            .keys()
+            .filter(move |k| !self.is_expired_at(k, now))
+            .map(|k| k.as_bytes())
     }
 
     /// The key at position `n` of the table (O(1); RANDOMKEY draws `n`).
     pub fn nth_key(&self, n: usize) -> Option<Bytes> {
-        self.entries.get_index(n).map(|(k, _)| k.clone())
+        self.entries.get_index(n).map(|(k, _)| k.to_bytes())
     }
 
     /// One page of SCAN: the keys at the positions the page visits (see
@@ -662,7 +864,7 @@ impl Db {
         let (next, span) = scan_span(self.entries.len(), cursor, count);
         let page = span
             .rev()
-            .filter_map(|i| self.entries.get_index(i).map(|(k, _)| k.clone()))
+            .filter_map(|i| self.entries.get_index(i).map(|(k, _)| k.to_bytes()))
             .collect();
         (next, page)
     }
@@ -675,16 +877,19 @@ impl Db {
         let watched: Vec<(Bytes, bool)> = self
             .watched
             .keys()
-            .filter(|k| self.entries.contains_key(*k))
+            .filter(|k| self.entries.contains_key(&k[..]))
             .map(|k| (k.clone(), self.is_logically_expired(k)))
             .collect();
         if self.track_touched {
             // Clients blocked on a key learn it is gone (XREADGROUP errors).
-            let keys: Vec<Bytes> = self.entries.keys().cloned().collect();
+            let keys: Vec<Bytes> = self.entries.keys().map(Key::to_bytes).collect();
             self.touched.extend(keys);
         }
-        self.entries.clear();
+        self.entries = IndexMap::default();
+        self.expires = FxHashMap::default();
         self.deadlines.clear();
+        self.encodings = FxHashMap::default();
+        self.lfu_counters = FxHashMap::default();
         let track_writes = std::mem::replace(&mut self.track_writes, false);
         if track_writes {
             self.written.push(None);
@@ -706,11 +911,14 @@ impl Db {
     /// either keyspace is touched in both.
     pub fn swap_contents(a: &mut Db, b: &mut Db) {
         std::mem::swap(&mut a.entries, &mut b.entries);
+        std::mem::swap(&mut a.expires, &mut b.expires);
         std::mem::swap(&mut a.deadlines, &mut b.deadlines);
+        std::mem::swap(&mut a.encodings, &mut b.encodings);
+        std::mem::swap(&mut a.lfu_counters, &mut b.lfu_counters);
         let existing = |db: &Db, other: &Db| -> Vec<Bytes> {
             db.watched
                 .keys()
-                .filter(|k| db.entries.contains_key(*k) || other.entries.contains_key(*k))
+                .filter(|k| db.entries.contains_key(&k[..]) || other.entries.contains_key(&k[..]))
                 .cloned()
                 .collect()
         };
@@ -724,7 +932,7 @@ impl Db {
             db.entries
                 .keys()
                 .chain(other.entries.keys())
-                .cloned()
+                .map(Key::to_bytes)
                 .collect()
         };
         let (ready_a, ready_b) = (swapped(a, b), swapped(b, a));
@@ -949,6 +1157,95 @@ mod tests {
     }
 
     #[test]
+    fn metadata_lives_beside_the_entry_and_follows_the_key() {
+        let mut db = Db::new(0);
+        db.set_now(1000);
+        db.insert(b("k"), Value::String(b("v")));
+        let fresh = db.entry(b"k").unwrap();
+        assert_eq!(
+            (
+                fresh.expires_at,
+                fresh.accessed_ms,
+                fresh.str_encoding,
+                fresh.lfu_counter
+            ),
+            (None, 1000, StrEncoding::Auto, LFU_INIT_VAL)
+        );
+        db.set_expire(b"k", 5000);
+        db.set_str_encoding(b"k", StrEncoding::Raw);
+        db.set_lfu_counter(b"k", 9);
+        db.set_accessed(b"k", 700);
+        let e = db.entry(b"k").unwrap().cloned();
+        assert_eq!(
+            (e.expires_at, e.accessed_ms, e.str_encoding, e.lfu_counter),
+            (Some(5000), 700, StrEncoding::Raw, 9)
+        );
+        // KEEPTTL keeps the deadline; any overwrite resets the encoding
+        // and keeps the LFU counter, as Redis's setKey does.
+        db.insert_keep_ttl(b("k"), Value::String(b("w")));
+        let e = db.entry(b"k").unwrap();
+        assert_eq!(
+            (e.expires_at, e.str_encoding, e.lfu_counter),
+            (Some(5000), StrEncoding::Auto, 9)
+        );
+        db.insert(b("k"), Value::String(b("x")));
+        assert_eq!(db.expire_at(b"k"), None);
+        assert_eq!(db.expires(), 0);
+        // A removed key takes its metadata along; a new key under the same
+        // name starts afresh.
+        db.set_expire(b"k", 6000);
+        db.set_str_encoding(b"k", StrEncoding::NoInt);
+        let gone = db.remove(b"k").unwrap();
+        assert_eq!(
+            (gone.expires_at, gone.str_encoding, gone.lfu_counter),
+            (Some(6000), StrEncoding::NoInt, 9)
+        );
+        db.insert(b("k"), Value::String(b("y")));
+        let e = db.entry(b"k").unwrap();
+        assert_eq!(
+            (e.expires_at, e.str_encoding, e.lfu_counter),
+            (None, StrEncoding::Auto, LFU_INIT_VAL)
+        );
+        assert!(db.expires.is_empty() && db.encodings.is_empty() && db.lfu_counters.is_empty());
+        // SWAPDB moves the side tables with the keys; FLUSHDB empties them.
+        db.set_expire(b"k", 7000);
+        let mut other = Db::new(1);
+        other.set_now(1000);
+        Db::swap_contents(&mut db, &mut other);
+        assert_eq!(db.len(), 0);
+        assert_eq!(other.expire_at(b"k"), Some(7000));
+        other.flush();
+        assert_eq!(other.expires(), 0);
+        assert!(other.expires.is_empty());
+    }
+
+    #[test]
+    fn keys_inline_and_boxed_look_up_alike() {
+        let mut db = Db::new(0);
+        for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
+            let name = "k".repeat(len);
+            db.insert(b(&name), Value::String(b(&len.to_string())));
+        }
+        for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
+            let name = "k".repeat(len);
+            assert_eq!(
+                db.get_string(name.as_bytes()).unwrap(),
+                Some(&b(&len.to_string()))
+            );
+            assert!(
+                matches!(Key::new(name.as_bytes()), Key::Inline { .. }) == (len <= Key::INLINE)
+            );
+            assert_eq!(Key::new(name.as_bytes()).as_bytes(), name.as_bytes());
+        }
+        let mut keys: Vec<&[u8]> = db.live_keys().collect();
+        keys.sort();
+        assert_eq!(keys.len(), 6);
+        assert_eq!(keys[0], b"");
+        assert!(Key::new(b"aa") < Key::new(&[b'a'; 30]));
+        assert!(Key::new(b"ab") > Key::new(&[b'a'; 30]));
+    }
+
+    #[test]
     fn active_expiry_removes_due_keys() {
         let mut db = Db::new(0);
         db.set_now(0);
@@ -971,6 +1268,7 @@ mod size {
     #[test]
     fn entries_stay_small() {
         assert!(std::mem::size_of::<crate::engine::types::Value>() <= 40);
-        assert!(std::mem::size_of::<super::Entry>() <= 72);
+        assert!(std::mem::size_of::<super::Slot>() <= 48);
+        assert_eq!(std::mem::size_of::<super::Key>(), 24);
     }
 }

@@ -97,7 +97,7 @@ pub(crate) fn dump_db(db: &Db, now: i64) -> String {
     entries.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = String::new();
     for (key, entry) in entries {
-        let _ = write!(out, "  {} {}", quote(key), describe_typed(&entry.value));
+        let _ = write!(out, "  {} {}", quote(key), describe_typed(entry.value));
         if let Some(t) = entry.expires_at {
             let _ = write!(out, " (ttl {}ms)", t - now);
         }

@@ -16,6 +16,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::watch;
 
@@ -28,8 +29,66 @@ use crate::engine::client::is_local;
 use crate::engine::delivery::OutOfBand;
 use crate::session::{Action, Session};
 
-/// Bytes asked of the socket per read, as Redis's `PROTO_IOBUF_LEN`.
+/// Bytes asked of the socket per read at most, as Redis's `PROTO_IOBUF_LEN`.
 const READ_CHUNK: usize = 16 * 1024;
+
+/// Bytes asked per read while requests are small: what an idle connection
+/// keeps allocated (a read that fills it doubles the next one, up to
+/// [`READ_CHUNK`]), so thousands of idle clients cost what Redis's do
+/// (`docs/BENCHMARKS.md`).
+const READ_MIN: usize = 1024;
+
+/// An output buffer larger than this is released once everything in it
+/// is written (a big reply's buffer does not stay with an idle client);
+/// up to it, as much as Redis's static reply buffer
+/// (`PROTO_REPLY_CHUNK_BYTES`), a busy client keeps its buffer.
+const OUTPUT_KEEP: usize = 16 * 1024;
+
+/// How much the next read asks for: [`READ_MIN`] after small reads,
+/// doubling while reads fill what they were given.
+#[derive(Clone, Copy, Debug)]
+struct ReadSize {
+    hint: usize,
+    /// The room the pending read was given.
+    room: usize,
+}
+
+impl ReadSize {
+    fn new() -> ReadSize {
+        ReadSize {
+            hint: READ_MIN,
+            room: 0,
+        }
+    }
+
+    /// Makes room in `input` for the next read; between requests, lets go
+    /// of a buffer grown for a burst that is over.
+    fn prepare(&mut self, input: &mut BytesMut) {
+        if input.is_empty() && input.capacity() > 2 * self.hint {
+            *input = BytesMut::new();
+        }
+        if input.capacity() - input.len() < self.hint / 2 {
+            input.reserve(self.hint);
+        }
+        self.room = input.capacity() - input.len();
+    }
+
+    /// Adapts to a read of `n` bytes.
+    fn read(&mut self, n: usize) {
+        if n >= self.room {
+            self.hint = (self.hint * 2).min(READ_CHUNK);
+        } else if n < self.hint / 4 {
+            self.hint = (self.hint / 2).max(READ_MIN);
+        }
+    }
+}
+
+/// Releases an output buffer grown for a big reply once it is all written.
+fn shrink_output(output: &mut BytesMut) {
+    if output.is_empty() && output.capacity() > OUTPUT_KEEP {
+        *output = BytesMut::new();
+    }
+}
 
 /// Unregisters the client however the task ends, aborts included.
 struct Registration {
@@ -74,6 +133,7 @@ struct Socket<'a, S> {
     /// Tells the watchdog the task runs (connections of a server on the
     /// caller's runtime).
     pulse: Option<Pulse>,
+    read_size: ReadSize,
 }
 
 /// Serves one connection until the client leaves, sends QUIT, makes a
@@ -127,6 +187,7 @@ pub(crate) async fn serve<S>(
         writer,
         closer,
         pulse,
+        read_size: ReadSize::new(),
     };
     #[cfg(feature = "scripting")]
     if !early.is_empty() {
@@ -155,9 +216,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
         loop {
             self.beat();
             let io = self.session.io();
-            if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
-                io.input.reserve(READ_CHUNK);
-            }
+            self.read_size.prepare(io.input);
+            shrink_output(io.output);
             // Keep reading and executing while replies are unsent, as Redis
             // does, so a client that writes a long pipeline before reading
             // cannot deadlock against us; the output limit bounds the memory.
@@ -188,7 +248,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                     return;
                 }
                 Err(_) => return,
-                Ok(_) => {}
+                Ok(n) => self.read_size.read(n),
             }
             let Ok(action) = self.run().await else {
                 return;
@@ -263,9 +323,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                 None => None,
             };
             let io = self.session.io();
-            if io.input.capacity() - io.input.len() < READ_CHUNK / 2 {
-                io.input.reserve(READ_CHUNK);
-            }
+            self.read_size.prepare(io.input);
             let sleep = async {
                 match wait {
                     Some(d) => tokio::time::sleep(d).await,
@@ -292,6 +350,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                 // What a blocked client sends waits in the input, up to
                 // the query buffer limit.
                 Wake::Read(Ok(n)) if n > 0 => {
+                    self.read_size.read(n);
                     let engine = self.engine().await?;
                     if self.session.query_buffer_exceeded(&engine) {
                         return Err(Gone);
@@ -346,5 +405,46 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                 _ = self.closer.changed() => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_grow_while_they_fill_and_idle_buffers_stay_small() {
+        let mut size = ReadSize::new();
+        let mut input = BytesMut::new();
+        size.prepare(&mut input);
+        assert!(input.capacity() >= READ_MIN && input.capacity() < 2 * READ_MIN);
+        // A pipeline fills every read: the reads double up to READ_CHUNK.
+        for _ in 0..10 {
+            size.prepare(&mut input);
+            let room = input.capacity() - input.len();
+            input.extend_from_slice(&vec![b'x'; room]);
+            size.read(room);
+            input.clear();
+        }
+        assert_eq!(size.hint, READ_CHUNK);
+        // Small requests again: the hint decays and the emptied buffer
+        // grown for the burst is let go.
+        for _ in 0..10 {
+            size.prepare(&mut input);
+            input.extend_from_slice(b"PING\r\n");
+            size.read(6);
+            input.clear();
+        }
+        assert_eq!(size.hint, READ_MIN);
+        size.prepare(&mut input);
+        assert!(input.capacity() < 2 * READ_MIN);
+
+        let mut output = BytesMut::with_capacity(4 * OUTPUT_KEEP);
+        output.extend_from_slice(b"+OK\r\n");
+        shrink_output(&mut output);
+        assert!(output.capacity() >= 4 * OUTPUT_KEEP, "not while unsent");
+        output.clear();
+        shrink_output(&mut output);
+        assert_eq!(output.capacity(), 0);
     }
 }

@@ -63,9 +63,6 @@ use crate::mock::{Entry, MockState};
 use crate::mock::{Request, Response};
 use crate::protocol::{Protocol, Reply, RequestParser};
 
-/// Initial size of the input and output buffers, as Redis's `PROTO_IOBUF_LEN`.
-const BUFFER: usize = 16 * 1024;
-
 /// Journal entries a session keeps room for between runs.
 const JOURNAL_BATCH: usize = 1024;
 
@@ -203,8 +200,10 @@ impl Session {
         Session {
             id,
             parser: RequestParser::new(),
-            input: BytesMut::with_capacity(BUFFER),
-            output: BytesMut::with_capacity(BUFFER),
+            // Allocated by the I/O layer as the traffic needs (an idle
+            // connection keeps little: `server/socket.rs`).
+            input: BytesMut::new(),
+            output: BytesMut::new(),
             outbox,
             commands: 0,
             delayed: None,

@@ -435,7 +435,7 @@ fn points_in(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Found> {
 /// The sorted set at `key` without counting a keyspace hit (the search
 /// already looked it up once, as Redis does).
 fn zset_at<'a>(db: &'a mut Db, key: &[u8]) -> Option<&'a ZSet> {
-    match db.entry(key).map(|e| &e.value) {
+    match db.entry(key).map(|e| e.value) {
         Some(Value::ZSet(z)) => Some(z),
         _ => None,
     }

@@ -469,7 +469,10 @@ fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
     if dbs[src_db].get(&src).is_none() {
         return Ok(Reply::int(0));
     }
-    let entry = dbs[src_db].entry(&src).cloned().expect("looked up above");
+    let entry = dbs[src_db]
+        .entry(&src)
+        .map(|e| e.cloned())
+        .expect("looked up above");
     let target = &mut dbs[dst_db];
     if target.get_mut(&dst).is_some() {
         if !replace {
@@ -511,7 +514,7 @@ fn keys(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(Reply::Array(
         db.live_keys()
             .filter(|k| all || glob_match(&pattern, k))
-            .map(|k| Reply::Bulk(k.clone()))
+            .map(|k| Reply::Bulk(Bytes::copy_from_slice(k)))
             .collect(),
     ))
 }
@@ -611,7 +614,7 @@ pub(crate) fn encoding_name(ctx: &Ctx<'_>, value: &Value, str_enc: StrEncoding) 
 
 fn object_encoding(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
-    let Some(entry) = ctx.db().entry(&key).cloned() else {
+    let Some(entry) = ctx.db().entry(&key).map(|e| e.cloned()) else {
         return Ok(Reply::Nil);
     };
     Ok(Reply::bulk(encoding_name(
@@ -656,7 +659,7 @@ fn object_idletime(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn object_refcount(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
-    let Some(entry) = ctx.db().entry(&key).cloned() else {
+    let Some(entry) = ctx.db().entry(&key).map(|e| e.cloned()) else {
         return Ok(Reply::Nil);
     };
     // Redis shares the objects of the integers 0..9999, unless a maxmemory

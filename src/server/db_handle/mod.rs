@@ -115,7 +115,7 @@ impl DbHandle {
     ) -> Result<Option<T>, StateError> {
         self.with(|db| match db.entry(key) {
             None => Ok(None),
-            Some(e) if e.value.kind() == kind => Ok(Some(f(&e.value))),
+            Some(e) if e.value.kind() == kind => Ok(Some(f(e.value))),
             Some(e) => Err(wrong_type(key, kind, e.value.kind())),
         })
     }
@@ -360,7 +360,7 @@ impl DbHandle {
             let mut keys: Vec<RedisString> = db
                 .live_keys()
                 .filter(|k| keep(k))
-                .map(|k| RedisString::from(&k[..]))
+                .map(RedisString::from)
                 .collect();
             keys.sort();
             keys

@@ -94,7 +94,7 @@ pub(crate) fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn object(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
-    let Some(entry) = ctx.db().entry(&key).cloned() else {
+    let Some(entry) = ctx.db().entry(&key).map(|e| e.cloned()) else {
         return Err(err(NO_SUCH_KEY));
     };
     let encoding = encoding_name(ctx, &entry.value, entry.str_encoding);

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 
 use crate::engine::command::{CmdResult, CommandSpec, flags::*};
-use crate::engine::keyspace::Entry;
+use crate::engine::keyspace::EntryRef;
 use crate::engine::types::stream::{Stream, lp_str_size};
 use crate::engine::types::{StrEncoding, Value};
 use crate::engine::util::args::{self, is};
@@ -101,10 +101,8 @@ fn sampled(sizes: impl Iterator<Item = usize>, samples: usize, total: usize) -> 
 }
 
 /// The bytes Redis's `MEMORY USAGE` reports for a key and its value.
-pub(crate) fn key_usage(key: &[u8], entry: &Entry, samples: usize, engine: &Engine) -> usize {
-    value_usage(&entry.value, entry.str_encoding, samples, engine)
-        + sds_size(key.len())
-        + DICT_ENTRY
+pub(crate) fn key_usage(key: &[u8], entry: EntryRef<'_>, samples: usize, engine: &Engine) -> usize {
+    value_usage(entry.value, entry.str_encoding, samples, engine) + sds_size(key.len()) + DICT_ENTRY
 }
 
 fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &Engine) -> usize {
@@ -304,11 +302,14 @@ fn memory_usage(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(2).clone();
     let db = ctx.client.db;
     let engine = &mut *ctx.engine;
-    let Some(entry) = engine.dbs[db].entry(&key) else {
+    if engine.dbs[db].entry(&key).is_none() {
+        return Ok(Reply::Nil);
+    }
+    let engine = &*engine;
+    let Some(entry) = engine.dbs[db].stored(&key) else {
         return Ok(Reply::Nil);
     };
-    let entry = entry.clone();
-    Ok(Reply::int(key_usage(&key, &entry, samples, engine) as i64))
+    Ok(Reply::int(key_usage(&key, entry, samples, engine) as i64))
 }
 
 /// Keys per database whose MEMORY USAGE `MEMORY STATS` averages (and
