@@ -34,9 +34,9 @@ def binary():
 class MockRedis:
     """A running binary: its Redis port, its admin URL and its stderr."""
 
-    def __init__(self):
+    def __init__(self, *extra_args):
         self.proc = subprocess.Popen(
-            [binary(), "--port", "0", "--admin-port", "0", "--mocks", str(FIXTURE)],
+            [binary(), "--port", "0", "--admin-port", "0", "--mocks", str(FIXTURE), *extra_args],
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "NO_COLOR": "1", "RUST_LOG": "info"},
@@ -78,8 +78,10 @@ class MockRedis:
 
 
 @pytest.fixture
-def mock_redis():
-    server = MockRedis()
+def mock_redis(request):
+    # `@pytest.mark.parametrize("mock_redis", [[args]], indirect=True)`
+    # passes extra command-line arguments.
+    server = MockRedis(*getattr(request, "param", []))
     try:
         yield server
     finally:

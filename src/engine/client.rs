@@ -269,6 +269,7 @@ impl Engine {
                     bytes: Bytes::new(),
                     unblocks: false,
                     close: true,
+                    seq: 0,
                 });
             }
         }

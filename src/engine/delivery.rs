@@ -79,6 +79,10 @@ pub(crate) struct OutOfBand {
     /// The client went over its output buffer limit: close the connection
     /// at once, without writing what is pending (`bytes` is empty).
     pub close: bool,
+    /// The frame's number on its outbox ([`Backlog::next_frame`]), which the
+    /// receiving connection acknowledges once it tried to write the frame;
+    /// 0 for frames nobody waits on.
+    pub seq: u64,
 }
 
 /// A connection's out-of-band channel and the count of its unsent bytes.
@@ -111,6 +115,12 @@ pub(crate) struct Backlog {
     query_cap: AtomicUsize,
     reply_cap: AtomicUsize,
     reply_peak: AtomicUsize,
+    /// The last frame number given out, and the last one the connection
+    /// acknowledged (`u64::MAX` once it is gone), with the signal of each
+    /// acknowledgement: see [`AwaitedFrames`].
+    frames_sent: AtomicU64,
+    frames_taken: AtomicU64,
+    taken_signal: tokio::sync::Notify,
 }
 
 /// A connection's buffers as its session reported them (see
@@ -138,7 +148,34 @@ impl Backlog {
             query_cap: AtomicUsize::new(0),
             reply_cap: AtomicUsize::new(0),
             reply_peak: AtomicUsize::new(0),
+            frames_sent: AtomicU64::new(0),
+            frames_taken: AtomicU64::new(0),
+            taken_signal: tokio::sync::Notify::new(),
         }
+    }
+
+    /// Numbers a frame about to be queued on this connection's outbox.
+    pub fn next_frame(&self) -> u64 {
+        self.frames_sent.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// The connection tried to write every frame up to `seq` (or, with
+    /// `u64::MAX`, is gone): wakes the connections waiting on it.
+    pub fn frames_taken(&self, seq: u64) {
+        if seq > self.frames_taken.fetch_max(seq, Ordering::AcqRel) {
+            self.taken_signal.notify_waiters();
+        }
+    }
+
+    /// Whether frame `seq` was acknowledged.
+    pub fn is_taken(&self, seq: u64) -> bool {
+        self.frames_taken.load(Ordering::Acquire) >= seq
+    }
+
+    /// Resolves at the next acknowledgement (register it, then check
+    /// [`is_taken`](Backlog::is_taken), then await).
+    pub fn taken_signal(&self) -> &tokio::sync::Notify {
+        &self.taken_signal
     }
 
     /// Counts `n` bytes written to the socket.
@@ -441,19 +478,24 @@ pub(crate) fn send_to(
             bytes: Bytes::new(),
             unblocks: false,
             close: true,
+            seq: 0,
         });
         return true;
     }
+    let seq = backlog.next_frame();
     if outbox
         .sender
         .send(OutOfBand {
             bytes: out.freeze(),
             unblocks,
             close: false,
+            seq,
         })
         .is_err()
     {
         backlog.sub(len);
+    } else if current.is_none_or(|c| c.id != id) {
+        engine.awaited_frames.add(backlog, seq);
     }
     backlog
         .last_frame_ms
@@ -638,5 +680,46 @@ pub(crate) fn unsubscribe_all(engine: &mut Engine, client: &mut Client) {
         for name in names {
             remove(engine, client, kind, &name);
         }
+    }
+}
+
+/// The frames a command sent to other connections (pub/sub messages,
+/// invalidations, an unblocked client's reply, MONITOR lines), by outbox:
+/// the connection that ran the command writes its own reply only once
+/// they were written, as Redis writes every client's output in the same
+/// event-loop turn, so a client that sees the reply of a PUBLISH or a SET
+/// can already read the message or the invalidation on its other
+/// connection. Kept per target (the last frame only), so it stays as small
+/// as the client table; the running session takes it after its run.
+#[derive(Debug, Default)]
+pub(crate) struct AwaitedFrames {
+    by_outbox: std::cell::RefCell<HashMap<usize, (Arc<Backlog>, u64)>>,
+}
+
+impl AwaitedFrames {
+    fn add(&self, backlog: &Arc<Backlog>, seq: u64) {
+        let key = Arc::as_ptr(backlog) as usize;
+        self.by_outbox
+            .borrow_mut()
+            .entry(key)
+            .and_modify(|e| e.1 = e.1.max(seq))
+            .or_insert_with(|| (backlog.clone(), seq));
+    }
+
+    /// Forgets what earlier work (expiry, the state API) sent.
+    pub fn clear(&self) {
+        let mut map = self.by_outbox.borrow_mut();
+        if !map.is_empty() {
+            map.clear();
+        }
+    }
+
+    /// The frames sent since the last [`clear`](AwaitedFrames::clear).
+    pub fn take(&self) -> Vec<(Arc<Backlog>, u64)> {
+        let mut map = self.by_outbox.borrow_mut();
+        if map.is_empty() {
+            return Vec::new();
+        }
+        map.drain().map(|(_, v)| v).collect()
     }
 }

@@ -261,6 +261,9 @@ pub(crate) struct Engine {
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE and the MONITOR clients (`commands/client/`).
     pub client_admin: commands::client::State,
+    /// Frames the running command sent to other connections, which its
+    /// connection waits to see written before its reply (`delivery.rs`).
+    pub awaited_frames: delivery::AwaitedFrames,
     /// ACL users and the ACL log (`acl/`).
     pub acl: acl::Acl,
     /// SHUTDOWN's signal to the accept loop and the handle.
@@ -305,6 +308,7 @@ impl Engine {
             scripting: Default::default(),
             tracking: tracking::Tracking::default(),
             client_admin: commands::client::State::default(),
+            awaited_frames: delivery::AwaitedFrames::default(),
             acl: acl::Acl::default(),
             shutdown: commands::shutdown::channel(),
         };

@@ -110,6 +110,10 @@ impl Drop for Registration {
     }
 }
 
+/// The longest a connection waits for the frames its commands sent to
+/// other connections to be written before writing its own replies.
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The connection is over: the client left, a write failed, or the server
 /// closes every connection.
 struct Gone;
@@ -228,14 +232,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                 written = self.writer.write_buf(io.output), if backlogged => match written {
                     Ok(n) if n > 0 => {
                         self.session.wrote(n);
+                        self.session.ack_frames();
                         continue;
                     }
                     _ => return,
                 },
                 frame = io.outbox.recv() => {
-                    let Some(frame) = frame else { return };
-                    self.session.deliver(frame);
-                    if self.session.is_closing() {
+                    if self.on_frame(frame).await.is_err() {
                         return;
                     }
                     continue;
@@ -253,6 +256,9 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
             let Ok(action) = self.run().await else {
                 return;
             };
+            if self.settle().await.is_err() {
+                return;
+            }
             if action != Action::NeedInput && self.act(action).await.is_err() {
                 return;
             }
@@ -287,7 +293,91 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                 Action::Blocked(deadline) => self.wait_unblocked(deadline).await?,
             }
             action = self.run().await?;
+            self.settle().await?;
         }
+    }
+
+    /// A frame from the outbox: appended to the output, which is written
+    /// at once as far as the socket takes it, then acknowledged to the
+    /// connection whose command sent it.
+    async fn on_frame(&mut self, frame: Option<OutOfBand>) -> Result<(), Gone> {
+        let Some(frame) = frame else { return Err(Gone) };
+        self.session.deliver(frame);
+        if self.session.is_closing() {
+            return Err(Gone);
+        }
+        self.write_now().await?;
+        self.session.ack_frames();
+        Ok(())
+    }
+
+    /// One write attempt of the pending output that never waits for the
+    /// socket (a client that does not read delays nobody).
+    async fn write_now(&mut self) -> Result<(), Gone> {
+        // A close frame, or the server closing every connection: nothing
+        // more is written.
+        if self.session.is_closing() || self.closer.has_changed().unwrap_or(true) {
+            return Err(Gone);
+        }
+        let io = self.session.io();
+        if io.output.is_empty() {
+            return Ok(());
+        }
+        let written = {
+            let mut write = std::pin::pin!(self.writer.write_buf(io.output));
+            std::future::poll_fn(|cx| std::task::Poll::Ready(write.as_mut().poll(cx))).await
+        };
+        match written {
+            std::task::Poll::Ready(Ok(n)) if n > 0 => {
+                self.session.wrote(n);
+                Ok(())
+            }
+            std::task::Poll::Ready(_) => Err(Gone),
+            std::task::Poll::Pending => Ok(()),
+        }
+    }
+
+    /// After a run: waits until the frames its commands sent to other
+    /// connections were written there (see
+    /// [`AwaitedFrames`](crate::engine::delivery::AwaitedFrames)), so that
+    /// this connection's replies do not overtake them, then tries to write
+    /// its own output and acknowledges the frames it holds. A connection
+    /// that does not take its frames within [`SETTLE_LIMIT`] (its reply
+    /// held by a mocked delay, say) is not waited for longer.
+    async fn settle(&mut self) -> Result<(), Gone> {
+        let awaited = self.session.take_awaited();
+        if !awaited.is_empty() {
+            let limit = tokio::time::sleep(SETTLE_LIMIT);
+            let mut limit = std::pin::pin!(limit);
+            for (backlog, seq) in awaited {
+                loop {
+                    let signal = backlog.taken_signal().notified();
+                    let mut signal = std::pin::pin!(signal);
+                    signal.as_mut().enable();
+                    if backlog.is_taken(seq) {
+                        break;
+                    }
+                    let io = self.session.io();
+                    tokio::select! {
+                        biased;
+                        _ = self.closer.changed() => return Err(Gone),
+                        () = &mut limit => return self.write_and_ack().await,
+                        () = signal => {}
+                        // Frames for this connection meanwhile (two
+                        // connections publishing to each other wait on
+                        // each other's acknowledgement).
+                        frame = io.outbox.recv() => self.on_frame(frame).await?,
+                    }
+                }
+            }
+        }
+        self.write_and_ack().await
+    }
+
+    async fn write_and_ack(&mut self) -> Result<(), Gone> {
+        self.write_now().await?;
+        self.session.ack_frames();
+        Ok(())
     }
 
     /// Runs the session under the engine lock (the lock ends with the
@@ -337,12 +427,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                 _ = self.closer.changed() => Wake::Closer,
             };
             match wake {
-                Wake::Frame(Some(frame)) => {
-                    self.session.deliver(frame);
-                    if self.session.is_closing() {
-                        return Err(Gone);
-                    }
-                }
+                Wake::Frame(frame @ Some(_)) => self.on_frame(frame).await?,
                 Wake::Deadline => {
                     let mut engine = self.engine().await?;
                     self.session.time_out_if_due(&mut engine);
@@ -377,15 +462,12 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
             tokio::select! {
                 biased;
                 _ = self.closer.changed() => return Err(Gone),
-                frame = io.outbox.recv() => {
-                    let Some(frame) = frame else { return Err(Gone) };
-                    self.session.deliver(frame);
-                    if self.session.is_closing() {
-                        return Err(Gone);
-                    }
-                }
+                frame = io.outbox.recv() => self.on_frame(frame).await?,
                 written = self.writer.write_buf(io.output) => match written {
-                    Ok(n) if n > 0 => self.session.wrote(n),
+                    Ok(n) if n > 0 => {
+                        self.session.wrote(n);
+                        self.session.ack_frames();
+                    }
                     _ => return Err(Gone),
                 },
             }

@@ -169,6 +169,12 @@ pub(crate) struct Session {
     postponed: Option<(Vec<Bytes>, bool)>,
     /// Unsent bytes (outbox and output), shared with the engine.
     backlog: Arc<Backlog>,
+    /// The last outbox frame moved into the output, acknowledged once the
+    /// I/O layer tried to write it ([`ack_frames`](Session::ack_frames)).
+    frames_pushed: u64,
+    /// Frames this session's commands sent to other connections, to be
+    /// written before this session's replies ([`take_awaited`](Session::take_awaited)).
+    awaited: Vec<(Arc<Backlog>, u64)>,
     /// Reply bytes this session encoded and not yet counted in `backlog`.
     own: usize,
     /// The engine closed the connection (output limit, idle timeout).
@@ -211,6 +217,8 @@ impl Session {
             blocked: None,
             postponed: None,
             backlog,
+            frames_pushed: 0,
+            awaited: Vec::new(),
             own: 0,
             closing: false,
             authenticated: false,
@@ -304,11 +312,31 @@ impl Session {
             client.last_read_ms = engine.clock.now_ms();
         }
         self.report_buffers();
+        engine.awaited_frames.clear();
         let action = self.serve::<false>(engine, mocks);
         self.count_own();
         self.record(mocks);
         self.report_buffers();
+        let awaited = engine.awaited_frames.take();
+        if !awaited.is_empty() {
+            self.awaited.extend(awaited);
+        }
         action
+    }
+
+    /// The frames the last runs sent to other connections (see
+    /// [`AwaitedFrames`](crate::engine::delivery::AwaitedFrames)): the I/O
+    /// layer waits until each was acknowledged before writing the replies.
+    pub fn take_awaited(&mut self) -> Vec<(Arc<Backlog>, u64)> {
+        std::mem::take(&mut self.awaited)
+    }
+
+    /// The I/O layer tried to write the output: acknowledges the outbox
+    /// frames in it to the connections waiting on them.
+    pub fn ack_frames(&self) {
+        if self.frames_pushed > 0 {
+            self.backlog.frames_taken(self.frames_pushed);
+        }
     }
 
     /// [`run`](Session::run), but stops after one request is answered,
@@ -641,6 +669,7 @@ impl Session {
         // Out-of-band frames are encoded when sent, in the protocol the
         // client spoke then, as Redis writes them into its buffer at once.
         self.output.extend_from_slice(&frame.bytes);
+        self.frames_pushed = self.frames_pushed.max(frame.seq);
         if frame.unblocks {
             self.blocked = None;
         }
@@ -676,4 +705,12 @@ fn may_change_limits(name: &[u8]) -> bool {
 /// server; Redis closes such connections without replying.
 fn is_security_warning(name: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
+impl Drop for Session {
+    /// Connections waiting for this one's frames to be written stop
+    /// waiting.
+    fn drop(&mut self) {
+        self.backlog.frames_taken(u64::MAX);
+    }
 }

@@ -168,3 +168,75 @@ async fn redis_rs_receives_invalidate_pushes() {
         )])]
     );
 }
+
+/// Sends `args` as a RESP array and reads one reply (a blocking socket).
+fn sync_cmd(conn: &mut std::net::TcpStream, args: &[&str]) -> Vec<u8> {
+    use std::io::{Read as _, Write as _};
+    let mut req = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        req.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+    }
+    conn.write_all(&req).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = conn.read(&mut buf).unwrap();
+    buf.truncate(n);
+    buf
+}
+
+/// Whether bytes are waiting on `conn` right now (no wait at all).
+fn readable_now(conn: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read as _;
+    conn.set_nonblocking(true).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let got = match conn.read(&mut buf) {
+        Ok(n) => buf[..n].to_vec(),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Vec::new(),
+        Err(e) => panic!("{e}"),
+    };
+    conn.set_nonblocking(false).unwrap();
+    got
+}
+
+/// As in Redis, where every client's output goes out in the same
+/// event-loop turn: once the writer has its reply, the invalidation (and a
+/// subscriber's message) is already on the other connection, so a client
+/// such as redis-py's cache, which checks its socket without waiting
+/// before serving from its cache, never serves a stale value. The server
+/// runs on its own thread (`start_blocking`), so nothing orders the two
+/// connections but the server.
+#[test]
+fn the_invalidation_is_written_before_the_writers_reply() {
+    let server = MockRedis::start_blocking();
+    let port = server.port();
+    let open = || std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let (mut cache, mut writer, mut subscriber) = (open(), open(), open());
+    sync_cmd(&mut cache, &["HELLO", "3"]);
+    assert_eq!(
+        sync_cmd(&mut cache, &["CLIENT", "TRACKING", "on"]),
+        b"+OK\r\n"
+    );
+    sync_cmd(&mut subscriber, &["SUBSCRIBE", "news"]);
+    for i in 0..200 {
+        let value = format!("v{i}");
+        sync_cmd(&mut cache, &["GET", "k"]);
+        assert_eq!(sync_cmd(&mut writer, &["SET", "k", &value]), b"+OK\r\n");
+        assert_eq!(
+            readable_now(&mut cache),
+            b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n",
+            "round {i}"
+        );
+        assert_eq!(
+            sync_cmd(&mut writer, &["PUBLISH", "news", &value]),
+            b":1\r\n"
+        );
+        let message = format!(
+            "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n${}\r\n{value}\r\n",
+            value.len()
+        );
+        assert_eq!(
+            readable_now(&mut subscriber),
+            message.as_bytes(),
+            "round {i}"
+        );
+    }
+}

@@ -361,6 +361,7 @@ fn close_connection(c: &Client) {
             bytes: Bytes::new(),
             unblocks: false,
             close: true,
+            seq: 0,
         });
     }
 }

@@ -121,6 +121,7 @@ fn close(outbox: &Option<crate::engine::delivery::Outbox>) {
                 bytes: Bytes::new(),
                 unblocks: false,
                 close: true,
+                seq: 0,
             });
         }
     }

@@ -112,6 +112,7 @@ pub(crate) fn kill(engine: &mut Engine, id: u64) {
                 bytes: Bytes::new(),
                 unblocks: false,
                 close: true,
+                seq: 0,
             });
         }
     }

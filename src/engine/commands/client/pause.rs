@@ -81,6 +81,7 @@ pub(crate) fn unpause(engine: &mut Engine) {
                 bytes: release.clone(),
                 unblocks: true,
                 close: false,
+                seq: 0,
             });
         }
     }
