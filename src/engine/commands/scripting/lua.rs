@@ -228,14 +228,11 @@ fn pcall(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
 
 /// `redis.setresp(2|3)`: the protocol of the script's client.
 fn setresp(lua: &Lua, argv: MultiValue) -> mlua::Result<()> {
-    let running = lua
-        .app_data_ref::<RunSlot>()
-        .is_some_and(|slot| slot.running);
-    if !running {
+    let Some(mut slot) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
         return Err(table_error(
             "ERR redis.setresp can only be called inside a script invocation",
         ));
-    }
+    };
     if argv.len() != 1 {
         return Err(table_error("ERR redis.setresp() requires one argument."));
     }
@@ -243,13 +240,11 @@ fn setresp(lua: &Lua, argv: MultiValue) -> mlua::Result<()> {
     if v != 2 && v != 3 {
         return Err(table_error("ERR RESP version must be 2 or 3."));
     }
-    if let Some(mut slot) = lua.app_data_mut::<RunSlot>() {
-        slot.client.protocol = if v == 3 {
-            Protocol::Resp3
-        } else {
-            Protocol::Resp2
-        };
-    }
+    slot.client.protocol = if v == 3 {
+        Protocol::Resp3
+    } else {
+        Protocol::Resp2
+    };
     Ok(())
 }
 
@@ -530,14 +525,14 @@ fn version_num(version: &str) -> i64 {
 /// caller raises it or returns it as a table).
 fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>> {
     let err = |msg: &str| -> mlua::Result<Result<Value, String>> { Ok(Err(msg.to_string())) };
-    let running = lua
-        .app_data_ref::<RunSlot>()
-        .is_some_and(|slot| slot.running);
-    if !running {
+    // One borrow of the slot for the whole call: nothing below re-enters
+    // Lua before the reply is converted (commands that run scripts are
+    // `noscript`).
+    let Some(mut guard) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
         return Err(table_error(
             "ERR redis.call/pcall can only be called inside a script invocation",
         ));
-    }
+    };
     if argv.is_empty() {
         return err("ERR Please specify at least one argument for this redis lib call");
     }
@@ -562,9 +557,6 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
     if spec.flags & flags::NOSCRIPT != 0 || top.flags & flags::NOSCRIPT != 0 {
         return err("ERR This Redis command is not allowed from script");
     }
-    let Some(mut guard) = lua.app_data_mut::<RunSlot>() else {
-        return err("ERR Lua state is not initialized");
-    };
     let run = &mut *guard;
     if spec.flags & flags::WRITE != 0 && run.read_only {
         return err("ERR Write commands are not allowed from read-only scripts.");
