@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per request under callgrind, mock or redis-server (docs/BENCHMARKS.md):
 #   scripts/callgrind.sh mock|redis TEST PIPELINE N   e.g. scripts/callgrind.sh mock set 16 20000
+# TEST: a redis-benchmark test, or one of bench.sh's own: evalsha_set, eval_10, xadd, xrange_10
 # (MOCK_BIN: the mock binary, default target/release/mock-redis)
 # then: callgrind_annotate --threshold=100 --auto=no /tmp/cg.NAME.TEST.PPIPELINE.PID.1
 
@@ -15,9 +16,17 @@ else
 fi
 V=$!
 for i in $(seq 1 120); do redis-cli -p $PORT ping >/dev/null 2>&1 && break; sleep 0.5; done
-redis-benchmark -p $PORT -t $T -n 2000 -P $P -c 10 -q >/dev/null 2>&1
+WHAT=(-t $T)
+case $T in
+  evalsha_set) WHAT=(EVALSHA $(redis-cli -p $PORT SCRIPT LOAD "return redis.call('SET', KEYS[1], ARGV[1])") 1 key v) ;;
+  eval_10) WHAT=(EVAL "for i = 1, 10 do redis.call('INCR', KEYS[1]) end return 1" 1 counter) ;;
+  xadd) WHAT=(XADD bench:stream '*' field value) ;;
+  xrange_10) redis-benchmark -p $PORT -c 1 -n 1000 -P 16 XADD bench:stream '*' field value >/dev/null 2>&1
+             WHAT=(XRANGE bench:stream - + COUNT 10) ;;
+esac
+redis-benchmark -p $PORT -n 2000 -P $P -c 10 -q "${WHAT[@]}" >/dev/null 2>&1
 callgrind_control -z $V >/dev/null 2>&1
-redis-benchmark -p $PORT -t $T -n $N -P $P -c 10 -q 2>&1 | tr '\r' '\n' | tail -1
+redis-benchmark -p $PORT -n $N -P $P -c 10 -q "${WHAT[@]}" 2>&1 | tr '\r' '\n' | tail -1
 callgrind_control -d $V >/dev/null 2>&1
 sleep 1
 kill -INT $V; wait $V 2>/dev/null

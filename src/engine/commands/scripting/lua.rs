@@ -22,15 +22,69 @@ use crate::protocol::{Protocol, Reply, format_g};
 /// The source of `prelude.lua`.
 const PRELUDE: &str = include_str!("prelude.lua");
 
-/// What `redis.call` needs while a script runs: the engine and the
-/// script's client, borrowed for the duration of the call.
-struct RunCtx<'a> {
-    engine: &'a mut Engine,
-    client: &'a mut Client,
+/// What `redis.call`, `redis.pcall` and `redis.setresp` reach: the Lua
+/// state's app data. While a script runs it holds the engine and the
+/// script's client, swapped in from the caller's by [`LuaEnv::run`] and
+/// swapped back when the run ends (also when a command panics: [`Lent`]);
+/// between runs it holds a spare engine and client that nothing uses.
+///
+/// The primitives are ordinary Lua functions, created once with the state:
+/// a script call costs two swaps instead of creating (and tearing down)
+/// scoped Rust callbacks that borrow the engine.
+struct RunSlot {
+    engine: Engine,
+    client: Client,
+    /// A script is running (the primitives work only then).
+    running: bool,
     /// EVAL_RO, FCALL_RO or a `no-writes` script: write commands fail.
     read_only: bool,
     /// The commands the script ran, for the journal.
     calls: Vec<Vec<Bytes>>,
+}
+
+/// The engine and client a running script borrows, lent to the Lua state
+/// ([`RunSlot`]) and given back when this guard drops: at the end of the
+/// run, or while a panic unwinds (the dispatcher's panic recovery then
+/// finds the real engine where it left it).
+struct Lent<'a> {
+    lua: &'a Lua,
+    engine: &'a mut Engine,
+    client: &'a mut Client,
+}
+
+impl<'a> Lent<'a> {
+    /// Swaps `engine` and `client` into the slot and marks a run.
+    fn new(
+        lua: &'a Lua,
+        engine: &'a mut Engine,
+        client: &'a mut Client,
+        read_only: bool,
+    ) -> Lent<'a> {
+        if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
+            std::mem::swap(&mut slot.engine, engine);
+            std::mem::swap(&mut slot.client, client);
+            slot.running = true;
+            slot.read_only = read_only;
+            slot.calls.clear();
+        }
+        Lent {
+            lua,
+            engine,
+            client,
+        }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Ok(Some(mut slot)) = self.lua.try_app_data_mut::<RunSlot>() {
+            if slot.running {
+                std::mem::swap(&mut slot.engine, self.engine);
+                std::mem::swap(&mut slot.client, self.client);
+                slot.running = false;
+            }
+        }
+    }
 }
 
 /// What a script run produced.
@@ -116,6 +170,11 @@ pub(crate) struct Control {
     pub hand_offs: std::sync::atomic::AtomicU32,
 }
 
+/// Up to this many keys and arguments, a script's KEYS and ARGV tables are
+/// built in Lua from arguments on the stack; more go through tables built
+/// from Rust (a C function's stack is limited to a few thousand slots).
+const STACK_ARGS: usize = 64;
+
 /// Lua instructions between two checks of [`Control`].
 const HOOK_EVERY: u32 = 100_000;
 
@@ -133,36 +192,60 @@ pub(crate) struct LuaEnv {
     pub env: Table,
     /// The real globals, where KEYS and ARGV are set.
     globals: Table,
-    /// The real `redis` table: `call`, `pcall` and `setresp` are set for
-    /// the duration of each script (they borrow the engine).
-    redis: Table,
     run_eval: Function,
     run_function: Function,
+    /// `run_eval` and `run_function` taking the keys and arguments on the
+    /// stack (up to [`STACK_ARGS`] of them).
+    run_eval_with: Function,
+    run_function_with: Function,
     /// `set_loading(true)`: the globals become FUNCTION LOAD's library API.
     pub set_loading: Function,
     /// The library API's `redis` table (`register_function` is set per load).
     pub load_redis: Table,
     /// Kill requests and budgets for the running script.
     pub control: Arc<Control>,
-    /// `redis.call`/`pcall` and `redis.setresp` between scripts.
-    outside: (Function, Function),
-    /// The names `call`, `pcall` and `setresp`, interned once: each script
-    /// sets and restores the three fields.
-    names: [LuaString; 3],
 }
 
-/// `redis.call` outside a script (a library's top level).
-fn outside_call(_: &Lua, _: MultiValue) -> mlua::Result<Value> {
-    Err(table_error(
-        "ERR redis.call/pcall can only be called inside a script invocation",
-    ))
+/// `redis.call`.
+fn call(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
+    match redis_call(lua, argv)? {
+        Ok(v) => Ok(v),
+        Err(text) => Err(table_error(&text)),
+    }
 }
 
-/// `redis.setresp` outside a script.
-fn outside_setresp(_: &Lua, _: MultiValue) -> mlua::Result<()> {
-    Err(table_error(
-        "ERR redis.setresp can only be called inside a script invocation",
-    ))
+/// `redis.pcall`: an error reply becomes an `{err = text}` table.
+fn pcall(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
+    match redis_call(lua, argv)? {
+        Ok(v) => Ok(v),
+        Err(text) => {
+            let t = lua.create_table()?;
+            t.raw_set("err", text)?;
+            Ok(Value::Table(t))
+        }
+    }
+}
+
+/// `redis.setresp(2|3)`: the protocol of the script's client.
+fn setresp(lua: &Lua, argv: MultiValue) -> mlua::Result<()> {
+    let Some(mut slot) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
+        return Err(table_error(
+            "ERR redis.setresp can only be called inside a script invocation",
+        ));
+    };
+    if argv.len() != 1 {
+        return Err(table_error("ERR redis.setresp() requires one argument."));
+    }
+    let v = to_number(&argv[0]).unwrap_or(0.0) as i64;
+    if v != 2 && v != 3 {
+        return Err(table_error("ERR RESP version must be 2 or 3."));
+    }
+    slot.client.protocol = if v == 3 {
+        Protocol::Resp3
+    } else {
+        Protocol::Resp2
+    };
+    Ok(())
 }
 
 impl LuaEnv {
@@ -171,23 +254,26 @@ impl LuaEnv {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::default())?;
         lua.set_app_data(RandSlot::default());
+        lua.set_app_data(RunSlot {
+            engine: Engine::new(crate::engine::Config::default()),
+            client: Client::detached(0),
+            running: false,
+            read_only: false,
+            calls: Vec::new(),
+        });
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
         let prim = lua.create_table()?;
         let redis = lua.create_table()?;
-        let outside = (
-            lua.create_function(outside_call)?,
-            lua.create_function(outside_setresp)?,
-        );
-        redis.set("call", outside.0.clone())?;
-        redis.set("pcall", outside.0.clone())?;
-        redis.set("setresp", outside.1.clone())?;
+        redis.set("call", lua.create_function(call)?)?;
+        redis.set("pcall", lua.create_function(pcall)?)?;
+        redis.set("setresp", lua.create_function(setresp)?)?;
         redis.set("sha1hex", lua.create_function(sha1hex)?)?;
         redis.set("log", lua.create_function(redis_log)?)?;
         redis.set("set_repl", lua.create_function(set_repl)?)?;
         redis.set("REDIS_VERSION", version)?;
         redis.set("REDIS_VERSION_NUM", version_num(version))?;
-        prim.set("redis", redis.clone())?;
+        prim.set("redis", redis)?;
         prim.set("random", lua.create_function(math_random)?)?;
         prim.set("randomseed", lua.create_function(math_randomseed)?)?;
         prim.set("getinfo", lua.create_function(getinfo)?)?;
@@ -219,31 +305,35 @@ impl LuaEnv {
             },
         )?;
         let prelude = lua.load(PRELUDE).set_name("=mock_redis").into_function()?;
-        let (env, run_eval, run_function, set_loading, load_redis): (
-            Table,
-            Function,
-            Function,
-            Function,
-            Table,
-        ) = prelude.call(prim)?;
-        lua.set_globals(env.clone())?;
-        let names = [
-            lua.create_string("call")?,
-            lua.create_string("pcall")?,
-            lua.create_string("setresp")?,
-        ];
-        Ok(LuaEnv {
-            names,
-            lua,
+        let (
             env,
-            globals,
-            redis,
             run_eval,
             run_function,
             set_loading,
             load_redis,
+            run_eval_with,
+            run_function_with,
+        ): (
+            Table,
+            Function,
+            Function,
+            Function,
+            Table,
+            Function,
+            Function,
+        ) = prelude.call(prim)?;
+        lua.set_globals(env.clone())?;
+        Ok(LuaEnv {
+            lua,
+            env,
+            globals,
+            run_eval,
+            run_function,
+            run_eval_with,
+            run_function_with,
+            set_loading,
+            load_redis,
             control,
-            outside,
         })
     }
 
@@ -295,49 +385,22 @@ impl LuaEnv {
     ) -> RunOutcome {
         let lua = &self.lua;
         self.control.kill.store(false, Ordering::Relaxed);
-        let state = Mutex::new(RunCtx {
-            engine,
-            client,
-            read_only,
-            calls: Vec::new(),
-        });
-        let result = lua.scope(|scope| {
-            let call = scope.create_function(|lua, argv: MultiValue| {
-                match redis_call(lua, &state, argv)? {
-                    Ok(v) => Ok(v),
-                    Err(text) => Err(table_error(&text)),
+        let lent = Lent::new(lua, engine, client, read_only);
+        let result = (|| {
+            if keys.len() + args.len() <= STACK_ARGS {
+                let mut all = Vec::with_capacity(3 + keys.len() + args.len());
+                all.push(Value::Function(f.clone()));
+                all.push(Value::Integer(keys.len() as mlua::Integer));
+                for item in keys.iter().chain(args) {
+                    all.push(Value::String(lua.create_string(item)?));
                 }
-            })?;
-            let pcall = scope.create_function(|lua, argv: MultiValue| {
-                match redis_call(lua, &state, argv)? {
-                    Ok(v) => Ok(v),
-                    Err(text) => {
-                        let t = lua.create_table()?;
-                        t.raw_set("err", text)?;
-                        Ok(Value::Table(t))
-                    }
-                }
-            })?;
-            let setresp = scope.create_function(|_, argv: MultiValue| {
-                if argv.len() != 1 {
-                    return Err(table_error("ERR redis.setresp() requires one argument."));
-                }
-                let v = to_number(&argv[0]).unwrap_or(0.0) as i64;
-                if v != 2 && v != 3 {
-                    return Err(table_error("ERR RESP version must be 2 or 3."));
-                }
-                let mut run = state.lock().unwrap_or_else(|e| e.into_inner());
-                run.client.protocol = if v == 3 {
-                    Protocol::Resp3
+                let with = if function_mode {
+                    &self.run_function_with
                 } else {
-                    Protocol::Resp2
+                    &self.run_eval_with
                 };
-                Ok(())
-            })?;
-            let [n_call, n_pcall, n_setresp] = &self.names;
-            self.redis.raw_set(n_call, call)?;
-            self.redis.raw_set(n_pcall, pcall)?;
-            self.redis.raw_set(n_setresp, setresp)?;
+                return with.call::<(bool, Value)>(MultiValue::from_vec(all));
+            }
             let seq = |items: &[Bytes]| {
                 let t = lua.create_table_with_capacity(items.len(), 0)?;
                 for (i, item) in items.iter().enumerate() {
@@ -355,13 +418,13 @@ impl LuaEnv {
                 self.globals.raw_set("ARGV", args_t)?;
                 self.run_eval.call::<(bool, Value)>(f.clone())
             }
-        });
-        let [n_call, n_pcall, n_setresp] = &self.names;
-        let _ = self.redis.raw_set(n_call, &self.outside.0);
-        let _ = self.redis.raw_set(n_pcall, &self.outside.0);
-        let _ = self.redis.raw_set(n_setresp, &self.outside.1);
-        let run = state.into_inner().unwrap_or_else(|e| e.into_inner());
-        let resp3 = run.client.protocol == Protocol::Resp3;
+        })();
+        drop(lent);
+        let calls = lua
+            .app_data_mut::<RunSlot>()
+            .map(|mut slot| std::mem::take(&mut slot.calls))
+            .unwrap_or_default();
+        let resp3 = client.protocol == Protocol::Resp3;
         let reply = match result {
             Ok((true, value)) => convert::lua_to_reply(&value, resp3),
             Ok((false, err)) => script_error(&err, name),
@@ -370,10 +433,7 @@ impl LuaEnv {
                 one_line(&e.to_string())
             ))),
         };
-        RunOutcome {
-            reply,
-            calls: run.calls,
-        }
+        RunOutcome { reply, calls }
     }
 }
 
@@ -463,12 +523,16 @@ fn version_num(version: &str) -> i64 {
 /// `redis.call` / `redis.pcall`: runs a command for the script's client.
 /// Returns the reply as a Lua value, or `Err(text)` for an error (the
 /// caller raises it or returns it as a table).
-fn redis_call(
-    lua: &Lua,
-    state: &Mutex<RunCtx<'_>>,
-    argv: MultiValue,
-) -> mlua::Result<Result<Value, String>> {
+fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>> {
     let err = |msg: &str| -> mlua::Result<Result<Value, String>> { Ok(Err(msg.to_string())) };
+    // One borrow of the slot for the whole call: nothing below re-enters
+    // Lua before the reply is converted (commands that run scripts are
+    // `noscript`).
+    let Some(mut guard) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
+        return Err(table_error(
+            "ERR redis.call/pcall can only be called inside a script invocation",
+        ));
+    };
     if argv.is_empty() {
         return err("ERR Please specify at least one argument for this redis lib call");
     }
@@ -481,6 +545,7 @@ fn redis_call(
             _ => return err("ERR Lua redis lib command arguments must be strings or integers"),
         }
     }
+    drop(argv);
     let (spec, parent) = match CommandTable::get().resolve(&args) {
         Resolved::Found(spec, parent) => (spec, parent),
         _ => return err("ERR Unknown Redis command called from script"),
@@ -492,7 +557,6 @@ fn redis_call(
     if spec.flags & flags::NOSCRIPT != 0 || top.flags & flags::NOSCRIPT != 0 {
         return err("ERR This Redis command is not allowed from script");
     }
-    let mut guard = state.lock().unwrap_or_else(|e| e.into_inner());
     let run = &mut *guard;
     if let Err(text) = run
         .engine
@@ -506,7 +570,9 @@ fn redis_call(
     if spec.flags & flags::WRITE != 0 {
         run.engine.scripting.busy.wrote();
     }
-    let reply = run.engine.call_from_script(run.client, spec, parent, &args);
+    let reply = run
+        .engine
+        .call_from_script(&mut run.client, spec, parent, &args);
     run.calls.push(args);
     let proto = run.client.protocol;
     drop(guard);
@@ -645,4 +711,157 @@ fn math_randomseed(lua: &Lua, argv: MultiValue) -> mlua::Result<()> {
     let slot = lua.app_data_ref::<RandSlot>().expect("rand slot");
     *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Rand48::new(seed);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_body(env: &LuaEnv, engine: &mut Engine, body: &str) -> Reply {
+        let f = env
+            .compile(body.as_bytes(), "@user_script")
+            .expect("compiles");
+        let mut client = Client::detached(0);
+        client.protocol = Protocol::Resp2;
+        env.run(
+            engine,
+            &mut client,
+            &f,
+            &[Bytes::from_static(b"k")],
+            &[],
+            false,
+            false,
+            "test",
+        )
+        .reply
+    }
+
+    /// A Rust panic under a script (here a primitive that panics after a
+    /// `redis.call` wrote): whether it unwinds through `LuaEnv::run` or the
+    /// script's error handler turns it into an error reply, the engine the
+    /// script borrowed must be back in the caller's hands, with the write,
+    /// and the next script must run normally.
+    #[test]
+    fn a_panic_under_a_script_gives_the_engine_back() {
+        let mut engine = Engine::new(crate::engine::Config::default());
+        let env = LuaEnv::new("7.0.15").expect("lua state");
+        env.globals
+            .raw_set(
+                "boom",
+                env.lua
+                    .create_function(|_, ()| -> mlua::Result<()> { panic!("boom") })
+                    .expect("function"),
+            )
+            .expect("set");
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_body(&env, &mut engine, "redis.call('SET', KEYS[1], 'v') boom()")
+        }));
+        if let Ok(reply) = out {
+            assert!(matches!(reply, Reply::Error(_)), "{reply:?}");
+        }
+        assert!(engine.dbs[0].value(b"k").is_some(), "the write is kept");
+        assert!(
+            !env.lua.app_data_ref::<RunSlot>().expect("slot").running,
+            "no run is marked"
+        );
+        assert_eq!(
+            run_body(&env, &mut engine, "return redis.call('GET', KEYS[1])"),
+            Reply::Bulk(Bytes::from_static(b"v"))
+        );
+    }
+
+    /// Outside a run (the state's only other use is FUNCTION LOAD),
+    /// `redis.call` and `redis.setresp` refuse with Redis's errors.
+    #[test]
+    fn primitives_refuse_outside_a_run() {
+        let env = LuaEnv::new("7.0.15").expect("lua state");
+        let redis: Table = env.globals.get("redis").expect("redis");
+        for (name, text) in [
+            (
+                "call",
+                "ERR redis.call/pcall can only be called inside a script invocation",
+            ),
+            (
+                "pcall",
+                "ERR redis.call/pcall can only be called inside a script invocation",
+            ),
+            (
+                "setresp",
+                "ERR redis.setresp can only be called inside a script invocation",
+            ),
+        ] {
+            let f: Function = redis.get(name).expect(name);
+            let e = f.call::<Value>(("GET", "k")).expect_err(name);
+            let found = match &e {
+                mlua::Error::CallbackError { cause, .. } => cause.to_string(),
+                other => other.to_string(),
+            };
+            assert_eq!(found, text, "{name}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod arg_tests {
+    use super::*;
+
+    /// KEYS and ARGV are built in Lua up to `STACK_ARGS` values and from
+    /// Rust above: both give the same tables (length, order, contents,
+    /// binary-safe strings), in EVAL and in function mode.
+    #[test]
+    fn keys_and_argv_are_the_same_either_side_of_the_stack_limit() {
+        let mut engine = Engine::new(crate::engine::Config::default());
+        let env = LuaEnv::new("7.0.15").expect("lua state");
+        let eval = env
+            .compile(
+                b"local t = {#KEYS, #ARGV} for _, v in ipairs(KEYS) do t[#t+1] = v end \
+                  for _, v in ipairs(ARGV) do t[#t+1] = v end return t",
+                "@user_script",
+            )
+            .expect("compiles");
+        let func = env
+            .compile(
+                b"return function(keys, args) local t = {#keys, #args} \
+                  for _, v in ipairs(keys) do t[#t+1] = v end \
+                  for _, v in ipairs(args) do t[#t+1] = v end return t end",
+                "@user_script",
+            )
+            .expect("compiles");
+        let func: Function = func.call(()).expect("function");
+        for (nkeys, nargs) in [
+            (0, 0),
+            (1, 1),
+            (0, 3),
+            (3, 0),
+            (64, 0),
+            (30, 34),
+            (40, 40),
+            (0, 200),
+        ] {
+            let item = |p: &str, i: usize| Bytes::from(format!("{p}\0{i}"));
+            let keys: Vec<Bytes> = (0..nkeys).map(|i| item("k", i)).collect();
+            let args: Vec<Bytes> = (0..nargs).map(|i| item("a", i)).collect();
+            let mut want = vec![Reply::Integer(nkeys as i64), Reply::Integer(nargs as i64)];
+            want.extend(keys.iter().chain(&args).cloned().map(Reply::Bulk));
+            for (f, function_mode) in [(&eval, false), (&func, true)] {
+                let mut client = Client::detached(0);
+                client.protocol = Protocol::Resp2;
+                let out = env.run(
+                    &mut engine,
+                    &mut client,
+                    f,
+                    &keys,
+                    &args,
+                    function_mode,
+                    false,
+                    "test",
+                );
+                assert_eq!(
+                    out.reply,
+                    Reply::Array(want.clone()),
+                    "{nkeys} {nargs} {function_mode}"
+                );
+            }
+        }
+    }
 }

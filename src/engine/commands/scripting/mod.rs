@@ -580,22 +580,30 @@ fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
     if numkeys < 0 {
         return Err(err("ERR Number of keys can't be negative"));
     }
-    let version = ctx.engine.config.redis_version.clone();
-    let sha = if by_sha {
-        let sha = ctx.arg(1);
+    let all_args = ctx.args;
+    let loaded;
+    let sha: &str = if by_sha {
+        let sha = &all_args[1];
         if sha.len() != 40 {
             return Err(err(NOSCRIPT_ERR));
         }
-        let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
-        if !ctx.engine.scripting.scripts.contains_key(&sha) {
-            return Err(err(NOSCRIPT_ERR));
+        // The cache is keyed by lower-case hex: most clients send that.
+        match std::str::from_utf8(sha) {
+            Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) => s,
+            _ => {
+                loaded = String::from_utf8_lossy(sha).to_ascii_lowercase();
+                &loaded
+            }
         }
-        sha
     } else {
+        let version = ctx.engine.config.redis_version.clone();
         let body = ctx.arg(1).clone();
-        ctx.engine.scripting.load(&version, &body)?
+        loaded = ctx.engine.scripting.load(&version, &body)?;
+        &loaded
     };
-    let script = &ctx.engine.scripting.scripts[&sha];
+    let Some(script) = ctx.engine.scripting.scripts.get(sha) else {
+        return Err(err(NOSCRIPT_ERR));
+    };
     let flags = script.flags;
     if ro && flags & script_flags::SHEBANG != 0 && flags & script_flags::NO_WRITES == 0 {
         return Err(err(
@@ -605,10 +613,9 @@ fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
     let func = script.func.clone();
     let read_only = ro || flags & script_flags::NO_WRITES != 0;
     let n = numkeys as usize;
-    let keys = ctx.args[3..3 + n].to_vec();
-    let argv = ctx.args[3 + n..].to_vec();
+    let (keys, argv) = all_args[3..].split_at(n);
     Ok(run_script(
-        ctx.engine, ctx.client, &func, &keys, &argv, false, read_only, &sha,
+        ctx.engine, ctx.client, &func, keys, argv, false, read_only, sha,
     ))
 }
 

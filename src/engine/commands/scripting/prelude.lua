@@ -183,4 +183,21 @@ local function run_eval(f) return raw_xpcall(f, handler) end
 local function run_function(f, keys, args)
   return raw_xpcall(function() return f(keys, args) end, handler)
 end
-return env, run_eval, run_function, set_loading, load_redis
+-- The same for a few arguments, passed on the stack rather than as two
+-- tables built from Rust (cheaper per call): the first `nkeys` are the keys.
+local function split_args(nkeys, ...)
+  local keys = {...}
+  local args = {select(nkeys + 1, ...)}
+  for i = select('#', ...), nkeys + 1, -1 do keys[i] = nil end
+  return keys, args
+end
+local function run_eval_with(f, nkeys, ...)
+  local keys, args = split_args(nkeys, ...)
+  raw_rawset(G, 'KEYS', keys)
+  raw_rawset(G, 'ARGV', args)
+  return raw_xpcall(f, handler)
+end
+local function run_function_with(f, nkeys, ...)
+  return run_function(f, split_args(nkeys, ...))
+end
+return env, run_eval, run_function, set_loading, load_redis, run_eval_with, run_function_with
