@@ -75,6 +75,11 @@ pub(crate) struct Client {
     /// Output bytes written to the socket as last seen by the idle check
     /// (a write counts as an interaction, as in Redis).
     pub seen_written: u64,
+    /// ASKING was sent: the next command may run on a slot this cluster
+    /// node is importing.
+    pub asking: bool,
+    /// READONLY was sent: a cluster replica serves this client's reads.
+    pub readonly: bool,
 }
 
 /// What `CLIENT REPLY` (and a repeated MONITOR) decided about replies.
@@ -133,6 +138,8 @@ impl Client {
             monitor: false,
             postponed: false,
             seen_written: 0,
+            asking: false,
+            readonly: false,
         }
     }
 

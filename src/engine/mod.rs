@@ -112,6 +112,7 @@
 pub(crate) mod blocking;
 pub(crate) mod client;
 pub(crate) mod clock;
+pub(crate) mod cluster;
 pub(crate) mod command;
 mod command_docs;
 pub(crate) mod commands;
@@ -138,8 +139,8 @@ pub(crate) use client::Client;
 use clock::Clock;
 use command::CommandSpec;
 use commands::{
-    admin, bitmaps, connection, geo, hashes, hyperloglog, introspection, keys, lists, pubsub, sets,
-    sort, sorted_sets, streams, strings, transactions,
+    admin, bitmaps, cluster as cluster_commands, connection, geo, hashes, hyperloglog,
+    introspection, keys, lists, pubsub, sets, sort, sorted_sets, streams, strings, transactions,
 };
 pub(crate) use dispatch::Ctx;
 use keyspace::Db;
@@ -155,7 +156,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     introspection::slowlog::COMMANDS,
     introspection::lolwut::COMMANDS,
     introspection::standalone::COMMANDS,
-    introspection::cluster::COMMANDS,
+    cluster_commands::COMMANDS,
     admin::COMMANDS,
     transactions::COMMANDS,
     strings::COMMANDS,
@@ -258,6 +259,9 @@ pub(crate) struct Engine {
     pub tracking: tracking::Tracking,
     /// CLIENT PAUSE and the MONITOR clients (`commands/client/`).
     pub client_admin: commands::client::State,
+    /// This engine's node in a cluster (`MockRedisCluster`); `None` for a
+    /// standalone server.
+    pub cluster: Option<cluster::ClusterView>,
 }
 
 impl Engine {
@@ -298,6 +302,7 @@ impl Engine {
             scripting: Default::default(),
             tracking: tracking::Tracking::default(),
             client_admin: commands::client::State::default(),
+            cluster: None,
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();

@@ -158,7 +158,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         ),
         field("proto", Reply::int(ctx.client.protocol.version())),
         field("id", Reply::int(ctx.client.id as i64)),
-        field("mode", Reply::bulk("standalone")),
+        field("mode", Reply::bulk(server_mode(ctx.engine))),
         field("role", Reply::bulk("master")),
         field("modules", Reply::Array(Vec::new())),
     ]))
@@ -223,4 +223,13 @@ pub(crate) fn validate_name(name: &[u8]) -> Result<(), Reply> {
         ));
     }
     Ok(())
+}
+
+/// What HELLO's `mode` and INFO's `redis_mode` say.
+pub(crate) fn server_mode(engine: &Engine) -> &'static str {
+    if engine.cluster.is_some() {
+        "cluster"
+    } else {
+        "standalone"
+    }
 }
