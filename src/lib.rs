@@ -365,7 +365,10 @@ pub use mock::{
     VerificationReport,
 };
 pub use protocol::{Protocol, Reply};
-pub use server::{Builder, DbHandle, MockRedis, RedisString, StateError, StreamEntry};
+pub use server::{
+    Builder, ClusterBuilder, DbHandle, MockRedis, MockRedisCluster, RedisString, SlotMigration,
+    StateError, StreamEntry,
+};
 
 /// Not a public API: crate internals the fuzz targets (`fuzz/`) and the
 /// property tests (`tests/parser_props.rs`) drive directly. Hidden from the

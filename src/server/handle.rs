@@ -649,7 +649,7 @@ impl Builder {
         self.launch(true)
     }
 
-    fn launch(self, blocking: bool) -> io::Result<MockRedis> {
+    pub(super) fn launch(self, blocking: bool) -> io::Result<MockRedis> {
         #[cfg(feature = "fixtures")]
         let replay = match &self.replay {
             Some(path) => Some(

@@ -8,6 +8,7 @@
 //! tells it the server runs); this file the
 //! shared state, the accept loop and the [`Running`] loop's lifetime.
 
+mod cluster;
 mod db_handle;
 mod handle;
 mod heartbeat;
@@ -19,6 +20,7 @@ mod state_api;
 mod watchdog;
 
 pub use db_handle::{DbHandle, RedisString, StateError, StreamEntry};
+pub use cluster::{ClusterBuilder, MockRedisCluster, SlotMigration};
 pub use handle::{Builder, MockRedis};
 
 use std::io;

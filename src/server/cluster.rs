@@ -1,0 +1,510 @@
+//! [`MockRedisCluster`]: a Redis Cluster in one process. Every node is a
+//! [`MockRedis`] with its own listener, keyspace, mocks and journal; the
+//! nodes share one topology (`engine/cluster/`), so a slot moved or a node
+//! failed from the test is seen by every node at once, as a converged
+//! cluster sees it.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::io;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::MockRedis;
+use crate::engine::cluster::ClusterView;
+use crate::engine::cluster::slot::{SLOTS, key_slot};
+use crate::engine::cluster::topology::{Node, Topology};
+
+/// A Redis Cluster served in process: `shards` masters, each a real
+/// listener on loopback, with the 16,384 hash slots split between them as
+/// `redis-cli --cluster create` splits them. Cluster clients (redis-rs
+/// `cluster`/`cluster-async`, redis-py `RedisCluster`, ioredis `Cluster`)
+/// connect to any of [`urls`](MockRedisCluster::urls) and follow `MOVED`
+/// and `ASK` as against a real cluster.
+///
+/// Dropping the handle stops every node.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> redis::RedisResult<()> {
+/// use redis::AsyncCommands;
+///
+/// let cluster = mock_redis::MockRedisCluster::start(3).await;
+/// let client = redis::cluster::ClusterClient::new(cluster.urls())?;
+/// let mut conn = client.get_async_connection().await?;
+/// let () = conn.set("user:1", "alice").await?;
+///
+/// // The key lives on the node that serves its slot, and only there.
+/// let owner = cluster.node_for_key("user:1");
+/// assert_eq!(cluster.node(owner).db(0).get("user:1").unwrap().unwrap(), "alice");
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "dropping the cluster stops every node at once"]
+pub struct MockRedisCluster {
+    nodes: Vec<MockRedis>,
+    topology: Arc<Mutex<Topology>>,
+    /// Serializes the steps that lock two nodes' engines (moving keys), so
+    /// two of them never wait on each other.
+    moving: Mutex<()>,
+}
+
+/// Options for a [`MockRedisCluster`], from [`MockRedisCluster::builder`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let cluster = mock_redis::MockRedisCluster::builder().shards(2).start().await;
+/// assert_eq!(cluster.urls().len(), 2);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `start` or `start_blocking`"]
+pub struct ClusterBuilder {
+    shards: usize,
+    ip: IpAddr,
+}
+
+impl Default for ClusterBuilder {
+    fn default() -> ClusterBuilder {
+        ClusterBuilder {
+            shards: 3,
+            ip: IpAddr::from([127, 0, 0, 1]),
+        }
+    }
+}
+
+impl ClusterBuilder {
+    /// The number of masters (3 by default, at least 1, at most 1,000).
+    ///
+    /// ```
+    /// let builder = mock_redis::MockRedisCluster::builder().shards(5);
+    /// # drop(builder);
+    /// ```
+    pub fn shards(mut self, shards: usize) -> ClusterBuilder {
+        self.shards = shards.clamp(1, 1000);
+        self
+    }
+
+    /// The address every node binds (on an ephemeral port) and announces
+    /// in redirections and `CLUSTER SLOTS`: `127.0.0.1` by default.
+    ///
+    /// ```
+    /// let builder = mock_redis::MockRedisCluster::builder().bind_ip("127.0.0.1".parse().unwrap());
+    /// # drop(builder);
+    /// ```
+    pub fn bind_ip(mut self, ip: IpAddr) -> ClusterBuilder {
+        self.ip = ip;
+        self
+    }
+
+    /// Starts every node on the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// If a node cannot bind; see [`ClusterBuilder::try_start`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::builder().start().await;
+    /// # drop(cluster);
+    /// # }
+    /// ```
+    pub async fn start(self) -> MockRedisCluster {
+        self.try_start()
+            .await
+            .expect("mock-redis: cannot start the cluster")
+    }
+
+    /// Starts every node on the current tokio runtime, returning bind
+    /// errors.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::builder().try_start().await.unwrap();
+    /// # drop(cluster);
+    /// # }
+    /// ```
+    pub async fn try_start(self) -> io::Result<MockRedisCluster> {
+        self.launch(false)
+    }
+
+    /// Starts every node on threads of their own, for tests without a
+    /// runtime (sync clients).
+    ///
+    /// ```
+    /// let cluster = mock_redis::MockRedisCluster::builder().start_blocking();
+    /// # drop(cluster);
+    /// ```
+    pub fn start_blocking(self) -> MockRedisCluster {
+        self.launch(true)
+            .expect("mock-redis: cannot start the cluster")
+    }
+
+    fn launch(self, blocking: bool) -> io::Result<MockRedisCluster> {
+        let mut nodes = Vec::with_capacity(self.shards);
+        for _ in 0..self.shards {
+            let builder = MockRedis::builder().bind((self.ip, 0).into());
+            nodes.push(builder.launch(blocking)?);
+        }
+        let topology = Arc::new(Mutex::new(initial_topology(&nodes, self.ip)));
+        for (i, node) in nodes.iter().enumerate() {
+            node.shared().engine().cluster = Some(ClusterView::new(topology.clone(), i));
+        }
+        Ok(MockRedisCluster {
+            nodes,
+            topology,
+            moving: Mutex::new(()),
+        })
+    }
+}
+
+/// The layout `redis-cli --cluster create` makes: masters with config
+/// epochs 1..=n, slots split in contiguous ranges of 16384/n, rounded.
+fn initial_topology(nodes: &[MockRedis], ip: IpAddr) -> Topology {
+    let mut topology = Topology::default();
+    let random = RandomState::new();
+    let mut counter = 0u64;
+    let mut next = || {
+        let mut h = random.build_hasher();
+        counter += 1;
+        h.write_u64(counter);
+        h.finish()
+    };
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    for (i, node) in nodes.iter().enumerate() {
+        let id = topology.new_node_id(&mut next);
+        topology.nodes.push(Node::master(
+            id,
+            ip.to_string(),
+            node.port(),
+            i as u64 + 1,
+            now_ms,
+        ));
+    }
+    topology.current_epoch = nodes.len() as u64;
+    let per_node = SLOTS as f64 / nodes.len() as f64;
+    let (mut first, mut cursor) = (0usize, 0f64);
+    for i in 0..nodes.len() {
+        let mut last = (cursor + per_node - 1.0).round() as usize;
+        if last > SLOTS || i == nodes.len() - 1 {
+            last = SLOTS - 1;
+        }
+        last = last.max(first);
+        for slot in first..=last.min(SLOTS - 1) {
+            topology.set_owner(slot as u16, Some(i));
+        }
+        first = last + 1;
+        cursor += per_node;
+    }
+    topology
+}
+
+impl MockRedisCluster {
+    /// Starts a cluster of `shards` masters on the current tokio runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
+    /// assert_eq!(cluster.len(), 3);
+    /// # }
+    /// ```
+    pub async fn start(shards: usize) -> MockRedisCluster {
+        MockRedisCluster::builder().shards(shards).start().await
+    }
+
+    /// Starts a cluster of `shards` masters on threads of their own.
+    ///
+    /// ```
+    /// let cluster = mock_redis::MockRedisCluster::start_blocking(3);
+    /// let client = redis::cluster::ClusterClient::new(cluster.urls()).unwrap();
+    /// let mut conn = client.get_connection().unwrap();
+    /// let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut conn).unwrap();
+    /// ```
+    pub fn start_blocking(shards: usize) -> MockRedisCluster {
+        MockRedisCluster::builder().shards(shards).start_blocking()
+    }
+
+    /// Options before starting.
+    ///
+    /// ```
+    /// let builder = mock_redis::MockRedisCluster::builder();
+    /// # drop(builder);
+    /// ```
+    pub fn builder() -> ClusterBuilder {
+        ClusterBuilder::default()
+    }
+
+    /// Node `i`'s handle: its address, state API, mocks and journal.
+    ///
+    /// # Panics
+    ///
+    /// When there is no node `i`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
+    /// assert!(cluster.node(0).url().starts_with("redis://127.0.0.1:"));
+    /// # }
+    /// ```
+    pub fn node(&self, i: usize) -> &MockRedis {
+        &self.nodes[i]
+    }
+
+    /// The number of nodes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// assert_eq!(mock_redis::MockRedisCluster::start(2).await.len(), 2);
+    /// # }
+    /// ```
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Every node's `redis://` URL: seed nodes for a cluster client.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
+    /// let client = redis::cluster::ClusterClient::new(cluster.urls()).unwrap();
+    /// # drop(client);
+    /// # }
+    /// ```
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(MockRedis::url).collect()
+    }
+
+    /// Node `i`'s 40-character id, as `CLUSTER MYID` answers on it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
+    /// assert_eq!(cluster.node_id(0).len(), 40);
+    /// # }
+    /// ```
+    pub fn node_id(&self, i: usize) -> String {
+        self.topology().nodes[i].id.clone()
+    }
+
+    /// The hash slot of a key (`CLUSTER KEYSLOT`), hash tags included.
+    ///
+    /// ```
+    /// assert_eq!(mock_redis::MockRedisCluster::key_slot("foo"), 12182);
+    /// assert_eq!(
+    ///     mock_redis::MockRedisCluster::key_slot("{user:1}.cart"),
+    ///     mock_redis::MockRedisCluster::key_slot("user:1"),
+    /// );
+    /// ```
+    pub fn key_slot(key: impl AsRef<[u8]>) -> u16 {
+        key_slot(key.as_ref())
+    }
+
+    /// The node serving `slot`, if any.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
+    /// assert_eq!(cluster.slot_owner(0), Some(0));
+    /// assert_eq!(cluster.slot_owner(16383), Some(2));
+    /// # }
+    /// ```
+    pub fn slot_owner(&self, slot: u16) -> Option<usize> {
+        self.topology().owner(slot % SLOTS as u16)
+    }
+
+    /// The node serving `key`'s slot.
+    ///
+    /// # Panics
+    ///
+    /// When no node serves it (a test removed its slot).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
+    /// assert_eq!(cluster.node_for_key("foo"), 2); // slot 12182
+    /// # }
+    /// ```
+    pub fn node_for_key(&self, key: impl AsRef<[u8]>) -> usize {
+        self.slot_owner(key_slot(key.as_ref()))
+            .expect("mock-redis: no node serves this key's slot")
+    }
+
+    /// Starts moving `slot` from the node serving it to node `to`, the way
+    /// `redis-cli --cluster reshard` does: `to` marks it IMPORTING, the
+    /// owner MIGRATING. From here the owner answers `-ASK` for keys it no
+    /// longer holds, and `to` serves them after ASKING. Move keys with
+    /// [`SlotMigration::move_keys`] (or one by one), then
+    /// [`SlotMigration::finish`] gives the slot to `to`: every node answers
+    /// `-MOVED` from then on.
+    ///
+    /// # Panics
+    ///
+    /// When no node serves `slot`, `to` is no master of this cluster, or
+    /// already serves it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
+    /// let slot = mock_redis::MockRedisCluster::key_slot("foo");
+    /// let migration = cluster.migrate_slot(slot, 0);
+    /// assert_eq!(migration.move_keys(), 0);
+    /// migration.finish();
+    /// assert_eq!(cluster.node_for_key("foo"), 0);
+    /// # }
+    /// ```
+    pub fn migrate_slot(&self, slot: u16, to: usize) -> SlotMigration<'_> {
+        let mut t = self.topology();
+        let from = t
+            .owner(slot)
+            .expect("mock-redis: no node serves the slot to migrate");
+        assert!(
+            to < t.nodes.len() && t.nodes[to].is_master() && to != from,
+            "mock-redis: node {to} cannot import slot {slot}"
+        );
+        t.nodes[from].migrating.insert(slot, to);
+        t.nodes[to].importing.insert(slot, from);
+        SlotMigration {
+            cluster: self,
+            slot,
+            from,
+            to,
+        }
+    }
+
+    /// Moves the keys of `slot` in `keys` (every key of the slot when
+    /// `None`) from node `from` to node `to`, each with its TTL, as
+    /// MIGRATE moves them. Returns how many moved.
+    fn move_keys(&self, slot: u16, from: usize, to: usize, keys: Option<&[&[u8]]>) -> usize {
+        let _serial = self.moving.lock().unwrap_or_else(|e| e.into_inner());
+        let mut source = self.nodes[from].shared().engine();
+        let mut target = self.nodes[to].shared().engine();
+        source.refresh_time();
+        target.refresh_time();
+        let names: Vec<bytes::Bytes> = match keys {
+            Some(keys) => keys
+                .iter()
+                .filter(|k| key_slot(k) == slot)
+                .map(|k| bytes::Bytes::copy_from_slice(k))
+                .collect(),
+            None => source.dbs[0]
+                .live_keys()
+                .filter(|k| key_slot(k) == slot)
+                .cloned()
+                .collect(),
+        };
+        let mut moved = 0;
+        for key in names {
+            if let Some(entry) = source.dbs[0].remove(&key) {
+                target.dbs[0].insert_entry(key, entry.value, entry.expires_at);
+                moved += 1;
+            }
+        }
+        source.after_command();
+        target.after_command();
+        moved
+    }
+
+    fn topology(&self) -> MutexGuard<'_, Topology> {
+        self.topology.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl std::fmt::Debug for MockRedisCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockRedisCluster")
+            .field("nodes", &self.nodes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A slot moving between two nodes, from [`MockRedisCluster::migrate_slot`].
+/// Dropping it without [`finish`](SlotMigration::finish) leaves the slot
+/// half migrated, as an interrupted `redis-cli --cluster reshard` would.
+#[must_use = "the slot stays MIGRATING/IMPORTING until `finish`"]
+#[derive(Debug)]
+pub struct SlotMigration<'a> {
+    cluster: &'a MockRedisCluster,
+    slot: u16,
+    from: usize,
+    to: usize,
+}
+
+impl SlotMigration<'_> {
+    /// Moves every key of the slot to the importing node; returns how
+    /// many moved.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(2).await;
+    /// let owner = cluster.node_for_key("k");
+    /// cluster.node(owner).db(0).set("k", "v");
+    /// let migration = cluster.migrate_slot(mock_redis::MockRedisCluster::key_slot("k"), 1 - owner);
+    /// assert_eq!(migration.move_keys(), 1);
+    /// assert!(cluster.node(1 - owner).db(0).exists("k"));
+    /// # migration.finish();
+    /// # }
+    /// ```
+    pub fn move_keys(&self) -> usize {
+        self.cluster.move_keys(self.slot, self.from, self.to, None)
+    }
+
+    /// Moves one key (of this slot) to the importing node; true when it
+    /// was there to move.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(2).await;
+    /// let owner = cluster.node_for_key("{tag}a");
+    /// cluster.node(owner).db(0).set("{tag}a", "1");
+    /// let slot = mock_redis::MockRedisCluster::key_slot("{tag}a");
+    /// let migration = cluster.migrate_slot(slot, 1 - owner);
+    /// assert!(migration.move_key("{tag}a"));
+    /// assert!(!migration.move_key("{tag}b"));
+    /// # migration.finish();
+    /// # }
+    /// ```
+    pub fn move_key(&self, key: impl AsRef<[u8]>) -> bool {
+        self.cluster
+            .move_keys(self.slot, self.from, self.to, Some(&[key.as_ref()]))
+            == 1
+    }
+
+    /// Gives the slot to the importing node (`CLUSTER SETSLOT slot NODE`
+    /// on both nodes): the marks are cleared and every node redirects
+    /// with `-MOVED` to it. Keys not moved yet stay behind on the old
+    /// owner, unreachable, as in Redis.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::start(2).await;
+    /// cluster.migrate_slot(0, 1).finish();
+    /// assert_eq!(cluster.slot_owner(0), Some(1));
+    /// # }
+    /// ```
+    pub fn finish(self) {
+        let mut t = self.cluster.topology();
+        t.nodes[self.from].migrating.remove(&self.slot);
+        t.nodes[self.to].importing.remove(&self.slot);
+        t.set_owner(self.slot, Some(self.to));
+        t.current_epoch += 1;
+        let epoch = t.current_epoch;
+        t.nodes[self.to].config_epoch = epoch;
+    }
+}
