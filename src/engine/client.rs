@@ -80,6 +80,9 @@ pub(crate) struct Client {
     pub asking: bool,
     /// READONLY was sent: a cluster replica serves this client's reads.
     pub readonly: bool,
+    /// The cluster node whose listener this connection came in on (a
+    /// replica shares its master's engine); `None` outside a cluster.
+    pub cluster_node: Option<usize>,
 }
 
 /// What `CLIENT REPLY` (and a repeated MONITOR) decided about replies.
@@ -140,6 +143,7 @@ impl Client {
             seen_written: 0,
             asking: false,
             readonly: false,
+            cluster_node: None,
         }
     }
 
@@ -177,6 +181,7 @@ impl Engine {
         let authenticated = self.config.requirepass.is_none();
         let mut client = Client::new(id, addr, laddr, authenticated);
         client.last_read_ms = self.clock.now_ms();
+        client.cluster_node = self.cluster.as_ref().and_then(|v| v.node_at(&client.laddr));
         self.clients.insert(id, client);
         id
     }

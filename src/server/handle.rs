@@ -238,7 +238,7 @@ impl MockRedis {
         self.relisten()
     }
 
-    fn relisten(&mut self) -> io::Result<()> {
+    pub(super) fn relisten(&mut self) -> io::Result<()> {
         let tcp = bind_tcp(self.addr)?;
         #[cfg(unix)]
         let unix = match &self.unix {
@@ -259,6 +259,17 @@ impl MockRedis {
             self.blocking,
         )?);
         Ok(())
+    }
+
+    /// Stops listening and closes every connection, keeping the data (a
+    /// cluster node failing); [`relisten`](MockRedis::relisten) brings it back.
+    pub(super) fn stop_listening(&mut self) {
+        drop(self.running.take());
+    }
+
+    /// Whether the server listens (not stopped by `stop_listening`).
+    pub(super) fn is_listening(&self) -> bool {
+        self.running.is_some()
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -649,7 +660,17 @@ impl Builder {
         self.launch(true)
     }
 
-    pub(super) fn launch(self, blocking: bool) -> io::Result<MockRedis> {
+    fn launch(self, blocking: bool) -> io::Result<MockRedis> {
+        self.launch_sharing(blocking, None)
+    }
+
+    /// Starts the server; with `engine_of`, serving that server's engine
+    /// instead of a new one (a cluster replica).
+    pub(super) fn launch_sharing(
+        self,
+        blocking: bool,
+        engine_of: Option<&MockRedis>,
+    ) -> io::Result<MockRedis> {
         #[cfg(feature = "fixtures")]
         let replay = match &self.replay {
             Some(path) => Some(
@@ -708,11 +729,11 @@ impl Builder {
             let _ = engine.runtime.set_fixed("maxclients", &n.to_string());
         }
         engine.apply_client_limits();
-        let shared = Arc::new(Shared::new(
-            engine,
-            MockState::new(self.strict, recording),
-            recording,
-        ));
+        let mocks = MockState::new(self.strict, recording);
+        let shared = Arc::new(match engine_of {
+            Some(other) => Shared::sharing_engine(&other.shared, mocks, recording),
+            None => Shared::new(engine, mocks, recording),
+        });
         let listeners = StdListeners {
             tcp,
             #[cfg(unix)]

@@ -19,8 +19,8 @@ mod socket;
 mod state_api;
 mod watchdog;
 
-pub use db_handle::{DbHandle, RedisString, StateError, StreamEntry};
 pub use cluster::{ClusterBuilder, MockRedisCluster, SlotMigration};
+pub use db_handle::{DbHandle, RedisString, StateError, StreamEntry};
 pub use handle::{Builder, MockRedis};
 
 use std::io;
@@ -36,7 +36,8 @@ use crate::mock::MockState;
 
 /// State shared by the handle, the accept loop and every connection.
 pub(crate) struct Shared {
-    engine: Mutex<Engine>,
+    /// The engine; a cluster replica shares its master's (`cluster.rs`).
+    engine: Arc<Mutex<Engine>>,
     /// Mounted mocks, the journal, strict mode and faults; shared with the
     /// scoped guards ([`crate::MockGuard`]), which need nothing else.
     pub(crate) mocks: Arc<MockState>,
@@ -55,7 +56,19 @@ impl Shared {
         Shared {
             #[cfg(feature = "scripting")]
             busy: engine.scripting.busy.clone(),
-            engine: Mutex::new(engine),
+            engine: Arc::new(Mutex::new(engine)),
+            mocks: Arc::new(mocks),
+            recording: AtomicBool::new(recording),
+        }
+    }
+
+    /// The state of a server with its own mocks and journal that serves
+    /// `other`'s engine (a cluster replica: its data is its master's).
+    pub(crate) fn sharing_engine(other: &Shared, mocks: MockState, recording: bool) -> Shared {
+        Shared {
+            #[cfg(feature = "scripting")]
+            busy: other.busy.clone(),
+            engine: other.engine.clone(),
             mocks: Arc::new(mocks),
             recording: AtomicBool::new(recording),
         }

@@ -20,6 +20,7 @@ mod cli_fixtures;
 mod client_admin;
 mod clients;
 mod clients_sets;
+mod cluster;
 mod engine_state;
 mod introspection;
 mod lifecycle;

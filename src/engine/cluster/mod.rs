@@ -22,13 +22,27 @@ use topology::Topology;
 #[derive(Clone, Debug)]
 pub(crate) struct ClusterView {
     topology: Arc<Mutex<Topology>>,
-    /// This node's index in the topology.
+    /// This node's index in the topology (for an engine a master shares
+    /// with its replicas: the master's; a connection's node is
+    /// [`ClusterView::me_for`]).
     pub me: usize,
 }
 
 impl ClusterView {
     pub fn new(topology: Arc<Mutex<Topology>>, me: usize) -> ClusterView {
         ClusterView { topology, me }
+    }
+
+    /// The node listening on `laddr` (`ip:port`, the port decides): the
+    /// node a connection came in on.
+    pub fn node_at(&self, laddr: &str) -> Option<usize> {
+        let port: u16 = laddr.rsplit(':').next()?.parse().ok()?;
+        self.topology().nodes.iter().position(|n| n.port == port)
+    }
+
+    /// The node serving `client`: the one it connected to, else `me`.
+    pub fn me_for(&self, client: &crate::engine::Client) -> usize {
+        client.cluster_node.unwrap_or(self.me)
     }
 
     /// Locks the topology (briefly: never across another lock's wait).

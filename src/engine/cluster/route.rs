@@ -28,6 +28,7 @@ const CROSSSLOT: &str = "CROSSSLOT Keys in request don't hash to the same slot";
 const TRYAGAIN: &str = "TRYAGAIN Multiple keys request during rehashing of slot";
 const DOWN_UNBOUND: &str = "CLUSTERDOWN Hash slot not served";
 const DOWN_STATE: &str = "CLUSTERDOWN The cluster is down";
+const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 /// The sharded pub/sub commands, whose channels are routed as keys.
 fn is_pubsub_shard(name: &str) -> bool {
@@ -60,7 +61,7 @@ pub(crate) fn check(
     }
     let is_write = commands.iter().any(|(s, _)| s.flags & flags::WRITE != 0);
     let topology = view.topology();
-    let me = view.me;
+    let me = view.me_for(client);
     let mut first: Option<(&Bytes, u16, usize)> = None;
     let (mut multiple_keys, mut migrating, mut importing) = (false, false, false);
     let (mut missing, mut existing) = (0usize, 0usize);
@@ -98,8 +99,12 @@ pub(crate) fn check(
             }
         }
     }
-    // No key at all: any node serves it.
+    // No key at all: any node serves it, but a replica no write
+    // (processCommand's `-READONLY` check, which follows the routing).
     let Some((_, slot, owner)) = first else {
+        if is_write && !topology.nodes[me].is_master() {
+            return Err(Reply::error(READONLY));
+        }
         return Ok(());
     };
     if !topology.is_ok() {

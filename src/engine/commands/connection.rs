@@ -192,6 +192,9 @@ fn select(ctx: &mut Ctx<'_>) -> CmdResult {
     if i32::try_from(id).is_err() {
         return Err(err(OUT_OF_INT_RANGE));
     }
+    if ctx.engine.cluster.is_some() && id != 0 {
+        return Err(err("ERR SELECT is not allowed in cluster mode"));
+    }
     if id < 0 || id as usize >= DATABASES {
         return Err(err(DB_INDEX_OUT_OF_RANGE));
     }

@@ -121,8 +121,11 @@ const HELP: &[&str] = &[
 ];
 
 /// This node's view, or the standalone error.
+/// (`me` is the node the client connected to.)
 pub(super) fn view(ctx: &Ctx<'_>) -> Result<ClusterView, Reply> {
-    ctx.engine.cluster.clone().ok_or_else(|| err(DISABLED))
+    let mut view = ctx.engine.cluster.clone().ok_or_else(|| err(DISABLED))?;
+    view.me = view.me_for(ctx.client);
+    Ok(view)
 }
 
 fn asking(ctx: &mut Ctx<'_>) -> CmdResult {

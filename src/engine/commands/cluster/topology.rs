@@ -87,6 +87,11 @@ fn node_line(t: &Topology, n: usize, me: usize, now_ms: i64) -> String {
         Role::Master => "-".to_string(),
         Role::Replica(m) => t.nodes[m].id.clone(),
     };
+    // A replica shows its master's config epoch (`clusterGenNodeDescription`).
+    let epoch = match node.role {
+        Role::Master => node.config_epoch,
+        Role::Replica(m) => t.nodes[m].config_epoch,
+    };
     let pong = if n == me {
         now_ms / 1000 * 1000
     } else {
@@ -103,7 +108,7 @@ fn node_line(t: &Topology, n: usize, me: usize, now_ms: i64) -> String {
         node.ip,
         node.port,
         u32::from(node.port) + 10000,
-        node.config_epoch
+        epoch
     );
     for (a, b) in t.ranges_of(n) {
         if a == b {
@@ -176,13 +181,8 @@ pub(super) fn shards(ctx: &mut Ctx<'_>) -> CmdResult {
     let offset = ctx.engine.dirty() as i64;
     let shard_node = |n: usize| {
         let node = &t.nodes[n];
-        let health = if node.failed {
-            "fail"
-        } else if !node.is_master() && offset == 0 {
-            "loading"
-        } else {
-            "online"
-        };
+        // A replica shares its master's data: in sync, so online.
+        let health = if node.failed { "fail" } else { "online" };
         Reply::map([
             (Reply::bulk("id"), Reply::bulk(node.id.clone())),
             (Reply::bulk("port"), Reply::int(i64::from(node.port))),

@@ -10,10 +10,15 @@ use std::io;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+mod failover;
+mod migration;
+
+pub use migration::SlotMigration;
+
 use super::MockRedis;
 use crate::engine::cluster::ClusterView;
 use crate::engine::cluster::slot::{SLOTS, key_slot};
-use crate::engine::cluster::topology::{Node, Topology};
+use crate::engine::cluster::topology::{Node, Role, Topology};
 
 /// A Redis Cluster served in process: `shards` masters, each a real
 /// listener on loopback, with the 16,384 hash slots split between them as
@@ -62,6 +67,7 @@ pub struct MockRedisCluster {
 #[must_use = "a builder does nothing until `start` or `start_blocking`"]
 pub struct ClusterBuilder {
     shards: usize,
+    replicas: usize,
     ip: IpAddr,
 }
 
@@ -69,6 +75,7 @@ impl Default for ClusterBuilder {
     fn default() -> ClusterBuilder {
         ClusterBuilder {
             shards: 3,
+            replicas: 0,
             ip: IpAddr::from([127, 0, 0, 1]),
         }
     }
@@ -83,6 +90,26 @@ impl ClusterBuilder {
     /// ```
     pub fn shards(mut self, shards: usize) -> ClusterBuilder {
         self.shards = shards.clamp(1, 1000);
+        self
+    }
+
+    /// Replicas per master (0 by default, at most 10). Node `i` for `i` in
+    /// `0..shards` is master `i`; its replicas follow every master, as
+    /// nodes `shards + i * replicas + k`. A replica serves its master's data
+    /// (the two share one keyspace, as a replica in sync has it) on a
+    /// listener, mocks and journal of its own: it answers `-MOVED` to its
+    /// master unless the client sent `READONLY`, then serves reads.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::builder().shards(3).replicas(1).start().await;
+    /// assert_eq!(cluster.len(), 6);
+    /// assert_eq!(cluster.master_of(3), 0);
+    /// # }
+    /// ```
+    pub fn replicas(mut self, replicas: usize) -> ClusterBuilder {
+        self.replicas = replicas.min(10);
         self
     }
 
@@ -144,13 +171,26 @@ impl ClusterBuilder {
     }
 
     fn launch(self, blocking: bool) -> io::Result<MockRedisCluster> {
-        let mut nodes = Vec::with_capacity(self.shards);
+        let mut nodes: Vec<MockRedis> = Vec::with_capacity(self.shards * (1 + self.replicas));
         for _ in 0..self.shards {
             let builder = MockRedis::builder().bind((self.ip, 0).into());
-            nodes.push(builder.launch(blocking)?);
+            nodes.push(builder.launch_sharing(blocking, None)?);
         }
-        let topology = Arc::new(Mutex::new(initial_topology(&nodes, self.ip)));
-        for (i, node) in nodes.iter().enumerate() {
+        for master in 0..self.shards {
+            for _ in 0..self.replicas {
+                let builder = MockRedis::builder().bind((self.ip, 0).into());
+                let replica = builder.launch_sharing(blocking, Some(&nodes[master]))?;
+                nodes.push(replica);
+            }
+        }
+        let topology = Arc::new(Mutex::new(initial_topology(
+            &nodes,
+            self.shards,
+            self.replicas,
+            self.ip,
+        )));
+        // One engine per shard, its replicas sharing it.
+        for (i, node) in nodes.iter().enumerate().take(self.shards) {
             node.shared().engine().cluster = Some(ClusterView::new(topology.clone(), i));
         }
         Ok(MockRedisCluster {
@@ -162,8 +202,9 @@ impl ClusterBuilder {
 }
 
 /// The layout `redis-cli --cluster create` makes: masters with config
-/// epochs 1..=n, slots split in contiguous ranges of 16384/n, rounded.
-fn initial_topology(nodes: &[MockRedis], ip: IpAddr) -> Topology {
+/// epochs 1..=n, slots split in contiguous ranges of 16384/n, rounded;
+/// then each master's replicas.
+fn initial_topology(nodes: &[MockRedis], shards: usize, replicas: usize, ip: IpAddr) -> Topology {
     let mut topology = Topology::default();
     let random = RandomState::new();
     let mut counter = 0u64;
@@ -178,20 +219,20 @@ fn initial_topology(nodes: &[MockRedis], ip: IpAddr) -> Topology {
         .map_or(0, |d| d.as_millis() as i64);
     for (i, node) in nodes.iter().enumerate() {
         let id = topology.new_node_id(&mut next);
-        topology.nodes.push(Node::master(
-            id,
-            ip.to_string(),
-            node.port(),
-            i as u64 + 1,
-            now_ms,
-        ));
+        let mut n = Node::master(id, ip.to_string(), node.port(), 0, now_ms);
+        if i < shards {
+            n.config_epoch = i as u64 + 1;
+        } else {
+            n.role = Role::Replica((i - shards) / replicas.max(1));
+        }
+        topology.nodes.push(n);
     }
-    topology.current_epoch = nodes.len() as u64;
-    let per_node = SLOTS as f64 / nodes.len() as f64;
+    topology.current_epoch = shards as u64;
+    let per_node = SLOTS as f64 / shards as f64;
     let (mut first, mut cursor) = (0usize, 0f64);
-    for i in 0..nodes.len() {
+    for i in 0..shards {
         let mut last = (cursor + per_node - 1.0).round() as usize;
-        if last > SLOTS || i == nodes.len() - 1 {
+        if last > SLOTS || i == shards - 1 {
             last = SLOTS - 1;
         }
         last = last.max(first);
@@ -257,7 +298,7 @@ impl MockRedisCluster {
         &self.nodes[i]
     }
 
-    /// The number of nodes.
+    /// The number of nodes, masters and replicas.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -342,80 +383,31 @@ impl MockRedisCluster {
             .expect("mock-redis: no node serves this key's slot")
     }
 
-    /// Starts moving `slot` from the node serving it to node `to`, the way
-    /// `redis-cli --cluster reshard` does: `to` marks it IMPORTING, the
-    /// owner MIGRATING. From here the owner answers `-ASK` for keys it no
-    /// longer holds, and `to` serves them after ASKING. Move keys with
-    /// [`SlotMigration::move_keys`] (or one by one), then
-    /// [`SlotMigration::finish`] gives the slot to `to`: every node answers
-    /// `-MOVED` from then on.
-    ///
-    /// # Panics
-    ///
-    /// When no node serves `slot`, `to` is no master of this cluster, or
-    /// already serves it.
+    /// The master node `i` serves: itself when it is a master, else the
+    /// master it replicates (this changes with a failover).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
-    /// let cluster = mock_redis::MockRedisCluster::start(3).await;
-    /// let slot = mock_redis::MockRedisCluster::key_slot("foo");
-    /// let migration = cluster.migrate_slot(slot, 0);
-    /// assert_eq!(migration.move_keys(), 0);
-    /// migration.finish();
-    /// assert_eq!(cluster.node_for_key("foo"), 0);
+    /// let cluster = mock_redis::MockRedisCluster::builder().shards(2).replicas(1).start().await;
+    /// assert_eq!((cluster.master_of(0), cluster.master_of(2), cluster.master_of(3)), (0, 0, 1));
     /// # }
     /// ```
-    pub fn migrate_slot(&self, slot: u16, to: usize) -> SlotMigration<'_> {
-        let mut t = self.topology();
-        let from = t
-            .owner(slot)
-            .expect("mock-redis: no node serves the slot to migrate");
-        assert!(
-            to < t.nodes.len() && t.nodes[to].is_master() && to != from,
-            "mock-redis: node {to} cannot import slot {slot}"
-        );
-        t.nodes[from].migrating.insert(slot, to);
-        t.nodes[to].importing.insert(slot, from);
-        SlotMigration {
-            cluster: self,
-            slot,
-            from,
-            to,
-        }
+    pub fn master_of(&self, i: usize) -> usize {
+        self.topology().master_of(i)
     }
 
-    /// Moves the keys of `slot` in `keys` (every key of the slot when
-    /// `None`) from node `from` to node `to`, each with its TTL, as
-    /// MIGRATE moves them. Returns how many moved.
-    fn move_keys(&self, slot: u16, from: usize, to: usize, keys: Option<&[&[u8]]>) -> usize {
-        let _serial = self.moving.lock().unwrap_or_else(|e| e.into_inner());
-        let mut source = self.nodes[from].shared().engine();
-        let mut target = self.nodes[to].shared().engine();
-        source.refresh_time();
-        target.refresh_time();
-        let names: Vec<bytes::Bytes> = match keys {
-            Some(keys) => keys
-                .iter()
-                .filter(|k| key_slot(k) == slot)
-                .map(|k| bytes::Bytes::copy_from_slice(k))
-                .collect(),
-            None => source.dbs[0]
-                .live_keys()
-                .filter(|k| key_slot(k) == slot)
-                .cloned()
-                .collect(),
-        };
-        let mut moved = 0;
-        for key in names {
-            if let Some(entry) = source.dbs[0].remove(&key) {
-                target.dbs[0].insert_entry(key, entry.value, entry.expires_at);
-                moved += 1;
-            }
-        }
-        source.after_command();
-        target.after_command();
-        moved
+    /// The replicas of master `i`, in node order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let cluster = mock_redis::MockRedisCluster::builder().shards(2).replicas(2).start().await;
+    /// assert_eq!(cluster.replicas_of(1), [4, 5]);
+    /// # }
+    /// ```
+    pub fn replicas_of(&self, i: usize) -> Vec<usize> {
+        self.topology().replicas_of(i)
     }
 
     fn topology(&self) -> MutexGuard<'_, Topology> {
@@ -428,83 +420,5 @@ impl std::fmt::Debug for MockRedisCluster {
         f.debug_struct("MockRedisCluster")
             .field("nodes", &self.nodes)
             .finish_non_exhaustive()
-    }
-}
-
-/// A slot moving between two nodes, from [`MockRedisCluster::migrate_slot`].
-/// Dropping it without [`finish`](SlotMigration::finish) leaves the slot
-/// half migrated, as an interrupted `redis-cli --cluster reshard` would.
-#[must_use = "the slot stays MIGRATING/IMPORTING until `finish`"]
-#[derive(Debug)]
-pub struct SlotMigration<'a> {
-    cluster: &'a MockRedisCluster,
-    slot: u16,
-    from: usize,
-    to: usize,
-}
-
-impl SlotMigration<'_> {
-    /// Moves every key of the slot to the importing node; returns how
-    /// many moved.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let cluster = mock_redis::MockRedisCluster::start(2).await;
-    /// let owner = cluster.node_for_key("k");
-    /// cluster.node(owner).db(0).set("k", "v");
-    /// let migration = cluster.migrate_slot(mock_redis::MockRedisCluster::key_slot("k"), 1 - owner);
-    /// assert_eq!(migration.move_keys(), 1);
-    /// assert!(cluster.node(1 - owner).db(0).exists("k"));
-    /// # migration.finish();
-    /// # }
-    /// ```
-    pub fn move_keys(&self) -> usize {
-        self.cluster.move_keys(self.slot, self.from, self.to, None)
-    }
-
-    /// Moves one key (of this slot) to the importing node; true when it
-    /// was there to move.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let cluster = mock_redis::MockRedisCluster::start(2).await;
-    /// let owner = cluster.node_for_key("{tag}a");
-    /// cluster.node(owner).db(0).set("{tag}a", "1");
-    /// let slot = mock_redis::MockRedisCluster::key_slot("{tag}a");
-    /// let migration = cluster.migrate_slot(slot, 1 - owner);
-    /// assert!(migration.move_key("{tag}a"));
-    /// assert!(!migration.move_key("{tag}b"));
-    /// # migration.finish();
-    /// # }
-    /// ```
-    pub fn move_key(&self, key: impl AsRef<[u8]>) -> bool {
-        self.cluster
-            .move_keys(self.slot, self.from, self.to, Some(&[key.as_ref()]))
-            == 1
-    }
-
-    /// Gives the slot to the importing node (`CLUSTER SETSLOT slot NODE`
-    /// on both nodes): the marks are cleared and every node redirects
-    /// with `-MOVED` to it. Keys not moved yet stay behind on the old
-    /// owner, unreachable, as in Redis.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let cluster = mock_redis::MockRedisCluster::start(2).await;
-    /// cluster.migrate_slot(0, 1).finish();
-    /// assert_eq!(cluster.slot_owner(0), Some(1));
-    /// # }
-    /// ```
-    pub fn finish(self) {
-        let mut t = self.cluster.topology();
-        t.nodes[self.from].migrating.remove(&self.slot);
-        t.nodes[self.to].importing.remove(&self.slot);
-        t.set_owner(self.slot, Some(self.to));
-        t.current_epoch += 1;
-        let epoch = t.current_epoch;
-        t.nodes[self.to].config_epoch = epoch;
     }
 }
