@@ -402,7 +402,7 @@ async fn async_cluster_client_follows_ask_then_moved() {
 
 #[test]
 fn sync_cluster_client_follows_a_migration_and_a_manual_failover() {
-    let mut cluster = MockRedisCluster::builder()
+    let cluster = MockRedisCluster::builder()
         .shards(3)
         .replicas(1)
         .start_blocking();
@@ -432,14 +432,6 @@ fn sync_cluster_client_follows_a_migration_and_a_manual_failover() {
     assert!(
         cluster
             .node(replica)
-            .received_commands_as_strings()
-            .iter()
-            .any(|c| c[0] == "INCR")
-    );
-
-    assert!(
-        cluster
-            .node(heir)
             .received_commands_as_strings()
             .iter()
             .any(|c| c[0] == "INCR")
