@@ -16,7 +16,7 @@ mod topology;
 use crate::engine::Ctx;
 use crate::engine::cluster::ClusterView;
 use crate::engine::cluster::slot::key_slot;
-use crate::engine::command::{CmdResult, CommandSpec, flags::*};
+use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::util::errors::err;
 use crate::engine::util::help::help_reply;
 use crate::protocol::Reply;
@@ -26,9 +26,15 @@ pub(crate) const DISABLED: &str = "ERR This instance has cluster support disable
 
 pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec::container("cluster", CLUSTER),
-    CommandSpec::new("readonly", 1, readonly).flags(LOADING | STALE | FAST),
-    CommandSpec::new("readwrite", 1, readwrite).flags(LOADING | STALE | FAST),
-    CommandSpec::new("asking", 1, asking).flags(FAST),
+    CommandSpec::new("readonly", 1, readonly)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::CONNECTION),
+    CommandSpec::new("readwrite", 1, readwrite)
+        .flags(LOADING | STALE | FAST)
+        .acl(acl::CONNECTION),
+    CommandSpec::new("asking", 1, asking)
+        .flags(FAST)
+        .acl(acl::CONNECTION),
 ];
 
 const ADMIN_FLAGS: u32 = ADMIN | STALE | NO_ASYNC_LOADING;
