@@ -15,6 +15,7 @@ mod script;
 mod shapes;
 
 mod client;
+mod cluster;
 mod command_table;
 mod connection;
 #[cfg(feature = "scripting")]

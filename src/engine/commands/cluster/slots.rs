@@ -43,7 +43,12 @@ pub(super) fn getkeysinslot(ctx: &mut Ctx<'_>) -> CmdResult {
     if !(0..SLOTS as i64).contains(&slot) || count < 0 {
         return Err(invalid());
     }
-    let keys: Vec<Reply> = keys_in_slot(ctx, slot as u16)
+    // Newest first, as Redis's per-slot key list (exact until a key of the
+    // database is deleted: the table then moves its last key).
+    let mut keys: Vec<&bytes::Bytes> = keys_in_slot(ctx, slot as u16).collect();
+    keys.reverse();
+    let keys: Vec<Reply> = keys
+        .into_iter()
         .take(usize::try_from(count).unwrap_or(usize::MAX))
         .map(|k| Reply::Bulk(k.clone()))
         .collect();
