@@ -74,6 +74,11 @@ impl Shared {
         }
     }
 
+    /// The engine itself, for a cluster's PUBLISH broadcast.
+    pub(crate) fn engine_arc(&self) -> &Arc<Mutex<Engine>> {
+        &self.engine
+    }
+
     /// Locks the engine. Never held across an `.await`.
     pub(crate) fn engine(&self) -> MutexGuard<'_, Engine> {
         // A panic inside one command must not take the whole server down.

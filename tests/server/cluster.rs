@@ -464,3 +464,39 @@ async fn async_cluster_client_survives_a_failover() {
             .any(|c| c[0] == "SET" && c[2] == "y")
     );
 }
+
+#[tokio::test]
+async fn publish_reaches_subscribers_of_every_node() {
+    let cluster = MockRedisCluster::builder()
+        .shards(3)
+        .replicas(1)
+        .start()
+        .await;
+    let mut subs = Vec::new();
+    for node in [0, 2, 4] {
+        let mut sub = RawConn::open(cluster.node(node).port()).await;
+        let reply = sub.cmd(["SUBSCRIBE", "news"]).await;
+        assert!(reply.starts_with(b"*3\r\n$9\r\nsubscribe\r\n"), "{reply:?}");
+        subs.push(sub);
+    }
+    let mut publisher = RawConn::open(cluster.node(0).port()).await;
+    // As in Redis, the count is the publishing node's own receivers.
+    assert_eq!(publisher.cmd(["PUBLISH", "news", "hi"]).await, b":1\r\n");
+    let message = b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n".to_vec();
+    for sub in &mut subs {
+        assert_eq!(sub.read_frame().await, Read::Frame(message.clone()));
+    }
+    // Sharded messages stay in the channel's shard.
+    let channel = key_on(&cluster, 2, "s");
+    let mut ssub = RawConn::open(cluster.node(2).port()).await;
+    ssub.cmd(["SSUBSCRIBE", &channel]).await;
+    let mut spub = RawConn::open(cluster.node(2).port()).await;
+    assert_eq!(spub.cmd(["SPUBLISH", &channel, "x"]).await, b":1\r\n");
+    assert!(
+        matches!(ssub.read_frame().await, Read::Frame(f) if f.starts_with(b"*3\r\n$8\r\nsmessage"))
+    );
+    // Nothing else arrived on the plain subscribers: a PING answers first.
+    for sub in &mut subs {
+        assert_eq!(sub.cmd(["PING"]).await, b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    }
+}

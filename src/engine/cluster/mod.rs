@@ -9,6 +9,7 @@
 //! Lock order: a node's engine lock, then the topology lock, never the
 //! reverse; the topology lock is held only for a lookup or an update.
 
+pub(crate) mod broadcast;
 pub(crate) mod route;
 pub(crate) mod slot;
 pub(crate) mod topology;
@@ -22,6 +23,8 @@ use topology::Topology;
 #[derive(Clone, Debug)]
 pub(crate) struct ClusterView {
     topology: Arc<Mutex<Topology>>,
+    /// PUBLISH to the other shards.
+    pub broadcast: Arc<broadcast::Broadcast>,
     /// This node's index in the topology (for an engine a master shares
     /// with its replicas: the master's; a connection's node is
     /// [`ClusterView::me_for`]).
@@ -29,8 +32,16 @@ pub(crate) struct ClusterView {
 }
 
 impl ClusterView {
-    pub fn new(topology: Arc<Mutex<Topology>>, me: usize) -> ClusterView {
-        ClusterView { topology, me }
+    pub fn new(
+        topology: Arc<Mutex<Topology>>,
+        broadcast: Arc<broadcast::Broadcast>,
+        me: usize,
+    ) -> ClusterView {
+        ClusterView {
+            topology,
+            broadcast,
+            me,
+        }
     }
 
     /// The node listening on `laddr` (`ip:port`, the port decides): the

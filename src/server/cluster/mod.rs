@@ -17,6 +17,7 @@ pub use migration::SlotMigration;
 
 use super::MockRedis;
 use crate::engine::cluster::ClusterView;
+use crate::engine::cluster::broadcast::Broadcast;
 use crate::engine::cluster::slot::{SLOTS, key_slot};
 use crate::engine::cluster::topology::{Node, Role, Topology};
 
@@ -190,8 +191,16 @@ impl ClusterBuilder {
             self.ip,
         )));
         // One engine per shard, its replicas sharing it.
+        let broadcast = Arc::new(Broadcast::default());
+        broadcast.set_engines(
+            nodes[..self.shards]
+                .iter()
+                .map(|n| Arc::downgrade(n.shared().engine_arc()))
+                .collect(),
+        );
         for (i, node) in nodes.iter().enumerate().take(self.shards) {
-            node.shared().engine().cluster = Some(ClusterView::new(topology.clone(), i));
+            node.shared().engine().cluster =
+                Some(ClusterView::new(topology.clone(), broadcast.clone(), i));
         }
         Ok(MockRedisCluster {
             nodes,
