@@ -311,10 +311,15 @@ impl Side {
     }
 }
 
+/// Commands from lines: arguments split at `|` when the line has one
+/// (scripts hold spaces), else at spaces.
 fn cmds(lines: &[&str]) -> Vec<Vec<String>> {
     lines
         .iter()
-        .map(|l| l.split(' ').map(str::to_string).collect())
+        .map(|l| {
+            let sep = if l.contains('|') { '|' } else { ' ' };
+            l.split(sep).map(str::to_string).collect()
+        })
         .collect()
 }
 
@@ -339,7 +344,23 @@ async fn cluster_replies_match_a_real_cluster() {
 
     let (k0, k1, k2) = (key_on(0), key_on(1), key_on(2));
     let tagged = format!("{{{k0}}}x");
+    // Another key of node 0, in another slot.
+    let other0 = (0..)
+        .map(|i| format!("other:{i}"))
+        .find(|k| {
+            usize::from(MockRedisCluster::key_slot(k)) * 3 / 16384 == 0
+                && MockRedisCluster::key_slot(k) != MockRedisCluster::key_slot(&k0)
+        })
+        .unwrap();
     let lines: Vec<String> = [
+        format!("EVAL|return redis.call('get', KEYS[1])|1|{k0}"),
+        format!("EVAL|return redis.call('get', ARGV[1])|0|{k1}"),
+        format!("EVAL|redis.call('set', KEYS[1], 1) return redis.call('set', ARGV[1], 1)|1|{k0}|{other0}"),
+        format!("EVAL|#!lua\nredis.call('set', KEYS[1], 1) return redis.call('set', ARGV[1], 1)|1|{k0}|{other0}"),
+        format!("EVAL|#!lua flags=allow-cross-slot-keys\nredis.call('set', KEYS[1], 1) return redis.call('set', ARGV[1], 1)|1|{k0}|{other0}"),
+        format!("EVAL|#!lua\nreturn redis.call('get', ARGV[1])|0|{k2}"),
+        "EVAL|#!lua flags=no-cluster\nreturn 1|0".into(),
+        format!("EVAL|return 1|2|{k0}|{other0}"),
         format!("SET {k0} v"),
         format!("GET {k1}"),
         format!("SET {k2} v"),

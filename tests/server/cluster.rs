@@ -500,3 +500,47 @@ async fn publish_reaches_subscribers_of_every_node() {
         assert_eq!(sub.cmd(["PING"]).await, b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
     }
 }
+
+#[cfg(feature = "scripting")]
+#[tokio::test]
+async fn scripts_may_only_touch_keys_of_their_node_and_slot() {
+    let cluster = MockRedisCluster::start(3).await;
+    let mut conn = RawConn::open(cluster.node(0).port()).await;
+    let here = key_on(&cluster, 0, "a");
+    let there = key_on(&cluster, 1, "b");
+    let here2 = (0..10_000)
+        .map(|i| format!("c{i}"))
+        .find(|k| {
+            cluster.node_for_key(k) == 0
+                && MockRedisCluster::key_slot(k) != MockRedisCluster::key_slot(&here)
+        })
+        .unwrap();
+    let reply = conn
+        .cmd(["EVAL", "return redis.call('get', ARGV[1])", "0", &there])
+        .await;
+    let text = String::from_utf8(reply).unwrap();
+    assert!(
+        text.starts_with(
+            "-ERR Script attempted to access a non local key in a cluster node script: "
+        ),
+        "{text}"
+    );
+    let two = "redis.call('set', KEYS[1], 1) return redis.call('set', ARGV[1], 1)";
+    assert_eq!(
+        conn.cmd(["EVAL", two, "1", &here, &here2]).await,
+        b"+OK\r\n"
+    );
+    let strict = format!("#!lua\n{two}");
+    let text = String::from_utf8(conn.cmd(["EVAL", &strict, "1", &here, &here2]).await).unwrap();
+    assert!(
+        text.starts_with(
+            "-ERR Script attempted to access keys that do not hash to the same slot script: "
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        conn.cmd(["EVAL", "#!lua flags=no-cluster\nreturn 1", "0"])
+            .await,
+        b"-ERR Can not run script on cluster, 'no-cluster' flag is set.\r\n"
+    );
+}
