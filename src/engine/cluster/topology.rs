@@ -32,7 +32,7 @@ pub(crate) struct Node {
     pub id: String,
     /// The address clients are redirected to.
     pub ip: String,
-    /// The client port (the bus port is this + 10000, as Redis's default).
+    /// The client port (for the bus port see [`Node::bus_port`]).
     pub port: u16,
     pub role: Role,
     pub config_epoch: u64,
@@ -66,6 +66,15 @@ impl Node {
     /// `ip:port`, as MOVED and ASK name a node.
     pub fn endpoint(&self) -> String {
         format!("{}:{}", self.ip, self.port)
+    }
+
+    /// The cluster bus port `CLUSTER NODES` shows: the client port +
+    /// 10000, Redis's default; for a client port above 55535, where that
+    /// overflows (a real node would need `cluster-port`), the port - 10000.
+    pub fn bus_port(&self) -> u16 {
+        self.port
+            .checked_add(10000)
+            .unwrap_or(self.port.wrapping_sub(10000))
     }
 
     pub fn is_master(&self) -> bool {

@@ -70,6 +70,7 @@ pub struct ClusterBuilder {
     shards: usize,
     replicas: usize,
     ip: IpAddr,
+    base_port: u16,
 }
 
 impl Default for ClusterBuilder {
@@ -77,6 +78,7 @@ impl Default for ClusterBuilder {
         ClusterBuilder {
             shards: 3,
             replicas: 0,
+            base_port: 0,
             ip: IpAddr::from([127, 0, 0, 1]),
         }
     }
@@ -126,6 +128,29 @@ impl ClusterBuilder {
         self
     }
 
+    /// Node `i` listens on `port + i` (consecutive ports, masters then
+    /// replicas, as `create-cluster` lays them out) instead of an
+    /// ephemeral port each; 0, the default, keeps ephemeral ports.
+    ///
+    /// ```
+    /// let builder = mock_redis::MockRedisCluster::builder().shards(3).base_port(30001);
+    /// # drop(builder);
+    /// ```
+    pub fn base_port(mut self, port: u16) -> ClusterBuilder {
+        self.base_port = port;
+        self
+    }
+
+    /// The address node `i` binds.
+    fn addr(&self, i: usize) -> io::Result<std::net::SocketAddr> {
+        if self.base_port == 0 {
+            return Ok((self.ip, 0).into());
+        }
+        u16::try_from(usize::from(self.base_port) + i)
+            .map(|port| (self.ip, port).into())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "port out of range"))
+    }
+
     /// Starts every node on the current tokio runtime.
     ///
     /// # Panics
@@ -173,13 +198,13 @@ impl ClusterBuilder {
 
     fn launch(self, blocking: bool) -> io::Result<MockRedisCluster> {
         let mut nodes: Vec<MockRedis> = Vec::with_capacity(self.shards * (1 + self.replicas));
-        for _ in 0..self.shards {
-            let builder = MockRedis::builder().bind((self.ip, 0).into());
+        for i in 0..self.shards {
+            let builder = MockRedis::builder().bind(self.addr(i)?);
             nodes.push(builder.launch_sharing(blocking, None)?);
         }
         for master in 0..self.shards {
             for _ in 0..self.replicas {
-                let builder = MockRedis::builder().bind((self.ip, 0).into());
+                let builder = MockRedis::builder().bind(self.addr(nodes.len())?);
                 let replica = builder.launch_sharing(blocking, Some(&nodes[master]))?;
                 nodes.push(replica);
             }

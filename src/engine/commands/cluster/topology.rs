@@ -107,7 +107,7 @@ fn node_line(t: &Topology, n: usize, me: usize, now_ms: i64) -> String {
         node.id,
         node.ip,
         node.port,
-        u32::from(node.port) + 10000,
+        node.bus_port(),
         epoch
     );
     for (a, b) in t.ranges_of(n) {
