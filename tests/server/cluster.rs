@@ -544,3 +544,38 @@ async fn scripts_may_only_touch_keys_of_their_node_and_slot() {
         b"-ERR Can not run script on cluster, 'no-cluster' flag is set.\r\n"
     );
 }
+
+/// The README's example, as the closing note shows it: one async
+/// cluster client across a resharding (ASK, then MOVED) and a failover.
+#[tokio::test]
+async fn the_readme_scenario_migration_then_failover() {
+    let mut cluster = MockRedisCluster::builder()
+        .shards(3)
+        .replicas(1)
+        .start()
+        .await;
+    let mut conn = cluster_client(&cluster)
+        .get_async_connection()
+        .await
+        .unwrap();
+    let () = conn.set("user:1", "alice").await.unwrap();
+    let owner = cluster.node_for_key("user:1");
+    let to = (owner + 1) % 3;
+    let migration = cluster.migrate_slot(MockRedisCluster::key_slot("user:1"), to);
+    assert_eq!(migration.move_keys(), 1);
+    let name: String = conn.get("user:1").await.unwrap();
+    assert_eq!(name, "alice");
+    assert!(asked(&cluster, to), "followed -ASK");
+    migration.finish();
+    let () = conn.set("user:1", "bob").await.unwrap();
+    let heir = cluster.fail_node(to).unwrap();
+    let name: String = conn.get("user:1").await.unwrap();
+    assert_eq!(name, "bob");
+    assert!(
+        cluster
+            .node(heir)
+            .received_commands_as_strings()
+            .iter()
+            .any(|c| c[0] == "GET")
+    );
+}
