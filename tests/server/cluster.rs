@@ -579,3 +579,29 @@ async fn the_readme_scenario_migration_then_failover() {
             .any(|c| c[0] == "GET")
     );
 }
+
+#[tokio::test]
+async fn role_names_masters_and_replicas() {
+    let cluster = MockRedisCluster::builder()
+        .shards(2)
+        .replicas(1)
+        .start()
+        .await;
+    let mut replica = RawConn::open(cluster.node(2).port()).await;
+    let p0 = cluster.node(0).port();
+    assert_eq!(
+        replica.cmd(["ROLE"]).await,
+        format!("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{p0}\r\n$9\r\nconnected\r\n:0\r\n")
+            .into_bytes()
+    );
+    let mut master = RawConn::open(p0).await;
+    let p2 = cluster.node(2).port().to_string();
+    assert_eq!(
+        master.cmd(["ROLE"]).await,
+        format!(
+            "*3\r\n$6\r\nmaster\r\n:0\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n${}\r\n{p2}\r\n$1\r\n0\r\n",
+            p2.len()
+        )
+        .into_bytes()
+    );
+}

@@ -16,6 +16,7 @@ mod topology;
 use crate::engine::Ctx;
 use crate::engine::cluster::ClusterView;
 use crate::engine::cluster::slot::key_slot;
+use crate::engine::cluster::topology::Role;
 use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::util::errors::err;
 use crate::engine::util::help::help_reply;
@@ -132,6 +133,52 @@ pub(super) fn view(ctx: &Ctx<'_>) -> Result<ClusterView, Reply> {
     let mut view = ctx.engine.cluster.clone().ok_or_else(|| err(DISABLED))?;
     view.me = view.me_for(ctx.client);
     Ok(view)
+}
+
+/// ROLE on a cluster node: a master lists its replicas (ip, port,
+/// offset), a replica names its master, its link `connected` (it shares
+/// the master's data) and its offset. `None` outside a cluster.
+pub(crate) fn role(ctx: &Ctx<'_>) -> Option<Reply> {
+    let view = view(ctx).ok()?;
+    let t = view.topology();
+    let node = &t.nodes[view.me];
+    // The shard's replication offset: the writes its engine has seen; a
+    // master without replicas keeps no backlog, so 0, as in Redis.
+    let offset = if t.replicas_of(t.master_of(view.me)).is_empty() {
+        0
+    } else {
+        ctx.engine.dirty() as i64
+    };
+    Some(match node.role {
+        Role::Master => Reply::Array(vec![
+            Reply::bulk("master"),
+            Reply::int(offset),
+            Reply::Array(
+                t.replicas_of(view.me)
+                    .into_iter()
+                    .filter(|&r| !t.nodes[r].failed)
+                    .map(|r| {
+                        Reply::Array(vec![
+                            Reply::bulk(t.nodes[r].ip.clone()),
+                            Reply::bulk(t.nodes[r].port.to_string()),
+                            Reply::bulk(offset.to_string()),
+                        ])
+                    })
+                    .collect(),
+            ),
+        ]),
+        Role::Replica(m) => Reply::Array(vec![
+            Reply::bulk("slave"),
+            Reply::bulk(t.nodes[m].ip.clone()),
+            Reply::int(i64::from(t.nodes[m].port)),
+            Reply::bulk(if t.nodes[m].failed {
+                "connect"
+            } else {
+                "connected"
+            }),
+            Reply::int(offset),
+        ]),
+    })
 }
 
 fn asking(ctx: &mut Ctx<'_>) -> CmdResult {
