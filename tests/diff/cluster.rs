@@ -386,6 +386,7 @@ async fn cluster_replies_match_a_real_cluster() {
             format!("COPY {k0} {tagged} DB 1"),
             "READONLY".into(),
             "READWRITE".into(),
+            "ROLE".into(),
             "ASKING".into(),
             format!("CLUSTER KEYSLOT {k2}"),
             format!(
