@@ -605,3 +605,42 @@ async fn role_names_masters_and_replicas() {
         .into_bytes()
     );
 }
+
+#[tokio::test]
+async fn slots_are_assigned_and_removed_as_redis_checks_them() {
+    let cluster = MockRedisCluster::start(1).await;
+    let mut conn = RawConn::open(cluster.node(0).port()).await;
+    // A huge request fails on its first slot, without building a list.
+    let mut huge = vec!["CLUSTER".to_string(), "ADDSLOTSRANGE".into()];
+    for _ in 0..10_000 {
+        huge.extend(["0".into(), "16383".into()]);
+    }
+    assert_eq!(conn.cmd(&huge).await, b"-ERR Slot 0 is already busy\r\n");
+    assert_eq!(
+        conn.cmd(["CLUSTER", "DELSLOTSRANGE", "1", "2", "2", "3"])
+            .await,
+        b"-ERR Slot 2 specified multiple times\r\n"
+    );
+    assert_eq!(cluster.slot_owner(1), Some(0), "nothing changed");
+    assert_eq!(
+        conn.cmd(["CLUSTER", "DELSLOTSRANGE", "1", "2"]).await,
+        b"+OK\r\n"
+    );
+    assert_eq!(
+        (cluster.slot_owner(1), cluster.slot_owner(3)),
+        (None, Some(0))
+    );
+    let key = (0..)
+        .map(|i| format!("k{i}"))
+        .find(|k| MockRedisCluster::key_slot(k) == 1 || MockRedisCluster::key_slot(k) == 2)
+        .unwrap();
+    assert_eq!(
+        conn.cmd(["GET", &key]).await,
+        b"-CLUSTERDOWN Hash slot not served\r\n"
+    );
+    assert_eq!(
+        conn.cmd(["CLUSTER", "ADDSLOTS", "2", "1"]).await,
+        b"+OK\r\n"
+    );
+    assert_eq!(conn.cmd(["GET", &key]).await, b"$-1\r\n");
+}

@@ -1,8 +1,6 @@
 //! The CLUSTER slot commands: ADDSLOTS, DELSLOTS (and RANGE forms),
 //! FLUSHSLOTS, SETSLOT, COUNTKEYSINSLOT and GETKEYSINSLOT.
 
-use std::collections::BTreeSet;
-
 use super::view;
 use crate::engine::Ctx;
 use crate::engine::cluster::slot::{SLOTS, key_slot};
@@ -55,8 +53,12 @@ pub(super) fn getkeysinslot(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(Reply::Array(keys))
 }
 
-/// The slots a command names: single slots, or `start end` pairs.
-fn slot_args(ctx: &Ctx<'_>, ranges: bool) -> Result<Vec<u16>, Reply> {
+/// ADDSLOTS, DELSLOTS and their RANGE forms, checked as Redis checks
+/// them (`checkSlotAssignmentsOrReply`): slot by slot, found busy
+/// (unassigned), then found named twice; nothing changes unless every slot passes. The marks are one per
+/// slot, so a request naming a range many times costs no more memory.
+fn change_slots(ctx: &mut Ctx<'_>, ranges: bool, add: bool) -> CmdResult {
+    let view = view(ctx)?;
     let args = &ctx.args[2..];
     if ranges && args.len() % 2 == 1 {
         return Err(wrong_arity(&format!(
@@ -64,51 +66,47 @@ fn slot_args(ctx: &Ctx<'_>, ranges: bool) -> Result<Vec<u16>, Reply> {
             String::from_utf8_lossy(ctx.arg(1)).to_ascii_lowercase()
         )));
     }
-    let mut slots = Vec::new();
-    if ranges {
-        for pair in args.chunks(2) {
-            let (a, b) = (slot_arg(&pair[0])?, slot_arg(&pair[1])?);
-            if a > b {
-                return Err(Reply::error(format!(
-                    "ERR start slot number {a} is greater than end slot number {b}"
-                )));
-            }
-            slots.extend(a..=b);
-        }
-    } else {
+    // ADDSLOTS and DELSLOTS parse every argument first; the RANGE forms
+    // pair by pair, with the checks.
+    if !ranges {
         for arg in args {
-            slots.push(slot_arg(arg)?);
+            slot_arg(arg)?;
         }
     }
-    Ok(slots)
-}
-
-/// ADDSLOTS, DELSLOTS and their RANGE forms: every slot checked before
-/// any changes (Redis's `clusterCommandAddSlots`/`DelSlots` checks).
-fn change_slots(ctx: &mut Ctx<'_>, ranges: bool, add: bool) -> CmdResult {
-    let view = view(ctx)?;
-    let slots = slot_args(ctx, ranges)?;
     let mut t = view.topology();
-    let mut seen = BTreeSet::new();
-    for &slot in &slots {
-        match (add, t.owner(slot)) {
-            (true, Some(_)) => {
-                return Err(Reply::error(format!("ERR Slot {slot} is already busy")));
-            }
-            (false, None) => {
-                return Err(Reply::error(format!(
-                    "ERR Slot {slot} is already unassigned"
-                )));
-            }
-            _ => {}
-        }
-        if !seen.insert(slot) {
+    let mut named = vec![false; SLOTS];
+    let step = if ranges { 2 } else { 1 };
+    for group in args.chunks(step) {
+        let first = slot_arg(&group[0])?;
+        let last = match group.get(1) {
+            Some(arg) => slot_arg(arg)?,
+            None => first,
+        };
+        if first > last {
             return Err(Reply::error(format!(
-                "ERR Slot {slot} specified multiple times"
+                "ERR start slot number {first} is greater than end slot number {last}"
             )));
         }
+        for slot in first..=last {
+            match (add, t.owner(slot)) {
+                (true, Some(_)) => {
+                    return Err(Reply::error(format!("ERR Slot {slot} is already busy")));
+                }
+                (false, None) => {
+                    return Err(Reply::error(format!(
+                        "ERR Slot {slot} is already unassigned"
+                    )));
+                }
+                _ => {}
+            }
+            if std::mem::replace(&mut named[usize::from(slot)], true) {
+                return Err(Reply::error(format!(
+                    "ERR Slot {slot} specified multiple times"
+                )));
+            }
+        }
     }
-    for slot in slots {
+    for slot in (0..SLOTS as u16).filter(|&s| named[usize::from(s)]) {
         if add {
             t.nodes[view.me].importing.remove(&slot);
             t.set_owner(slot, Some(view.me));
