@@ -644,3 +644,35 @@ async fn slots_are_assigned_and_removed_as_redis_checks_them() {
     );
     assert_eq!(conn.cmd(["GET", &key]).await, b"$-1\r\n");
 }
+
+#[tokio::test]
+async fn a_cluster_client_reading_from_replicas_is_served_by_them() {
+    let cluster = MockRedisCluster::builder()
+        .shards(3)
+        .replicas(1)
+        .start()
+        .await;
+    let client = redis::cluster::ClusterClient::builder(cluster.urls())
+        .read_routing_strategy(redis::cluster_read_routing::RandomReplicaStrategy)
+        .connection_timeout(PATIENCE)
+        .response_timeout(PATIENCE)
+        .build()
+        .unwrap();
+    let mut conn = client.get_async_connection().await.unwrap();
+    let key = key_on(&cluster, 1, "read:");
+    let () = conn.set(&key, "v").await.unwrap();
+    let got: String = conn.get(&key).await.unwrap();
+    assert_eq!(got, "v");
+    let replica = cluster.replicas_of(1)[0];
+    let seen = cluster.node(replica).received_commands_as_strings();
+    assert!(seen.iter().any(|c| c[0] == "READONLY"), "{seen:?}");
+    assert!(seen.iter().any(|c| c[0] == "GET"), "{seen:?}");
+    assert!(
+        !cluster
+            .node(1)
+            .received_commands_as_strings()
+            .iter()
+            .any(|c| c[0] == "GET"),
+        "the master served no read"
+    );
+}
