@@ -12,7 +12,11 @@
 //! - `multi-thread`: the same on a 2-worker runtime
 //!   (`#[tokio::test(flavor = "multi_thread")]`);
 //! - `blocking`: a plain `#[test]` with `start_blocking()`, a std
-//!   `TcpStream`, and dropping the handle (which joins the server thread).
+//!   `TcpStream`, and dropping the handle (which joins the server thread);
+//! - `cluster-3` and `cluster-3x1`: a `MockRedisCluster` of three masters
+//!   (without and with a replica each) on a current-thread runtime:
+//!   `start` is the whole cluster's, `ping` asks node 0 `CLUSTER KEYSLOT`
+//!   instead (a cluster node's reply), `shutdown` drops the handle.
 //!
 //! Each iteration checks the reply bytes, so a broken server cannot look fast.
 
@@ -43,6 +47,31 @@ async fn once_async() -> Sample {
     assert_eq!(&reply, b"+PONG\r\n");
     let t3 = Instant::now();
     server.shutdown().await;
+    let t4 = Instant::now();
+    drop(conn);
+    [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
+}
+
+async fn once_cluster(replicas: usize) -> Sample {
+    let t0 = Instant::now();
+    let cluster = mock_redis::MockRedisCluster::builder()
+        .shards(3)
+        .replicas(replicas)
+        .start()
+        .await;
+    let t1 = Instant::now();
+    let mut conn = tokio::net::TcpStream::connect(cluster.node(0).addr())
+        .await
+        .expect("connect");
+    let t2 = Instant::now();
+    conn.write_all(b"*3\r\n$7\r\nCLUSTER\r\n$7\r\nKEYSLOT\r\n$3\r\nfoo\r\n")
+        .await
+        .expect("write");
+    let mut reply = [0u8; 8];
+    conn.read_exact(&mut reply).await.expect("read");
+    assert_eq!(&reply, b":12182\r\n");
+    let t3 = Instant::now();
+    drop(cluster);
     let t4 = Instant::now();
     drop(conn);
     [t1 - t0, t2 - t1, t3 - t2, t4 - t3]
@@ -161,6 +190,28 @@ fn main() {
             samples
         });
         report("multi-thread", &samples);
+    }
+
+    for (name, replicas) in [("cluster-3", 0), ("cluster-3x1", 1)] {
+        // `cluster-3` alone also selects `cluster-3x1`: filter on `x1`.
+        if !selected(name) {
+            continue;
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let samples = rt.block_on(async {
+            for _ in 0..warmup {
+                once_cluster(replicas).await;
+            }
+            let mut samples = Vec::with_capacity(iterations);
+            for _ in 0..iterations {
+                samples.push(once_cluster(replicas).await);
+            }
+            samples
+        });
+        report(name, &samples);
     }
 
     if selected("blocking") {

@@ -365,7 +365,10 @@ pub use mock::{
     VerificationReport,
 };
 pub use protocol::{Protocol, Reply};
-pub use server::{Builder, DbHandle, MockRedis, RedisString, StateError, StreamEntry};
+pub use server::{
+    Builder, ClusterBuilder, DbHandle, MockRedis, MockRedisCluster, RedisString, SlotMigration,
+    StateError, StreamEntry,
+};
 #[cfg(feature = "tls")]
 pub use server::{ClientCertificate, TlsClientAuth};
 

@@ -65,6 +65,11 @@ Options (named as redis-server's configuration directives):
   --replay <session.toml> Serve a recording back in strict mode: an unmatched
                           command gets an error naming the closest recorded
                           request.
+  --cluster <n> [--replicas <r>]
+                          Serve a Redis Cluster of n masters (r replicas each)
+                          on consecutive ports from --port: masters first,
+                          then each master's replicas. Takes --bind and --port
+                          only.
 
 Examples:
   mock-redis --port 6380
@@ -72,6 +77,7 @@ Examples:
   mock-redis --port 6380 --mocks tests/mocks.toml
   mock-redis --port 6380 --proxy redis://127.0.0.1:6379 --record-to session.toml
   mock-redis --port 6380 --replay session.toml
+  mock-redis --cluster 3 --replicas 1 --port 30001
 
 Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more.
 One thread serves every connection, as Redis's main thread does; set
@@ -94,6 +100,9 @@ struct Options {
     enable_debug_command: String,
     record: RecordOptions,
     tls: TlsOptions,
+    /// `--cluster <masters>` and `--replicas <n>`.
+    cluster: Option<usize>,
+    replicas: usize,
 }
 
 /// The `--tls-*` options.
@@ -185,6 +194,8 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
         enable_debug_command: "no".to_string(),
         record: RecordOptions::default(),
         tls: TlsOptions::default(),
+        cluster: None,
+        replicas: 0,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -232,6 +243,24 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
             "--aclfile" => opts.aclfile = Some(value()?),
             "--redis-version" => opts.redis_version = Some(value()?),
             "--mocks" => opts.mocks.push(value()?),
+            "--cluster" | "--replicas" => {
+                let v = value()?;
+                let range = if flag == "--cluster" {
+                    1..=1000
+                } else {
+                    0..=10
+                };
+                let n: usize = v
+                    .parse()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| format!("invalid {flag} '{v}'"))?;
+                if flag == "--cluster" {
+                    opts.cluster = Some(n);
+                } else {
+                    opts.replicas = n;
+                }
+            }
             "--admin-port" => {
                 let v = value()?;
                 opts.admin_port = Some(
@@ -309,6 +338,19 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Options>, String> 
     if tls.port.is_some() {
         return Err("--tls-port needs a binary built with the `tls` feature".into());
     }
+    let standalone_only = opts.unixsocket.is_some()
+        || opts.requirepass.is_some()
+        || !opts.mocks.is_empty()
+        || opts.admin_port.is_some()
+        || opts.record.proxy.is_some()
+        || opts.record.replay.is_some()
+        || opts.tls.port.is_some();
+    if opts.cluster.is_some() && standalone_only {
+        return Err("--cluster takes --bind, --port and --replicas only".into());
+    }
+    if opts.cluster.is_none() && opts.replicas > 0 {
+        return Err("--replicas goes with --cluster <n>".into());
+    }
     Ok(Some(opts))
 }
 
@@ -349,7 +391,40 @@ fn main() -> ExitCode {
     runtime.block_on(run(opts, fixtures))
 }
 
+/// `--cluster`: serves a cluster until Ctrl-C.
+async fn run_cluster(opts: &Options, shards: usize) -> ExitCode {
+    let cluster = match mock_redis::MockRedisCluster::builder()
+        .shards(shards)
+        .replicas(opts.replicas)
+        .bind_ip(opts.bind)
+        .base_port(opts.port)
+        .try_start()
+        .await
+    {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            tracing::error!(
+                "could not start the cluster from {}:{}: {e}",
+                opts.bind,
+                opts.port
+            );
+            return ExitCode::from(1);
+        }
+    };
+    for i in 0..cluster.len() {
+        let master = cluster.master_of(i);
+        let role = if master == i { "master" } else { "replica" };
+        tracing::info!(addr = %cluster.node(i).addr(), id = %cluster.node_id(i), role, "Cluster node ready to accept connections tcp");
+    }
+    wait_for_signal().await;
+    tracing::info!("Received shutdown signal, exiting");
+    ExitCode::SUCCESS
+}
+
 async fn run(opts: Options, mut fixtures: Vec<Fixture>) -> ExitCode {
+    if let Some(shards) = opts.cluster {
+        return run_cluster(&opts, shards).await;
+    }
     if let (Some(upstream), Some(path)) = (&opts.record.proxy, &opts.record.record_to) {
         return run_recorder(&opts, upstream, path).await;
     }

@@ -83,6 +83,14 @@ pub(crate) struct Client {
     /// caller's user has restrictions).
     #[cfg_attr(not(feature = "scripting"), allow(dead_code))]
     pub script_caller_info: Option<String>,
+    /// ASKING was sent: the next command may run on a slot this cluster
+    /// node is importing.
+    pub asking: bool,
+    /// READONLY was sent: a cluster replica serves this client's reads.
+    pub readonly: bool,
+    /// The cluster node whose listener this connection came in on (a
+    /// replica shares its master's engine); `None` outside a cluster.
+    pub cluster_node: Option<usize>,
 }
 
 /// What `CLIENT REPLY` (and a repeated MONITOR) decided about replies.
@@ -143,6 +151,9 @@ impl Client {
             seen_written: 0,
             user: Bytes::from_static(b"default"),
             script_caller_info: None,
+            asking: false,
+            readonly: false,
+            cluster_node: None,
         }
     }
 
@@ -180,6 +191,7 @@ impl Engine {
         let authenticated = self.default_user_open();
         let mut client = Client::new(id, addr, laddr, authenticated);
         client.last_read_ms = self.clock.now_ms();
+        client.cluster_node = self.cluster.as_ref().and_then(|v| v.node_at(&client.laddr));
         self.clients.insert(id, client);
         id
     }

@@ -15,7 +15,7 @@ use super::command::{CommandName, CommandSpec, CommandTable, Resolved, flags, fu
 use super::commands::{pubsub, transactions};
 use super::keyspace::Db;
 use super::util::errors::{self, unknown_command};
-use super::{Client, DATABASES, Engine, blocking};
+use super::{Client, DATABASES, Engine, blocking, cluster};
 use crate::protocol::{Protocol, Reply};
 
 /// What a command handler sees: the engine, the calling client and the arguments.
@@ -140,6 +140,11 @@ impl Engine {
     fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
         client.last_interaction = Instant::now();
         let reply = self.dispatch(client, args);
+        // ASKING lasts one command, or a transaction until its EXEC
+        // (Redis's resetClient).
+        if client.asking && client.multi.is_none() && !args[0].eq_ignore_ascii_case(b"asking") {
+            client.asking = false;
+        }
         if let Reply::Error(e) = &reply {
             self.stats.total_error_replies += 1;
             let code = e.split(|&b| b == b' ').next().unwrap_or_default();
@@ -183,6 +188,11 @@ impl Engine {
         };
         client.last_command = CommandName::of(spec, parent);
         let top = parent.unwrap_or(spec);
+        if self.cluster.is_some() {
+            if let Err(reply) = self.cluster_route(client, spec, parent, args) {
+                return reply;
+            }
+        }
         if client.multi.is_some() && !transactions::runs_in_multi(top.name) {
             if let Some(queue) = &mut client.multi {
                 queue.push(args.to_vec());
@@ -190,6 +200,36 @@ impl Engine {
             return Reply::simple("QUEUED");
         }
         self.call(client, spec, parent, args)
+    }
+
+    /// A cluster node's redirection (Redis's processCommand, after the
+    /// ACL check): a command for another node's slot is refused with
+    /// MOVED/ASK/CROSSSLOT/TRYAGAIN/CLUSTERDOWN; a refused command dooms
+    /// the transaction it was queued in, a refused EXEC discards it. Runs
+    /// after the other checks (subscribed mode, `no_multi`), which Redis
+    /// makes after it: a client can tell only by breaking both rules.
+    fn cluster_route(
+        &mut self,
+        client: &mut Client,
+        spec: &'static CommandSpec,
+        parent: Option<&'static CommandSpec>,
+        args: &[Bytes],
+    ) -> Result<(), Reply> {
+        let routed = cluster::route::check(self, client, spec, parent, args);
+        if routed.is_err() {
+            if parent.unwrap_or(spec).name == "exec" {
+                transactions::discard_transaction(self, client);
+            } else if client.multi.is_some() {
+                client.multi_dirty = true;
+            }
+            self.stats.rejected_calls += 1;
+            self.stats
+                .commands
+                .entry(CommandName::of(spec, parent))
+                .or_default()
+                .rejected += 1;
+        }
+        routed
     }
 
     /// Redis's processCommand checks, in its order: unknown command or

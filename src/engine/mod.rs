@@ -113,6 +113,7 @@ pub(crate) mod acl;
 pub(crate) mod blocking;
 pub(crate) mod client;
 pub(crate) mod clock;
+pub(crate) mod cluster;
 pub(crate) mod command;
 mod command_docs;
 pub(crate) mod commands;
@@ -139,8 +140,8 @@ pub(crate) use client::Client;
 use clock::Clock;
 use command::CommandSpec;
 use commands::{
-    admin, bitmaps, connection, geo, hashes, hyperloglog, introspection, keys, lists, pubsub, sets,
-    sort, sorted_sets, streams, strings, transactions,
+    admin, bitmaps, cluster as cluster_commands, connection, geo, hashes, hyperloglog,
+    introspection, keys, lists, pubsub, sets, sort, sorted_sets, streams, strings, transactions,
 };
 pub(crate) use dispatch::Ctx;
 use keyspace::Db;
@@ -156,7 +157,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     introspection::slowlog::COMMANDS,
     introspection::lolwut::COMMANDS,
     introspection::standalone::COMMANDS,
-    introspection::cluster::COMMANDS,
+    cluster_commands::COMMANDS,
     admin::COMMANDS,
     commands::acl::COMMANDS,
     transactions::COMMANDS,
@@ -268,6 +269,9 @@ pub(crate) struct Engine {
     pub acl: acl::Acl,
     /// SHUTDOWN's signal to the accept loop and the handle.
     pub shutdown: tokio::sync::watch::Sender<commands::shutdown::Phase>,
+    /// This engine's node in a cluster (`MockRedisCluster`); `None` for a
+    /// standalone server.
+    pub cluster: Option<cluster::ClusterView>,
 }
 
 impl Engine {
@@ -311,6 +315,7 @@ impl Engine {
             awaited_frames: delivery::AwaitedFrames::default(),
             acl: acl::Acl::default(),
             shutdown: commands::shutdown::channel(),
+            cluster: None,
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();

@@ -284,7 +284,7 @@ impl MockRedis {
         self.relisten()
     }
 
-    fn relisten(&mut self) -> io::Result<()> {
+    pub(super) fn relisten(&mut self) -> io::Result<()> {
         let tcp = bind_tcp(self.addr)?;
         let (tcp_tls, tls) = self.tls_listeners()?;
         #[cfg(unix)]
@@ -324,6 +324,17 @@ impl MockRedis {
     #[cfg(not(feature = "tls"))]
     fn tls_listeners(&mut self) -> io::Result<TlsListeners> {
         Ok((None, None))
+    }
+
+    /// Stops listening and closes every connection, keeping the data (a
+    /// cluster node failing); [`relisten`](MockRedis::relisten) brings it back.
+    pub(super) fn stop_listening(&mut self) {
+        drop(self.running.take());
+    }
+
+    /// Whether the server listens (not stopped by `stop_listening`).
+    pub(super) fn is_listening(&self) -> bool {
+        self.running.is_some()
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -768,6 +779,16 @@ impl Builder {
     }
 
     fn launch(self, blocking: bool) -> io::Result<MockRedis> {
+        self.launch_sharing(blocking, None)
+    }
+
+    /// Starts the server; with `engine_of`, serving that server's engine
+    /// instead of a new one (a cluster replica).
+    pub(super) fn launch_sharing(
+        self,
+        blocking: bool,
+        engine_of: Option<&MockRedis>,
+    ) -> io::Result<MockRedis> {
         #[cfg(feature = "fixtures")]
         let replay = match &self.replay {
             Some(path) => Some(
@@ -834,11 +855,11 @@ impl Builder {
             let _ = engine.runtime.set_fixed("maxclients", &n.to_string());
         }
         engine.apply_client_limits();
-        let shared = Arc::new(Shared::new(
-            engine,
-            MockState::new(self.strict, recording),
-            recording,
-        ));
+        let mocks = MockState::new(self.strict, recording);
+        let shared = Arc::new(match engine_of {
+            Some(other) => Shared::sharing_engine(&other.shared, mocks, recording),
+            None => Shared::new(engine, mocks, recording),
+        });
         let mut server = MockRedis {
             shared,
             addr,

@@ -11,6 +11,7 @@
 //! tells it the server runs); this file the
 //! shared state, the accept loop and the [`Running`] loop's lifetime.
 
+mod cluster;
 mod db_handle;
 mod handle;
 mod heartbeat;
@@ -26,6 +27,7 @@ mod tls;
 mod tls_api;
 mod watchdog;
 
+pub use cluster::{ClusterBuilder, MockRedisCluster, SlotMigration};
 pub use db_handle::{DbHandle, RedisString, StateError, StreamEntry};
 pub use handle::{Builder, MockRedis};
 #[cfg(feature = "tls")]
@@ -73,7 +75,8 @@ async fn serve_tls(
 
 /// State shared by the handle, the accept loop and every connection.
 pub(crate) struct Shared {
-    engine: Mutex<Engine>,
+    /// The engine; a cluster replica shares its master's (`cluster.rs`).
+    engine: Arc<Mutex<Engine>>,
     /// Mounted mocks, the journal, strict mode and faults; shared with the
     /// scoped guards ([`crate::MockGuard`]), which need nothing else.
     pub(crate) mocks: Arc<MockState>,
@@ -92,10 +95,27 @@ impl Shared {
         Shared {
             #[cfg(feature = "scripting")]
             busy: engine.scripting.busy.clone(),
-            engine: Mutex::new(engine),
+            engine: Arc::new(Mutex::new(engine)),
             mocks: Arc::new(mocks),
             recording: AtomicBool::new(recording),
         }
+    }
+
+    /// The state of a server with its own mocks and journal that serves
+    /// `other`'s engine (a cluster replica: its data is its master's).
+    pub(crate) fn sharing_engine(other: &Shared, mocks: MockState, recording: bool) -> Shared {
+        Shared {
+            #[cfg(feature = "scripting")]
+            busy: other.busy.clone(),
+            engine: other.engine.clone(),
+            mocks: Arc::new(mocks),
+            recording: AtomicBool::new(recording),
+        }
+    }
+
+    /// The engine itself, for a cluster's PUBLISH broadcast.
+    pub(crate) fn engine_arc(&self) -> &Arc<Mutex<Engine>> {
+        &self.engine
     }
 
     /// Locks the engine. Never held across an `.await`.

@@ -16,6 +16,7 @@ mod shapes;
 
 mod acl;
 mod client;
+mod cluster;
 mod command_table;
 mod connection;
 #[cfg(feature = "scripting")]

@@ -21,6 +21,9 @@ mod cli_fixtures;
 mod client_admin;
 mod clients;
 mod clients_sets;
+mod cluster;
+#[cfg(feature = "cli")]
+mod cluster_cli;
 mod engine_state;
 mod introspection;
 mod lifecycle;

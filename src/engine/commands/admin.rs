@@ -143,6 +143,9 @@ fn flushall(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn swapdb(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.engine.cluster.is_some() {
+        return Err(err("ERR SWAPDB is not allowed in cluster mode"));
+    }
     let parse = |arg: &[u8], msg: &'static str| -> Result<usize, Reply> {
         let v = args::int_or(arg, msg)?;
         if i32::try_from(v).is_err() {

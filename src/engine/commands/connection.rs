@@ -11,7 +11,7 @@ use crate::engine::util::errors::{
     DB_INDEX_OUT_OF_RANGE, OUT_OF_INT_RANGE, WRONGPASS, c_bytes, err, error_quoting, syntax_error,
     wrong_arity,
 };
-use crate::engine::{Ctx, DATABASES};
+use crate::engine::{Ctx, DATABASES, Engine};
 use crate::protocol::{Protocol, Reply, string2ll};
 use bytes::Bytes;
 
@@ -148,7 +148,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         ),
         field("proto", Reply::int(ctx.client.protocol.version())),
         field("id", Reply::int(ctx.client.id as i64)),
-        field("mode", Reply::bulk("standalone")),
+        field("mode", Reply::bulk(server_mode(ctx.engine))),
         field("role", Reply::bulk("master")),
         field("modules", Reply::Array(Vec::new())),
     ]))
@@ -180,6 +180,9 @@ fn select(ctx: &mut Ctx<'_>) -> CmdResult {
     let id = args::int(ctx.arg(1))?;
     if i32::try_from(id).is_err() {
         return Err(err(OUT_OF_INT_RANGE));
+    }
+    if ctx.engine.cluster.is_some() && id != 0 {
+        return Err(err("ERR SELECT is not allowed in cluster mode"));
     }
     if id < 0 || id as usize >= DATABASES {
         return Err(err(DB_INDEX_OUT_OF_RANGE));
@@ -213,4 +216,13 @@ pub(crate) fn validate_name(name: &[u8]) -> Result<(), Reply> {
         ));
     }
     Ok(())
+}
+
+/// What HELLO's `mode` and INFO's `redis_mode` say.
+pub(crate) fn server_mode(engine: &Engine) -> &'static str {
+    if engine.cluster.is_some() {
+        "cluster"
+    } else {
+        "standalone"
+    }
 }

@@ -461,6 +461,11 @@ fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         j += 1;
     }
+    if ctx.engine.cluster.is_some() && (src_db != 0 || dst_db != 0) {
+        return Err(err(
+            "ERR Copying to another database is not allowed in cluster mode",
+        ));
+    }
     let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     if src_db == dst_db && src == dst {
         return Err(err(SAME_OBJECT));
@@ -487,6 +492,9 @@ fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn move_(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.engine.cluster.is_some() {
+        return Err(err("ERR MOVE is not allowed in cluster mode"));
+    }
     let dst_db = db_index(ctx.arg(2), true)?;
     let src_db = ctx.client.db;
     if src_db == dst_db {

@@ -18,6 +18,7 @@ pub(crate) mod acl;
 pub(crate) mod admin;
 pub(crate) mod bitmaps;
 pub(crate) mod client;
+pub(crate) mod cluster;
 pub(crate) mod connection;
 pub(crate) mod geo;
 pub(crate) mod hashes;

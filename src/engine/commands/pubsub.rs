@@ -278,6 +278,11 @@ fn publish_generic(ctx: &mut Ctx<'_>, shard: bool) -> Reply {
         .published
         .push((channel.clone(), message.clone()));
     let n = delivery::publish(ctx.engine, Some(ctx.client), &channel, &message, shard);
+    // In a cluster, PUBLISH reaches every node's subscribers (SPUBLISH
+    // stays in its shard).
+    if let Some(view) = ctx.engine.cluster.as_ref().filter(|_| !shard) {
+        view.broadcast.publish(view.me, channel, message);
+    }
     Reply::int(n as i64)
 }
 

@@ -2,11 +2,9 @@
 //! GETKEYSANDFLAGS, HELP) over the command table, and INFO over the
 //! engine's state and counters. The folder holds the rest of Redis's
 //! server introspection: MEMORY (`memory.rs`), SLOWLOG and LATENCY
-//! (`slowlog.rs`, `sparkline.rs`), LOLWUT (`lolwut.rs`), the cluster
-//! commands of a standalone server (`cluster.rs`) and the replication,
+//! (`slowlog.rs`, `sparkline.rs`), LOLWUT (`lolwut.rs`) and the replication,
 //! module and persistence answers (`standalone.rs`).
 
-pub(crate) mod cluster;
 pub(crate) mod debug;
 mod getkeys;
 pub(crate) mod lolwut;
@@ -353,7 +351,10 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("redis_git_sha1", &"00000000");
             field("redis_git_dirty", &0);
             field("redis_build_id", &"0");
-            field("redis_mode", &"standalone");
+            field(
+                "redis_mode",
+                &crate::engine::commands::connection::server_mode(engine),
+            );
             field(
                 "os",
                 &format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
@@ -596,7 +597,7 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("used_cpu_sys_main_thread", &"0.000000");
             field("used_cpu_user_main_thread", &"0.000000");
         }
-        "cluster" => field("cluster_enabled", &0),
+        "cluster" => field("cluster_enabled", &u8::from(engine.cluster.is_some())),
         "keyspace" => {
             for (i, db) in engine.dbs.iter().enumerate() {
                 if !db.is_empty() {

@@ -33,7 +33,10 @@ pub(crate) const CONFIG_REWRITE: CommandSpec =
     CommandSpec::new("rewrite", 2, config_rewrite).flags(ADMIN | NOSCRIPT | LOADING | STALE);
 
 /// A master with no replicas, at replication offset 0.
-fn role(_ctx: &mut Ctx<'_>) -> CmdResult {
+fn role(ctx: &mut Ctx<'_>) -> CmdResult {
+    if let Some(reply) = crate::engine::commands::cluster::role(ctx) {
+        return Ok(reply);
+    }
     Ok(Reply::Array(vec![
         Reply::bulk("master"),
         Reply::int(0),

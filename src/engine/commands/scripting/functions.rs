@@ -582,8 +582,12 @@ pub(crate) fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
             "ERR Can not execute a script with write flag using *_ro command.",
         ));
     }
+    if ctx.engine.cluster.is_some() && f.flags & script_flags::NO_CLUSTER != 0 {
+        return Err(err(super::NO_CLUSTER_ERR));
+    }
     let func = f.func.clone();
     let read_only = ro || f.flags & script_flags::NO_WRITES != 0;
+    let cross_slot = f.flags & script_flags::ALLOW_CROSS_SLOT != 0;
     let n = numkeys as usize;
     let keys = ctx.args[3..3 + n].to_vec();
     let argv = ctx.args[3 + n..].to_vec();
@@ -591,7 +595,7 @@ pub(crate) fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
         return Err(err("ERR Function not found"));
     };
     let out = run_script_in(
-        &env, ctx.engine, ctx.client, &func, &keys, &argv, true, read_only, &name,
+        &env, ctx.engine, ctx.client, &func, &keys, &argv, true, read_only, cross_slot, &name,
     );
     if ctx.engine.scripting.functions.env.is_none() {
         ctx.engine.scripting.functions.env = Some(env);

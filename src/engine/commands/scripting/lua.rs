@@ -15,6 +15,7 @@ use bytes::Bytes;
 use mlua::{Function, Lua, LuaOptions, LuaString, MultiValue, StdLib, Table, Value};
 
 use super::{convert, libs, rand48::Rand48};
+use crate::engine::cluster::slot::key_slot;
 use crate::engine::command::{CommandTable, Resolved, flags};
 use crate::engine::{Client, Engine};
 use crate::protocol::{Protocol, Reply, format_g};
@@ -40,6 +41,10 @@ struct RunSlot {
     read_only: bool,
     /// The commands the script ran, for the journal.
     calls: Vec<Vec<Bytes>>,
+    /// In a cluster: the slot the script's keys hash to so far (declared
+    /// keys first), and whether its keys may span slots.
+    slot: Option<u16>,
+    allow_cross_slot: bool,
 }
 
 /// The engine and client a running script borrows, lent to the Lua state
@@ -260,6 +265,8 @@ impl LuaEnv {
             running: false,
             read_only: false,
             calls: Vec::new(),
+            slot: None,
+            allow_cross_slot: false,
         });
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
@@ -381,11 +388,16 @@ impl LuaEnv {
         args: &[Bytes],
         function_mode: bool,
         read_only: bool,
+        allow_cross_slot: bool,
         name: &str,
     ) -> RunOutcome {
         let lua = &self.lua;
         self.control.kill.store(false, Ordering::Relaxed);
         let lent = Lent::new(lua, engine, client, read_only);
+        if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
+            slot.slot = keys.first().map(|k| key_slot(k));
+            slot.allow_cross_slot = allow_cross_slot;
+        }
         let result = (|| {
             if keys.len() + args.len() <= STACK_ARGS {
                 let mut all = Vec::with_capacity(3 + keys.len() + args.len());
@@ -560,12 +572,17 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
     let run = &mut *guard;
     if let Err(text) = run
         .engine
-        .acl_gate_in_script(run.client, spec, parent, &args)
+        .acl_gate_in_script(&run.client, spec, parent, &args)
     {
         return err(text);
     }
     if spec.flags & flags::WRITE != 0 && run.read_only {
         return err("ERR Write commands are not allowed from read-only scripts.");
+    }
+    if run.engine.cluster.is_some() {
+        if let Err(e) = cluster_check(run, spec, parent, &args) {
+            return err(e);
+        }
     }
     if spec.flags & flags::WRITE != 0 {
         run.engine.scripting.busy.wrote();
@@ -582,6 +599,44 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
         ));
     }
     Ok(Ok(convert::reply_to_lua(lua, &reply, proto)?))
+}
+
+/// A cluster node's checks on a script's command (Redis's
+/// `scriptVerifyClusterState`): its keys must be served here, and, unless
+/// the script allows cross-slot keys, hash to the slot of the script's
+/// other keys.
+fn cluster_check(
+    run: &mut RunSlot,
+    spec: &'static crate::engine::command::CommandSpec,
+    parent: Option<&'static crate::engine::command::CommandSpec>,
+    args: &[Bytes],
+) -> Result<(), &'static str> {
+    if let Err(Reply::Error(e)) =
+        crate::engine::cluster::route::check(&mut run.engine, &run.client, spec, parent, args)
+    {
+        return Err(if e.starts_with(b"CLUSTERDOWN") {
+            "ERR Script attempted to execute a command while the cluster is down"
+        } else {
+            "ERR Script attempted to access a non local key in a cluster node"
+        });
+    }
+    let Some(&first) = spec.keys_in(args).first() else {
+        return Ok(());
+    };
+    let Some(key) = args.get(first) else {
+        return Ok(());
+    };
+    let slot = key_slot(key);
+    match run.slot {
+        Some(s) if s != slot && !run.allow_cross_slot => {
+            Err("ERR Script attempted to access keys that do not hash to the same slot")
+        }
+        Some(_) => Ok(()),
+        None => {
+            run.slot = Some(slot);
+            Ok(())
+        }
+    }
 }
 
 /// Lua's `lua_tonumber`: numbers and numeric strings.
@@ -731,6 +786,7 @@ mod tests {
             &[],
             false,
             false,
+            false,
             "test",
         )
         .reply
@@ -853,6 +909,7 @@ mod arg_tests {
                     &keys,
                     &args,
                     function_mode,
+                    false,
                     false,
                     "test",
                 );

@@ -568,6 +568,9 @@ fn evalsha_ro(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
+/// A `no-cluster` script or function on a cluster node.
+pub(crate) const NO_CLUSTER_ERR: &str =
+    "ERR Can not run script on cluster, 'no-cluster' flag is set.";
 
 /// EVAL and friends (Redis's `evalGenericCommand`).
 fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
@@ -610,12 +613,21 @@ fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
             "ERR Can not execute a script with write flag using *_ro command.",
         ));
     }
+    if ctx.engine.cluster.is_some()
+        && flags & script_flags::SHEBANG != 0
+        && flags & script_flags::NO_CLUSTER != 0
+    {
+        return Err(err(NO_CLUSTER_ERR));
+    }
     let func = script.func.clone();
     let read_only = ro || flags & script_flags::NO_WRITES != 0;
+    // Scripts without a shebang keep the pre-7.0 freedom.
+    let cross_slot =
+        flags & script_flags::SHEBANG == 0 || flags & script_flags::ALLOW_CROSS_SLOT != 0;
     let n = numkeys as usize;
     let (keys, argv) = all_args[3..].split_at(n);
     Ok(run_script(
-        ctx.engine, ctx.client, &func, keys, argv, false, read_only, sha,
+        ctx.engine, ctx.client, &func, keys, argv, false, read_only, cross_slot, sha,
     ))
 }
 
@@ -629,6 +641,7 @@ fn run_script(
     argv: &[Bytes],
     function_mode: bool,
     read_only: bool,
+    allow_cross_slot: bool,
     name: &str,
 ) -> Reply {
     // The state is taken out while the script runs, so `redis.call` can
@@ -645,6 +658,7 @@ fn run_script(
         argv,
         function_mode,
         read_only,
+        allow_cross_slot,
         name,
     );
     if engine.scripting.env.is_none() {
@@ -667,10 +681,15 @@ fn run_script_in(
     argv: &[Bytes],
     function_mode: bool,
     read_only: bool,
+    allow_cross_slot: bool,
     name: &str,
 ) -> Reply {
     let mut client = Client::detached(caller.db);
     client.protocol = crate::protocol::Protocol::Resp2;
+    // A cluster node routes the script's commands as the caller's.
+    client.asking = caller.asking;
+    client.readonly = caller.readonly;
+    client.cluster_node = caller.cluster_node;
     let busy = engine.scripting.busy.clone();
     busy.begin(
         caller.id,
@@ -688,6 +707,7 @@ fn run_script_in(
         argv,
         function_mode,
         read_only,
+        allow_cross_slot,
         name,
     );
     busy.end();
