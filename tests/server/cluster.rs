@@ -578,6 +578,23 @@ async fn the_readme_scenario_migration_then_failover() {
             .iter()
             .any(|c| c[0] == "GET")
     );
+    // What each node received (`--nocapture` shows the path the client
+    // took: the owner, ASKING on the importing node, then the heir).
+    for node in [owner, to, heir] {
+        let seen: Vec<String> = cluster
+            .node(node)
+            .received_commands_as_strings()
+            .into_iter()
+            .filter(|c| {
+                !matches!(
+                    c[0].to_ascii_uppercase().as_str(),
+                    "CLUSTER" | "PING" | "CLIENT" | "HELLO" | "READONLY"
+                )
+            })
+            .map(|c| c.join(" "))
+            .collect();
+        eprintln!("node {node}: {}", seen.join(" | "));
+    }
 }
 
 #[tokio::test]
