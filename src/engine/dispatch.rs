@@ -97,6 +97,7 @@ impl Engine {
         // (keyspace events, serving blocked clients) reaches this client too.
         self.clients.insert(client_id, client);
         self.after_command();
+        super::commands::replication::flush(self);
         self.tracking.current = 0;
         outcome.trailing = std::mem::take(&mut self.tracking.trailing);
         outcome
@@ -288,6 +289,7 @@ impl Engine {
         // An error reply counts as a failed call, returned as `Err` (the
         // usual way) or as `Ok(Reply::Error)`.
         let started = Instant::now();
+        let dirty_before = super::commands::replication::before_call(self);
         let reply = match handler(&mut Ctx {
             engine: self,
             client,
@@ -295,6 +297,9 @@ impl Engine {
         }) {
             Ok(reply) | Err(reply) => reply,
         };
+        if let Some(before) = dirty_before {
+            super::commands::replication::after_call(self, client, spec, args, before, &reply);
+        }
         // SLOWLOG, LATENCY and the latency histogram (`introspection/slowlog.rs`).
         self.record_call(client, spec, name, args, started.elapsed());
         if monitored && spec.flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {

@@ -175,6 +175,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     #[cfg(feature = "scripting")]
     commands::scripting::COMMANDS,
     commands::shutdown::COMMANDS,
+    commands::replication::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -265,6 +266,9 @@ pub(crate) struct Engine {
     pub acl: acl::Acl,
     /// SHUTDOWN's signal to the accept loop and the handle.
     pub shutdown: tokio::sync::watch::Sender<commands::shutdown::Phase>,
+    /// The master side of replication: replicas, offset, the stream
+    /// (`commands/replication.rs`).
+    pub repl: commands::replication::Replication,
 }
 
 impl Engine {
@@ -307,9 +311,11 @@ impl Engine {
             client_admin: commands::client::State::default(),
             acl: acl::Acl::default(),
             shutdown: commands::shutdown::channel(),
+            repl: commands::replication::Replication::new(String::new()),
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();
+        engine.repl.replid = engine.run_id.clone();
         engine
     }
 
@@ -354,6 +360,7 @@ impl Engine {
         commands::client::end_pause_if_due(self);
         self.close_idle_clients();
         self.after_command();
+        commands::replication::cron(self);
     }
 
     /// Empties every database (FLUSHALL).

@@ -26,6 +26,7 @@ pub(crate) mod introspection;
 pub(crate) mod keys;
 pub(crate) mod lists;
 pub(crate) mod pubsub;
+pub(crate) mod replication;
 pub(crate) mod scan;
 #[cfg(feature = "scripting")]
 pub(crate) mod scripting;

@@ -11,3 +11,4 @@
 mod lzf;
 pub(crate) mod rdb;
 mod rdb_stream;
+pub(crate) mod rdb_file;

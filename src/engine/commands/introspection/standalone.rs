@@ -33,12 +33,8 @@ pub(crate) const CONFIG_REWRITE: CommandSpec =
     CommandSpec::new("rewrite", 2, config_rewrite).flags(ADMIN | NOSCRIPT | LOADING | STALE);
 
 /// A master with no replicas, at replication offset 0.
-fn role(_ctx: &mut Ctx<'_>) -> CmdResult {
-    Ok(Reply::Array(vec![
-        Reply::bulk("master"),
-        Reply::int(0),
-        Reply::Array(Vec::new()),
-    ]))
+fn role(ctx: &mut Ctx<'_>) -> CmdResult {
+    Ok(crate::engine::commands::replication::role_reply(ctx.engine))
 }
 
 /// `NO ONE` is what a master already is. Replicating from another server
