@@ -55,6 +55,9 @@ pub(crate) struct Outcome {
     /// Frames to write after the reply (tracking invalidations and MONITOR
     /// lines this command caused for its own client).
     pub trailing: Vec<Reply>,
+    /// A MIGRATE's network part, to run without the engine lock; its reply
+    /// comes from `commands::migrate::complete` (the reply here is silent).
+    pub deferred: Option<Box<super::commands::migrate::MigrateJob>>,
 }
 
 impl Engine {
@@ -69,6 +72,7 @@ impl Engine {
                 close: true,
                 silent: false,
                 trailing: Vec::new(),
+                deferred: None,
             };
         };
         self.refresh_time();
@@ -92,6 +96,7 @@ impl Engine {
             close: client.close_after_reply,
             silent,
             trailing: Vec::new(),
+            deferred: super::commands::migrate::take_job(self, client_id),
         };
         // Back in the table first, so that what the command triggers
         // (keyspace events, serving blocked clients) reaches this client too.

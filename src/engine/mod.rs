@@ -176,6 +176,7 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     commands::scripting::COMMANDS,
     commands::shutdown::COMMANDS,
     commands::replication::COMMANDS,
+    commands::migrate::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -269,6 +270,9 @@ pub(crate) struct Engine {
     /// The master side of replication: replicas, offset, the stream
     /// (`commands/replication.rs`).
     pub repl: commands::replication::Replication,
+    /// MIGRATE jobs waiting to leave with their command's outcome
+    /// (`commands/migrate.rs`).
+    pub migrations: commands::migrate::Pending,
 }
 
 impl Engine {
@@ -312,6 +316,7 @@ impl Engine {
             acl: acl::Acl::default(),
             shutdown: commands::shutdown::channel(),
             repl: commands::replication::Replication::new(String::new()),
+            migrations: Default::default(),
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();

@@ -25,6 +25,7 @@ pub(crate) mod hyperloglog;
 pub(crate) mod introspection;
 pub(crate) mod keys;
 pub(crate) mod lists;
+pub(crate) mod migrate;
 pub(crate) mod pubsub;
 pub(crate) mod replication;
 pub(crate) mod scan;
