@@ -35,3 +35,4 @@ mod sorted_sets;
 mod streams;
 mod strings;
 mod transactions;
+mod replication;

@@ -43,3 +43,4 @@ mod fixture_clock;
 mod fixture_runtime;
 mod fixture_state;
 mod wire;
+mod replication;

@@ -1,0 +1,243 @@
+//! Replication and MIGRATE against real servers: a real redis-server
+//! replicating from a MockRedis (full resync, then the write stream in
+//! several databases, expiries rewritten, blocked clients served, EXEC and
+//! scripts), checked key by key with DUMP and PTTL on both sides; MIGRATE
+//! from a MockRedis to a real redis-server and to another MockRedis on the
+//! same runtime. Skipped (with a message) without redis-server, unless
+//! `MOCK_REDIS_REQUIRE_REDIS=1`.
+
+use mock_redis::MockRedis;
+use redis::aio::MultiplexedConnection;
+
+use crate::support::{RealRedis, eventually};
+
+async fn conn(port: u16) -> MultiplexedConnection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+async fn run(c: &mut MultiplexedConnection, args: &[&str]) -> redis::Value {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query_async(c).await.unwrap()
+}
+
+async fn info_field(c: &mut MultiplexedConnection, field: &str) -> Option<String> {
+    let info: String = redis::cmd("INFO")
+        .arg("replication")
+        .query_async(c)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
+}
+
+/// Every key of every database on `a` is on `b` with the same DUMP, and
+/// TTLs within a second of each other; `b` holds no other key.
+async fn assert_same_data(a: &mut MultiplexedConnection, b: &mut MultiplexedConnection) {
+    for db in 0..16 {
+        let () = redis::cmd("SELECT").arg(db).query_async(a).await.unwrap();
+        let () = redis::cmd("SELECT").arg(db).query_async(b).await.unwrap();
+        let mut keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query_async(a).await.unwrap();
+        let mut theirs: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query_async(b).await.unwrap();
+        keys.sort();
+        theirs.sort();
+        assert_eq!(keys, theirs, "the keys of db {db}");
+        for k in &keys {
+            let mine: Vec<u8> = redis::cmd("DUMP").arg(k).query_async(a).await.unwrap();
+            let copy: Vec<u8> = redis::cmd("DUMP").arg(k).query_async(b).await.unwrap();
+            assert_eq!(mine, copy, "DUMP of {:?} in db {db}", String::from_utf8_lossy(k));
+            let t1: i64 = redis::cmd("PTTL").arg(k).query_async(a).await.unwrap();
+            let t2: i64 = redis::cmd("PTTL").arg(k).query_async(b).await.unwrap();
+            assert!(
+                (t1 < 0 && t1 == t2) || (t1 >= 0 && (t1 - t2).abs() < 1000),
+                "PTTL of {:?}: {t1} vs {t2}",
+                String::from_utf8_lossy(k)
+            );
+        }
+    }
+    let () = redis::cmd("SELECT").arg(0).query_async(a).await.unwrap();
+    let () = redis::cmd("SELECT").arg(0).query_async(b).await.unwrap();
+}
+
+/// Waits until the replica acknowledged everything the master sent.
+async fn await_caught_up(master: &mut MultiplexedConnection, replica: &mut MultiplexedConnection) {
+    eventually("the replica to reach the master's offset", async || {
+        let m = info_field(master, "master_repl_offset").await;
+        let r = info_field(replica, "slave_repl_offset").await;
+        m.is_some() && m == r
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_real_replica_syncs_then_follows_every_write() {
+    let mock = MockRedis::start().await;
+    let mut m = conn(mock.port()).await;
+    // Data before the sync, in several databases and with a TTL.
+    for args in [
+        &["SET", "s", "v", "EX", "100"][..],
+        &["RPUSH", "l", "a", "b", "c"],
+        &["HSET", "h", "f", "1", "g", "2"],
+        &["SELECT", "3"],
+        &["SADD", "set", "1", "2", "x"],
+        &["ZADD", "z", "1", "a", "2.5", "b"],
+        &["XADD", "st", "1-1", "f", "v"],
+        &["SELECT", "0"],
+    ] {
+        run(&mut m, args).await;
+    }
+    let port = mock.port().to_string();
+    let Some(real) = RealRedis::start_with(&["--replicaof", "127.0.0.1", &port]) else {
+        return;
+    };
+    let mut r = conn(real.port).await;
+    eventually("master_link_status:up", async || {
+        info_field(&mut r, "master_link_status").await.as_deref() == Some("up")
+    })
+    .await;
+    assert_eq!(info_field(&mut m, "connected_slaves").await.as_deref(), Some("1"));
+    let slave0 = info_field(&mut m, "slave0").await.unwrap();
+    assert!(
+        slave0.starts_with(&format!("ip=127.0.0.1,port={},state=online,", real.port)),
+        "{slave0}"
+    );
+    assert_same_data(&mut m, &mut r).await;
+
+    // Writes after the sync: rewritten expiries, several databases,
+    // nondeterministic commands, a transaction, a served blocked client.
+    let mut blocked = conn(mock.port()).await;
+    let waiter = tokio::spawn(async move {
+        let v: Vec<String> = redis::cmd("BLMOVE")
+            .arg("src")
+            .arg("dst")
+            .arg("LEFT")
+            .arg("RIGHT")
+            .arg(0)
+            .query_async(&mut blocked)
+            .await
+            .unwrap();
+        v
+    });
+    eventually("the BLMOVE to block", async || {
+        let clients: String = redis::cmd("CLIENT").arg("LIST").query_async(&mut m).await.unwrap();
+        clients.contains("cmd=blmove")
+    })
+    .await;
+    for args in [
+        &["SET", "a", "1", "PX", "60000"][..],
+        &["SETEX", "b", "100", "x"],
+        &["SET", "c", "3"],
+        &["EXPIRE", "c", "500"],
+        &["INCRBYFLOAT", "f", "1.5"],
+        &["SELECT", "5"],
+        &["LPUSH", "q", "1", "2", "3"],
+        &["HINCRBYFLOAT", "hf", "x", "0.25"],
+        &["SADD", "pool", "a", "b", "c", "d"],
+        &["SPOP", "pool", "2"],
+        &["XADD", "events", "*", "k", "v"],
+        &["XGROUP", "CREATE", "events", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "events", ">"],
+        &["MULTI"],
+        &["INCR", "n"],
+        &["SELECT", "6"],
+        &["ZADD", "zz", "3", "m"],
+        &["EXEC"],
+        &["SELECT", "0"],
+        &["RPUSH", "src", "moved"],
+        &["SET", "gone", "x", "PX", "1"],
+        &["DEL", "s"],
+    ] {
+        run(&mut m, args).await;
+    }
+    assert_eq!(waiter.await.unwrap(), vec!["src".to_string(), "moved".to_string()]);
+    #[cfg(feature = "scripting")]
+    run(
+        &mut m,
+        &["EVAL", "redis.call('set', KEYS[1], 'lua'); return redis.call('sadd', KEYS[2], math.random())", "2", "sk", "rs"],
+    )
+    .await;
+    // `gone` expires on the mock; its DEL reaches the replica.
+    eventually("gone to expire", async || {
+        let n: i64 = redis::cmd("EXISTS").arg("gone").query_async(&mut m).await.unwrap();
+        n == 0
+    })
+    .await;
+    await_caught_up(&mut m, &mut r).await;
+    assert_same_data(&mut m, &mut r).await;
+    // ROLE shows the replica with the offset it acknowledged.
+    let role = run(&mut m, &["ROLE"]).await;
+    let redis::Value::Array(items) = role else { panic!("{role:?}") };
+    assert_eq!(items[0], redis::Value::BulkString(b"master".to_vec()));
+}
+
+#[tokio::test]
+async fn migrate_moves_keys_to_redis_and_to_another_mock() {
+    let source = MockRedis::start().await;
+    let target = MockRedis::start().await;
+    let mut s = conn(source.port()).await;
+    let mut t = conn(target.port()).await;
+    let tport = target.port().to_string();
+    run(&mut s, &["SET", "k", "v", "EX", "100"]).await;
+    run(&mut s, &["RPUSH", "l", "1", "2"]).await;
+    run(&mut s, &["HSET", "h", "f", "v"]).await;
+    // To another MockRedis on this runtime: the engine lock is not held
+    // while MIGRATE waits on its target.
+    let ok = run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "k", "2", "1000"]).await;
+    assert_eq!(ok, redis::Value::Okay);
+    assert_eq!(run(&mut s, &["EXISTS", "k"]).await, redis::Value::Int(0));
+    run(&mut t, &["SELECT", "2"]).await;
+    assert_eq!(run(&mut t, &["GET", "k"]).await, redis::Value::BulkString(b"v".to_vec()));
+    let ttl = run(&mut t, &["TTL", "k"]).await;
+    assert!(matches!(ttl, redis::Value::Int(98..=100)), "{ttl:?}");
+    // COPY keeps the keys; a second copy without REPLACE is refused.
+    let copied = run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "", "2", "1000", "COPY", "KEYS", "l", "h", "missing"]).await;
+    assert_eq!(copied, redis::Value::Okay);
+    assert_eq!(run(&mut s, &["EXISTS", "l", "h"]).await, redis::Value::Int(2));
+    let busy: redis::RedisResult<redis::Value> = redis::cmd("MIGRATE")
+        .arg(&["127.0.0.1", &tport, "l", "2", "1000", "COPY"])
+        .query_async(&mut s)
+        .await;
+    let e = busy.unwrap_err();
+    assert_eq!(
+        e.detail(),
+        Some("Target instance replied with error: BUSYKEY Target key name already exists.")
+    );
+    let replaced = run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "", "2", "1000", "REPLACE", "KEYS", "l", "h"]).await;
+    assert_eq!(replaced, redis::Value::Okay);
+    assert_eq!(run(&mut s, &["EXISTS", "l", "h"]).await, redis::Value::Int(0));
+    assert_eq!(run(&mut t, &["LRANGE", "l", "0", "-1"]).await, redis::Value::Array(vec![redis::Value::BulkString(b"1".to_vec()), redis::Value::BulkString(b"2".to_vec())]));
+    assert_eq!(run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "l", "2", "1000"]).await, redis::Value::SimpleString("NOKEY".into()));
+
+    // To a real redis-server with a password: AUTH, AUTH2, a wrong one.
+    let Some(real) = RealRedis::start_with(&["--requirepass", "pw"]) else {
+        return;
+    };
+    let rport = real.port.to_string();
+    run(&mut s, &["SET", "a", "1"]).await;
+    run(&mut s, &["SADD", "b", "x", "y"]).await;
+    let refused: redis::RedisResult<redis::Value> = redis::cmd("MIGRATE")
+        .arg(&["127.0.0.1", &rport, "a", "0", "1000", "AUTH", "nope"])
+        .query_async(&mut s)
+        .await;
+    assert!(
+        refused.unwrap_err().detail().unwrap().starts_with("Target instance replied with error: WRONGPASS"),
+    );
+    assert_eq!(run(&mut s, &["EXISTS", "a"]).await, redis::Value::Int(1));
+    assert_eq!(run(&mut s, &["MIGRATE", "127.0.0.1", &rport, "a", "0", "1000", "AUTH", "pw"]).await, redis::Value::Okay);
+    assert_eq!(run(&mut s, &["MIGRATE", "127.0.0.1", &rport, "", "1", "1000", "AUTH2", "default", "pw", "KEYS", "b"]).await, redis::Value::Okay);
+    let mut r = redis::Client::open(format!("redis://:pw@127.0.0.1:{}/1", real.port))
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    assert_eq!(run(&mut r, &["SCARD", "b"]).await, redis::Value::Int(2));
+    run(&mut r, &["SELECT", "0"]).await;
+    assert_eq!(run(&mut r, &["GET", "a"]).await, redis::Value::BulkString(b"1".to_vec()));
+    assert_eq!(run(&mut s, &["DBSIZE"]).await, redis::Value::Int(0));
+}
