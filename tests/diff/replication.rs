@@ -22,13 +22,6 @@ REPLCONF listening-port
 REPLCONF listening-port 1 capa
 PING
 
-## ack and getack answer nothing to a client that is not a replica
-REPLCONF ack 100
-REPLCONF ACK x
-REPLCONF getack *
-REPLCONF listening-port 1 ack 5
-PING
-
 ## psync and sync refusals
 PSYNC
 PSYNC ? x
@@ -46,6 +39,29 @@ COMMAND INFO replconf psync sync migrate
 #[tokio::test]
 async fn replconf_and_psync_refusals_match_redis() {
     crate::script::run(REPLCONF).await;
+}
+
+/// ACK and GETACK answer nothing to a client that is not a replica: each
+/// is sent with a PING, and the PONG is the only reply.
+#[tokio::test]
+async fn replconf_ack_and_getack_answer_nothing() {
+    let Some(differ) = crate::support::Differ::start().await else {
+        return;
+    };
+    let cases: Vec<_> = [
+        "REPLCONF ack 100",
+        "REPLCONF ACK x",
+        "REPLCONF getack *",
+        "REPLCONF listening-port 1 ack 5",
+    ]
+    .iter()
+    .map(|line| {
+        crate::support::case(line)
+            .raw(format!("{line}\r\nPING\r\n").as_bytes(), 1)
+            .cmd(["PING"])
+    })
+    .collect();
+    differ.check(&cases).await;
 }
 
 const MIGRATE: &str = r#"

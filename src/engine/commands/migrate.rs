@@ -215,16 +215,19 @@ impl MigrateJob {
                 b"IOERR error or timeout connecting to the client",
             ))
         };
-        let Some(port) = std::str::from_utf8(&self.port)
-            .ok()
-            .and_then(|p| p.parse::<u16>().ok())
-        else {
-            return (Vec::new(), Some(connect_error()));
-        };
+        // Redis reads the port with `atoi`, connects without blocking and
+        // learns of a refused connection when it writes.
+        let port = atoi(&self.port) as u16;
+        if port == 0 {
+            return (Vec::new(), Some(io_error("writing")));
+        }
         let stream = match tokio::time::timeout(t, TcpStream::connect((self.host.as_str(), port)))
             .await
         {
             Ok(Ok(s)) => s,
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return (Vec::new(), Some(io_error("writing")));
+            }
             _ => return (Vec::new(), Some(connect_error())),
         };
         let mut out = BytesMut::new();
@@ -292,6 +295,21 @@ impl MigrateJob {
         }
         (acked, error)
     }
+}
+
+/// C's `atoi`: optional blanks and sign, then the leading digits.
+fn atoi(s: &[u8]) -> i64 {
+    let s = s.trim_ascii_start();
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut n: i64 = 0;
+    for &c in digits.iter().take_while(|c| c.is_ascii_digit()) {
+        n = n.wrapping_mul(10).wrapping_add((c - b'0') as i64);
+    }
+    if neg { -n } else { n }
 }
 
 fn trim(line: &[u8]) -> &[u8] {

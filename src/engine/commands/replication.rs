@@ -172,8 +172,8 @@ fn replconf(ctx: &mut Ctx<'_>) -> CmdResult {
             ctx.client.reply.none = true;
             return Ok(Reply::Nil);
         } else if is(&option, "rdb-only") {
-            let v = args::int(&value).ok().filter(|v| (0..=1).contains(v));
-            if v.is_none() {
+            let v = args::int(&value)?;
+            if !(0..=1).contains(&v) {
                 return Err(err("ERR value is out of range, value must between 0 and 1"));
             }
         } else {
