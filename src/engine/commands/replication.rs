@@ -327,8 +327,15 @@ pub(crate) fn after_call(
     }
     let keys = spec.keys_in(args);
     let changed = engine.dirty() != dirty_before;
-    let keyless_ok = keys.is_empty() && !matches!(reply, Reply::Error(_));
-    if !(changed || keyless_ok) || is(&args[0], "migrate") {
+    let ok = !matches!(reply, Reply::Error(_));
+    let keyless_ok = keys.is_empty() && ok;
+    // Consumer-group bookkeeping changes no key version: sent whenever it
+    // succeeds.
+    let group_ok = ok
+        && ["xgroup", "xreadgroup", "xack", "xclaim", "xautoclaim"]
+            .iter()
+            .any(|n| is(&args[0], n));
+    if !(changed || keyless_ok || group_ok) || is(&args[0], "migrate") {
         return;
     }
     let db = client.db;
