@@ -840,7 +840,10 @@ impl Db {
 
     /// The keys deleted on expiry since the last call.
     pub fn take_expired(&mut self) -> Vec<Bytes> {
-        self.expired_log.as_mut().map(std::mem::take).unwrap_or_default()
+        self.expired_log
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// How many keys [`Db::take_touched`] would return now.

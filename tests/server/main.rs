@@ -42,5 +42,5 @@ mod tracking;
 mod fixture_clock;
 mod fixture_runtime;
 mod fixture_state;
-mod wire;
 mod replication;
+mod wire;

@@ -88,7 +88,12 @@ async fn assert_same_data(a: &mut MultiplexedConnection, b: &mut MultiplexedConn
         for k in &keys {
             let mine = contents(a, k).await;
             let copy = contents(b, k).await;
-            assert_eq!(mine, copy, "the value of {:?} in db {db}", String::from_utf8_lossy(k));
+            assert_eq!(
+                mine,
+                copy,
+                "the value of {:?} in db {db}",
+                String::from_utf8_lossy(k)
+            );
             let t1: i64 = redis::cmd("PTTL").arg(k).query_async(a).await.unwrap();
             let t2: i64 = redis::cmd("PTTL").arg(k).query_async(b).await.unwrap();
             assert!(
@@ -138,7 +143,10 @@ async fn a_real_replica_syncs_then_follows_every_write() {
         info_field(&mut r, "master_link_status").await.as_deref() == Some("up")
     })
     .await;
-    assert_eq!(info_field(&mut m, "connected_slaves").await.as_deref(), Some("1"));
+    assert_eq!(
+        info_field(&mut m, "connected_slaves").await.as_deref(),
+        Some("1")
+    );
     let slave0 = info_field(&mut m, "slave0").await.unwrap();
     assert!(
         slave0.starts_with(&format!("ip=127.0.0.1,port={},state=online,", real.port)),
@@ -162,7 +170,11 @@ async fn a_real_replica_syncs_then_follows_every_write() {
         v
     });
     eventually("the BLMOVE to block", async || {
-        let clients: String = redis::cmd("CLIENT").arg("LIST").query_async(&mut m).await.unwrap();
+        let clients: String = redis::cmd("CLIENT")
+            .arg("LIST")
+            .query_async(&mut m)
+            .await
+            .unwrap();
         clients.contains("cmd=blmove")
     })
     .await;
@@ -179,7 +191,17 @@ async fn a_real_replica_syncs_then_follows_every_write() {
         &["SPOP", "pool", "2"],
         &["XADD", "events", "*", "k", "v"],
         &["XGROUP", "CREATE", "events", "g", "0"],
-        &["XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "events", ">"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "alice",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "events",
+            ">",
+        ],
         &["MULTI"],
         &["INCR", "n"],
         &["SELECT", "6"],
@@ -196,12 +218,22 @@ async fn a_real_replica_syncs_then_follows_every_write() {
     #[cfg(feature = "scripting")]
     run(
         &mut m,
-        &["EVAL", "redis.call('set', KEYS[1], 'lua'); return redis.call('sadd', KEYS[2], math.random())", "2", "sk", "rs"],
+        &[
+            "EVAL",
+            "redis.call('set', KEYS[1], 'lua'); return redis.call('sadd', KEYS[2], math.random())",
+            "2",
+            "sk",
+            "rs",
+        ],
     )
     .await;
     // `gone` expires on the mock; its DEL reaches the replica.
     eventually("gone to expire", async || {
-        let n: i64 = redis::cmd("EXISTS").arg("gone").query_async(&mut m).await.unwrap();
+        let n: i64 = redis::cmd("EXISTS")
+            .arg("gone")
+            .query_async(&mut m)
+            .await
+            .unwrap();
         n == 0
     })
     .await;
@@ -209,7 +241,9 @@ async fn a_real_replica_syncs_then_follows_every_write() {
     assert_same_data(&mut m, &mut r).await;
     // ROLE shows the replica with the offset it acknowledged.
     let role = run(&mut m, &["ROLE"]).await;
-    let redis::Value::Array(items) = role else { panic!("{role:?}") };
+    let redis::Value::Array(items) = role else {
+        panic!("{role:?}")
+    };
     assert_eq!(items[0], redis::Value::BulkString(b"master".to_vec()));
 }
 
@@ -229,13 +263,35 @@ async fn migrate_moves_keys_to_redis_and_to_another_mock() {
     assert_eq!(ok, redis::Value::Okay);
     assert_eq!(run(&mut s, &["EXISTS", "k"]).await, redis::Value::Int(0));
     run(&mut t, &["SELECT", "2"]).await;
-    assert_eq!(run(&mut t, &["GET", "k"]).await, redis::Value::BulkString(b"v".to_vec()));
+    assert_eq!(
+        run(&mut t, &["GET", "k"]).await,
+        redis::Value::BulkString(b"v".to_vec())
+    );
     let ttl = run(&mut t, &["TTL", "k"]).await;
     assert!(matches!(ttl, redis::Value::Int(98..=100)), "{ttl:?}");
     // COPY keeps the keys; a second copy without REPLACE is refused.
-    let copied = run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "", "2", "1000", "COPY", "KEYS", "l", "h", "missing"]).await;
+    let copied = run(
+        &mut s,
+        &[
+            "MIGRATE",
+            "127.0.0.1",
+            &tport,
+            "",
+            "2",
+            "1000",
+            "COPY",
+            "KEYS",
+            "l",
+            "h",
+            "missing",
+        ],
+    )
+    .await;
     assert_eq!(copied, redis::Value::Okay);
-    assert_eq!(run(&mut s, &["EXISTS", "l", "h"]).await, redis::Value::Int(2));
+    assert_eq!(
+        run(&mut s, &["EXISTS", "l", "h"]).await,
+        redis::Value::Int(2)
+    );
     let busy: redis::RedisResult<redis::Value> = redis::cmd("MIGRATE")
         .arg(&["127.0.0.1", &tport, "l", "2", "1000", "COPY"])
         .query_async(&mut s)
@@ -245,18 +301,49 @@ async fn migrate_moves_keys_to_redis_and_to_another_mock() {
         e.detail(),
         Some("Target instance replied with error: BUSYKEY Target key name already exists.")
     );
-    let replaced = run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "", "2", "1000", "REPLACE", "KEYS", "l", "h"]).await;
+    let replaced = run(
+        &mut s,
+        &[
+            "MIGRATE",
+            "127.0.0.1",
+            &tport,
+            "",
+            "2",
+            "1000",
+            "REPLACE",
+            "KEYS",
+            "l",
+            "h",
+        ],
+    )
+    .await;
     assert_eq!(replaced, redis::Value::Okay);
-    assert_eq!(run(&mut s, &["EXISTS", "l", "h"]).await, redis::Value::Int(0));
-    assert_eq!(run(&mut t, &["LRANGE", "l", "0", "-1"]).await, redis::Value::Array(vec![redis::Value::BulkString(b"1".to_vec()), redis::Value::BulkString(b"2".to_vec())]));
-    assert_eq!(run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "l", "2", "1000"]).await, redis::Value::SimpleString("NOKEY".into()));
+    assert_eq!(
+        run(&mut s, &["EXISTS", "l", "h"]).await,
+        redis::Value::Int(0)
+    );
+    assert_eq!(
+        run(&mut t, &["LRANGE", "l", "0", "-1"]).await,
+        redis::Value::Array(vec![
+            redis::Value::BulkString(b"1".to_vec()),
+            redis::Value::BulkString(b"2".to_vec())
+        ])
+    );
+    assert_eq!(
+        run(&mut s, &["MIGRATE", "127.0.0.1", &tport, "l", "2", "1000"]).await,
+        redis::Value::SimpleString("NOKEY".into())
+    );
 
     // To a real redis-server with a password: AUTH, AUTH2, a wrong one.
     let Some(real) = RealRedis::start() else {
         return;
     };
     let rport = real.port.to_string();
-    run(&mut conn(real.port).await, &["CONFIG", "SET", "requirepass", "pw"]).await;
+    run(
+        &mut conn(real.port).await,
+        &["CONFIG", "SET", "requirepass", "pw"],
+    )
+    .await;
     run(&mut s, &["SET", "a", "1"]).await;
     run(&mut s, &["SADD", "b", "x", "y"]).await;
     let refused: redis::RedisResult<redis::Value> = redis::cmd("MIGRATE")
@@ -264,11 +351,50 @@ async fn migrate_moves_keys_to_redis_and_to_another_mock() {
         .query_async(&mut s)
         .await;
     assert!(
-        refused.unwrap_err().detail().unwrap().starts_with("Target instance replied with error: WRONGPASS"),
+        refused
+            .unwrap_err()
+            .detail()
+            .unwrap()
+            .starts_with("Target instance replied with error: WRONGPASS"),
     );
     assert_eq!(run(&mut s, &["EXISTS", "a"]).await, redis::Value::Int(1));
-    assert_eq!(run(&mut s, &["MIGRATE", "127.0.0.1", &rport, "a", "0", "1000", "AUTH", "pw"]).await, redis::Value::Okay);
-    assert_eq!(run(&mut s, &["MIGRATE", "127.0.0.1", &rport, "", "1", "1000", "AUTH2", "default", "pw", "KEYS", "b"]).await, redis::Value::Okay);
+    assert_eq!(
+        run(
+            &mut s,
+            &[
+                "MIGRATE",
+                "127.0.0.1",
+                &rport,
+                "a",
+                "0",
+                "1000",
+                "AUTH",
+                "pw"
+            ]
+        )
+        .await,
+        redis::Value::Okay
+    );
+    assert_eq!(
+        run(
+            &mut s,
+            &[
+                "MIGRATE",
+                "127.0.0.1",
+                &rport,
+                "",
+                "1",
+                "1000",
+                "AUTH2",
+                "default",
+                "pw",
+                "KEYS",
+                "b"
+            ]
+        )
+        .await,
+        redis::Value::Okay
+    );
     let mut r = redis::Client::open(format!("redis://:pw@127.0.0.1:{}/1", real.port))
         .unwrap()
         .get_multiplexed_async_connection()
@@ -276,6 +402,9 @@ async fn migrate_moves_keys_to_redis_and_to_another_mock() {
         .unwrap();
     assert_eq!(run(&mut r, &["SCARD", "b"]).await, redis::Value::Int(2));
     run(&mut r, &["SELECT", "0"]).await;
-    assert_eq!(run(&mut r, &["GET", "a"]).await, redis::Value::BulkString(b"1".to_vec()));
+    assert_eq!(
+        run(&mut r, &["GET", "a"]).await,
+        redis::Value::BulkString(b"1".to_vec())
+    );
     assert_eq!(run(&mut s, &["DBSIZE"]).await, redis::Value::Int(0));
 }

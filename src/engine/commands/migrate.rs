@@ -166,10 +166,7 @@ fn migrate(ctx: &mut Ctx<'_>) -> CmdResult {
         db,
         items,
     };
-    ctx.engine
-        .migrations
-        .0
-        .push((ctx.client.id, Box::new(job)));
+    ctx.engine.migrations.0.push((ctx.client.id, Box::new(job)));
     // The reply comes from `complete`.
     ctx.client.reply.none = true;
     Ok(Reply::Nil)
@@ -221,15 +218,14 @@ impl MigrateJob {
         if port == 0 {
             return (Vec::new(), Some(io_error("writing")));
         }
-        let stream = match tokio::time::timeout(t, TcpStream::connect((self.host.as_str(), port)))
-            .await
-        {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                return (Vec::new(), Some(io_error("writing")));
-            }
-            _ => return (Vec::new(), Some(connect_error())),
-        };
+        let stream =
+            match tokio::time::timeout(t, TcpStream::connect((self.host.as_str(), port))).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    return (Vec::new(), Some(io_error("writing")));
+                }
+                _ => return (Vec::new(), Some(connect_error())),
+            };
         let mut out = BytesMut::new();
         match &self.auth {
             Some((Some(user), pw)) => encode(&mut out, &[b"AUTH", user, pw]),

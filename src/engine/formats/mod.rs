@@ -10,5 +10,5 @@
 
 mod lzf;
 pub(crate) mod rdb;
-mod rdb_stream;
 pub(crate) mod rdb_file;
+mod rdb_stream;

@@ -53,7 +53,10 @@ pub(crate) fn write(contents: &FileContents<'_>) -> Bytes {
         put_len(&mut out, *index);
         out.put_u8(OPCODE_RESIZEDB);
         put_len(&mut out, keys.len());
-        put_len(&mut out, keys.iter().filter(|k| k.expires_at.is_some()).count());
+        put_len(
+            &mut out,
+            keys.iter().filter(|k| k.expires_at.is_some()).count(),
+        );
         for k in keys {
             if let Some(at) = k.expires_at {
                 out.put_u8(OPCODE_EXPIRETIME_MS);
@@ -93,7 +96,8 @@ mod tests {
             )],
         });
         let mut expected = b"REDIS0010\xfa\x09redis-ver\x067.0.15".to_vec();
-        expected.extend_from_slice(b"\xfe\x03\xfb\x01\x01\xfc\x02\x01\0\0\0\0\0\0\x00\x01k\x01v\xff");
+        expected
+            .extend_from_slice(b"\xfe\x03\xfb\x01\x01\xfc\x02\x01\0\0\0\0\0\0\x00\x01k\x01v\xff");
         assert_eq!(&file[..file.len() - 8], &expected[..]);
         let sum = crc64(&expected);
         assert_eq!(&file[file.len() - 8..], &sum.to_le_bytes());
