@@ -467,9 +467,9 @@ pub(crate) fn flush(engine: &mut Engine) {
         engine.repl.pending.clear();
         return;
     }
-    if engine.repl.depth > 0 {
-        return;
-    }
+    // Always called between commands: a handler that panicked must not
+    // leave the stream held back.
+    engine.repl.depth = 0;
     queue_expired(engine);
     let pending = std::mem::take(&mut engine.repl.pending);
     if pending.is_empty() {
@@ -498,9 +498,30 @@ pub(crate) fn flush(engine: &mut Engine) {
     }
     repl.offset += out.len() as i64;
     let bytes = out.freeze();
+    // The `replica` class of `client-output-buffer-limit` (its hard limit;
+    // the mock's safety cap when it has none): a replica that stops
+    // reading is dropped, as Redis drops it.
+    let hard = match engine.limits.replica.hard {
+        0 => crate::engine::delivery::SAFETY_OUTPUT_CAP,
+        n => n,
+    };
     for r in &repl.replicas {
         if let Some(client) = engine.clients.get(&r.id) {
-            send_raw(client, bytes.clone());
+            let over = client
+                .outbox
+                .as_ref()
+                .is_some_and(|o| o.backlog.buffers().pending as u64 + bytes.len() as u64 > hard);
+            if over {
+                if let Some(outbox) = &client.outbox {
+                    let _ = outbox.sender.send(OutOfBand {
+                        bytes: Bytes::new(),
+                        unblocks: false,
+                        close: true,
+                    });
+                }
+            } else {
+                send_raw(client, bytes.clone());
+            }
         }
     }
 }
