@@ -408,3 +408,122 @@ async fn migrate_moves_keys_to_redis_and_to_another_mock() {
     );
     assert_eq!(run(&mut s, &["DBSIZE"]).await, redis::Value::Int(0));
 }
+
+/// Reads from `s` until `buf` holds at least `n` bytes (bounded wait).
+async fn fill(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>, n: usize) {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + crate::support::PATIENCE;
+    while buf.len() < n {
+        let mut chunk = [0u8; 4096];
+        let read = tokio::time::timeout_at(deadline, s.read(&mut chunk))
+            .await
+            .expect("the master's stream in time")
+            .unwrap();
+        assert!(read > 0, "the master closed the link");
+        buf.extend_from_slice(&chunk[..read]);
+    }
+}
+
+/// The stream byte for byte, as a replica sees it: `+FULLRESYNC`, the RDB
+/// file with its length and no CRLF after it (REDIS0010 ... EOF and the
+/// checksum), then SELECT and the writes, relative expiries rewritten as
+/// Redis rewrites them; REPLCONF ACK answers nothing and ROLE shows it.
+#[tokio::test]
+async fn the_stream_is_redis_s_protocol_with_rewrites() {
+    use tokio::io::AsyncWriteExt;
+    let mock = MockRedis::start().await;
+    let mut m = conn(mock.port()).await;
+    run(&mut m, &["SET", "before", "x"]).await;
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", mock.port()))
+        .await
+        .unwrap();
+    s.write_all(b"REPLCONF listening-port 7777\r\nPSYNC ? -1\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    fill(&mut s, &mut buf, 5).await;
+    assert!(
+        buf.starts_with(b"+OK\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&buf)
+    );
+    buf.drain(..5);
+    let line_end = |buf: &Vec<u8>| buf.windows(2).position(|w| w == b"\r\n");
+    while line_end(&buf).is_none() {
+        let n = buf.len() + 1;
+        fill(&mut s, &mut buf, n).await;
+    }
+    let end = line_end(&buf).unwrap();
+    let line = String::from_utf8(buf.drain(..end + 2).collect()).unwrap();
+    let parts: Vec<&str> = line.trim_end().split(' ').collect();
+    assert_eq!(parts[0], "+FULLRESYNC");
+    assert_eq!(parts[1].len(), 40);
+    assert_eq!(parts[2], "0");
+    while line_end(&buf).is_none() {
+        let n = buf.len() + 1;
+        fill(&mut s, &mut buf, n).await;
+    }
+    let end = line_end(&buf).unwrap();
+    let len: usize = std::str::from_utf8(&buf[1..end]).unwrap().parse().unwrap();
+    buf.drain(..end + 2);
+    fill(&mut s, &mut buf, len).await;
+    let rdb: Vec<u8> = buf.drain(..len).collect();
+    assert!(rdb.starts_with(b"REDIS0010"));
+    assert_eq!(rdb[len - 9], 0xff, "EOF before the checksum");
+    assert!(rdb.windows(6).any(|w| w == b"before"));
+
+    run(&mut m, &["SET", "k", "v", "EX", "100"]).await;
+    run(&mut m, &["EXPIRE", "before", "50"]).await;
+    run(&mut m, &["DEL", "nothing"]).await;
+    run(&mut m, &["RPUSH", "l", "a"]).await;
+    let expected_prefix = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$4\r\nPXAT\r\n$13\r\n";
+    fill(&mut s, &mut buf, expected_prefix.len() + 15).await;
+    assert_eq!(
+        &buf[..expected_prefix.len()],
+        expected_prefix,
+        "{:?}",
+        String::from_utf8_lossy(&buf)
+    );
+    let at: i64 = std::str::from_utf8(&buf[expected_prefix.len()..expected_prefix.len() + 13])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!((at - now - 100_000).abs() < 5_000, "PXAT {at} vs now {now}");
+    buf.drain(..expected_prefix.len() + 15);
+    let rest = b"*3\r\n$9\r\nPEXPIREAT\r\n$6\r\nbefore\r\n$13\r\n";
+    fill(&mut s, &mut buf, rest.len() + 15).await;
+    assert_eq!(&buf[..rest.len()], rest);
+    buf.drain(..rest.len() + 15);
+    // DEL of a missing key changed nothing: not sent.
+    let push = b"*3\r\n$5\r\nRPUSH\r\n$1\r\nl\r\n$1\r\na\r\n";
+    fill(&mut s, &mut buf, push.len()).await;
+    assert_eq!(&buf[..], push);
+
+    let offset = match run(&mut m, &["ROLE"]).await {
+        redis::Value::Array(items) => items[1].clone(),
+        other => panic!("{other:?}"),
+    };
+    let redis::Value::Int(offset) = offset else {
+        panic!()
+    };
+    s.write_all(format!("REPLCONF ACK {offset}\r\n").as_bytes())
+        .await
+        .unwrap();
+    eventually("ROLE to show the acknowledged offset", async || {
+        let role = run(&mut m, &["ROLE"]).await;
+        role == redis::Value::Array(vec![
+            redis::Value::BulkString(b"master".to_vec()),
+            redis::Value::Int(offset),
+            redis::Value::Array(vec![redis::Value::Array(vec![
+                redis::Value::BulkString(b"127.0.0.1".to_vec()),
+                redis::Value::BulkString(b"7777".to_vec()),
+                redis::Value::BulkString(offset.to_string().into_bytes()),
+            ])]),
+        ])
+    })
+    .await;
+}
