@@ -362,7 +362,14 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
             }
             continue;
         }
+        let mark = engine.dbs[db].touched_len();
         let (Ok(reply) | Err(reply)) = (op.serve)(&mut engine.dbs[db], key);
+        // The replicas get the new value of each key the serve wrote (the
+        // popped key, BLMOVE's destination).
+        let written = engine.dbs[db].touched_from(mark);
+        if !written.is_empty() {
+            super::commands::replication::propagate_keys(engine, db, &written);
+        }
         if let Some(mut client) = engine.clients.remove(&id) {
             unblock(engine, &mut client);
             engine.clients.insert(id, client);

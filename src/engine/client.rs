@@ -207,6 +207,7 @@ impl Engine {
                 self.client_admin.monitors.retain(|&id| id != client_id);
             }
         }
+        super::commands::replication::forget(self, client_id);
     }
 
     /// The state of client `id`, if it is connected.

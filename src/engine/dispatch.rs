@@ -55,6 +55,9 @@ pub(crate) struct Outcome {
     /// Frames to write after the reply (tracking invalidations and MONITOR
     /// lines this command caused for its own client).
     pub trailing: Vec<Reply>,
+    /// A MIGRATE's network part, to run without the engine lock; its reply
+    /// comes from `commands::migrate::complete` (the reply here is silent).
+    pub deferred: Option<Box<super::commands::migrate::MigrateJob>>,
 }
 
 impl Engine {
@@ -69,6 +72,7 @@ impl Engine {
                 close: true,
                 silent: false,
                 trailing: Vec::new(),
+                deferred: None,
             };
         };
         self.refresh_time();
@@ -92,11 +96,13 @@ impl Engine {
             close: client.close_after_reply,
             silent,
             trailing: Vec::new(),
+            deferred: super::commands::migrate::take_job(self, client_id),
         };
         // Back in the table first, so that what the command triggers
         // (keyspace events, serving blocked clients) reaches this client too.
         self.clients.insert(client_id, client);
         self.after_command();
+        super::commands::replication::flush(self);
         self.tracking.current = 0;
         outcome.trailing = std::mem::take(&mut self.tracking.trailing);
         outcome
@@ -328,6 +334,7 @@ impl Engine {
         // An error reply counts as a failed call, returned as `Err` (the
         // usual way) or as `Ok(Reply::Error)`.
         let started = Instant::now();
+        let dirty_before = super::commands::replication::before_call(self);
         let reply = match handler(&mut Ctx {
             engine: self,
             client,
@@ -335,6 +342,9 @@ impl Engine {
         }) {
             Ok(reply) | Err(reply) => reply,
         };
+        if let Some(before) = dirty_before {
+            super::commands::replication::after_call(self, client, spec, args, before, &reply);
+        }
         // SLOWLOG, LATENCY and the latency histogram (`introspection/slowlog.rs`).
         self.record_call(client, spec, name, args, started.elapsed());
         if monitored && spec.flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {

@@ -204,6 +204,9 @@ pub(crate) struct Db {
     /// classes in `notify_mask` are queued.
     events: Vec<KeyEvent>,
     notify_mask: u32,
+    /// Keys deleted for being past their deadline, while a replica is
+    /// attached (their `DEL` goes down the replication stream).
+    expired_log: Option<Vec<Bytes>>,
     /// `lfu-log-factor` while an LFU maxmemory policy is selected, with the
     /// engine's generator for the counter's probabilistic increment.
     lfu: Option<(u32, Rng)>,
@@ -362,6 +365,7 @@ impl Db {
             track_writes: false,
             events: Vec::new(),
             notify_mask: 0,
+            expired_log: None,
             lfu: None,
             stats: DbStats::default(),
         }
@@ -506,6 +510,9 @@ impl Db {
     fn delete_expired(&mut self, key: &[u8]) {
         if let Some((k, _)) = self.take(key) {
             self.stats.expired += 1;
+            if let Some(log) = &mut self.expired_log {
+                log.push(Bytes::copy_from_slice(&k));
+            }
             self.notify(events::EXPIRED, "expired", &k);
             self.touched_expired(&k);
         }
@@ -1031,6 +1038,37 @@ impl Db {
     /// while [`Db::set_track_writes`] is on.
     pub fn take_written(&mut self) -> Vec<Option<Bytes>> {
         std::mem::take(&mut self.written)
+    }
+
+    /// Whether keys deleted on expiry are logged for [`Db::take_expired`]
+    /// (on while a replica is attached).
+    pub fn set_log_expired(&mut self, on: bool) {
+        self.expired_log = on.then(Vec::new);
+    }
+
+    /// The keys deleted on expiry since the last call.
+    pub fn take_expired(&mut self) -> Vec<Bytes> {
+        self.expired_log
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// How many keys [`Db::take_touched`] would return now.
+    pub fn touched_len(&self) -> usize {
+        self.touched.len()
+    }
+
+    /// The keys touched after the first `n` (see [`Db::touched_len`]),
+    /// each once, left in place.
+    pub fn touched_from(&self, n: usize) -> Vec<Bytes> {
+        let mut out: Vec<Bytes> = Vec::new();
+        for k in self.touched.iter().skip(n) {
+            if !out.contains(k) {
+                out.push(k.clone());
+            }
+        }
+        out
     }
 
     /// The keys modified since the last call (while tracking is on).

@@ -176,6 +176,8 @@ pub(crate) const COMMAND_GROUPS: &[&[CommandSpec]] = &[
     #[cfg(feature = "scripting")]
     commands::scripting::COMMANDS,
     commands::shutdown::COMMANDS,
+    commands::replication::COMMANDS,
+    commands::migrate::COMMANDS,
 ];
 
 /// Number of logical databases, as Redis's default `databases 16`.
@@ -272,6 +274,12 @@ pub(crate) struct Engine {
     /// This engine's node in a cluster (`MockRedisCluster`); `None` for a
     /// standalone server.
     pub cluster: Option<cluster::ClusterView>,
+    /// The master side of replication: replicas, offset, the stream
+    /// (`commands/replication.rs`).
+    pub repl: commands::replication::Replication,
+    /// MIGRATE jobs waiting to leave with their command's outcome
+    /// (`commands/migrate.rs`).
+    pub migrations: commands::migrate::Pending,
 }
 
 impl Engine {
@@ -316,9 +324,12 @@ impl Engine {
             acl: acl::Acl::default(),
             shutdown: commands::shutdown::channel(),
             cluster: None,
+            repl: commands::replication::Replication::new(String::new()),
+            migrations: Default::default(),
         };
         engine.seed_runtime_config();
         engine.apply_client_limits();
+        engine.repl.replid = engine.run_id.clone();
         engine
     }
 
@@ -363,6 +374,7 @@ impl Engine {
         commands::client::end_pause_if_due(self);
         self.close_idle_clients();
         self.after_command();
+        commands::replication::cron(self);
     }
 
     /// Empties every database (FLUSHALL).

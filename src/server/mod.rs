@@ -52,7 +52,8 @@ pub(crate) type Acceptor = tokio_rustls::TlsAcceptor;
 /// What turns a TCP connection into a TLS one (feature `tls`); without the
 /// feature, a type with no values, so the TLS paths below compile to nothing.
 #[cfg(not(feature = "tls"))]
-pub(crate) type Acceptor = std::convert::Infallible;
+#[derive(Clone, Debug)]
+pub(crate) enum Acceptor {}
 
 /// The TLS side of [`StdListeners`]: its `tcp_tls` and `tls`.
 pub(crate) type TlsListeners = (Option<Acceptor>, Option<(StdTcpListener, Acceptor)>);

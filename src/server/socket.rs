@@ -291,6 +291,18 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
                     return Err(Gone);
                 }
                 Action::Blocked(deadline) => self.wait_unblocked(deadline).await?,
+                Action::Deferred => {
+                    // MIGRATE's network part, without the engine lock: the
+                    // target may be served by this very runtime.
+                    self.flush().await?;
+                    if let Some(job) = self.session.take_deferred() {
+                        let result = tokio::select! {
+                            result = job.run() => result,
+                            _ = self.closer.changed() => return Err(Gone),
+                        };
+                        self.session.deferred_done(result);
+                    }
+                }
             }
             action = self.run().await?;
             self.settle().await?;

@@ -57,6 +57,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 
 use crate::engine::Engine;
+use crate::engine::commands::migrate::{MigrateJob, MigrateResult};
 use crate::engine::delivery::{self, Backlog, OutOfBand, Outbox};
 use crate::mock::respond::Action as Respond;
 use crate::mock::{Entry, MockState};
@@ -92,6 +93,11 @@ pub(crate) enum Action {
     /// again once unblocked. A moved clock may time the command out
     /// earlier: its reply then comes on the outbox.
     Blocked(Option<i64>),
+    /// A MIGRATE waits on its target: write the output, run the job
+    /// [`Session::take_deferred`] gives without the engine lock, hand the
+    /// result to [`Session::deferred_done`], then [`run`](Session::run)
+    /// again (which answers first).
+    Deferred,
 }
 
 /// The session's buffers and outbox, borrowed apart so that the I/O layer
@@ -158,6 +164,10 @@ pub(crate) struct Session {
     /// Commands received so far (the close-after-N fault counts them).
     commands: u64,
     delayed: Option<Delayed>,
+    /// A MIGRATE's network part, waiting for the I/O layer to run it.
+    deferred: Option<Box<MigrateJob>>,
+    /// Its result, waiting for the next run to complete it.
+    deferred_result: Option<MigrateResult>,
     /// This run's requests and who answered them, for the journal: recorded
     /// under one lock when the run returns.
     journal: Vec<Entry>,
@@ -213,6 +223,8 @@ impl Session {
             outbox,
             commands: 0,
             delayed: None,
+            deferred: None,
+            deferred_result: None,
             journal: Vec::new(),
             blocked: None,
             postponed: None,
@@ -363,6 +375,18 @@ impl Session {
             if let Err(action) = self.respond(engine, &args, response, close) {
                 return action;
             }
+        }
+        if let Some(result) = self.deferred_result.take() {
+            let reply = crate::engine::commands::migrate::complete(engine, result);
+            let client = View::of(engine, self.id);
+            self.drain_outbox();
+            self.encode(client.protocol, &reply);
+            if let Err(action) = self.settle(engine, client.subscribed) {
+                return action;
+            }
+        }
+        if self.deferred.is_some() {
+            return Action::Deferred;
         }
         if let Some(deadline) = self.blocked {
             return Action::Blocked(deadline);
@@ -537,6 +561,10 @@ impl Session {
         if close || outcome.close {
             return Err(Action::Close);
         }
+        if let Some(job) = outcome.deferred {
+            self.deferred = Some(job);
+            return Err(Action::Deferred);
+        }
         if let Some(deadline) = self.blocked {
             return Err(Action::Blocked(deadline));
         }
@@ -575,6 +603,18 @@ impl Session {
             return Err(Action::Drop);
         }
         Ok(())
+    }
+
+    /// The MIGRATE job to run without the engine lock (after
+    /// [`Action::Deferred`]).
+    pub fn take_deferred(&mut self) -> Option<Box<MigrateJob>> {
+        self.deferred.take()
+    }
+
+    /// The MIGRATE job's result: the next [`run`](Session::run) completes
+    /// it under the engine lock and answers.
+    pub fn deferred_done(&mut self, result: MigrateResult) {
+        self.deferred_result = Some(result);
     }
 
     /// Appends a frame from the outbox, and every other frame waiting

@@ -21,21 +21,7 @@ use crate::support::resp::{aggregate_items, bulk_payload};
 /// reason. Their
 /// COMMAND INFO / DOCS come from the captured table as soon as a handler
 /// exists.
-pub const NOT_YET: &[(&str, &str)] = &[
-    (
-        "migrate",
-        "moves keys to another server: needs a client to a second instance",
-    ),
-    (
-        "replconf",
-        "replication handshake: the replication stream is not modelled",
-    ),
-    (
-        "psync",
-        "a full sync (an RDB transfer, then the command feed): not modelled",
-    ),
-    ("sync", "as PSYNC"),
-];
+pub const NOT_YET: &[(&str, &str)] = &[];
 
 /// Commands mock-redis has that Redis 7.0.15 lacks.
 pub const EXTRA: &[(&str, &str)] = &[(

@@ -28,6 +28,7 @@ mod introspection;
 mod keys;
 mod lists;
 mod pubsub;
+mod replication;
 mod scripting;
 mod server;
 mod sets;

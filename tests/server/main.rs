@@ -45,4 +45,5 @@ mod tracking;
 mod fixture_clock;
 mod fixture_runtime;
 mod fixture_state;
+mod replication;
 mod wire;

@@ -26,7 +26,9 @@ pub(crate) mod hyperloglog;
 pub(crate) mod introspection;
 pub(crate) mod keys;
 pub(crate) mod lists;
+pub(crate) mod migrate;
 pub(crate) mod pubsub;
+pub(crate) mod replication;
 pub(crate) mod scan;
 #[cfg(feature = "scripting")]
 pub(crate) mod scripting;

@@ -10,4 +10,5 @@
 
 mod lzf;
 pub(crate) mod rdb;
+pub(crate) mod rdb_file;
 mod rdb_stream;

@@ -34,7 +34,7 @@ const TYPE_ZSET_LISTPACK: u8 = 17;
 const TYPE_LIST_QUICKLIST_2: u8 = 18;
 
 /// CRC-64 with the Jones polynomial, reflected, as Redis's `crc64`.
-fn crc64(data: &[u8]) -> u64 {
+pub(super) fn crc64(data: &[u8]) -> u64 {
     static TABLE: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
         const POLY: u64 = 0x95ac_9329_ac4b_c9b5; // 0xad93d23594c935a9 reflected

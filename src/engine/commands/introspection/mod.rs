@@ -575,14 +575,17 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
         }
         "replication" => {
             field("role", &"master");
-            field("connected_slaves", &0);
+            field("connected_slaves", &engine.repl.replicas.len());
+            for (name, value) in crate::engine::commands::replication::info_lines(engine) {
+                field(&name, &value);
+            }
             field("master_failover_state", &"no-failover");
-            field("master_replid", &engine.run_id);
+            field("master_replid", &engine.repl.replid);
             field(
                 "master_replid2",
                 &"0000000000000000000000000000000000000000",
             );
-            field("master_repl_offset", &0);
+            field("master_repl_offset", &engine.repl.offset);
             field("second_repl_offset", &-1);
             field("repl_backlog_active", &0);
             field("repl_backlog_size", &1048576);

@@ -37,11 +37,7 @@ fn role(ctx: &mut Ctx<'_>) -> CmdResult {
     if let Some(reply) = crate::engine::commands::cluster::role(ctx) {
         return Ok(reply);
     }
-    Ok(Reply::Array(vec![
-        Reply::bulk("master"),
-        Reply::int(0),
-        Reply::Array(Vec::new()),
-    ]))
+    Ok(crate::engine::commands::replication::role_reply(ctx.engine))
 }
 
 /// `NO ONE` is what a master already is. Replicating from another server

@@ -94,6 +94,15 @@ impl std::fmt::Debug for Scripting {
 }
 
 impl Scripting {
+    /// The function libraries' codes, in load order (a replica's RDB file).
+    pub(crate) fn library_codes(&self) -> Vec<&[u8]> {
+        self.functions
+            .libraries
+            .iter()
+            .map(|l| &l.code[..])
+            .collect()
+    }
+
     /// The Lua state, created on first use.
     fn env(&mut self, version: &str) -> Result<&LuaEnv, Reply> {
         if self.env.is_none() {
