@@ -177,3 +177,59 @@ async fn debug_set_active_expire() {
         b"+Background append only file rewriting started\r\n"
     );
 }
+
+/// INFO latencystats: a line per command called, with the configured
+/// percentiles (the values are timings, so only their form is checked:
+/// increasing, three decimals, the highest value of a power-of-two bucket).
+#[tokio::test]
+async fn info_latencystats_lists_percentiles_per_command() {
+    let server = MockRedis::start().await;
+    let mut conn = RawConn::open(server.port()).await;
+    for i in 0..20 {
+        conn.cmd(["SET", "k", &i.to_string()]).await;
+    }
+    conn.cmd(["CONFIG", "GET", "maxmemory"]).await;
+    let info = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    let text = info(conn.cmd(["INFO", "latencystats"]).await);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("latency_percentiles_usec_{name}:")))
+            .unwrap_or_else(|| panic!("no {name} line in {text}"))
+            .to_string()
+    };
+    let set = line("set");
+    let values: Vec<f64> = set
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .zip(["p50=", "p99=", "p99.9="])
+        .map(|(v, label)| {
+            let n = v.strip_prefix(label).unwrap_or_else(|| panic!("{set}"));
+            assert_eq!(n.split('.').nth(1).map(str::len), Some(3), "{set}");
+            n.parse().unwrap()
+        })
+        .collect();
+    assert_eq!(values.len(), 3, "{set}");
+    assert!(values.windows(2).all(|w| w[0] <= w[1]), "{set}");
+    assert!(values[0] >= 2.047, "{set}");
+    line("config|get");
+    assert!(!text.contains("latency_percentiles_usec_get:"), "{text}");
+
+    conn.cmd([
+        "CONFIG",
+        "SET",
+        "latency-tracking-info-percentiles",
+        "90 99.99",
+    ])
+    .await;
+    let text = info(conn.cmd(["INFO", "latencystats"]).await);
+    let set = text
+        .lines()
+        .find(|l| l.starts_with("latency_percentiles_usec_set:"))
+        .unwrap();
+    assert!(set.contains(":p90=") && set.contains(",p99.99="), "{set}");
+    conn.cmd(["CONFIG", "RESETSTAT"]).await;
+    let text = info(conn.cmd(["INFO", "latencystats"]).await);
+    assert!(!text.contains("usec_set:"), "{text}");
+}

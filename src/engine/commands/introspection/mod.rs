@@ -518,7 +518,11 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
                 );
             }
         }
-        "latencystats" => {}
+        "latencystats" => {
+            for (name, value) in slowlog::latencystats(engine) {
+                field(&name, &value);
+            }
+        }
         "stats" => {
             let sum = |f: fn(&Db) -> u64| engine.dbs.iter().map(f).sum::<u64>();
             let st = &engine.stats;

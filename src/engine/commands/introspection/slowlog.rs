@@ -366,6 +366,49 @@ fn latency_doctor(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(verbatim(report))
 }
 
+/// `INFO latencystats`: one `latency_percentiles_usec_<command>` line per
+/// command called since the last CONFIG RESETSTAT, with the percentiles of
+/// `latency-tracking-info-percentiles`, each the highest value of the
+/// bucket it falls in (Redis's `hdr_value_at_percentile`, here over the
+/// power-of-two buckets LATENCY HISTOGRAM reports), in microseconds.
+pub(crate) fn latencystats(engine: &Engine) -> Vec<(String, String)> {
+    let percentiles: Vec<f64> = engine
+        .config_str("latency-tracking-info-percentiles")
+        .unwrap_or("50 99 99.9")
+        .split_ascii_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let mut lines: Vec<(String, String)> = engine
+        .stats
+        .histograms
+        .iter()
+        .filter(|(_, h)| h.calls > 0)
+        .map(|(name, h)| {
+            let values: Vec<String> = percentiles
+                .iter()
+                .map(|&p| format!("p{p}={:.3}", percentile_usec(h, p)))
+                .collect();
+            (format!("latency_percentiles_usec_{name}"), values.join(","))
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The highest value (µs) of the bucket holding percentile `p` of `h`.
+fn percentile_usec(h: &Histogram, p: f64) -> f64 {
+    let wanted = ((p / 100.0) * h.calls as f64).ceil().max(1.0) as u64;
+    let mut seen = 0;
+    for (k, n) in h.counts.iter().enumerate() {
+        seen += n;
+        if *n > 0 && seen >= wanted {
+            let e = k as u32 + 10;
+            return ((1u64 << e) + bucket_width(e) - 1) as f64 / 1000.0;
+        }
+    }
+    0.0
+}
+
 /// One command's `LATENCY HISTOGRAM` entry: calls, and the cumulative
 /// count at each bucket a call landed in (keyed by the bucket's highest
 /// value in microseconds).
