@@ -289,3 +289,33 @@ async fn info_names_each_nodes_role_and_port() {
     assert_eq!(field(&fields, "role"), "slave");
     assert_eq!(field(&fields, "master_port"), rport.to_string());
 }
+
+#[tokio::test]
+async fn a_partitioned_node_is_unreachable_but_still_owns_its_slots() {
+    let mut cluster = MockRedisCluster::builder()
+        .shards(3)
+        .replicas(1)
+        .start()
+        .await;
+    let k = key_on(&cluster, 2, "p");
+    cluster.node(2).db(0).set(&k, "v");
+    let mut held = RawConn::open(cluster.node(2).port()).await;
+    assert_eq!(held.cmd(["PING"]).await, b"+PONG\r\n");
+    cluster.partition(2);
+    assert_eq!(held.read_frame().await, crate::support::conn::Read::Closed);
+    assert!(
+        tokio::net::TcpStream::connect(cluster.node(2).addr())
+            .await
+            .is_err()
+    );
+    // The others have not noticed: no failover, redirections to node 2.
+    let mut other = RawConn::open(cluster.node(0).port()).await;
+    assert_eq!(other.cmd(["GET", &k]).await, moved(&cluster, &k, 2));
+    let info = String::from_utf8(other.cmd(["CLUSTER", "INFO"]).await).unwrap();
+    assert!(info.contains("cluster_state:ok"), "{info}");
+    assert_eq!(cluster.master_of(cluster.replicas_of(2)[0]), 2);
+
+    cluster.recover_node(2).unwrap();
+    let mut back = RawConn::open(cluster.node(2).port()).await;
+    assert_eq!(back.cmd(["GET", &k]).await, b"$1\r\nv\r\n");
+}
