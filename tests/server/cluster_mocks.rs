@@ -123,12 +123,16 @@ async fn a_replica_answers_from_the_cluster_mock_after_readonly() {
         .start()
         .await;
     let k = "profile:1";
+    let mut replica = RawConn::open(cluster.node(1).port()).await;
+    let mut early = RawConn::open(cluster.node(1).port()).await;
+    // READONLY before the mock is mounted counts too.
+    assert_eq!(early.cmd(["READONLY"]).await, b"+OK\r\n");
     Mock::given(command("GET"))
         .and(key(k))
         .respond_with(Reply::bulk("mocked"))
-        .expect(2)
+        .expect(3)
         .mount_on_cluster(&cluster);
-    let mut replica = RawConn::open(cluster.node(1).port()).await;
+    assert_eq!(early.cmd(["GET", k]).await, b"$6\r\nmocked\r\n");
     assert_eq!(replica.cmd(["GET", k]).await, moved(&cluster, k, 0));
     assert_eq!(replica.cmd(["READONLY"]).await, b"+OK\r\n");
     assert_eq!(replica.cmd(["GET", k]).await, b"$6\r\nmocked\r\n");
@@ -156,6 +160,17 @@ async fn a_nodes_own_mock_comes_before_the_cluster_mock() {
     assert_eq!(conn.cmd(["GET", &k]).await, b"$7\r\ncluster\r\n");
     cluster.verify();
     cluster.node(1).verify();
+    // A node's report names the cluster-wide mock that answered.
+    Mock::given(command("DEL"))
+        .respond_with(Reply::int(1))
+        .expect(1)
+        .mount(cluster.node(1));
+    let report = cluster.node(1).try_verify().unwrap_err().to_string();
+    assert!(
+        report.contains("<- cluster-wide mock #1 command(\"GET\")"),
+        "{report}"
+    );
+    cluster.node(1).reset();
 }
 
 #[tokio::test]

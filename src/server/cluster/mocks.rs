@@ -18,7 +18,7 @@ use crate::engine::cluster::route::is_pubsub_shard;
 use crate::engine::cluster::slot::key_slot;
 use crate::engine::cluster::topology::{Role, Topology};
 use crate::engine::command::{CommandTable, Resolved, flags};
-use crate::mock::{ClusterHook, Mock, Request, VerificationReport};
+use crate::mock::{ClusterHook, Mock, MockState, Request, VerificationReport};
 
 /// Connections whose READONLY/ASKING/MULTI state a node's router tracks at
 /// most; a connection beyond them is routed as one that sent none.
@@ -42,6 +42,8 @@ struct Flags {
 struct Router {
     topology: Arc<Mutex<Topology>>,
     moved: Arc<Mutex<MovedKeys>>,
+    /// The cluster-wide mocks: no routing decision while there are none.
+    mocks: Arc<MockState>,
     me: usize,
     connections: Mutex<FxHashMap<u64, Flags>>,
 }
@@ -57,7 +59,7 @@ impl Router {
         let mut connections = self.connections.lock().unwrap_or_else(|e| e.into_inner());
         let id = request.connection_id();
         let before = connections.get(&id).copied().unwrap_or_default();
-        let serves = self.decide(args, before);
+        let serves = self.mocks.is_active() && self.decide(args, before);
         let mut after = before;
         let is = |word: &str| name.eq_ignore_ascii_case(word.as_bytes());
         if is("readonly") {
@@ -189,19 +191,19 @@ impl Mock {
     /// # }
     /// ```
     pub fn mount_on_cluster(self, cluster: &MockRedisCluster) {
-        cluster.link_mocks();
         cluster.mocks.mount(self);
     }
 }
 
 impl MockRedisCluster {
-    /// Links every node to the cluster-wide mocks (once; a node consults
-    /// them from then on).
-    fn link_mocks(&self) {
+    /// Links every node to the cluster-wide mocks, at start: each node's
+    /// router sees every command from then on.
+    pub(super) fn link_mocks(&self) {
         for (i, node) in self.nodes.iter().enumerate() {
             let router = Router {
                 topology: self.topology.clone(),
                 moved: self.moved.clone(),
+                mocks: self.mocks.clone(),
                 me: i,
                 connections: Mutex::new(FxHashMap::default()),
             };

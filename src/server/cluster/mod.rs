@@ -238,13 +238,17 @@ impl ClusterBuilder {
             node.shared().engine().cluster =
                 Some(ClusterView::new(topology.clone(), broadcast.clone(), i));
         }
-        Ok(MockRedisCluster {
+        let cluster = MockRedisCluster {
             nodes,
             topology,
             moving: Mutex::new(()),
             mocks: Arc::new(crate::mock::MockState::new(false, false)),
             moved: Arc::default(),
-        })
+        };
+        // From the start, so the routing of cluster-wide mocks knows each
+        // connection's READONLY even when sent before the first mount.
+        cluster.link_mocks();
+        Ok(cluster)
     }
 }
 
