@@ -343,6 +343,14 @@ fn info_section(engine: &Engine, client: Option<&Client>, section: &str, out: &m
     let mut field = |k: &str, v: &dyn std::fmt::Display| out.push_str(&format!("{k}:{v}\r\n"));
     let uptime = engine.started.elapsed().as_secs();
     match section {
+        // A cluster node's role, master and replicas (`engine/cluster/info.rs`).
+        "replication" if engine.cluster.is_some() => {
+            for (k, v) in
+                crate::engine::cluster::info::replication(engine, client).unwrap_or_default()
+            {
+                field(&k, &v);
+            }
+        }
         "server" => {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -574,13 +582,6 @@ fn info_section(engine: &Engine, client: Option<&Client>, section: &str, out: &m
             field("io_threaded_writes_processed", &0);
             field("reply_buffer_shrinks", &0);
             field("reply_buffer_expands", &0);
-        }
-        "replication" if engine.cluster.is_some() => {
-            for (k, v) in
-                crate::engine::cluster::info::replication(engine, client).unwrap_or_default()
-            {
-                field(&k, &v);
-            }
         }
         "replication" => {
             field("role", &"master");
