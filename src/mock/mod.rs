@@ -34,7 +34,7 @@ pub use verify::VerificationReport;
 pub(crate) use registry::MockSummary;
 #[cfg(feature = "fixtures")]
 pub(crate) use registry::StrictHint;
-pub(crate) use registry::{Entry, MockState};
+pub(crate) use registry::{ClusterHook, Entry, MockState};
 
 /// A scripted answer: which commands it matches, what it answers, and how
 /// many calls it expects.

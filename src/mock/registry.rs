@@ -159,6 +159,23 @@ pub(crate) enum Outcome {
     Strict,
     /// A matcher or responder panicked.
     Panic,
+    /// The cluster-wide mock with this id (in the cluster's registry).
+    Cluster(u64),
+}
+
+/// Whether this node serves a request (a cluster node's routing decision,
+/// made before the engine's): cluster-wide mocks answer only where it
+/// says yes.
+pub(crate) type ClusterRouter = Arc<dyn Fn(&Request) -> bool + Send + Sync>;
+
+/// A cluster node's link to the cluster-wide mocks: the cluster's
+/// registry, consulted after the node's own mocks when `serves` says the
+/// request is this node's.
+pub(crate) struct ClusterHook {
+    /// The cluster's mocks (its journal stays off).
+    pub mocks: Arc<MockState>,
+    /// The node's routing decision.
+    pub serves: ClusterRouter,
 }
 
 struct Inner {
@@ -182,6 +199,8 @@ struct Inner {
     handshaking: FxHashMap<u64, u64>,
     /// Added to strict mode's error: replay names the closest recorded request.
     strict_hint: Option<StrictHint>,
+    /// A cluster node's cluster-wide mocks.
+    cluster: Option<ClusterHook>,
 }
 
 /// Text added to strict mode's error for a command, if any.
@@ -224,6 +243,7 @@ impl MockState {
                 close_after: None,
                 handshaking: FxHashMap::default(),
                 strict_hint: None,
+                cluster: None,
             }),
             closer: watch::Sender::new(0),
         };
@@ -249,7 +269,8 @@ impl MockState {
             || inner.recording
             || inner.strict
             || inner.error.is_some()
-            || inner.close_after.is_some();
+            || inner.close_after.is_some()
+            || inner.cluster.is_some();
         self.active.store(active, Ordering::Release);
         out
     }
@@ -362,6 +383,32 @@ impl MockState {
         self.update(|inner| inner.close_after = n);
     }
 
+    /// Links a cluster node to the cluster-wide mocks (once: later calls
+    /// keep the first link).
+    pub fn set_cluster(&self, hook: ClusterHook) {
+        self.update(|inner| {
+            if inner.cluster.is_none() {
+                inner.cluster = Some(hook);
+            }
+        });
+    }
+
+    /// A cluster registry's answer to `request` served on some node: the
+    /// first mock that matches and answers, with its id. Counts the call.
+    fn answer(&self, request: &Request) -> Option<(Option<Response>, u64)> {
+        let mut inner = self.lock();
+        answer_from(&mut inner.mocks, request, &Cell::new(None))
+    }
+
+    /// The label a report gives cluster-wide mock `id`.
+    fn label_of(&self, id: u64) -> String {
+        let inner = self.lock();
+        match inner.mocks.iter().find(|m| m.id == id) {
+            Some(m) => format!("cluster-wide mock {}", m.label()),
+            None => format!("cluster-wide mock #{id} (unmounted)"),
+        }
+    }
+
     /// Decides how to answer one command: `nth` counts the commands on this
     /// connection, this one included.
     pub fn plan(&self, request: &Request, nth: u64) -> Plan {
@@ -377,8 +424,13 @@ impl MockState {
         }
         // A panicking matcher or responder (a test's closure) answers an
         // error and fails verification instead of killing the connection.
+        // Asked for every command, so the router sees each connection's
+        // READONLY and ASKING.
+        let serves = inner.cluster.as_ref().is_some_and(|h| (h.serves)(request));
         let at = Cell::new(None);
-        let decided = catch_unwind(AssertUnwindSafe(|| decide(&mut inner, request, &at)));
+        let decided = catch_unwind(AssertUnwindSafe(|| {
+            decide(&mut inner, request, &at, serves)
+        }));
         let (response, outcome) = decided.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()
@@ -479,6 +531,7 @@ fn decide(
     inner: &mut Inner,
     request: &Request,
     at: &Cell<Option<(u64, &'static str)>>,
+    serves: bool,
 ) -> (Option<Response>, Outcome) {
     if let Some(error) = &inner.error {
         if !served_while_loading(request.args()) {
@@ -488,26 +541,15 @@ fn decide(
             );
         }
     }
-    for mounted in inner.mocks.iter_mut() {
-        at.set(Some((mounted.id, "matcher")));
-        if mounted.used_up() || !mounted.mock.matchers.iter().all(|m| m.matches(request)) {
-            continue;
-        }
-        at.set(Some((mounted.id, "responder")));
-        let response = mounted.mock.responder.respond(request);
-        if response.action == Action::FallThrough {
-            continue;
-        }
-        mounted.calls += 1;
-        mounted.answered.push(request.clone());
-        let response = match response.action {
-            // The engine answers; the connection still applies delay and close.
-            Action::PassThrough if response.delay.is_none() && !response.close_after => None,
-            _ => Some(response),
-        };
-        return (response, Outcome::Mock(mounted.id));
+    if let Some((response, id)) = answer_from(&mut inner.mocks, request, at) {
+        return (response, Outcome::Mock(id));
     }
     at.set(None);
+    if let Some(hook) = inner.cluster.as_ref().filter(|_| serves) {
+        if let Some((response, id)) = hook.mocks.answer(request) {
+            return (response, Outcome::Cluster(id));
+        }
+    }
     if inner.strict && !is_handshake(request.args()) {
         let mut text = b"ERR mock-redis: no mock matched".to_vec();
         for arg in request.args() {
@@ -525,6 +567,36 @@ fn decide(
         );
     }
     (None, Outcome::Engine)
+}
+
+/// The first of `mocks` that matches `request` and answers it (a
+/// responder may fall through), with its id; the mock's call is counted.
+/// `None` in the response: the engine answers.
+fn answer_from(
+    mocks: &mut [Mounted],
+    request: &Request,
+    at: &Cell<Option<(u64, &'static str)>>,
+) -> Option<(Option<Response>, u64)> {
+    for mounted in mocks.iter_mut() {
+        at.set(Some((mounted.id, "matcher")));
+        if mounted.used_up() || !mounted.mock.matchers.iter().all(|m| m.matches(request)) {
+            continue;
+        }
+        at.set(Some((mounted.id, "responder")));
+        let response = mounted.mock.responder.respond(request);
+        if response.action == Action::FallThrough {
+            continue;
+        }
+        mounted.calls += 1;
+        mounted.answered.push(request.clone());
+        let response = match response.action {
+            // The engine answers; the connection still applies delay and close.
+            Action::PassThrough if response.delay.is_none() && !response.close_after => None,
+            _ => Some(response),
+        };
+        return Some((response, mounted.id));
+    }
+    None
 }
 
 /// Commands Redis serves while loading its dataset (the `loading` flag):
@@ -642,6 +714,10 @@ fn answered_by(inner: &Inner, only: Option<&Mounted>, outcome: Outcome) -> Strin
         Outcome::Engine => "engine".to_string(),
         Outcome::Strict => "strict-mode error".to_string(),
         Outcome::Panic => "panic".to_string(),
+        Outcome::Cluster(id) => match &inner.cluster {
+            Some(hook) => hook.mocks.label_of(id),
+            None => format!("cluster-wide mock #{id}"),
+        },
     }
 }
 

@@ -45,6 +45,13 @@ pub struct VerificationReport {
     text: String,
 }
 
+impl VerificationReport {
+    /// A report of `text` (a cluster's, gathered from its nodes).
+    pub(crate) fn from_text(text: String) -> VerificationReport {
+        VerificationReport { text }
+    }
+}
+
 impl fmt::Display for VerificationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

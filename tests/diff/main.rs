@@ -17,6 +17,7 @@ mod shapes;
 mod acl;
 mod client;
 mod cluster;
+mod cluster_info;
 mod command_table;
 mod connection;
 #[cfg(feature = "scripting")]

@@ -24,6 +24,7 @@ mod clients_sets;
 mod cluster;
 #[cfg(feature = "cli")]
 mod cluster_cli;
+mod cluster_mocks;
 mod engine_state;
 mod introspection;
 mod lifecycle;

@@ -10,6 +10,7 @@
 //! reverse; the topology lock is held only for a lookup or an update.
 
 pub(crate) mod broadcast;
+pub(crate) mod info;
 pub(crate) mod route;
 pub(crate) mod slot;
 pub(crate) mod topology;

@@ -31,7 +31,7 @@ const DOWN_STATE: &str = "CLUSTERDOWN The cluster is down";
 const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 /// The sharded pub/sub commands, whose channels are routed as keys.
-fn is_pubsub_shard(name: &str) -> bool {
+pub(crate) fn is_pubsub_shard(name: &str) -> bool {
     matches!(name, "ssubscribe" | "sunsubscribe" | "spublish")
 }
 

@@ -1,6 +1,7 @@
 //! Failures driven from the test: [`MockRedisCluster::fail_node`] (the node
 //! goes away, a replica takes over as the cluster's failure detection
-//! would decide), [`MockRedisCluster::recover_node`] and the manual
+//! would decide), [`MockRedisCluster::partition`] (the node goes away
+//! unnoticed), [`MockRedisCluster::recover_node`] and the manual
 //! [`MockRedisCluster::failover`].
 
 use std::io;
@@ -44,6 +45,35 @@ impl MockRedisCluster {
         let heir = t.replicas_of(i).into_iter().find(|&r| !t.nodes[r].failed)?;
         t.promote(heir);
         Some(heir)
+    }
+
+    /// Cuts node `i` off from its clients without the cluster noticing
+    /// (the moments before `cluster-node-timeout` declares it failed): it
+    /// stops listening and its connections close, as in
+    /// [`fail_node`](MockRedisCluster::fail_node), but no node flags it and
+    /// no replica takes over, so the other nodes keep redirecting its
+    /// slots to it and clients following them meet connection errors.
+    /// [`recover_node`](MockRedisCluster::recover_node) heals it, and
+    /// [`fail_node`](MockRedisCluster::fail_node) lets the failure
+    /// detection conclude.
+    ///
+    /// # Panics
+    ///
+    /// When there is no node `i`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut cluster = mock_redis::MockRedisCluster::builder().shards(3).replicas(1).start().await;
+    /// cluster.partition(0);
+    /// assert_eq!(cluster.slot_owner(0), Some(0), "still the owner for the others");
+    /// assert!(tokio::net::TcpStream::connect(cluster.node(0).addr()).await.is_err());
+    /// cluster.recover_node(0).unwrap();
+    /// tokio::net::TcpStream::connect(cluster.node(0).addr()).await.unwrap();
+    /// # }
+    /// ```
+    pub fn partition(&mut self, i: usize) {
+        self.nodes[i].stop_listening();
     }
 
     /// Brings failed node `i` back on its address: it listens again and

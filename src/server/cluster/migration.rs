@@ -77,12 +77,15 @@ impl MockRedisCluster {
                 .collect(),
         };
         let mut moved = 0;
+        let mut gone = self.moved.lock().unwrap_or_else(|e| e.into_inner());
         for key in names {
             if let Some(entry) = source.dbs[0].remove(&key) {
+                gone.entry(slot).or_default().insert(key.clone());
                 target.dbs[0].insert_entry(key, entry.value, entry.expires_at);
                 moved += 1;
             }
         }
+        drop(gone);
         source.after_command();
         target.after_command();
         moved
@@ -164,5 +167,8 @@ impl SlotMigration<'_> {
         t.current_epoch += 1;
         let epoch = t.current_epoch;
         t.nodes[self.to].config_epoch = epoch;
+        drop(t);
+        let mut gone = self.cluster.moved.lock().unwrap_or_else(|e| e.into_inner());
+        gone.remove(&self.slot);
     }
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod failover;
 mod migration;
+mod mocks;
 
 pub use migration::SlotMigration;
 
@@ -53,7 +54,17 @@ pub struct MockRedisCluster {
     /// Serializes the steps that lock two nodes' engines (moving keys), so
     /// two of them never wait on each other.
     moving: Mutex<()>,
+    /// The cluster-wide mocks (`mocks.rs`), which the nodes consult once
+    /// one is mounted.
+    mocks: Arc<crate::mock::MockState>,
+    /// Keys [`SlotMigration`] moved, per slot still migrating: where a
+    /// node giving a slot away would answer `-ASK`, for the cluster-wide
+    /// mocks' routing, which cannot look into the keyspace.
+    moved: Arc<Mutex<MovedKeys>>,
 }
+
+/// Keys moved off each migrating slot, by the test's [`SlotMigration`].
+pub(crate) type MovedKeys = rustc_hash::FxHashMap<u16, rustc_hash::FxHashSet<bytes::Bytes>>;
 
 /// Options for a [`MockRedisCluster`], from [`MockRedisCluster::builder`].
 ///
@@ -227,11 +238,17 @@ impl ClusterBuilder {
             node.shared().engine().cluster =
                 Some(ClusterView::new(topology.clone(), broadcast.clone(), i));
         }
-        Ok(MockRedisCluster {
+        let cluster = MockRedisCluster {
             nodes,
             topology,
             moving: Mutex::new(()),
-        })
+            mocks: Arc::new(crate::mock::MockState::new(false, false)),
+            moved: Arc::default(),
+        };
+        // From the start, so the routing of cluster-wide mocks knows each
+        // connection's READONLY even when sent before the first mount.
+        cluster.link_mocks();
+        Ok(cluster)
     }
 }
 

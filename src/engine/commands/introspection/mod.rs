@@ -25,7 +25,7 @@ use crate::engine::command::{
 use crate::engine::keyspace::Db;
 use crate::engine::util::errors::{err, syntax_error};
 use crate::engine::util::help::help_reply;
-use crate::engine::{Ctx, Engine};
+use crate::engine::{Client, Ctx, Engine};
 use crate::protocol::Reply;
 
 const CMD_FLAGS: u32 = LOADING | STALE;
@@ -322,7 +322,7 @@ fn info(ctx: &mut Ctx<'_>) -> CmdResult {
         if !out.is_empty() {
             out.push_str("\r\n");
         }
-        info_section(ctx.engine, section, &mut out);
+        info_section(ctx.engine, Some(&*ctx.client), section, &mut out);
     }
     Ok(Reply::Verbatim {
         format: *b"txt",
@@ -330,7 +330,7 @@ fn info(ctx: &mut Ctx<'_>) -> CmdResult {
     })
 }
 
-fn info_section(engine: &Engine, section: &str, out: &mut String) {
+fn info_section(engine: &Engine, client: Option<&Client>, section: &str, out: &mut String) {
     let title = match section {
         "cpu" => "CPU".to_string(),
         other => {
@@ -343,6 +343,14 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
     let mut field = |k: &str, v: &dyn std::fmt::Display| out.push_str(&format!("{k}:{v}\r\n"));
     let uptime = engine.started.elapsed().as_secs();
     match section {
+        // A cluster node's role, master and replicas (`engine/cluster/info.rs`).
+        "replication" if engine.cluster.is_some() => {
+            for (k, v) in
+                crate::engine::cluster::info::replication(engine, client).unwrap_or_default()
+            {
+                field(&k, &v);
+            }
+        }
         "server" => {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -367,7 +375,9 @@ fn info_section(engine: &Engine, section: &str, out: &mut String) {
             field("process_id", &std::process::id());
             field("process_supervised", &"no");
             field("run_id", &engine.run_id);
-            field("tcp_port", &engine.config.tcp_port);
+            // A cluster replica shares its master's engine, not its port.
+            let port = crate::engine::cluster::info::node_port(engine, client);
+            field("tcp_port", &port.unwrap_or(engine.config.tcp_port));
             field("server_time_usec", &now.as_micros());
             field("uptime_in_seconds", &uptime);
             field("uptime_in_days", &(uptime / 86400));
