@@ -367,8 +367,8 @@ fn serve_key(engine: &mut Engine, db: usize, key: &Bytes) -> bool {
         // The replicas get the new value of each key the serve wrote (the
         // popped key, BLMOVE's destination).
         let written = engine.dbs[db].touched_from(mark);
-        if !written.is_empty() {
-            super::commands::replication::propagate_keys(engine, db, &written);
+        if !written.is_empty() && !engine.repl.replicas.is_empty() {
+            engine.repl.served_writes.push((db, written));
         }
         if let Some(mut client) = engine.clients.remove(&id) {
             unblock(engine, &mut client);

@@ -89,6 +89,10 @@ pub(crate) struct Replication {
     /// they ran on (`None`: no SELECT needed) and their arguments.
     pending: Vec<(Option<usize>, Vec<Bytes>)>,
     last_ping_ms: i64,
+    /// Keys a served blocked client wrote (the popped key, BLMOVE's
+    /// destination), by database: `blocking.rs` records them while replicas
+    /// are connected, and the flush sends their values.
+    pub served_writes: Vec<(usize, Vec<Bytes>)>,
 }
 
 impl Replication {
@@ -103,6 +107,7 @@ impl Replication {
             depth: 0,
             pending: Vec::new(),
             last_ping_ms: i64::MIN,
+            served_writes: Vec::new(),
         }
     }
 
@@ -466,7 +471,11 @@ fn rewrite(
 pub(crate) fn flush(engine: &mut Engine) {
     if engine.repl.replicas.is_empty() {
         engine.repl.pending.clear();
+        engine.repl.served_writes.clear();
         return;
+    }
+    for (db, keys) in std::mem::take(&mut engine.repl.served_writes) {
+        propagate_keys(engine, db, &keys);
     }
     // Always called between commands: a handler that panicked must not
     // leave the stream held back.
