@@ -433,12 +433,18 @@ impl LuaEnv {
                 } else {
                     &self.small_eval[shape]
                 };
-                let mut all = Vec::with_capacity(1 + keys.len() + args.len());
-                all.push(Value::Function(f.clone()));
-                for item in keys.iter().chain(args) {
-                    all.push(Value::String(lua.create_string(item)?));
-                }
-                return run.call::<(bool, Value)>(MultiValue::from_vec(all));
+                // UTF-8 items go as `&str`, which mlua pushes straight onto
+                // the call's stack; only other bytes need a Lua string
+                // made (and referenced) beforehand. Same strings in Lua.
+                let items = keys
+                    .iter()
+                    .chain(args)
+                    .map(|item| match std::str::from_utf8(item) {
+                        Ok(text) => Ok(mlua::Either::Left(text)),
+                        Err(_) => lua.create_string(item).map(mlua::Either::Right),
+                    })
+                    .collect::<mlua::Result<mlua::Variadic<_>>>()?;
+                return run.call::<(bool, Value)>((f, items));
             }
             if keys.len() + args.len() <= STACK_ARGS {
                 let mut all = Vec::with_capacity(3 + keys.len() + args.len());
@@ -942,7 +948,14 @@ mod arg_tests {
             (40, 40),
             (0, 200),
         ] {
-            let item = |p: &str, i: usize| Bytes::from(format!("{p}\0{i}"));
+            // Every other item is not UTF-8 (mlua pushes the others as `&str`).
+            let item = |p: &str, i: usize| {
+                let mut v = format!("{p}\0{i}").into_bytes();
+                if i % 2 == 1 {
+                    v.push(0xff);
+                }
+                Bytes::from(v)
+            };
             let keys: Vec<Bytes> = (0..nkeys).map(|i| item("k", i)).collect();
             let args: Vec<Bytes> = (0..nargs).map(|i| item("a", i)).collect();
             let mut want = vec![Reply::Integer(nkeys as i64), Reply::Integer(nargs as i64)];
