@@ -180,6 +180,10 @@ pub(crate) struct Control {
 /// from Rust (a C function's stack is limited to a few thousand slots).
 const STACK_ARGS: usize = 64;
 
+/// Up to this many keys and this many arguments, a script runs through a
+/// prelude function made for its shape (`small_eval`, `small_function`).
+const SMALL_ARGS: usize = 4;
+
 /// Lua instructions between two checks of [`Control`].
 const HOOK_EVERY: u32 = 100_000;
 
@@ -203,6 +207,11 @@ pub(crate) struct LuaEnv {
     /// stack (up to [`STACK_ARGS`] of them).
     run_eval_with: Function,
     run_function_with: Function,
+    /// The same for at most [`SMALL_ARGS`] keys and [`SMALL_ARGS`]
+    /// arguments, one function per shape taking them as parameters:
+    /// `small_eval[nkeys * (SMALL_ARGS + 1) + nargs]`.
+    small_eval: Vec<Function>,
+    small_function: Vec<Function>,
     /// `set_loading(true)`: the globals become FUNCTION LOAD's library API.
     pub set_loading: Function,
     /// The library API's `redis` table (`register_function` is set per load).
@@ -320,6 +329,8 @@ impl LuaEnv {
             load_redis,
             run_eval_with,
             run_function_with,
+            small_eval,
+            small_function,
         ): (
             Table,
             Function,
@@ -328,8 +339,22 @@ impl LuaEnv {
             Table,
             Function,
             Function,
+            Table,
+            Table,
         ) = prelude.call(prim)?;
         lua.set_globals(env.clone())?;
+        let shapes = |t: Table| -> mlua::Result<Vec<Function>> {
+            let mut out = Vec::with_capacity((SMALL_ARGS + 1) * (SMALL_ARGS + 1));
+            for nk in 0..=SMALL_ARGS {
+                let row: Table = t.raw_get(nk)?;
+                for na in 0..=SMALL_ARGS {
+                    out.push(row.raw_get(na)?);
+                }
+            }
+            Ok(out)
+        };
+        let small_eval = shapes(small_eval)?;
+        let small_function = shapes(small_function)?;
         Ok(LuaEnv {
             lua,
             env,
@@ -338,6 +363,8 @@ impl LuaEnv {
             run_function,
             run_eval_with,
             run_function_with,
+            small_eval,
+            small_function,
             set_loading,
             load_redis,
             control,
@@ -399,6 +426,26 @@ impl LuaEnv {
             slot.allow_cross_slot = allow_cross_slot;
         }
         let result = (|| {
+            if keys.len() <= SMALL_ARGS && args.len() <= SMALL_ARGS {
+                let shape = keys.len() * (SMALL_ARGS + 1) + args.len();
+                let run = if function_mode {
+                    &self.small_function[shape]
+                } else {
+                    &self.small_eval[shape]
+                };
+                // UTF-8 items go as `&str`, which mlua pushes straight onto
+                // the call's stack; only other bytes need a Lua string
+                // made (and referenced) beforehand. Same strings in Lua.
+                let items = keys
+                    .iter()
+                    .chain(args)
+                    .map(|item| match std::str::from_utf8(item) {
+                        Ok(text) => Ok(mlua::Either::Left(text)),
+                        Err(_) => lua.create_string(item).map(mlua::Either::Right),
+                    })
+                    .collect::<mlua::Result<mlua::Variadic<_>>>()?;
+                return run.call::<(bool, Value)>((f, items));
+            }
             if keys.len() + args.len() <= STACK_ARGS {
                 let mut all = Vec::with_capacity(3 + keys.len() + args.len());
                 all.push(Value::Function(f.clone()));
@@ -861,8 +908,9 @@ mod tests {
 mod arg_tests {
     use super::*;
 
-    /// KEYS and ARGV are built in Lua up to `STACK_ARGS` values and from
-    /// Rust above: both give the same tables (length, order, contents,
+    /// KEYS and ARGV are built by a prelude function made for the shape up
+    /// to `SMALL_ARGS` keys and arguments, in Lua from the stack up to
+    /// `STACK_ARGS` values, and from Rust above: all give the same tables (length, order, contents,
     /// binary-safe strings), in EVAL and in function mode.
     #[test]
     fn keys_and_argv_are_the_same_either_side_of_the_stack_limit() {
@@ -889,12 +937,25 @@ mod arg_tests {
             (1, 1),
             (0, 3),
             (3, 0),
+            (2, 3),
+            (4, 4),
+            (4, 0),
+            (0, 4),
+            (5, 1),
+            (1, 5),
             (64, 0),
             (30, 34),
             (40, 40),
             (0, 200),
         ] {
-            let item = |p: &str, i: usize| Bytes::from(format!("{p}\0{i}"));
+            // Every other item is not UTF-8 (mlua pushes the others as `&str`).
+            let item = |p: &str, i: usize| {
+                let mut v = format!("{p}\0{i}").into_bytes();
+                if i % 2 == 1 {
+                    v.push(0xff);
+                }
+                Bytes::from(v)
+            };
             let keys: Vec<Bytes> = (0..nkeys).map(|i| item("k", i)).collect();
             let args: Vec<Bytes> = (0..nargs).map(|i| item("a", i)).collect();
             let mut want = vec![Reply::Integer(nkeys as i64), Reply::Integer(nargs as i64)];

@@ -200,4 +200,33 @@ end
 local function run_function_with(f, nkeys, ...)
   return run_function(f, split_args(nkeys, ...))
 end
-return env, run_eval, run_function, set_loading, load_redis, run_eval_with, run_function_with
+-- And for the commonest shapes, up to SMALL keys and SMALL arguments: one
+-- function per shape taking them as named parameters, so KEYS and ARGV
+-- are table constructors (no `select`, no C calls); `small_eval[nk][na]`.
+-- They are compiled with this prelude's chunk name, so the error handler
+-- skips their frames as it skips the prelude's.
+local SMALL = 4
+local small_eval, small_function = {}, {}
+for nk = 0, SMALL do
+  small_eval[nk], small_function[nk] = {}, {}
+  for na = 0, SMALL do
+    local ks, as = {}, {}
+    for i = 1, nk do ks[i] = 'k' .. i end
+    for i = 1, na do as[i] = 'a' .. i end
+    local params = 'f'
+    if nk + na > 0 then params = params .. ', ' .. table.concat(ks, ', ') end
+    if nk > 0 and na > 0 then params = params .. ', ' end
+    params = params .. table.concat(as, ', ')
+    local keys = '{' .. table.concat(ks, ', ') .. '}'
+    local args = '{' .. table.concat(as, ', ') .. '}'
+    local eval_src = 'local G, raw_xpcall, handler = ... return function(' .. params .. ') ' ..
+      'G.KEYS = ' .. keys .. ' G.ARGV = ' .. args .. ' return raw_xpcall(f, handler) end'
+    local function_src = 'local raw_xpcall, handler = ... return function(' .. params .. ') ' ..
+      'local keys, args = ' .. keys .. ', ' .. args .. ' ' ..
+      'return raw_xpcall(function() return f(keys, args) end, handler) end'
+    small_eval[nk][na] = raw_loadstring(eval_src, INTERNAL)(G, raw_xpcall, handler)
+    small_function[nk][na] = raw_loadstring(function_src, INTERNAL)(raw_xpcall, handler)
+  end
+end
+return env, run_eval, run_function, set_loading, load_redis, run_eval_with, run_function_with,
+  small_eval, small_function
