@@ -318,9 +318,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
         if self.session.is_closing() {
             return Err(Gone);
         }
-        self.write_now().await?;
-        self.session.ack_frames();
-        Ok(())
+        self.write_and_ack().await
     }
 
     /// One write attempt of the pending output that never waits for the
@@ -386,6 +384,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
         self.write_and_ack().await
     }
 
+    /// [`write_now`](Socket::write_now), then acknowledges the frames the
+    /// output held.
     async fn write_and_ack(&mut self) -> Result<(), Gone> {
         self.write_now().await?;
         self.session.ack_frames();
