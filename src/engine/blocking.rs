@@ -301,6 +301,9 @@ pub(crate) fn timeout_table_count(engine: &Engine) -> usize {
 /// Serves the clients blocked on keys written since the last call. Returns
 /// whether anything was served (the caller runs again: serving writes).
 pub(crate) fn serve_ready(engine: &mut Engine) -> bool {
+    if !engine.dbs.iter().any(Db::has_touched) {
+        return false;
+    }
     if engine.blocking.waiters.is_empty() {
         for db in &mut engine.dbs {
             db.take_touched();
@@ -309,6 +312,9 @@ pub(crate) fn serve_ready(engine: &mut Engine) -> bool {
     }
     let mut ready: Vec<(usize, Bytes)> = Vec::new();
     for db in &mut engine.dbs {
+        if !db.has_touched() {
+            continue;
+        }
         let id = db.id;
         for key in db.take_touched() {
             let slot = (id, key);

@@ -192,7 +192,7 @@ impl Engine {
         let mut client = Client::new(id, addr, laddr, authenticated);
         client.last_read_ms = self.clock.now_ms();
         client.cluster_node = self.cluster.as_ref().and_then(|v| v.node_at(&client.laddr));
-        self.clients.insert(id, client);
+        self.clients.insert(id, Box::new(client));
         id
     }
 
@@ -212,7 +212,7 @@ impl Engine {
 
     /// The state of client `id`, if it is connected.
     pub fn client(&self, id: u64) -> Option<&Client> {
-        self.clients.get(&id)
+        self.clients.get(&id).map(|c| &**c)
     }
 
     /// Reads the protection limits from the configuration (at the start,

@@ -18,7 +18,8 @@ pub(crate) fn system_time_us(t: SystemTime) -> i64 {
     }
 }
 
-fn real_us() -> i64 {
+/// Real time in microseconds since the Unix epoch: one clock reading.
+pub(crate) fn real_us() -> i64 {
     system_time_us(SystemTime::now())
 }
 
@@ -52,6 +53,15 @@ impl Clock {
             Some(t) => t,
             None => real_us().saturating_add(self.offset_us),
         }
+    }
+
+    /// [`Clock::now_ms`] from a reading of [`real_us`] the caller took.
+    pub fn now_ms_at(&self, real_us: i64) -> i64 {
+        match self.frozen_us {
+            Some(t) => t,
+            None => real_us.saturating_add(self.offset_us),
+        }
+        .div_euclid(1000)
     }
 
     /// Milliseconds since the Unix epoch: what expiry deadlines are compared with.

@@ -455,10 +455,32 @@ pub(crate) enum Resolved {
 /// A command's full name without allocating: `get`, or `client|setname`
 /// (as `Display`). Per-command bookkeeping (CLIENT LIST's `cmd=`, INFO
 /// commandstats) keys on this rather than on a `String`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Eq, PartialOrd, Ord)]
 pub(crate) struct CommandName {
     parent: Option<&'static str>,
     name: &'static str,
+}
+
+/// Compares and hashes the names' addresses rather than their text (INFO
+/// commandstats and the latency histograms look one up per command): every
+/// `CommandName` comes from the static command table, where each command's
+/// name has one address, so names equal as text are the same address.
+impl PartialEq for CommandName {
+    fn eq(&self, other: &CommandName) -> bool {
+        std::ptr::eq(self.name, other.name)
+            && match (self.parent, other.parent) {
+                (Some(a), Some(b)) => std::ptr::eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+    }
+}
+
+impl std::hash::Hash for CommandName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.name.as_ptr() as usize);
+        state.write_usize(self.parent.map_or(0, |p| p.as_ptr() as usize));
+    }
 }
 
 impl CommandName {

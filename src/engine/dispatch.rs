@@ -7,7 +7,7 @@
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::Instant;
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -75,7 +75,9 @@ impl Engine {
                 deferred: None,
             };
         };
-        self.refresh_time();
+        let real_us = super::clock::real_us();
+        self.refresh_time_at(real_us);
+        self.call_started_us = Some(real_us);
         self.tracking.current = client_id;
         // A panicking handler (a bug) must not take the client's state down
         // with it: the client goes back in the table whatever happens, so
@@ -144,7 +146,6 @@ impl Engine {
     }
 
     fn process(&mut self, client: &mut Client, args: &[Bytes]) -> Reply {
-        client.last_interaction = Instant::now();
         let reply = self.dispatch(client, args);
         // ASKING lasts one command, or a transaction until its EXEC
         // (Redis's resetClient).
@@ -333,7 +334,12 @@ impl Engine {
         }
         // An error reply counts as a failed call, returned as `Err` (the
         // usual way) or as `Ok(Reply::Error)`.
-        let started = Instant::now();
+        // The top-level command's clock reading (`execute`), or a new one
+        // for a command EXEC or a script runs.
+        let started_us = self
+            .call_started_us
+            .take()
+            .unwrap_or_else(super::clock::real_us);
         let dirty_before = super::commands::replication::before_call(self);
         let reply = match handler(&mut Ctx {
             engine: self,
@@ -346,7 +352,14 @@ impl Engine {
             super::commands::replication::after_call(self, client, spec, args, before, &reply);
         }
         // SLOWLOG, LATENCY and the latency histogram (`introspection/slowlog.rs`).
-        self.record_call(client, spec, name, args, started.elapsed());
+        let elapsed_us = super::clock::real_us().saturating_sub(started_us).max(0);
+        self.record_call(
+            client,
+            spec,
+            name,
+            args,
+            Duration::from_micros(elapsed_us as u64),
+        );
         if monitored && spec.flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
             super::commands::client::feed_monitors(self, client, args);
         }

@@ -1076,6 +1076,17 @@ impl Db {
         std::mem::take(&mut self.touched)
     }
 
+    /// Whether [`Db::take_touched`] has anything (the engine checks this
+    /// after every command before taking).
+    pub fn has_touched(&self) -> bool {
+        !self.touched.is_empty()
+    }
+
+    /// Whether [`Db::take_events`] has anything.
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// The keyspace notifications queued since the last call.
     pub fn take_events(&mut self) -> Vec<KeyEvent> {
         std::mem::take(&mut self.events)

@@ -219,7 +219,7 @@ impl Config {
 /// The whole server state.
 pub(crate) struct Engine {
     pub config: Config,
-    pub clients: HashMap<u64, Client, rustc_hash::FxBuildHasher>,
+    pub clients: HashMap<u64, Box<Client>, rustc_hash::FxBuildHasher>,
     next_client_id: u64,
     pub dbs: Vec<Db>,
     pub started: Instant,
@@ -231,6 +231,10 @@ pub(crate) struct Engine {
     pub clock: Clock,
     /// The clock reading for the current command (Unix ms).
     now_ms: i64,
+    /// The real-time reading [`Engine::execute`] took for the command it
+    /// runs, which the command's `call` times itself from (one clock
+    /// reading per command instead of two).
+    call_started_us: Option<i64>,
     /// `CONFIG GET/SET` parameters.
     pub runtime: config::RuntimeConfig,
     /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
@@ -305,6 +309,7 @@ impl Engine {
             run_id,
             clock: Clock::new(),
             now_ms: 0,
+            call_started_us: None,
             random: random::Rng::default(),
             runtime: config::RuntimeConfig::default(),
             lastsave: Clock::new().now_ms() / 1000,
@@ -458,7 +463,13 @@ impl Engine {
     /// expiry decisions within a command (or a whole EXEC) agree, as Redis
     /// 7.0 caches the time for the duration of a call. Returns it (Unix ms).
     pub fn refresh_time(&mut self) -> i64 {
-        let now = self.clock.now_ms();
+        self.refresh_time_at(clock::real_us())
+    }
+
+    /// [`Engine::refresh_time`] from a real-time reading the caller took
+    /// ([`clock::real_us`]).
+    fn refresh_time_at(&mut self, real_us: i64) -> i64 {
+        let now = self.clock.now_ms_at(real_us);
         self.now_ms = now;
         for db in &mut self.dbs {
             db.set_now(now);
@@ -480,6 +491,15 @@ impl Engine {
     /// more keys ready (BLMOVE), so this repeats until nothing is left, as
     /// Redis's `handleClientsBlockedOnKeys` does.
     pub fn after_command(&mut self) {
+        // Nothing queued (the common case): one pass over the databases.
+        if !self
+            .dbs
+            .iter()
+            .any(|db| db.has_events() || db.has_touched())
+        {
+            tracking::process_writes(self);
+            return;
+        }
         loop {
             delivery::publish_events(self, None);
             if !blocking::serve_ready(self) {

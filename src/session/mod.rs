@@ -321,7 +321,9 @@ impl Session {
     /// engine (one client-table lookup).
     pub fn run(&mut self, engine: &mut Engine, mocks: &MockState) -> Action {
         if let Some(client) = engine.clients.get_mut(&self.id) {
+            // Redis's `lastinteraction`: set when a read is processed.
             client.last_read_ms = engine.clock.now_ms();
+            client.last_interaction = std::time::Instant::now();
         }
         self.report_buffers();
         engine.awaited_frames.clear();

@@ -199,7 +199,7 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let now = Instant::now();
     let with_lib = ctx.engine.config.version_at_least(7, 2);
-    let mut clients: Vec<&Client> = ctx.engine.clients.values().collect();
+    let mut clients: Vec<&Client> = ctx.engine.clients.values().map(|c| &**c).collect();
     clients.push(ctx.client);
     clients.sort_by_key(|c| c.id);
     let text: String = clients
