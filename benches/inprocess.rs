@@ -1,11 +1,13 @@
 //! Throughput of the in-process server, the way a test uses it: a redis-rs
 //! multiplexed connection to `MockRedis::start()`, sending pipelines of 16
-//! SETs, one batch after another.
+//! commands (8 SETs, then 8 GETs of the same keys), one batch after
+//! another; and the same client against a real redis-server for the ratio.
 //!
 //! ```text
-//! cargo bench --bench inprocess              # 100,000 SETs per round, 5 rounds
+//! cargo bench --bench inprocess              # 100,000 commands per round, 5 rounds
 //! COMMANDS=200000 ROUNDS=9 cargo bench --bench inprocess
 //! cargo bench --bench inprocess -- journal   # scenarios whose name contains "journal"
+//! cargo bench --bench inprocess -- bare redis-server   # the issue's comparison
 //! ```
 //!
 //! Scenarios, each on a current-thread runtime (`#[tokio::test]`) and on a
@@ -13,14 +15,19 @@
 //! - `journal+mock`: the defaults (the journal on) and one mounted mock that
 //!   matches none of the commands, so every command consults the mocks;
 //! - `journal`: the defaults, nothing mounted;
-//! - `bare`: `record_commands(false)`, nothing mounted: the engine alone.
+//! - `bare`: `record_commands(false)`, nothing mounted: the engine alone;
+//! - `redis-server`: the same client against a redis-server this bench
+//!   starts on a spare loopback port (skipped with a message when
+//!   `redis-server` is not installed), flushed before each round.
 //!
 //! Rounds of the scenarios alternate, so background load hits them alike;
-//! each line gives the median and the best round in SETs per second, and
-//! the median CPU time per SET of the whole process (client and server,
-//! every thread, from `/proc/self/task/*/schedstat`; on Linux only), which
-//! other load on the machine moves far less than the rate. Every round
-//! checks the last value written, so a broken server cannot look fast.
+//! each line gives the median and the best round in commands per second,
+//! and the median CPU time per command of the client and the server
+//! together (this process's threads from `/proc/self/task/*/schedstat`,
+//! plus redis-server's own for that scenario; on Linux only), which other
+//! load on the machine moves far less than the rate. The last lines give
+//! each mock scenario's ratio to redis-server. Every round checks the last
+//! value read, so a broken server cannot look fast.
 
 use std::time::{Duration, Instant};
 
@@ -35,6 +42,7 @@ enum Scenario {
     JournalAndMock,
     Journal,
     Bare,
+    RedisServer,
 }
 
 impl Scenario {
@@ -43,14 +51,15 @@ impl Scenario {
             Scenario::JournalAndMock => "journal+mock",
             Scenario::Journal => "journal",
             Scenario::Bare => "bare",
+            Scenario::RedisServer => "redis-server",
         }
     }
 }
 
-/// CPU time this process's threads have run so far (0 where
-/// `/proc/self/task/*/schedstat` is missing).
-fn cpu_time() -> Duration {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+/// CPU time the threads of process `pid` (`self` for this one) have run
+/// so far (0 where `/proc/PID/task/*/schedstat` is missing).
+fn cpu_time_of(pid: &str) -> Duration {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Duration::ZERO;
     };
     let nanos: u64 = tasks
@@ -61,51 +70,124 @@ fn cpu_time() -> Duration {
     Duration::from_nanos(nanos)
 }
 
-/// One round: a fresh server, `commands` SETs in batches of 16; the wall
-/// time and the CPU time of the SETs alone.
+/// A redis-server child on a spare loopback port, killed on drop.
+struct RedisServer {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    /// Starts one and waits until it answers PING; `None` (with a message)
+    /// when redis-server is not installed.
+    fn start() -> Option<RedisServer> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let port = portpicker::pick_unused_port().expect("a free port");
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            eprintln!(
+                "inprocess: redis-server is not installed: the redis-server scenario is skipped"
+            );
+            return None;
+        };
+        let server = RedisServer { child, port, dir };
+        let client = redis::Client::open(server.url()).expect("url");
+        for _ in 0..500 {
+            if let Ok(mut conn) = client.get_connection()
+                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
+            {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("redis-server on port {} did not answer", server.port);
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn cpu_time(&self) -> Duration {
+        cpu_time_of(&self.child.id().to_string())
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = &self.dir;
+    }
+}
+
+/// One round: a fresh server (a flushed one for redis-server), `commands`
+/// commands in batches of 16; the wall time and the CPU time of the
+/// batches alone.
 async fn round(
     scenario: Scenario,
     commands: usize,
     pipes: &[redis::Pipeline],
+    redis_server: Option<&RedisServer>,
 ) -> (Duration, Duration) {
-    let server = match scenario {
-        Scenario::Bare => MockRedis::builder().record_commands(false).start().await,
-        _ => MockRedis::start().await,
+    let mock = match scenario {
+        Scenario::RedisServer => None,
+        Scenario::Bare => Some(MockRedis::builder().record_commands(false).start().await),
+        _ => Some(MockRedis::start().await),
     };
-    if let Scenario::JournalAndMock = scenario {
+    if let (Scenario::JournalAndMock, Some(server)) = (scenario, &mock) {
         Mock::given(command("GET").arg("never"))
             .respond_with(Reply::nil())
-            .mount(&server);
+            .mount(server);
     }
-    let client = redis::Client::open(server.url()).expect("url");
+    let url = match (&mock, redis_server) {
+        (Some(server), _) => server.url(),
+        (None, Some(server)) => server.url(),
+        (None, None) => unreachable!("the redis-server scenario runs only with a server"),
+    };
+    let client = redis::Client::open(url).expect("url");
     let mut conn = client
         .get_multiplexed_async_connection()
         .await
         .expect("connect");
-    let cpu = cpu_time();
+    if mock.is_none() {
+        let () = redis::cmd("FLUSHALL")
+            .query_async(&mut conn)
+            .await
+            .expect("FLUSHALL");
+    }
+    let server_cpu = || {
+        redis_server
+            .filter(|_| mock.is_none())
+            .map_or(Duration::ZERO, RedisServer::cpu_time)
+    };
+    let cpu = cpu_time_of("self") + server_cpu();
     let start = Instant::now();
+    let mut last = Vec::new();
     for i in 0..commands / BATCH {
-        let () = pipes[i % pipes.len()]
+        let values: Vec<String> = pipes[i % pipes.len()]
             .query_async(&mut conn)
             .await
             .expect("pipeline");
+        last = values;
     }
     let elapsed = start.elapsed();
-    let cpu = cpu_time().saturating_sub(cpu);
-    let last = (commands / BATCH - 1) % pipes.len();
-    let key = format!("key:{}", (last * BATCH + BATCH - 1) % KEYS);
-    let value: String = redis::cmd("GET")
-        .arg(&key)
-        .query_async(&mut conn)
-        .await
-        .expect("GET");
+    let cpu = (cpu_time_of("self") + server_cpu()).saturating_sub(cpu);
+    let b = (commands / BATCH - 1) % pipes.len();
     assert_eq!(
-        value,
-        format!("value-{}", last * BATCH + BATCH - 1),
-        "{key}"
+        last.last().map(String::as_str),
+        Some(format!("value-{}", b * BATCH / 2 + BATCH / 2 - 1).as_str()),
+        "the last GET of the last batch"
     );
     drop(conn);
-    server.shutdown().await;
+    if let Some(server) = mock {
+        server.shutdown().await;
+    }
     (elapsed, cpu)
 }
 
@@ -123,30 +205,60 @@ fn main() {
     let commands = env("COMMANDS", 100_000).max(BATCH);
     let rounds = env("ROUNDS", 5).max(1);
     // Distinct keys and values, built once: the client's own cost stays out
-    // of the comparison as far as it can.
+    // of the comparison as far as it can. Each batch SETs 8 keys and GETs
+    // them back (the GETs' replies are the pipeline's result).
     let pipes: Vec<redis::Pipeline> = (0..KEYS * 4 / BATCH)
         .map(|b| {
             let mut pipe = redis::pipe();
-            for j in 0..BATCH {
-                let n = b * BATCH + j;
+            let half = BATCH / 2;
+            for j in 0..half {
+                let n = b * half + j;
                 pipe.set(format!("key:{}", n % KEYS), format!("value-{n}"))
                     .ignore();
+            }
+            for j in 0..half {
+                let n = b * half + j;
+                pipe.get(format!("key:{}", n % KEYS));
             }
             pipe
         })
         .collect();
+    let wants = |s: Scenario| {
+        let name = s.name();
+        filter.is_empty()
+            || filter
+                .iter()
+                .any(|f| name.contains(f.as_str()) || f.contains(name))
+    };
+    let redis_server = if wants(Scenario::RedisServer) {
+        RedisServer::start()
+    } else {
+        None
+    };
+    let mut medians: Vec<(String, Scenario, f64, Duration)> = Vec::new();
 
     println!(
-        "| runtime | scenario | rounds | SETs/round | median SETs/s | best SETs/s | median CPU ns/SET |"
+        "| runtime | scenario | rounds | commands/round | median commands/s | best commands/s | median CPU ns/command |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|");
-    let scenarios = [Scenario::JournalAndMock, Scenario::Journal, Scenario::Bare];
+    let scenarios = [
+        Scenario::JournalAndMock,
+        Scenario::Journal,
+        Scenario::Bare,
+        Scenario::RedisServer,
+    ];
     for flavor in ["current-thread", "multi-thread"] {
         let chosen: Vec<Scenario> = scenarios
             .into_iter()
             .filter(|s| {
+                if matches!(s, Scenario::RedisServer) && redis_server.is_none() {
+                    return false;
+                }
                 let full = format!("{flavor} {}", s.name());
-                filter.is_empty() || filter.iter().any(|f| full.contains(f.as_str()))
+                filter.is_empty()
+                    || filter
+                        .iter()
+                        .any(|f| full.contains(f.as_str()) || f == flavor)
             })
             .collect();
         if chosen.is_empty() {
@@ -167,11 +279,11 @@ fn main() {
         rt.block_on(async {
             // Warm-up: one short round of each.
             for &s in &chosen {
-                round(s, commands / 10, &pipes).await;
+                round(s, commands / 10, &pipes, redis_server.as_ref()).await;
             }
             for _ in 0..rounds {
                 for (i, &s) in chosen.iter().enumerate() {
-                    times[i].push(round(s, commands, &pipes).await);
+                    times[i].push(round(s, commands, &pipes, redis_server.as_ref()).await);
                 }
             }
         });
@@ -188,6 +300,30 @@ fn main() {
                 rate(wall[0]),
                 cpu[cpu.len() / 2].as_nanos() / commands as u128,
             );
+            medians.push((
+                flavor.to_string(),
+                *s,
+                rate(wall[wall.len() / 2]) as f64,
+                cpu[cpu.len() / 2],
+            ));
         }
+    }
+    // Each mock scenario against redis-server on the same runtime flavor.
+    for (flavor, s, rate, cpu) in &medians {
+        let Some((_, _, redis_rate, redis_cpu)) = medians
+            .iter()
+            .find(|m| &m.0 == flavor && matches!(m.1, Scenario::RedisServer))
+        else {
+            continue;
+        };
+        if matches!(s, Scenario::RedisServer) {
+            continue;
+        }
+        println!(
+            "{flavor} {}: mock/redis-server throughput {:.2}, CPU per command {:.2}",
+            s.name(),
+            rate / redis_rate,
+            cpu.as_secs_f64() / redis_cpu.as_secs_f64().max(f64::MIN_POSITIVE),
+        );
     }
 }

@@ -170,17 +170,37 @@ impl RequestParser {
             if buf[0] != b'*' {
                 return parse_inline(buf);
             }
+        }
+        // Lines are consumed by moving `pos`, and the buffer is advanced
+        // once on the way out (advancing a `BytesMut` per line cost more
+        // than the parsing).
+        let mut pos = 0;
+        let parsed = self.parse_multibulk(buf, &mut pos, auth_required);
+        buf.advance(pos);
+        parsed
+    }
+
+    /// The multibulk part of [`parse`](RequestParser::parse), reading from
+    /// `buf[*pos..]` and moving `pos` past what it consumed.
+    fn parse_multibulk(
+        &mut self,
+        buf: &mut BytesMut,
+        pos: &mut usize,
+        auth_required: bool,
+    ) -> Result<Option<Vec<Bytes>>, ProtocolError> {
+        if self.multibulk_len == 0 {
             // The multibulk count line.
-            let Some(cr) = find_cr(buf) else {
-                if buf.len() > INLINE_MAX_SIZE {
+            let rest = &buf[*pos..];
+            let Some(cr) = find_cr(rest) else {
+                if rest.len() > INLINE_MAX_SIZE {
                     return Err(ProtocolError::new("too big mbulk count string"));
                 }
                 return Ok(None);
             };
-            if cr + 2 > buf.len() {
+            if cr + 2 > rest.len() {
                 return Ok(None);
             }
-            let count = match string2ll(&buf[1..cr]) {
+            let count = match string2ll(&rest[1..cr]) {
                 Some(n) if n <= i32::MAX as i64 => n,
                 _ => return Err(ProtocolError::new("invalid multibulk length")),
             };
@@ -188,7 +208,7 @@ impl RequestParser {
                 return Err(ProtocolError::new("unauthenticated multibulk length"));
             }
             // Redis skips two bytes after '\r' without checking the second.
-            buf.advance(cr + 2);
+            *pos += cr + 2;
             if count <= 0 {
                 return Ok(Some(Vec::new()));
             }
@@ -198,17 +218,18 @@ impl RequestParser {
 
         while self.multibulk_len > 0 {
             if self.bulk_len == -1 {
-                let Some(cr) = find_cr(buf) else {
-                    if buf.len() > INLINE_MAX_SIZE {
+                let rest = &buf[*pos..];
+                let Some(cr) = find_cr(rest) else {
+                    if rest.len() > INLINE_MAX_SIZE {
                         return Err(ProtocolError::new("too big bulk count string"));
                     }
                     return Ok(None);
                 };
-                if cr + 2 > buf.len() {
+                if cr + 2 > rest.len() {
                     return Ok(None);
                 }
-                if buf[0] != b'$' {
-                    let got = match buf[0] {
+                if rest[0] != b'$' {
+                    let got = match rest[0] {
                         b'\r' | b'\n' => b' ',
                         other => other,
                     };
@@ -216,33 +237,37 @@ impl RequestParser {
                     detail.extend_from_slice(&[got, b'\'']);
                     return Err(ProtocolError::new(detail));
                 }
-                let len = match string2ll(&buf[1..cr]) {
+                let len = match string2ll(&rest[1..cr]) {
                     Some(n) if (0..=self.max_bulk).contains(&n) => n,
                     _ => return Err(ProtocolError::new("invalid bulk length")),
                 };
                 if len > UNAUTHENTICATED_MAX_BULK && auth_required {
                     return Err(ProtocolError::new("unauthenticated bulk length"));
                 }
-                buf.advance(cr + 2);
+                *pos += cr + 2;
                 self.bulk_len = len;
-                if len as usize > buf.capacity() {
-                    // Like Redis, make room for a big argument in one allocation.
+                if len as usize > buf.capacity() - *pos {
+                    // Like Redis, make room for a big argument in one
+                    // allocation (what was consumed goes first).
+                    buf.advance(std::mem::take(pos));
                     buf.reserve(len as usize + 2 - buf.len().min(len as usize + 2));
                 }
             }
             let len = self.bulk_len as usize;
-            if buf.len() < len + 2 {
+            if buf.len() - *pos < len + 2 {
                 return Ok(None);
             }
             // Small arguments are copied out: a slice of the read buffer
             // would pin the whole buffer for as long as a stored key or
             // value lives, and every clone would touch its shared counter.
             if len <= COPY_ARG_MAX {
-                self.argv.push(Bytes::copy_from_slice(&buf[..len]));
-                buf.advance(len + 2);
+                self.argv
+                    .push(Bytes::copy_from_slice(&buf[*pos..*pos + len]));
+                *pos += len + 2;
             } else {
+                buf.advance(std::mem::take(pos));
                 self.argv.push(buf.split_to(len).freeze());
-                buf.advance(2);
+                *pos = 2;
             }
             self.bulk_len = -1;
             self.multibulk_len -= 1;
