@@ -155,7 +155,8 @@ fn random_member(set: &Members, rng: &Rng) -> Option<Bytes> {
     if set.is_empty() {
         return None;
     }
-    set.get_index(rng.below(set.len())).map(Bytes::copy_from_slice)
+    set.get_index(rng.below(set.len()))
+        .map(Bytes::copy_from_slice)
 }
 
 fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
@@ -339,7 +340,10 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(n) => Reply::Array(
             rng.distinct(set.len(), n as usize)
                 .into_iter()
-                .filter_map(|i| set.get_index(i).map(|m| Reply::Bulk(Bytes::copy_from_slice(m))))
+                .filter_map(|i| {
+                    set.get_index(i)
+                        .map(|m| Reply::Bulk(Bytes::copy_from_slice(m)))
+                })
                 .collect(),
         ),
     })

@@ -298,10 +298,11 @@ pub(crate) fn set_encoding(set: &Members, max_intset_entries: usize) -> &'static
 /// intset (as Redis), otherwise the table's order (O(n)).
 pub(crate) fn ordered(set: &Members, max: usize) -> Vec<Bytes> {
     if is_intset(set, max) {
-        let mut v: Vec<(i64, &[u8])> =
-            set.iter().map(|m| (string2ll(m).unwrap_or(0), m)).collect();
+        let mut v: Vec<(i64, &[u8])> = set.iter().map(|m| (string2ll(m).unwrap_or(0), m)).collect();
         v.sort_unstable_by_key(|(n, _)| *n);
-        v.into_iter().map(|(_, m)| Bytes::copy_from_slice(m)).collect()
+        v.into_iter()
+            .map(|(_, m)| Bytes::copy_from_slice(m))
+            .collect()
     } else {
         set.iter().map(Bytes::copy_from_slice).collect()
     }
@@ -357,7 +358,9 @@ mod tests {
             let mut model = Table::default();
             for step in 0..3000 {
                 let len = rnd(4) as usize;
-                let mut m: Vec<u8> = (0..len).map(|_| [0u8, 0xff, b'7', b'x'][rnd(4) as usize]).collect();
+                let mut m: Vec<u8> = (0..len)
+                    .map(|_| [0u8, 0xff, b'7', b'x'][rnd(4) as usize])
+                    .collect();
                 m.extend_from_slice(rnd(universe).to_string().as_bytes());
                 if rnd(50) == 0 {
                     m.resize(65, b'L'); // too long for the packed form
@@ -386,7 +389,10 @@ mod tests {
                     assert!(copy == set);
                 }
             }
-            assert_eq!(set.is_packed(), universe == 20 && set.iter().all(|m| m.len() <= 64));
+            assert_eq!(
+                set.is_packed(),
+                universe == 20 && set.iter().all(|m| m.len() <= 64)
+            );
         }
     }
 
@@ -403,7 +409,10 @@ mod tests {
         assert!(s.is_packed());
         assert!(s.insert(Bytes::from_static(b"m128")));
         assert!(!s.is_packed());
-        let order: Vec<String> = s.iter().map(|m| String::from_utf8_lossy(m).into_owned()).collect();
+        let order: Vec<String> = s
+            .iter()
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .collect();
         let want: Vec<String> = (0..129).map(|i| format!("m{i}")).collect();
         assert_eq!(order, want);
         s.swap_remove(b"m128");
@@ -423,7 +432,10 @@ mod tests {
         let few: Members = ["3", "-1"].iter().map(|m| Bytes::from(*m)).collect();
         assert!(few.is_packed());
         assert_eq!(set_encoding(&few, 512), "intset");
-        assert_eq!(ordered(&few, 512), vec![Bytes::from("-1"), Bytes::from("3")]);
+        assert_eq!(
+            ordered(&few, 512),
+            vec![Bytes::from("-1"), Bytes::from("3")]
+        );
     }
 
     /// A removal moves the last member into the hole, in the packed form

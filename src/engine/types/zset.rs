@@ -106,7 +106,6 @@ impl Tree {
         self.scores.len()
     }
 
-
     /// A member's score.
     fn score(&self, member: &[u8]) -> Option<f64> {
         self.scores.get(member).copied()
@@ -122,7 +121,6 @@ impl Tree {
             "listpack"
         }
     }
-
 
     /// [`ZSet::insert`] with explicit listpack limits: a new member that
     /// would make the set exceed them converts it to `skiplist`, as
@@ -228,7 +226,6 @@ impl Tree {
         let score = self.score(member)?;
         Some(self.count_while(|s, m| key_cmp(s, m, score, member) == Ordering::Less))
     }
-
 
     /// How many members, from the lowest, satisfy `pred` (which must hold
     /// for a prefix of the order, as "score below x" or "member before y"
@@ -446,9 +443,6 @@ impl DoubleEndedIterator for TreeIter<'_> {
         Some((&n.member, n.score))
     }
 }
-
-
-
 
 // --- the packed form --------------------------------------------------------
 
@@ -761,8 +755,8 @@ impl ZSet {
             return;
         };
         t.settle_encoding(limits);
-        let small = t.len() <= PACK_MAX_ENTRIES
-            && t.scores.keys().all(|m| m.len() <= PACK_MAX_VALUE);
+        let small =
+            t.len() <= PACK_MAX_ENTRIES && t.scores.keys().all(|m| m.len() <= PACK_MAX_VALUE);
         if t.encoding() == "listpack" && small {
             let mut p = Packed::default();
             let mut buf = Vec::new();
@@ -845,7 +839,9 @@ impl ZSet {
     /// Removes and returns the member at `rank` (ZPOPMIN/ZPOPMAX and the
     /// blocking pops use this).
     pub fn pop_at(&mut self, rank: usize) -> Option<(Bytes, f64)> {
-        let (m, s) = self.nth(rank).map(|(m, s)| (Bytes::copy_from_slice(m), s))?;
+        let (m, s) = self
+            .nth(rank)
+            .map(|(m, s)| (Bytes::copy_from_slice(m), s))?;
         self.remove(&m);
         Some((m, s))
     }
@@ -909,7 +905,7 @@ mod tests {
         assert!(z.insert(Bytes::from_static(b"a"), 1.0));
         assert!(z.insert(Bytes::from_static(b"c"), 0.5));
         assert!(!z.insert(Bytes::from_static(b"c"), 2.0));
-        let order: Vec<&[u8]> = z.iter().map(|(m, _)| &m[..]).collect();
+        let order: Vec<&[u8]> = z.iter().map(|(m, _)| m).collect();
         assert_eq!(order, vec![&b"a"[..], b"b", b"c"]);
         assert_eq!(z.rank(b"c"), Some(2));
         assert!(z.remove(b"a"));
@@ -980,7 +976,10 @@ mod tests {
                 assert!(z.at(z.len()).is_none());
                 if model.len() > 4 {
                     let (a, e) = (1, model.len() - 2);
-                    let mid: Vec<Bytes> = z.range(a, e).map(|(m, _)| Bytes::copy_from_slice(m)).collect();
+                    let mid: Vec<Bytes> = z
+                        .range(a, e)
+                        .map(|(m, _)| Bytes::copy_from_slice(m))
+                        .collect();
                     let want: Vec<Bytes> = model[a..e].iter().map(|(_, m)| m.clone()).collect();
                     assert_eq!(mid, want);
                     assert_eq!(z.range(a, e).len(), e - a);
@@ -1025,10 +1024,20 @@ mod tests {
             tree.unpack();
             for _ in 0..300 {
                 let len = rnd(6) as usize;
-                let m: Vec<u8> = (0..len).map(|_| [0u8, 1, 0xff, b'a', b'\r'][rnd(5) as usize]).collect();
+                let m: Vec<u8> = (0..len)
+                    .map(|_| [0u8, 1, 0xff, b'a', b'\r'][rnd(5) as usize])
+                    .collect();
                 let m = Bytes::from(m);
-                let s = [0.0, -0.0, 1.5, -1.0, f64::INFINITY, f64::NEG_INFINITY, 1e17, -2e-300]
-                    [rnd(8) as usize];
+                let s = [
+                    0.0,
+                    -0.0,
+                    1.5,
+                    -1.0,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    1e17,
+                    -2e-300,
+                ][rnd(8) as usize];
                 match rnd(4) {
                     0 => assert_eq!(packed.remove(&m), tree.remove(&m)),
                     1 => assert_eq!(packed.pop_at(0), tree.pop_at(0)),
@@ -1039,10 +1048,17 @@ mod tests {
                 let b: Vec<(Bytes, f64)> = tree.iter().map(owned).collect();
                 assert_eq!(a, b);
                 // Same signs too (a listpack set stores -0 as 0).
-                let signs = |v: &[(Bytes, f64)]| v.iter().map(|(_, s)| s.is_sign_negative()).collect::<Vec<_>>();
+                let signs = |v: &[(Bytes, f64)]| {
+                    v.iter()
+                        .map(|(_, s)| s.is_sign_negative())
+                        .collect::<Vec<_>>()
+                };
                 assert_eq!(signs(&a), signs(&b));
                 assert!(packed == tree);
-                assert_eq!(packed.count_while(|s, _| s < 1.0), tree.count_while(|s, _| s < 1.0));
+                assert_eq!(
+                    packed.count_while(|s, _| s < 1.0),
+                    tree.count_while(|s, _| s < 1.0)
+                );
                 for (m, _) in &a {
                     assert_eq!(packed.rank(m), tree.rank(m));
                 }
@@ -1145,7 +1161,11 @@ mod tests {
         assert!(dst.iter().next().is_some_and(|(_, s)| s.is_sign_negative()));
         dst.settle_encoding(ListpackLimits::DEFAULT);
         assert!(dst.is_packed());
-        assert!(dst.iter().next().is_some_and(|(_, s)| !s.is_sign_negative()));
+        assert!(
+            dst.iter()
+                .next()
+                .is_some_and(|(_, s)| !s.is_sign_negative())
+        );
     }
 
     /// Equal scores order by member bytes (binary members included);
@@ -1161,7 +1181,9 @@ mod tests {
         z.insert(b("inf"), f64::INFINITY);
         z.insert(b("-inf"), f64::NEG_INFINITY);
         let order: Vec<Vec<u8>> = z.iter().map(|(m, _)| m.to_vec()).collect();
-        let want: Vec<&[u8]> = vec![b"-inf", b"neg", b"zero", b"", b"A", b"a", b"a\x00", b"a\xff", b"b", b"inf"];
+        let want: Vec<&[u8]> = vec![
+            b"-inf", b"neg", b"zero", b"", b"A", b"a", b"a\x00", b"a\xff", b"b", b"inf",
+        ];
         assert_eq!(order, want);
         assert!(z.is_packed());
         // -0 and 0 are the same score: no update.

@@ -648,9 +648,7 @@ fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
         (0, z.iter().map(owned).collect())
     } else {
-        scan_page(z.len(), cursor, opts.count, |i| {
-            z.at(i).map(owned)
-        })
+        scan_page(z.len(), cursor, opts.count, |i| z.at(i).map(owned))
     };
     let mut items = Vec::with_capacity(page.len() * 2);
     for (m, s) in page {

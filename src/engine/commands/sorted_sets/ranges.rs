@@ -193,7 +193,7 @@ impl LexRange {
         }
         let last = z.nth(z.len() - 1).map(|(m, _)| m);
         let first = z.nth(0).map(|(m, _)| m);
-        last.is_some_and(|m| self.gte_min(&m)) && first.is_some_and(|m| self.lte_max(&m))
+        last.is_some_and(|m| self.gte_min(m)) && first.is_some_and(|m| self.lte_max(m))
     }
 
     /// Whether every member has the same score, so member order is the
@@ -541,11 +541,15 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, rt: RangeType) -> CmdResult {
             .collect(),
         Parsed::Score(r) => {
             let (a, b) = r.ranks(z);
-            z.range(a, b).map(|(m, _)| Bytes::copy_from_slice(m)).collect()
+            z.range(a, b)
+                .map(|(m, _)| Bytes::copy_from_slice(m))
+                .collect()
         }
         Parsed::Lex(r) => {
             let (a, b) = r.ranks(z);
-            z.range(a, b).map(|(m, _)| Bytes::copy_from_slice(m)).collect()
+            z.range(a, b)
+                .map(|(m, _)| Bytes::copy_from_slice(m))
+                .collect()
         }
     };
     for m in &victims {
