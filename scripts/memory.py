@@ -116,7 +116,7 @@ def wait_rehashed(port):
     (1 ms every 100 ms), which can be seconds after a large load. Measured
     without waiting, the old table's release lands in the next phase, so a
     kind loaded after a resize looked smaller than it is (a zset of 10
-    members read 172 B instead of ~270 B with 1M keys loaded first).
+    members read 172 B instead of 256 B with 1M keys loaded first).
     `DEBUG HTSTATS` shows the rehashing target while there is one (the
     script starts redis-server with `--enable-debug-command local`); a
     server that refuses the command (mock-redis) returns at once.
