@@ -2,7 +2,17 @@
 //!
 //! # Representation
 //!
-//! A member → score `HashMap` (O(1) `ZSCORE`, membership) plus an
+//! A small set (listpack-encoded, at most [`PACK_MAX_ENTRIES`] members of
+//! at most [`PACK_MAX_VALUE`] bytes) is packed, as Redis's listpack: one
+//! exact-size buffer of entries (varint member length, member bytes, the
+//! score as a varint for integers within ±2^53, else a tag byte and the
+//! double) in `(score, member)` order; every operation on it is linear in
+//! its (at most 128) members, and table positions ([`ZSet::at`]) are ranks.
+//! Beyond that, the tree form below, which the set keeps until a STORE
+//! rebuilds it within the limits ([`ZSet::settle_encoding`]). Members are
+//! handed out as `&[u8]`.
+//!
+//! The tree form: a member → score `HashMap` (O(1) `ZSCORE`, membership) plus an
 //! order-statistic treap keyed by `(score, member)`: a binary search tree
 //! whose nodes carry their subtree size, kept balanced in expectation by
 //! random heap priorities. Nodes live in an arena (`Vec`) addressed by `u32`
