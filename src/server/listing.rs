@@ -41,7 +41,7 @@ pub(crate) fn describe(v: &Value) -> String {
             l.iter().map(|e| quote(e)).collect::<Vec<_>>().join(", ")
         ),
         Value::Set(s) => {
-            let mut m: Vec<_> = s.iter().map(|e| quote(e)).collect();
+            let mut m: Vec<_> = s.iter().map(quote).collect();
             m.sort();
             format!("{{{}}}", m.join(", "))
         }

@@ -416,7 +416,7 @@ fn points_in(z: &ZSet, shape: &Shape, limit: usize) -> Vec<Found> {
             }
             if let Some(((lon, lat), dist)) = shape.contains(score) {
                 out.push(Found {
-                    member: member.clone(),
+                    member: Bytes::copy_from_slice(member),
                     score,
                     lon,
                     lat,

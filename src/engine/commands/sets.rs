@@ -155,7 +155,8 @@ fn random_member(set: &Members, rng: &Rng) -> Option<Bytes> {
     if set.is_empty() {
         return None;
     }
-    set.get_index(rng.below(set.len())).cloned()
+    set.get_index(rng.below(set.len()))
+        .map(Bytes::copy_from_slice)
 }
 
 fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
@@ -314,9 +315,16 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
             if count > PACK_OVER {
                 // One buffer, as Redis's output buffer holds it.
                 let mut packed = PackedArray::bulks();
-                packed.reserve(count, set.get_index(0).map_or(0, Bytes::len));
+                packed.reserve(count, set.get_index(0).map_or(0, <[u8]>::len));
+                // Positions are linear to reach in the packed form: list
+                // them once (at most `PACK_MAX_ENTRIES`).
+                let table: Option<Vec<&[u8]>> = set.is_packed().then(|| set.iter().collect());
                 for _ in 0..count {
-                    packed.push(&set[rng.below(set.len())]);
+                    let i = rng.below(set.len());
+                    match &table {
+                        Some(t) => packed.push(t[i]),
+                        None => packed.push(set.get_index(i).expect("in range")),
+                    }
                 }
                 return Ok(Reply::Packed(packed));
             }
@@ -332,7 +340,10 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(n) => Reply::Array(
             rng.distinct(set.len(), n as usize)
                 .into_iter()
-                .filter_map(|i| set.get_index(i).cloned().map(Reply::Bulk))
+                .filter_map(|i| {
+                    set.get_index(i)
+                        .map(|m| Reply::Bulk(Bytes::copy_from_slice(m)))
+                })
                 .collect(),
         ),
     })
@@ -493,7 +504,7 @@ fn union_diff(sets: Vec<Option<&Members>>, op: SetOp) -> Members {
         SetOp::Union => {
             let mut out = Members::default();
             for s in iter.flatten() {
-                out.extend(s.iter().cloned());
+                out.extend(s.iter().map(Bytes::copy_from_slice));
             }
             out
         }
@@ -561,7 +572,9 @@ fn sscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let (next, items) = if is_intset(set, max) {
         (0, ordered(set, max))
     } else {
-        scan_page(set.len(), cursor, opts.count, |i| set.get_index(i).cloned())
+        scan_page(set.len(), cursor, opts.count, |i| {
+            set.get_index(i).map(Bytes::copy_from_slice)
+        })
     };
     let items = items
         .into_iter()

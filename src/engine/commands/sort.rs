@@ -119,9 +119,9 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
             }
             v
         }
-        Some(Value::Set(s)) => s.into_iter().collect(),
+        Some(Value::Set(s)) => s.iter().map(Bytes::copy_from_slice).collect(),
         Some(Value::ZSet(z)) => {
-            let mut v: Vec<Bytes> = z.iter().map(|(m, _)| m.clone()).collect();
+            let mut v: Vec<Bytes> = z.iter().map(|(m, _)| Bytes::copy_from_slice(m)).collect();
             if dontsort && desc {
                 v.reverse();
             }

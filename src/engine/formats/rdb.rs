@@ -441,10 +441,7 @@ pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
         }
         TYPE_SET => {
             let n = r.plain_len()?;
-            let mut s = crate::engine::types::set::Members::with_capacity_and_hasher(
-                n.min(1 << 16),
-                Default::default(),
-            );
+            let mut s = crate::engine::types::set::Members::with_capacity(n.min(1 << 16));
             for _ in 0..n {
                 s.insert(r.rdb_string()?);
             }

@@ -14,13 +14,259 @@
 use bytes::Bytes;
 use indexmap::IndexSet;
 
+use super::zset::{PACK_MAX_ENTRIES, PACK_MAX_VALUE, get_member, put_member};
 use crate::protocol::string2ll;
 
-/// A set's members: a hash table with positions (`indexmap`), so SSCAN
-/// cursors and random picks are positions. Remove with `swap_remove`
-/// (O(1); what SSCAN's guarantee assumes), never by sorting or inserting
-/// at a position.
-pub(crate) type Members = IndexSet<Bytes, rustc_hash::FxBuildHasher>;
+/// The hash-table form: a table with positions (`indexmap`), so SSCAN
+/// cursors and random picks are positions.
+type Table = IndexSet<Bytes, rustc_hash::FxBuildHasher>;
+
+/// A set's members, in table order: positions are what SSCAN cursors and
+/// random picks use. Removals move the last member into the hole
+/// (`swap_remove`: what SSCAN's guarantee assumes); nothing is ever
+/// inserted at a position.
+///
+/// Up to [`PACK_MAX_ENTRIES`] members of at most [`PACK_MAX_VALUE`] bytes
+/// live packed in one buffer (length-prefixed members in table order, as
+/// small as Redis's intset or listpack); membership tests and positions are
+/// linear there. Beyond, they move to a hash table for good, keeping the
+/// order, so the form never shows in a reply; `OBJECT ENCODING` is
+/// derived from the members ([`set_encoding`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Members {
+    repr: Repr,
+}
+
+#[derive(Clone, Debug)]
+enum Repr {
+    Packed { buf: Box<[u8]>, len: u32 },
+    Table(Box<Table>),
+}
+
+impl Default for Members {
+    fn default() -> Members {
+        Members {
+            repr: Repr::Packed {
+                buf: Box::default(),
+                len: 0,
+            },
+        }
+    }
+}
+
+impl PartialEq for Members {
+    /// The same members, in any order.
+    fn eq(&self, other: &Members) -> bool {
+        self.len() == other.len() && self.iter().all(|m| other.contains(m))
+    }
+}
+
+impl FromIterator<Bytes> for Members {
+    fn from_iter<I: IntoIterator<Item = Bytes>>(iter: I) -> Members {
+        let mut set = Members::default();
+        set.extend(iter);
+        set
+    }
+}
+
+impl Extend<Bytes> for Members {
+    fn extend<I: IntoIterator<Item = Bytes>>(&mut self, iter: I) {
+        for m in iter {
+            self.insert(m);
+        }
+    }
+}
+
+/// The packed members' spans: `(start, end, member)`.
+fn spans(buf: &[u8]) -> impl Iterator<Item = (usize, usize, &[u8])> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= buf.len() {
+            return None;
+        }
+        let start = pos;
+        let (m, end) = get_member(buf, pos);
+        pos = end;
+        Some((start, end, m))
+    })
+}
+
+/// `buf` with bytes `start..end` replaced by `with` (exact size).
+fn splice(buf: &[u8], start: usize, end: usize, with: &[u8]) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(buf.len() - (end - start) + with.len());
+    out.extend_from_slice(&buf[..start]);
+    out.extend_from_slice(with);
+    out.extend_from_slice(&buf[end..]);
+    out.into_boxed_slice()
+}
+
+impl Members {
+    /// An empty set with room for `n` members in the table form when `n`
+    /// is beyond the packed form's size (RDB loading; `n` must be bounded
+    /// by the caller).
+    pub fn with_capacity(n: usize) -> Members {
+        if n <= PACK_MAX_ENTRIES {
+            return Members::default();
+        }
+        Members {
+            repr: Repr::Table(Box::new(Table::with_capacity_and_hasher(
+                n,
+                Default::default(),
+            ))),
+        }
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Packed { len, .. } => *len as usize,
+            Repr::Table(t) => t.len(),
+        }
+    }
+
+    /// Whether the set has no members.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the members are in the packed form.
+    pub fn is_packed(&self) -> bool {
+        matches!(self.repr, Repr::Packed { .. })
+    }
+
+    /// Whether `member` is in the set.
+    pub fn contains(&self, member: &[u8]) -> bool {
+        match &self.repr {
+            Repr::Packed { buf, .. } => spans(buf).any(|(_, _, m)| m == member),
+            Repr::Table(t) => t.contains(member),
+        }
+    }
+
+    /// The members in table order.
+    pub fn iter(&self) -> Iter<'_> {
+        match &self.repr {
+            Repr::Packed { buf, .. } => Iter::Packed(buf, 0),
+            Repr::Table(t) => Iter::Table(t.iter()),
+        }
+    }
+
+    /// The member at table position `i`: O(1) in the table, O(i) packed.
+    pub fn get_index(&self, i: usize) -> Option<&[u8]> {
+        match &self.repr {
+            Repr::Packed { buf, .. } => spans(buf).nth(i).map(|(_, _, m)| m),
+            Repr::Table(t) => t.get_index(i).map(|m| &m[..]),
+        }
+    }
+
+    /// Adds `member` at the end of the table; true when it is new.
+    pub fn insert(&mut self, member: Bytes) -> bool {
+        if let Repr::Packed { buf, len } = &mut self.repr {
+            if spans(buf).any(|(_, _, m)| m == &member[..]) {
+                return false;
+            }
+            if (*len as usize) < PACK_MAX_ENTRIES && member.len() <= PACK_MAX_VALUE {
+                let mut entry = Vec::with_capacity(member.len() + 2);
+                put_member(&mut entry, &member);
+                *buf = splice(buf, buf.len(), buf.len(), &entry);
+                *len += 1;
+                return true;
+            }
+            self.unpack();
+        }
+        match &mut self.repr {
+            Repr::Table(t) => t.insert(member),
+            Repr::Packed { .. } => unreachable!("unpacked above"),
+        }
+    }
+
+    /// Moves the packed members to the table, in order.
+    fn unpack(&mut self) {
+        if let Repr::Packed { buf, len } = &self.repr {
+            let mut t = Table::with_capacity_and_hasher(*len as usize + 1, Default::default());
+            t.extend(spans(buf).map(|(_, _, m)| Bytes::copy_from_slice(m)));
+            self.repr = Repr::Table(Box::new(t));
+        }
+    }
+
+    /// Removes `member`, moving the last member into its position; true
+    /// when it was present.
+    pub fn swap_remove(&mut self, member: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Packed { buf, .. } => {
+                let Some(i) = spans(buf).position(|(_, _, m)| m == member) else {
+                    return false;
+                };
+                self.swap_remove_index(i);
+                true
+            }
+            Repr::Table(t) => t.swap_remove(member),
+        }
+    }
+
+    /// Removes and returns the member at position `i`, moving the last
+    /// member into its position.
+    pub fn swap_remove_index(&mut self, i: usize) -> Option<Bytes> {
+        match &mut self.repr {
+            Repr::Packed { buf, len } => {
+                let (start, end, m) = spans(buf).nth(i)?;
+                let removed = Bytes::copy_from_slice(m);
+                let (last_start, last_end, _) = spans(buf).last()?;
+                *buf = if last_start == start {
+                    splice(buf, start, end, &[])
+                } else {
+                    // The last member takes the hole; the tail goes.
+                    let last = buf[last_start..last_end].to_vec();
+                    let mut out = Vec::with_capacity(buf.len() - (end - start));
+                    out.extend_from_slice(&buf[..start]);
+                    out.extend_from_slice(&last);
+                    out.extend_from_slice(&buf[end..last_start]);
+                    out.into_boxed_slice()
+                };
+                *len -= 1;
+                Some(removed)
+            }
+            Repr::Table(t) => t.swap_remove_index(i),
+        }
+    }
+
+    /// Removes every member.
+    pub fn clear(&mut self) {
+        *self = Members::default();
+    }
+}
+
+impl<'a> IntoIterator for &'a Members {
+    type Item = &'a [u8];
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The members of a set in table order.
+pub(crate) enum Iter<'a> {
+    Packed(&'a [u8], usize),
+    Table(indexmap::set::Iter<'a, Bytes>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        match self {
+            Iter::Packed(buf, pos) => {
+                if *pos >= buf.len() {
+                    return None;
+                }
+                let (m, end) = get_member(buf, *pos);
+                *pos = end;
+                Some(m)
+            }
+            Iter::Table(it) => it.next().map(|m| &m[..]),
+        }
+    }
+}
 
 /// `set-max-intset-entries` at its Redis 7.0 default.
 pub(crate) const SET_MAX_INTSET_ENTRIES: usize = 512;
@@ -52,12 +298,13 @@ pub(crate) fn set_encoding(set: &Members, max_intset_entries: usize) -> &'static
 /// intset (as Redis), otherwise the table's order (O(n)).
 pub(crate) fn ordered(set: &Members, max: usize) -> Vec<Bytes> {
     if is_intset(set, max) {
-        let mut v: Vec<(i64, &Bytes)> =
-            set.iter().map(|m| (string2ll(m).unwrap_or(0), m)).collect();
+        let mut v: Vec<(i64, &[u8])> = set.iter().map(|m| (string2ll(m).unwrap_or(0), m)).collect();
         v.sort_unstable_by_key(|(n, _)| *n);
-        v.into_iter().map(|(_, m)| m.clone()).collect()
+        v.into_iter()
+            .map(|(_, m)| Bytes::copy_from_slice(m))
+            .collect()
     } else {
-        set.iter().cloned().collect()
+        set.iter().map(Bytes::copy_from_slice).collect()
     }
 }
 
@@ -92,5 +339,120 @@ mod tests {
             order,
             vec![Bytes::from("-2"), Bytes::from("3"), Bytes::from("10")]
         );
+    }
+
+    /// The packed form behaves exactly as the table (same positions after
+    /// every insert and `swap_remove`, the same answers), through random
+    /// sequences that cross the conversion point (property-style).
+    #[test]
+    fn packed_matches_the_table() {
+        let mut x: u64 = 99;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for universe in [20u64, 150, 400] {
+            let mut set = Members::default();
+            let mut model = Table::default();
+            for step in 0..3000 {
+                let len = rnd(4) as usize;
+                let mut m: Vec<u8> = (0..len)
+                    .map(|_| [0u8, 0xff, b'7', b'x'][rnd(4) as usize])
+                    .collect();
+                m.extend_from_slice(rnd(universe).to_string().as_bytes());
+                if rnd(50) == 0 {
+                    m.resize(65, b'L'); // too long for the packed form
+                }
+                let m = Bytes::from(m);
+                match rnd(5) {
+                    0 | 1 => assert_eq!(set.swap_remove(&m), model.swap_remove(&m)),
+                    2 if !model.is_empty() => {
+                        let i = rnd(model.len() as u64) as usize;
+                        assert_eq!(set.swap_remove_index(i), model.swap_remove_index(i));
+                    }
+                    _ => assert_eq!(set.insert(m.clone()), model.insert(m)),
+                }
+                assert_eq!(set.len(), model.len());
+                if step % 37 == 0 {
+                    let a: Vec<&[u8]> = set.iter().collect();
+                    let b: Vec<&[u8]> = model.iter().map(|m| &m[..]).collect();
+                    assert_eq!(a, b, "same order");
+                    for (i, m) in b.iter().enumerate() {
+                        assert_eq!(set.get_index(i), Some(*m));
+                        assert!(set.contains(m));
+                    }
+                    assert_eq!(set.get_index(b.len()), None);
+                    assert!(!set.contains(b"absent"));
+                    let copy: Members = model.iter().cloned().collect();
+                    assert!(copy == set);
+                }
+            }
+            assert_eq!(
+                set.is_packed(),
+                universe == 20 && set.iter().all(|m| m.len() <= 64)
+            );
+        }
+    }
+
+    /// Packed up to 128 members of at most 64 bytes, the table beyond (for
+    /// good), with the order kept across the move.
+    #[test]
+    fn conversion_points() {
+        let mut s = Members::default();
+        for i in 0..128 {
+            assert!(s.insert(Bytes::from(format!("m{i}"))));
+        }
+        assert!(s.is_packed());
+        assert!(!s.insert(Bytes::from_static(b"m5")));
+        assert!(s.is_packed());
+        assert!(s.insert(Bytes::from_static(b"m128")));
+        assert!(!s.is_packed());
+        let order: Vec<String> = s
+            .iter()
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .collect();
+        let want: Vec<String> = (0..129).map(|i| format!("m{i}")).collect();
+        assert_eq!(order, want);
+        s.swap_remove(b"m128");
+        assert!(!s.is_packed(), "no conversion back");
+
+        let mut long = Members::default();
+        long.insert(Bytes::from(vec![b'v'; 64]));
+        assert!(long.is_packed());
+        long.insert(Bytes::from(vec![b'w'; 65]));
+        assert!(!long.is_packed());
+        assert_eq!(set_encoding(&long, 512), "hashtable");
+
+        // Integer sets report intset whatever the form.
+        let ints: Members = (0..200).map(|i| Bytes::from(i.to_string())).collect();
+        assert!(!ints.is_packed());
+        assert_eq!(set_encoding(&ints, 512), "intset");
+        let few: Members = ["3", "-1"].iter().map(|m| Bytes::from(*m)).collect();
+        assert!(few.is_packed());
+        assert_eq!(set_encoding(&few, 512), "intset");
+        assert_eq!(
+            ordered(&few, 512),
+            vec![Bytes::from("-1"), Bytes::from("3")]
+        );
+    }
+
+    /// A removal moves the last member into the hole, in the packed form
+    /// as in the table; binary members and the empty member included.
+    #[test]
+    fn packed_swap_remove_and_binary_members() {
+        let mut s: Members = [&b""[..], b"\x00\xff", b"a\r\n", b"z"]
+            .iter()
+            .map(|m| Bytes::copy_from_slice(m))
+            .collect();
+        assert!(s.contains(b""));
+        assert!(s.swap_remove(b""));
+        let order: Vec<&[u8]> = s.iter().collect();
+        assert_eq!(order, vec![&b"z"[..], b"\x00\xff", b"a\r\n"]);
+        assert_eq!(s.swap_remove_index(2), Some(Bytes::from_static(b"a\r\n")));
+        assert_eq!(s.swap_remove_index(2), None);
+        s.clear();
+        assert!(s.is_empty() && s.is_packed());
     }
 }

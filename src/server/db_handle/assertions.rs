@@ -233,7 +233,7 @@ impl DbHandle {
             Value::ZSet(Box::new(zset)),
             |a, b| {
                 let items = |v: &Value| match v {
-                    Value::ZSet(z) => z.iter().map(|(m, s)| (m.clone(), s)).collect(),
+                    Value::ZSet(z) => z.iter().map(crate::engine::types::zset::owned).collect(),
                     _ => Vec::new(),
                 };
                 items(a) == items(b)

@@ -52,8 +52,7 @@ impl DbHandle {
     /// ```
     pub fn smembers(&self, key: impl AsRef<[u8]>) -> Result<Vec<RedisString>, StateError> {
         let got = self.read(key.as_ref(), Kind::Set, |v| {
-            let mut members: Vec<RedisString> =
-                set(v).iter().map(|m| RedisString::from(&m[..])).collect();
+            let mut members: Vec<RedisString> = set(v).iter().map(RedisString::from).collect();
             members.sort();
             members
         })?;

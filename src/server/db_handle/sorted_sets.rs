@@ -131,7 +131,7 @@ impl DbHandle {
             match index_range(start, stop, z.len()) {
                 Some(r) => z
                     .range(*r.start(), *r.end() + 1)
-                    .map(|(m, s)| (RedisString::from(&m[..]), s))
+                    .map(|(m, s)| (RedisString::from(m), s))
                     .collect(),
                 None => Vec::new(),
             }

@@ -131,7 +131,7 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
             if crate::engine::types::set::is_intset(set, max) {
                 let width = set
                     .iter()
-                    .filter_map(|m| crate::protocol::string2ll(m))
+                    .filter_map(crate::protocol::string2ll)
                     .map(|v| match v {
                         -32768..=32767 => 2,
                         -2147483648..=2147483647 => 4,

@@ -10,7 +10,7 @@ use super::{limits, members_reply, resp3};
 use crate::engine::Ctx;
 use crate::engine::command::CmdResult;
 use crate::engine::types::Value;
-use crate::engine::types::zset::ZSet;
+use crate::engine::types::zset::{ZSet, owned};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NEGATIVE_LIMIT, err, syntax_error, wrongtype};
 use crate::protocol::Reply;
@@ -54,7 +54,7 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn items(&self) -> Box<dyn Iterator<Item = (&'a Bytes, f64)> + 'a> {
+    fn items(&self) -> Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> {
         match *self {
             Source::Missing => Box::new(std::iter::empty()),
             Source::Set(s) => Box::new(s.iter().map(|m| (m, 1.0))),
@@ -202,7 +202,7 @@ fn zsetop_generic(
                             break;
                         }
                     } else {
-                        result.insert(m.clone(), score);
+                        result.insert(Bytes::copy_from_slice(m), score);
                     }
                 }
             }
@@ -219,8 +219,9 @@ fn zsetop_generic(
                     match acc.get_mut(m) {
                         Some(t) => aggregate(t, score, agg),
                         None => {
+                            let m = Bytes::copy_from_slice(m);
                             acc.insert(m.clone(), score);
-                            order.push(m.clone());
+                            order.push(m);
                         }
                     }
                 }
@@ -233,7 +234,7 @@ fn zsetop_generic(
         SetOp::Diff => {
             for (m, s) in srcs[0].0.items() {
                 if srcs[1..].iter().all(|(src, _)| src.find(m).is_none()) {
-                    result.insert(m.clone(), s);
+                    result.insert(Bytes::copy_from_slice(m), s);
                 }
             }
         }
@@ -252,7 +253,7 @@ fn zsetop_generic(
             Ok(store_zset(db, &dst, result, event))
         }
         None => {
-            let items: Vec<_> = result.iter().map(|(m, s)| (m.clone(), s)).collect();
+            let items: Vec<_> = result.iter().map(owned).collect();
             Ok(members_reply(items, withscores, resp3))
         }
     }

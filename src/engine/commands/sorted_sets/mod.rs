@@ -28,7 +28,7 @@ use crate::engine::command::{
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
-use crate::engine::types::zset::ListpackLimits;
+use crate::engine::types::zset::{ListpackLimits, owned};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{OUT_OF_RANGE, err, syntax_error};
 use crate::protocol::{PACK_OVER, PackedArray, Protocol, Reply, format_double};
@@ -553,7 +553,7 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
             None => Reply::Nil,
             Some(z) => {
                 let (m, _) = z.at(rng.below(z.len())).expect("sets are never empty");
-                Reply::Bulk(m.clone())
+                Reply::Bulk(Bytes::copy_from_slice(m))
             }
         });
     }
@@ -573,6 +573,13 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Array(Vec::new()));
     };
     let len = z.len();
+    // Positions are linear to reach in the packed form: list them once (at
+    // most `PACK_MAX_ENTRIES`) for repeated picks.
+    let table: Option<Vec<(&[u8], f64)>> = (count < 0 && z.is_packed()).then(|| z.iter().collect());
+    let at = |i: usize| match &table {
+        Some(t) => t.get(i).copied(),
+        None => z.at(i),
+    };
     if count < 0 && count.unsigned_abs() > PACK_OVER {
         // One buffer, as Redis's output buffer holds it.
         let n = count.unsigned_abs();
@@ -584,7 +591,7 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         };
         packed.reserve(n, first);
         for _ in 0..n {
-            let (m, s) = z.at(rng.below(len)).expect("in range");
+            let (m, s) = at(rng.below(len)).expect("in range");
             if withscores {
                 packed.push_scored(m, s);
             } else {
@@ -596,8 +603,8 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
     if count < 0 {
         // Built straight into the reply: no list of picks first.
         let picks = (0..count.unsigned_abs()).map(|_| {
-            let (m, s) = z.at(rng.below(len)).expect("in range");
-            (m.clone(), s)
+            let (m, s) = at(rng.below(len)).expect("in range");
+            (Bytes::copy_from_slice(m), s)
         });
         return Ok(members_reply(picks, withscores, resp3));
     }
@@ -605,11 +612,11 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         Vec::new()
     } else if count as usize >= len {
         // The whole set, highest first, as Redis 7.0 lists it.
-        z.iter().rev().map(|(m, s)| (m.clone(), s)).collect()
+        z.iter().rev().map(owned).collect()
     } else {
         rng.distinct(len, count as usize)
             .into_iter()
-            .filter_map(|i| z.at(i).map(|(m, s)| (m.clone(), s)))
+            .filter_map(|i| z.at(i).map(owned))
             .collect()
     };
     Ok(members_reply(items, withscores, resp3))
@@ -639,11 +646,9 @@ fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let opts = ScanOpts::parse(&args[3..])?;
     let listpack = z.encoding() == "listpack";
     let (next, page): (u64, Vec<(Bytes, f64)>) = if listpack {
-        (0, z.iter().map(|(m, s)| (m.clone(), s)).collect())
+        (0, z.iter().map(owned).collect())
     } else {
-        scan_page(z.len(), cursor, opts.count, |i| {
-            z.at(i).map(|(m, s)| (m.clone(), s))
-        })
+        scan_page(z.len(), cursor, opts.count, |i| z.at(i).map(owned))
     };
     let mut items = Vec::with_capacity(page.len() * 2);
     for (m, s) in page {

@@ -12,7 +12,7 @@ use crate::engine::Ctx;
 use crate::engine::command::CmdResult;
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Value;
-use crate::engine::types::zset::ZSet;
+use crate::engine::types::zset::{ZSet, owned};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{err, syntax_error};
 use crate::protocol::Reply;
@@ -191,9 +191,9 @@ impl LexRange {
         if self.is_empty() || z.is_empty() {
             return false;
         }
-        let last = z.nth(z.len() - 1).map(|(m, _)| m.clone());
-        let first = z.nth(0).map(|(m, _)| m.clone());
-        last.is_some_and(|m| self.gte_min(&m)) && first.is_some_and(|m| self.lte_max(&m))
+        let last = z.nth(z.len() - 1).map(|(m, _)| m);
+        let first = z.nth(0).map(|(m, _)| m);
+        last.is_some_and(|m| self.gte_min(m)) && first.is_some_and(|m| self.lte_max(m))
     }
 
     /// Whether every member has the same score, so member order is the
@@ -289,7 +289,7 @@ fn by_rank(z: &ZSet, start: i64, end: i64, rev: bool) -> Vec<(Bytes, f64)> {
     } else {
         (start as usize, end as usize + 1)
     };
-    let it = z.range(a, b).map(|(m, s)| (m.clone(), s));
+    let it = z.range(a, b).map(owned);
     if rev {
         it.rev().collect()
     } else {
@@ -315,7 +315,7 @@ fn limited(
     } else {
         limit as usize
     };
-    let it = z.range(start, end).map(|(m, s)| (m.clone(), s));
+    let it = z.range(start, end).map(owned);
     if rev {
         it.rev().skip(offset).take(take).collect()
     } else {
@@ -344,7 +344,7 @@ fn by_lex(z: &ZSet, r: &LexRange, rev: bool, offset: i64, limit: i64) -> Vec<(By
             .skip(offset)
             .take_while(|(m, _)| r.gte_min(m))
             .take(take)
-            .map(|(m, s)| (m.clone(), s))
+            .map(owned)
             .collect()
     } else {
         let Some(first) = r.first(z) else {
@@ -354,7 +354,7 @@ fn by_lex(z: &ZSet, r: &LexRange, rev: bool, offset: i64, limit: i64) -> Vec<(By
             .skip(offset)
             .take_while(|(m, _)| r.lte_max(m))
             .take(take)
-            .map(|(m, s)| (m.clone(), s))
+            .map(owned)
             .collect()
     }
 }
@@ -541,11 +541,15 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, rt: RangeType) -> CmdResult {
             .collect(),
         Parsed::Score(r) => {
             let (a, b) = r.ranks(z);
-            z.range(a, b).map(|(m, _)| m.clone()).collect()
+            z.range(a, b)
+                .map(|(m, _)| Bytes::copy_from_slice(m))
+                .collect()
         }
         Parsed::Lex(r) => {
             let (a, b) = r.ranks(z);
-            z.range(a, b).map(|(m, _)| m.clone()).collect()
+            z.range(a, b)
+                .map(|(m, _)| Bytes::copy_from_slice(m))
+                .collect()
         }
     };
     for m in &victims {
