@@ -404,11 +404,7 @@ fn pairs_to_hash(items: Vec<Bytes>, limits: Limits, check_lengths: bool) -> Opti
     }
     let mut it = items.into_iter();
     let pairs = std::iter::from_fn(|| Some((it.next()?, it.next()?)));
-    Some(Value::Hash(Box::new(Hash::from_pairs(
-        pairs,
-        limits,
-        check_lengths,
-    ))))
+    Some(Value::Hash(Hash::from_pairs(pairs, limits, check_lengths)))
 }
 
 /// Decodes a DUMP payload (already verified); `limits` are the hash

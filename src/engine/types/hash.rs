@@ -74,7 +74,8 @@ type Table = IndexMap<Bytes, Bytes>;
 enum Repr {
     /// `field value field value ...`, in insertion order.
     Packed(Packed),
-    /// Boxed so a small hash pays for the packed form's size only.
+    /// Boxed so a small hash pays for the packed form's size only (and
+    /// `Value` stays small).
     Table(Box<Table>),
 }
 
@@ -430,5 +431,127 @@ mod tests {
         assert!(!Hash::from_pairs(pairs(4, "v"), lim, false).is_listpack());
         assert!(!Hash::from_pairs(pairs(2, "long!"), lim, true).is_listpack());
         assert!(Hash::from_pairs(pairs(2, "long!"), lim, false).is_listpack());
+    }
+
+    #[test]
+    fn empty_and_binary_fields() {
+        let lim = Limits::default();
+        let mut h = Hash::new();
+        assert!(h.set(b(""), b(""), lim));
+        assert!(h.set(Bytes::from_static(b"\0\xff\r\n"), b("bin"), lim));
+        assert!(h.set(b("x"), Bytes::from_static(b"\0"), lim));
+        assert_eq!(h.get(b""), Some(&b""[..]));
+        assert_eq!(h.get(b"\0\xff\r\n"), Some(&b"bin"[..]));
+        assert_eq!(h.get(b"\0"), None, "a value is not a field");
+        assert!(!h.contains_key(b"bin"));
+        assert_eq!(h.len(), 3);
+        assert!(!h.set(b(""), b("now set"), lim));
+        assert_eq!(h.get_bytes(b""), Some(b("now set")));
+        assert_eq!(
+            h.keys().collect::<Vec<_>>(),
+            [&b""[..], b"\0\xff\r\n", b"x"],
+            "an update keeps the field's place"
+        );
+        assert_eq!(h.remove(b"\0\xff\r\n"), Some(b("bin")));
+        assert_eq!(
+            h.iter_bytes().collect::<Vec<_>>(),
+            [(b(""), b("now set")), (b("x"), Bytes::from_static(b"\0"))]
+        );
+        assert_eq!(h.indexed().get(1), Some((&b"x"[..], &b"\0"[..])));
+        assert_eq!(h.indexed().get(2), None);
+    }
+
+    #[test]
+    fn equality_ignores_order_not_encoding() {
+        let lim = Limits::default();
+        let pairs = [("a", "1"), ("b", "2")].map(|(f, v)| (b(f), b(v)));
+        let ab = Hash::from_pairs(pairs.clone(), lim, true);
+        let ba = Hash::from_pairs(pairs.iter().rev().cloned(), lim, true);
+        assert_eq!(ab, ba);
+        let one = Limits {
+            entries: 1,
+            value: 64,
+        };
+        let table = Hash::from_pairs(pairs, one, true);
+        assert!(!table.is_listpack());
+        assert_ne!(ab, table, "the encoding is part of the value");
+        assert_eq!(table.get(b"b"), Some(&b"2"[..]));
+        assert_eq!(table.get_bytes(b"a"), Some(b("1")));
+    }
+
+    mod model {
+        use indexmap::IndexMap;
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// The hash as it was before the packed form: an `IndexMap` and the
+        /// encoding flag (the reference the packed form is checked against).
+        #[derive(Default)]
+        struct Model {
+            map: IndexMap<Bytes, Bytes>,
+            hashtable: bool,
+        }
+
+        impl Model {
+            fn set(&mut self, f: Bytes, v: Bytes, limits: Limits) -> bool {
+                if f.len() > limits.value || v.len() > limits.value {
+                    self.hashtable = true;
+                }
+                let new = self.map.insert(f, v).is_none();
+                if self.map.len() > limits.entries {
+                    self.hashtable = true;
+                }
+                new
+            }
+
+            fn remove(&mut self, f: &[u8]) -> Option<Bytes> {
+                if self.hashtable {
+                    self.map.swap_remove(f)
+                } else {
+                    self.map.shift_remove(f)
+                }
+            }
+        }
+
+        fn text() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                4 => prop::collection::vec(prop::sample::select(vec![b'a', b'b', 0, 0xff]), 0..3),
+                1 => prop::collection::vec(any::<u8>(), 5..12),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Same replies, same order (insertion order while packed), same
+            /// conversion point as the plain `IndexMap` hash.
+            #[test]
+            fn packed_and_plain_agree(
+                entries in 1usize..10,
+                value in 3usize..10,
+                ops in prop::collection::vec((any::<bool>(), text(), text()), 0..80),
+            ) {
+                let limits = Limits { entries, value };
+                let mut hash = Hash::new();
+                let mut model = Model::default();
+                for (set, f, v) in ops {
+                    if set {
+                        let (f, v) = (Bytes::from(f.clone()), Bytes::from(v));
+                        prop_assert_eq!(hash.set(f.clone(), v.clone(), limits), model.set(f, v, limits));
+                    } else {
+                        prop_assert_eq!(hash.remove(&f), model.remove(&f));
+                    }
+                    prop_assert_eq!(hash.is_listpack(), !model.hashtable);
+                    prop_assert_eq!(hash.len(), model.map.len());
+                    prop_assert!(hash.iter().eq(model.map.iter().map(|(f, v)| (&f[..], &v[..]))));
+                    prop_assert!(hash.iter_bytes().eq(model.map.iter().map(|(f, v)| (f.clone(), v.clone()))));
+                    prop_assert_eq!(hash.get(&f), model.map.get(&f[..]).map(|v| &v[..]));
+                    prop_assert_eq!(hash.contains_key(&f), model.map.contains_key(&f[..]));
+                }
+                let restored = Hash::from_pairs(hash.iter_bytes(), limits, true);
+                prop_assert!(restored.iter().eq(hash.iter()));
+            }
+        }
     }
 }

@@ -411,4 +411,205 @@ mod tests {
         assert_eq!(End::Right.pop_event(), "rpop");
         assert_eq!(list_encoding(&List::new()), "quicklist");
     }
+
+    fn b(s: &[u8]) -> Bytes {
+        Bytes::copy_from_slice(s)
+    }
+
+    #[test]
+    fn a_list_is_32_bytes_in_place() {
+        assert_eq!(std::mem::size_of::<List>(), 32);
+        assert_eq!(std::mem::size_of::<super::super::hash::Hash>(), 32);
+    }
+
+    #[test]
+    fn fill_limits() {
+        assert_eq!(ListLimits::default(), ListLimits::from_fill(-2));
+        assert_eq!(ListLimits::from_fill(-1).bytes, 4096);
+        assert_eq!(ListLimits::from_fill(-5).bytes, 65536);
+        assert_eq!(ListLimits::from_fill(-100).bytes, 65536);
+        assert_eq!(ListLimits::from_fill(i64::MIN).bytes, 65536);
+        assert_eq!(ListLimits::from_fill(0).count, 1);
+        assert_eq!(
+            ListLimits::from_fill(128),
+            ListLimits {
+                bytes: 8192,
+                count: 128
+            }
+        );
+    }
+
+    #[test]
+    fn converts_once_it_outgrows_one_node() {
+        let three = ListLimits::from_fill(3);
+        let mut l = List::new();
+        for e in ["a", "b", "c"] {
+            l.push_back(b(e.as_bytes()), three);
+        }
+        assert!(l.is_packed(), "three elements fit a node of 3");
+        l.push_front(b(b""), three);
+        assert!(!l.is_packed(), "the fourth does not");
+        assert_eq!(l.iter().collect::<Vec<_>>(), [&b""[..], b"a", b"b", b"c"]);
+        l.pop_front_n(3);
+        assert!(!l.is_packed(), "one way");
+        assert_eq!(l.get(0), Some(&b"c"[..]));
+
+        // By bytes: 4 KB nodes hold 7 bytes of header plus the elements
+        // (here 1 + 100 + 1 bytes each).
+        let small = ListLimits::from_fill(-1);
+        let mut l = List::new();
+        let e = Bytes::from(vec![0xffu8; 100]);
+        for _ in 0..40 {
+            l.push_back(e.clone(), small);
+        }
+        assert!(l.is_packed(), "7 + 40 * 102 = 4087 bytes fit");
+        l.set(0, Bytes::from(vec![0u8; 108]), small);
+        assert!(l.is_packed(), "4095 bytes still fit");
+        l.set(0, Bytes::from(vec![0u8; 110]), small);
+        assert!(!l.is_packed(), "4097 bytes do not");
+        assert_eq!(l.len(), 40);
+        assert_eq!(l.get(0).map(<[u8]>::len), Some(110));
+    }
+
+    #[test]
+    fn equal_however_stored() {
+        let items = || (0..20).map(|i| Bytes::from(format!("e{i}")));
+        let packed = List::from_items(items(), ListLimits::default());
+        let deque = List::from_items(items(), ListLimits::from_fill(1));
+        assert!(packed.is_packed() && !deque.is_packed());
+        assert_eq!(packed, deque);
+        assert_eq!(packed.clone().into_vec(), deque.clone().into_vec());
+        assert_eq!(
+            packed.range_bytes(3..=5).collect::<Vec<_>>(),
+            deque.range_bytes(3..=5).collect::<Vec<_>>()
+        );
+        assert_ne!(packed, List::from_items(items().take(19), ListLimits::default()));
+    }
+
+    mod model {
+        use std::collections::VecDeque;
+
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::engine::types::packed::element_size;
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            PushFront(Vec<u8>),
+            PushBack(Vec<u8>),
+            PopFront,
+            PopBack,
+            PopFrontN(usize),
+            PopBackN(usize),
+            Trim(usize, usize),
+            Set(usize, Vec<u8>),
+            Insert(usize, Vec<u8>),
+            RemoveEqual(Vec<u8>),
+        }
+
+        fn element() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                Just(Vec::new()),
+                prop::collection::vec(prop::sample::select(vec![b'a', 0, b'\r', 0xff]), 1..4),
+                prop::collection::vec(any::<u8>(), 120..140),
+            ]
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                3 => element().prop_map(Op::PushFront),
+                3 => element().prop_map(Op::PushBack),
+                1 => Just(Op::PopFront),
+                1 => Just(Op::PopBack),
+                1 => (0usize..4).prop_map(Op::PopFrontN),
+                1 => (0usize..4).prop_map(Op::PopBackN),
+                1 => (0usize..30, 0usize..30).prop_map(|(a, b)| Op::Trim(a, b)),
+                2 => (0usize..30, element()).prop_map(|(i, e)| Op::Set(i, e)),
+                2 => (0usize..30, element()).prop_map(|(i, e)| Op::Insert(i, e)),
+                1 => element().prop_map(Op::RemoveEqual),
+            ]
+        }
+
+        fn exceeds(model: &VecDeque<Bytes>, limits: ListLimits) -> bool {
+            let bytes: usize = model.iter().map(|e| element_size(e.len())).sum();
+            7 + bytes > limits.bytes || model.len() > limits.count
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// A list behaves as a `VecDeque` whatever its form, and leaves
+            /// the packed form exactly when a write makes it outgrow one
+            /// node (and never comes back).
+            #[test]
+            fn packed_and_plain_agree(
+                fill in prop_oneof![(1i64..12), Just(-1i64)],
+                ops in prop::collection::vec(op(), 0..120),
+            ) {
+                let limits = ListLimits::from_fill(fill);
+                let mut list = List::new();
+                let mut model: VecDeque<Bytes> = VecDeque::new();
+                let mut converted = false;
+                for op in ops {
+                    let mut grew = false;
+                    match op {
+                        Op::PushFront(e) => {
+                            list.push_front(Bytes::from(e.clone()), limits);
+                            model.push_front(Bytes::from(e));
+                            grew = true;
+                        }
+                        Op::PushBack(e) => {
+                            list.push_back(Bytes::from(e.clone()), limits);
+                            model.push_back(Bytes::from(e));
+                            grew = true;
+                        }
+                        Op::PopFront => prop_assert_eq!(list.pop_front(), model.pop_front()),
+                        Op::PopBack => prop_assert_eq!(list.pop_back(), model.pop_back()),
+                        Op::PopFrontN(n) => {
+                            let want: Vec<Bytes> = (0..n).filter_map(|_| model.pop_front()).collect();
+                            prop_assert_eq!(list.pop_front_n(n), want);
+                        }
+                        Op::PopBackN(n) => {
+                            let want: Vec<Bytes> = (0..n).filter_map(|_| model.pop_back()).collect();
+                            prop_assert_eq!(list.pop_back_n(n), want);
+                        }
+                        Op::Trim(s, e) if s <= e && e < model.len() => {
+                            list.trim(s, e);
+                            model.truncate(e + 1);
+                            model.drain(..s);
+                        }
+                        Op::Set(i, e) if i < model.len() => {
+                            list.set(i, Bytes::from(e.clone()), limits);
+                            model[i] = Bytes::from(e);
+                            grew = true;
+                        }
+                        Op::Insert(i, e) if i <= model.len() => {
+                            list.insert(i, Bytes::from(e.clone()), limits);
+                            model.insert(i, Bytes::from(e));
+                            grew = true;
+                        }
+                        Op::RemoveEqual(e) => {
+                            list.retain(|x| x != e);
+                            model.retain(|x| *x != e);
+                        }
+                        _ => {}
+                    }
+                    if grew && !converted && exceeds(&model, limits) {
+                        converted = true;
+                    }
+                    prop_assert_eq!(list.is_packed(), !converted);
+                    prop_assert_eq!(list.len(), model.len());
+                    prop_assert!(list.iter().eq(model.iter().map(|e| &e[..])));
+                    prop_assert!(list.iter().rev().eq(model.iter().rev().map(|e| &e[..])));
+                    if !model.is_empty() {
+                        let (s, e) = (model.len() / 3, model.len() - 1);
+                        prop_assert!(list.range(s..=e).eq(model.range(s..=e).map(|e| &e[..])));
+                        prop_assert!(list.range_bytes(s..=e).eq(model.range(s..=e).cloned()));
+                        prop_assert_eq!(list.get_bytes(s), model.get(s).cloned());
+                    }
+                }
+            }
+        }
+    }
 }

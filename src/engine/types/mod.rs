@@ -32,10 +32,11 @@ pub(crate) enum Value {
     String(Bytes),
     /// A list, head first (packed while small).
     List(list::List),
-    /// A hash: field → value, in insertion order while listpack-encoded.
-    /// The aggregates are boxed so every key's entry stays small (a string
-    /// key pays for the largest variant's size in the table).
-    Hash(Box<Hash>),
+    /// A hash: field → value, in insertion order while listpack-encoded
+    /// (32 bytes in place: a packed hash's buffer, or its boxed table).
+    /// The other aggregates are boxed so every key's entry stays small (a
+    /// string key pays for the largest variant's size in the table).
+    Hash(Hash),
     /// A set.
     #[allow(clippy::box_collection)] // deliberately: see above
     Set(Box<set::Members>),

@@ -171,18 +171,22 @@ impl Packed {
     /// quarter at least (amortised pushes, little slack on small runs) and
     /// gives back memory once it is less than half used.
     pub(crate) fn splice(&mut self, range: Range<usize>, removed: usize, elements: &[&[u8]]) {
-        let mut encoded = Vec::with_capacity(elements.iter().map(|e| element_size(e.len())).sum());
-        for e in elements {
-            encode(&mut encoded, e);
-        }
-        let new_len = self.buf.len() - range.len() + encoded.len();
+        let added: usize = elements.iter().map(|e| element_size(e.len())).sum();
+        let new_len = self.buf.len() - range.len() + added;
         if new_len > self.buf.capacity() {
             let want = new_len.max(self.buf.capacity() + self.buf.capacity() / 4);
             self.buf.reserve_exact(want - self.buf.len());
         }
         if range.end == self.buf.len() && range.is_empty() {
-            self.buf.extend_from_slice(&encoded);
+            // An append encodes in place.
+            for e in elements {
+                encode(&mut self.buf, e);
+            }
         } else {
+            let mut encoded = Vec::with_capacity(added);
+            for e in elements {
+                encode(&mut encoded, e);
+            }
             self.buf.splice(range, encoded);
         }
         self.count = self.count - removed + elements.len();

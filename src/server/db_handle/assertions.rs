@@ -152,7 +152,7 @@ impl DbHandle {
         self.assert_value(
             "assert_hash",
             key.as_ref(),
-            Value::Hash(Box::new(hash)),
+            Value::Hash(hash),
             |a, b| {
                 let pairs = |v: &Value| match v {
                     Value::Hash(h) => h.iter_bytes().collect(),
