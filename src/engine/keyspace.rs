@@ -1168,7 +1168,9 @@ mod tests {
         db.insert(b("s"), Value::String(b("v")));
         assert_eq!(db.get_list(b"s"), Err(wrongtype()));
         assert_eq!(db.list_or_insert(&b("s")).err(), Some(wrongtype()));
-        db.list_or_insert(&b("l")).unwrap().push_back(b("x"), Default::default());
+        db.list_or_insert(&b("l"))
+            .unwrap()
+            .push_back(b("x"), Default::default());
         assert_eq!(db.get_list(b"l").unwrap().map(|l| l.len()), Some(1));
         db.get_list_mut(b"l").unwrap().unwrap().clear();
         assert!(db.remove_if_empty(b"l"));

@@ -178,10 +178,12 @@ fn hsetnx(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn hget(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    Ok(match ctx.db().get_hash(&key)?.and_then(|h| h.get_bytes(&field)) {
-        Some(v) => Reply::Bulk(v),
-        None => Reply::Nil,
-    })
+    Ok(
+        match ctx.db().get_hash(&key)?.and_then(|h| h.get_bytes(&field)) {
+            Some(v) => Reply::Bulk(v),
+            None => Reply::Nil,
+        },
+    )
 }
 
 fn hmget(ctx: &mut Ctx<'_>) -> CmdResult {

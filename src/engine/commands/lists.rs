@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::engine::{Ctx, Engine};
 use crate::engine::blocking::{BlockOp, block, parse_timeout};
 use crate::engine::command::{
     BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1,
@@ -26,6 +25,7 @@ use crate::engine::types::Kind;
 use crate::engine::types::list::{End, ListLimits};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NO_SUCH_KEY, NOT_POSITIVE, err, syntax_error, wrong_arity};
+use crate::engine::{Ctx, Engine};
 use crate::protocol::Reply;
 
 const BLOCK_LIST: u32 = WRITE | NOSCRIPT | BLOCKING;

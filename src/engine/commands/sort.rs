@@ -213,10 +213,8 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
         Some(dest) => {
             let n = out.len();
             if n > 0 {
-                let list = List::from_items(
-                    out.into_iter().map(Option::unwrap_or_default),
-                    list_limits,
-                );
+                let list =
+                    List::from_items(out.into_iter().map(Option::unwrap_or_default), list_limits);
                 db.insert(dest.clone(), Value::List(list));
                 db.notify(events::LIST, "sortstore", &dest);
             } else if db.remove(&dest).is_some() {

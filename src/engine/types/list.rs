@@ -217,7 +217,10 @@ impl List {
             Repr::Packed(_) => Some(self.range(range).map(Bytes::copy_from_slice)),
             Repr::Deque(_) => None,
         };
-        deque.into_iter().flatten().chain(packed.into_iter().flatten())
+        deque
+            .into_iter()
+            .flatten()
+            .chain(packed.into_iter().flatten())
     }
 
     /// The element at `index`.
@@ -483,7 +486,10 @@ mod tests {
             packed.range_bytes(3..=5).collect::<Vec<_>>(),
             deque.range_bytes(3..=5).collect::<Vec<_>>()
         );
-        assert_ne!(packed, List::from_items(items().take(19), ListLimits::default()));
+        assert_ne!(
+            packed,
+            List::from_items(items().take(19), ListLimits::default())
+        );
     }
 
     mod model {

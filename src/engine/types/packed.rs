@@ -349,7 +349,10 @@ mod tests {
             p.push_back(b"x");
             p.push_back(&data);
             p.push_back(b"");
-            assert_eq!(p.bytes(), element_size(1) + element_size(len) + element_size(0));
+            assert_eq!(
+                p.bytes(),
+                element_size(1) + element_size(len) + element_size(0)
+            );
             assert_eq!(p.len(), 3);
             assert_eq!(collect(&p), [b"x".to_vec(), data.clone(), Vec::new()]);
             let back: Vec<&[u8]> = p.iter().rev().collect();

@@ -149,18 +149,13 @@ impl DbHandle {
         for (f, v) in expected {
             hash.set(bytes(f), bytes(v), Limits::default());
         }
-        self.assert_value(
-            "assert_hash",
-            key.as_ref(),
-            Value::Hash(hash),
-            |a, b| {
-                let pairs = |v: &Value| match v {
-                    Value::Hash(h) => h.iter_bytes().collect(),
-                    _ => BTreeMap::new(),
-                };
-                pairs(a) == pairs(b)
-            },
-        );
+        self.assert_value("assert_hash", key.as_ref(), Value::Hash(hash), |a, b| {
+            let pairs = |v: &Value| match v {
+                Value::Hash(h) => h.iter_bytes().collect(),
+                _ => BTreeMap::new(),
+            };
+            pairs(a) == pairs(b)
+        });
     }
 
     /// Asserts that the set at `key` holds exactly the `expected` members,

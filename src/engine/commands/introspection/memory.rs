@@ -196,11 +196,7 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
 /// The listpack bytes of the first `limit` nodes of a quicklist holding
 /// `list`, packed as pushes pack them under `list-max-listpack-size`
 /// (Redis's `_quicklistNodeAllowInsert`), and the elements they hold.
-pub(crate) fn quicklist_nodes(
-    list: &List,
-    engine: &Engine,
-    limit: usize,
-) -> (Vec<usize>, usize) {
+pub(crate) fn quicklist_nodes(list: &List, engine: &Engine, limit: usize) -> (Vec<usize>, usize) {
     let fill = engine.config_int("list-max-listpack-size").unwrap_or(-2);
     let (max_bytes, max_count) = if fill < 0 {
         (4096usize << (-fill - 1).clamp(0, 4), usize::MAX)
