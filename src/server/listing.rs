@@ -38,7 +38,7 @@ pub(crate) fn describe(v: &Value) -> String {
         Value::String(s) => quote(s),
         Value::List(l) => format!(
             "[{}]",
-            l.iter().map(|e| quote(e)).collect::<Vec<_>>().join(", ")
+            l.iter().map(quote).collect::<Vec<_>>().join(", ")
         ),
         Value::Set(s) => {
             let mut m: Vec<_> = s.iter().map(|e| quote(e)).collect();

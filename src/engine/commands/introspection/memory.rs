@@ -114,7 +114,7 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
         },
         Value::List(list) => ROBJ + 40 + quicklist_usage(list, samples, engine),
         Value::Hash(hash) if hash.is_listpack() => {
-            ROBJ + listpack_size(hash.iter().flat_map(|(f, v)| [&f[..], &v[..]]))
+            ROBJ + listpack_size(hash.iter().flat_map(|(f, v)| [f, v]))
         }
         Value::Hash(hash) => {
             ROBJ + DICT
