@@ -98,10 +98,7 @@ impl DbHandle {
     /// ```
     pub fn hvals(&self, key: impl AsRef<[u8]>) -> Result<Vec<RedisString>, StateError> {
         let got = self.read(key.as_ref(), Kind::Hash, |v| {
-            hash(v)
-                .values()
-                .map(RedisString::from)
-                .collect()
+            hash(v).values().map(RedisString::from).collect()
         })?;
         Ok(got.unwrap_or_default())
     }
