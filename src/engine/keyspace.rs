@@ -24,7 +24,7 @@
 //!   drains the queue after every command (see `Engine::after_command`).
 //!   The `expired` and `new` events are queued by this module itself.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 
 use rustc_hash::FxHashMap;
 
@@ -34,6 +34,7 @@ use bytes::Bytes;
 
 use super::random::Rng;
 use super::types::hash::Hash;
+use super::types::list::List;
 use super::types::set::Members;
 use super::types::stream::Stream;
 use super::types::zset::ZSet;
@@ -662,11 +663,11 @@ impl Db {
     typed_access!(String, Bytes, get_string, get_string_mut, "a string");
     typed_access!(
         List,
-        VecDeque<Bytes>,
+        List,
         get_list,
         get_list_mut,
         list_or_insert,
-        VecDeque::new(),
+        List::new(),
         "a list"
     );
     typed_access!(
@@ -1178,7 +1179,9 @@ mod tests {
         db.insert(b("s"), Value::String(b("v")));
         assert_eq!(db.get_list(b"s"), Err(wrongtype()));
         assert_eq!(db.list_or_insert(&b("s")).err(), Some(wrongtype()));
-        db.list_or_insert(&b("l")).unwrap().push_back(b("x"));
+        db.list_or_insert(&b("l"))
+            .unwrap()
+            .push_back(b("x"), Default::default());
         assert_eq!(db.get_list(b"l").unwrap().map(|l| l.len()), Some(1));
         db.get_list_mut(b"l").unwrap().unwrap().clear();
         assert!(db.remove_if_empty(b"l"));

@@ -36,10 +36,7 @@ pub(crate) fn quote(b: &[u8]) -> String {
 pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => quote(s),
-        Value::List(l) => format!(
-            "[{}]",
-            l.iter().map(|e| quote(e)).collect::<Vec<_>>().join(", ")
-        ),
+        Value::List(l) => format!("[{}]", l.iter().map(quote).collect::<Vec<_>>().join(", ")),
         Value::Set(s) => {
             let mut m: Vec<_> = s.iter().map(quote).collect();
             m.sort();

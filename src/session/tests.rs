@@ -6,7 +6,6 @@
 //! connection drives it. Expected replies were taken from redis-server
 //! 7.0.15.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -71,7 +70,7 @@ impl Harness {
 
     fn list(&mut self, key: &str, items: &[&str]) {
         self.engine.refresh_time();
-        let list: VecDeque<Bytes> = items
+        let list: crate::engine::types::list::List = items
             .iter()
             .map(|s| Bytes::copy_from_slice(s.as_bytes()))
             .collect();

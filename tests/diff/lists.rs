@@ -456,3 +456,56 @@ async fn list_object_encoding() {
             .cmd(["TYPE", "l"])])
         .await;
 }
+
+/// Every list command on lists that cross the mock's packed-form limit
+/// (one quicklist node: here 4 elements, then 4 KB): the same replies
+/// before, at and after the conversion, empty and binary elements
+/// included.
+#[tokio::test]
+async fn lists_across_the_packed_limit() {
+    let Some(differ) = Differ::start().await else {
+        return;
+    };
+    let kb = "k".repeat(1500);
+    differ
+        .check(&[
+            case("count fill")
+                .cmd(["CONFIG", "SET", "list-max-listpack-size", "4"])
+                .cmd(["RPUSH", "l", "a", "", "b\r\n\0"])
+                .cmd(["LRANGE", "l", "0", "-1"])
+                .cmd(["LINSERT", "l", "BEFORE", "", "x"])
+                .cmd(["LINSERT", "l", "AFTER", "x", "y"])
+                .cmd(["LRANGE", "l", "0", "-1"])
+                .cmd(["LSET", "l", "-1", ""])
+                .cmd(["LINDEX", "l", "-1"])
+                .cmd(["LINDEX", "l", "2"])
+                .cmd(["LPOS", "l", "", "RANK", "-1", "COUNT", "0"])
+                .cmd(["LREM", "l", "-1", ""])
+                .cmd(["LRANGE", "l", "1", "-2"])
+                .cmd(["LPUSH", "p", "1", "2"])
+                .cmd(["LMOVE", "l", "p", "LEFT", "RIGHT"])
+                .cmd(["RPOPLPUSH", "p", "l"])
+                .cmd(["LPOP", "l", "2"])
+                .cmd(["RPOP", "p", "9"])
+                .cmd(["LTRIM", "l", "1", "-1"])
+                .cmd(["LRANGE", "l", "0", "-1"])
+                .cmd(["LLEN", "l"])
+                .cmd(["LMPOP", "2", "p", "l", "RIGHT", "COUNT", "3"])
+                .cmd(["EXISTS", "l", "p"])
+                .cmd(["CONFIG", "SET", "list-max-listpack-size", "-2"]),
+            case("byte fill")
+                .cmd(["CONFIG", "SET", "list-max-listpack-size", "-1"])
+                .cmd(["RPUSH", "b", &kb, &kb, "s"])
+                .cmd(["LPUSH", "b", &kb])
+                .cmd(["LPOS", "b", "s"])
+                .cmd(["LSET", "b", "0", "t"])
+                .cmd(["LRANGE", "b", "-1", "-1"])
+                .cmd(["LREM", "b", "0", &kb])
+                .cmd(["LRANGE", "b", "0", "-1"])
+                .cmd(["SORT", "b", "ALPHA", "STORE", "sorted"])
+                .cmd(["LRANGE", "sorted", "0", "-1"])
+                .cmd(["OBJECT", "ENCODING", "b"])
+                .cmd(["CONFIG", "SET", "list-max-listpack-size", "-2"]),
+        ])
+        .await;
+}

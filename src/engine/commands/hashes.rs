@@ -178,10 +178,12 @@ fn hsetnx(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn hget(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    Ok(match ctx.db().get_hash(&key)?.and_then(|h| h.get(&field)) {
-        Some(v) => Reply::Bulk(v.clone()),
-        None => Reply::Nil,
-    })
+    Ok(
+        match ctx.db().get_hash(&key)?.and_then(|h| h.get_bytes(&field)) {
+            Some(v) => Reply::Bulk(v),
+            None => Reply::Nil,
+        },
+    )
 }
 
 fn hmget(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -192,8 +194,8 @@ fn hmget(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(Reply::Array(
         fields
             .iter()
-            .map(|f| match hash.and_then(|h| h.get(f)) {
-                Some(v) => Reply::Bulk(v.clone()),
+            .map(|f| match hash.and_then(|h| h.get_bytes(f)) {
+                Some(v) => Reply::Bulk(v),
                 None => Reply::Nil,
             })
             .collect(),
@@ -262,12 +264,12 @@ fn getall(ctx: &mut Ctx<'_>, keys: bool, values: bool) -> CmdResult {
     };
     Ok(match (keys, values) {
         (true, true) => Reply::Map(
-            hash.iter()
-                .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
+            hash.iter_bytes()
+                .map(|(f, v)| (Reply::Bulk(f), Reply::Bulk(v)))
                 .collect(),
         ),
-        (true, false) => Reply::bulks(hash.keys().cloned()),
-        _ => Reply::bulks(hash.values().cloned()),
+        (true, false) => Reply::bulks(hash.iter_bytes().map(|(f, _)| f)),
+        _ => Reply::bulks(hash.iter_bytes().map(|(_, v)| v)),
     })
 }
 
@@ -360,16 +362,18 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let size = hash.len();
     let Some(count) = count else {
-        let (f, _) = hash.get_index(random.below(size)).expect("in range");
-        return Ok(Reply::Bulk(f.clone()));
+        let (f, _) = hash.indexed().get(random.below(size)).expect("in range");
+        return Ok(Reply::Bulk(Bytes::copy_from_slice(f)));
     };
+    // O(1) picks: a listpack is walked once for all of them.
+    let indexed = hash.indexed();
     if count < 0 && count.unsigned_abs() > PACK_OVER {
         // One buffer, as Redis's output buffer holds it.
         let n = count.unsigned_abs();
         let mut packed = PackedArray::bulk_pairs(with_values && resp3);
         packed.reserve(n.saturating_mul(1 + with_values as u64), 8);
         for _ in 0..n {
-            let (f, v) = hash.get_index(random.below(size)).expect("in range");
+            let (f, v) = indexed.get(random.below(size)).expect("in range");
             packed.push(f);
             if with_values {
                 packed.push(v);
@@ -377,9 +381,9 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         return Ok(Reply::Packed(packed));
     }
-    let picks: Vec<(&Bytes, &Bytes)> = if count < 0 {
+    let picks: Vec<(&[u8], &[u8])> = if count < 0 {
         (0..count.unsigned_abs())
-            .map(|_| hash.get_index(random.below(size)).expect("in range"))
+            .map(|_| indexed.get(random.below(size)).expect("in range"))
             .collect()
     } else if count as u64 >= size as u64 {
         // The whole hash, in the order HGETALL gives it.
@@ -393,24 +397,22 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         positions
             .into_iter()
-            .map(|i| hash.get_index(i).expect("in range"))
+            .map(|i| indexed.get(i).expect("in range"))
             .collect()
     };
+    let bulk = |s: &[u8]| Reply::Bulk(Bytes::copy_from_slice(s));
     Ok(Reply::Array(if with_values && resp3 {
         picks
             .into_iter()
-            .map(|(f, v)| Reply::Array(vec![Reply::Bulk(f.clone()), Reply::Bulk(v.clone())]))
+            .map(|(f, v)| Reply::Array(vec![bulk(f), bulk(v)]))
             .collect()
     } else if with_values {
         picks
             .into_iter()
-            .flat_map(|(f, v)| [Reply::Bulk(f.clone()), Reply::Bulk(v.clone())])
+            .flat_map(|(f, v)| [bulk(f), bulk(v)])
             .collect()
     } else {
-        picks
-            .into_iter()
-            .map(|(f, _)| Reply::Bulk(f.clone()))
-            .collect()
+        picks.into_iter().map(|(f, _)| bulk(f)).collect()
     }))
 }
 
@@ -427,20 +429,22 @@ fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(scan_reply(0, Vec::new()));
     };
     let opts = ScanOpts::parse(&args[3..])?;
-    let keep = |f: &Bytes| opts.matches(f);
+    let keep = |f: &[u8]| opts.matches(f);
+    let bulk = |s: &[u8]| Reply::Bulk(Bytes::copy_from_slice(s));
     let mut out = Vec::new();
     let mut next = 0u64;
     if hash.is_listpack() {
         for (f, v) in hash.iter().filter(|(f, _)| keep(f)) {
-            out.push(Reply::Bulk(f.clone()));
-            out.push(Reply::Bulk(v.clone()));
+            out.push(bulk(f));
+            out.push(bulk(v));
         }
     } else {
         let page;
-        (next, page) = scan_page(hash.len(), cursor, opts.count, |i| hash.get_index(i));
+        let indexed = hash.indexed();
+        (next, page) = scan_page(hash.len(), cursor, opts.count, |i| indexed.get(i));
         for (f, v) in page.into_iter().filter(|(f, _)| keep(f)) {
-            out.push(Reply::Bulk(f.clone()));
-            out.push(Reply::Bulk(v.clone()));
+            out.push(bulk(f));
+            out.push(bulk(v));
         }
     }
     Ok(scan_reply(next, out))

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::engine::Ctx;
 use crate::engine::blocking::{BlockOp, block, parse_timeout};
 use crate::engine::command::{
     BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*, numkeys_at_1,
@@ -23,9 +22,10 @@ use crate::engine::command::{
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Kind;
-use crate::engine::types::list::End;
+use crate::engine::types::list::{End, ListLimits};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NO_SUCH_KEY, NOT_POSITIVE, err, syntax_error, wrong_arity};
+use crate::engine::{Ctx, Engine};
 use crate::protocol::Reply;
 
 const BLOCK_LIST: u32 = WRITE | NOSCRIPT | BLOCKING;
@@ -230,17 +230,30 @@ const MOVE_KEYS: &[KeySpecDef] = &[
 
 // --- the cores, shared with the blocking variants ---------------------------
 
+/// `list-max-listpack-size` as configured (CONFIG SET), Redis 7.0's -2 by
+/// default: how big a list may grow before it leaves its packed form.
+pub(crate) fn list_limits(engine: &Engine) -> ListLimits {
+    ListLimits::from_fill(engine.config_int("list-max-listpack-size").unwrap_or(-2))
+}
+
 /// Pushes `elements` one by one at `end` of the list at `key`, creating it
 /// when missing, with Redis's side effects: the modification signal (which
 /// is also the wakeup hook for clients blocked on the key) and the
 /// `lpush`/`rpush` event. Returns the new length. The caller has checked the
-/// type (or accepts `WRONGTYPE` from here).
-pub(crate) fn push(db: &mut Db, key: &Bytes, end: End, elements: &[Bytes]) -> Result<usize, Reply> {
+/// type (or accepts `WRONGTYPE` from here). `limits` say when the list
+/// leaves its packed form.
+pub(crate) fn push(
+    db: &mut Db,
+    key: &Bytes,
+    end: End,
+    elements: &[Bytes],
+    limits: ListLimits,
+) -> Result<usize, Reply> {
     let list = db.list_or_insert(key)?;
     for e in elements {
         match end {
-            End::Left => list.push_front(e.clone()),
-            End::Right => list.push_back(e.clone()),
+            End::Left => list.push_front(e.clone(), limits),
+            End::Right => list.push_back(e.clone(), limits),
         }
     }
     let len = list.len();
@@ -264,8 +277,8 @@ pub(crate) fn pop_elements(
     };
     let n = count.min(list.len());
     let popped: Vec<Bytes> = match end {
-        End::Left => list.drain(..n).collect(),
-        End::Right => (0..n).filter_map(|_| list.pop_back()).collect(),
+        End::Left => list.pop_front_n(n),
+        End::Right => list.pop_back_n(n),
     };
     if n > 0 {
         db.notify(events::LIST, end.pop_event(), key);
@@ -283,8 +296,8 @@ pub(crate) fn move_element(
     db: &mut Db,
     src: &Bytes,
     dst: &Bytes,
-    from: End,
-    to: End,
+    (from, to): (End, End),
+    limits: ListLimits,
 ) -> Result<Option<Bytes>, Reply> {
     match db.get_list_mut(src)? {
         Some(list) if !list.is_empty() => {}
@@ -301,7 +314,7 @@ pub(crate) fn move_element(
     let Some(value) = value else {
         return Ok(None);
     };
-    push(db, dst, to, std::slice::from_ref(&value))?;
+    push(db, dst, to, std::slice::from_ref(&value), limits)?;
     db.notify(events::LIST, from.pop_event(), src);
     db.remove_if_empty(src);
     db.touched(src);
@@ -353,11 +366,12 @@ pub(crate) fn pop_reply(popped: Option<Vec<Bytes>>, with_count: bool) -> Reply {
 fn push_command(ctx: &mut Ctx<'_>, end: End, only_existing: bool) -> CmdResult {
     let key = ctx.arg(1).clone();
     let elements = &ctx.args[2..];
+    let limits = list_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
     if db.get_list_mut(&key)?.is_none() && only_existing {
         return Ok(Reply::int(0));
     }
-    Ok(Reply::int(push(db, &key, end, elements)? as i64))
+    Ok(Reply::int(push(db, &key, end, elements, limits)? as i64))
 }
 
 fn lpush(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -438,7 +452,7 @@ fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Array(Vec::new()));
     };
     Ok(match normalize_range(start, end, list.len()) {
-        Some((s, e)) => Reply::bulks(list.range(s..=e).cloned()),
+        Some((s, e)) => Reply::bulks(list.range_bytes(s..=e)),
         None => Reply::Array(Vec::new()),
     })
 }
@@ -452,10 +466,7 @@ fn ltrim(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::ok());
     };
     match normalize_range(start, end, list.len()) {
-        Some((s, e)) => {
-            list.truncate(e + 1);
-            list.drain(..s);
-        }
+        Some((s, e)) => list.trim(s, e),
         None => list.clear(),
     }
     db.notify(events::LIST, "ltrim", &key);
@@ -479,14 +490,15 @@ fn lindex(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let index = args::int(&index)?;
     Ok(position(index, list.len())
-        .and_then(|i| list.get(i))
-        .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
+        .and_then(|i| list.get_bytes(i))
+        .map_or(Reply::Nil, Reply::Bulk))
 }
 
 fn lset(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
     let value = ctx.arg(3).clone();
     let index = ctx.arg(2).clone();
+    let limits = list_limits(ctx.engine);
     let db = ctx.db();
     let Some(list) = db.get_list_mut(&key)? else {
         return Err(err(NO_SUCH_KEY));
@@ -495,7 +507,7 @@ fn lset(ctx: &mut Ctx<'_>) -> CmdResult {
     let Some(i) = position(index, list.len()) else {
         return Err(err("ERR index out of range"));
     };
-    list[i] = value;
+    list.set(i, value, limits);
     db.touched(&key);
     db.notify(events::LIST, "lset", &key);
     Ok(Reply::ok())
@@ -512,14 +524,15 @@ fn linsert(ctx: &mut Ctx<'_>) -> CmdResult {
     let key = ctx.arg(1).clone();
     let pivot = ctx.arg(3).clone();
     let value = ctx.arg(4).clone();
+    let limits = list_limits(ctx.engine);
     let db = ctx.db();
     let Some(list) = db.get_list_mut(&key)? else {
         return Ok(Reply::int(0));
     };
-    let Some(at) = list.iter().position(|e| *e == pivot) else {
+    let Some(at) = list.iter().position(|e| e == pivot) else {
         return Ok(Reply::int(-1));
     };
-    list.insert(if after { at + 1 } else { at }, value);
+    list.insert(if after { at + 1 } else { at }, value, limits);
     let len = list.len();
     db.touched(&key);
     db.notify(events::LIST, "linsert", &key);
@@ -543,7 +556,7 @@ fn lrem(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut removed = 0usize;
     if count >= 0 {
         list.retain(|e| {
-            let drop = removed < limit && *e == element;
+            let drop = removed < limit && e == element;
             removed += drop as usize;
             !drop
         });
@@ -553,7 +566,7 @@ fn lrem(ctx: &mut Ctx<'_>) -> CmdResult {
             if doomed.len() == limit {
                 break;
             }
-            if *e == element {
+            if e == element {
                 doomed.push(i);
             }
         }
@@ -622,12 +635,18 @@ fn lpos(ctx: &mut Ctx<'_>) -> CmdResult {
     let len = list.len();
     let mut found = Vec::new();
     let mut matches = 0i64;
+    // One walk from the chosen end (O(1) per step in either form).
+    let mut walk: Box<dyn Iterator<Item = &[u8]>> = if from_tail {
+        Box::new(list.iter().rev())
+    } else {
+        Box::new(list.iter())
+    };
     for step in 0..len {
         if maxlen != 0 && step as i64 >= maxlen {
             break;
         }
         let index = if from_tail { len - 1 - step } else { step };
-        if list[index] != element {
+        if walk.next() != Some(&element[..]) {
             continue;
         }
         matches += 1;
@@ -658,7 +677,8 @@ fn rpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> CmdResult {
     let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    let moved = move_element(ctx.db(), &src, &dst, from, to)?;
+    let limits = list_limits(ctx.engine);
+    let moved = move_element(ctx.db(), &src, &dst, (from, to), limits)?;
     Ok(moved.map_or(Reply::Nil, Reply::Bulk))
 }
 
@@ -753,15 +773,16 @@ fn brpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
 fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration>) -> CmdResult {
     let src = ctx.arg(1).clone();
     let dst = ctx.arg(2).clone();
+    let limits = list_limits(ctx.engine);
     let db = ctx.db();
     if db.get_list(&src)?.is_some() {
-        let moved = move_element(db, &src, &dst, from, to)?;
+        let moved = move_element(db, &src, &dst, (from, to), limits)?;
         return Ok(moved.map_or(Reply::Nil, Reply::Bulk));
     }
     Ok(block(
         ctx,
         vec![src],
-        move_waiter(dst, from, to),
+        move_waiter(dst, from, to, limits),
         timeout,
         Reply::Nil,
     ))
@@ -781,10 +802,11 @@ fn pop_waiter(end: End, count: Option<usize>) -> BlockOp {
     })
 }
 
-/// How a client blocked by BLMOVE / BRPOPLPUSH is served.
-fn move_waiter(dst: Bytes, from: End, to: End) -> BlockOp {
+/// How a client blocked by BLMOVE / BRPOPLPUSH is served (`limits` as
+/// configured when it blocked).
+fn move_waiter(dst: Bytes, from: End, to: End, limits: ListLimits) -> BlockOp {
     BlockOp::new(Kind::List, move |db, key| {
-        let moved = move_element(db, key, &dst, from, to)?;
+        let moved = move_element(db, key, &dst, (from, to), limits)?;
         Ok(moved.map_or(Reply::Nil, Reply::Bulk))
     })
 }
@@ -853,10 +875,11 @@ mod tests {
         let mut db = Db::new(0);
         let (k, d) = (b("k"), b("d"));
         let mark = db.watch(&k);
-        assert_eq!(push(&mut db, &k, End::Right, &[b("a"), b("b")]), Ok(2));
+        let lim = ListLimits::default();
+        assert_eq!(push(&mut db, &k, End::Right, &[b("a"), b("b")], lim), Ok(2));
         assert!(db.watch_broken(&k, &mark), "a push signals the key");
         assert_eq!(
-            move_element(&mut db, &k, &d, End::Left, End::Right),
+            move_element(&mut db, &k, &d, (End::Left, End::Right), lim),
             Ok(Some(b("a")))
         );
         assert_eq!(

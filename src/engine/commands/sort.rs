@@ -2,8 +2,6 @@
 //! text, by its elements or by other keys (`BY`), fetching other keys
 //! (`GET`), and storing the result (`STORE`).
 
-use std::collections::VecDeque;
-
 use bytes::Bytes;
 
 use crate::engine::Ctx;
@@ -12,6 +10,7 @@ use crate::engine::command::{
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::Value;
+use crate::engine::types::list::List;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{err, syntax_error, wrongtype};
 use crate::protocol::Reply;
@@ -60,7 +59,7 @@ fn lookup_by_pattern(db: &mut Db, pattern: &[u8], elem: &Bytes) -> Option<Bytes>
     key.extend_from_slice(elem);
     key.extend_from_slice(suffix);
     match (db.get(&key)?, field) {
-        (Value::Hash(h), Some(f)) => h.get(f).cloned(),
+        (Value::Hash(h), Some(f)) => h.get_bytes(f),
         (Value::String(s), None) => Some(s.clone()),
         _ => None,
     }
@@ -105,6 +104,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
         j += 1;
     }
     let key = ctx.arg(1).clone();
+    let list_limits = super::lists::list_limits(ctx.engine);
     let db = ctx.db();
     let source = db.get(&key).cloned();
     let is_set = matches!(source, Some(Value::Set(_)));
@@ -113,7 +113,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
         Some(Value::List(l)) => {
             // BY <constant> keeps the list's order, walked from the
             // tail for DESC.
-            let mut v: Vec<Bytes> = l.into_iter().collect();
+            let mut v: Vec<Bytes> = l.into_vec();
             if dontsort && desc {
                 v.reverse();
             }
@@ -213,8 +213,8 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
         Some(dest) => {
             let n = out.len();
             if n > 0 {
-                let list: VecDeque<Bytes> =
-                    out.into_iter().map(Option::unwrap_or_default).collect();
+                let list =
+                    List::from_items(out.into_iter().map(Option::unwrap_or_default), list_limits);
                 db.insert(dest.clone(), Value::List(list));
                 db.notify(events::LIST, "sortstore", &dest);
             } else if db.remove(&dest).is_some() {

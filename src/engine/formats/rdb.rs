@@ -11,7 +11,7 @@
 //! listpacks, intset, listpack hashes and sorted sets, and LZF-compressed
 //! strings).
 
-use std::collections::VecDeque;
+use crate::engine::types::list::{List, ListLimits};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -404,11 +404,7 @@ fn pairs_to_hash(items: Vec<Bytes>, limits: Limits, check_lengths: bool) -> Opti
     }
     let mut it = items.into_iter();
     let pairs = std::iter::from_fn(|| Some((it.next()?, it.next()?)));
-    Some(Value::Hash(Box::new(Hash::from_pairs(
-        pairs,
-        limits,
-        check_lengths,
-    ))))
+    Some(Value::Hash(Hash::from_pairs(pairs, limits, check_lengths)))
 }
 
 /// Decodes a DUMP payload (already verified); `limits` are the hash
@@ -419,21 +415,23 @@ pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
         TYPE_STRING => Value::String(r.rdb_string()?),
         TYPE_LIST => {
             let n = r.plain_len()?;
-            let mut l = VecDeque::with_capacity(n.min(1 << 16));
+            let mut l = List::new();
             for _ in 0..n {
-                l.push_back(r.rdb_string()?);
+                l.push_back(r.rdb_string()?, ListLimits::default());
             }
             Value::List(l)
         }
         TYPE_LIST_QUICKLIST_2 => {
             let nodes = r.plain_len()?;
-            let mut l = VecDeque::new();
+            let mut l = List::new();
             for _ in 0..nodes {
                 let container = r.plain_len()?;
                 let data = r.rdb_string()?;
                 match container {
-                    1 => l.push_back(data),
-                    2 => l.extend(listpack_entries(&data)?),
+                    1 => l.push_back(data, ListLimits::default()),
+                    2 => listpack_entries(&data)?
+                        .into_iter()
+                        .for_each(|e| l.push_back(e, ListLimits::default())),
                     _ => return None,
                 }
             }

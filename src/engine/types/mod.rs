@@ -13,11 +13,10 @@
 pub(crate) mod hash;
 pub(crate) mod hll;
 pub(crate) mod list;
+pub(crate) mod packed;
 pub(crate) mod set;
 pub(crate) mod stream;
 pub(crate) mod zset;
-
-use std::collections::VecDeque;
 
 use bytes::{Bytes, BytesMut};
 
@@ -31,12 +30,13 @@ use zset::ZSet;
 pub(crate) enum Value {
     /// A string (Redis stores integers as strings too).
     String(Bytes),
-    /// A list, head first.
-    List(VecDeque<Bytes>),
-    /// A hash: field → value, in insertion order while listpack-encoded.
-    /// The aggregates are boxed so every key's entry stays small (a string
-    /// key pays for the largest variant's size in the table).
-    Hash(Box<Hash>),
+    /// A list, head first (packed while small).
+    List(list::List),
+    /// A hash: field → value, in insertion order while listpack-encoded
+    /// (32 bytes in place: a packed hash's buffer, or its boxed table).
+    /// The other aggregates are boxed so every key's entry stays small (a
+    /// string key pays for the largest variant's size in the table).
+    Hash(Hash),
     /// A set.
     #[allow(clippy::box_collection)] // deliberately: see above
     Set(Box<set::Members>),

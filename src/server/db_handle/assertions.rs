@@ -10,7 +10,7 @@
 //!   actual:   hash {"name": "alice"}
 //! ```
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,6 +18,7 @@ use bytes::Bytes;
 use super::DbHandle;
 use crate::engine::types::Value;
 use crate::engine::types::hash::{Hash, Limits};
+use crate::engine::types::list::List;
 use crate::engine::types::zset::ZSet;
 use crate::server::listing::{describe_typed, quote};
 
@@ -119,7 +120,7 @@ impl DbHandle {
         let actual = self.snapshot(key);
         let found = match &actual {
             Some((Value::Hash(h), _)) => match h.get(field) {
-                Some(v) if v.as_ref() == expected => return,
+                Some(v) if v == expected => return,
                 Some(v) => format!("hash with field {} = {}", quote(field), quote(v)),
                 None => format!("hash without field {}: {}", quote(field), describe(&actual)),
             },
@@ -148,18 +149,13 @@ impl DbHandle {
         for (f, v) in expected {
             hash.set(bytes(f), bytes(v), Limits::default());
         }
-        self.assert_value(
-            "assert_hash",
-            key.as_ref(),
-            Value::Hash(Box::new(hash)),
-            |a, b| {
-                let pairs = |v: &Value| match v {
-                    Value::Hash(h) => h.iter().map(|(f, v)| (f.clone(), v.clone())).collect(),
-                    _ => BTreeMap::new(),
-                };
-                pairs(a) == pairs(b)
-            },
-        );
+        self.assert_value("assert_hash", key.as_ref(), Value::Hash(hash), |a, b| {
+            let pairs = |v: &Value| match v {
+                Value::Hash(h) => h.iter_bytes().collect(),
+                _ => BTreeMap::new(),
+            };
+            pairs(a) == pairs(b)
+        });
     }
 
     /// Asserts that the set at `key` holds exactly the `expected` members,
@@ -201,7 +197,7 @@ impl DbHandle {
         key: impl AsRef<[u8]>,
         expected: impl IntoIterator<Item = V>,
     ) {
-        let list: VecDeque<Bytes> = expected.into_iter().map(bytes).collect();
+        let list: List = expected.into_iter().map(bytes).collect();
         self.assert_value("assert_list", key.as_ref(), Value::List(list), |a, b| {
             a == b
         });

@@ -45,7 +45,7 @@ impl DbHandle {
     ) -> Result<Option<RedisString>, StateError> {
         let field = field.as_ref();
         let got = self.read(key.as_ref(), Kind::Hash, |v| {
-            hash(v).get(field).map(|s| RedisString::from(&s[..]))
+            hash(v).get(field).map(RedisString::from)
         })?;
         Ok(got.flatten())
     }
@@ -67,7 +67,7 @@ impl DbHandle {
         let got = self.read(key.as_ref(), Kind::Hash, |v| {
             hash(v)
                 .iter()
-                .map(|(f, v)| (RedisString::from(&f[..]), RedisString::from(&v[..])))
+                .map(|(f, v)| (RedisString::from(f), RedisString::from(v)))
                 .collect()
         })?;
         Ok(got.unwrap_or_default())
@@ -83,7 +83,7 @@ impl DbHandle {
     /// ```
     pub fn hkeys(&self, key: impl AsRef<[u8]>) -> Result<Vec<RedisString>, StateError> {
         let got = self.read(key.as_ref(), Kind::Hash, |v| {
-            hash(v).keys().map(|f| RedisString::from(&f[..])).collect()
+            hash(v).keys().map(RedisString::from).collect()
         })?;
         Ok(got.unwrap_or_default())
     }
@@ -98,10 +98,7 @@ impl DbHandle {
     /// ```
     pub fn hvals(&self, key: impl AsRef<[u8]>) -> Result<Vec<RedisString>, StateError> {
         let got = self.read(key.as_ref(), Kind::Hash, |v| {
-            hash(v)
-                .values()
-                .map(|f| RedisString::from(&f[..]))
-                .collect()
+            hash(v).values().map(RedisString::from).collect()
         })?;
         Ok(got.unwrap_or_default())
     }

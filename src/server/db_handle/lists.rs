@@ -103,7 +103,7 @@ impl DbHandle {
     ) -> Result<Vec<RedisString>, StateError> {
         let got = self.read(key.as_ref(), Kind::List, |v| match v {
             Value::List(l) => match index_range(start, stop, l.len()) {
-                Some(r) => l.range(r).map(|e| RedisString::from(&e[..])).collect(),
+                Some(r) => l.range(r).map(RedisString::from).collect(),
                 None => Vec::new(),
             },
             _ => unreachable!("read checked the kind"),

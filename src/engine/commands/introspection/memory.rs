@@ -11,7 +11,7 @@
 //! percent, so `redis-cli --memkeys` and `--bigkeys` rank keys as they
 //! would on Redis.
 
-use std::collections::VecDeque;
+use crate::engine::types::list::List;
 
 use bytes::Bytes;
 
@@ -114,7 +114,7 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
         },
         Value::List(list) => ROBJ + 40 + quicklist_usage(list, samples, engine),
         Value::Hash(hash) if hash.is_listpack() => {
-            ROBJ + listpack_size(hash.iter().flat_map(|(f, v)| [&f[..], &v[..]]))
+            ROBJ + listpack_size(hash.iter().flat_map(|(f, v)| [f, v]))
         }
         Value::Hash(hash) => {
             ROBJ + DICT
@@ -196,11 +196,7 @@ fn value_usage(value: &Value, encoding: StrEncoding, samples: usize, engine: &En
 /// The listpack bytes of the first `limit` nodes of a quicklist holding
 /// `list`, packed as pushes pack them under `list-max-listpack-size`
 /// (Redis's `_quicklistNodeAllowInsert`), and the elements they hold.
-pub(crate) fn quicklist_nodes(
-    list: &VecDeque<Bytes>,
-    engine: &Engine,
-    limit: usize,
-) -> (Vec<usize>, usize) {
+pub(crate) fn quicklist_nodes(list: &List, engine: &Engine, limit: usize) -> (Vec<usize>, usize) {
     let fill = engine.config_int("list-max-listpack-size").unwrap_or(-2);
     let (max_bytes, max_count) = if fill < 0 {
         (4096usize << (-fill - 1).clamp(0, 4), usize::MAX)
@@ -209,7 +205,7 @@ pub(crate) fn quicklist_nodes(
     };
     let mut nodes = Vec::new();
     let (mut bytes, mut count, mut seen) = (7usize, 0usize, 0usize);
-    for item in list {
+    for item in list.iter() {
         if count > 0 && (bytes + item.len() + 8 > max_bytes || count + 1 > max_count) {
             nodes.push(bytes);
             if nodes.len() == limit {
@@ -228,7 +224,7 @@ pub(crate) fn quicklist_nodes(
 /// A quicklist's nodes: `sizeof(quicklistNode)` (40) and its listpack;
 /// the first `samples` nodes measured, their number estimated from the
 /// elements they hold when the list is longer (Redis knows it).
-fn quicklist_usage(list: &VecDeque<Bytes>, samples: usize, engine: &Engine) -> usize {
+fn quicklist_usage(list: &List, samples: usize, engine: &Engine) -> usize {
     let (nodes, seen) = quicklist_nodes(list, engine, samples.max(1));
     let total = if seen == list.len() {
         nodes.len()
