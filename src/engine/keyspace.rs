@@ -38,7 +38,7 @@ use super::types::list::List;
 use super::types::set::Members;
 use super::types::stream::Stream;
 use super::types::zset::ZSet;
-use super::types::{Kind, StrEncoding, Value, scan_span};
+use super::types::{Kind, Str, StrEncoding, Value, scan_span};
 use super::util::errors::wrongtype;
 use crate::protocol::Reply;
 
@@ -660,7 +660,7 @@ impl Db {
         self.entries.get(key).map(|e| e.value.kind())
     }
 
-    typed_access!(String, Bytes, get_string, get_string_mut, "a string");
+    typed_access!(String, Str, get_string, get_string_mut, "a string");
     typed_access!(
         List,
         List,
@@ -1158,7 +1158,7 @@ mod tests {
         let mut db = Db::new(0);
         db.set_notify_mask(events::ALL | events::KEYEVENT);
         db.set_now(1000);
-        db.insert(b("k"), Value::String(b("v")));
+        db.insert(b("k"), Value::String(b("v").into()));
         db.set_expire(b"k", 1500);
         db.set_now(1500);
         assert!(
@@ -1176,7 +1176,7 @@ mod tests {
     #[test]
     fn typed_access_reports_wrongtype() {
         let mut db = Db::new(0);
-        db.insert(b("s"), Value::String(b("v")));
+        db.insert(b("s"), Value::String(b("v").into()));
         assert_eq!(db.get_list(b"s"), Err(wrongtype()));
         assert_eq!(db.list_or_insert(&b("s")).err(), Some(wrongtype()));
         db.list_or_insert(&b("l"))
@@ -1194,7 +1194,7 @@ mod tests {
         let k = b("w");
         let m = db.watch(&k);
         assert!(!db.watch_broken(b"w", &m));
-        db.insert(k.clone(), Value::String(b("1")));
+        db.insert(k.clone(), Value::String(b("1").into()));
         assert!(db.watch_broken(b"w", &m));
         let m2 = db.watch(&k);
         db.flush();
@@ -1212,7 +1212,7 @@ mod tests {
     fn metadata_lives_beside_the_entry_and_follows_the_key() {
         let mut db = Db::new(0);
         db.set_now(1000);
-        db.insert(b("k"), Value::String(b("v")));
+        db.insert(b("k"), Value::String(b("v").into()));
         let fresh = db.entry(b"k").unwrap();
         assert_eq!(
             (
@@ -1234,13 +1234,13 @@ mod tests {
         );
         // KEEPTTL keeps the deadline; any overwrite resets the encoding
         // and keeps the LFU counter, as Redis's setKey does.
-        db.insert_keep_ttl(b("k"), Value::String(b("w")));
+        db.insert_keep_ttl(b("k"), Value::String(b("w").into()));
         let e = db.entry(b"k").unwrap();
         assert_eq!(
             (e.expires_at, e.str_encoding, e.lfu_counter),
             (Some(5000), StrEncoding::Auto, 9)
         );
-        db.insert(b("k"), Value::String(b("x")));
+        db.insert(b("k"), Value::String(b("x").into()));
         assert_eq!(db.expire_at(b"k"), None);
         assert_eq!(db.expires(), 0);
         // A removed key takes its metadata along; a new key under the same
@@ -1252,7 +1252,7 @@ mod tests {
             (gone.expires_at, gone.str_encoding, gone.lfu_counter),
             (Some(6000), StrEncoding::NoInt, 9)
         );
-        db.insert(b("k"), Value::String(b("y")));
+        db.insert(b("k"), Value::String(b("y").into()));
         let e = db.entry(b"k").unwrap();
         assert_eq!(
             (e.expires_at, e.str_encoding, e.lfu_counter),
@@ -1276,13 +1276,15 @@ mod tests {
         let mut db = Db::new(0);
         for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
             let name = "k".repeat(len);
-            db.insert(b(&name), Value::String(b(&len.to_string())));
+            db.insert(b(&name), Value::String(b(&len.to_string()).into()));
         }
         for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
             let name = "k".repeat(len);
             assert_eq!(
-                db.get_string(name.as_bytes()).unwrap(),
-                Some(&b(&len.to_string()))
+                db.get_string(name.as_bytes())
+                    .unwrap()
+                    .map(|s| s.as_bytes()),
+                Some(len.to_string().as_bytes())
             );
             assert!(
                 matches!(Key::new(name.as_bytes()), Key::Inline { .. }) == (len <= Key::INLINE)
@@ -1303,7 +1305,7 @@ mod tests {
         db.set_now(0);
         for i in 0..10 {
             let k = b(&format!("k{i}"));
-            db.insert(k.clone(), Value::String(b("v")));
+            db.insert(k.clone(), Value::String(b("v").into()));
             db.set_expire(&k, i * 10);
         }
         db.set_now(45);

@@ -522,6 +522,67 @@ RPUSH l a
 BITFIELD l GET i8 0
 BITFIELD_RO l GET i8 0
 
+## values around the inline storage limit (23 bytes in place, a buffer beyond)
+// 23 and 24 bytes: the last inline length and the first shared one.
+SET a 12345678901234567890abc
+SET b 12345678901234567890abcd
+GET a
+GET b
+STRLEN a
+STRLEN b
+OBJECT ENCODING a
+OBJECT ENCODING b
+MGET a b
+GETRANGE a 1 -2
+GETRANGE b 1 -2
+GETRANGE a -3 -1
+GETRANGE b 20 100
+// APPEND across the limit, then back under it with SETRANGE in place.
+SET c 1234567890123456789012
+APPEND c x
+GET c
+OBJECT ENCODING c
+APPEND c y
+GET c
+STRLEN c
+SETRANGE c 0 ZZ
+GET c
+SETRANGE c 30 "\x00end"
+GET c
+STRLEN c
+// Bit writes growing an inline string past the limit.
+SET d "\xff"
+SETBIT d 190 1
+GETBIT d 190
+STRLEN d
+BITCOUNT d
+SETBIT d 183 1
+STRLEN d
+BITCOUNT d
+GET d
+BITFIELD e SET u8 176 255 GET u8 176
+STRLEN e
+GET e
+// Integers are always inline; the largest ones too.
+SET n 9223372036854775806
+INCR n
+GET n
+OBJECT ENCODING n
+DECRBY n 18446744073709551615
+SET m -9223372036854775807
+DECR m
+GET m
+INCRBYFLOAT f 1.5
+INCRBYFLOAT f 12345678901234567890.25
+GET f
+OBJECT ENCODING f
+GETEX b PERSIST
+GETSET a 123456789012345678901234567890
+GETDEL a
+GET a
+BITOP OR o a b
+GET o
+
 ## lcs
 SET l1 ohmytext
 SET l2 mynewtext

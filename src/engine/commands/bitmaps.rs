@@ -9,7 +9,7 @@ use crate::engine::command::{
     BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
 };
 use crate::engine::keyspace::events;
-use crate::engine::types::{StrEncoding, Value, writable};
+use crate::engine::types::{Str, StrEncoding, Value, writable};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{err, syntax_error};
 use crate::protocol::{Reply, string2ll};
@@ -99,9 +99,9 @@ fn store_bits(ctx: &mut Ctx<'_>, key: &Bytes, buf: BytesMut, event: &'static str
     let db = ctx.db();
     let existed = db.contains(key);
     if existed {
-        db.insert_keep_ttl(key.clone(), Value::String(buf.freeze()));
+        db.insert_keep_ttl(key.clone(), Value::String(buf.into()));
     } else {
-        db.insert(key.clone(), Value::String(buf.freeze()));
+        db.insert(key.clone(), Value::String(buf.into()));
     }
     db.set_str_encoding(key, StrEncoding::Raw);
     db.notify(events::STRING, event, key);
@@ -299,7 +299,7 @@ fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let mut out = vec![0u8; maxlen];
     for (i, byte) in out.iter_mut().enumerate() {
-        let at = |v: &Bytes| v.get(i).copied().unwrap_or(0);
+        let at = |v: &Str| v.get(i).copied().unwrap_or(0);
         *byte = match op {
             0 => values.iter().fold(0xff, |acc, v| acc & at(v)),
             1 => values.iter().fold(0, |acc, v| acc | at(v)),
@@ -307,7 +307,7 @@ fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
             _ => !at(&values[0]),
         };
     }
-    db.insert(dest.clone(), Value::String(Bytes::from(out)));
+    db.insert(dest.clone(), Value::String(out.into()));
     db.notify(events::STRING, "set", &dest);
     Ok(Reply::int(maxlen as i64))
 }
@@ -542,7 +542,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
     if writes {
         let db = ctx.db();
         let existed = db.contains(&key);
-        let value = Value::String(buf.freeze());
+        let value = Value::String(buf.into());
         if existed {
             db.insert_keep_ttl(key.clone(), value);
         } else {

@@ -18,7 +18,7 @@ use crate::engine::command::{
 };
 use crate::engine::keyspace::{Db, events};
 use crate::engine::types::hll::{self, Corrupt};
-use crate::engine::types::{StrEncoding, Value};
+use crate::engine::types::{Str, StrEncoding, Value};
 use crate::engine::util::errors::{err, error_quoting};
 use crate::protocol::Reply;
 
@@ -77,7 +77,7 @@ fn sparse_max(ctx: &Ctx<'_>) -> usize {
 
 /// Checks a looked-up value the way Redis's `isHLLObjectOrReply` does
 /// (WRONGTYPE for another type came from the typed getter already).
-fn checked(value: Option<&Bytes>) -> Result<Option<&Bytes>, Reply> {
+fn checked(value: Option<&Str>) -> Result<Option<&Str>, Reply> {
     match value {
         Some(s) if !hll::is_hll(s) => Err(err(NOT_HLL)),
         v => Ok(v),
@@ -89,14 +89,14 @@ fn checked(value: Option<&Bytes>) -> Result<Option<&Bytes>, Reply> {
 /// change: callers decide (PFDEBUG's conversions do not).
 fn replace(db: &mut Db, key: &[u8], hll: Vec<u8>) {
     if let Ok(Some(s)) = db.get_string_mut(key) {
-        *s = Bytes::from(hll);
+        *s = hll.into();
     }
     db.set_str_encoding(key, StrEncoding::Raw);
 }
 
 /// Stores a HyperLogLog under a key that did not exist (a `new` event).
 fn create(db: &mut Db, key: &Bytes, hll: Vec<u8>) {
-    db.insert(key.clone(), Value::String(Bytes::from(hll)));
+    db.insert(key.clone(), Value::String(hll.into()));
     db.set_str_encoding(key, StrEncoding::Raw);
 }
 

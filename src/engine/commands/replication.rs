@@ -442,7 +442,7 @@ fn rewrite(
             let k = key();
             match engine.dbs[db].peek(&k).map(|e| e.value.clone()) {
                 Some(crate::engine::types::Value::String(v)) => {
-                    vec![vec![b("SET"), k, v, b("KEEPTTL")]]
+                    vec![vec![b("SET"), k, v.into_bytes(), b("KEEPTTL")]]
                 }
                 _ => vec![key_state(engine, db, &k)],
             }

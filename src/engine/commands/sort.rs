@@ -60,7 +60,7 @@ fn lookup_by_pattern(db: &mut Db, pattern: &[u8], elem: &Bytes) -> Option<Bytes>
     key.extend_from_slice(suffix);
     match (db.get(&key)?, field) {
         (Value::Hash(h), Some(f)) => h.get_bytes(f),
-        (Value::String(s), None) => Some(s.clone()),
+        (Value::String(s), None) => Some(s.to_bytes()),
         _ => None,
     }
 }

@@ -10,7 +10,7 @@ use crate::engine::command::{
     BeginSearch, CmdResult, CommandSpec, FindKeys, KeySpecDef, acl, flags::*,
 };
 use crate::engine::keyspace::{Db, events};
-use crate::engine::types::{StrEncoding, Value, writable};
+use crate::engine::types::{Str, StrEncoding, Value, writable};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
     NAN_OR_INFINITY, NOT_FLOAT, NOT_INTEGER, OVERFLOW, err, invalid_expire_time, syntax_error,
@@ -159,7 +159,7 @@ fn check_length(ctx: &Ctx<'_>, size: i64, append: i64) -> Result<(), Reply> {
 /// Redis's `getGenericCommand`: the string, nil, or WRONGTYPE.
 fn get_string_reply(db: &mut Db, key: &[u8]) -> CmdResult {
     Ok(match db.get_string(key)? {
-        Some(v) => Reply::Bulk(v.clone()),
+        Some(v) => Reply::Bulk(v.to_bytes()),
         None => Reply::Nil,
     })
 }
@@ -291,7 +291,7 @@ pub(crate) fn store_string(
     keep_ttl: bool,
     deadline: Option<i64>,
 ) {
-    let value = Value::String(value);
+    let value = Value::String(value.into());
     if keep_ttl {
         db.insert_keep_ttl(key.clone(), value);
     } else {
@@ -348,7 +348,7 @@ fn getset(ctx: &mut Ctx<'_>) -> CmdResult {
     let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
     let db = ctx.db();
     let old = get_string_reply(db, &key)?;
-    db.insert(key.clone(), Value::String(value));
+    db.insert(key.clone(), Value::String(value.into()));
     db.notify(events::STRING, "set", &key);
     Ok(old)
 }
@@ -367,7 +367,7 @@ fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
     let opts = parse_set_options(&ctx.args[2..], false)?;
     let key = ctx.arg(1).clone();
     let value = match ctx.db().get_string(&key)? {
-        Some(v) => v.clone(),
+        Some(v) => v.to_bytes(),
         None => return Ok(Reply::Nil),
     };
     let deadline = match &opts.expire {
@@ -399,7 +399,7 @@ fn mget(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(Reply::Array(
         keys.iter()
             .map(|k| match db.get(k) {
-                Some(Value::String(v)) => Reply::Bulk(v.clone()),
+                Some(Value::String(v)) => Reply::Bulk(v.to_bytes()),
                 _ => Reply::Nil,
             })
             .collect(),
@@ -416,7 +416,7 @@ fn mset_generic(ctx: &mut Ctx<'_>, nx: bool) -> CmdResult {
         return Ok(Reply::int(0));
     }
     for kv in args[1..].chunks(2) {
-        db.insert(kv[0].clone(), Value::String(kv[1].clone()));
+        db.insert(kv[0].clone(), Value::String(kv[1].clone().into()));
         db.notify(events::STRING, "set", &kv[0]);
     }
     Ok(if nx { Reply::int(1) } else { Reply::ok() })
@@ -436,7 +436,7 @@ fn append(ctx: &mut Ctx<'_>) -> CmdResult {
     let len = match current {
         None => {
             let db = ctx.db();
-            db.insert(key.clone(), Value::String(suffix.clone()));
+            db.insert(key.clone(), Value::String(suffix.clone().into()));
             suffix.len()
         }
         Some(len) => {
@@ -445,7 +445,7 @@ fn append(ctx: &mut Ctx<'_>) -> CmdResult {
             let v = db.get_string_mut(&key)?.expect("checked above");
             let mut buf = writable(v);
             buf.extend_from_slice(&suffix);
-            *v = buf.freeze();
+            *v = buf.into();
             let len = v.len();
             db.set_str_encoding(&key, StrEncoding::Raw);
             db.touched(&key);
@@ -473,7 +473,7 @@ fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
     };
     let old = current.unwrap_or(0);
     let new = old.checked_add(by).ok_or_else(|| err(OVERFLOW))?;
-    let text = Bytes::from(new.to_string());
+    let text = Str::from_int(new);
     if current.is_some() {
         db.insert_keep_ttl(key.clone(), Value::String(text));
     } else {
@@ -518,9 +518,9 @@ fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let text = Bytes::from(sum.to_human());
     if current.is_some() {
-        db.insert_keep_ttl(key.clone(), Value::String(text.clone()));
+        db.insert_keep_ttl(key.clone(), Value::String(text.clone().into()));
     } else {
-        db.insert(key.clone(), Value::String(text.clone()));
+        db.insert(key.clone(), Value::String(text.clone().into()));
     }
     db.set_str_encoding(&key, StrEncoding::NoInt);
     db.notify(events::STRING, "incrbyfloat", &key);
@@ -586,14 +586,14 @@ fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
             // In place: no copy of the rest of the string.
             let mut buf = writable(v);
             let len = write(&mut buf);
-            *v = buf.freeze();
+            *v = buf.into();
             db.touched(&key);
             len
         }
         None => {
             let mut buf = BytesMut::new();
             let len = write(&mut buf);
-            db.insert(key.clone(), Value::String(buf.freeze()));
+            db.insert(key.clone(), Value::String(buf.into()));
             len
         }
     };
@@ -610,7 +610,7 @@ fn lcs(ctx: &mut Ctx<'_>) -> CmdResult {
         let key = ctx.arg(j).clone();
         match ctx.db().get(&key) {
             None => strings.push(Bytes::new()),
-            Some(Value::String(v)) => strings.push(v.clone()),
+            Some(Value::String(v)) => strings.push(v.to_bytes()),
             Some(_) => {
                 return Err(err("ERR The specified keys must contain string values"));
             }

@@ -412,7 +412,7 @@ fn pairs_to_hash(items: Vec<Bytes>, limits: Limits, check_lengths: bool) -> Opti
 pub(crate) fn deserialize(p: &[u8], limits: Limits) -> Option<Value> {
     let mut r = Reader(&p[..p.len() - 10]);
     let value = match r.u8()? {
-        TYPE_STRING => Value::String(r.rdb_string()?),
+        TYPE_STRING => Value::String(r.rdb_string()?.into()),
         TYPE_LIST => {
             let n = r.plain_len()?;
             let mut l = List::new();

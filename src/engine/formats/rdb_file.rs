@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn a_file_has_header_keys_eof_and_checksum() {
-        let v = Value::String(Bytes::from_static(b"v"));
+        let v = Value::String(Bytes::from_static(b"v").into());
         let file = write(&FileContents {
             aux: vec![("redis-ver", "7.0.15".into())],
             functions: Vec::new(),

@@ -16,20 +16,22 @@ pub(crate) mod list;
 pub(crate) mod packed;
 pub(crate) mod set;
 pub(crate) mod stream;
+pub(crate) mod string;
 pub(crate) mod zset;
-
-use bytes::{Bytes, BytesMut};
 
 use crate::protocol::string2ll;
 use hash::Hash;
 use stream::Stream;
 use zset::ZSet;
 
+pub(crate) use string::{Str, writable};
+
 /// A stored value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Value {
-    /// A string (Redis stores integers as strings too).
-    String(Bytes),
+    /// A string (Redis stores integers as strings too); short ones in
+    /// place ([`Str`]).
+    String(Str),
     /// A list, head first (packed while small).
     List(list::List),
     /// A hash: field → value, in insertion order while listpack-encoded
@@ -114,19 +116,6 @@ impl Value {
             Value::Stream(_) => false,
         }
     }
-}
-
-/// Takes a stored string out for an in-place write (APPEND, SETRANGE,
-/// SETBIT, BITFIELD), leaving an empty string behind: the buffer itself
-/// when nothing else holds it (no copy, so a write costs what it changes,
-/// not the string's length), a copy only when it is shared (a reply not
-/// yet written, a request buffer it was sliced from). Put the result back
-/// with `BytesMut::freeze`, which does not copy either; GET keeps handing
-/// out cheap `Bytes` clones.
-pub(crate) fn writable(s: &mut Bytes) -> BytesMut {
-    std::mem::take(s)
-        .try_into_mut()
-        .unwrap_or_else(|shared| BytesMut::from(&shared[..]))
 }
 
 /// How a string value is encoded, as far as `OBJECT ENCODING` can tell.

@@ -95,7 +95,7 @@ impl DbHandle {
         let (key, expected) = (key.as_ref(), expected.as_ref());
         let actual = self.snapshot(key);
         if !matches!(&actual, Some((Value::String(s), _)) if s.as_ref() == expected) {
-            let want = describe_typed(&Value::String(bytes(expected)));
+            let want = describe_typed(&Value::String(bytes(expected).into()));
             self.fail("assert_string", key, &want, &describe(&actual));
         }
     }

@@ -171,7 +171,7 @@ fn populate(ctx: &mut Ctx<'_>) -> CmdResult {
                 v
             }
         };
-        ctx.db().insert(key, Value::String(Bytes::from(value)));
+        ctx.db().insert(key, Value::String(value.into()));
     }
     Ok(Reply::ok())
 }
