@@ -45,38 +45,92 @@ struct RunSlot {
     /// keys first), and whether its keys may span slots.
     slot: Option<u16>,
     allow_cross_slot: bool,
+    /// Short arguments of recent `redis.call`s (command names, keys,
+    /// values), shared: an argument equal to one of them is a reference
+    /// count instead of an allocation and a copy ([`RunSlot::arg`]).
+    recent: Vec<Bytes>,
+    /// Where the next new short argument goes in `recent` (a ring).
+    next_recent: usize,
+    /// How many commands the previous run made (the next run's `calls`
+    /// starts with that capacity).
+    last_calls: usize,
 }
 
-/// The engine and client a running script borrows, lent to the Lua state
+/// How many recent short arguments [`RunSlot`] keeps.
+const RECENT: usize = 8;
+
+/// Up to this length, a `redis.call` argument is looked up in (and kept
+/// in) [`RunSlot`]'s recent arguments.
+const SHORT_ARG: usize = 48;
+
+/// The bytes of a short argument, inline: with [`Bytes::from_owner`], one
+/// allocation holds the reference count and the bytes, and clones share
+/// them.
+struct ShortArg {
+    len: u8,
+    data: [u8; SHORT_ARG],
+}
+
+impl AsRef<[u8]> for ShortArg {
+    fn as_ref(&self) -> &[u8] {
+        &self.data[..usize::from(self.len)]
+    }
+}
+
+impl RunSlot {
+    /// A `redis.call` argument as `Bytes` (the command and the journal keep
+    /// it): a clone of an equal recent argument, else a new one.
+    fn arg(&mut self, b: &[u8]) -> Bytes {
+        if b.len() > SHORT_ARG {
+            return Bytes::copy_from_slice(b);
+        }
+        if let Some(r) = self.recent.iter().find(|r| r[..] == *b) {
+            return r.clone();
+        }
+        let mut data = [0u8; SHORT_ARG];
+        data[..b.len()].copy_from_slice(b);
+        let new = Bytes::from_owner(ShortArg {
+            len: b.len() as u8,
+            data,
+        });
+        if self.recent.len() < RECENT {
+            self.recent.push(new.clone());
+        } else {
+            self.recent[self.next_recent] = new.clone();
+        }
+        self.next_recent = (self.next_recent + 1) % RECENT;
+        new
+    }
+}
+
+/// The engine a running script borrows, lent to the Lua state
 /// ([`RunSlot`]) and given back when this guard drops: at the end of the
 /// run, or while a panic unwinds (the dispatcher's panic recovery then
-/// finds the real engine where it left it).
+/// finds the real engine where it left it). The script's client lives in
+/// the slot ([`LuaEnv::script_client`]).
 struct Lent<'a> {
     lua: &'a Lua,
     engine: &'a mut Engine,
-    client: &'a mut Client,
 }
 
 impl<'a> Lent<'a> {
-    /// Swaps `engine` and `client` into the slot and marks a run.
+    /// Swaps `engine` into the slot and marks a run.
     fn new(
         lua: &'a Lua,
         engine: &'a mut Engine,
-        client: &'a mut Client,
         read_only: bool,
+        slot_of_keys: Option<u16>,
+        allow_cross_slot: bool,
     ) -> Lent<'a> {
         if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
             std::mem::swap(&mut slot.engine, engine);
-            std::mem::swap(&mut slot.client, client);
             slot.running = true;
             slot.read_only = read_only;
-            slot.calls.clear();
+            slot.calls = Vec::with_capacity(slot.last_calls);
+            slot.slot = slot_of_keys;
+            slot.allow_cross_slot = allow_cross_slot;
         }
-        Lent {
-            lua,
-            engine,
-            client,
-        }
+        Lent { lua, engine }
     }
 }
 
@@ -85,7 +139,6 @@ impl Drop for Lent<'_> {
         if let Ok(Some(mut slot)) = self.lua.try_app_data_mut::<RunSlot>() {
             if slot.running {
                 std::mem::swap(&mut slot.engine, self.engine);
-                std::mem::swap(&mut slot.client, self.client);
                 slot.running = false;
             }
         }
@@ -276,6 +329,9 @@ impl LuaEnv {
             calls: Vec::new(),
             slot: None,
             allow_cross_slot: false,
+            recent: Vec::with_capacity(RECENT),
+            next_recent: 0,
+            last_calls: 0,
         });
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
@@ -401,15 +457,23 @@ impl LuaEnv {
         }
     }
 
-    /// Runs `f` for `client` (the script's own client): an EVAL body with
-    /// KEYS and ARGV as globals, or (`function_mode`) a function called
-    /// with the two tables. Returns the reply for the caller and whether
-    /// the script ran a write command.
+    /// Sets up the script's own client for the next run (it lives in the
+    /// state, where `redis.call` reaches it): `setup` gets it to fill in.
+    pub fn script_client(&self, setup: impl FnOnce(&mut Client)) {
+        if let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() {
+            setup(&mut slot.client);
+        }
+    }
+
+    /// Runs `f` for the script's own client (set up by
+    /// [`LuaEnv::script_client`]): an EVAL body with KEYS and ARGV as
+    /// globals, or (`function_mode`) a function called with the two
+    /// tables. Returns the reply for the caller and the commands the
+    /// script ran.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
         &self,
         engine: &mut Engine,
-        client: &mut Client,
         f: &Function,
         keys: &[Bytes],
         args: &[Bytes],
@@ -420,11 +484,13 @@ impl LuaEnv {
     ) -> RunOutcome {
         let lua = &self.lua;
         self.control.kill.store(false, Ordering::Relaxed);
-        let lent = Lent::new(lua, engine, client, read_only);
-        if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
-            slot.slot = keys.first().map(|k| key_slot(k));
-            slot.allow_cross_slot = allow_cross_slot;
-        }
+        // Only a cluster node checks the slots of the script's keys.
+        let slot_of_keys = if engine.cluster.is_some() {
+            keys.first().map(|k| key_slot(k))
+        } else {
+            None
+        };
+        let lent = Lent::new(lua, engine, read_only, slot_of_keys, allow_cross_slot);
         let result = (|| {
             if keys.len() <= SMALL_ARGS && args.len() <= SMALL_ARGS {
                 let shape = keys.len() * (SMALL_ARGS + 1) + args.len();
@@ -479,11 +545,14 @@ impl LuaEnv {
             }
         })();
         drop(lent);
-        let calls = lua
+        let (calls, resp3) = lua
             .app_data_mut::<RunSlot>()
-            .map(|mut slot| std::mem::take(&mut slot.calls))
+            .map(|mut slot| {
+                let calls = std::mem::take(&mut slot.calls);
+                slot.last_calls = calls.len();
+                (calls, slot.client.protocol == Protocol::Resp3)
+            })
             .unwrap_or_default();
-        let resp3 = client.protocol == Protocol::Resp3;
         let reply = match result {
             Ok((true, value)) => convert::lua_to_reply(&value, resp3),
             Ok((false, err)) => script_error(&err, name),
@@ -598,7 +667,7 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
     let mut args = Vec::with_capacity(argv.len());
     for v in argv.iter() {
         match v {
-            Value::String(s) => args.push(Bytes::copy_from_slice(&s.as_bytes())),
+            Value::String(s) => args.push(guard.arg(&s.as_bytes())),
             Value::Number(n) => args.push(Bytes::from(format_g(*n, 17))),
             Value::Integer(i) => args.push(Bytes::from(format_g(*i as f64, 17))),
             _ => return err("ERR Lua redis lib command arguments must be strings or integers"),
@@ -823,11 +892,12 @@ mod tests {
         let f = env
             .compile(body.as_bytes(), "@user_script")
             .expect("compiles");
-        let mut client = Client::detached(0);
-        client.protocol = Protocol::Resp2;
+        env.script_client(|client| {
+            *client = Client::detached(0);
+            client.protocol = Protocol::Resp2;
+        });
         env.run(
             engine,
-            &mut client,
             &f,
             &[Bytes::from_static(b"k")],
             &[],
@@ -961,11 +1031,12 @@ mod arg_tests {
             let mut want = vec![Reply::Integer(nkeys as i64), Reply::Integer(nargs as i64)];
             want.extend(keys.iter().chain(&args).cloned().map(Reply::Bulk));
             for (f, function_mode) in [(&eval, false), (&func, true)] {
-                let mut client = Client::detached(0);
-                client.protocol = Protocol::Resp2;
+                env.script_client(|client| {
+                    *client = Client::detached(0);
+                    client.protocol = Protocol::Resp2;
+                });
                 let out = env.run(
                     &mut engine,
-                    &mut client,
                     f,
                     &keys,
                     &args,
