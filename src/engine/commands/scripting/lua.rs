@@ -16,7 +16,7 @@ use mlua::{Function, Lua, LuaOptions, LuaString, MultiValue, StdLib, Table, Valu
 
 use super::{convert, libs, rand48::Rand48};
 use crate::engine::cluster::slot::key_slot;
-use crate::engine::command::{CommandTable, Resolved, flags};
+use crate::engine::command::{CommandSpec, CommandTable, Resolved, flags};
 use crate::engine::{Client, Engine};
 use crate::protocol::{Protocol, Reply, format_g};
 
@@ -54,6 +54,10 @@ struct RunSlot {
     /// How many commands the previous run made (the next run's `calls`
     /// starts with that capacity).
     last_calls: usize,
+    /// The last command without subcommands `redis.call` resolved, by the
+    /// name as the script spelled it: a script calls the same command
+    /// again and again.
+    last_command: Option<(Bytes, &'static CommandSpec)>,
 }
 
 /// How many recent short arguments [`RunSlot`] keeps.
@@ -332,6 +336,7 @@ impl LuaEnv {
             recent: Vec::with_capacity(RECENT),
             next_recent: 0,
             last_calls: 0,
+            last_command: None,
         });
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
@@ -674,9 +679,22 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
         }
     }
     drop(argv);
-    let (spec, parent) = match CommandTable::get().resolve(&args) {
-        Resolved::Found(spec, parent) => (spec, parent),
-        _ => return err("ERR Unknown Redis command called from script"),
+    let cached = guard
+        .last_command
+        .as_ref()
+        .filter(|(name, _)| *name == args[0])
+        .map(|&(_, spec)| spec);
+    let (spec, parent) = match cached {
+        Some(spec) => (spec, None),
+        None => match CommandTable::get().resolve(&args) {
+            Resolved::Found(spec, parent) => {
+                if parent.is_none() && spec.subcommands.is_empty() {
+                    guard.last_command = Some((args[0].clone(), spec));
+                }
+                (spec, parent)
+            }
+            _ => return err("ERR Unknown Redis command called from script"),
+        },
     };
     if !spec.arity_ok(args.len()) {
         return err("ERR Wrong number of args calling Redis command from script");
