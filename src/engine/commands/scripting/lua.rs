@@ -58,7 +58,18 @@ struct RunSlot {
     /// name as the script spelled it: a script calls the same command
     /// again and again.
     last_command: Option<(Bytes, &'static CommandSpec)>,
+    /// Emptied argument vectors of an earlier run's commands that nothing
+    /// took for a journal ([`LuaEnv::recycle`]), for `redis.call` to fill
+    /// again; and the vector that held them, for the next run's `calls`.
+    spare_args: Vec<Vec<Bytes>>,
+    spare_calls: Vec<Vec<Bytes>>,
 }
+
+/// At most this many argument vectors wait in [`RunSlot::spare_args`].
+const SPARE_ARGS: usize = 64;
+
+/// An argument vector with a larger capacity is not kept for reuse.
+const SPARE_ARG_CAPACITY: usize = 16;
 
 /// How many recent short arguments [`RunSlot`] keeps.
 const RECENT: usize = 8;
@@ -130,7 +141,11 @@ impl<'a> Lent<'a> {
             std::mem::swap(&mut slot.engine, engine);
             slot.running = true;
             slot.read_only = read_only;
-            slot.calls = Vec::with_capacity(slot.last_calls);
+            slot.calls = if slot.spare_calls.capacity() > 0 {
+                std::mem::take(&mut slot.spare_calls)
+            } else {
+                Vec::with_capacity(slot.last_calls)
+            };
             slot.slot = slot_of_keys;
             slot.allow_cross_slot = allow_cross_slot;
         }
@@ -337,6 +352,8 @@ impl LuaEnv {
             next_recent: 0,
             last_calls: 0,
             last_command: None,
+            spare_args: Vec::new(),
+            spare_calls: Vec::new(),
         });
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
@@ -361,6 +378,12 @@ impl LuaEnv {
             busy_at: Mutex::new(None),
             hand_offs: Default::default(),
         });
+        // Lua collects when its heap has grown to 4x what was live after
+        // the previous cycle (default 2x): scripts allocate small short-lived
+        // tables (KEYS, ARGV, replies), and the state's live heap is small.
+        lua.gc_set_mode(mlua::prelude::LuaGcMode::Incremental(
+            mlua::prelude::LuaGcIncParams::default().pause(400),
+        ));
         let hook_control = control.clone();
         lua.set_hook(
             mlua::HookTriggers::new().every_nth_instruction(HOOK_EVERY),
@@ -462,6 +485,27 @@ impl LuaEnv {
         }
     }
 
+    /// Takes back the commands an earlier run returned ([`RunOutcome`])
+    /// when nothing kept them (no journal): their vectors are emptied and
+    /// reused by the next runs instead of allocated again.
+    pub fn recycle(&self, mut calls: Vec<Vec<Bytes>>) {
+        if calls.capacity() == 0 {
+            return;
+        }
+        let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() else {
+            return;
+        };
+        for mut args in calls.drain(..) {
+            if slot.spare_args.len() < SPARE_ARGS && args.capacity() <= SPARE_ARG_CAPACITY {
+                args.clear();
+                slot.spare_args.push(args);
+            }
+        }
+        if calls.capacity() <= SPARE_ARGS * 4 {
+            slot.spare_calls = calls;
+        }
+    }
+
     /// Sets up the script's own client for the next run (it lives in the
     /// state, where `redis.call` reaches it): `setup` gets it to fill in.
     pub fn script_client(&self, setup: impl FnOnce(&mut Client)) {
@@ -507,15 +551,34 @@ impl LuaEnv {
                 // UTF-8 items go as `&str`, which mlua pushes straight onto
                 // the call's stack; only other bytes need a Lua string
                 // made (and referenced) beforehand. Same strings in Lua.
-                let items = keys
-                    .iter()
-                    .chain(args)
-                    .map(|item| match std::str::from_utf8(item) {
-                        Ok(text) => Ok(mlua::Either::Left(text)),
-                        Err(_) => lua.create_string(item).map(mlua::Either::Right),
-                    })
-                    .collect::<mlua::Result<mlua::Variadic<_>>>()?;
-                return run.call::<(bool, Value)>((f, items));
+                let item = |b| stack_item(lua, b);
+                let at = |i: usize| {
+                    if i < keys.len() {
+                        &keys[i]
+                    } else {
+                        &args[i - keys.len()]
+                    }
+                };
+                // Up to three items as a tuple (no vector to allocate).
+                return match keys.len() + args.len() {
+                    0 => run.call::<(bool, Value)>(f),
+                    1 => run.call::<(bool, Value)>((f, item(at(0))?)),
+                    2 => run.call::<(bool, Value)>((f, item(at(0))?, item(at(1))?)),
+                    3 => run.call::<(bool, Value)>((
+                        f,
+                        item(at(0))?,
+                        item(at(1))?,
+                        item(at(2))?,
+                    )),
+                    _ => {
+                        let items = keys
+                            .iter()
+                            .chain(args)
+                            .map(item)
+                            .collect::<mlua::Result<mlua::Variadic<_>>>()?;
+                        run.call::<(bool, Value)>((f, items))
+                    }
+                };
             }
             if keys.len() + args.len() <= STACK_ARGS {
                 let mut all = Vec::with_capacity(3 + keys.len() + args.len());
@@ -567,6 +630,16 @@ impl LuaEnv {
             ))),
         };
         RunOutcome { reply, calls }
+    }
+}
+
+/// A key or argument to push onto a runner's stack: UTF-8 as `&str`, which
+/// mlua pushes straight onto the call's stack; only other bytes need a Lua
+/// string made (and referenced) beforehand. Same strings in Lua.
+fn stack_item<'a>(lua: &Lua, b: &'a Bytes) -> mlua::Result<mlua::Either<&'a str, LuaString>> {
+    match std::str::from_utf8(b) {
+        Ok(text) => Ok(mlua::Either::Left(text)),
+        Err(_) => lua.create_string(b).map(mlua::Either::Right),
     }
 }
 
@@ -669,7 +742,8 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
     if argv.is_empty() {
         return err("ERR Please specify at least one argument for this redis lib call");
     }
-    let mut args = Vec::with_capacity(argv.len());
+    let mut args = guard.spare_args.pop().unwrap_or_default();
+    args.reserve(argv.len());
     for v in argv.iter() {
         match v {
             Value::String(s) => args.push(guard.arg(&s.as_bytes())),

@@ -741,6 +741,9 @@ fn run_script_in(
     allow_cross_slot: bool,
     name: &str,
 ) -> Reply {
+    // The previous script's commands are still here when no journal took
+    // them: their vectors serve this run.
+    env.recycle(std::mem::take(&mut caller.script_calls));
     // The script's client lives in the Lua state (`redis.call` reaches it
     // there), made new for each run.
     env.script_client(|client| {
