@@ -564,12 +564,7 @@ impl LuaEnv {
                     0 => run.call::<(bool, Value)>(f),
                     1 => run.call::<(bool, Value)>((f, item(at(0))?)),
                     2 => run.call::<(bool, Value)>((f, item(at(0))?, item(at(1))?)),
-                    3 => run.call::<(bool, Value)>((
-                        f,
-                        item(at(0))?,
-                        item(at(1))?,
-                        item(at(2))?,
-                    )),
+                    3 => run.call::<(bool, Value)>((f, item(at(0))?, item(at(1))?, item(at(2))?)),
                     _ => {
                         let items = keys
                             .iter()
@@ -1069,6 +1064,63 @@ mod tests {
 #[cfg(test)]
 mod arg_tests {
     use super::*;
+
+    /// The commands a script ran come back with their arguments as the
+    /// script passed them, run after run: short arguments shared through
+    /// the ring of recent ones (more distinct ones than it holds, binary,
+    /// differing only in case), long ones copied, numbers formatted, and
+    /// the vectors of a previous run's commands reused.
+    #[test]
+    fn recorded_commands_keep_their_arguments_across_runs() {
+        let mut engine = Engine::new(crate::engine::Config::default());
+        let env = LuaEnv::new("7.0.15").expect("lua state");
+        let long = "x".repeat(SHORT_ARG + 1);
+        let body = format!(
+            "redis.call('SET', KEYS[1], ARGV[1]) redis.call('set', KEYS[1], '{long}') \
+             for i = 1, 20 do redis.call('SET', 'key' .. i, i) end \
+             redis.call('INCRBYFLOAT', 'n', 1.5) return redis.call('GET', KEYS[1])"
+        );
+        let f = env
+            .compile(body.as_bytes(), "@user_script")
+            .expect("compiles");
+        let mut previous = Vec::new();
+        for round in 0..3u8 {
+            env.recycle(std::mem::take(&mut previous));
+            env.script_client(|client| {
+                *client = Client::detached(0);
+                client.protocol = Protocol::Resp2;
+            });
+            let key = Bytes::from(format!("k{round}"));
+            let value = Bytes::from(vec![0xff, round]);
+            let out = env.run(
+                &mut engine,
+                &f,
+                std::slice::from_ref(&key),
+                std::slice::from_ref(&value),
+                false,
+                false,
+                false,
+                "test",
+            );
+            assert_eq!(out.reply, Reply::Bulk(Bytes::from(long.clone())));
+            let mut want: Vec<Vec<Bytes>> = vec![
+                vec!["SET".into(), key.clone(), value.clone()],
+                vec!["set".into(), key.clone(), long.clone().into()],
+            ];
+            for i in 1..=20 {
+                want.push(vec![
+                    "SET".into(),
+                    format!("key{i}").into(),
+                    i.to_string().into(),
+                ]);
+            }
+            want.push(vec!["INCRBYFLOAT".into(), "n".into(), "1.5".into()]);
+            want.push(vec!["GET".into(), key.clone()]);
+            assert_eq!(out.calls, want, "round {round}");
+            previous = out.calls;
+        }
+        assert!(engine.dbs[0].value(b"key20").is_some(), "the commands ran");
+    }
 
     /// KEYS and ARGV are built by a prelude function made for the shape up
     /// to `SMALL_ARGS` keys and arguments, in Lua from the stack up to

@@ -75,7 +75,7 @@ struct Script {
 #[derive(Default)]
 pub(crate) struct Scripting {
     env: Option<LuaEnv>,
-    scripts: HashMap<String, Script>,
+    scripts: HashMap<String, Script, std::hash::BuildHasherDefault<ShaHasher>>,
     /// FUNCTION libraries, in a Lua state of their own.
     functions: functions::Functions,
     /// The running script, as the connections see it without the engine
@@ -84,6 +84,28 @@ pub(crate) struct Scripting {
     /// The body of the last EVAL (up to [`LAST_EVAL_MAX`] bytes) and its
     /// SHA1: a client sending the same body again skips the hash.
     last_eval: Option<(Box<[u8]>, [u8; 40])>,
+}
+
+/// The script cache's hasher: its keys are SHA1 digests in hex (spread
+/// evenly, and nobody chooses them), so a few multiply-mix rounds over
+/// 8-byte words do, where SipHash cost more than the rest of the lookup.
+#[derive(Default)]
+struct ShaHasher(u64);
+
+impl std::hash::Hasher for ShaHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            h = (h.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        self.0 = h ^ (h >> 29);
+    }
 }
 
 /// The longest EVAL body [`Scripting`] remembers with its SHA1.
@@ -288,7 +310,12 @@ fn sha1hex_digits(data: &[u8]) -> [u8; 40] {
     // hashes its body, and the formatter machinery cost more than the hash.
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0u8; 40];
-    for (i, b) in sha1_smol::Sha1::from(data).digest().bytes().iter().enumerate() {
+    for (i, b) in sha1_smol::Sha1::from(data)
+        .digest()
+        .bytes()
+        .iter()
+        .enumerate()
+    {
         out[2 * i] = HEX[usize::from(b >> 4)];
         out[2 * i + 1] = HEX[usize::from(b & 15)];
     }
