@@ -17,8 +17,15 @@ pub(crate) fn reply_to_lua(lua: &Lua, reply: &Reply, proto: Protocol) -> mlua::R
         t.raw_set(field, v)?;
         Ok(Value::Table(t))
     };
+    // `{field = text}` in one table creation (UTF-8 text is pushed as is).
+    let single_text = |field: &str, b: &[u8]| -> mlua::Result<Value> {
+        match std::str::from_utf8(b) {
+            Ok(text) => Ok(Value::Table(lua.create_table_from([(field, text)])?)),
+            Err(_) => single(field, string(b)?),
+        }
+    };
     Ok(match reply {
-        Reply::Simple(s) => single("ok", string(s)?)?,
+        Reply::Simple(s) => single_text("ok", s)?,
         Reply::Error(e) => {
             let t = lua.create_table()?;
             t.raw_set("err", lua.create_string(error_text(e))?)?;
@@ -76,7 +83,7 @@ pub(crate) fn reply_to_lua(lua: &Lua, reply: &Reply, proto: Protocol) -> mlua::R
         Reply::Boolean(b) if !resp3 => Value::Number(if *b { 1.0 } else { 0.0 }),
         Reply::Boolean(b) => Value::Boolean(*b),
         Reply::BigNumber(n) if !resp3 => string(n)?,
-        Reply::BigNumber(n) => single("big_number", string(n)?)?,
+        Reply::BigNumber(n) => single_text("big_number", n)?,
         Reply::Verbatim { text, .. } if !resp3 => string(text)?,
         Reply::Verbatim { format, text } => {
             let inner = lua.create_table()?;

@@ -16,7 +16,7 @@ use mlua::{Function, Lua, LuaOptions, LuaString, MultiValue, StdLib, Table, Valu
 
 use super::{convert, libs, rand48::Rand48};
 use crate::engine::cluster::slot::key_slot;
-use crate::engine::command::{CommandTable, Resolved, flags};
+use crate::engine::command::{CommandSpec, CommandTable, Resolved, flags};
 use crate::engine::{Client, Engine};
 use crate::protocol::{Protocol, Reply, format_g};
 
@@ -45,38 +45,111 @@ struct RunSlot {
     /// keys first), and whether its keys may span slots.
     slot: Option<u16>,
     allow_cross_slot: bool,
+    /// Short arguments of recent `redis.call`s (command names, keys,
+    /// values), shared: an argument equal to one of them is a reference
+    /// count instead of an allocation and a copy ([`RunSlot::arg`]).
+    recent: Vec<Bytes>,
+    /// Where the next new short argument goes in `recent` (a ring).
+    next_recent: usize,
+    /// How many commands the previous run made (the next run's `calls`
+    /// starts with that capacity).
+    last_calls: usize,
+    /// The last command without subcommands `redis.call` resolved, by the
+    /// name as the script spelled it: a script calls the same command
+    /// again and again.
+    last_command: Option<(Bytes, &'static CommandSpec)>,
+    /// Emptied argument vectors of an earlier run's commands that nothing
+    /// took for a journal ([`LuaEnv::recycle`]), for `redis.call` to fill
+    /// again; and the vector that held them, for the next run's `calls`.
+    spare_args: Vec<Vec<Bytes>>,
+    spare_calls: Vec<Vec<Bytes>>,
 }
 
-/// The engine and client a running script borrows, lent to the Lua state
+/// At most this many argument vectors wait in [`RunSlot::spare_args`].
+const SPARE_ARGS: usize = 64;
+
+/// An argument vector with a larger capacity is not kept for reuse.
+const SPARE_ARG_CAPACITY: usize = 16;
+
+/// How many recent short arguments [`RunSlot`] keeps.
+const RECENT: usize = 8;
+
+/// Up to this length, a `redis.call` argument is looked up in (and kept
+/// in) [`RunSlot`]'s recent arguments.
+const SHORT_ARG: usize = 48;
+
+/// The bytes of a short argument, inline: with [`Bytes::from_owner`], one
+/// allocation holds the reference count and the bytes, and clones share
+/// them.
+struct ShortArg {
+    len: u8,
+    data: [u8; SHORT_ARG],
+}
+
+impl AsRef<[u8]> for ShortArg {
+    fn as_ref(&self) -> &[u8] {
+        &self.data[..usize::from(self.len)]
+    }
+}
+
+impl RunSlot {
+    /// A `redis.call` argument as `Bytes` (the command and the journal keep
+    /// it): a clone of an equal recent argument, else a new one.
+    fn arg(&mut self, b: &[u8]) -> Bytes {
+        if b.len() > SHORT_ARG {
+            return Bytes::copy_from_slice(b);
+        }
+        if let Some(r) = self.recent.iter().find(|r| r[..] == *b) {
+            return r.clone();
+        }
+        let mut data = [0u8; SHORT_ARG];
+        data[..b.len()].copy_from_slice(b);
+        let new = Bytes::from_owner(ShortArg {
+            len: b.len() as u8,
+            data,
+        });
+        if self.recent.len() < RECENT {
+            self.recent.push(new.clone());
+        } else {
+            self.recent[self.next_recent] = new.clone();
+        }
+        self.next_recent = (self.next_recent + 1) % RECENT;
+        new
+    }
+}
+
+/// The engine a running script borrows, lent to the Lua state
 /// ([`RunSlot`]) and given back when this guard drops: at the end of the
 /// run, or while a panic unwinds (the dispatcher's panic recovery then
-/// finds the real engine where it left it).
+/// finds the real engine where it left it). The script's client lives in
+/// the slot ([`LuaEnv::script_client`]).
 struct Lent<'a> {
     lua: &'a Lua,
     engine: &'a mut Engine,
-    client: &'a mut Client,
 }
 
 impl<'a> Lent<'a> {
-    /// Swaps `engine` and `client` into the slot and marks a run.
+    /// Swaps `engine` into the slot and marks a run.
     fn new(
         lua: &'a Lua,
         engine: &'a mut Engine,
-        client: &'a mut Client,
         read_only: bool,
+        slot_of_keys: Option<u16>,
+        allow_cross_slot: bool,
     ) -> Lent<'a> {
         if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
             std::mem::swap(&mut slot.engine, engine);
-            std::mem::swap(&mut slot.client, client);
             slot.running = true;
             slot.read_only = read_only;
-            slot.calls.clear();
+            slot.calls = if slot.spare_calls.capacity() > 0 {
+                std::mem::take(&mut slot.spare_calls)
+            } else {
+                Vec::with_capacity(slot.last_calls)
+            };
+            slot.slot = slot_of_keys;
+            slot.allow_cross_slot = allow_cross_slot;
         }
-        Lent {
-            lua,
-            engine,
-            client,
-        }
+        Lent { lua, engine }
     }
 }
 
@@ -85,7 +158,6 @@ impl Drop for Lent<'_> {
         if let Ok(Some(mut slot)) = self.lua.try_app_data_mut::<RunSlot>() {
             if slot.running {
                 std::mem::swap(&mut slot.engine, self.engine);
-                std::mem::swap(&mut slot.client, self.client);
                 slot.running = false;
             }
         }
@@ -276,6 +348,12 @@ impl LuaEnv {
             calls: Vec::new(),
             slot: None,
             allow_cross_slot: false,
+            recent: Vec::with_capacity(RECENT),
+            next_recent: 0,
+            last_calls: 0,
+            last_command: None,
+            spare_args: Vec::new(),
+            spare_calls: Vec::new(),
         });
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
@@ -300,6 +378,12 @@ impl LuaEnv {
             busy_at: Mutex::new(None),
             hand_offs: Default::default(),
         });
+        // Lua collects when its heap has grown to 4x what was live after
+        // the previous cycle (default 2x): scripts allocate small short-lived
+        // tables (KEYS, ARGV, replies), and the state's live heap is small.
+        lua.gc_set_mode(mlua::prelude::LuaGcMode::Incremental(
+            mlua::prelude::LuaGcIncParams::default().pause(400),
+        ));
         let hook_control = control.clone();
         lua.set_hook(
             mlua::HookTriggers::new().every_nth_instruction(HOOK_EVERY),
@@ -401,15 +485,44 @@ impl LuaEnv {
         }
     }
 
-    /// Runs `f` for `client` (the script's own client): an EVAL body with
-    /// KEYS and ARGV as globals, or (`function_mode`) a function called
-    /// with the two tables. Returns the reply for the caller and whether
-    /// the script ran a write command.
+    /// Takes back the commands an earlier run returned ([`RunOutcome`])
+    /// when nothing kept them (no journal): their vectors are emptied and
+    /// reused by the next runs instead of allocated again.
+    pub fn recycle(&self, mut calls: Vec<Vec<Bytes>>) {
+        if calls.capacity() == 0 {
+            return;
+        }
+        let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() else {
+            return;
+        };
+        for mut args in calls.drain(..) {
+            if slot.spare_args.len() < SPARE_ARGS && args.capacity() <= SPARE_ARG_CAPACITY {
+                args.clear();
+                slot.spare_args.push(args);
+            }
+        }
+        if calls.capacity() <= SPARE_ARGS * 4 {
+            slot.spare_calls = calls;
+        }
+    }
+
+    /// Sets up the script's own client for the next run (it lives in the
+    /// state, where `redis.call` reaches it): `setup` gets it to fill in.
+    pub fn script_client(&self, setup: impl FnOnce(&mut Client)) {
+        if let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() {
+            setup(&mut slot.client);
+        }
+    }
+
+    /// Runs `f` for the script's own client (set up by
+    /// [`LuaEnv::script_client`]): an EVAL body with KEYS and ARGV as
+    /// globals, or (`function_mode`) a function called with the two
+    /// tables. Returns the reply for the caller and the commands the
+    /// script ran.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
         &self,
         engine: &mut Engine,
-        client: &mut Client,
         f: &Function,
         keys: &[Bytes],
         args: &[Bytes],
@@ -420,11 +533,13 @@ impl LuaEnv {
     ) -> RunOutcome {
         let lua = &self.lua;
         self.control.kill.store(false, Ordering::Relaxed);
-        let lent = Lent::new(lua, engine, client, read_only);
-        if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
-            slot.slot = keys.first().map(|k| key_slot(k));
-            slot.allow_cross_slot = allow_cross_slot;
-        }
+        // Only a cluster node checks the slots of the script's keys.
+        let slot_of_keys = if engine.cluster.is_some() {
+            keys.first().map(|k| key_slot(k))
+        } else {
+            None
+        };
+        let lent = Lent::new(lua, engine, read_only, slot_of_keys, allow_cross_slot);
         let result = (|| {
             if keys.len() <= SMALL_ARGS && args.len() <= SMALL_ARGS {
                 let shape = keys.len() * (SMALL_ARGS + 1) + args.len();
@@ -436,15 +551,29 @@ impl LuaEnv {
                 // UTF-8 items go as `&str`, which mlua pushes straight onto
                 // the call's stack; only other bytes need a Lua string
                 // made (and referenced) beforehand. Same strings in Lua.
-                let items = keys
-                    .iter()
-                    .chain(args)
-                    .map(|item| match std::str::from_utf8(item) {
-                        Ok(text) => Ok(mlua::Either::Left(text)),
-                        Err(_) => lua.create_string(item).map(mlua::Either::Right),
-                    })
-                    .collect::<mlua::Result<mlua::Variadic<_>>>()?;
-                return run.call::<(bool, Value)>((f, items));
+                let item = |b| stack_item(lua, b);
+                let at = |i: usize| {
+                    if i < keys.len() {
+                        &keys[i]
+                    } else {
+                        &args[i - keys.len()]
+                    }
+                };
+                // Up to three items as a tuple (no vector to allocate).
+                return match keys.len() + args.len() {
+                    0 => run.call::<(bool, Value)>(f),
+                    1 => run.call::<(bool, Value)>((f, item(at(0))?)),
+                    2 => run.call::<(bool, Value)>((f, item(at(0))?, item(at(1))?)),
+                    3 => run.call::<(bool, Value)>((f, item(at(0))?, item(at(1))?, item(at(2))?)),
+                    _ => {
+                        let items = keys
+                            .iter()
+                            .chain(args)
+                            .map(item)
+                            .collect::<mlua::Result<mlua::Variadic<_>>>()?;
+                        run.call::<(bool, Value)>((f, items))
+                    }
+                };
             }
             if keys.len() + args.len() <= STACK_ARGS {
                 let mut all = Vec::with_capacity(3 + keys.len() + args.len());
@@ -479,11 +608,14 @@ impl LuaEnv {
             }
         })();
         drop(lent);
-        let calls = lua
+        let (calls, resp3) = lua
             .app_data_mut::<RunSlot>()
-            .map(|mut slot| std::mem::take(&mut slot.calls))
+            .map(|mut slot| {
+                let calls = std::mem::take(&mut slot.calls);
+                slot.last_calls = calls.len();
+                (calls, slot.client.protocol == Protocol::Resp3)
+            })
             .unwrap_or_default();
-        let resp3 = client.protocol == Protocol::Resp3;
         let reply = match result {
             Ok((true, value)) => convert::lua_to_reply(&value, resp3),
             Ok((false, err)) => script_error(&err, name),
@@ -493,6 +625,16 @@ impl LuaEnv {
             ))),
         };
         RunOutcome { reply, calls }
+    }
+}
+
+/// A key or argument to push onto a runner's stack: UTF-8 as `&str`, which
+/// mlua pushes straight onto the call's stack; only other bytes need a Lua
+/// string made (and referenced) beforehand. Same strings in Lua.
+fn stack_item<'a>(lua: &Lua, b: &'a Bytes) -> mlua::Result<mlua::Either<&'a str, LuaString>> {
+    match std::str::from_utf8(b) {
+        Ok(text) => Ok(mlua::Either::Left(text)),
+        Err(_) => lua.create_string(b).map(mlua::Either::Right),
     }
 }
 
@@ -595,19 +737,33 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
     if argv.is_empty() {
         return err("ERR Please specify at least one argument for this redis lib call");
     }
-    let mut args = Vec::with_capacity(argv.len());
+    let mut args = guard.spare_args.pop().unwrap_or_default();
+    args.reserve(argv.len());
     for v in argv.iter() {
         match v {
-            Value::String(s) => args.push(Bytes::copy_from_slice(&s.as_bytes())),
+            Value::String(s) => args.push(guard.arg(&s.as_bytes())),
             Value::Number(n) => args.push(Bytes::from(format_g(*n, 17))),
             Value::Integer(i) => args.push(Bytes::from(format_g(*i as f64, 17))),
             _ => return err("ERR Lua redis lib command arguments must be strings or integers"),
         }
     }
     drop(argv);
-    let (spec, parent) = match CommandTable::get().resolve(&args) {
-        Resolved::Found(spec, parent) => (spec, parent),
-        _ => return err("ERR Unknown Redis command called from script"),
+    let cached = guard
+        .last_command
+        .as_ref()
+        .filter(|(name, _)| *name == args[0])
+        .map(|&(_, spec)| spec);
+    let (spec, parent) = match cached {
+        Some(spec) => (spec, None),
+        None => match CommandTable::get().resolve(&args) {
+            Resolved::Found(spec, parent) => {
+                if parent.is_none() && spec.subcommands.is_empty() {
+                    guard.last_command = Some((args[0].clone(), spec));
+                }
+                (spec, parent)
+            }
+            _ => return err("ERR Unknown Redis command called from script"),
+        },
     };
     if !spec.arity_ok(args.len()) {
         return err("ERR Wrong number of args calling Redis command from script");
@@ -823,11 +979,12 @@ mod tests {
         let f = env
             .compile(body.as_bytes(), "@user_script")
             .expect("compiles");
-        let mut client = Client::detached(0);
-        client.protocol = Protocol::Resp2;
+        env.script_client(|client| {
+            *client = Client::detached(0);
+            client.protocol = Protocol::Resp2;
+        });
         env.run(
             engine,
-            &mut client,
             &f,
             &[Bytes::from_static(b"k")],
             &[],
@@ -908,6 +1065,63 @@ mod tests {
 mod arg_tests {
     use super::*;
 
+    /// The commands a script ran come back with their arguments as the
+    /// script passed them, run after run: short arguments shared through
+    /// the ring of recent ones (more distinct ones than it holds, binary,
+    /// differing only in case), long ones copied, numbers formatted, and
+    /// the vectors of a previous run's commands reused.
+    #[test]
+    fn recorded_commands_keep_their_arguments_across_runs() {
+        let mut engine = Engine::new(crate::engine::Config::default());
+        let env = LuaEnv::new("7.0.15").expect("lua state");
+        let long = "x".repeat(SHORT_ARG + 1);
+        let body = format!(
+            "redis.call('SET', KEYS[1], ARGV[1]) redis.call('set', KEYS[1], '{long}') \
+             for i = 1, 20 do redis.call('SET', 'key' .. i, i) end \
+             redis.call('INCRBYFLOAT', 'n', 1.5) return redis.call('GET', KEYS[1])"
+        );
+        let f = env
+            .compile(body.as_bytes(), "@user_script")
+            .expect("compiles");
+        let mut previous = Vec::new();
+        for round in 0..3u8 {
+            env.recycle(std::mem::take(&mut previous));
+            env.script_client(|client| {
+                *client = Client::detached(0);
+                client.protocol = Protocol::Resp2;
+            });
+            let key = Bytes::from(format!("k{round}"));
+            let value = Bytes::from(vec![0xff, round]);
+            let out = env.run(
+                &mut engine,
+                &f,
+                std::slice::from_ref(&key),
+                std::slice::from_ref(&value),
+                false,
+                false,
+                false,
+                "test",
+            );
+            assert_eq!(out.reply, Reply::Bulk(Bytes::from(long.clone())));
+            let mut want: Vec<Vec<Bytes>> = vec![
+                vec!["SET".into(), key.clone(), value.clone()],
+                vec!["set".into(), key.clone(), long.clone().into()],
+            ];
+            for i in 1..=20 {
+                want.push(vec![
+                    "SET".into(),
+                    format!("key{i}").into(),
+                    i.to_string().into(),
+                ]);
+            }
+            want.push(vec!["INCRBYFLOAT".into(), "n".into(), "1.5".into()]);
+            want.push(vec!["GET".into(), key.clone()]);
+            assert_eq!(out.calls, want, "round {round}");
+            previous = out.calls;
+        }
+        assert!(engine.dbs[0].value(b"key20").is_some(), "the commands ran");
+    }
+
     /// KEYS and ARGV are built by a prelude function made for the shape up
     /// to `SMALL_ARGS` keys and arguments, in Lua from the stack up to
     /// `STACK_ARGS` values, and from Rust above: all give the same tables (length, order, contents,
@@ -961,11 +1175,12 @@ mod arg_tests {
             let mut want = vec![Reply::Integer(nkeys as i64), Reply::Integer(nargs as i64)];
             want.extend(keys.iter().chain(&args).cloned().map(Reply::Bulk));
             for (f, function_mode) in [(&eval, false), (&func, true)] {
-                let mut client = Client::detached(0);
-                client.protocol = Protocol::Resp2;
+                env.script_client(|client| {
+                    *client = Client::detached(0);
+                    client.protocol = Protocol::Resp2;
+                });
                 let out = env.run(
                     &mut engine,
-                    &mut client,
                     f,
                     &keys,
                     &args,

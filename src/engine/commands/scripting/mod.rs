@@ -75,13 +75,41 @@ struct Script {
 #[derive(Default)]
 pub(crate) struct Scripting {
     env: Option<LuaEnv>,
-    scripts: HashMap<String, Script>,
+    scripts: HashMap<String, Script, std::hash::BuildHasherDefault<ShaHasher>>,
     /// FUNCTION libraries, in a Lua state of their own.
     functions: functions::Functions,
     /// The running script, as the connections see it without the engine
     /// lock (`busy.rs`); the server's shared state holds a clone.
     pub busy: std::sync::Arc<busy::Busy>,
+    /// The body of the last EVAL (up to [`LAST_EVAL_MAX`] bytes) and its
+    /// SHA1: a client sending the same body again skips the hash.
+    last_eval: Option<(Box<[u8]>, [u8; 40])>,
 }
+
+/// The script cache's hasher: its keys are SHA1 digests in hex (spread
+/// evenly, and nobody chooses them), so a few multiply-mix rounds over
+/// 8-byte words do, where SipHash cost more than the rest of the lookup.
+#[derive(Default)]
+struct ShaHasher(u64);
+
+impl std::hash::Hasher for ShaHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            h = (h.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+/// The longest EVAL body [`Scripting`] remembers with its SHA1.
+const LAST_EVAL_MAX: usize = 16 * 1024;
 
 impl std::fmt::Debug for Scripting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -122,12 +150,33 @@ impl Scripting {
         self.env = None;
     }
 
-    /// Loads `body` (SCRIPT LOAD, EVAL): its SHA1, or the error reply.
+    /// Loads `body` (SCRIPT LOAD): its SHA1, or the error reply.
     pub fn load(&mut self, version: &str, body: &[u8]) -> Result<String, Reply> {
         let sha = sha1hex(body);
         if self.scripts.contains_key(&sha) {
             return Ok(sha);
         }
+        self.compile_as(version, body, sha)
+    }
+
+    /// The SHA1 of an EVAL body, in lower-case hex (the last body's is
+    /// remembered).
+    fn eval_sha(&mut self, body: &[u8]) -> [u8; 40] {
+        if let Some((last, sha)) = &self.last_eval {
+            if **last == *body {
+                return *sha;
+            }
+        }
+        let sha = sha1hex_digits(body);
+        if body.len() <= LAST_EVAL_MAX {
+            self.last_eval = Some((body.into(), sha));
+        }
+        sha
+    }
+
+    /// Compiles `body`, not in the cache yet, and caches it as `sha`: its
+    /// SHA1, or the error reply.
+    fn compile_as(&mut self, version: &str, body: &[u8], sha: String) -> Result<String, Reply> {
         let (flags, code) = parse_shebang(body)?;
         let env = self.env(version)?;
         let func = env.compile(code, "@user_script").map_err(|msg| {
@@ -252,13 +301,23 @@ fn fuzz_reply(input: &mut &[u8], depth: usize) -> Reply {
 
 /// The lower-case hexadecimal SHA1 of `data`.
 pub(crate) fn sha1hex(data: &[u8]) -> String {
+    sha1hex_digits(data).iter().map(|&b| b as char).collect()
+}
+
+/// SHA1 of `data` as 40 lower-case hex digits, on the stack.
+fn sha1hex_digits(data: &[u8]) -> [u8; 40] {
     // By hand rather than through `Display` (`fmt::write`): every EVAL
     // hashes its body, and the formatter machinery cost more than the hash.
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(40);
-    for b in sha1_smol::Sha1::from(data).digest().bytes() {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 15)] as char);
+    let mut out = [0u8; 40];
+    for (i, b) in sha1_smol::Sha1::from(data)
+        .digest()
+        .bytes()
+        .iter()
+        .enumerate()
+    {
+        out[2 * i] = HEX[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX[usize::from(b & 15)];
     }
     out
 }
@@ -602,6 +661,7 @@ fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
     }
     let all_args = ctx.args;
     let loaded;
+    let digits;
     let sha: &str = if by_sha {
         let sha = &all_args[1];
         if sha.len() != 40 {
@@ -617,10 +677,16 @@ fn eval_generic(ctx: &mut Ctx<'_>, by_sha: bool, ro: bool) -> CmdResult {
         }
     } else {
         let engine = &mut *ctx.engine;
-        loaded = engine
-            .scripting
-            .load(&engine.config.redis_version, &all_args[1])?;
-        &loaded
+        digits = engine.scripting.eval_sha(&all_args[1]);
+        let sha = std::str::from_utf8(&digits).unwrap_or_default();
+        if !engine.scripting.scripts.contains_key(sha) {
+            engine.scripting.compile_as(
+                &engine.config.redis_version,
+                &all_args[1],
+                sha.to_string(),
+            )?;
+        }
+        sha
     };
     let Some(script) = ctx.engine.scripting.scripts.get(sha) else {
         return Err(err(NOSCRIPT_ERR));
@@ -702,12 +768,20 @@ fn run_script_in(
     allow_cross_slot: bool,
     name: &str,
 ) -> Reply {
-    let mut client = Client::detached(caller.db);
-    client.protocol = crate::protocol::Protocol::Resp2;
-    // A cluster node routes the script's commands as the caller's.
-    client.asking = caller.asking;
-    client.readonly = caller.readonly;
-    client.cluster_node = caller.cluster_node;
+    // The previous script's commands are still here when no journal took
+    // them: their vectors serve this run.
+    env.recycle(std::mem::take(&mut caller.script_calls));
+    // The script's client lives in the Lua state (`redis.call` reaches it
+    // there), made new for each run.
+    env.script_client(|client| {
+        *client = Client::detached(caller.db);
+        client.protocol = crate::protocol::Protocol::Resp2;
+        // A cluster node routes the script's commands as the caller's.
+        client.asking = caller.asking;
+        client.readonly = caller.readonly;
+        client.cluster_node = caller.cluster_node;
+        engine.acl_script_client(caller, client);
+    });
     let busy = engine.scripting.busy.clone();
     busy.begin(
         caller.id,
@@ -716,10 +790,8 @@ fn run_script_in(
         engine.config.requirepass.is_some(),
         env.control.clone(),
     );
-    engine.acl_script_client(caller, &mut client);
     let RunOutcome { reply, calls, .. } = env.run(
         engine,
-        &mut client,
         func,
         keys,
         argv,
