@@ -58,13 +58,15 @@ pub(crate) struct Diagnostics {
 }
 
 /// `slowlog-log-slower-than`, `slowlog-max-len`,
-/// `latency-monitor-threshold` and `latency-tracking`.
+/// `latency-monitor-threshold`, `latency-tracking` and
+/// `busy-reply-threshold` (read once per change, not per command or script).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DiagnosticSettings {
     pub slowlog_slower_than: i64,
     pub slowlog_max_len: usize,
     pub latency_threshold_ms: i64,
     pub latency_tracking: bool,
+    pub busy_reply_threshold_ms: i64,
 }
 
 impl Default for DiagnosticSettings {
@@ -75,6 +77,7 @@ impl Default for DiagnosticSettings {
             slowlog_max_len: 128,
             latency_threshold_ms: 0,
             latency_tracking: true,
+            busy_reply_threshold_ms: 5000,
         }
     }
 }
@@ -96,6 +99,9 @@ impl DiagnosticSettings {
                 .get_int("latency-monitor-threshold")
                 .unwrap_or(d.latency_threshold_ms),
             latency_tracking: config.get("latency-tracking") != Some("no"),
+            busy_reply_threshold_ms: config
+                .get_int("busy-reply-threshold")
+                .unwrap_or(d.busy_reply_threshold_ms),
         }
     }
 }

@@ -786,7 +786,7 @@ fn run_script_in(
     busy.begin(
         caller.id,
         !function_mode,
-        engine.config_int("busy-reply-threshold").unwrap_or(5000),
+        engine.diagnostics.settings.busy_reply_threshold_ms,
         engine.config.requirepass.is_some(),
         env.control.clone(),
     );
