@@ -223,12 +223,14 @@ fn main() {
             pipe
         })
         .collect();
+    // A filter naming only a runtime flavor keeps redis-server for the ratio.
+    let is_flavor = |f: &String| ["current-thread", "multi-thread"].contains(&f.as_str());
     let wants = |s: Scenario| {
         let name = s.name();
         filter.is_empty()
             || filter
                 .iter()
-                .any(|f| name.contains(f.as_str()) || f.contains(name))
+                .any(|f| name.contains(f.as_str()) || f.contains(name) || is_flavor(f))
     };
     let redis_server = if wants(Scenario::RedisServer) {
         RedisServer::start()
