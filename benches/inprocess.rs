@@ -34,6 +34,11 @@ use std::time::{Duration, Instant};
 use mock_redis::matchers::command;
 use mock_redis::{Mock, MockRedis, Reply};
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::redis_server::RealRedis;
+
 const BATCH: usize = 16;
 const KEYS: usize = 1024;
 
@@ -70,62 +75,6 @@ fn cpu_time_of(pid: &str) -> Duration {
     Duration::from_nanos(nanos)
 }
 
-/// A redis-server child on a spare loopback port, killed on drop.
-struct RedisServer {
-    child: std::process::Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl RedisServer {
-    /// Starts one and waits until it answers PING; `None` (with a message)
-    /// when redis-server is not installed.
-    fn start() -> Option<RedisServer> {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let port = portpicker::pick_unused_port().expect("a free port");
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(std::process::Stdio::null())
-            .spawn();
-        let Ok(child) = child else {
-            eprintln!(
-                "inprocess: redis-server is not installed: the redis-server scenario is skipped"
-            );
-            return None;
-        };
-        let server = RedisServer { child, port, dir };
-        let client = redis::Client::open(server.url()).expect("url");
-        for _ in 0..500 {
-            if let Ok(mut conn) = client.get_connection()
-                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
-            {
-                return Some(server);
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        panic!("redis-server on port {} did not answer", server.port);
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    fn cpu_time(&self) -> Duration {
-        cpu_time_of(&self.child.id().to_string())
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = &self.dir;
-    }
-}
-
 /// One round: a fresh server (a flushed one for redis-server), `commands`
 /// commands in batches of 16; the wall time and the CPU time of the
 /// batches alone.
@@ -133,7 +82,7 @@ async fn round(
     scenario: Scenario,
     commands: usize,
     pipes: &[redis::Pipeline],
-    redis_server: Option<&RedisServer>,
+    redis_server: Option<&RealRedis>,
 ) -> (Duration, Duration) {
     let mock = match scenario {
         Scenario::RedisServer => None,
@@ -147,7 +96,7 @@ async fn round(
     }
     let url = match (&mock, redis_server) {
         (Some(server), _) => server.url(),
-        (None, Some(server)) => server.url(),
+        (None, Some(server)) => format!("redis://127.0.0.1:{}", server.port),
         (None, None) => unreachable!("the redis-server scenario runs only with a server"),
     };
     let client = redis::Client::open(url).expect("url");
@@ -164,7 +113,9 @@ async fn round(
     let server_cpu = || {
         redis_server
             .filter(|_| mock.is_none())
-            .map_or(Duration::ZERO, RedisServer::cpu_time)
+            .map_or(Duration::ZERO, |server| {
+                cpu_time_of(&server.pid().to_string())
+            })
     };
     let cpu = cpu_time_of("self") + server_cpu();
     let start = Instant::now();
@@ -233,7 +184,7 @@ fn main() {
                 .any(|f| name.contains(f.as_str()) || f.contains(name) || is_flavor(f))
     };
     let redis_server = if wants(Scenario::RedisServer) {
-        RedisServer::start()
+        RealRedis::start()
     } else {
         None
     };

@@ -301,9 +301,6 @@ pub(crate) fn timeout_table_count(engine: &Engine) -> usize {
 /// Serves the clients blocked on keys written since the last call. Returns
 /// whether anything was served (the caller runs again: serving writes).
 pub(crate) fn serve_ready(engine: &mut Engine) -> bool {
-    if !engine.dbs.iter().any(Db::has_touched) {
-        return false;
-    }
     if engine.blocking.waiters.is_empty() {
         for db in &mut engine.dbs {
             db.take_touched();

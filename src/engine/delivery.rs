@@ -48,7 +48,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering}
 use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::keyspace::{Db, events};
+use super::keyspace::events;
 use super::{Client, Engine};
 use crate::glob::glob_match;
 use crate::protocol::Reply;
@@ -570,14 +570,14 @@ fn deliver(
 /// `notifyKeyspaceEvent`: `__keyspace@<db>__:<key>` with the event name
 /// (flag `K`), then `__keyevent@<db>__:<event>` with the key (flag `E`).
 pub(crate) fn publish_events(engine: &mut Engine, current: Option<&Client>) {
-    if !engine.dbs.iter().any(Db::has_events) {
-        return;
-    }
     let mut queued = Vec::new();
     for db in &mut engine.dbs {
         if db.has_events() {
             queued.push((db.id, db.take_events()));
         }
+    }
+    if queued.is_empty() {
+        return;
     }
     let flags = engine.notify_flags;
     for (db, events) in queued {

@@ -89,6 +89,8 @@ impl Engine {
             Ok(reply) => reply,
             Err(payload) => self.recover_from_panic(&mut client, args, payload.as_ref()),
         };
+        // A command refused before its `call` leaves the reading unused.
+        self.call_started_us = None;
         let silent = client.reply.finish_command();
         super::commands::client::after_command(&mut client, args);
         let mut outcome = Outcome {

@@ -37,6 +37,7 @@ use super::types::hash::Hash;
 use super::types::list::List;
 use super::types::set::Members;
 use super::types::stream::Stream;
+use super::types::string::Inline;
 use super::types::zset::ZSet;
 use super::types::{Kind, Str, StrEncoding, Value, scan_span};
 use super::util::errors::wrongtype;
@@ -263,8 +264,8 @@ macro_rules! typed_access {
 /// `Bytes` handle is 32 plus a heap block (see `docs/BENCHMARKS.md`).
 #[derive(Clone)]
 pub(crate) enum Key {
-    /// `len` bytes at the start of `buf`.
-    Inline { len: u8, buf: [u8; Key::INLINE] },
+    /// Up to [`Key::INLINE`] bytes in place.
+    Inline(Inline<{ Key::INLINE }>),
     /// A longer key.
     Heap(Box<[u8]>),
 }
@@ -275,22 +276,16 @@ impl Key {
 
     /// A copy of `bytes`.
     pub fn new(bytes: &[u8]) -> Key {
-        if bytes.len() <= Key::INLINE {
-            let mut buf = [0; Key::INLINE];
-            buf[..bytes.len()].copy_from_slice(bytes);
-            Key::Inline {
-                len: bytes.len() as u8,
-                buf,
-            }
-        } else {
-            Key::Heap(bytes.into())
+        match Inline::new(bytes) {
+            Some(inline) => Key::Inline(inline),
+            None => Key::Heap(bytes.into()),
         }
     }
 
     /// The key's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         match self {
-            Key::Inline { len, buf } => &buf[..*len as usize],
+            Key::Inline(inline) => inline.as_bytes(),
             Key::Heap(b) => b,
         }
     }
@@ -1286,9 +1281,7 @@ mod tests {
                     .map(|s| s.as_bytes()),
                 Some(len.to_string().as_bytes())
             );
-            assert!(
-                matches!(Key::new(name.as_bytes()), Key::Inline { .. }) == (len <= Key::INLINE)
-            );
+            assert!(matches!(Key::new(name.as_bytes()), Key::Inline(_)) == (len <= Key::INLINE));
             assert_eq!(Key::new(name.as_bytes()).as_bytes(), name.as_bytes());
         }
         let mut keys: Vec<&[u8]> = db.live_keys().collect();

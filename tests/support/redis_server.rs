@@ -40,6 +40,11 @@ pub struct RealRedis {
 }
 
 impl RealRedis {
+    /// The child's process id (the in-process bench reads its CPU time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts redis-server, or returns `None` (after saying why) when it is absent.
     pub fn start() -> Option<RealRedis> {
         RealRedis::start_with(&[])

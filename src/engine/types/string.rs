@@ -15,14 +15,41 @@
 
 use bytes::{Bytes, BytesMut};
 
+/// Up to `N` bytes kept in place: the short form of [`Str`] and of the
+/// keyspace's `Key`.
+#[derive(Clone, Copy)]
+pub(crate) struct Inline<const N: usize> {
+    len: u8,
+    buf: [u8; N],
+}
+
+impl<const N: usize> Inline<N> {
+    /// A copy of `bytes`, when they fit.
+    pub fn new(bytes: &[u8]) -> Option<Inline<N>> {
+        (bytes.len() <= N).then(|| {
+            let mut buf = [0; N];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Inline {
+                len: bytes.len() as u8,
+                buf,
+            }
+        })
+    }
+
+    /// The bytes kept.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+}
+
 /// A stored string: up to [`Str::INLINE`] bytes in place, a [`Bytes`]
 /// beyond. No bigger than a `Bytes` (a test pins it), so [`super::Value`]
 /// does not grow. Dereferences to its bytes; [`Str::to_bytes`] gives a
 /// `Bytes` where a reply needs one.
 #[derive(Clone)]
 pub(crate) enum Str {
-    /// `len` bytes at the start of `buf`.
-    Inline { len: u8, buf: [u8; Str::INLINE] },
+    /// Up to [`Str::INLINE`] bytes in place.
+    Inline(Inline<{ Str::INLINE }>),
     /// A longer string (never one of [`Str::INLINE`] bytes or fewer).
     Shared(Bytes),
 }
@@ -35,10 +62,9 @@ impl Str {
 
     /// A copy of `bytes`.
     pub fn copy_from_slice(bytes: &[u8]) -> Str {
-        if bytes.len() <= Str::INLINE {
-            Str::inline(bytes)
-        } else {
-            Str::Shared(Bytes::copy_from_slice(bytes))
+        match Inline::new(bytes) {
+            Some(inline) => Str::Inline(inline),
+            None => Str::Shared(Bytes::copy_from_slice(bytes)),
         }
     }
 
@@ -48,19 +74,10 @@ impl Str {
         Str::copy_from_slice(itoa::Buffer::new().format(n).as_bytes())
     }
 
-    fn inline(bytes: &[u8]) -> Str {
-        let mut buf = [0; Str::INLINE];
-        buf[..bytes.len()].copy_from_slice(bytes);
-        Str::Inline {
-            len: bytes.len() as u8,
-            buf,
-        }
-    }
-
     /// The string's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         match self {
-            Str::Inline { len, buf } => &buf[..*len as usize],
+            Str::Inline(inline) => inline.as_bytes(),
             Str::Shared(b) => b,
         }
     }
@@ -69,7 +86,7 @@ impl Str {
     /// inline string, a cheap clone of a shared one.
     pub fn to_bytes(&self) -> Bytes {
         match self {
-            Str::Inline { .. } => Bytes::copy_from_slice(self.as_bytes()),
+            Str::Inline(_) => Bytes::copy_from_slice(self.as_bytes()),
             Str::Shared(b) => b.clone(),
         }
     }
@@ -78,7 +95,7 @@ impl Str {
     /// string's, a slice of a shared one's buffer.
     pub fn slice(&self, range: impl std::ops::RangeBounds<usize>) -> Bytes {
         match self {
-            Str::Inline { .. } => {
+            Str::Inline(_) => {
                 let bytes = self.as_bytes();
                 let range = (range.start_bound().cloned(), range.end_bound().cloned());
                 Bytes::copy_from_slice(&bytes[range])
@@ -90,7 +107,7 @@ impl Str {
     /// The string as a `Bytes`, without a copy when it is shared.
     pub fn into_bytes(self) -> Bytes {
         match self {
-            Str::Inline { .. } => Bytes::copy_from_slice(self.as_bytes()),
+            Str::Inline(_) => Bytes::copy_from_slice(self.as_bytes()),
             Str::Shared(b) => b,
         }
     }
@@ -98,16 +115,13 @@ impl Str {
     /// Whether the string is stored in place.
     #[cfg(test)]
     pub fn is_inline(&self) -> bool {
-        matches!(self, Str::Inline { .. })
+        matches!(self, Str::Inline(_))
     }
 }
 
 impl Default for Str {
     fn default() -> Str {
-        Str::Inline {
-            len: 0,
-            buf: [0; Str::INLINE],
-        }
+        Str::copy_from_slice(b"")
     }
 }
 
@@ -115,31 +129,22 @@ impl Default for Str {
 /// kept as they are (no copy).
 impl From<Bytes> for Str {
     fn from(b: Bytes) -> Str {
-        if b.len() <= Str::INLINE {
-            Str::inline(&b)
-        } else {
-            Str::Shared(b)
+        match Inline::new(&b) {
+            Some(inline) => Str::Inline(inline),
+            None => Str::Shared(b),
         }
     }
 }
 
 impl From<BytesMut> for Str {
     fn from(b: BytesMut) -> Str {
-        if b.len() <= Str::INLINE {
-            Str::inline(&b)
-        } else {
-            Str::Shared(b.freeze())
-        }
+        Str::from(b.freeze())
     }
 }
 
 impl From<Vec<u8>> for Str {
     fn from(v: Vec<u8>) -> Str {
-        if v.len() <= Str::INLINE {
-            Str::inline(&v)
-        } else {
-            Str::Shared(Bytes::from(v))
-        }
+        Str::from(Bytes::from(v))
     }
 }
 
@@ -193,7 +198,7 @@ impl std::fmt::Debug for Str {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // As a `Bytes` prints: b"..." with escapes.
         match self {
-            Str::Inline { .. } => write!(f, "{:?}", Bytes::copy_from_slice(self.as_bytes())),
+            Str::Inline(_) => write!(f, "{:?}", Bytes::copy_from_slice(self.as_bytes())),
             Str::Shared(b) => write!(f, "{b:?}"),
         }
     }
@@ -209,7 +214,7 @@ impl std::fmt::Debug for Str {
 /// clones of long strings.
 pub(crate) fn writable(s: &mut Str) -> BytesMut {
     match std::mem::take(s) {
-        Str::Inline { len, buf } => BytesMut::from(&buf[..len as usize]),
+        Str::Inline(inline) => BytesMut::from(inline.as_bytes()),
         Str::Shared(b) => b
             .try_into_mut()
             .unwrap_or_else(|shared| BytesMut::from(&shared[..])),
