@@ -346,13 +346,8 @@ mod tests {
     /// sequences that cross the conversion point (property-style).
     #[test]
     fn packed_matches_the_table() {
-        let mut x: u64 = 99;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let rng = crate::engine::random::Rng::from_seed(99);
+        let rnd = |n: u64| rng.below(n as usize) as u64;
         for universe in [20u64, 150, 400] {
             let mut set = Members::default();
             let mut model = Table::default();

@@ -931,13 +931,8 @@ mod tests {
     fn check_against_model(members: u64, expect_packed: bool) {
         let mut z = ZSet::new();
         let mut model: Vec<(f64, Bytes)> = Vec::new();
-        let mut x: u64 = 42 + members;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let rng = crate::engine::random::Rng::from_seed(42 + members);
+        let rnd = |n: u64| rng.below(n as usize) as u64;
         for step in 0..4000 {
             let m = b(&format!("m{}", rnd(members)));
             let s = match rnd(8) {
@@ -1021,13 +1016,8 @@ mod tests {
     /// step).
     #[test]
     fn packed_and_tree_agree() {
-        let mut x: u64 = 7;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let rng = crate::engine::random::Rng::from_seed(7);
+        let rnd = |n: u64| rng.below(n as usize) as u64;
         for round in 0..20 {
             let mut packed = ZSet::new();
             let mut tree = ZSet::new();
