@@ -105,8 +105,10 @@ GET k
 
 ## latency events
 // The monitor is on only around the sleep, so no other command, however
-// slow on a loaded machine, records an event.
-LATENCY RESET
+// slow on a loaded machine, records an event. The first reset's count is
+// only typed: the other protocol's run may leave an event behind on a
+// loaded machine.
+[type] LATENCY RESET
 CONFIG SET latency-monitor-threshold 10
 DEBUG SLEEP 0.05
 CONFIG SET latency-monitor-threshold 0
@@ -117,7 +119,7 @@ CONFIG SET latency-monitor-threshold 0
 LATENCY RESET command
 LATENCY LATEST
 LATENCY DOCTOR
-CONFIG SET latency-monitor-threshold 10
+CONFIG SET latency-monitor-threshold 10000
 LATENCY DOCTOR
 CONFIG SET latency-monitor-threshold 0
 
