@@ -25,9 +25,11 @@ pub(crate) struct Ctx<'a> {
     pub args: &'a [Bytes],
 }
 
-impl Ctx<'_> {
-    /// Argument `i` (the command name is argument 0).
-    pub fn arg(&self, i: usize) -> &Bytes {
+impl<'a> Ctx<'a> {
+    /// Argument `i` (the command name is argument 0). The reference
+    /// borrows the arguments, not the context: a handler keeps it while it
+    /// changes the keyspace, with no copy.
+    pub fn arg(&self, i: usize) -> &'a Bytes {
         &self.args[i]
     }
 

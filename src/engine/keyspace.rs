@@ -716,13 +716,13 @@ impl Db {
 
     /// Stores `value` under `key`, dropping any deadline (Redis's `setKey`
     /// without KEEPTTL). Signals the modification; queues `new` for a new key.
-    pub fn insert(&mut self, key: Bytes, value: Value) {
-        self.store(&key, value, false);
+    pub fn insert(&mut self, key: &[u8], value: Value) {
+        self.store(key, value, false);
     }
 
     /// Stores `value` under `key`, keeping an existing deadline (KEEPTTL).
-    pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value) {
-        self.store(&key, value, true);
+    pub fn insert_keep_ttl(&mut self, key: &[u8], value: Value) {
+        self.store(key, value, true);
     }
 
     fn store(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
@@ -733,13 +733,12 @@ impl Db {
             Some((_, k, e)) => {
                 e.value = value;
                 e.accessed_ms = now;
-                let k = k.clone();
                 if !self.encodings.is_empty() {
                     self.encodings.remove(key);
                 }
-                if !keep_ttl {
+                if !keep_ttl && !self.expires.is_empty() {
                     if let Some(t) = self.expires.remove(key) {
-                        self.deadlines.remove(&(t, k));
+                        self.deadlines.remove(&(t, k.clone()));
                     }
                 }
             }
@@ -749,10 +748,10 @@ impl Db {
 
     /// Stores a whole entry (value and deadline) as RESTORE, COPY, MOVE and
     /// RENAME do. Signals the modification.
-    pub fn insert_entry(&mut self, key: Bytes, value: Value, expires_at: Option<i64>) {
-        self.insert(key.clone(), value);
+    pub fn insert_entry(&mut self, key: &[u8], value: Value, expires_at: Option<i64>) {
+        self.insert(key, value);
         if let Some(t) = expires_at {
-            self.set_expire(&key, t);
+            self.set_expire(key, t);
         }
     }
 
@@ -1153,7 +1152,7 @@ mod tests {
         let mut db = Db::new(0);
         db.set_notify_mask(events::ALL | events::KEYEVENT);
         db.set_now(1000);
-        db.insert(b("k"), Value::String(b("v").into()));
+        db.insert(&b("k"), Value::String(b("v").into()));
         db.set_expire(b"k", 1500);
         db.set_now(1500);
         assert!(
@@ -1171,7 +1170,7 @@ mod tests {
     #[test]
     fn typed_access_reports_wrongtype() {
         let mut db = Db::new(0);
-        db.insert(b("s"), Value::String(b("v").into()));
+        db.insert(&b("s"), Value::String(b("v").into()));
         assert_eq!(db.get_list(b"s"), Err(wrongtype()));
         assert_eq!(db.list_or_insert(&b("s")).err(), Some(wrongtype()));
         db.list_or_insert(&b("l"))
@@ -1189,7 +1188,7 @@ mod tests {
         let k = b("w");
         let m = db.watch(&k);
         assert!(!db.watch_broken(b"w", &m));
-        db.insert(k.clone(), Value::String(b("1").into()));
+        db.insert(&k, Value::String(b("1").into()));
         assert!(db.watch_broken(b"w", &m));
         let m2 = db.watch(&k);
         db.flush();
@@ -1207,7 +1206,7 @@ mod tests {
     fn metadata_lives_beside_the_entry_and_follows_the_key() {
         let mut db = Db::new(0);
         db.set_now(1000);
-        db.insert(b("k"), Value::String(b("v").into()));
+        db.insert(&b("k"), Value::String(b("v").into()));
         let fresh = db.entry(b"k").unwrap();
         assert_eq!(
             (
@@ -1229,13 +1228,13 @@ mod tests {
         );
         // KEEPTTL keeps the deadline; any overwrite resets the encoding
         // and keeps the LFU counter, as Redis's setKey does.
-        db.insert_keep_ttl(b("k"), Value::String(b("w").into()));
+        db.insert_keep_ttl(&b("k"), Value::String(b("w").into()));
         let e = db.entry(b"k").unwrap();
         assert_eq!(
             (e.expires_at, e.str_encoding, e.lfu_counter),
             (Some(5000), StrEncoding::Auto, 9)
         );
-        db.insert(b("k"), Value::String(b("x").into()));
+        db.insert(&b("k"), Value::String(b("x").into()));
         assert_eq!(db.expire_at(b"k"), None);
         assert_eq!(db.expires(), 0);
         // A removed key takes its metadata along; a new key under the same
@@ -1247,7 +1246,7 @@ mod tests {
             (gone.expires_at, gone.str_encoding, gone.lfu_counter),
             (Some(6000), StrEncoding::NoInt, 9)
         );
-        db.insert(b("k"), Value::String(b("y").into()));
+        db.insert(&b("k"), Value::String(b("y").into()));
         let e = db.entry(b"k").unwrap();
         assert_eq!(
             (e.expires_at, e.str_encoding, e.lfu_counter),
@@ -1271,7 +1270,7 @@ mod tests {
         let mut db = Db::new(0);
         for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
             let name = "k".repeat(len);
-            db.insert(b(&name), Value::String(b(&len.to_string()).into()));
+            db.insert(&b(&name), Value::String(b(&len.to_string()).into()));
         }
         for len in [0, 1, Key::INLINE - 1, Key::INLINE, Key::INLINE + 1, 300] {
             let name = "k".repeat(len);
@@ -1298,7 +1297,7 @@ mod tests {
         db.set_now(0);
         for i in 0..10 {
             let k = b(&format!("k{i}"));
-            db.insert(k.clone(), Value::String(b("v").into()));
+            db.insert(&k, Value::String(b("v").into()));
             db.set_expire(&k, i * 10);
         }
         db.set_now(45);

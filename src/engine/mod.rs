@@ -60,7 +60,7 @@
 //!
 //!    ```ignore
 //!    fn strlen(ctx: &mut Ctx<'_>) -> CmdResult {
-//!        let key = ctx.arg(1).clone();
+//!        let key = ctx.arg(1);
 //!        let len = ctx.db().get_string(&key)?.map_or(0, |v| v.len());
 //!        Ok(Reply::int(len as i64))
 //!    }

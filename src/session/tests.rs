@@ -74,7 +74,7 @@ impl Harness {
             .iter()
             .map(|s| Bytes::copy_from_slice(s.as_bytes()))
             .collect();
-        self.engine.dbs[0].insert(Bytes::copy_from_slice(key.as_bytes()), Value::List(list));
+        self.engine.dbs[0].insert(key.as_bytes(), Value::List(list));
     }
 }
 

@@ -227,15 +227,20 @@ pub(crate) fn authenticate(ctx: &mut Ctx<'_>, username: &Bytes, password: &[u8])
         ctx.client.authenticated = true;
         ctx.client.user = username.clone();
     } else {
-        let object = ctx.arg(0).clone();
+        let object = ctx.arg(0);
         let context = if ctx.client.multi.is_some() {
             Context::Multi
         } else {
             Context::Toplevel
         };
         let info = client_info(ctx.engine, ctx.client);
-        ctx.engine
-            .acl_log(Reason::Auth, context, object, username.clone(), info);
+        ctx.engine.acl_log(
+            Reason::Auth,
+            context,
+            object.clone(),
+            username.clone(),
+            info,
+        );
     }
     ok
 }
@@ -245,8 +250,8 @@ fn quoted(text: &[u8]) -> String {
 }
 
 fn acl_setuser(ctx: &mut Ctx<'_>) -> CmdResult {
-    let name = ctx.arg(2).clone();
-    if has_spaces(&name) {
+    let name = ctx.arg(2);
+    if has_spaces(name) {
         return Err(err("ERR Usernames can't contain spaces or null characters"));
     }
     let rules = merge_selector_args(&ctx.args[3..]).map_err(|j| {
@@ -256,7 +261,7 @@ fn acl_setuser(ctx: &mut Ctx<'_>) -> CmdResult {
         ))
     })?;
     let allchannels = ctx.engine.acl_pubsub_default();
-    let old = ctx.engine.acl.users.get(&name).cloned();
+    let old = ctx.engine.acl.users.get(name).cloned();
     let mut user = old
         .clone()
         .unwrap_or_else(|| User::new(name.clone(), allchannels));
@@ -272,7 +277,7 @@ fn acl_setuser(ctx: &mut Ctx<'_>) -> CmdResult {
     if let Some(old) = &old {
         ctx.engine.acl_kill_pubsub_clients(ctx.client, old, &user);
     }
-    ctx.engine.acl.users.insert(name, user);
+    ctx.engine.acl.users.insert(name.clone(), user);
     Ok(Reply::ok())
 }
 

@@ -99,9 +99,9 @@ fn store_bits(ctx: &mut Ctx<'_>, key: &Bytes, buf: BytesMut, event: &'static str
     let db = ctx.db();
     let existed = db.contains(key);
     if existed {
-        db.insert_keep_ttl(key.clone(), Value::String(buf.into()));
+        db.insert_keep_ttl(key, Value::String(buf.into()));
     } else {
-        db.insert(key.clone(), Value::String(buf.into()));
+        db.insert(key, Value::String(buf.into()));
     }
     db.set_str_encoding(key, StrEncoding::Raw);
     db.notify(events::STRING, event, key);
@@ -114,20 +114,20 @@ fn setbit(ctx: &mut Ctx<'_>) -> CmdResult {
     if on & !1 != 0 {
         return Err(err(MSG));
     }
-    let key = ctx.arg(1).clone();
-    let mut buf = string_for_bits(ctx, &key, offset)?;
+    let key = ctx.arg(1);
+    let mut buf = string_for_bits(ctx, key, offset)?;
     let byte = (offset >> 3) as usize;
     let bit = 7 - (offset & 7) as u8;
     let old = (buf[byte] >> bit) & 1;
     buf[byte] = (buf[byte] & !(1 << bit)) | ((on as u8) << bit);
-    store_bits(ctx, &key, buf, "setbit");
+    store_bits(ctx, key, buf, "setbit");
     Ok(Reply::int(old as i64))
 }
 
 fn getbit(ctx: &mut Ctx<'_>) -> CmdResult {
     let offset = bit_offset(ctx, ctx.arg(2), false, 0)?;
-    let key = ctx.arg(1).clone();
-    let Some(v) = ctx.db().get_string(&key)? else {
+    let key = ctx.arg(1);
+    let Some(v) = ctx.db().get_string(key)? else {
         return Ok(Reply::int(0));
     };
     let byte = (offset >> 3) as usize;
@@ -154,9 +154,9 @@ fn bit_at(v: &[u8], i: i64) -> u8 {
 }
 
 fn bitcount(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let argc = ctx.args.len();
-    let Some(v) = ctx.db().get_string(&key)?.cloned() else {
+    let Some(v) = ctx.db().get_string(key)?.cloned() else {
         return Ok(Reply::int(0));
     };
     let (mut start, mut end, isbit);
@@ -213,9 +213,9 @@ fn bitpos(ctx: &mut Ctx<'_>) -> CmdResult {
     if bit != 0 && bit != 1 {
         return Err(err("ERR The bit argument must be 1 or 0."));
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let argc = ctx.args.len();
-    let v = match ctx.db().get_string(&key)? {
+    let v = match ctx.db().get_string(key)? {
         Some(v) => v.clone(),
         None => return Ok(Reply::int(if bit == 1 { -1 } else { 0 })),
     };
@@ -266,14 +266,14 @@ fn bitpos(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
-    let op = ctx.arg(1).clone();
-    let op = if is(&op, "and") {
+    let op = ctx.arg(1);
+    let op = if is(op, "and") {
         0
-    } else if is(&op, "or") {
+    } else if is(op, "or") {
         1
-    } else if is(&op, "xor") {
+    } else if is(op, "xor") {
         2
-    } else if is(&op, "not") {
+    } else if is(op, "not") {
         3
     } else {
         return Err(syntax_error());
@@ -283,7 +283,7 @@ fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
             "ERR BITOP NOT must be called with a single source key.",
         ));
     }
-    let dest = ctx.arg(2).clone();
+    let dest = ctx.arg(2);
     let sources: Vec<Bytes> = ctx.args[3..].to_vec();
     let db = ctx.db();
     let mut values = Vec::with_capacity(sources.len());
@@ -292,8 +292,8 @@ fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let maxlen = values.iter().map(|v| v.len()).max().unwrap_or(0);
     if maxlen == 0 {
-        if db.remove(&dest).is_some() {
-            db.notify(events::GENERIC, "del", &dest);
+        if db.remove(dest).is_some() {
+            db.notify(events::GENERIC, "del", dest);
         }
         return Ok(Reply::int(0));
     }
@@ -307,8 +307,8 @@ fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
             _ => !at(&values[0]),
         };
     }
-    db.insert(dest.clone(), Value::String(out.into()));
-    db.notify(events::STRING, "set", &dest);
+    db.insert(dest, Value::String(out.into()));
+    db.notify(events::STRING, "set", dest);
     Ok(Reply::int(maxlen as i64))
 }
 
@@ -484,12 +484,12 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
     if read_only && writes {
         return Err(err("ERR BITFIELD_RO only supports the GET subcommand"));
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     // Reads only: the stored string is read where it is, not copied.
     let read_only_value = if writes {
         None
     } else {
-        ctx.db().get_string(&key)?.cloned()
+        ctx.db().get_string(key)?.cloned()
     };
     let mut buf = if writes {
         let max_bit = cmds
@@ -498,7 +498,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
             .map(|c| c.offset + c.bits as i64 - 1)
             .max()
             .unwrap_or(0);
-        string_for_bits(ctx, &key, max_bit)?
+        string_for_bits(ctx, key, max_bit)?
     } else {
         BytesMut::new()
     };
@@ -541,16 +541,16 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
     // operations, so a write that FAIL rejects still leaves the key.
     if writes {
         let db = ctx.db();
-        let existed = db.contains(&key);
+        let existed = db.contains(key);
         let value = Value::String(buf.into());
         if existed {
-            db.insert_keep_ttl(key.clone(), value);
+            db.insert_keep_ttl(key, value);
         } else {
-            db.insert(key.clone(), value);
+            db.insert(key, value);
         }
-        db.set_str_encoding(&key, StrEncoding::Raw);
+        db.set_str_encoding(key, StrEncoding::Raw);
         if changed {
-            db.notify(events::STRING, "setbit", &key);
+            db.notify(events::STRING, "setbit", key);
         }
     }
     Ok(Reply::Array(out))

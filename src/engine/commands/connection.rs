@@ -97,11 +97,11 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         let more = ctx.args.len() - 1 - j;
         let opt = ctx.arg(j);
         if opt.eq_ignore_ascii_case(b"AUTH") && more >= 2 {
-            credentials = Some((ctx.arg(j + 1).clone(), ctx.arg(j + 2).clone()));
+            credentials = Some((ctx.arg(j + 1), ctx.arg(j + 2)));
             j += 2;
         } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
             validate_name(ctx.arg(j + 1))?;
-            name = Some(ctx.arg(j + 1).clone());
+            name = Some(ctx.arg(j + 1));
             j += 1;
         } else {
             return Err(error_quoting(
@@ -113,7 +113,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         j += 1;
     }
     if let Some((user, pass)) = credentials {
-        if !authenticate(ctx, &user, &pass) {
+        if !authenticate(ctx, user, pass) {
             return Err(err(WRONGPASS));
         }
     }
@@ -130,7 +130,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         }));
     }
     if let Some(name) = name {
-        ctx.client.name = (!name.is_empty()).then_some(name);
+        ctx.client.name = (!name.is_empty()).then_some(name.clone());
     }
     if let Some(v) = version {
         ctx.client.protocol = if v == 3 {
@@ -165,11 +165,11 @@ fn auth(ctx: &mut Ctx<'_>) -> CmdResult {
                  user. Are you sure your configuration is correct?",
             ));
         }
-        (Bytes::from_static(b"default"), ctx.arg(1).clone())
+        (Bytes::from_static(b"default"), ctx.arg(1))
     } else {
-        (ctx.arg(1).clone(), ctx.arg(2).clone())
+        (ctx.arg(1).clone(), ctx.arg(2))
     };
-    if authenticate(ctx, &user, &pass) {
+    if authenticate(ctx, &user, pass) {
         Ok(Reply::ok())
     } else {
         Err(err(WRONGPASS))

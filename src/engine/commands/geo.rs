@@ -681,7 +681,7 @@ fn search(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
         result.insert_with(p.member, score, limits);
     }
     result.settle_encoding(limits);
-    db.insert(dst.clone(), Value::ZSet(Box::new(result)));
+    db.insert(&dst, Value::ZSet(Box::new(result)));
     db.notify(
         events::ZSET,
         if search {

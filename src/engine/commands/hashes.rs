@@ -131,7 +131,7 @@ fn set_pairs(db: &mut Db, key: &Bytes, pairs: &[Bytes], limits: Limits) -> Resul
     let hash = db.hash_or_insert(key)?;
     let mut created = 0;
     for pair in pairs.chunks_exact(2) {
-        if hash.set(pair[0].clone(), pair[1].clone(), limits) {
+        if hash.set(&pair[0], &pair[1], limits) {
             created += 1;
         }
     }
@@ -144,42 +144,42 @@ fn hset(ctx: &mut Ctx<'_>) -> CmdResult {
     if !hash_arity_ok(ctx) {
         return Err(wrong_arity("hset"));
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let pairs = &ctx.args[2..];
     let limits = listpack_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    set_pairs(db, &key, pairs, limits).map(Reply::int)
+    set_pairs(db, key, pairs, limits).map(Reply::int)
 }
 
 fn hmset(ctx: &mut Ctx<'_>) -> CmdResult {
     if !hash_arity_ok(ctx) {
         return Err(wrong_arity("hmset"));
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let pairs = &ctx.args[2..];
     let limits = listpack_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    set_pairs(db, &key, pairs, limits).map(|_| Reply::ok())
+    set_pairs(db, key, pairs, limits).map(|_| Reply::ok())
 }
 
 fn hsetnx(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, field, value) = (ctx.arg(1).clone(), ctx.arg(2).clone(), ctx.arg(3).clone());
+    let (key, field, value) = (ctx.arg(1), ctx.arg(2), ctx.arg(3));
     let limits = listpack_limits(ctx.engine);
     let db = ctx.db();
-    let hash = db.hash_or_insert(&key)?;
-    if hash.contains_key(&field) {
+    let hash = db.hash_or_insert(key)?;
+    if hash.contains_key(field) {
         return Ok(Reply::int(0));
     }
     hash.set(field, value, limits);
-    db.touched(&key);
-    db.notify(events::HASH, "hset", &key);
+    db.touched(key);
+    db.notify(events::HASH, "hset", key);
     Ok(Reply::int(1))
 }
 
 fn hget(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, field) = (ctx.arg(1), ctx.arg(2));
     Ok(
-        match ctx.db().get_hash(&key)?.and_then(|h| h.get_bytes(&field)) {
+        match ctx.db().get_hash(key)?.and_then(|h| h.get_bytes(field)) {
             Some(v) => Reply::Bulk(v),
             None => Reply::Nil,
         },
@@ -187,10 +187,10 @@ fn hget(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn hmget(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let fields = &ctx.args[2..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    let hash = db.get_hash(&key)?;
+    let hash = db.get_hash(key)?;
     Ok(Reply::Array(
         fields
             .iter()
@@ -203,10 +203,10 @@ fn hmget(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let fields = &ctx.args[2..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    let Some(hash) = db.get_hash_mut(&key)? else {
+    let Some(hash) = db.get_hash_mut(key)? else {
         return Ok(Reply::int(0));
     };
     let mut deleted = 0;
@@ -219,43 +219,43 @@ fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     if deleted > 0 {
-        db.touched(&key);
-        db.notify(events::HASH, "hdel", &key);
-        db.remove_if_empty(&key);
+        db.touched(key);
+        db.notify(events::HASH, "hdel", key);
+        db.remove_if_empty(key);
     }
     Ok(Reply::int(deleted))
 }
 
 fn hlen(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     Ok(Reply::int(
-        ctx.db().get_hash(&key)?.map_or(0, |h| h.len()) as i64
+        ctx.db().get_hash(key)?.map_or(0, |h| h.len()) as i64
     ))
 }
 
 fn hstrlen(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, field) = (ctx.arg(1), ctx.arg(2));
     let len = ctx
         .db()
-        .get_hash(&key)?
-        .and_then(|h| h.get(&field))
+        .get_hash(key)?
+        .and_then(|h| h.get(field))
         .map_or(0, |v| v.len());
     Ok(Reply::int(len as i64))
 }
 
 fn hexists(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, field) = (ctx.arg(1), ctx.arg(2));
     let found = ctx
         .db()
-        .get_hash(&key)?
-        .is_some_and(|h| h.contains_key(&field));
+        .get_hash(key)?
+        .is_some_and(|h| h.contains_key(field));
     Ok(Reply::int(found as i64))
 }
 
 /// HKEYS, HVALS and HGETALL (Redis's `genericHgetallCommand`).
 fn getall(ctx: &mut Ctx<'_>, keys: bool, values: bool) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    let Some(hash) = ctx.db().get_hash(&key)? else {
+    let key = ctx.arg(1);
+    let Some(hash) = ctx.db().get_hash(key)? else {
         return Ok(if keys && values {
             Reply::Map(Vec::new())
         } else {
@@ -286,34 +286,34 @@ fn hgetall(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn hincrby(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, field) = (ctx.arg(1), ctx.arg(2));
     let incr = args::int(ctx.arg(3))?;
     let limits = listpack_limits(ctx.engine);
     let db = ctx.db();
-    let hash = db.hash_or_insert(&key)?;
-    let current = match hash.get(&field) {
+    let hash = db.hash_or_insert(key)?;
+    let current = match hash.get(field) {
         Some(v) => {
             crate::protocol::string2ll(v).ok_or_else(|| err("ERR hash value is not an integer"))?
         }
         None => 0,
     };
     let sum = current.checked_add(incr).ok_or_else(|| err(OVERFLOW))?;
-    hash.set(field, Bytes::from(sum.to_string()), limits);
-    db.touched(&key);
-    db.notify(events::HASH, "hincrby", &key);
+    hash.set(field, &Bytes::from(sum.to_string()), limits);
+    db.touched(key);
+    db.notify(events::HASH, "hincrby", key);
     Ok(Reply::int(sum))
 }
 
 fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, field) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, field) = (ctx.arg(1), ctx.arg(2));
     let incr = LongDouble::parse(ctx.arg(3)).ok_or_else(|| err(NOT_FLOAT))?;
     if !incr.is_finite() {
         return Err(err("ERR value is NaN or Infinity"));
     }
     let limits = listpack_limits(ctx.engine);
     let db = ctx.db();
-    let hash = db.hash_or_insert(&key)?;
-    let current = match hash.get(&field) {
+    let hash = db.hash_or_insert(key)?;
+    let current = match hash.get(field) {
         Some(v) => LongDouble::parse(v).ok_or_else(|| err("ERR hash value is not a float"))?,
         None => LongDouble::ZERO,
     };
@@ -322,9 +322,9 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(err(NAN_OR_INFINITY));
     }
     let text = Bytes::from(sum.to_human());
-    hash.set(field, text.clone(), limits);
-    db.touched(&key);
-    db.notify(events::HASH, "hincrbyfloat", &key);
+    hash.set(field, &text, limits);
+    db.touched(key);
+    db.notify(events::HASH, "hincrbyfloat", key);
     Ok(Reply::Bulk(text))
 }
 
@@ -352,9 +352,9 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
         count = Some(c);
     }
     let resp3 = ctx.client.protocol == Protocol::Resp3;
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let Engine { dbs, random, .. } = &mut *ctx.engine;
-    let Some(hash) = dbs[ctx.client.db].get_hash(&key)? else {
+    let Some(hash) = dbs[ctx.client.db].get_hash(key)? else {
         return Ok(match count {
             Some(_) => Reply::Array(Vec::new()),
             None => Reply::Nil,
@@ -423,9 +423,9 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
 /// the whole iteration is returned at least once.
 fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let cursor = parse_cursor(ctx.arg(2))?;
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let args = ctx.args;
-    let Some(hash) = ctx.db().get_hash(&key)? else {
+    let Some(hash) = ctx.db().get_hash(key)? else {
         return Ok(scan_reply(0, Vec::new()));
     };
     let opts = ScanOpts::parse(&args[3..])?;

@@ -96,16 +96,16 @@ fn replace(db: &mut Db, key: &[u8], hll: Vec<u8>) {
 
 /// Stores a HyperLogLog under a key that did not exist (a `new` event).
 fn create(db: &mut Db, key: &Bytes, hll: Vec<u8>) {
-    db.insert(key.clone(), Value::String(hll.into()));
+    db.insert(key, Value::String(hll.into()));
     db.set_str_encoding(key, StrEncoding::Raw);
 }
 
 fn pfadd(ctx: &mut Ctx<'_>) -> CmdResult {
     let max = sparse_max(ctx);
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let args = ctx.args;
     let db = ctx.db();
-    let existing = checked(db.get_string_mut(&key)?.map(|s| &*s))?.map(|s| s.to_vec());
+    let existing = checked(db.get_string_mut(key)?.map(|s| &*s))?.map(|s| s.to_vec());
     let created = existing.is_none();
     let mut hll = existing.unwrap_or_else(hll::new_sparse);
     let mut updated = created;
@@ -115,7 +115,7 @@ fn pfadd(ctx: &mut Ctx<'_>) -> CmdResult {
             Err(e) => {
                 // Redis updates the value in place: what changed before
                 // the corruption was met stays.
-                replace(db, &key, hll);
+                replace(db, key, hll);
                 return Err(corrupt(e));
             }
         }
@@ -123,14 +123,14 @@ fn pfadd(ctx: &mut Ctx<'_>) -> CmdResult {
     if updated {
         hll::invalidate(&mut hll);
         if created {
-            create(db, &key, hll);
+            create(db, key, hll);
         } else {
-            replace(db, &key, hll);
-            db.touched(&key);
+            replace(db, key, hll);
+            db.touched(key);
         }
-        db.notify(events::STRING, "pfadd", &key);
+        db.notify(events::STRING, "pfadd", key);
     } else {
-        db.set_str_encoding(&key, StrEncoding::Raw);
+        db.set_str_encoding(key, StrEncoding::Raw);
     }
     Ok(Reply::Integer(updated as i64))
 }
@@ -204,21 +204,21 @@ fn pfmerge(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn pfdebug(ctx: &mut Ctx<'_>) -> CmdResult {
-    let sub = ctx.arg(1).clone();
-    let key = ctx.arg(2).clone();
+    let sub = ctx.arg(1);
+    let key = ctx.arg(2);
     let db = ctx.db();
-    let Some(s) = checked(db.get_string_mut(&key)?.map(|s| &*s))? else {
+    let Some(s) = checked(db.get_string_mut(key)?.map(|s| &*s))? else {
         return Err(err("ERR The specified key does not exist"));
     };
     let mut hll = s.to_vec();
-    db.set_str_encoding(&key, StrEncoding::Raw);
+    db.set_str_encoding(key, StrEncoding::Raw);
     let sparse = hll[4] == hll::SPARSE;
-    let name = String::from_utf8_lossy(&sub).to_ascii_lowercase();
+    let name = String::from_utf8_lossy(sub).to_ascii_lowercase();
     match name.as_str() {
         "getreg" => {
             if sparse {
                 hll::to_dense(&mut hll).map_err(corrupt)?;
-                replace(db, &key, hll.clone());
+                replace(db, key, hll.clone());
             }
             Ok(Reply::Array(
                 hll::dense_registers(&hll)
@@ -237,7 +237,7 @@ fn pfdebug(ctx: &mut Ctx<'_>) -> CmdResult {
         "todense" => {
             if sparse {
                 hll::to_dense(&mut hll).map_err(corrupt)?;
-                replace(db, &key, hll);
+                replace(db, key, hll);
             }
             Ok(Reply::Integer(sparse as i64))
         }

@@ -285,8 +285,8 @@ fn touch(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn type_(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    let name = ctx.db().peek(&key).map_or("none", |e| e.value.type_name());
+    let key = ctx.arg(1);
+    let name = ctx.db().peek(key).map_or("none", |e| e.value.type_name());
     Ok(Reply::simple(name))
 }
 
@@ -328,13 +328,13 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> CmdResult
         return Err(invalid());
     }
     when += base;
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let now = ctx.engine.now_ms();
     let db = ctx.db();
-    if db.get_mut(&key).is_none() {
+    if db.get_mut(key).is_none() {
         return Ok(Reply::int(0));
     }
-    let current = db.expire_at(&key);
+    let current = db.expire_at(key);
     if (nx && current.is_some())
         || (xx && current.is_none())
         || (gt && current.is_none_or(|c| when <= c))
@@ -343,11 +343,11 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> CmdResult
         return Ok(Reply::int(0));
     }
     if when <= now {
-        db.remove(&key);
-        db.notify(events::GENERIC, "del", &key);
+        db.remove(key);
+        db.notify(events::GENERIC, "del", key);
     } else {
-        db.set_expire(&key, when);
-        db.notify(events::GENERIC, "expire", &key);
+        db.set_expire(key, when);
+        db.notify(events::GENERIC, "expire", key);
     }
     Ok(Reply::int(1))
 }
@@ -370,13 +370,13 @@ fn pexpireat(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// TTL, PTTL, EXPIRETIME, PEXPIRETIME: Redis's `ttlGenericCommand`.
 fn ttl_generic(ctx: &mut Ctx<'_>, ms: bool, absolute: bool) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let now = ctx.engine.now_ms();
     let db = ctx.db();
-    if db.peek(&key).is_none() {
+    if db.peek(key).is_none() {
         return Ok(Reply::int(-2));
     }
-    Ok(match db.expire_at(&key) {
+    Ok(match db.expire_at(key) {
         None => Reply::int(-1),
         Some(at) => {
             let ttl = if absolute { at } else { (at - now).max(0) };
@@ -402,10 +402,10 @@ fn pexpiretime(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn persist(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let db = ctx.db();
-    if db.get_mut(&key).is_some() && db.persist(&key) {
-        db.notify(events::GENERIC, "persist", &key);
+    if db.get_mut(key).is_some() && db.persist(key) {
+        db.notify(events::GENERIC, "persist", key);
         return Ok(Reply::int(1));
     }
     Ok(Reply::int(0))
@@ -414,25 +414,25 @@ fn persist(ctx: &mut Ctx<'_>) -> CmdResult {
 // --- rename, copy, move ------------------------------------------------
 
 fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CmdResult {
-    let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (src, dst) = (ctx.arg(1), ctx.arg(2));
     let db = ctx.db();
-    if db.get_mut(&src).is_none() {
+    if db.get_mut(src).is_none() {
         return Err(err(NO_SUCH_KEY));
     }
     if src == dst {
         return Ok(if nx { Reply::int(0) } else { Reply::ok() });
     }
-    if db.get_mut(&dst).is_some() {
+    if db.get_mut(dst).is_some() {
         if nx {
             return Ok(Reply::int(0));
         }
-        db.remove(&dst);
+        db.remove(dst);
     }
-    let entry = db.remove(&src).expect("looked up above");
-    db.insert_entry(dst.clone(), entry.value, entry.expires_at);
-    db.set_str_encoding(&dst, entry.str_encoding);
-    db.notify(events::GENERIC, "rename_from", &src);
-    db.notify(events::GENERIC, "rename_to", &dst);
+    let entry = db.remove(src).expect("looked up above");
+    db.insert_entry(dst, entry.value, entry.expires_at);
+    db.set_str_encoding(dst, entry.str_encoding);
+    db.notify(events::GENERIC, "rename_from", src);
+    db.notify(events::GENERIC, "rename_to", dst);
     Ok(if nx { Reply::int(1) } else { Reply::ok() })
 }
 
@@ -466,28 +466,28 @@ fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
             "ERR Copying to another database is not allowed in cluster mode",
         ));
     }
-    let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (src, dst) = (ctx.arg(1), ctx.arg(2));
     if src_db == dst_db && src == dst {
         return Err(err(SAME_OBJECT));
     }
     let dbs = &mut ctx.engine.dbs;
-    if dbs[src_db].get(&src).is_none() {
+    if dbs[src_db].get(src).is_none() {
         return Ok(Reply::int(0));
     }
     let entry = dbs[src_db]
-        .entry(&src)
+        .entry(src)
         .map(|e| e.cloned())
         .expect("looked up above");
     let target = &mut dbs[dst_db];
-    if target.get_mut(&dst).is_some() {
+    if target.get_mut(dst).is_some() {
         if !replace {
             return Ok(Reply::int(0));
         }
-        target.remove(&dst);
+        target.remove(dst);
     }
-    target.insert_entry(dst.clone(), entry.value, entry.expires_at);
-    target.set_str_encoding(&dst, entry.str_encoding);
-    target.notify(events::GENERIC, "copy_to", &dst);
+    target.insert_entry(dst, entry.value, entry.expires_at);
+    target.set_str_encoding(dst, entry.str_encoding);
+    target.notify(events::GENERIC, "copy_to", dst);
     Ok(Reply::int(1))
 }
 
@@ -500,28 +500,28 @@ fn move_(ctx: &mut Ctx<'_>) -> CmdResult {
     if src_db == dst_db {
         return Err(err(SAME_OBJECT));
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let dbs = &mut ctx.engine.dbs;
-    if dbs[src_db].get_mut(&key).is_none() || dbs[dst_db].get_mut(&key).is_some() {
+    if dbs[src_db].get_mut(key).is_none() || dbs[dst_db].get_mut(key).is_some() {
         return Ok(Reply::int(0));
     }
-    let entry = dbs[src_db].remove(&key).expect("looked up above");
-    dbs[dst_db].insert_entry(key.clone(), entry.value, entry.expires_at);
-    dbs[dst_db].set_str_encoding(&key, entry.str_encoding);
-    dbs[src_db].notify(events::GENERIC, "move_from", &key);
-    dbs[dst_db].notify(events::GENERIC, "move_to", &key);
+    let entry = dbs[src_db].remove(key).expect("looked up above");
+    dbs[dst_db].insert_entry(key, entry.value, entry.expires_at);
+    dbs[dst_db].set_str_encoding(key, entry.str_encoding);
+    dbs[src_db].notify(events::GENERIC, "move_from", key);
+    dbs[dst_db].notify(events::GENERIC, "move_to", key);
     Ok(Reply::int(1))
 }
 
 // --- KEYS, SCAN, RANDOMKEY ---------------------------------------------
 
 fn keys(ctx: &mut Ctx<'_>) -> CmdResult {
-    let pattern = ctx.arg(1).clone();
+    let pattern = ctx.arg(1);
     let all = pattern.as_ref() == b"*";
     let db = ctx.db();
     Ok(Reply::Array(
         db.live_keys()
-            .filter(|k| all || glob_match(&pattern, k))
+            .filter(|k| all || glob_match(pattern, k))
             .map(|k| Reply::Bulk(Bytes::copy_from_slice(k)))
             .collect(),
     ))
@@ -547,8 +547,8 @@ fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
                 return Err(syntax_error());
             }
         } else if is(opt, "match") && left >= 2 {
-            let p = ctx.arg(i + 1).clone();
-            pattern = (p.as_ref() != b"*").then_some(p);
+            let p = ctx.arg(i + 1);
+            pattern = (p.as_ref() != b"*").then_some(p.clone());
         } else if is(opt, "type") && left >= 2 {
             kind = Some(ctx.arg(i + 1).clone());
         } else {
@@ -621,8 +621,8 @@ pub(crate) fn encoding_name(ctx: &Ctx<'_>, value: &Value, str_enc: StrEncoding) 
 }
 
 fn object_encoding(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(2).clone();
-    let Some(entry) = ctx.db().entry(&key).map(|e| e.cloned()) else {
+    let key = ctx.arg(2);
+    let Some(entry) = ctx.db().entry(key).map(|e| e.cloned()) else {
         return Ok(Reply::Nil);
     };
     Ok(Reply::bulk(encoding_name(
@@ -639,8 +639,8 @@ fn lfu_selected(ctx: &Ctx<'_>) -> bool {
 }
 
 fn object_freq(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(2).clone();
-    let Some(counter) = ctx.db().entry(&key).map(|e| e.lfu_counter) else {
+    let key = ctx.arg(2);
+    let Some(counter) = ctx.db().entry(key).map(|e| e.lfu_counter) else {
         return Ok(Reply::Nil);
     };
     if !lfu_selected(ctx) {
@@ -652,9 +652,9 @@ fn object_freq(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn object_idletime(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(2).clone();
+    let key = ctx.arg(2);
     let now = ctx.engine.now_ms();
-    let Some(accessed) = ctx.db().entry(&key).map(|e| e.accessed_ms) else {
+    let Some(accessed) = ctx.db().entry(key).map(|e| e.accessed_ms) else {
         return Ok(Reply::Nil);
     };
     if lfu_selected(ctx) {
@@ -666,8 +666,8 @@ fn object_idletime(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn object_refcount(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(2).clone();
-    let Some(entry) = ctx.db().entry(&key).map(|e| e.cloned()) else {
+    let key = ctx.arg(2);
+    let Some(entry) = ctx.db().entry(key).map(|e| e.cloned()) else {
         return Ok(Reply::Nil);
     };
     // Redis shares the objects of the integers 0..9999, unless a maxmemory
@@ -707,8 +707,8 @@ fn object_help(_ctx: &mut Ctx<'_>) -> CmdResult {
 // --- DUMP / RESTORE (the payload format is in `formats/rdb.rs`) -------------
 
 fn dump(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    Ok(match ctx.db().get(&key) {
+    let key = ctx.arg(1);
+    Ok(match ctx.db().get(key) {
         Some(v) => Reply::Bulk(serialize(v)),
         None => Reply::Nil,
     })
@@ -743,39 +743,39 @@ fn restore(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         j += 1;
     }
-    let key = ctx.arg(1).clone();
-    if !replace && ctx.db().get_mut(&key).is_some() {
+    let key = ctx.arg(1);
+    if !replace && ctx.db().get_mut(key).is_some() {
         return Err(err("BUSYKEY Target key name already exists."));
     }
     let mut ttl = args::int(ctx.arg(2))?;
     if ttl < 0 {
         return Err(err("ERR Invalid TTL value, must be >= 0"));
     }
-    let payload = ctx.arg(3).clone();
-    if !verify_payload(&payload) {
+    let payload = ctx.arg(3);
+    if !verify_payload(payload) {
         return Err(err("ERR DUMP payload version or checksum are wrong"));
     }
     let limits = listpack_limits(ctx.engine);
-    let value = deserialize(&payload, limits).ok_or_else(|| err("ERR Bad data format"))?;
+    let value = deserialize(payload, limits).ok_or_else(|| err("ERR Bad data format"))?;
     let now = ctx.engine.now_ms();
     let db = ctx.db();
-    let deleted = replace && db.remove(&key).is_some();
+    let deleted = replace && db.remove(key).is_some();
     if ttl != 0 && !absttl {
         ttl = ttl.saturating_add(now);
     }
     if ttl != 0 && ttl <= now {
         if deleted {
-            db.notify(events::GENERIC, "del", &key);
+            db.notify(events::GENERIC, "del", key);
         }
         return Ok(Reply::ok());
     }
-    db.insert_entry(key.clone(), value, (ttl != 0).then_some(ttl));
+    db.insert_entry(key, value, (ttl != 0).then_some(ttl));
     if idle > 0 {
-        db.set_accessed(&key, now - idle * 1000);
+        db.set_accessed(key, now - idle * 1000);
     }
     if freq >= 0 {
-        db.set_lfu_counter(&key, freq as u8);
+        db.set_lfu_counter(key, freq as u8);
     }
-    db.notify(events::GENERIC, "restore", &key);
+    db.notify(events::GENERIC, "restore", key);
     Ok(Reply::ok())
 }

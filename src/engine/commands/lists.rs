@@ -364,14 +364,14 @@ pub(crate) fn pop_reply(popped: Option<Vec<Bytes>>, with_count: bool) -> Reply {
 
 /// LPUSH, RPUSH, LPUSHX, RPUSHX (Redis's `pushGenericCommand`).
 fn push_command(ctx: &mut Ctx<'_>, end: End, only_existing: bool) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let elements = &ctx.args[2..];
     let limits = list_limits(ctx.engine);
     let db = &mut ctx.engine.dbs[ctx.client.db];
-    if db.get_list_mut(&key)?.is_none() && only_existing {
+    if db.get_list_mut(key)?.is_none() && only_existing {
         return Ok(Reply::int(0));
     }
-    Ok(Reply::int(push(db, &key, end, elements, limits)? as i64))
+    Ok(Reply::int(push(db, key, end, elements, limits)? as i64))
 }
 
 fn lpush(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -400,14 +400,14 @@ fn pop_command(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
         Some(arg) => Some(args::int_in_range(arg, 0, i64::MAX, Some(NOT_POSITIVE))? as usize),
         None => None,
     };
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let db = ctx.db();
-    match db.get_list_mut(&key)? {
+    match db.get_list_mut(key)? {
         None => return Ok(pop_reply(None, count.is_some())),
         Some(_) if count == Some(0) => return Ok(Reply::Array(Vec::new())),
         Some(_) => {}
     }
-    let popped = pop_elements(db, &key, end, count.unwrap_or(1))?;
+    let popped = pop_elements(db, key, end, count.unwrap_or(1))?;
     Ok(pop_reply(popped, count.is_some()))
 }
 
@@ -420,9 +420,9 @@ fn rpop(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn llen(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     Ok(Reply::int(
-        ctx.db().get_list(&key)?.map_or(0, |l| l.len()) as i64
+        ctx.db().get_list(key)?.map_or(0, |l| l.len()) as i64
     ))
 }
 
@@ -447,8 +447,8 @@ fn normalize_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
     let start = args::int(ctx.arg(2))?;
     let end = args::int(ctx.arg(3))?;
-    let key = ctx.arg(1).clone();
-    let Some(list) = ctx.db().get_list(&key)? else {
+    let key = ctx.arg(1);
+    let Some(list) = ctx.db().get_list(key)? else {
         return Ok(Reply::Array(Vec::new()));
     };
     Ok(match normalize_range(start, end, list.len()) {
@@ -460,18 +460,18 @@ fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
 fn ltrim(ctx: &mut Ctx<'_>) -> CmdResult {
     let start = args::int(ctx.arg(2))?;
     let end = args::int(ctx.arg(3))?;
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let db = ctx.db();
-    let Some(list) = db.get_list_mut(&key)? else {
+    let Some(list) = db.get_list_mut(key)? else {
         return Ok(Reply::ok());
     };
     match normalize_range(start, end, list.len()) {
         Some((s, e)) => list.trim(s, e),
         None => list.clear(),
     }
-    db.notify(events::LIST, "ltrim", &key);
-    db.remove_if_empty(&key);
-    db.touched(&key);
+    db.notify(events::LIST, "ltrim", key);
+    db.remove_if_empty(key);
+    db.touched(key);
     Ok(Reply::ok())
 }
 
@@ -483,33 +483,33 @@ fn position(index: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    let index = ctx.arg(2).clone();
-    let Some(list) = ctx.db().get_list(&key)? else {
+    let key = ctx.arg(1);
+    let index = ctx.arg(2);
+    let Some(list) = ctx.db().get_list(key)? else {
         return Ok(Reply::Nil);
     };
-    let index = args::int(&index)?;
+    let index = args::int(index)?;
     Ok(position(index, list.len())
         .and_then(|i| list.get_bytes(i))
         .map_or(Reply::Nil, Reply::Bulk))
 }
 
 fn lset(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    let value = ctx.arg(3).clone();
-    let index = ctx.arg(2).clone();
+    let key = ctx.arg(1);
+    let value = ctx.arg(3);
+    let index = ctx.arg(2);
     let limits = list_limits(ctx.engine);
     let db = ctx.db();
-    let Some(list) = db.get_list_mut(&key)? else {
+    let Some(list) = db.get_list_mut(key)? else {
         return Err(err(NO_SUCH_KEY));
     };
-    let index = args::int(&index)?;
+    let index = args::int(index)?;
     let Some(i) = position(index, list.len()) else {
         return Err(err("ERR index out of range"));
     };
-    list.set(i, value, limits);
-    db.touched(&key);
-    db.notify(events::LIST, "lset", &key);
+    list.set(i, value.clone(), limits);
+    db.touched(key);
+    db.notify(events::LIST, "lset", key);
     Ok(Reply::ok())
 }
 
@@ -521,30 +521,30 @@ fn linsert(ctx: &mut Ctx<'_>) -> CmdResult {
     } else {
         return Err(syntax_error());
     };
-    let key = ctx.arg(1).clone();
-    let pivot = ctx.arg(3).clone();
-    let value = ctx.arg(4).clone();
+    let key = ctx.arg(1);
+    let pivot = ctx.arg(3);
+    let value = ctx.arg(4);
     let limits = list_limits(ctx.engine);
     let db = ctx.db();
-    let Some(list) = db.get_list_mut(&key)? else {
+    let Some(list) = db.get_list_mut(key)? else {
         return Ok(Reply::int(0));
     };
     let Some(at) = list.iter().position(|e| e == pivot) else {
         return Ok(Reply::int(-1));
     };
-    list.insert(if after { at + 1 } else { at }, value, limits);
+    list.insert(if after { at + 1 } else { at }, value.clone(), limits);
     let len = list.len();
-    db.touched(&key);
-    db.notify(events::LIST, "linsert", &key);
+    db.touched(key);
+    db.notify(events::LIST, "linsert", key);
     Ok(Reply::int(len as i64))
 }
 
 fn lrem(ctx: &mut Ctx<'_>) -> CmdResult {
     let count = args::int(ctx.arg(2))?;
-    let key = ctx.arg(1).clone();
-    let element = ctx.arg(3).clone();
+    let key = ctx.arg(1);
+    let element = ctx.arg(3);
     let db = ctx.db();
-    let Some(list) = db.get_list_mut(&key)? else {
+    let Some(list) = db.get_list_mut(key)? else {
         return Ok(Reply::int(0));
     };
     let limit = if count == 0 {
@@ -582,9 +582,9 @@ fn lrem(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     if removed > 0 {
-        db.touched(&key);
-        db.notify(events::LIST, "lrem", &key);
-        db.remove_if_empty(&key);
+        db.touched(key);
+        db.notify(events::LIST, "lrem", key);
+        db.remove_if_empty(key);
     }
     Ok(Reply::int(removed as i64))
 }
@@ -618,9 +618,9 @@ fn lpos(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         j += 2;
     }
-    let key = ctx.arg(1).clone();
-    let element = ctx.arg(2).clone();
-    let Some(list) = ctx.db().get_list(&key)? else {
+    let key = ctx.arg(1);
+    let element = ctx.arg(2);
+    let Some(list) = ctx.db().get_list(key)? else {
         return Ok(match count {
             Some(_) => Reply::Array(Vec::new()),
             None => Reply::Nil,
@@ -676,9 +676,9 @@ fn rpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn move_command(ctx: &mut Ctx<'_>, from: End, to: End) -> CmdResult {
-    let (src, dst) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (src, dst) = (ctx.arg(1), ctx.arg(2));
     let limits = list_limits(ctx.engine);
-    let moved = move_element(ctx.db(), &src, &dst, (from, to), limits)?;
+    let moved = move_element(ctx.db(), src, dst, (from, to), limits)?;
     Ok(moved.map_or(Reply::Nil, Reply::Bulk))
 }
 
@@ -771,18 +771,18 @@ fn brpoplpush(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// Redis's `blmoveGenericCommand`.
 fn blocking_move(ctx: &mut Ctx<'_>, from: End, to: End, timeout: Option<Duration>) -> CmdResult {
-    let src = ctx.arg(1).clone();
-    let dst = ctx.arg(2).clone();
+    let src = ctx.arg(1);
+    let dst = ctx.arg(2);
     let limits = list_limits(ctx.engine);
     let db = ctx.db();
-    if db.get_list(&src)?.is_some() {
-        let moved = move_element(db, &src, &dst, (from, to), limits)?;
+    if db.get_list(src)?.is_some() {
+        let moved = move_element(db, src, dst, (from, to), limits)?;
         return Ok(moved.map_or(Reply::Nil, Reply::Bulk));
     }
     Ok(block(
         ctx,
-        vec![src],
-        move_waiter(dst, from, to, limits),
+        vec![src.clone()],
+        move_waiter(dst.clone(), from, to, limits),
         timeout,
         Reply::Nil,
     ))

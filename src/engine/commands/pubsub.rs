@@ -271,17 +271,18 @@ fn sunsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn publish_generic(ctx: &mut Ctx<'_>, shard: bool) -> Reply {
-    let channel = ctx.arg(1).clone();
-    let message = ctx.arg(2).clone();
+    let channel = ctx.arg(1);
+    let message = ctx.arg(2);
     ctx.engine
         .pubsub
         .published
         .push((channel.clone(), message.clone()));
-    let n = delivery::publish(ctx.engine, Some(ctx.client), &channel, &message, shard);
+    let n = delivery::publish(ctx.engine, Some(ctx.client), channel, message, shard);
     // In a cluster, PUBLISH reaches every node's subscribers (SPUBLISH
     // stays in its shard).
     if let Some(view) = ctx.engine.cluster.as_ref().filter(|_| !shard) {
-        view.broadcast.publish(view.me, channel, message);
+        view.broadcast
+            .publish(view.me, channel.clone(), message.clone());
     }
     Reply::int(n as i64)
 }

@@ -145,11 +145,11 @@ fn replconf(ctx: &mut Ctx<'_>) -> CmdResult {
     let id = ctx.client.id;
     let mut j = 1;
     while j < ctx.args.len() {
-        let (option, value) = (ctx.arg(j).clone(), ctx.arg(j + 1).clone());
-        if is(&option, "listening-port") {
-            let port = args::int(&value)?;
+        let (option, value) = (ctx.arg(j), ctx.arg(j + 1));
+        if is(option, "listening-port") {
+            let port = args::int(value)?;
             ctx.engine.repl.handshake(id).port = port;
-        } else if is(&option, "ip-address") {
+        } else if is(option, "ip-address") {
             // Redis's NET_HOST_STR_LEN.
             if value.len() >= 256 {
                 return Err(Reply::Error(Bytes::from(format!(
@@ -157,33 +157,33 @@ fn replconf(ctx: &mut Ctx<'_>) -> CmdResult {
                     value.len()
                 ))));
             }
-            ctx.engine.repl.handshake(id).ip = Some(String::from_utf8_lossy(&value).into_owned());
-        } else if is(&option, "capa") {
+            ctx.engine.repl.handshake(id).ip = Some(String::from_utf8_lossy(value).into_owned());
+        } else if is(option, "capa") {
             // eof and psync2 are both fine: the file is sent with its length.
-        } else if is(&option, "ack") {
+        } else if is(option, "ack") {
             // No reply, ever; ignored from a client that is not a replica.
             ctx.client.reply.none = true;
             let now = ctx.engine.now_ms();
             if let (Some(offset), Some(r)) = (
-                crate::protocol::string2ll(&value),
+                crate::protocol::string2ll(value),
                 ctx.engine.repl.replicas.iter_mut().find(|r| r.id == id),
             ) {
                 r.ack_offset = r.ack_offset.max(offset);
                 r.ack_ms = now;
             }
             return Ok(Reply::Nil);
-        } else if is(&option, "getack") {
+        } else if is(option, "getack") {
             // Only a replica answers it (with an ACK to its master).
             ctx.client.reply.none = true;
             return Ok(Reply::Nil);
-        } else if is(&option, "rdb-only") {
-            let v = args::int(&value)?;
+        } else if is(option, "rdb-only") {
+            let v = args::int(value)?;
             if !(0..=1).contains(&v) {
                 return Err(err("ERR value is out of range, value must between 0 and 1"));
             }
         } else {
             let mut text = b"ERR Unrecognized REPLCONF option: ".to_vec();
-            text.extend_from_slice(&option);
+            text.extend_from_slice(option);
             return Err(Reply::Error(Bytes::from(text)));
         }
         j += 2;

@@ -165,23 +165,23 @@ fn db_and_rng<'a>(ctx: &'a mut Ctx<'_>) -> (&'a mut Db, &'a Rng) {
 }
 
 fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let members = &ctx.args[2..];
     let db = ctx.db();
-    let set = db.set_or_insert(&key)?;
+    let set = db.set_or_insert(key)?;
     let added = members.iter().filter(|m| set.insert((*m).clone())).count();
     if added > 0 {
-        db.touched(&key);
-        db.notify(events::SET, "sadd", &key);
+        db.touched(key);
+        db.notify(events::SET, "sadd", key);
     }
     Ok(Reply::Integer(added as i64))
 }
 
 fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let members = &ctx.args[2..];
     let db = ctx.db();
-    let Some(set) = db.get_set_mut(&key)? else {
+    let Some(set) = db.get_set_mut(key)? else {
         return Ok(Reply::Integer(0));
     };
     let mut removed = 0;
@@ -194,31 +194,31 @@ fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     if removed > 0 {
-        db.notify(events::SET, "srem", &key);
-        db.touched(&key);
-        db.remove_if_empty(&key);
+        db.notify(events::SET, "srem", key);
+        db.touched(key);
+        db.remove_if_empty(key);
     }
     Ok(Reply::Integer(removed))
 }
 
 fn scard(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     Ok(Reply::Integer(
-        ctx.db().get_set(&key)?.map_or(0, |s| s.len() as i64),
+        ctx.db().get_set(key)?.map_or(0, |s| s.len() as i64),
     ))
 }
 
 fn sismember(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    let m = ctx.arg(2).clone();
-    let found = ctx.db().get_set(&key)?.is_some_and(|s| s.contains(&m));
+    let key = ctx.arg(1);
+    let m = ctx.arg(2);
+    let found = ctx.db().get_set(key)?.is_some_and(|s| s.contains(m));
     Ok(Reply::Integer(found as i64))
 }
 
 fn smismember(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let args = ctx.args;
-    let set = ctx.db().get_set(&key)?;
+    let set = ctx.db().get_set(key)?;
     Ok(Reply::Array(
         args[2..]
             .iter()
@@ -228,9 +228,9 @@ fn smismember(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn smembers(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let max = max_intset_entries(ctx);
-    Ok(match ctx.db().get_set(&key)? {
+    Ok(match ctx.db().get_set(key)? {
         Some(s) => set_reply(s, max),
         None => empty_set(),
     })
@@ -240,7 +240,7 @@ fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
         return Err(syntax_error());
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let count = match ctx.args.get(2) {
         Some(c) => Some(args::int_or(c, NOT_POSITIVE).and_then(|n| {
             if n < 0 {
@@ -253,7 +253,7 @@ fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let max = max_intset_entries(ctx);
     let (db, rng) = db_and_rng(ctx);
-    let Some(set) = db.get_set_mut(&key)? else {
+    let Some(set) = db.get_set_mut(key)? else {
         return Ok(if count.is_some() {
             empty_set()
         } else {
@@ -280,9 +280,9 @@ fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
             Reply::Set(picked.collect())
         }
     };
-    db.notify(events::SET, "spop", &key);
-    db.touched(&key);
-    db.remove_if_empty(&key);
+    db.notify(events::SET, "spop", key);
+    db.touched(key);
+    db.remove_if_empty(key);
     Ok(reply)
 }
 
@@ -290,14 +290,14 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.args.len() > 3 {
         return Err(syntax_error());
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let count = match ctx.args.get(2) {
         Some(c) => Some(args::random_count(c)?),
         None => None,
     };
     let max = max_intset_entries(ctx);
     let (db, rng) = db_and_rng(ctx);
-    let Some(set) = db.get_set(&key)? else {
+    let Some(set) = db.get_set(key)? else {
         return Ok(if count.is_some() {
             Reply::Array(Vec::new())
         } else {
@@ -350,33 +350,33 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
-    let src = ctx.arg(1).clone();
-    let dst = ctx.arg(2).clone();
-    let m = ctx.arg(3).clone();
+    let src = ctx.arg(1);
+    let dst = ctx.arg(2);
+    let m = ctx.arg(3);
     let db = ctx.db();
     // Redis looks both keys up for writing, answers 0 when the source is
     // missing, and only then checks both types.
-    let src_exists = db.kind(&src).is_some();
-    db.contains(&dst);
+    let src_exists = db.kind(src).is_some();
+    db.contains(dst);
     if !src_exists {
         return Ok(Reply::Integer(0));
     }
-    db.get_set_mut(&src)?;
-    db.get_set_mut(&dst)?;
+    db.get_set_mut(src)?;
+    db.get_set_mut(dst)?;
     if src == dst {
-        let found = db.get_set(&src)?.is_some_and(|s| s.contains(&m));
+        let found = db.get_set(src)?.is_some_and(|s| s.contains(m));
         return Ok(Reply::Integer(found as i64));
     }
-    let removed = db.get_set_mut(&src)?.is_some_and(|s| s.swap_remove(&m));
+    let removed = db.get_set_mut(src)?.is_some_and(|s| s.swap_remove(m));
     if !removed {
         return Ok(Reply::Integer(0));
     }
-    db.notify(events::SET, "srem", &src);
-    db.touched(&src);
-    db.remove_if_empty(&src);
-    if db.set_or_insert(&dst)?.insert(m) {
-        db.touched(&dst);
-        db.notify(events::SET, "sadd", &dst);
+    db.notify(events::SET, "srem", src);
+    db.touched(src);
+    db.remove_if_empty(src);
+    if db.set_or_insert(dst)?.insert(m.clone()) {
+        db.touched(dst);
+        db.notify(events::SET, "sadd", dst);
     }
     Ok(Reply::Integer(1))
 }
@@ -419,7 +419,7 @@ fn intersect(sets: &[Option<&Members>], max: usize) -> Vec<Bytes> {
 fn store_result(db: &mut Db, dst: &Bytes, result: Members, event: &'static str) -> Reply {
     let n = result.len();
     if n > 0 {
-        db.insert(dst.clone(), Value::Set(Box::new(result)));
+        db.insert(dst, Value::Set(Box::new(result)));
         db.notify(events::SET, event, dst);
     } else if db.remove(dst).is_some() {
         db.notify(events::GENERIC, "del", dst);
@@ -437,13 +437,13 @@ fn sinter(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn sinterstore(ctx: &mut Ctx<'_>) -> CmdResult {
-    let dst = ctx.arg(1).clone();
+    let dst = ctx.arg(1);
     let keys = &ctx.args[2..];
     let max = max_intset_entries(ctx);
     let db = ctx.db();
     let sets = load_sets(db, keys)?;
     let result: Members = intersect(&sets, max).into_iter().collect();
-    Ok(store_result(db, &dst, result, "sinterstore"))
+    Ok(store_result(db, dst, result, "sinterstore"))
 }
 
 fn sintercard(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -533,13 +533,13 @@ fn union_diff(sets: Vec<Option<&Members>>, op: SetOp) -> Members {
 fn union_diff_cmd(ctx: &mut Ctx<'_>, op: SetOp, store: Option<&'static str>) -> CmdResult {
     let first = if store.is_some() { 2 } else { 1 };
     let keys = &ctx.args[first..];
-    let dst = ctx.arg(1).clone();
+    let dst = ctx.arg(1);
     let max = max_intset_entries(ctx);
     let db = ctx.db();
     let sets = load_sets(db, keys)?;
     let result = union_diff(sets, op);
     Ok(match store {
-        Some(event) => store_result(db, &dst, result, event),
+        Some(event) => store_result(db, dst, result, event),
         None => set_reply(&result, max),
     })
 }
@@ -562,10 +562,10 @@ fn sdiffstore(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn sscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let cursor = parse_cursor(ctx.arg(2))?;
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let args = ctx.args;
     let max = max_intset_entries(ctx);
-    let Some(set) = ctx.db().get_set(&key)? else {
+    let Some(set) = ctx.db().get_set(key)? else {
         return Ok(scan_reply(0, Vec::new()));
     };
     let opts = ScanOpts::parse(&args[3..])?;

@@ -91,9 +91,9 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
             store = Some(ctx.arg(j + 1).clone());
             j += 1;
         } else if is(opt, "by") && left >= 1 {
-            let p = ctx.arg(j + 1).clone();
+            let p = ctx.arg(j + 1);
             dontsort = !p.contains(&b'*');
-            by = Some(p);
+            by = Some(p.clone());
             j += 1;
         } else if is(opt, "get") && left >= 1 {
             gets.push(ctx.arg(j + 1).clone());
@@ -103,10 +103,10 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
         }
         j += 1;
     }
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let list_limits = super::lists::list_limits(ctx.engine);
     let db = ctx.db();
-    let source = db.get(&key).cloned();
+    let source = db.get(key).cloned();
     let is_set = matches!(source, Some(Value::Set(_)));
     let mut elems: Vec<Bytes> = match source {
         None => Vec::new(),
@@ -215,7 +215,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
             if n > 0 {
                 let list =
                     List::from_items(out.into_iter().map(Option::unwrap_or_default), list_limits);
-                db.insert(dest.clone(), Value::List(list));
+                db.insert(&dest, Value::List(list));
                 db.notify(events::LIST, "sortstore", &dest);
             } else if db.remove(&dest).is_some() {
                 db.notify(events::GENERIC, "del", &dest);

@@ -165,8 +165,8 @@ fn get_string_reply(db: &mut Db, key: &[u8]) -> CmdResult {
 }
 
 fn get(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    get_string_reply(ctx.db(), &key)
+    let key = ctx.arg(1);
+    get_string_reply(ctx.db(), key)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -275,7 +275,7 @@ fn set_generic(
     if (opts.nx && found) || (opts.xx && !found) {
         return Ok(old.unwrap_or(abort));
     }
-    store_string(db, key, value.clone(), opts.keep_ttl, deadline);
+    store_string(db, key, Str::from(value), opts.keep_ttl, deadline);
     Ok(old.unwrap_or(ok))
 }
 
@@ -286,16 +286,16 @@ fn set_generic(
 /// `set_with_ttl` call it too.
 pub(crate) fn store_string(
     db: &mut Db,
-    key: &Bytes,
-    value: Bytes,
+    key: &[u8],
+    value: Str,
     keep_ttl: bool,
     deadline: Option<i64>,
 ) {
-    let value = Value::String(value.into());
+    let value = Value::String(value);
     if keep_ttl {
-        db.insert_keep_ttl(key.clone(), value);
+        db.insert_keep_ttl(key, value);
     } else {
-        db.insert(key.clone(), value);
+        db.insert(key, value);
     }
     db.notify(events::STRING, "set", key);
     if let Some(at) = deadline {
@@ -306,8 +306,8 @@ pub(crate) fn store_string(
 
 fn set(ctx: &mut Ctx<'_>) -> CmdResult {
     let opts = parse_set_options(&ctx.args[3..], true)?;
-    let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    set_generic(ctx, &opts, &key, &value, "set", Reply::ok(), Reply::Nil)
+    let (key, value) = (ctx.arg(1), ctx.arg(2));
+    set_generic(ctx, &opts, key, value, "set", Reply::ok(), Reply::Nil)
 }
 
 fn setnx(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -315,12 +315,12 @@ fn setnx(ctx: &mut Ctx<'_>) -> CmdResult {
         nx: true,
         ..SetOptions::default()
     };
-    let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, value) = (ctx.arg(1), ctx.arg(2));
     set_generic(
         ctx,
         &opts,
-        &key,
-        &value,
+        key,
+        value,
         "setnx",
         Reply::int(1),
         Reply::int(0),
@@ -332,8 +332,8 @@ fn setex_generic(ctx: &mut Ctx<'_>, unit: ExpireUnit, name: &str) -> CmdResult {
         expire: Some((unit, ctx.arg(2).clone())),
         ..SetOptions::default()
     };
-    let (key, value) = (ctx.arg(1).clone(), ctx.arg(3).clone());
-    set_generic(ctx, &opts, &key, &value, name, Reply::ok(), Reply::Nil)
+    let (key, value) = (ctx.arg(1), ctx.arg(3));
+    set_generic(ctx, &opts, key, value, name, Reply::ok(), Reply::Nil)
 }
 
 fn setex(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -345,28 +345,28 @@ fn psetex(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn getset(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, value) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, value) = (ctx.arg(1), ctx.arg(2));
     let db = ctx.db();
-    let old = get_string_reply(db, &key)?;
-    db.insert(key.clone(), Value::String(value.into()));
-    db.notify(events::STRING, "set", &key);
+    let old = get_string_reply(db, key)?;
+    db.insert(key, Value::String(value.into()));
+    db.notify(events::STRING, "set", key);
     Ok(old)
 }
 
 fn getdel(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let db = ctx.db();
-    let old = get_string_reply(db, &key)?;
-    if db.remove(&key).is_some() {
-        db.notify(events::GENERIC, "del", &key);
+    let old = get_string_reply(db, key)?;
+    if db.remove(key).is_some() {
+        db.notify(events::GENERIC, "del", key);
     }
     Ok(old)
 }
 
 fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
     let opts = parse_set_options(&ctx.args[2..], false)?;
-    let key = ctx.arg(1).clone();
-    let value = match ctx.db().get_string(&key)? {
+    let key = ctx.arg(1);
+    let value = match ctx.db().get_string(key)? {
         Some(v) => v.to_bytes(),
         None => return Ok(Reply::Nil),
     };
@@ -378,15 +378,15 @@ fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
     let db = ctx.db();
     match deadline {
         Some((unit, at)) if matches!(unit, ExpireUnit::ExAt | ExpireUnit::PxAt) && at <= now => {
-            db.remove(&key);
-            db.notify(events::GENERIC, "del", &key);
+            db.remove(key);
+            db.notify(events::GENERIC, "del", key);
         }
         Some((_, at)) => {
-            db.set_expire(&key, at);
-            db.notify(events::GENERIC, "expire", &key);
+            db.set_expire(key, at);
+            db.notify(events::GENERIC, "expire", key);
         }
-        None if opts.persist && db.persist(&key) => {
-            db.notify(events::GENERIC, "persist", &key);
+        None if opts.persist && db.persist(key) => {
+            db.notify(events::GENERIC, "persist", key);
         }
         None => {}
     }
@@ -416,7 +416,7 @@ fn mset_generic(ctx: &mut Ctx<'_>, nx: bool) -> CmdResult {
         return Ok(Reply::int(0));
     }
     for kv in args[1..].chunks(2) {
-        db.insert(kv[0].clone(), Value::String(kv[1].clone().into()));
+        db.insert(&kv[0], Value::String(Str::from(&kv[1])));
         db.notify(events::STRING, "set", &kv[0]);
     }
     Ok(if nx { Reply::int(1) } else { Reply::ok() })
@@ -431,43 +431,43 @@ fn msetnx(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn append(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, suffix) = (ctx.arg(1).clone(), ctx.arg(2).clone());
-    let current = ctx.db().get_string_mut(&key)?.map(|v| v.len());
+    let (key, suffix) = (ctx.arg(1), ctx.arg(2));
+    let current = ctx.db().get_string_mut(key)?.map(|v| v.len());
     let len = match current {
         None => {
             let db = ctx.db();
-            db.insert(key.clone(), Value::String(suffix.clone().into()));
+            db.insert(key, Value::String(suffix.clone().into()));
             suffix.len()
         }
         Some(len) => {
             check_length(ctx, len as i64, suffix.len() as i64)?;
             let db = ctx.db();
-            let v = db.get_string_mut(&key)?.expect("checked above");
+            let v = db.get_string_mut(key)?.expect("checked above");
             let mut buf = writable(v);
-            buf.extend_from_slice(&suffix);
+            buf.extend_from_slice(suffix);
             *v = buf.into();
             let len = v.len();
-            db.set_str_encoding(&key, StrEncoding::Raw);
-            db.touched(&key);
+            db.set_str_encoding(key, StrEncoding::Raw);
+            db.touched(key);
             len
         }
     };
-    ctx.db().notify(events::STRING, "append", &key);
+    ctx.db().notify(events::STRING, "append", key);
     Ok(Reply::int(len as i64))
 }
 
 fn strlen(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     Ok(Reply::int(
-        ctx.db().get_string(&key)?.map_or(0, |v| v.len() as i64),
+        ctx.db().get_string(key)?.map_or(0, |v| v.len() as i64),
     ))
 }
 
 /// INCR, DECR, INCRBY, DECRBY: Redis's `incrDecrCommand`.
 fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let db = ctx.db();
-    let current = match db.get_string_mut(&key)? {
+    let current = match db.get_string_mut(key)? {
         Some(v) => Some(string2ll(v).ok_or_else(|| err(NOT_INTEGER))?),
         None => None,
     };
@@ -475,11 +475,11 @@ fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
     let new = old.checked_add(by).ok_or_else(|| err(OVERFLOW))?;
     let text = Str::from_int(new);
     if current.is_some() {
-        db.insert_keep_ttl(key.clone(), Value::String(text));
+        db.insert_keep_ttl(key, Value::String(text));
     } else {
-        db.insert(key.clone(), Value::String(text));
+        db.insert(key, Value::String(text));
     }
-    db.notify(events::STRING, "incrby", &key);
+    db.notify(events::STRING, "incrby", key);
     Ok(Reply::int(new))
 }
 
@@ -505,25 +505,25 @@ fn decrby(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (key, incr) = (ctx.arg(1).clone(), ctx.arg(2).clone());
+    let (key, incr) = (ctx.arg(1), ctx.arg(2));
     let db = ctx.db();
-    let current = match db.get_string_mut(&key)? {
+    let current = match db.get_string_mut(key)? {
         Some(v) => Some(LongDouble::parse(v).ok_or_else(|| err(NOT_FLOAT))?),
         None => None,
     };
-    let incr = LongDouble::parse(&incr).ok_or_else(|| err(NOT_FLOAT))?;
+    let incr = LongDouble::parse(incr).ok_or_else(|| err(NOT_FLOAT))?;
     let sum = current.unwrap_or(LongDouble::ZERO).add(incr);
     if !sum.is_finite() {
         return Err(err(NAN_OR_INFINITY));
     }
     let text = Bytes::from(sum.to_human());
     if current.is_some() {
-        db.insert_keep_ttl(key.clone(), Value::String(text.clone().into()));
+        db.insert_keep_ttl(key, Value::String(text.clone().into()));
     } else {
-        db.insert(key.clone(), Value::String(text.clone().into()));
+        db.insert(key, Value::String(text.clone().into()));
     }
-    db.set_str_encoding(&key, StrEncoding::NoInt);
-    db.notify(events::STRING, "incrbyfloat", &key);
+    db.set_str_encoding(key, StrEncoding::NoInt);
+    db.notify(events::STRING, "incrbyfloat", key);
     Ok(Reply::Bulk(text))
 }
 
@@ -531,8 +531,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
 fn getrange(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut start = args::int(ctx.arg(2))?;
     let mut end = args::int(ctx.arg(3))?;
-    let key = ctx.arg(1).clone();
-    let Some(v) = ctx.db().get_string(&key)? else {
+    let key = ctx.arg(1);
+    let Some(v) = ctx.db().get_string(key)? else {
         return Ok(Reply::bulk(""));
     };
     let len = v.len() as i64;
@@ -565,8 +565,8 @@ fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
     if offset < 0 {
         return Err(err("ERR offset is out of range"));
     }
-    let (key, value) = (ctx.arg(1).clone(), ctx.arg(3).clone());
-    let current = ctx.db().get_string_mut(&key)?.map(|v| v.len());
+    let (key, value) = (ctx.arg(1), ctx.arg(3));
+    let current = ctx.db().get_string_mut(key)?.map(|v| v.len());
     match current {
         None if value.is_empty() => return Ok(Reply::int(0)),
         Some(len) if value.is_empty() => return Ok(Reply::int(len as i64)),
@@ -578,27 +578,27 @@ fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
         if buf.len() < offset + value.len() {
             buf.resize(offset + value.len(), 0);
         }
-        buf[offset..offset + value.len()].copy_from_slice(&value);
+        buf[offset..offset + value.len()].copy_from_slice(value);
         buf.len()
     };
-    let len = match db.get_string_mut(&key)? {
+    let len = match db.get_string_mut(key)? {
         Some(v) => {
             // In place: no copy of the rest of the string.
             let mut buf = writable(v);
             let len = write(&mut buf);
             *v = buf.into();
-            db.touched(&key);
+            db.touched(key);
             len
         }
         None => {
             let mut buf = BytesMut::new();
             let len = write(&mut buf);
-            db.insert(key.clone(), Value::String(buf.into()));
+            db.insert(key, Value::String(buf.into()));
             len
         }
     };
-    db.set_str_encoding(&key, StrEncoding::Raw);
-    db.notify(events::STRING, "setrange", &key);
+    db.set_str_encoding(key, StrEncoding::Raw);
+    db.notify(events::STRING, "setrange", key);
     Ok(Reply::int(len as i64))
 }
 
@@ -607,8 +607,8 @@ fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
 fn lcs(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut strings = Vec::with_capacity(2);
     for j in 1..=2 {
-        let key = ctx.arg(j).clone();
-        match ctx.db().get(&key) {
+        let key = ctx.arg(j);
+        match ctx.db().get(key) {
             None => strings.push(Bytes::new()),
             Some(Value::String(v)) => strings.push(v.to_bytes()),
             Some(_) => {

@@ -134,7 +134,7 @@ impl Hash {
             }
         };
         for (f, v) in pairs {
-            hash.set(f, v, insert_limits);
+            hash.set(&f, &v, insert_limits);
         }
         hash
     }
@@ -252,23 +252,24 @@ impl Hash {
     /// `hashtable` as Redis's `hashTypeSet` does: before the write when the
     /// field or value is longer than `limits.value`, after it when the hash
     /// holds more than `limits.entries` fields.
-    pub fn set(&mut self, field: Bytes, value: Bytes, limits: Limits) -> bool {
+    /// The table clones the `Bytes` it keeps; the packed form copies them.
+    pub fn set(&mut self, field: &Bytes, value: &Bytes, limits: Limits) -> bool {
         if field.len() > limits.value || value.len() > limits.value {
             self.convert();
         }
         let new = match &mut self.0 {
-            Repr::Packed(p) => match find(p, &field) {
+            Repr::Packed(p) => match find(p, field) {
                 Some((_, v, end)) => {
                     let value_start = v.start - (end - v.end);
-                    p.splice(value_start..end, 1, &[&value]);
+                    p.splice(value_start..end, 1, &[value]);
                     false
                 }
                 None => {
-                    p.insert(p.len(), &[&field, &value]);
+                    p.insert(p.len(), &[field, value]);
                     true
                 }
             },
-            Repr::Table(t) => t.insert(field, value).is_none(),
+            Repr::Table(t) => t.insert(field.clone(), value.clone()).is_none(),
         };
         if self.len() > limits.entries {
             self.convert();
@@ -351,15 +352,18 @@ mod tests {
         let lim = Limits::default();
         let mut h = Hash::new();
         for f in ["c", "a", "d", "b"] {
-            assert!(h.set(b(f), b("1"), lim));
+            assert!(h.set(&b(f), &b("1"), lim));
         }
         assert_eq!(keys(&h), ["c", "a", "d", "b"]);
-        assert!(!h.set(b("a"), b("2"), lim), "an update is not a new field");
+        assert!(
+            !h.set(&b("a"), &b("2"), lim),
+            "an update is not a new field"
+        );
         assert_eq!(keys(&h), ["c", "a", "d", "b"]);
         assert_eq!(h.remove(b"a"), Some(b("2")));
         assert_eq!(h.remove(b"a"), None);
         assert_eq!(keys(&h), ["c", "d", "b"]);
-        h.set(b("a"), b("3"), lim);
+        h.set(&b("a"), &b("3"), lim);
         assert_eq!(keys(&h), ["c", "d", "b", "a"]);
         assert_eq!(h.get(b"a"), Some(&b"3"[..]));
         assert_eq!(h.encoding(), "listpack");
@@ -369,15 +373,15 @@ mod tests {
     fn conversion_thresholds_and_one_way() {
         let lim = Limits::default();
         let mut h = Hash::new();
-        h.set(b("f"), Bytes::from(vec![b'x'; 64]), lim);
+        h.set(&b("f"), &Bytes::from(vec![b'x'; 64]), lim);
         assert_eq!(h.encoding(), "listpack");
-        h.set(b("g"), Bytes::from(vec![b'x'; 65]), lim);
+        h.set(&b("g"), &Bytes::from(vec![b'x'; 65]), lim);
         assert_eq!(h.encoding(), "hashtable");
         h.remove(b"g");
         assert_eq!(h.encoding(), "hashtable", "Redis never converts back");
 
         let mut h = Hash::new();
-        h.set(Bytes::from(vec![b'f'; 65]), b("v"), lim);
+        h.set(&Bytes::from(vec![b'f'; 65]), &b("v"), lim);
         assert_eq!(h.encoding(), "hashtable", "a long field converts too");
 
         let two = Limits {
@@ -385,10 +389,10 @@ mod tests {
             value: 64,
         };
         let mut h = Hash::new();
-        h.set(b("a"), b("1"), two);
-        h.set(b("b"), b("1"), two);
+        h.set(&b("a"), &b("1"), two);
+        h.set(&b("b"), &b("1"), two);
         assert!(h.is_listpack());
-        h.set(b("c"), b("1"), two);
+        h.set(&b("c"), &b("1"), two);
         assert!(!h.is_listpack());
         h.remove(b"c");
         h.remove(b"b");
@@ -399,14 +403,14 @@ mod tests {
     #[test]
     fn lowered_limits_apply_at_the_next_write() {
         let mut h = Hash::new();
-        h.set(b("a"), b("1"), Limits::default());
-        h.set(b("b"), b("2"), Limits::default());
+        h.set(&b("a"), &b("1"), Limits::default());
+        h.set(&b("b"), &b("2"), Limits::default());
         let one = Limits {
             entries: 1,
             value: 64,
         };
         assert!(h.is_listpack(), "nothing written yet");
-        h.set(b("a"), b("3"), one);
+        h.set(&b("a"), &b("3"), one);
         assert!(
             !h.is_listpack(),
             "an update re-checks the size, as hashTypeSet"
@@ -437,15 +441,15 @@ mod tests {
     fn empty_and_binary_fields() {
         let lim = Limits::default();
         let mut h = Hash::new();
-        assert!(h.set(b(""), b(""), lim));
-        assert!(h.set(Bytes::from_static(b"\0\xff\r\n"), b("bin"), lim));
-        assert!(h.set(b("x"), Bytes::from_static(b"\0"), lim));
+        assert!(h.set(&b(""), &b(""), lim));
+        assert!(h.set(&Bytes::from_static(b"\0\xff\r\n"), &b("bin"), lim));
+        assert!(h.set(&b("x"), &Bytes::from_static(b"\0"), lim));
         assert_eq!(h.get(b""), Some(&b""[..]));
         assert_eq!(h.get(b"\0\xff\r\n"), Some(&b"bin"[..]));
         assert_eq!(h.get(b"\0"), None, "a value is not a field");
         assert!(!h.contains_key(b"bin"));
         assert_eq!(h.len(), 3);
-        assert!(!h.set(b(""), b("now set"), lim));
+        assert!(!h.set(&b(""), &b("now set"), lim));
         assert_eq!(h.get_bytes(b""), Some(b("now set")));
         assert_eq!(
             h.keys().collect::<Vec<_>>(),
@@ -538,7 +542,7 @@ mod tests {
                 for (set, f, v) in ops {
                     if set {
                         let (f, v) = (Bytes::from(f.clone()), Bytes::from(v));
-                        prop_assert_eq!(hash.set(f.clone(), v.clone(), limits), model.set(f, v, limits));
+                        prop_assert_eq!(hash.set(&f, &v, limits), model.set(f, v, limits));
                     } else {
                         prop_assert_eq!(hash.remove(&f), model.remove(&f));
                     }

@@ -136,6 +136,17 @@ impl From<Bytes> for Str {
     }
 }
 
+/// An argument stored as a value: a small one is copied in place, a longer
+/// one shared (no copy of its bytes).
+impl From<&Bytes> for Str {
+    fn from(b: &Bytes) -> Str {
+        match Inline::new(b) {
+            Some(inline) => Str::Inline(inline),
+            None => Str::Shared(b.clone()),
+        }
+    }
+}
+
 impl From<BytesMut> for Str {
     fn from(b: BytesMut) -> Str {
         Str::from(b.freeze())

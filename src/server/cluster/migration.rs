@@ -81,7 +81,7 @@ impl MockRedisCluster {
         for key in names {
             if let Some(entry) = source.dbs[0].remove(&key) {
                 gone.entry(slot).or_default().insert(key.clone());
-                target.dbs[0].insert_entry(key, entry.value, entry.expires_at);
+                target.dbs[0].insert_entry(&key, entry.value, entry.expires_at);
                 moved += 1;
             }
         }

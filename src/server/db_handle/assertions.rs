@@ -147,7 +147,7 @@ impl DbHandle {
     ) {
         let mut hash = Hash::new();
         for (f, v) in expected {
-            hash.set(bytes(f), bytes(v), Limits::default());
+            hash.set(&bytes(f), &bytes(v), Limits::default());
         }
         self.assert_value("assert_hash", key.as_ref(), Value::Hash(hash), |a, b| {
             let pairs = |v: &Value| match v {

@@ -2,11 +2,9 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use super::{DbHandle, RedisString, StateError, args_with, int, millis};
 use crate::engine::commands::strings;
-use crate::engine::types::{Kind, Value};
+use crate::engine::types::{Kind, Str, Value};
 
 impl DbHandle {
     /// Sets `key` to the string `value`, whatever it held, dropping any
@@ -20,9 +18,8 @@ impl DbHandle {
     /// # Ok::<(), mock_redis::StateError>(())
     /// ```
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
-        let key = Bytes::copy_from_slice(key.as_ref());
-        let value = Bytes::copy_from_slice(value.as_ref());
-        self.with(|db| strings::store_string(db, &key, value, false, None));
+        let value = Str::from(value.as_ref());
+        self.with(|db| strings::store_string(db, key.as_ref(), value, false, None));
     }
 
     /// Sets `key` to `value` with a time to live (`SET ... PX`). The key
@@ -37,11 +34,10 @@ impl DbHandle {
     /// assert!(server.db(0).ttl("k").unwrap() <= Duration::from_secs(60));
     /// ```
     pub fn set_with_ttl(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>, ttl: Duration) {
-        let key = Bytes::copy_from_slice(key.as_ref());
-        let value = Bytes::copy_from_slice(value.as_ref());
+        let value = Str::from(value.as_ref());
         self.with(|db| {
             let at = db.now_ms().saturating_add(millis(ttl));
-            strings::store_string(db, &key, value, false, Some(at));
+            strings::store_string(db, key.as_ref(), value, false, Some(at));
         });
     }
 

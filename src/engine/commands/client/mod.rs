@@ -220,9 +220,9 @@ fn client_getname(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn client_setname(ctx: &mut Ctx<'_>) -> CmdResult {
-    let name = ctx.arg(2).clone();
-    validate_name(&name)?;
-    ctx.client.name = (!name.is_empty()).then_some(name);
+    let name = ctx.arg(2);
+    validate_name(name)?;
+    ctx.client.name = (!name.is_empty()).then_some(name.clone());
     Ok(Reply::ok())
 }
 
@@ -233,7 +233,7 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(unknown_subcommand(ctx.arg(1), "client"));
     }
     let attr = ctx.arg(2);
-    let value = ctx.arg(3).clone();
+    let value = ctx.arg(3);
     if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
         return Err(error_quoting(
             "ERR ",
@@ -242,9 +242,9 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
         ));
     }
     if attr.eq_ignore_ascii_case(b"lib-name") {
-        ctx.client.lib_name = (!value.is_empty()).then_some(value);
+        ctx.client.lib_name = (!value.is_empty()).then_some(value.clone());
     } else if attr.eq_ignore_ascii_case(b"lib-ver") {
-        ctx.client.lib_ver = (!value.is_empty()).then_some(value);
+        ctx.client.lib_ver = (!value.is_empty()).then_some(value.clone());
     } else {
         return Err(error_quoting("ERR Unrecognized option '", attr, "'"));
     }

@@ -29,12 +29,12 @@ const POPULATE_MAX_KEYS: i64 = 1 << 24;
 const POPULATE_MAX_BYTES: i64 = 1 << 30;
 
 pub(crate) fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
-    let sub = ctx.arg(1).clone();
+    let sub = ctx.arg(1);
     let argc = ctx.args.len();
-    if is(&sub, "help") && argc == 2 {
+    if is(sub, "help") && argc == 2 {
         return Ok(help());
     }
-    if is(&sub, "sleep") && argc == 3 {
+    if is(sub, "sleep") && argc == 3 {
         // Redis blocks the whole server for the duration; so does this lock.
         let secs = args::parse_strtod(ctx.arg(2)).unwrap_or(0.0);
         if secs > 0.0 && secs.is_finite() {
@@ -42,13 +42,13 @@ pub(crate) fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         return Ok(Reply::ok());
     }
-    if is(&sub, "object") && argc == 3 {
+    if is(sub, "object") && argc == 3 {
         return object(ctx);
     }
-    if is(&sub, "populate") && (3..=5).contains(&argc) {
+    if is(sub, "populate") && (3..=5).contains(&argc) {
         return populate(ctx);
     }
-    if is(&sub, "set-active-expire") && argc == 3 {
+    if is(sub, "set-active-expire") && argc == 3 {
         // Redis's `atoi`: anything not a non-zero number disables it.
         let on = std::str::from_utf8(ctx.arg(2))
             .ok()
@@ -57,10 +57,10 @@ pub(crate) fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.engine.diagnostics.active_expire_disabled = !on;
         return Ok(Reply::ok());
     }
-    if is(&sub, "change-repl-id") && argc == 2 {
+    if is(sub, "change-repl-id") && argc == 2 {
         return Ok(Reply::ok());
     }
-    if is(&sub, "quicklist-packed-threshold") && argc == 3 {
+    if is(sub, "quicklist-packed-threshold") && argc == 3 {
         let size = std::str::from_utf8(ctx.arg(2)).ok().and_then(memtoull);
         return match size {
             Some(n) if n <= 4 << 30 => Ok(Reply::ok()),
@@ -69,9 +69,9 @@ pub(crate) fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
             )),
         };
     }
-    if is(&sub, "listpack") && argc == 3 {
-        let key = ctx.arg(2).clone();
-        let listpack = match ctx.db().value(&key) {
+    if is(sub, "listpack") && argc == 3 {
+        let key = ctx.arg(2);
+        let listpack = match ctx.db().value(key) {
             None => return Err(err(NO_SUCH_KEY)),
             Some(Value::Hash(h)) => h.is_listpack(),
             Some(Value::ZSet(z)) => z.encoding() == "listpack",
@@ -86,15 +86,15 @@ pub(crate) fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
     // A handler that panics on purpose, to test that a panic leaves the
     // client and the engine consistent (`Engine::execute`). Test builds only.
     #[cfg(any(test, feature = "fuzzing"))]
-    if is(&sub, "panic-for-test") {
+    if is(sub, "panic-for-test") {
         panic!("DEBUG PANIC-FOR-TEST");
     }
-    Err(subcommand_syntax_error(&sub, "debug"))
+    Err(subcommand_syntax_error(sub, "debug"))
 }
 
 fn object(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(2).clone();
-    let Some(entry) = ctx.db().entry(&key).map(|e| e.cloned()) else {
+    let key = ctx.arg(2);
+    let Some(entry) = ctx.db().entry(key).map(|e| e.cloned()) else {
         return Err(err(NO_SUCH_KEY));
     };
     let encoding = encoding_name(ctx, &entry.value, entry.str_encoding);
@@ -171,7 +171,7 @@ fn populate(ctx: &mut Ctx<'_>) -> CmdResult {
                 v
             }
         };
-        ctx.db().insert(key, Value::String(value.into()));
+        ctx.db().insert(&key, Value::String(value.into()));
     }
     Ok(Reply::ok())
 }

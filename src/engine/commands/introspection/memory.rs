@@ -295,17 +295,17 @@ fn memory_usage(ctx: &mut Ctx<'_>) -> CmdResult {
             return Err(syntax_error());
         }
     }
-    let key = ctx.arg(2).clone();
+    let key = ctx.arg(2);
     let db = ctx.client.db;
     let engine = &mut *ctx.engine;
-    if engine.dbs[db].entry(&key).is_none() {
+    if engine.dbs[db].entry(key).is_none() {
         return Ok(Reply::Nil);
     }
     let engine = &*engine;
-    let Some(entry) = engine.dbs[db].stored(&key) else {
+    let Some(entry) = engine.dbs[db].stored(key) else {
         return Ok(Reply::Nil);
     };
-    Ok(Reply::int(key_usage(&key, entry, samples, engine) as i64))
+    Ok(Reply::int(key_usage(key, entry, samples, engine) as i64))
 }
 
 /// Keys per database whose MEMORY USAGE `MEMORY STATS` averages (and

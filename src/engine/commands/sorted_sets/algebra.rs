@@ -276,16 +276,16 @@ pub(super) fn zintercard(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 pub(super) fn zunionstore(ctx: &mut Ctx<'_>) -> CmdResult {
-    let dst = ctx.arg(1).clone();
-    zsetop_generic(ctx, Some(dst), 2, SetOp::Union, false)
+    let dst = ctx.arg(1);
+    zsetop_generic(ctx, Some(dst.clone()), 2, SetOp::Union, false)
 }
 
 pub(super) fn zinterstore(ctx: &mut Ctx<'_>) -> CmdResult {
-    let dst = ctx.arg(1).clone();
-    zsetop_generic(ctx, Some(dst), 2, SetOp::Inter, false)
+    let dst = ctx.arg(1);
+    zsetop_generic(ctx, Some(dst.clone()), 2, SetOp::Inter, false)
 }
 
 pub(super) fn zdiffstore(ctx: &mut Ctx<'_>) -> CmdResult {
-    let dst = ctx.arg(1).clone();
-    zsetop_generic(ctx, Some(dst), 2, SetOp::Diff, false)
+    let dst = ctx.arg(1);
+    zsetop_generic(ctx, Some(dst.clone()), 2, SetOp::Diff, false)
 }

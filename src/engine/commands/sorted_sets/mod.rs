@@ -466,25 +466,25 @@ fn zincrby(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn zcard(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     Ok(Reply::Integer(
-        ctx.db().get_zset(&key)?.map_or(0, |z| z.len() as i64),
+        ctx.db().get_zset(key)?.map_or(0, |z| z.len() as i64),
     ))
 }
 
 fn zscore(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    let m = ctx.arg(2).clone();
-    Ok(match ctx.db().get_zset(&key)?.and_then(|z| z.score(&m)) {
+    let key = ctx.arg(1);
+    let m = ctx.arg(2);
+    Ok(match ctx.db().get_zset(key)?.and_then(|z| z.score(m)) {
         Some(s) => Reply::Double(s),
         None => Reply::Nil,
     })
 }
 
 fn zmscore(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let args = ctx.args;
-    let z = ctx.db().get_zset(&key)?;
+    let z = ctx.db().get_zset(key)?;
     Ok(Reply::Array(
         args[2..]
             .iter()
@@ -497,12 +497,12 @@ fn zmscore(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn rank_generic(ctx: &mut Ctx<'_>, rev: bool) -> CmdResult {
-    let key = ctx.arg(1).clone();
-    let m = ctx.arg(2).clone();
-    let Some(z) = ctx.db().get_zset(&key)? else {
+    let key = ctx.arg(1);
+    let m = ctx.arg(2);
+    let Some(z) = ctx.db().get_zset(key)? else {
         return Ok(Reply::Nil);
     };
-    Ok(match z.rank(&m) {
+    Ok(match z.rank(m) {
         Some(r) if rev => Reply::Integer((z.len() - 1 - r) as i64),
         Some(r) => Reply::Integer(r as i64),
         None => Reply::Nil,
@@ -518,10 +518,10 @@ fn zrevrank(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let args = ctx.args;
     let db = ctx.db();
-    let Some(z) = db.get_zset_mut(&key)? else {
+    let Some(z) = db.get_zset_mut(key)? else {
         return Ok(Reply::Integer(0));
     };
     let mut removed = 0;
@@ -534,9 +534,9 @@ fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     if removed > 0 {
-        db.notify(events::ZSET, "zrem", &key);
-        db.touched(&key);
-        db.remove_if_empty(&key);
+        db.notify(events::ZSET, "zrem", key);
+        db.touched(key);
+        db.remove_if_empty(key);
     }
     Ok(Reply::Integer(removed))
 }
@@ -544,12 +544,12 @@ fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
 // --- ZRANDMEMBER ---------------------------------------------------------------
 
 fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let resp3 = resp3(ctx);
     let args = ctx.args;
     if args.len() == 2 {
         let (db, rng) = db_and_rng(ctx);
-        return Ok(match db.get_zset(&key)? {
+        return Ok(match db.get_zset(key)? {
             None => Reply::Nil,
             Some(z) => {
                 let (m, _) = z.at(rng.below(z.len())).expect("sets are never empty");
@@ -569,7 +569,7 @@ fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         _ => return Err(syntax_error()),
     };
     let (db, rng) = db_and_rng(ctx);
-    let Some(z) = db.get_zset(&key)? else {
+    let Some(z) = db.get_zset(key)? else {
         return Ok(Reply::Array(Vec::new()));
     };
     let len = z.len();
@@ -638,9 +638,9 @@ fn listpack_score_text(d: f64) -> String {
 
 fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
     let cursor = parse_cursor(ctx.arg(2))?;
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let args = ctx.args;
-    let Some(z) = ctx.db().get_zset(&key)? else {
+    let Some(z) = ctx.db().get_zset(key)? else {
         return Ok(scan_reply(0, Vec::new()));
     };
     let opts = ScanOpts::parse(&args[3..])?;

@@ -86,12 +86,12 @@ fn zpop_minmax(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
         None => None,
     };
     let resp3 = resp3(ctx);
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let db = ctx.db();
-    if first_zset_key(db, std::slice::from_ref(&key))?.is_none() || count == Some(0) {
+    if first_zset_key(db, std::slice::from_ref(key))?.is_none() || count == Some(0) {
         return Ok(Reply::Array(Vec::new()));
     }
-    let items = pop_members(db, &key, end, count.unwrap_or(1));
+    let items = pop_members(db, key, end, count.unwrap_or(1));
     // RESP3 with a count: nested pairs; otherwise a flat array.
     Ok(members_reply(items, true, resp3 && count.is_some()))
 }

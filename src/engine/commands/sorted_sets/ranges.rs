@@ -464,7 +464,7 @@ fn zrange_generic(
 pub(super) fn store_zset(db: &mut Db, dst: &Bytes, z: ZSet, event: &'static str) -> Reply {
     let n = z.len();
     if n > 0 {
-        db.insert(dst.clone(), Value::ZSet(Box::new(z)));
+        db.insert(dst, Value::ZSet(Box::new(z)));
         db.notify(events::ZSET, event, dst);
     } else if db.remove(dst).is_some() {
         db.notify(events::GENERIC, "del", dst);
@@ -502,8 +502,8 @@ pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_>) -> CmdResult {
 
 pub(super) fn zcount(ctx: &mut Ctx<'_>) -> CmdResult {
     let r = ScoreRange::parse(ctx.arg(2), ctx.arg(3))?;
-    let key = ctx.arg(1).clone();
-    Ok(Reply::Integer(ctx.db().get_zset(&key)?.map_or(0, |z| {
+    let key = ctx.arg(1);
+    Ok(Reply::Integer(ctx.db().get_zset(key)?.map_or(0, |z| {
         let (a, b) = r.ranks(z);
         (b - a) as i64
     })))
@@ -511,8 +511,8 @@ pub(super) fn zcount(ctx: &mut Ctx<'_>) -> CmdResult {
 
 pub(super) fn zlexcount(ctx: &mut Ctx<'_>) -> CmdResult {
     let r = LexRange::parse(ctx.arg(2), ctx.arg(3))?;
-    let key = ctx.arg(1).clone();
-    Ok(Reply::Integer(ctx.db().get_zset(&key)?.map_or(0, |z| {
+    let key = ctx.arg(1);
+    Ok(Reply::Integer(ctx.db().get_zset(key)?.map_or(0, |z| {
         let (a, b) = r.ranks(z);
         (b - a) as i64
     })))
@@ -529,9 +529,9 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, rt: RangeType) -> CmdResult {
         RangeType::Lex => Parsed::Lex(LexRange::parse(ctx.arg(2), ctx.arg(3))?),
         _ => Parsed::Rank(args::int(ctx.arg(2))?, args::int(ctx.arg(3))?),
     };
-    let key = ctx.arg(1).clone();
+    let key = ctx.arg(1);
     let db = ctx.db();
-    let Some(z) = db.get_zset_mut(&key)? else {
+    let Some(z) = db.get_zset_mut(key)? else {
         return Ok(Reply::Integer(0));
     };
     let victims: Vec<Bytes> = match &parsed {
@@ -561,9 +561,9 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, rt: RangeType) -> CmdResult {
             RangeType::Lex => "zremrangebylex",
             _ => "zremrangebyrank",
         };
-        db.touched(&key);
-        db.notify(events::ZSET, event, &key);
-        db.remove_if_empty(&key);
+        db.touched(key);
+        db.notify(events::ZSET, event, key);
+        db.remove_if_empty(key);
     }
     Ok(Reply::Integer(victims.len() as i64))
 }
