@@ -491,6 +491,17 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
 #[derive(Clone, Debug)]
 pub(crate) struct RuntimeConfig {
     values: BTreeMap<&'static str, String>,
+    /// Changes with every write, and differs between configurations built
+    /// separately: a value read from the configuration may be cached
+    /// against it (see [`EncodingLimits`](super::encoding::EncodingLimits)).
+    generation: u64,
+}
+
+/// The source of [`RuntimeConfig`] generations, unique in the process.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Default for RuntimeConfig {
@@ -500,6 +511,7 @@ impl Default for RuntimeConfig {
                 .iter()
                 .map(|(k, v)| (*k, (*v).to_string()))
                 .collect(),
+            generation: next_generation(),
         }
     }
 }
@@ -574,6 +586,11 @@ pub(crate) fn notify_flags_string(flags: u32) -> String {
 }
 
 impl RuntimeConfig {
+    /// Changes whenever a parameter is written (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// The value of a parameter (aliases accepted).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(canonical(name)).map(String::as_str)
@@ -628,6 +645,7 @@ impl RuntimeConfig {
         let Some((&stored_name, _)) = self.values.get_key_value(key) else {
             return Err(format!("unknown parameter {name}"));
         };
+        self.generation = next_generation();
         self.values.insert(stored_name, value.to_string());
         Ok(())
     }
@@ -687,6 +705,7 @@ impl RuntimeConfig {
             Kind::Text => value.to_string(),
             Kind::Special => set_special(key, value, current).map_err(|why| fail(&why))?,
         };
+        self.generation = next_generation();
         self.values.insert(stored_name, canonical_value);
         Ok(())
     }

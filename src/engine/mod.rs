@@ -120,6 +120,7 @@ pub(crate) mod commands;
 pub(crate) mod config;
 pub(crate) mod delivery;
 mod dispatch;
+pub(crate) mod encoding;
 pub(crate) mod formats;
 pub(crate) mod keyspace;
 pub(crate) mod meta;
@@ -237,6 +238,8 @@ pub(crate) struct Engine {
     call_started_us: Option<i64>,
     /// `CONFIG GET/SET` parameters.
     pub runtime: config::RuntimeConfig,
+    /// The encoding thresholds read from `runtime` (see `encoding.rs`).
+    encoding_cache: encoding::EncodingCache,
     /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
     pub lastsave: i64,
     /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
@@ -312,6 +315,7 @@ impl Engine {
             call_started_us: None,
             random: random::Rng::default(),
             runtime: config::RuntimeConfig::default(),
+            encoding_cache: Default::default(),
             lastsave: Clock::new().now_ms() / 1000,
             dirty_at_save: 0,
             saves: 0,

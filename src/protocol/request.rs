@@ -22,6 +22,8 @@ pub const INLINE_MAX_SIZE: usize = 64 * 1024;
 /// Arguments up to this size are copied out of the read buffer; larger
 /// ones are split off it without copying.
 const COPY_ARG_MAX: usize = 4096;
+/// The largest argument vector [`RequestParser::recycle`] keeps.
+const RECYCLED_ARGV_MAX: usize = 64;
 /// Largest bulk argument Redis accepts by default (`proto-max-bulk-len`, 512 MB).
 const MAX_BULK_LEN: i64 = 512 * 1024 * 1024;
 /// Largest multibulk count a client may send before it authenticates.
@@ -102,6 +104,9 @@ impl std::error::Error for ProtocolError {}
 #[derive(Debug)]
 pub struct RequestParser {
     argv: Vec<Bytes>,
+    /// An emptied argument vector handed back by [`recycle`](RequestParser::recycle),
+    /// reused for the next request instead of allocating one.
+    spare: Vec<Bytes>,
     /// Arguments still expected in the current multibulk request; 0 when between requests.
     multibulk_len: i64,
     /// Length of the bulk argument being read, or -1 while its header is pending.
@@ -120,9 +125,30 @@ impl RequestParser {
     pub fn new() -> RequestParser {
         RequestParser {
             argv: Vec::new(),
+            spare: Vec::new(),
             multibulk_len: 0,
             bulk_len: -1,
             max_bulk: MAX_BULK_LEN,
+        }
+    }
+
+    /// Hands back the arguments of a request once it was answered: their
+    /// vector is reused for the next request (a small one only, so a huge
+    /// MSET does not keep its vector for the connection's lifetime).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mock_redis::__private::parser::RequestParser;
+    /// let mut parser = RequestParser::new();
+    /// let mut buf = BytesMut::from(&b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n"[..]);
+    /// let args = parser.parse(&mut buf, false).unwrap().unwrap();
+    /// parser.recycle(args);
+    /// assert_eq!(parser.parse(&mut buf, false).unwrap().unwrap(), vec!["PING"]);
+    /// ```
+    pub fn recycle(&mut self, mut args: Vec<Bytes>) {
+        if args.capacity() <= RECYCLED_ARGV_MAX {
+            args.clear();
+            self.spare = args;
         }
     }
 
@@ -213,7 +239,8 @@ impl RequestParser {
                 return Ok(Some(Vec::new()));
             }
             self.multibulk_len = count;
-            self.argv = Vec::with_capacity(count.min(1024) as usize);
+            self.argv = std::mem::take(&mut self.spare);
+            self.argv.reserve(count.min(1024) as usize);
         }
 
         while self.multibulk_len > 0 {

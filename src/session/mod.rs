@@ -425,7 +425,9 @@ impl Session {
             let answered = if mocks.is_active() {
                 self.consult(engine, mocks, args, client.db)
             } else {
-                self.execute(engine, &args, false)
+                let answered = self.execute(engine, &args, false);
+                self.parser.recycle(args);
+                answered
             };
             match answered {
                 Ok(_) if ONE => return Action::NeedInput,

@@ -8,9 +8,7 @@ use bytes::Bytes;
 use super::scan::{ScanOpts, parse_cursor, scan_page, scan_reply};
 use crate::engine::command::{CmdResult, CommandSpec, acl, flags::*};
 use crate::engine::keyspace::{Db, events};
-use crate::engine::types::hash::{
-    DEFAULT_MAX_LISTPACK_ENTRIES, DEFAULT_MAX_LISTPACK_VALUE, Limits,
-};
+use crate::engine::types::hash::Limits;
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{
     NAN_OR_INFINITY, NOT_FLOAT, OUT_OF_RANGE, OVERFLOW, err, syntax_error, wrong_arity,
@@ -110,15 +108,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 /// `hash-max-listpack-entries` and `hash-max-listpack-value` as configured
 /// (CONFIG SET), with Redis 7.0's defaults.
 pub(crate) fn listpack_limits(engine: &Engine) -> Limits {
-    let get = |name: &str, default: usize| {
-        engine
-            .config_int(name)
-            .map_or(default, |v| v.max(0) as usize)
-    };
-    Limits {
-        entries: get("hash-max-listpack-entries", DEFAULT_MAX_LISTPACK_ENTRIES),
-        value: get("hash-max-listpack-value", DEFAULT_MAX_LISTPACK_VALUE),
-    }
+    engine.encoding_limits().hash
 }
 
 fn hash_arity_ok(ctx: &Ctx<'_>) -> bool {

@@ -233,7 +233,7 @@ const MOVE_KEYS: &[KeySpecDef] = &[
 /// `list-max-listpack-size` as configured (CONFIG SET), Redis 7.0's -2 by
 /// default: how big a list may grow before it leaves its packed form.
 pub(crate) fn list_limits(engine: &Engine) -> ListLimits {
-    ListLimits::from_fill(engine.config_int("list-max-listpack-size").unwrap_or(-2))
+    engine.encoding_limits().list
 }
 
 /// Pushes `elements` one by one at `end` of the list at `key`, creating it

@@ -16,7 +16,7 @@ use crate::engine::command::{
 use crate::engine::keyspace::{Db, events};
 use crate::engine::random::Rng;
 use crate::engine::types::Value;
-use crate::engine::types::set::{Members, SET_MAX_INTSET_ENTRIES, is_intset, ordered};
+use crate::engine::types::set::{Members, is_intset, ordered};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NEGATIVE_LIMIT, NOT_POSITIVE, err, syntax_error};
 use crate::protocol::{PACK_OVER, PackedArray, Reply};
@@ -137,9 +137,7 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
 
 /// The current `set-max-intset-entries` (CONFIG SET changes it).
 pub(crate) fn max_intset_entries(ctx: &Ctx<'_>) -> usize {
-    ctx.engine
-        .config_int("set-max-intset-entries")
-        .map_or(SET_MAX_INTSET_ENTRIES, |n| n.max(0) as usize)
+    ctx.engine.encoding_limits().intset_entries
 }
 
 fn set_reply(set: &Members, max: usize) -> Reply {

@@ -286,18 +286,7 @@ const BZMPOP_KEYS: &[KeySpecDef] = &[KeySpecDef {
 /// (CONFIG SET changes them; existing sets convert on their next insert).
 /// GEOSEARCHSTORE and GEORADIUS STORE use them for their destination.
 pub(crate) fn limits(ctx: &Ctx<'_>) -> ListpackLimits {
-    let get = |name: &str, default: usize| {
-        ctx.engine
-            .config_int(name)
-            .map_or(default, |n| n.max(0) as usize)
-    };
-    ListpackLimits {
-        max_entries: get(
-            "zset-max-listpack-entries",
-            ListpackLimits::DEFAULT.max_entries,
-        ),
-        max_value: get("zset-max-listpack-value", ListpackLimits::DEFAULT.max_value),
-    }
+    ctx.engine.encoding_limits().zset
 }
 
 fn resp3(ctx: &Ctx<'_>) -> bool {
