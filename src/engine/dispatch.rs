@@ -325,7 +325,6 @@ impl Engine {
     ) -> Reply {
         self.stats.total_commands_processed += 1;
         let name = CommandName::of(spec, parent);
-        self.stats.commands.entry(name).or_default().calls += 1;
         let Some(handler) = spec.handler else {
             // Containers always resolve to a subcommand once arity passed.
             return Reply::error("ERR command has no implementation");
@@ -357,12 +356,14 @@ impl Engine {
         }
         // SLOWLOG, LATENCY and the latency histogram (`introspection/slowlog.rs`).
         let elapsed_us = super::clock::real_us().saturating_sub(started_us).max(0);
+        let failed = matches!(reply, Reply::Error(_));
         self.record_call(
             client,
             spec,
             name,
             args,
             Duration::from_micros(elapsed_us as u64),
+            failed,
         );
         if monitored && spec.flags & (flags::SKIP_MONITOR | flags::ADMIN) == 0 {
             super::commands::client::feed_monitors(self, client, args);
@@ -370,11 +371,8 @@ impl Engine {
         if spec.flags & flags::READONLY != 0 && client.tracking.is_some() {
             super::tracking::remember_keys(self, client, spec, args);
         }
-        if let Reply::Error(_) = &reply {
+        if failed {
             self.stats.failed_calls += 1;
-            if let Some(c) = self.stats.commands.get_mut(&name) {
-                c.failed += 1;
-            }
         }
         reply
     }

@@ -24,10 +24,10 @@ pub(crate) struct Stats {
     pub failed_calls: u64,
     /// Error replies by their code (`ERR`, `WRONGTYPE`, ...), for `INFO errorstats`.
     pub errors: std::collections::BTreeMap<String, u64>,
-    /// Per-command counters, for `INFO commandstats`.
+    /// Per-command counters and latency histograms, for `INFO
+    /// commandstats`, `INFO latencystats` and `LATENCY HISTOGRAM` (one
+    /// table, so that a call costs one lookup).
     pub commands: HashMap<CommandName, CommandStats, rustc_hash::FxBuildHasher>,
-    /// Per-command latency histograms, for `LATENCY HISTOGRAM`.
-    pub histograms: HashMap<CommandName, Histogram, rustc_hash::FxBuildHasher>,
 }
 
 /// One command's call durations in power-of-two nanosecond buckets (from
@@ -128,9 +128,12 @@ pub(crate) struct LatencyEvent {
 }
 
 /// One command's `INFO commandstats` counters.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct CommandStats {
     pub calls: u64,
     pub rejected: u64,
     pub failed: u64,
+    /// The durations of the calls `latency-tracking` timed (none of a
+    /// blocked call).
+    pub latency: Histogram,
 }

@@ -678,7 +678,7 @@ fn search(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
         } else {
             p.score
         };
-        result.insert_with(p.member, score, limits);
+        result.insert_with(&p.member, score, limits);
     }
     result.settle_encoding(limits);
     db.insert(&dst, Value::ZSet(Box::new(result)));

@@ -685,34 +685,35 @@ impl ZSet {
     /// Adds `member` or updates its score; true when the member is new.
     /// Follows the default listpack limits for the encoding.
     pub fn insert(&mut self, member: Bytes, score: f64) -> bool {
-        self.insert_with(member, score, ListpackLimits::DEFAULT)
+        self.insert_with(&member, score, ListpackLimits::DEFAULT)
     }
 
     /// [`ZSet::insert`] with explicit listpack limits: a new member that
     /// would make the set exceed them converts it to `skiplist`, as
     /// Redis's `zsetAdd` does.
-    pub fn insert_with(&mut self, member: Bytes, score: f64, limits: ListpackLimits) -> bool {
+    /// The packed form copies `member`; the tree keeps a clone.
+    pub fn insert_with(&mut self, member: &Bytes, score: f64, limits: ListpackLimits) -> bool {
         if let Repr::Packed(p) = &mut self.repr {
-            if let Some(e) = p.find(&member) {
+            if let Some(e) = p.find(member) {
                 // C comparison: `-0` and `0` are the same score (no update).
                 if e.score != score {
                     let (start, end) = (e.start, e.end);
                     p.splice(start, end, &[]);
-                    p.insert_sorted(&member, norm(score));
+                    p.insert_sorted(member, norm(score));
                 }
                 return false;
             }
             let n = p.len as usize + 1;
             let within = n <= limits.max_entries && member.len() <= limits.max_value;
             if within && n <= PACK_MAX_ENTRIES && member.len() <= PACK_MAX_VALUE {
-                p.insert_sorted(&member, norm(score));
+                p.insert_sorted(member, norm(score));
                 p.len += 1;
                 return true;
             }
             self.unpack();
         }
         match &mut self.repr {
-            Repr::Tree(t) => t.insert_with(member, score, limits),
+            Repr::Tree(t) => t.insert_with(member.clone(), score, limits),
             Repr::Packed(_) => unreachable!("unpacked above"),
         }
     }
@@ -1135,10 +1136,10 @@ mod tests {
             max_value: 64,
         };
         let mut small = ZSet::new();
-        small.insert_with(b("a"), 1.0, lim);
-        small.insert_with(b("b"), 1.0, lim);
+        small.insert_with(&b("a"), 1.0, lim);
+        small.insert_with(&b("b"), 1.0, lim);
         assert!(small.is_packed());
-        small.insert_with(b("c"), 1.0, lim);
+        small.insert_with(&b("c"), 1.0, lim);
         assert_eq!(small.encoding(), "skiplist");
 
         // Larger configured limits: listpack encoding, tree form beyond
@@ -1149,7 +1150,7 @@ mod tests {
         };
         let mut wide = ZSet::new();
         for i in 0..200 {
-            wide.insert_with(b(&format!("{i:03}")), 0.0, big);
+            wide.insert_with(&b(&format!("{i:03}")), 0.0, big);
         }
         assert!(!wide.is_packed());
         assert_eq!(wide.encoding(), "listpack");

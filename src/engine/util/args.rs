@@ -87,6 +87,15 @@ pub(crate) fn float_or(arg: &[u8], msg: &'static str) -> Result<f64, Reply> {
 /// `strtod` over the whole of `s` with Redis's extra checks; `None` when
 /// Redis would reject the value.
 pub(crate) fn parse_strtod(s: &[u8]) -> Option<f64> {
+    // The common case, a short integer (`ZADD key 0 member`): exact as an
+    // f64 below 2^53, so converting the integer is what strtod returns.
+    let digits = s.strip_prefix(b"-").unwrap_or(s);
+    if !digits.is_empty() && digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
+        let n = digits
+            .iter()
+            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')) as f64;
+        return Some(if digits.len() < s.len() { -n } else { n });
+    }
     let text = std::str::from_utf8(s).ok()?;
     if text.is_empty() || s[0].is_ascii_whitespace() || s[0] == 0x0b {
         return None;
@@ -96,13 +105,16 @@ pub(crate) fn parse_strtod(s: &[u8]) -> Option<f64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    let lower = body.to_ascii_lowercase();
-    let magnitude = if lower == "inf" || lower == "infinity" {
+    let starts_with = |prefix: &str| {
+        body.len() >= prefix.len()
+            && body.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    let magnitude = if body.eq_ignore_ascii_case("inf") || body.eq_ignore_ascii_case("infinity") {
         f64::INFINITY
-    } else if lower.starts_with("nan") {
+    } else if starts_with("nan") {
         return None;
-    } else if let Some(hex) = lower.strip_prefix("0x") {
-        parse_hex_float(hex)?
+    } else if starts_with("0x") {
+        parse_hex_float(&body[2..].to_ascii_lowercase())?
     } else {
         // Rust's grammar is C's decimal grammar minus the forms handled above.
         if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
@@ -201,5 +213,29 @@ mod tests {
             assert_eq!(float(bad), Err(err(NOT_FLOAT)), "{bad:?}");
         }
         assert_eq!(float(b"0e5"), Ok(0.0));
+        assert_eq!(float(b"0X1P4"), Ok(16.0));
+        assert_eq!(float(b"INF"), Ok(f64::INFINITY));
+        for bad in [&b"-"[..], b"NaN", b"-nan", b"1-", b"0x"] {
+            assert_eq!(float(bad), Err(err(NOT_FLOAT)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn short_integers_parse_as_the_general_path_does() {
+        for text in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "00012",
+            "123456789012345",
+            "-999999999999999",
+            "1234567890123456",
+            "9007199254740993",
+        ] {
+            let got = parse_strtod(text.as_bytes()).unwrap();
+            let want: f64 = text.parse().unwrap();
+            assert_eq!(got.to_bits(), want.to_bits(), "{text}");
+        }
     }
 }

@@ -97,8 +97,8 @@ fn bucket(ns: u64) -> usize {
 }
 
 impl Engine {
-    /// After a call (Redis's `call`): the histogram, the latency monitor
-    /// and the slow log.
+    /// After a call (Redis's `call`): INFO commandstats, the histogram,
+    /// the latency monitor and the slow log.
     pub(crate) fn record_call(
         &mut self,
         client: &Client,
@@ -106,19 +106,24 @@ impl Engine {
         name: CommandName,
         args: &[Bytes],
         elapsed: Duration,
+        failed: bool,
     ) {
         if args[0].eq_ignore_ascii_case(b"config") {
             // CONFIG SET slowlog-* applies to its own entry, as in Redis.
             self.diagnostics.settings = DiagnosticSettings::from_config(&self.runtime);
         }
         let settings = self.diagnostics.settings;
+        // Counted once the call returned, as Redis's `call` does (so a
+        // CONFIG RESETSTAT counts itself after the reset).
+        let stats = self.stats.commands.entry(name).or_default();
+        stats.calls += 1;
+        stats.failed += u64::from(failed);
         if client.blocked.is_some() {
             return;
         }
         if settings.latency_tracking {
-            let h = self.stats.histograms.entry(name).or_default();
-            h.calls += 1;
-            h.counts[bucket(elapsed.as_nanos() as u64)] += 1;
+            stats.latency.calls += 1;
+            stats.latency.counts[bucket(elapsed.as_nanos() as u64)] += 1;
         }
         let ms = elapsed.as_millis() as i64;
         if settings.latency_threshold_ms > 0 && ms >= settings.latency_threshold_ms {
@@ -380,8 +385,9 @@ pub(crate) fn latencystats(engine: &Engine) -> Vec<(String, String)> {
         .collect();
     let mut lines: Vec<(String, String)> = engine
         .stats
-        .histograms
+        .commands
         .iter()
+        .map(|(name, c)| (name, &c.latency))
         .filter(|(_, h)| h.calls > 0)
         .map(|(name, h)| {
             let values: Vec<String> = percentiles
@@ -444,8 +450,10 @@ fn histograms_of(
     if let Some(h) = ctx
         .engine
         .stats
-        .histograms
+        .commands
         .get(&CommandName::of(spec, parent))
+        .map(|c| &c.latency)
+        .filter(|h| h.calls > 0)
     {
         out.push((Reply::bulk(full_name(spec, parent)), histogram_reply(h)));
     }

@@ -337,7 +337,7 @@ const REPLY_PREALLOC: usize = 1 << 16;
 /// Redis's `zaddGenericCommand` (ZADD, and ZINCRBY with `incr_only`).
 fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> CmdResult {
     let args = ctx.args;
-    let key = args[1].clone();
+    let key = &args[1];
     let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
         (false, false, false, false, false, incr_only);
     let mut idx = 2;
@@ -383,7 +383,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> CmdResult {
     let mut pairs = Vec::with_capacity(elements);
     for i in 0..elements {
         let score = args::float(&args[idx + 2 * i])?;
-        pairs.push((score, args[idx + 2 * i + 1].clone()));
+        pairs.push((score, &args[idx + 2 * i + 1]));
     }
     let lim = limits(ctx);
     let db = ctx.db();

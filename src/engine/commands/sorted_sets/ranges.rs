@@ -452,7 +452,7 @@ fn zrange_generic(
         let dst = args[1].clone();
         let mut z = ZSet::new();
         for (m, s) in items {
-            z.insert_with(m, s, lim);
+            z.insert_with(&m, s, lim);
         }
         return Ok(store_zset(db, &dst, z, "zrangestore"));
     }
