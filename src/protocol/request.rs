@@ -313,7 +313,20 @@ impl Default for RequestParser {
 /// Position of the first `\r`, looking no further than the first NUL byte,
 /// as `strchr` on Redis's NUL-terminated query buffer does.
 fn find_cr(buf: &[u8]) -> Option<usize> {
-    memchr::memchr2(b'\r', 0, buf).filter(|&i| buf[i] == b'\r')
+    // Most lines are short headers (`$3`, `*2`): a plain loop finds their
+    // end sooner than the vectorised search gets going.
+    const SHORT: usize = 16;
+    for (i, &b) in buf.iter().take(SHORT).enumerate() {
+        match b {
+            b'\r' => return Some(i),
+            0 => return None,
+            _ => {}
+        }
+    }
+    let rest = buf.get(SHORT..)?;
+    memchr::memchr2(b'\r', 0, rest)
+        .filter(|&i| rest[i] == b'\r')
+        .map(|i| i + SHORT)
 }
 
 fn parse_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
@@ -478,6 +491,31 @@ pub(crate) fn string2ll(s: &[u8]) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn find_cr_stops_at_the_first_cr_or_nul_at_any_length() {
+        let reference = |buf: &[u8]| memchr::memchr2(b'\r', 0, buf).filter(|&i| buf[i] == b'\r');
+        for len in 0..40 {
+            for at in 0..len {
+                for (mark, other) in [
+                    (b'\r', None),
+                    (0, None),
+                    (b'\r', Some(0u8)),
+                    (0, Some(b'\r')),
+                ] {
+                    let mut buf = vec![b'7'; len];
+                    buf[at] = mark;
+                    if let Some(o) = other {
+                        if at + 1 < len {
+                            buf[at + 1] = o;
+                        }
+                    }
+                    assert_eq!(find_cr(&buf), reference(&buf), "{buf:?}");
+                }
+            }
+            assert_eq!(find_cr(&vec![b'x'; len]), None);
+        }
+    }
     use super::*;
 
     fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {

@@ -167,7 +167,7 @@ fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {
     let members = &ctx.args[2..];
     let db = ctx.db();
     let set = db.set_or_insert(key)?;
-    let added = members.iter().filter(|m| set.insert((*m).clone())).count();
+    let added = members.iter().filter(|m| set.insert_ref(m)).count();
     if added > 0 {
         db.touched(key);
         db.notify(events::SET, "sadd", key);
@@ -372,7 +372,7 @@ fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
     db.notify(events::SET, "srem", src);
     db.touched(src);
     db.remove_if_empty(src);
-    if db.set_or_insert(dst)?.insert(m.clone()) {
+    if db.set_or_insert(dst)?.insert_ref(m) {
         db.touched(dst);
         db.notify(events::SET, "sadd", dst);
     }

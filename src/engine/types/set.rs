@@ -160,22 +160,50 @@ impl Members {
 
     /// Adds `member` at the end of the table; true when it is new.
     pub fn insert(&mut self, member: Bytes) -> bool {
+        match self.insert_packed(&member) {
+            Some(added) => added,
+            None => self.table().insert(member),
+        }
+    }
+
+    /// [`insert`](Members::insert) of a borrowed member (a command's
+    /// argument): the packed form copies it, the table keeps a clone only
+    /// when the member is new.
+    pub fn insert_ref(&mut self, member: &Bytes) -> bool {
+        match self.insert_packed(member) {
+            Some(added) => added,
+            None => {
+                let t = self.table();
+                !t.contains(&member[..]) && t.insert(member.clone())
+            }
+        }
+    }
+
+    /// The packed part of an insert: whether `member` was added, or `None`
+    /// when the set is (or just became) a table.
+    fn insert_packed(&mut self, member: &[u8]) -> Option<bool> {
         if let Repr::Packed { buf, len } = &mut self.repr {
-            if spans(buf).any(|(_, _, m)| m == &member[..]) {
-                return false;
+            if spans(buf).any(|(_, _, m)| m == member) {
+                return Some(false);
             }
             if (*len as usize) < PACK_MAX_ENTRIES && member.len() <= PACK_MAX_VALUE {
                 let mut entry = Vec::with_capacity(member.len() + 2);
-                put_member(&mut entry, &member);
+                put_member(&mut entry, member);
                 *buf = splice(buf, buf.len(), buf.len(), &entry);
                 *len += 1;
-                return true;
+                return Some(true);
             }
             self.unpack();
         }
+        None
+    }
+
+    /// The table form (after [`insert_packed`](Members::insert_packed)
+    /// answered `None`).
+    fn table(&mut self) -> &mut Table {
         match &mut self.repr {
-            Repr::Table(t) => t.insert(member),
-            Repr::Packed { .. } => unreachable!("unpacked above"),
+            Repr::Table(t) => t,
+            Repr::Packed { .. } => unreachable!("unpacked before"),
         }
     }
 
