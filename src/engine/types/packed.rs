@@ -44,24 +44,28 @@ pub(crate) fn element_size(len: usize) -> usize {
     len + 2 * varint_len(len)
 }
 
-/// Appends the encoded element `data` to `out`.
-fn encode(out: &mut Vec<u8>, data: &[u8]) {
-    let start = out.len();
+/// Writes the encoded element `data` at the start of `out` (which holds
+/// at least [`element_size`] bytes); returns its size.
+fn encode_into(out: &mut [u8], data: &[u8]) -> usize {
     let mut n = data.len();
+    let mut head = 0;
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
-            out.push(byte);
+            out[head] = byte;
+            head += 1;
             break;
         }
-        out.push(byte | 0x80);
+        out[head] = byte | 0x80;
+        head += 1;
     }
-    let head = out.len() - start;
-    out.extend_from_slice(data);
-    for i in (start..start + head).rev() {
-        out.push(out[i]);
+    out[head..head + data.len()].copy_from_slice(data);
+    let tail = head + data.len();
+    for i in 0..head {
+        out[tail + i] = out[head - 1 - i];
     }
+    tail + head
 }
 
 /// The element starting at `pos`: its data range and where the next
@@ -177,17 +181,19 @@ impl Packed {
             let want = new_len.max(self.buf.capacity() + self.buf.capacity() / 4);
             self.buf.reserve_exact(want - self.buf.len());
         }
-        if range.end == self.buf.len() && range.is_empty() {
-            // An append encodes in place.
-            for e in elements {
-                encode(&mut self.buf, e);
-            }
+        // The tail moves once, then the elements are encoded in place.
+        let old_len = self.buf.len();
+        let at = range.start;
+        if new_len > old_len {
+            self.buf.resize(new_len, 0);
+            self.buf.copy_within(range.end..old_len, at + added);
         } else {
-            let mut encoded = Vec::with_capacity(added);
-            for e in elements {
-                encode(&mut encoded, e);
-            }
-            self.buf.splice(range, encoded);
+            self.buf.copy_within(range.end..old_len, at + added);
+            self.buf.truncate(new_len);
+        }
+        let mut pos = at;
+        for e in elements {
+            pos += encode_into(&mut self.buf[pos..], e);
         }
         self.count = self.count - removed + elements.len();
         if self.buf.capacity() > 64 && self.buf.len() < self.buf.capacity() / 2 {
