@@ -131,6 +131,11 @@ pub(crate) struct Blocking {
 }
 
 impl Blocking {
+    /// Whether anyone waits on a key (of any database).
+    pub fn any_waiters(&self) -> bool {
+        !self.waiters.is_empty()
+    }
+
     /// Whether anyone waits on a key of database `db`.
     fn db_has_waiters(&self, db: usize) -> bool {
         self.waiters.keys().any(|(d, _)| *d == db)

@@ -260,6 +260,9 @@ pub(crate) struct Engine {
     /// The `notify-keyspace-events` classes as last set: parsed from the
     /// letters given, since the printed form loses `n` next to `A`.
     pub notify_flags: u32,
+    /// Whether the databases queue keyspace events (`notify-keyspace-events`
+    /// names `K` or `E`), as last applied by `apply_notify_config`.
+    events_on: bool,
     /// The connection limits (`maxclients`, `timeout`, buffer limits,
     /// protected mode) as last read from the configuration.
     pub limits: client::ClientLimits,
@@ -324,6 +327,7 @@ impl Engine {
             pubsub: delivery::PubSub::default(),
             blocking: blocking::Blocking::default(),
             notify_flags: 0,
+            events_on: false,
             limits: client::ClientLimits::default(),
             #[cfg(feature = "scripting")]
             scripting: Default::default(),
@@ -401,6 +405,7 @@ impl Engine {
         for db in &mut self.dbs {
             db.set_notify_mask(mask);
         }
+        self.events_on = mask != 0;
     }
 
     /// Applies `maxmemory-policy` and `lfu-log-factor` to LFU counting.
@@ -495,6 +500,18 @@ impl Engine {
     /// more keys ready (BLMOVE), so this repeats until nothing is left, as
     /// Redis's `handleClientsBlockedOnKeys` does.
     pub fn after_command(&mut self) {
+        // No database queues events or touched keys (no notifications
+        // configured, no client blocked on a key): nothing to look at.
+        if !self.events_on && !self.blocking.any_waiters() {
+            debug_assert!(
+                !self
+                    .dbs
+                    .iter()
+                    .any(|db| db.has_events() || db.has_touched())
+            );
+            tracking::process_writes(self);
+            return;
+        }
         // Nothing queued (the common case): one pass over the databases.
         if !self
             .dbs
