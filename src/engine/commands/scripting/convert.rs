@@ -4,7 +4,7 @@
 //! `redis.setresp`), and a script's return value becomes the reply.
 
 use bytes::Bytes;
-use mlua::{Lua, Table, Value};
+use mlua::{BString, Either, Lua, Table, Value};
 
 use crate::protocol::{Protocol, Reply};
 
@@ -154,6 +154,33 @@ fn field(t: &Table, name: &str) -> Value {
     t.raw_get::<Value>(name).unwrap_or(Value::Nil)
 }
 
+/// Whether `b` may be a number as Lua 5.1 writes it (`%.14g`: digits,
+/// sign, point, exponent, `inf`, `nan`). mlua's `BString` reads a string's
+/// bytes straight off the Lua stack, without the registry reference a
+/// `LuaString` costs, but takes a number too (as that text): a text that
+/// may be one needs its value's type read to tell.
+pub(crate) fn may_be_number(b: &[u8]) -> bool {
+    (!b.is_empty()
+        && b.len() <= 32
+        && b
+            .iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e')))
+        || matches!(b, b"inf" | b"-inf" | b"nan" | b"-nan")
+}
+
+/// A table's field as Redis reads it (`lua_rawget`, then only a string
+/// counts): its bytes if it is a string.
+fn string_field(t: &Table, name: &str) -> Option<Vec<u8>> {
+    match t.raw_get::<Option<Either<BString, Value>>>(name) {
+        Ok(Some(Either::Left(b))) if !may_be_number(&b) => Some(b.into()),
+        Ok(Some(Either::Left(_))) => match field(t, name) {
+            Value::String(s) => Some(s.as_bytes().to_vec()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Newlines in a status or big number become spaces (`sdsmapchars`).
 fn no_newlines(b: &[u8]) -> Bytes {
     Bytes::from(
@@ -163,12 +190,22 @@ fn no_newlines(b: &[u8]) -> Bytes {
     )
 }
 
-fn table_to_reply(t: &Table, resp3: bool) -> Reply {
-    if let Value::String(e) = field(t, "err") {
-        return Reply::Error(no_newlines(&e.as_bytes()));
+/// [`no_newlines`] in place.
+fn no_newlines_owned(mut b: Vec<u8>) -> Bytes {
+    for c in b.iter_mut() {
+        if *c == b'\r' || *c == b'\n' {
+            *c = b' ';
+        }
     }
-    if let Value::String(s) = field(t, "ok") {
-        return Reply::Simple(no_newlines(&s.as_bytes()));
+    Bytes::from(b)
+}
+
+fn table_to_reply(t: &Table, resp3: bool) -> Reply {
+    if let Some(e) = string_field(t, "err") {
+        return Reply::Error(no_newlines_owned(e));
+    }
+    if let Some(s) = string_field(t, "ok") {
+        return Reply::Simple(no_newlines_owned(s));
     }
     match field(t, "double") {
         Value::Number(d) => return Reply::Double(d),
@@ -218,4 +255,41 @@ fn table_to_reply(t: &Table, resp3: bool) -> Reply {
         i += 1;
     }
     Reply::Array(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_be_number;
+    use crate::protocol::format_g;
+
+    /// Every text Lua 5.1 writes for a number (`%.14g`) counts as one that
+    /// may be a number (the fast paths then read the value's type), and
+    /// usual keys, values and command names do not.
+    #[test]
+    fn every_number_lua_writes_may_be_a_number() {
+        for n in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            0.1,
+            1.0 / 3.0,
+            5.000000000000001,
+            123_456_789_012_345_680.0,
+            1e300,
+            -1e-300,
+            5e-324,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ] {
+            let text = format_g(n, 14);
+            assert!(may_be_number(text.as_bytes()), "{text}");
+        }
+        for text in ["", "key", "v", "counter", "OK", "SET", "0x10", " 5", "inf ", "Infinity"] {
+            assert!(!may_be_number(text.as_bytes()), "{text}");
+        }
+    }
 }

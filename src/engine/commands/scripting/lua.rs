@@ -63,6 +63,11 @@ struct RunSlot {
     /// again; and the vector that held them, for the next run's `calls`.
     spare_args: Vec<Vec<Bytes>>,
     spare_calls: Vec<Vec<Bytes>>,
+    /// `"ok"` and `"OK"` as Lua strings, for the `{ok = 'OK'}` table most
+    /// write commands' replies become: pushing a referenced string costs
+    /// less than making it again from bytes (hashing, interning).
+    ok_key: LuaString,
+    ok_text: LuaString,
 }
 
 /// At most this many argument vectors wait in [`RunSlot::spare_args`].
@@ -354,6 +359,8 @@ impl LuaEnv {
             last_command: None,
             spare_args: Vec::new(),
             spare_calls: Vec::new(),
+            ok_key: lua.create_string("ok")?,
+            ok_text: lua.create_string("OK")?,
         });
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
@@ -795,6 +802,10 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
         .call_from_script(&mut run.client, spec, parent, &args);
     run.calls.push(args);
     let proto = run.client.protocol;
+    if matches!(&reply, Reply::Simple(s) if s[..] == *b"OK") {
+        let t = lua.create_table_from([(&run.ok_key, &run.ok_text)])?;
+        return Ok(Ok(Value::Table(t)));
+    }
     drop(guard);
     if let Reply::Error(e) = &reply {
         return Ok(Err(
