@@ -8,7 +8,7 @@
 //! FLUSH.
 
 use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
@@ -23,8 +23,9 @@ use crate::protocol::{Protocol, Reply, format_g};
 /// The source of `prelude.lua`.
 const PRELUDE: &str = include_str!("prelude.lua");
 
-/// What `redis.call`, `redis.pcall` and `redis.setresp` reach: the Lua
-/// state's app data. While a script runs it holds the engine and the
+/// What `redis.call`, `redis.pcall` and `redis.setresp` reach: a slot
+/// their Rust functions hold (a [`Shared`], also in [`LuaEnv`]; locking
+/// it costs less than looking up mlua's app data). While a script runs it holds the engine and the
 /// script's client, swapped in from the caller's by [`LuaEnv::run`] and
 /// swapped back when the run ends (also when a command panics: [`Lent`]);
 /// between runs it holds a spare engine and client that nothing uses.
@@ -68,6 +69,20 @@ struct RunSlot {
     /// less than making it again from bytes (hashing, interning).
     ok_key: LuaString,
     ok_text: LuaString,
+}
+
+/// The [`RunSlot`] of a Lua state, shared by its primitives and [`LuaEnv`].
+type Shared = Arc<Mutex<RunSlot>>;
+
+/// The slot, unless it is held (a primitive re-entered: treated as no
+/// run). A panic while it was held (a command's, under `redis.call`)
+/// leaves it as it was: the run's end or [`Lent`] puts it right.
+fn lock(slot: &Mutex<RunSlot>) -> Option<MutexGuard<'_, RunSlot>> {
+    match slot.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 /// At most this many argument vectors wait in [`RunSlot::spare_args`].
@@ -129,20 +144,20 @@ impl RunSlot {
 /// finds the real engine where it left it). The script's client lives in
 /// the slot ([`LuaEnv::script_client`]).
 struct Lent<'a> {
-    lua: &'a Lua,
+    slot: &'a Mutex<RunSlot>,
     engine: &'a mut Engine,
 }
 
 impl<'a> Lent<'a> {
     /// Swaps `engine` into the slot and marks a run.
     fn new(
-        lua: &'a Lua,
+        shared: &'a Mutex<RunSlot>,
         engine: &'a mut Engine,
         read_only: bool,
         slot_of_keys: Option<u16>,
         allow_cross_slot: bool,
     ) -> Lent<'a> {
-        if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
+        if let Some(mut slot) = lock(shared) {
             std::mem::swap(&mut slot.engine, engine);
             slot.running = true;
             slot.read_only = read_only;
@@ -154,13 +169,31 @@ impl<'a> Lent<'a> {
             slot.slot = slot_of_keys;
             slot.allow_cross_slot = allow_cross_slot;
         }
-        Lent { lua, engine }
+        Lent {
+            slot: shared,
+            engine,
+        }
+    }
+
+    /// Ends the run: the engine back, and the commands the script ran and
+    /// whether its client speaks RESP3.
+    fn finish(self) -> (Vec<Vec<Bytes>>, bool) {
+        let Some(mut slot) = lock(self.slot) else {
+            return Default::default();
+        };
+        if slot.running {
+            std::mem::swap(&mut slot.engine, self.engine);
+            slot.running = false;
+        }
+        let calls = std::mem::take(&mut slot.calls);
+        slot.last_calls = calls.len();
+        (calls, slot.client.protocol == Protocol::Resp3)
     }
 }
 
 impl Drop for Lent<'_> {
     fn drop(&mut self) {
-        if let Ok(Some(mut slot)) = self.lua.try_app_data_mut::<RunSlot>() {
+        if let Some(mut slot) = lock(self.slot) {
             if slot.running {
                 std::mem::swap(&mut slot.engine, self.engine);
                 slot.running = false;
@@ -295,19 +328,22 @@ pub(crate) struct LuaEnv {
     pub load_redis: Table,
     /// Kill requests and budgets for the running script.
     pub control: Arc<Control>,
+    /// What the primitives reach (the engine and client while a script
+    /// runs).
+    slot: Shared,
 }
 
 /// `redis.call`.
-fn call(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
-    match redis_call(lua, argv)? {
+fn call(lua: &Lua, shared: &Mutex<RunSlot>, argv: MultiValue) -> mlua::Result<Value> {
+    match redis_call(lua, shared, argv)? {
         Ok(v) => Ok(v),
         Err(text) => Err(table_error(&text)),
     }
 }
 
 /// `redis.pcall`: an error reply becomes an `{err = text}` table.
-fn pcall(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
-    match redis_call(lua, argv)? {
+fn pcall(lua: &Lua, shared: &Mutex<RunSlot>, argv: MultiValue) -> mlua::Result<Value> {
+    match redis_call(lua, shared, argv)? {
         Ok(v) => Ok(v),
         Err(text) => {
             let t = lua.create_table()?;
@@ -318,8 +354,8 @@ fn pcall(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
 }
 
 /// `redis.setresp(2|3)`: the protocol of the script's client.
-fn setresp(lua: &Lua, argv: MultiValue) -> mlua::Result<()> {
-    let Some(mut slot) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
+fn setresp(shared: &Mutex<RunSlot>, argv: MultiValue) -> mlua::Result<()> {
+    let Some(mut slot) = lock(shared).filter(|slot| slot.running) else {
         return Err(table_error(
             "ERR redis.setresp can only be called inside a script invocation",
         ));
@@ -345,7 +381,7 @@ impl LuaEnv {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::default())?;
         lua.set_app_data(RandSlot::default());
-        lua.set_app_data(RunSlot {
+        let slot: Shared = Arc::new(Mutex::new(RunSlot {
             engine: Engine::new(crate::engine::Config::default()),
             client: Client::detached(0),
             running: false,
@@ -361,14 +397,26 @@ impl LuaEnv {
             spare_calls: Vec::new(),
             ok_key: lua.create_string("ok")?,
             ok_text: lua.create_string("OK")?,
-        });
+        }));
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
         let prim = lua.create_table()?;
         let redis = lua.create_table()?;
-        redis.set("call", lua.create_function(call)?)?;
-        redis.set("pcall", lua.create_function(pcall)?)?;
-        redis.set("setresp", lua.create_function(setresp)?)?;
+        let shared = slot.clone();
+        redis.set(
+            "call",
+            lua.create_function(move |lua, argv| call(lua, &shared, argv))?,
+        )?;
+        let shared = slot.clone();
+        redis.set(
+            "pcall",
+            lua.create_function(move |lua, argv| pcall(lua, &shared, argv))?,
+        )?;
+        let shared = slot.clone();
+        redis.set(
+            "setresp",
+            lua.create_function(move |_, argv| setresp(&shared, argv))?,
+        )?;
         redis.set("sha1hex", lua.create_function(sha1hex)?)?;
         redis.set("log", lua.create_function(redis_log)?)?;
         redis.set("set_repl", lua.create_function(set_repl)?)?;
@@ -459,6 +507,7 @@ impl LuaEnv {
             set_loading,
             load_redis,
             control,
+            slot,
         })
     }
 
@@ -499,7 +548,7 @@ impl LuaEnv {
         if calls.capacity() == 0 {
             return;
         }
-        let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() else {
+        let Some(mut slot) = lock(&self.slot) else {
             return;
         };
         for mut args in calls.drain(..) {
@@ -516,7 +565,7 @@ impl LuaEnv {
     /// Sets up the script's own client for the next run (it lives in the
     /// state, where `redis.call` reaches it): `setup` gets it to fill in.
     pub fn script_client(&self, setup: impl FnOnce(&mut Client)) {
-        if let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() {
+        if let Some(mut slot) = lock(&self.slot) {
             setup(&mut slot.client);
         }
     }
@@ -546,7 +595,7 @@ impl LuaEnv {
         } else {
             None
         };
-        let lent = Lent::new(lua, engine, read_only, slot_of_keys, allow_cross_slot);
+        let lent = Lent::new(&self.slot, engine, read_only, slot_of_keys, allow_cross_slot);
         let result = (|| {
             if keys.len() <= SMALL_ARGS && args.len() <= SMALL_ARGS {
                 let shape = keys.len() * (SMALL_ARGS + 1) + args.len();
@@ -614,15 +663,7 @@ impl LuaEnv {
                 self.run_eval.call::<(bool, Value)>(f.clone())
             }
         })();
-        drop(lent);
-        let (calls, resp3) = lua
-            .app_data_mut::<RunSlot>()
-            .map(|mut slot| {
-                let calls = std::mem::take(&mut slot.calls);
-                slot.last_calls = calls.len();
-                (calls, slot.client.protocol == Protocol::Resp3)
-            })
-            .unwrap_or_default();
+        let (calls, resp3) = lent.finish();
         let reply = match result {
             Ok((true, value)) => convert::lua_to_reply(&value, resp3),
             Ok((false, err)) => script_error(&err, name),
@@ -731,12 +772,16 @@ fn version_num(version: &str) -> i64 {
 /// `redis.call` / `redis.pcall`: runs a command for the script's client.
 /// Returns the reply as a Lua value, or `Err(text)` for an error (the
 /// caller raises it or returns it as a table).
-fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>> {
+fn redis_call(
+    lua: &Lua,
+    shared: &Mutex<RunSlot>,
+    argv: MultiValue,
+) -> mlua::Result<Result<Value, String>> {
     let err = |msg: &str| -> mlua::Result<Result<Value, String>> { Ok(Err(msg.to_string())) };
     // One borrow of the slot for the whole call: nothing below re-enters
     // Lua before the reply is converted (commands that run scripts are
     // `noscript`).
-    let Some(mut guard) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
+    let Some(mut guard) = lock(shared).filter(|slot| slot.running) else {
         return Err(table_error(
             "ERR redis.call/pcall can only be called inside a script invocation",
         ));
@@ -1032,7 +1077,7 @@ mod tests {
         }
         assert!(engine.dbs[0].value(b"k").is_some(), "the write is kept");
         assert!(
-            !env.lua.app_data_ref::<RunSlot>().expect("slot").running,
+            !lock(&env.slot).expect("slot").running,
             "no run is marked"
         );
         assert_eq!(
