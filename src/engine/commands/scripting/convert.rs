@@ -162,8 +162,7 @@ fn field(t: &Table, name: &str) -> Value {
 pub(crate) fn may_be_number(b: &[u8]) -> bool {
     (!b.is_empty()
         && b.len() <= 32
-        && b
-            .iter()
+        && b.iter()
             .all(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e')))
         || matches!(b, b"inf" | b"-inf" | b"nan" | b"-nan")
 }
@@ -288,7 +287,9 @@ mod tests {
             let text = format_g(n, 14);
             assert!(may_be_number(text.as_bytes()), "{text}");
         }
-        for text in ["", "key", "v", "counter", "OK", "SET", "0x10", " 5", "inf ", "Infinity"] {
+        for text in [
+            "", "key", "v", "counter", "OK", "SET", "0x10", " 5", "inf ", "Infinity",
+        ] {
             assert!(!may_be_number(text.as_bytes()), "{text}");
         }
     }

@@ -8,8 +8,8 @@
 //! FLUSH.
 
 use std::sync::Arc;
-use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use bytes::Bytes;
 use mlua::{Function, Lua, LuaOptions, LuaString, MultiValue, StdLib, Table, Value};
@@ -595,7 +595,13 @@ impl LuaEnv {
         } else {
             None
         };
-        let lent = Lent::new(&self.slot, engine, read_only, slot_of_keys, allow_cross_slot);
+        let lent = Lent::new(
+            &self.slot,
+            engine,
+            read_only,
+            slot_of_keys,
+            allow_cross_slot,
+        );
         let result = (|| {
             if keys.len() <= SMALL_ARGS && args.len() <= SMALL_ARGS {
                 let shape = keys.len() * (SMALL_ARGS + 1) + args.len();
@@ -1076,10 +1082,7 @@ mod tests {
             assert!(matches!(reply, Reply::Error(_)), "{reply:?}");
         }
         assert!(engine.dbs[0].value(b"k").is_some(), "the write is kept");
-        assert!(
-            !lock(&env.slot).expect("slot").running,
-            "no run is marked"
-        );
+        assert!(!lock(&env.slot).expect("slot").running, "no run is marked");
         assert_eq!(
             run_body(&env, &mut engine, "return redis.call('GET', KEYS[1])"),
             Reply::Bulk(Bytes::from_static(b"v"))
