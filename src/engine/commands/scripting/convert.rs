@@ -4,7 +4,7 @@
 //! `redis.setresp`), and a script's return value becomes the reply.
 
 use bytes::Bytes;
-use mlua::{BString, Either, Lua, Table, Value};
+use mlua::{BString, Either, IntoLua, Lua, LuaString, Table, Value};
 
 use crate::protocol::{Protocol, Reply};
 
@@ -135,9 +135,26 @@ pub(crate) fn c_long_long(n: f64) -> i64 {
     }
 }
 
+/// The fields a returned table is read by first, as Lua strings made once
+/// (pushing a referenced string costs less than interning it again).
+pub(crate) struct ReplyKeys {
+    pub err: LuaString,
+    pub ok: LuaString,
+}
+
+impl ReplyKeys {
+    /// The keys, made in `lua`.
+    pub fn new(lua: &Lua) -> mlua::Result<ReplyKeys> {
+        Ok(ReplyKeys {
+            err: lua.create_string("err")?,
+            ok: lua.create_string("ok")?,
+        })
+    }
+}
+
 /// A script's return value as the reply to its caller; `resp3` is the
 /// script client's protocol (`redis.setresp`), which decides booleans.
-pub(crate) fn lua_to_reply(value: &Value, resp3: bool) -> Reply {
+pub(crate) fn lua_to_reply(value: &Value, resp3: bool, keys: &ReplyKeys) -> Reply {
     match value {
         Value::String(s) => Reply::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
         Value::Boolean(b) if resp3 => Reply::Boolean(*b),
@@ -145,12 +162,12 @@ pub(crate) fn lua_to_reply(value: &Value, resp3: bool) -> Reply {
         Value::Boolean(false) => Reply::Nil,
         Value::Number(n) => Reply::Integer(c_long_long(*n)),
         Value::Integer(i) => Reply::Integer(*i),
-        Value::Table(t) => table_to_reply(t, resp3),
+        Value::Table(t) => table_to_reply(t, resp3, keys),
         _ => Reply::Nil,
     }
 }
 
-fn field(t: &Table, name: &str) -> Value {
+fn field(t: &Table, name: impl IntoLua) -> Value {
     t.raw_get::<Value>(name).unwrap_or(Value::Nil)
 }
 
@@ -169,7 +186,7 @@ pub(crate) fn may_be_number(b: &[u8]) -> bool {
 
 /// A table's field as Redis reads it (`lua_rawget`, then only a string
 /// counts): its bytes if it is a string.
-fn string_field(t: &Table, name: &str) -> Option<Vec<u8>> {
+fn string_field(t: &Table, name: &LuaString) -> Option<Vec<u8>> {
     match t.raw_get::<Option<Either<BString, Value>>>(name) {
         Ok(Some(Either::Left(b))) if !may_be_number(&b) => Some(b.into()),
         Ok(Some(Either::Left(_))) => match field(t, name) {
@@ -199,11 +216,11 @@ fn no_newlines_owned(mut b: Vec<u8>) -> Bytes {
     Bytes::from(b)
 }
 
-fn table_to_reply(t: &Table, resp3: bool) -> Reply {
-    if let Some(e) = string_field(t, "err") {
+fn table_to_reply(t: &Table, resp3: bool, keys: &ReplyKeys) -> Reply {
+    if let Some(e) = string_field(t, &keys.err) {
         return Reply::Error(no_newlines_owned(e));
     }
-    if let Some(s) = string_field(t, "ok") {
+    if let Some(s) = string_field(t, &keys.ok) {
         return Reply::Simple(no_newlines_owned(s));
     }
     match field(t, "double") {
@@ -232,14 +249,14 @@ fn table_to_reply(t: &Table, resp3: bool) -> Reply {
     if let Value::Table(m) = field(t, "map") {
         let mut pairs = Vec::new();
         for (k, v) in m.pairs::<Value, Value>().flatten() {
-            pairs.push((lua_to_reply(&k, resp3), lua_to_reply(&v, resp3)));
+            pairs.push((lua_to_reply(&k, resp3, keys), lua_to_reply(&v, resp3, keys)));
         }
         return Reply::Map(pairs);
     }
     if let Value::Table(s) = field(t, "set") {
         let mut items = Vec::new();
         for (k, _) in s.pairs::<Value, Value>().flatten() {
-            items.push(lua_to_reply(&k, resp3));
+            items.push(lua_to_reply(&k, resp3, keys));
         }
         return Reply::Set(items);
     }
@@ -250,7 +267,7 @@ fn table_to_reply(t: &Table, resp3: bool) -> Reply {
         if v.is_nil() {
             break;
         }
-        items.push(lua_to_reply(&v, resp3));
+        items.push(lua_to_reply(&v, resp3, keys));
         i += 1;
     }
     Reply::Array(items)

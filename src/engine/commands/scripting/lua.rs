@@ -331,6 +331,8 @@ pub(crate) struct LuaEnv {
     /// What the primitives reach (the engine and client while a script
     /// runs).
     slot: Shared,
+    /// The fields a script's returned table is read by.
+    pub reply_keys: convert::ReplyKeys,
 }
 
 /// `redis.call`.
@@ -494,6 +496,7 @@ impl LuaEnv {
         };
         let small_eval = shapes(small_eval)?;
         let small_function = shapes(small_function)?;
+        let reply_keys = convert::ReplyKeys::new(&lua)?;
         Ok(LuaEnv {
             lua,
             env,
@@ -508,6 +511,7 @@ impl LuaEnv {
             load_redis,
             control,
             slot,
+            reply_keys,
         })
     }
 
@@ -671,7 +675,7 @@ impl LuaEnv {
         })();
         let (calls, resp3) = lent.finish();
         let reply = match result {
-            Ok((true, value)) => convert::lua_to_reply(&value, resp3),
+            Ok((true, value)) => convert::lua_to_reply(&value, resp3, &self.reply_keys),
             Ok((false, err)) => script_error(&err, name),
             Err(e) => Reply::Error(Bytes::from(format!(
                 "ERR Error running script {name}, {}",
