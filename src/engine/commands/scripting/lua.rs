@@ -52,6 +52,13 @@ struct RunSlot {
     recent: Vec<Bytes>,
     /// Where the next new short argument goes in `recent` (a ring).
     next_recent: usize,
+    /// The Lua strings of recent short arguments, by the address of their
+    /// bytes, with their `Bytes` ([`RunSlot::lua_arg`]): holding the string
+    /// keeps it alive, so an equal address is the same (immutable) string,
+    /// found without reading its bytes (which costs mlua a reference
+    /// clone and a lock).
+    recent_lua: Vec<(usize, LuaString, Bytes)>,
+    next_recent_lua: usize,
     /// How many commands the previous run made (the next run's `calls`
     /// starts with that capacity).
     last_calls: usize,
@@ -113,6 +120,26 @@ impl AsRef<[u8]> for ShortArg {
 }
 
 impl RunSlot {
+    /// A `redis.call` string argument as `Bytes`: the one kept for the
+    /// same Lua string, else [`RunSlot::arg`] of its bytes.
+    fn lua_arg(&mut self, s: &LuaString) -> Bytes {
+        let at = s.to_pointer() as usize;
+        if let Some((_, _, b)) = self.recent_lua.iter().find(|(p, _, _)| *p == at) {
+            return b.clone();
+        }
+        let b = self.arg(&s.as_bytes());
+        if b.len() <= SHORT_ARG {
+            let entry = (at, s.clone(), b.clone());
+            if self.recent_lua.len() < RECENT {
+                self.recent_lua.push(entry);
+            } else {
+                self.recent_lua[self.next_recent_lua] = entry;
+            }
+            self.next_recent_lua = (self.next_recent_lua + 1) % RECENT;
+        }
+        b
+    }
+
     /// A `redis.call` argument as `Bytes` (the command and the journal keep
     /// it): a clone of an equal recent argument, else a new one.
     fn arg(&mut self, b: &[u8]) -> Bytes {
@@ -393,6 +420,8 @@ impl LuaEnv {
             allow_cross_slot: false,
             recent: Vec::with_capacity(RECENT),
             next_recent: 0,
+            recent_lua: Vec::with_capacity(RECENT),
+            next_recent_lua: 0,
             last_calls: 0,
             last_command: None,
             spare_args: Vec::new(),
@@ -803,7 +832,7 @@ fn redis_call(
     args.reserve(argv.len());
     for v in argv.iter() {
         match v {
-            Value::String(s) => args.push(guard.arg(&s.as_bytes())),
+            Value::String(s) => args.push(guard.lua_arg(s)),
             Value::Number(n) => args.push(Bytes::from(format_g(*n, 17))),
             Value::Integer(i) => args.push(Bytes::from(format_g(*i as f64, 17))),
             _ => return err("ERR Lua redis lib command arguments must be strings or integers"),
@@ -1183,6 +1212,51 @@ mod arg_tests {
             previous = out.calls;
         }
         assert!(engine.dbs[0].value(b"key20").is_some(), "the commands ran");
+    }
+
+    /// Arguments made anew in each run (and collected between runs, so
+    /// their addresses are reused by other strings) come back with their
+    /// own bytes: the arguments found by a Lua string's address are only
+    /// those of strings the slot still holds.
+    #[test]
+    fn arguments_found_by_address_are_the_strings_held() {
+        let mut engine = Engine::new(crate::engine::Config::default());
+        let env = LuaEnv::new("7.0.15").expect("lua state");
+        let f = env
+            .compile(
+                b"for i = 1, 30 do redis.call('SET', ARGV[1] .. i, i .. ARGV[1]) end",
+                "@user_script",
+            )
+            .expect("compiles");
+        for round in 0..6 {
+            env.script_client(|client| {
+                *client = Client::detached(0);
+                client.protocol = Protocol::Resp2;
+            });
+            let prefix = format!("r{round}x");
+            let out = env.run(
+                &mut engine,
+                &f,
+                &[],
+                &[Bytes::from(prefix.clone())],
+                false,
+                false,
+                false,
+                "test",
+            );
+            assert_eq!(out.reply, Reply::Nil, "round {round}");
+            let want: Vec<Vec<Bytes>> = (1..=30)
+                .map(|i| {
+                    vec![
+                        "SET".into(),
+                        format!("{prefix}{i}").into(),
+                        format!("{i}{prefix}").into(),
+                    ]
+                })
+                .collect();
+            assert_eq!(out.calls, want, "round {round}");
+            env.lua.gc_collect().expect("collect");
+        }
     }
 
     /// KEYS and ARGV are built by a prelude function made for the shape up
