@@ -87,6 +87,25 @@ EVAL 'return redis.call("select", 1)' 0
 EVAL 'return redis.call("type", "s")' 0
 EVAL 'return redis.call("type", "s").ok' 0
 
+## redis.call arguments: numbers (%.17g) and numeric-looking strings (as given)
+EVAL 'redis.call("set", "x", 0.1 * 3 * 10); return redis.call("get", "x")' 0
+EVAL 'redis.call("set", "x", 5.000000000000001); return redis.call("get", "x")' 0
+EVAL 'redis.call("set", "x", "0.1"); return redis.call("get", "x")' 0
+EVAL 'redis.call("set", "x", "1e2"); return redis.call("get", "x")' 0
+EVAL 'redis.call("set", "x", "-nan"); return redis.call("get", "x")' 0
+EVAL 'redis.call("set", 12, 1e300); return redis.call("get", 12)' 0
+EVAL 'redis.call("set", "x", 1/0); return redis.pcall("get", "x")' 0
+EVAL 'return redis.pcall("set", "x", true)' 0
+EVAL 'return redis.pcall("set", "x", 1, 2)' 0
+EVAL 'return redis.pcall("set", "x", "v", "x")' 0
+EVAL 'local r = redis.call("set", "x", "v"); r.ok = "changed"; local s = redis.call("set", "x", "v"); return {r.ok, s.ok, tostring(r == s)}' 0
+EVAL 'local r = redis.pcall("type", "x"); return {r.ok, type(r)}' 0
+EVAL 'return redis.call("type", KEYS[1])' 1 x
+EVAL 'return {ok="5"}' 0
+EVAL 'return {err="0.5"}' 0
+EVAL 'return {ok=1e300}' 0
+EVAL 'return {err=-1, ok="fine"}' 0
+
 ## redis.call errors
 EVAL 'return redis.call("incr", KEYS[1])' 1 s
 EVAL 'return redis.pcall("incr", KEYS[1])' 1 s

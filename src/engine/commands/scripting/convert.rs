@@ -4,7 +4,7 @@
 //! `redis.setresp`), and a script's return value becomes the reply.
 
 use bytes::Bytes;
-use mlua::{Lua, Table, Value};
+use mlua::{BString, Either, IntoLua, Lua, LuaString, Table, Value};
 
 use crate::protocol::{Protocol, Reply};
 
@@ -135,9 +135,26 @@ pub(crate) fn c_long_long(n: f64) -> i64 {
     }
 }
 
+/// The fields a returned table is read by first, as Lua strings made once
+/// (pushing a referenced string costs less than interning it again).
+pub(crate) struct ReplyKeys {
+    pub err: LuaString,
+    pub ok: LuaString,
+}
+
+impl ReplyKeys {
+    /// The keys, made in `lua`.
+    pub fn new(lua: &Lua) -> mlua::Result<ReplyKeys> {
+        Ok(ReplyKeys {
+            err: lua.create_string("err")?,
+            ok: lua.create_string("ok")?,
+        })
+    }
+}
+
 /// A script's return value as the reply to its caller; `resp3` is the
 /// script client's protocol (`redis.setresp`), which decides booleans.
-pub(crate) fn lua_to_reply(value: &Value, resp3: bool) -> Reply {
+pub(crate) fn lua_to_reply(value: &Value, resp3: bool, keys: &ReplyKeys) -> Reply {
     match value {
         Value::String(s) => Reply::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
         Value::Boolean(b) if resp3 => Reply::Boolean(*b),
@@ -145,13 +162,39 @@ pub(crate) fn lua_to_reply(value: &Value, resp3: bool) -> Reply {
         Value::Boolean(false) => Reply::Nil,
         Value::Number(n) => Reply::Integer(c_long_long(*n)),
         Value::Integer(i) => Reply::Integer(*i),
-        Value::Table(t) => table_to_reply(t, resp3),
+        Value::Table(t) => table_to_reply(t, resp3, keys),
         _ => Reply::Nil,
     }
 }
 
-fn field(t: &Table, name: &str) -> Value {
+fn field(t: &Table, name: impl IntoLua) -> Value {
     t.raw_get::<Value>(name).unwrap_or(Value::Nil)
+}
+
+/// Whether `b` may be a number as Lua 5.1 writes it (`%.14g`: digits,
+/// sign, point, exponent, `inf`, `nan`). mlua's `BString` reads a string's
+/// bytes straight off the Lua stack, without the registry reference a
+/// `LuaString` costs, but takes a number too (as that text): a text that
+/// may be one needs its value's type read to tell.
+pub(crate) fn may_be_number(b: &[u8]) -> bool {
+    (!b.is_empty()
+        && b.len() <= 32
+        && b.iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e')))
+        || matches!(b, b"inf" | b"-inf" | b"nan" | b"-nan")
+}
+
+/// A table's field as Redis reads it (`lua_rawget`, then only a string
+/// counts): its bytes if it is a string.
+fn string_field(t: &Table, name: &LuaString) -> Option<Vec<u8>> {
+    match t.raw_get::<Option<Either<BString, Value>>>(name) {
+        Ok(Some(Either::Left(b))) if !may_be_number(&b) => Some(b.into()),
+        Ok(Some(Either::Left(_))) => match field(t, name) {
+            Value::String(s) => Some(s.as_bytes().to_vec()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Newlines in a status or big number become spaces (`sdsmapchars`).
@@ -163,12 +206,22 @@ fn no_newlines(b: &[u8]) -> Bytes {
     )
 }
 
-fn table_to_reply(t: &Table, resp3: bool) -> Reply {
-    if let Value::String(e) = field(t, "err") {
-        return Reply::Error(no_newlines(&e.as_bytes()));
+/// [`no_newlines`] in place.
+fn no_newlines_owned(mut b: Vec<u8>) -> Bytes {
+    for c in b.iter_mut() {
+        if *c == b'\r' || *c == b'\n' {
+            *c = b' ';
+        }
     }
-    if let Value::String(s) = field(t, "ok") {
-        return Reply::Simple(no_newlines(&s.as_bytes()));
+    Bytes::from(b)
+}
+
+fn table_to_reply(t: &Table, resp3: bool, keys: &ReplyKeys) -> Reply {
+    if let Some(e) = string_field(t, &keys.err) {
+        return Reply::Error(no_newlines_owned(e));
+    }
+    if let Some(s) = string_field(t, &keys.ok) {
+        return Reply::Simple(no_newlines_owned(s));
     }
     match field(t, "double") {
         Value::Number(d) => return Reply::Double(d),
@@ -196,14 +249,14 @@ fn table_to_reply(t: &Table, resp3: bool) -> Reply {
     if let Value::Table(m) = field(t, "map") {
         let mut pairs = Vec::new();
         for (k, v) in m.pairs::<Value, Value>().flatten() {
-            pairs.push((lua_to_reply(&k, resp3), lua_to_reply(&v, resp3)));
+            pairs.push((lua_to_reply(&k, resp3, keys), lua_to_reply(&v, resp3, keys)));
         }
         return Reply::Map(pairs);
     }
     if let Value::Table(s) = field(t, "set") {
         let mut items = Vec::new();
         for (k, _) in s.pairs::<Value, Value>().flatten() {
-            items.push(lua_to_reply(&k, resp3));
+            items.push(lua_to_reply(&k, resp3, keys));
         }
         return Reply::Set(items);
     }
@@ -214,8 +267,47 @@ fn table_to_reply(t: &Table, resp3: bool) -> Reply {
         if v.is_nil() {
             break;
         }
-        items.push(lua_to_reply(&v, resp3));
+        items.push(lua_to_reply(&v, resp3, keys));
         i += 1;
     }
     Reply::Array(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_be_number;
+    use crate::protocol::format_g;
+
+    /// Every text Lua 5.1 writes for a number (`%.14g`) counts as one that
+    /// may be a number (the fast paths then read the value's type), and
+    /// usual keys, values and command names do not.
+    #[test]
+    fn every_number_lua_writes_may_be_a_number() {
+        for n in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            0.1,
+            1.0 / 3.0,
+            5.000000000000001,
+            123_456_789_012_345_680.0,
+            1e300,
+            -1e-300,
+            5e-324,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ] {
+            let text = format_g(n, 14);
+            assert!(may_be_number(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "", "key", "v", "counter", "OK", "SET", "0x10", " 5", "inf ", "Infinity",
+        ] {
+            assert!(!may_be_number(text.as_bytes()), "{text}");
+        }
+    }
 }

@@ -8,8 +8,8 @@
 //! FLUSH.
 
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use bytes::Bytes;
 use mlua::{Function, Lua, LuaOptions, LuaString, MultiValue, StdLib, Table, Value};
@@ -23,8 +23,9 @@ use crate::protocol::{Protocol, Reply, format_g};
 /// The source of `prelude.lua`.
 const PRELUDE: &str = include_str!("prelude.lua");
 
-/// What `redis.call`, `redis.pcall` and `redis.setresp` reach: the Lua
-/// state's app data. While a script runs it holds the engine and the
+/// What `redis.call`, `redis.pcall` and `redis.setresp` reach: a slot
+/// their Rust functions hold (a [`Shared`], also in [`LuaEnv`]; locking
+/// it costs less than looking up mlua's app data). While a script runs it holds the engine and the
 /// script's client, swapped in from the caller's by [`LuaEnv::run`] and
 /// swapped back when the run ends (also when a command panics: [`Lent`]);
 /// between runs it holds a spare engine and client that nothing uses.
@@ -51,6 +52,13 @@ struct RunSlot {
     recent: Vec<Bytes>,
     /// Where the next new short argument goes in `recent` (a ring).
     next_recent: usize,
+    /// The Lua strings of recent short arguments, by the address of their
+    /// bytes, with their `Bytes` ([`RunSlot::lua_arg`]): holding the string
+    /// keeps it alive, so an equal address is the same (immutable) string,
+    /// found without reading its bytes (which costs mlua a reference
+    /// clone and a lock).
+    recent_lua: Vec<(usize, LuaString, Bytes)>,
+    next_recent_lua: usize,
     /// How many commands the previous run made (the next run's `calls`
     /// starts with that capacity).
     last_calls: usize,
@@ -63,6 +71,25 @@ struct RunSlot {
     /// again; and the vector that held them, for the next run's `calls`.
     spare_args: Vec<Vec<Bytes>>,
     spare_calls: Vec<Vec<Bytes>>,
+    /// `"ok"` and `"OK"` as Lua strings, for the `{ok = 'OK'}` table most
+    /// write commands' replies become: pushing a referenced string costs
+    /// less than making it again from bytes (hashing, interning).
+    ok_key: LuaString,
+    ok_text: LuaString,
+}
+
+/// The [`RunSlot`] of a Lua state, shared by its primitives and [`LuaEnv`].
+type Shared = Arc<Mutex<RunSlot>>;
+
+/// The slot, unless it is held (a primitive re-entered: treated as no
+/// run). A panic while it was held (a command's, under `redis.call`)
+/// leaves it as it was: the run's end or [`Lent`] puts it right.
+fn lock(slot: &Mutex<RunSlot>) -> Option<MutexGuard<'_, RunSlot>> {
+    match slot.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 /// At most this many argument vectors wait in [`RunSlot::spare_args`].
@@ -93,6 +120,26 @@ impl AsRef<[u8]> for ShortArg {
 }
 
 impl RunSlot {
+    /// A `redis.call` string argument as `Bytes`: the one kept for the
+    /// same Lua string, else [`RunSlot::arg`] of its bytes.
+    fn lua_arg(&mut self, s: &LuaString) -> Bytes {
+        let at = s.to_pointer() as usize;
+        if let Some((_, _, b)) = self.recent_lua.iter().find(|(p, _, _)| *p == at) {
+            return b.clone();
+        }
+        let b = self.arg(&s.as_bytes());
+        if b.len() <= SHORT_ARG {
+            let entry = (at, s.clone(), b.clone());
+            if self.recent_lua.len() < RECENT {
+                self.recent_lua.push(entry);
+            } else {
+                self.recent_lua[self.next_recent_lua] = entry;
+            }
+            self.next_recent_lua = (self.next_recent_lua + 1) % RECENT;
+        }
+        b
+    }
+
     /// A `redis.call` argument as `Bytes` (the command and the journal keep
     /// it): a clone of an equal recent argument, else a new one.
     fn arg(&mut self, b: &[u8]) -> Bytes {
@@ -124,20 +171,20 @@ impl RunSlot {
 /// finds the real engine where it left it). The script's client lives in
 /// the slot ([`LuaEnv::script_client`]).
 struct Lent<'a> {
-    lua: &'a Lua,
+    slot: &'a Mutex<RunSlot>,
     engine: &'a mut Engine,
 }
 
 impl<'a> Lent<'a> {
     /// Swaps `engine` into the slot and marks a run.
     fn new(
-        lua: &'a Lua,
+        shared: &'a Mutex<RunSlot>,
         engine: &'a mut Engine,
         read_only: bool,
         slot_of_keys: Option<u16>,
         allow_cross_slot: bool,
     ) -> Lent<'a> {
-        if let Ok(Some(mut slot)) = lua.try_app_data_mut::<RunSlot>() {
+        if let Some(mut slot) = lock(shared) {
             std::mem::swap(&mut slot.engine, engine);
             slot.running = true;
             slot.read_only = read_only;
@@ -149,13 +196,31 @@ impl<'a> Lent<'a> {
             slot.slot = slot_of_keys;
             slot.allow_cross_slot = allow_cross_slot;
         }
-        Lent { lua, engine }
+        Lent {
+            slot: shared,
+            engine,
+        }
+    }
+
+    /// Ends the run: the engine back, and the commands the script ran and
+    /// whether its client speaks RESP3.
+    fn finish(self) -> (Vec<Vec<Bytes>>, bool) {
+        let Some(mut slot) = lock(self.slot) else {
+            return Default::default();
+        };
+        if slot.running {
+            std::mem::swap(&mut slot.engine, self.engine);
+            slot.running = false;
+        }
+        let calls = std::mem::take(&mut slot.calls);
+        slot.last_calls = calls.len();
+        (calls, slot.client.protocol == Protocol::Resp3)
     }
 }
 
 impl Drop for Lent<'_> {
     fn drop(&mut self) {
-        if let Ok(Some(mut slot)) = self.lua.try_app_data_mut::<RunSlot>() {
+        if let Some(mut slot) = lock(self.slot) {
             if slot.running {
                 std::mem::swap(&mut slot.engine, self.engine);
                 slot.running = false;
@@ -290,19 +355,24 @@ pub(crate) struct LuaEnv {
     pub load_redis: Table,
     /// Kill requests and budgets for the running script.
     pub control: Arc<Control>,
+    /// What the primitives reach (the engine and client while a script
+    /// runs).
+    slot: Shared,
+    /// The fields a script's returned table is read by.
+    pub reply_keys: convert::ReplyKeys,
 }
 
 /// `redis.call`.
-fn call(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
-    match redis_call(lua, argv)? {
+fn call(lua: &Lua, shared: &Mutex<RunSlot>, argv: MultiValue) -> mlua::Result<Value> {
+    match redis_call(lua, shared, argv)? {
         Ok(v) => Ok(v),
         Err(text) => Err(table_error(&text)),
     }
 }
 
 /// `redis.pcall`: an error reply becomes an `{err = text}` table.
-fn pcall(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
-    match redis_call(lua, argv)? {
+fn pcall(lua: &Lua, shared: &Mutex<RunSlot>, argv: MultiValue) -> mlua::Result<Value> {
+    match redis_call(lua, shared, argv)? {
         Ok(v) => Ok(v),
         Err(text) => {
             let t = lua.create_table()?;
@@ -313,8 +383,8 @@ fn pcall(lua: &Lua, argv: MultiValue) -> mlua::Result<Value> {
 }
 
 /// `redis.setresp(2|3)`: the protocol of the script's client.
-fn setresp(lua: &Lua, argv: MultiValue) -> mlua::Result<()> {
-    let Some(mut slot) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
+fn setresp(shared: &Mutex<RunSlot>, argv: MultiValue) -> mlua::Result<()> {
+    let Some(mut slot) = lock(shared).filter(|slot| slot.running) else {
         return Err(table_error(
             "ERR redis.setresp can only be called inside a script invocation",
         ));
@@ -340,7 +410,7 @@ impl LuaEnv {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::default())?;
         lua.set_app_data(RandSlot::default());
-        lua.set_app_data(RunSlot {
+        let slot: Shared = Arc::new(Mutex::new(RunSlot {
             engine: Engine::new(crate::engine::Config::default()),
             client: Client::detached(0),
             running: false,
@@ -350,18 +420,34 @@ impl LuaEnv {
             allow_cross_slot: false,
             recent: Vec::with_capacity(RECENT),
             next_recent: 0,
+            recent_lua: Vec::with_capacity(RECENT),
+            next_recent_lua: 0,
             last_calls: 0,
             last_command: None,
             spare_args: Vec::new(),
             spare_calls: Vec::new(),
-        });
+            ok_key: lua.create_string("ok")?,
+            ok_text: lua.create_string("OK")?,
+        }));
         let globals = lua.globals();
         libs::register(&lua, &globals)?;
         let prim = lua.create_table()?;
         let redis = lua.create_table()?;
-        redis.set("call", lua.create_function(call)?)?;
-        redis.set("pcall", lua.create_function(pcall)?)?;
-        redis.set("setresp", lua.create_function(setresp)?)?;
+        let shared = slot.clone();
+        redis.set(
+            "call",
+            lua.create_function(move |lua, argv| call(lua, &shared, argv))?,
+        )?;
+        let shared = slot.clone();
+        redis.set(
+            "pcall",
+            lua.create_function(move |lua, argv| pcall(lua, &shared, argv))?,
+        )?;
+        let shared = slot.clone();
+        redis.set(
+            "setresp",
+            lua.create_function(move |_, argv| setresp(&shared, argv))?,
+        )?;
         redis.set("sha1hex", lua.create_function(sha1hex)?)?;
         redis.set("log", lua.create_function(redis_log)?)?;
         redis.set("set_repl", lua.create_function(set_repl)?)?;
@@ -439,6 +525,7 @@ impl LuaEnv {
         };
         let small_eval = shapes(small_eval)?;
         let small_function = shapes(small_function)?;
+        let reply_keys = convert::ReplyKeys::new(&lua)?;
         Ok(LuaEnv {
             lua,
             env,
@@ -452,6 +539,8 @@ impl LuaEnv {
             set_loading,
             load_redis,
             control,
+            slot,
+            reply_keys,
         })
     }
 
@@ -492,7 +581,7 @@ impl LuaEnv {
         if calls.capacity() == 0 {
             return;
         }
-        let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() else {
+        let Some(mut slot) = lock(&self.slot) else {
             return;
         };
         for mut args in calls.drain(..) {
@@ -509,7 +598,7 @@ impl LuaEnv {
     /// Sets up the script's own client for the next run (it lives in the
     /// state, where `redis.call` reaches it): `setup` gets it to fill in.
     pub fn script_client(&self, setup: impl FnOnce(&mut Client)) {
-        if let Some(mut slot) = self.lua.app_data_mut::<RunSlot>() {
+        if let Some(mut slot) = lock(&self.slot) {
             setup(&mut slot.client);
         }
     }
@@ -539,7 +628,13 @@ impl LuaEnv {
         } else {
             None
         };
-        let lent = Lent::new(lua, engine, read_only, slot_of_keys, allow_cross_slot);
+        let lent = Lent::new(
+            &self.slot,
+            engine,
+            read_only,
+            slot_of_keys,
+            allow_cross_slot,
+        );
         let result = (|| {
             if keys.len() <= SMALL_ARGS && args.len() <= SMALL_ARGS {
                 let shape = keys.len() * (SMALL_ARGS + 1) + args.len();
@@ -607,17 +702,9 @@ impl LuaEnv {
                 self.run_eval.call::<(bool, Value)>(f.clone())
             }
         })();
-        drop(lent);
-        let (calls, resp3) = lua
-            .app_data_mut::<RunSlot>()
-            .map(|mut slot| {
-                let calls = std::mem::take(&mut slot.calls);
-                slot.last_calls = calls.len();
-                (calls, slot.client.protocol == Protocol::Resp3)
-            })
-            .unwrap_or_default();
+        let (calls, resp3) = lent.finish();
         let reply = match result {
-            Ok((true, value)) => convert::lua_to_reply(&value, resp3),
+            Ok((true, value)) => convert::lua_to_reply(&value, resp3, &self.reply_keys),
             Ok((false, err)) => script_error(&err, name),
             Err(e) => Reply::Error(Bytes::from(format!(
                 "ERR Error running script {name}, {}",
@@ -724,12 +811,16 @@ fn version_num(version: &str) -> i64 {
 /// `redis.call` / `redis.pcall`: runs a command for the script's client.
 /// Returns the reply as a Lua value, or `Err(text)` for an error (the
 /// caller raises it or returns it as a table).
-fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>> {
+fn redis_call(
+    lua: &Lua,
+    shared: &Mutex<RunSlot>,
+    argv: MultiValue,
+) -> mlua::Result<Result<Value, String>> {
     let err = |msg: &str| -> mlua::Result<Result<Value, String>> { Ok(Err(msg.to_string())) };
     // One borrow of the slot for the whole call: nothing below re-enters
     // Lua before the reply is converted (commands that run scripts are
     // `noscript`).
-    let Some(mut guard) = lua.app_data_mut::<RunSlot>().filter(|slot| slot.running) else {
+    let Some(mut guard) = lock(shared).filter(|slot| slot.running) else {
         return Err(table_error(
             "ERR redis.call/pcall can only be called inside a script invocation",
         ));
@@ -741,7 +832,7 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
     args.reserve(argv.len());
     for v in argv.iter() {
         match v {
-            Value::String(s) => args.push(guard.arg(&s.as_bytes())),
+            Value::String(s) => args.push(guard.lua_arg(s)),
             Value::Number(n) => args.push(Bytes::from(format_g(*n, 17))),
             Value::Integer(i) => args.push(Bytes::from(format_g(*i as f64, 17))),
             _ => return err("ERR Lua redis lib command arguments must be strings or integers"),
@@ -795,6 +886,10 @@ fn redis_call(lua: &Lua, argv: MultiValue) -> mlua::Result<Result<Value, String>
         .call_from_script(&mut run.client, spec, parent, &args);
     run.calls.push(args);
     let proto = run.client.protocol;
+    if matches!(&reply, Reply::Simple(s) if s[..] == *b"OK") {
+        let t = lua.create_table_from([(&run.ok_key, &run.ok_text)])?;
+        return Ok(Ok(Value::Table(t)));
+    }
     drop(guard);
     if let Reply::Error(e) = &reply {
         return Ok(Err(
@@ -1020,10 +1115,7 @@ mod tests {
             assert!(matches!(reply, Reply::Error(_)), "{reply:?}");
         }
         assert!(engine.dbs[0].value(b"k").is_some(), "the write is kept");
-        assert!(
-            !env.lua.app_data_ref::<RunSlot>().expect("slot").running,
-            "no run is marked"
-        );
+        assert!(!lock(&env.slot).expect("slot").running, "no run is marked");
         assert_eq!(
             run_body(&env, &mut engine, "return redis.call('GET', KEYS[1])"),
             Reply::Bulk(Bytes::from_static(b"v"))
@@ -1120,6 +1212,51 @@ mod arg_tests {
             previous = out.calls;
         }
         assert!(engine.dbs[0].value(b"key20").is_some(), "the commands ran");
+    }
+
+    /// Arguments made anew in each run (and collected between runs, so
+    /// their addresses are reused by other strings) come back with their
+    /// own bytes: the arguments found by a Lua string's address are only
+    /// those of strings the slot still holds.
+    #[test]
+    fn arguments_found_by_address_are_the_strings_held() {
+        let mut engine = Engine::new(crate::engine::Config::default());
+        let env = LuaEnv::new("7.0.15").expect("lua state");
+        let f = env
+            .compile(
+                b"for i = 1, 30 do redis.call('SET', ARGV[1] .. i, i .. ARGV[1]) end",
+                "@user_script",
+            )
+            .expect("compiles");
+        for round in 0..6 {
+            env.script_client(|client| {
+                *client = Client::detached(0);
+                client.protocol = Protocol::Resp2;
+            });
+            let prefix = format!("r{round}x");
+            let out = env.run(
+                &mut engine,
+                &f,
+                &[],
+                &[Bytes::from(prefix.clone())],
+                false,
+                false,
+                false,
+                "test",
+            );
+            assert_eq!(out.reply, Reply::Nil, "round {round}");
+            let want: Vec<Vec<Bytes>> = (1..=30)
+                .map(|i| {
+                    vec![
+                        "SET".into(),
+                        format!("{prefix}{i}").into(),
+                        format!("{i}{prefix}").into(),
+                    ]
+                })
+                .collect();
+            assert_eq!(out.calls, want, "round {round}");
+            env.lua.gc_collect().expect("collect");
+        }
     }
 
     /// KEYS and ARGV are built by a prelude function made for the shape up

@@ -214,7 +214,7 @@ pub(crate) fn fuzz(data: &[u8]) -> usize {
         ] {
             if let Ok(v) = convert::reply_to_lua(&env.lua, &reply, proto) {
                 for resp3 in [false, true] {
-                    let back = convert::lua_to_reply(&v, resp3);
+                    let back = convert::lua_to_reply(&v, resp3, &env.reply_keys);
                     let _ = back.to_bytes(crate::protocol::Protocol::Resp2);
                     let _ = back.to_bytes(crate::protocol::Protocol::Resp3);
                 }
