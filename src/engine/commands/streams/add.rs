@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use super::{
-    ParsedId, entries_reply, id_reply, parse_id_generic, parse_interval_id, parse_strict_id,
+    ParsedId, id_reply, parse_id_generic, parse_interval_id, parse_strict_id, range_reply,
 };
 use crate::engine::Ctx;
 use crate::engine::Engine;
@@ -228,12 +228,14 @@ pub(super) fn xadd(ctx: &mut Ctx<'_>) -> CmdResult {
     if argc < field_pos + 2 || (argc - field_pos) % 2 == 1 {
         return Err(wrong_arity("xadd"));
     }
-    let key = ctx.arg(1).clone();
-    let pairs = &ctx.args[field_pos..];
+    // The arguments are borrowed apart from the engine: no handle cloned.
+    let args = ctx.args;
+    let key = &args[1];
+    let pairs = &args[field_pos..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
     let Some(id) = xadd_core(
         db,
-        &key,
+        key,
         parsed.id.as_ref(),
         pairs,
         parsed.nomkstream,
@@ -243,9 +245,9 @@ pub(super) fn xadd(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Nil);
     };
     if let Some(strategy) = parsed.trim {
-        if let Some(s) = db.get_stream_mut(&key)? {
+        if let Some(s) = db.get_stream_mut(key)? {
             if s.trim(strategy, parsed.approx, parsed.limit) > 0 {
-                db.notify(events::STREAM, "xtrim", &key);
+                db.notify(events::STREAM, "xtrim", key);
             }
         }
     }
@@ -406,13 +408,13 @@ fn range_generic(ctx: &mut Ctx<'_>, rev: bool) -> CmdResult {
         }
         j += 1;
     }
-    let key = ctx.arg(1).clone();
-    let Some(s) = ctx.db().get_stream(&key)? else {
+    let args = ctx.args;
+    let Some(s) = ctx.db().get_stream(&args[1])? else {
         return Ok(Reply::Array(Vec::new()));
     };
     if count == 0 {
         return Ok(Reply::NilArray);
     }
     let count = if count == -1 { 0 } else { count as usize };
-    Ok(entries_reply(s.range(start, end, count, rev)))
+    Ok(range_reply(s, start, end, count, rev))
 }

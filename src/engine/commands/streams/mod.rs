@@ -16,7 +16,7 @@ mod read;
 use bytes::Bytes;
 
 use crate::engine::command::{BeginSearch, CommandSpec, FindKeys, KeySpecDef, acl, flags::*};
-use crate::engine::types::stream::{StreamEntry, StreamId};
+use crate::engine::types::stream::{IdWriter, Stream, StreamEntry, StreamId};
 use crate::engine::util::errors::err;
 use crate::protocol::{Reply, string2ll};
 
@@ -292,6 +292,51 @@ pub(super) fn entry_reply((id, fields): StreamEntry) -> Reply {
 /// A list of entries.
 pub(super) fn entries_reply(entries: Vec<StreamEntry>) -> Reply {
     Reply::Array(entries.into_iter().map(entry_reply).collect())
+}
+
+/// The entries of `s` with IDs in `start..=end`, at most `count` (0: all),
+/// oldest first or (`rev`) newest first, as [`entries_reply`] answers
+/// them: the IDs, fields and values are copied into one buffer the bulk
+/// strings share, rather than each into its own allocation.
+pub(super) fn range_reply(
+    s: &Stream,
+    start: StreamId,
+    end: StreamId,
+    count: usize,
+    rev: bool,
+) -> Reply {
+    let expect = s.len().min(if count == 0 { 16 } else { count as u64 }) as usize;
+    let mut buf: Vec<u8> = Vec::with_capacity(expect * 48);
+    // Where each ID, field and value ends in `buf`, and per entry how many
+    // fields and values it has.
+    let mut ends: Vec<usize> = Vec::with_capacity(expect * 3);
+    let mut sizes: Vec<usize> = Vec::with_capacity(expect);
+    let mut ids = IdWriter::default();
+    s.range_visit(start, end, count, rev, |id, items| {
+        ids.append(id, &mut buf);
+        ends.push(buf.len());
+        sizes.push(items.len());
+        for item in items {
+            buf.extend_from_slice(item);
+            ends.push(buf.len());
+        }
+    });
+    let all = Bytes::from(buf);
+    let mut ends = ends.into_iter();
+    let mut from = 0;
+    let mut next = || {
+        let to = ends.next().unwrap_or(from);
+        let b = all.slice(from..to);
+        from = to;
+        Reply::Bulk(b)
+    };
+    let mut out = Vec::with_capacity(sizes.len());
+    for n in sizes {
+        let id = next();
+        let items: Vec<Reply> = (0..n).map(|_| next()).collect();
+        out.push(Reply::Array(vec![id, Reply::Array(items)]));
+    }
+    Reply::Array(out)
 }
 
 /// `-NOGROUP No such key '<key>' or consumer group '<group>'<suffix>`.
