@@ -11,7 +11,7 @@ use crate::engine::Ctx;
 use crate::engine::Engine;
 use crate::engine::command::CmdResult;
 use crate::engine::keyspace::{Db, events};
-use crate::engine::types::stream::{NodeLimits, StreamId, Trim};
+use crate::engine::types::stream::{NodeLimits, Stream, StreamId, Trim};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NO_SUCH_KEY, err, syntax_error, wrong_arity};
 use crate::protocol::Reply;
@@ -172,14 +172,27 @@ pub(crate) fn xadd_core(
         }
     }
     let now = db.now_ms();
-    let s = if nomkstream {
-        match db.get_stream_mut(key)? {
-            Some(s) => s,
-            None => return Ok(None),
-        }
+    // One lookup when the stream exists (the common case).
+    let new_id = if let Some(s) = db.get_stream_mut(key)? {
+        append_entry(s, id, pairs, limits, now)?
+    } else if nomkstream {
+        return Ok(None);
     } else {
-        db.stream_or_insert(key)?
+        append_entry(db.stream_or_insert(key)?, id, pairs, limits, now)?
     };
+    db.touched(key);
+    db.notify(events::STREAM, "xadd", key);
+    Ok(Some(new_id))
+}
+
+/// XADD's checks and append on the stream found or created: the new ID.
+fn append_entry(
+    s: &mut Stream,
+    id: Option<&ParsedId>,
+    pairs: &[Bytes],
+    limits: NodeLimits,
+    now: i64,
+) -> Result<StreamId, Reply> {
     if s.last_id == StreamId::MAX {
         return Err(err(
             "ERR The stream has exhausted the last possible ID, unable to add more items",
@@ -215,9 +228,7 @@ pub(crate) fn xadd_core(
         return Err(err(ID_TOO_SMALL));
     }
     s.append(new_id, pairs, limits);
-    db.touched(key);
-    db.notify(events::STREAM, "xadd", key);
-    Ok(Some(new_id))
+    Ok(new_id)
 }
 
 pub(super) fn xadd(ctx: &mut Ctx<'_>) -> CmdResult {

@@ -307,34 +307,35 @@ pub(super) fn range_reply(
 ) -> Reply {
     let expect = s.len().min(if count == 0 { 16 } else { count as u64 }) as usize;
     let mut buf: Vec<u8> = Vec::with_capacity(expect * 48);
-    // Where each ID, field and value ends in `buf`, and per entry how many
-    // fields and values it has.
-    let mut ends: Vec<usize> = Vec::with_capacity(expect * 3);
-    let mut sizes: Vec<usize> = Vec::with_capacity(expect);
+    // The reply is built as the entries are read, each bulk string standing
+    // as the integer where its text ends in `buf` until `buf` is complete.
+    let mut out = Vec::with_capacity(expect);
     let mut ids = IdWriter::default();
     s.range_visit(start, end, count, rev, |id, items| {
         ids.append(id, &mut buf);
-        ends.push(buf.len());
-        sizes.push(items.len());
+        let id = Reply::Integer(buf.len() as i64);
+        let mut fields = Vec::with_capacity(items.len());
         for item in items {
             buf.extend_from_slice(item);
-            ends.push(buf.len());
+            fields.push(Reply::Integer(buf.len() as i64));
         }
+        out.push(Reply::Array(vec![id, Reply::Array(fields)]));
     });
     let all = Bytes::from(buf);
-    let mut ends = ends.into_iter();
     let mut from = 0;
-    let mut next = || {
-        let to = ends.next().unwrap_or(from);
-        let b = all.slice(from..to);
-        from = to;
-        Reply::Bulk(b)
+    let mut fill = |r: &mut Reply| {
+        if let Reply::Integer(to) = *r {
+            *r = Reply::Bulk(all.slice(from..to as usize));
+            from = to as usize;
+        }
     };
-    let mut out = Vec::with_capacity(sizes.len());
-    for n in sizes {
-        let id = next();
-        let items: Vec<Reply> = (0..n).map(|_| next()).collect();
-        out.push(Reply::Array(vec![id, Reply::Array(items)]));
+    for entry in &mut out {
+        if let Reply::Array(parts) = entry {
+            if let [id, Reply::Array(fields)] = &mut parts[..] {
+                fill(id);
+                fields.iter_mut().for_each(&mut fill);
+            }
+        }
     }
     Reply::Array(out)
 }
