@@ -372,6 +372,74 @@ pub(super) fn c_str(s: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::random::Rng;
+    use crate::engine::types::stream::NodeLimits;
+    use crate::protocol::Protocol;
+
+    /// The shared-buffer reply of a range is the tree `entries_reply` builds
+    /// from copied entries, byte for byte in both protocols: entries with the
+    /// node's master fields and with their own, tombstones, IDs whose
+    /// milliseconds repeat and change, node boundaries, both directions.
+    #[test]
+    fn range_replies_match_the_copied_entries() {
+        let rng = Rng::from_seed(11);
+        let b = |s: String| Bytes::from(s.into_bytes());
+        for round in 0..40 {
+            let mut s = Stream::new();
+            let limits = NodeLimits {
+                max_bytes: [0, 64, 4096][round % 3],
+                max_entries: [0, 3, 100][round / 3 % 3],
+            };
+            let mut id = StreamId::new(rng.below(3) as u64, 0);
+            let mut ids = Vec::new();
+            for _ in 0..rng.below(60) {
+                id = if rng.below(3) == 0 {
+                    StreamId::new(id.ms + 1 + rng.below(1_000_000_000_000) as u64, 0)
+                } else {
+                    StreamId::new(id.ms, id.seq + 1 + rng.below(3) as u64)
+                };
+                let n = 1 + rng.below(3);
+                let pairs: Vec<Bytes> = (0..n)
+                    .flat_map(|k| {
+                        let field = if rng.below(4) == 0 {
+                            format!("g{k}")
+                        } else {
+                            format!("f{k}")
+                        };
+                        [
+                            b(field),
+                            b("v".repeat(rng.below(5)) + &rng.below(100).to_string()),
+                        ]
+                    })
+                    .collect();
+                s.append(id, &pairs, limits);
+                ids.push(id);
+            }
+            for _ in 0..rng.below(10) {
+                if !ids.is_empty() {
+                    s.delete(ids[rng.below(ids.len())]);
+                }
+            }
+            for _ in 0..10 {
+                let pick = |rng: &Rng| match ids.len() {
+                    0 => StreamId::ZERO,
+                    n => ids[rng.below(n)],
+                };
+                let (mut lo, mut hi) = (pick(&rng), pick(&rng));
+                if rng.below(4) == 0 {
+                    (lo, hi) = (StreamId::ZERO, StreamId::MAX);
+                }
+                let count = rng.below(12);
+                let rev = rng.below(2) == 0;
+                let packed = range_reply(&s, lo, hi, count, rev);
+                let copied = entries_reply(s.range(lo, hi, count, rev));
+                for proto in [Protocol::Resp2, Protocol::Resp3] {
+                    assert_eq!(packed.to_bytes(proto), copied.to_bytes(proto));
+                }
+                assert_eq!(packed, copied);
+            }
+        }
+    }
 
     #[test]
     fn ids_parse_as_redis() {
