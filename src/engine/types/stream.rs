@@ -769,7 +769,8 @@ impl Stream {
                 .map(|(k, _)| *k)
                 .unwrap_or(StreamId::ZERO);
             for (&master, node) in self.nodes.range(first..) {
-                let from = if node.sorted {
+                // Every entry of a node is at or above its master ID.
+                let from = if node.sorted && start > master {
                     node.lower_bound(master, start)
                 } else {
                     0
@@ -793,7 +794,9 @@ impl Stream {
         } else {
             for (&master, node) in self.nodes.range(..=end).rev() {
                 let upto = match end.incr() {
-                    Some(after) if node.sorted => node.lower_bound(master, after),
+                    Some(after) if node.sorted && end < node.last => {
+                        node.lower_bound(master, after)
+                    }
                     _ => node.total(),
                 };
                 for i in (0..upto).rev() {

@@ -376,8 +376,9 @@ mod tests {
     use crate::engine::types::stream::NodeLimits;
     use crate::protocol::Protocol;
 
-    /// The shared-buffer reply of a range is the tree `entries_reply` builds
-    /// from copied entries, byte for byte in both protocols: entries with the
+    /// Ranges read what was appended and not deleted, and the shared-buffer
+    /// reply of a range is the tree `entries_reply` builds from copied
+    /// entries, byte for byte in both protocols: entries with the
     /// node's master fields and with their own, tombstones, IDs whose
     /// milliseconds repeat and change, node boundaries, both directions.
     #[test]
@@ -392,6 +393,8 @@ mod tests {
             };
             let mut id = StreamId::new(rng.below(3) as u64, 0);
             let mut ids = Vec::new();
+            // The live entries, in ID order.
+            let mut model: Vec<StreamEntry> = Vec::new();
             for _ in 0..rng.below(60) {
                 id = if rng.below(3) == 0 {
                     StreamId::new(id.ms + 1 + rng.below(1_000_000_000_000) as u64, 0)
@@ -414,10 +417,13 @@ mod tests {
                     .collect();
                 s.append(id, &pairs, limits);
                 ids.push(id);
+                model.push((id, pairs));
             }
             for _ in 0..rng.below(10) {
                 if !ids.is_empty() {
-                    s.delete(ids[rng.below(ids.len())]);
+                    let gone = ids[rng.below(ids.len())];
+                    s.delete(gone);
+                    model.retain(|(id, _)| *id != gone);
                 }
             }
             for _ in 0..10 {
@@ -431,6 +437,16 @@ mod tests {
                 }
                 let count = rng.below(12);
                 let rev = rng.below(2) == 0;
+                let mut expected: Vec<StreamEntry> = model
+                    .iter()
+                    .filter(|(id, _)| (lo..=hi).contains(id))
+                    .cloned()
+                    .collect();
+                if rev {
+                    expected.reverse();
+                }
+                expected.truncate(if count == 0 { usize::MAX } else { count });
+                assert_eq!(s.range(lo, hi, count, rev), expected);
                 let packed = range_reply(&s, lo, hi, count, rev);
                 let copied = entries_reply(s.range(lo, hi, count, rev));
                 for proto in [Protocol::Resp2, Protocol::Resp3] {
