@@ -81,14 +81,23 @@ impl StreamId {
 
     /// The `<ms>-<seq>` text.
     pub fn to_bytes(self) -> Bytes {
+        let mut buf = [0u8; ID_TEXT_MAX];
+        let n = self.write_text(&mut buf);
+        Bytes::copy_from_slice(&buf[..n])
+    }
+
+    /// Writes the `<ms>-<seq>` text at the start of `out`; its length.
+    pub fn write_text(self, out: &mut [u8; ID_TEXT_MAX]) -> usize {
         let mut ms = itoa::Buffer::new();
         let mut seq = itoa::Buffer::new();
-        let (ms, seq) = (ms.format(self.ms), seq.format(self.seq));
-        let mut out = Vec::with_capacity(ms.len() + 1 + seq.len());
-        out.extend_from_slice(ms.as_bytes());
-        out.push(b'-');
-        out.extend_from_slice(seq.as_bytes());
-        Bytes::from(out)
+        let (ms, seq) = (
+            ms.format(self.ms).as_bytes(),
+            seq.format(self.seq).as_bytes(),
+        );
+        out[..ms.len()].copy_from_slice(ms);
+        out[ms.len()] = b'-';
+        out[ms.len() + 1..ms.len() + 1 + seq.len()].copy_from_slice(seq);
+        ms.len() + 1 + seq.len()
     }
 
     /// The 128-bit big-endian form Redis keys its radix trees with.
@@ -115,6 +124,36 @@ impl fmt::Display for StreamId {
         write!(f, "{}-{}", self.ms, self.seq)
     }
 }
+
+/// Writes IDs as text, reusing the `<ms>-` part while consecutive IDs
+/// share their milliseconds (as entries added in the same millisecond do).
+#[derive(Default)]
+pub(crate) struct IdWriter {
+    /// The `<ms>-` text of `ms` in its first `len` bytes (none before the
+    /// first ID).
+    prefix: [u8; 21],
+    len: usize,
+    ms: u64,
+}
+
+impl IdWriter {
+    /// Appends the `<ms>-<seq>` text of `id` to `out`.
+    pub fn append(&mut self, id: StreamId, out: &mut Vec<u8>) {
+        if self.len == 0 || self.ms != id.ms {
+            let mut ms = itoa::Buffer::new();
+            let ms = ms.format(id.ms).as_bytes();
+            self.prefix[..ms.len()].copy_from_slice(ms);
+            self.prefix[ms.len()] = b'-';
+            self.len = ms.len() + 1;
+            self.ms = id.ms;
+        }
+        out.extend_from_slice(&self.prefix[..self.len]);
+        out.extend_from_slice(itoa::Buffer::new().format(id.seq).as_bytes());
+    }
+}
+
+/// The longest `<ms>-<seq>` text: two 20-digit numbers and the dash.
+pub(crate) const ID_TEXT_MAX: usize = 41;
 
 /// An entry as read: its ID and its fields and values, interleaved.
 pub(crate) type StreamEntry = (StreamId, Vec<Bytes>);
@@ -237,7 +276,64 @@ pub(crate) struct Node {
     /// Whether IDs grow along the node (always, unless XSETID moved the
     /// last ID below a tombstone of this node).
     sorted: bool,
+    /// The ID of the last entry appended (deleted or not; `0-0` while
+    /// empty).
+    last: StreamId,
 }
+
+/// Where a live entry is, as [`Stream::range_with`] visits it.
+#[derive(Clone, Copy)]
+struct At {
+    /// Its node's master ID.
+    master: StreamId,
+    /// Its index in the node.
+    i: usize,
+    /// Its flags.
+    flags: u8,
+    /// Where its fields start in the node's buffer.
+    pos: usize,
+}
+
+/// The fields and values of one entry, interleaved, borrowed from its node
+/// (see [`Stream::range_visit`]).
+pub(crate) struct EntryItems<'a> {
+    data: &'a [u8],
+    master_fields: &'a [Bytes],
+    /// Where the next stored item is.
+    pos: usize,
+    /// The index of the next item.
+    next: usize,
+    /// Items in all.
+    len: usize,
+    /// Whether the entry has the master fields (only its values stored).
+    same: bool,
+}
+
+impl<'a> Iterator for EntryItems<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.next == self.len {
+            return None;
+        }
+        let k = self.next;
+        self.next += 1;
+        if self.same && k % 2 == 0 {
+            return Some(&self.master_fields[k / 2]);
+        }
+        let len = get_varint(self.data, &mut self.pos) as usize;
+        let item = &self.data[self.pos..self.pos + len];
+        self.pos += len;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.len - self.next;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for EntryItems<'_> {}
 
 impl Node {
     /// The master ID a node is keyed by is known to the caller; entries
@@ -257,6 +353,7 @@ impl Node {
             deleted: 0,
             body: body as u32,
             sorted: true,
+            last: StreamId::ZERO,
         }
     }
 
@@ -296,9 +393,10 @@ impl Node {
                 .zip(self.master_fields.iter())
                 .all(|(a, b)| a == b);
         let flags = if same { FLAG_SAMEFIELDS } else { 0 };
-        if self.sorted && !self.offsets.is_empty() && self.last_id(master) >= id {
+        if self.sorted && !self.offsets.is_empty() && self.last >= id {
             self.sorted = false;
         }
+        self.last = id;
         self.offsets.push(self.data.len() as u32);
         self.data.push(flags);
         let ms_delta = id.ms - master.ms;
@@ -343,6 +441,25 @@ impl Node {
     /// Whether entry `i` is flagged deleted.
     fn is_deleted(&self, i: usize) -> bool {
         self.data[self.offsets[i] as usize] & FLAG_DELETED != 0
+    }
+
+    /// The fields and values of the entry with `flags` whose fields start
+    /// at `pos`, borrowed.
+    fn items(&self, flags: u8, mut pos: usize) -> EntryItems<'_> {
+        let same = flags & FLAG_SAMEFIELDS != 0;
+        let len = if same {
+            self.master_fields.len() * 2
+        } else {
+            get_varint(&self.data, &mut pos) as usize * 2
+        };
+        EntryItems {
+            data: &self.data,
+            master_fields: &self.master_fields,
+            pos,
+            next: 0,
+            len,
+            same,
+        }
     }
 
     /// The fields and values of entry `i`, interleaved.
@@ -390,8 +507,8 @@ impl Node {
     }
 
     /// The ID of the node's last entry (deleted or not).
-    fn last_id(&self, master: StreamId) -> StreamId {
-        self.id_at(master, self.offsets.len() - 1)
+    fn last_id(&self) -> StreamId {
+        self.last
     }
 
     /// Every entry, deleted ones included, for serialization: whether it
@@ -541,26 +658,28 @@ impl Stream {
             limits.max_bytes
         };
         let totelelen: u64 = pairs.iter().map(|p| p.len() as u64).sum();
-        let reuse = match self.nodes.last_key_value() {
-            Some((_, node)) => {
-                !(node.lp_bytes() + totelelen >= max_bytes
-                    || (limits.max_entries != 0 && node.total() as u64 >= limits.max_entries))
+        match self.nodes.last_entry() {
+            Some(mut last)
+                if !(last.get().lp_bytes() + totelelen >= max_bytes
+                    || (limits.max_entries != 0
+                        && last.get().total() as u64 >= limits.max_entries)) =>
+            {
+                let master = *last.key();
+                last.get_mut().push(master, id, pairs);
             }
-            None => false,
-        };
-        if !reuse {
-            // The tail node is complete: give back its growth slack.
-            if let Some((_, last)) = self.nodes.iter_mut().next_back() {
-                last.data.shrink_to_fit();
-                last.offsets.shrink_to_fit();
+            last => {
+                // The tail node is complete: give back its growth slack.
+                if let Some(mut last) = last {
+                    let last = last.get_mut();
+                    last.data.shrink_to_fit();
+                    last.offsets.shrink_to_fit();
+                }
+                let fields: Vec<Bytes> = pairs.iter().step_by(2).cloned().collect();
+                let mut node = Node::new(&fields);
+                node.push(id, id, pairs);
+                self.nodes.insert(id, node);
             }
-            let fields: Vec<Bytes> = pairs.iter().step_by(2).cloned().collect();
-            self.nodes.insert(id, Node::new(&fields));
         }
-        let Some((&master, node)) = self.nodes.iter_mut().next_back() else {
-            return;
-        };
-        node.push(master, id, pairs);
         if self.length == 0 {
             self.first_id = id;
         }
@@ -598,12 +717,34 @@ impl Stream {
         count: usize,
         rev: bool,
     ) -> Vec<StreamEntry> {
-        let mut out = Vec::new();
-        self.range_with(start, end, rev, |id, node, master, i| {
-            out.push((id, node.fields_at(master, i)));
+        let mut out = Vec::with_capacity(
+            self.length.min(if count == 0 { 16 } else { count as u64 }) as usize,
+        );
+        self.range_with(start, end, rev, |id, node, at| {
+            out.push((id, node.fields_at(at.master, at.i)));
             count == 0 || out.len() < count
         });
         out
+    }
+
+    /// Calls `f` with the ID and the fields and values (interleaved,
+    /// borrowed) of each live entry with an ID in `start..=end`, at most
+    /// `count` (0: all), oldest first or (`rev`) newest first, as
+    /// [`Stream::range`] reads them, without copying them.
+    pub fn range_visit(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        count: usize,
+        rev: bool,
+        mut f: impl FnMut(StreamId, EntryItems<'_>),
+    ) {
+        let mut seen = 0;
+        self.range_with(start, end, rev, |id, node, at| {
+            f(id, node.items(at.flags, at.pos));
+            seen += 1;
+            count == 0 || seen < count
+        });
     }
 
     /// Calls `f` for each live entry in `start..=end` in order until it
@@ -613,7 +754,7 @@ impl Stream {
         start: StreamId,
         end: StreamId,
         rev: bool,
-        mut f: impl FnMut(StreamId, &Node, StreamId, usize) -> bool,
+        mut f: impl FnMut(StreamId, &Node, At) -> bool,
     ) {
         // Within a node, entries are visited as Redis's stream iterator
         // visits them: an entry outside the range on the near side is
@@ -628,17 +769,24 @@ impl Stream {
                 .map(|(k, _)| *k)
                 .unwrap_or(StreamId::ZERO);
             for (&master, node) in self.nodes.range(first..) {
-                let from = if node.sorted {
+                // Every entry of a node is at or above its master ID.
+                let from = if node.sorted && start > master {
                     node.lower_bound(master, start)
                 } else {
                     0
                 };
                 for i in from..node.total() {
-                    let id = node.id_at(master, i);
-                    if id < start || node.is_deleted(i) {
+                    let (flags, id, pos) = node.head(master, i);
+                    if id < start || flags & FLAG_DELETED != 0 {
                         continue;
                     }
-                    if id > end || !f(id, node, master, i) {
+                    let at = At {
+                        master,
+                        i,
+                        flags,
+                        pos,
+                    };
+                    if id > end || !f(id, node, at) {
                         return;
                     }
                 }
@@ -646,15 +794,23 @@ impl Stream {
         } else {
             for (&master, node) in self.nodes.range(..=end).rev() {
                 let upto = match end.incr() {
-                    Some(after) if node.sorted => node.lower_bound(master, after),
+                    Some(after) if node.sorted && end < node.last => {
+                        node.lower_bound(master, after)
+                    }
                     _ => node.total(),
                 };
                 for i in (0..upto).rev() {
-                    let id = node.id_at(master, i);
-                    if id > end || node.is_deleted(i) {
+                    let (flags, id, pos) = node.head(master, i);
+                    if id > end || flags & FLAG_DELETED != 0 {
                         continue;
                     }
-                    if id < start || !f(id, node, master, i) {
+                    let at = At {
+                        master,
+                        i,
+                        flags,
+                        pos,
+                    };
+                    if id < start || !f(id, node, at) {
                         return;
                     }
                 }
@@ -665,8 +821,8 @@ impl Stream {
     /// Where the live entry `id` is, found as Redis's iterator finds it.
     fn find(&self, id: StreamId) -> Option<(StreamId, usize)> {
         let mut found = None;
-        self.range_with(id, id, false, |_, _, master, i| {
-            found = Some((master, i));
+        self.range_with(id, id, false, |_, _, at| {
+            found = Some((at.master, at.i));
             false
         });
         found
@@ -704,7 +860,7 @@ impl Stream {
     /// The first (or last) live entry's ID, if any.
     pub fn edge_id(&self, first: bool) -> Option<StreamId> {
         let mut found = None;
-        self.range_with(StreamId::ZERO, StreamId::MAX, !first, |id, _, _, _| {
+        self.range_with(StreamId::ZERO, StreamId::MAX, !first, |id, _, _| {
             found = Some(id);
             false
         });
@@ -741,7 +897,7 @@ impl Stream {
             }
             let remove_node = match strategy {
                 Trim::MaxLen(maxlen) => self.length - entries as u64 >= maxlen,
-                Trim::MinId(min) => node.last_id(master) < min,
+                Trim::MinId(min) => node.last_id() < min,
             };
             if remove_node {
                 self.nodes.remove(&master);

@@ -5,13 +5,13 @@
 use bytes::Bytes;
 
 use super::{
-    ParsedId, entries_reply, id_reply, parse_id_generic, parse_interval_id, parse_strict_id,
+    ParsedId, id_reply, parse_id_generic, parse_interval_id, parse_strict_id, range_reply,
 };
 use crate::engine::Ctx;
 use crate::engine::Engine;
 use crate::engine::command::CmdResult;
 use crate::engine::keyspace::{Db, events};
-use crate::engine::types::stream::{NodeLimits, StreamId, Trim};
+use crate::engine::types::stream::{NodeLimits, Stream, StreamId, Trim};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NO_SUCH_KEY, err, syntax_error, wrong_arity};
 use crate::protocol::Reply;
@@ -172,14 +172,27 @@ pub(crate) fn xadd_core(
         }
     }
     let now = db.now_ms();
-    let s = if nomkstream {
-        match db.get_stream_mut(key)? {
-            Some(s) => s,
-            None => return Ok(None),
-        }
+    // One lookup when the stream exists (the common case).
+    let new_id = if let Some(s) = db.get_stream_mut(key)? {
+        append_entry(s, id, pairs, limits, now)?
+    } else if nomkstream {
+        return Ok(None);
     } else {
-        db.stream_or_insert(key)?
+        append_entry(db.stream_or_insert(key)?, id, pairs, limits, now)?
     };
+    db.touched(key);
+    db.notify(events::STREAM, "xadd", key);
+    Ok(Some(new_id))
+}
+
+/// XADD's checks and append on the stream found or created: the new ID.
+fn append_entry(
+    s: &mut Stream,
+    id: Option<&ParsedId>,
+    pairs: &[Bytes],
+    limits: NodeLimits,
+    now: i64,
+) -> Result<StreamId, Reply> {
     if s.last_id == StreamId::MAX {
         return Err(err(
             "ERR The stream has exhausted the last possible ID, unable to add more items",
@@ -215,9 +228,7 @@ pub(crate) fn xadd_core(
         return Err(err(ID_TOO_SMALL));
     }
     s.append(new_id, pairs, limits);
-    db.touched(key);
-    db.notify(events::STREAM, "xadd", key);
-    Ok(Some(new_id))
+    Ok(new_id)
 }
 
 pub(super) fn xadd(ctx: &mut Ctx<'_>) -> CmdResult {
@@ -228,12 +239,14 @@ pub(super) fn xadd(ctx: &mut Ctx<'_>) -> CmdResult {
     if argc < field_pos + 2 || (argc - field_pos) % 2 == 1 {
         return Err(wrong_arity("xadd"));
     }
-    let key = ctx.arg(1).clone();
-    let pairs = &ctx.args[field_pos..];
+    // The arguments are borrowed apart from the engine: no handle cloned.
+    let args = ctx.args;
+    let key = &args[1];
+    let pairs = &args[field_pos..];
     let db = &mut ctx.engine.dbs[ctx.client.db];
     let Some(id) = xadd_core(
         db,
-        &key,
+        key,
         parsed.id.as_ref(),
         pairs,
         parsed.nomkstream,
@@ -243,9 +256,9 @@ pub(super) fn xadd(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Nil);
     };
     if let Some(strategy) = parsed.trim {
-        if let Some(s) = db.get_stream_mut(&key)? {
+        if let Some(s) = db.get_stream_mut(key)? {
             if s.trim(strategy, parsed.approx, parsed.limit) > 0 {
-                db.notify(events::STREAM, "xtrim", &key);
+                db.notify(events::STREAM, "xtrim", key);
             }
         }
     }
@@ -406,13 +419,13 @@ fn range_generic(ctx: &mut Ctx<'_>, rev: bool) -> CmdResult {
         }
         j += 1;
     }
-    let key = ctx.arg(1).clone();
-    let Some(s) = ctx.db().get_stream(&key)? else {
+    let args = ctx.args;
+    let Some(s) = ctx.db().get_stream(&args[1])? else {
         return Ok(Reply::Array(Vec::new()));
     };
     if count == 0 {
         return Ok(Reply::NilArray);
     }
     let count = if count == -1 { 0 } else { count as usize };
-    Ok(entries_reply(s.range(start, end, count, rev)))
+    Ok(range_reply(s, start, end, count, rev))
 }

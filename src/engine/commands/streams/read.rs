@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::{c_str, entries_reply, entry_reply, id_reply, no_group, parse_strict_id};
+use super::{c_str, entries_reply, entry_reply, id_reply, no_group, parse_strict_id, range_reply};
 use crate::engine::Ctx;
 use crate::engine::blocking::{BlockOp, block};
 use crate::engine::command::CmdResult;
@@ -331,7 +331,7 @@ fn read_generic(ctx: &mut Ctx<'_>, xreadgroup: bool) -> CmdResult {
                 deliver_history(s, gname, cname, start, count as usize, now)
             }
             Some((gname, cname)) => deliver(s, gname, cname, start, count as usize, noack, now),
-            None => entries_reply(s.range(start, StreamId::MAX, count as usize, false)),
+            None => range_reply(s, start, StreamId::MAX, count as usize, false),
         };
         served.push((key.clone(), reply));
     }
@@ -366,13 +366,10 @@ fn read_generic(ctx: &mut Ctx<'_>, xreadgroup: bool) -> CmdResult {
                     .map_or(StreamId::ZERO, |(_, id)| *id);
                 let start = gt.incr().unwrap_or(StreamId::ZERO);
                 let entries = match db.get_stream(key) {
-                    Ok(Some(s)) => s.range(start, StreamId::MAX, count as usize, false),
-                    _ => Vec::new(),
+                    Ok(Some(s)) => range_reply(s, start, StreamId::MAX, count as usize, false),
+                    _ => Reply::Array(Vec::new()),
                 };
-                Ok(keyed_reply(
-                    proto,
-                    vec![(key.clone(), entries_reply(entries))],
-                ))
+                Ok(keyed_reply(proto, vec![(key.clone(), entries)]))
             })
             .with_ready(move |db, key| {
                 let gt = w2
