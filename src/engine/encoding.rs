@@ -1,6 +1,6 @@
 //! The encoding thresholds the write commands check on every call
 //! (`hash-max-listpack-*`, `zset-max-listpack-*`, `list-max-listpack-size`,
-//! `set-max-intset-entries`), read from the configuration once per change
+//! `set-max-intset-entries`, `stream-node-max-*`), read from the configuration once per change
 //! instead of once per command: a lookup by name in the configuration costs
 //! more than many a command itself.
 
@@ -11,6 +11,7 @@ use super::config::RuntimeConfig;
 use super::types::hash::{self, DEFAULT_MAX_LISTPACK_ENTRIES, DEFAULT_MAX_LISTPACK_VALUE};
 use super::types::list::ListLimits;
 use super::types::set::SET_MAX_INTSET_ENTRIES;
+use super::types::stream::NodeLimits;
 use super::types::zset::ListpackLimits;
 
 /// The thresholds, as the configuration had them at some generation.
@@ -20,6 +21,7 @@ pub(crate) struct EncodingLimits {
     pub zset: ListpackLimits,
     pub list: ListLimits,
     pub intset_entries: usize,
+    pub stream_node: NodeLimits,
 }
 
 impl EncodingLimits {
@@ -43,6 +45,10 @@ impl EncodingLimits {
             },
             list: ListLimits::from_fill(config.get_int("list-max-listpack-size").unwrap_or(-2)),
             intset_entries: size("set-max-intset-entries", SET_MAX_INTSET_ENTRIES),
+            stream_node: NodeLimits {
+                max_bytes: size("stream-node-max-bytes", 4096) as u64,
+                max_entries: size("stream-node-max-entries", 100) as u64,
+            },
         }
     }
 }

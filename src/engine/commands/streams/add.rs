@@ -18,16 +18,7 @@ use crate::protocol::Reply;
 
 /// The node limits the configuration sets.
 pub(crate) fn node_limits(engine: &Engine) -> NodeLimits {
-    NodeLimits {
-        max_bytes: engine
-            .config_int("stream-node-max-bytes")
-            .unwrap_or(4096)
-            .max(0) as u64,
-        max_entries: engine
-            .config_int("stream-node-max-entries")
-            .unwrap_or(100)
-            .max(0) as u64,
-    }
+    engine.encoding_limits().stream_node
 }
 
 /// Parsed XADD / XTRIM options.
