@@ -2,11 +2,12 @@
 # Instructions per request under callgrind, mock or redis-server (docs/BENCHMARKS.md):
 #   scripts/callgrind.sh mock|redis TEST PIPELINE N   e.g. scripts/callgrind.sh mock set 16 20000
 # TEST: a redis-benchmark test, or one of bench.sh's own: evalsha_set, eval_10, xadd, xrange_10
-# (MOCK_BIN: the mock binary, default target/release/mock-redis)
+# (MOCK_BIN: the mock binary, default target/release/mock-redis; CG_PORT: the port, default 7395,
+# so that two runs at once do not profile each other's load)
 # then: callgrind_annotate --threshold=100 --auto=no /tmp/cg.NAME.TEST.PPIPELINE.PID.1
 
 set -u
-NAME=$1; T=$2; P=$3; N=$4; PORT=7395
+NAME=$1; T=$2; P=$3; N=$4; PORT=${CG_PORT:-7395}
 OUT=/tmp/cg.$NAME.$T.P$P
 rm -f $OUT.*
 if [ $NAME = redis ]; then
