@@ -26,7 +26,7 @@ use crate::engine::types::list::{End, ListLimits};
 use crate::engine::util::args::{self, is};
 use crate::engine::util::errors::{NO_SUCH_KEY, NOT_POSITIVE, err, syntax_error, wrong_arity};
 use crate::engine::{Ctx, Engine};
-use crate::protocol::Reply;
+use crate::protocol::{PackedArray, Reply};
 
 const BLOCK_LIST: u32 = WRITE | NOSCRIPT | BLOCKING;
 
@@ -452,7 +452,16 @@ fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(Reply::Array(Vec::new()));
     };
     Ok(match normalize_range(start, end, list.len()) {
-        Some((s, e)) => Reply::bulks(list.range_bytes(s..=e)),
+        // The elements are copied into one buffer, as Redis writes them
+        // into its output buffer (not one allocation per element).
+        Some((s, e)) => {
+            let mut packed = PackedArray::bulks();
+            packed.reserve((e - s + 1) as u64, 0);
+            for item in list.range(s..=e) {
+                packed.push(item);
+            }
+            Reply::Packed(packed)
+        }
         None => Reply::Array(Vec::new()),
     })
 }

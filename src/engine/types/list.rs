@@ -208,6 +208,7 @@ impl List {
 
     /// The elements at positions `range` as `Bytes` (shared with the list
     /// when it is a deque, copied out of a packed one).
+    #[cfg(test)]
     pub fn range_bytes(&self, range: RangeInclusive<usize>) -> impl Iterator<Item = Bytes> + '_ {
         let deque = match &self.0 {
             Repr::Deque(d) => Some(d.range(range.clone()).cloned()),
