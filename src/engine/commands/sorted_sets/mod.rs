@@ -387,16 +387,16 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> CmdResult {
     }
     let lim = limits(ctx);
     let db = ctx.db();
-    let exists = db.get_zset_mut(&key)?.is_some();
+    let exists = db.get_zset_mut(key)?.is_some();
     if !exists && xx {
         return Ok(if incr { Reply::Nil } else { Reply::Integer(0) });
     }
-    let z = db.zset_or_insert(&key)?;
+    let z = db.zset_or_insert(key)?;
     let (mut added, mut updated, mut processed) = (0, 0, 0);
     let mut last_score = 0.0;
     let mut nan = false;
     for (score, member) in pairs {
-        match z.score(&member) {
+        match z.score(member) {
             Some(cur) => {
                 if nx {
                     continue;
@@ -428,10 +428,10 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_only: bool) -> CmdResult {
         }
     }
     if added + updated > 0 {
-        db.touched(&key);
-        db.notify(events::ZSET, if incr { "zincr" } else { "zadd" }, &key);
+        db.touched(key);
+        db.notify(events::ZSET, if incr { "zincr" } else { "zadd" }, key);
     }
-    db.remove_if_empty(&key);
+    db.remove_if_empty(key);
     if nan {
         return Err(err("ERR resulting score is not a number (NaN)"));
     }
