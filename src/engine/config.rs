@@ -493,7 +493,7 @@ pub(crate) struct RuntimeConfig {
     values: BTreeMap<&'static str, String>,
     /// Changes with every write, and differs between configurations built
     /// separately: a value read from the configuration may be cached
-    /// against it (see [`EncodingLimits`](super::encoding::EncodingLimits)).
+    /// against it (the engine's encoding thresholds are).
     generation: u64,
 }
 
