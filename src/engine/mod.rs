@@ -500,24 +500,19 @@ impl Engine {
     /// more keys ready (BLMOVE), so this repeats until nothing is left, as
     /// Redis's `handleClientsBlockedOnKeys` does.
     pub fn after_command(&mut self) {
-        // No database queues events or touched keys (no notifications
-        // configured, no client blocked on a key): nothing to look at.
-        if !self.events_on && !self.blocking.any_waiters() {
-            debug_assert!(
-                !self
-                    .dbs
-                    .iter()
-                    .any(|db| db.has_events() || db.has_touched())
-            );
-            tracking::process_writes(self);
-            return;
-        }
-        // Nothing queued (the common case): one pass over the databases.
-        if !self
-            .dbs
-            .iter()
-            .any(|db| db.has_events() || db.has_touched())
-        {
+        // The databases queue events and touched keys only while
+        // notifications are configured or a client waits on a key: without
+        // either, no pass over them; with either, nothing queued is still
+        // the common case.
+        let queued = |engine: &Engine| {
+            engine
+                .dbs
+                .iter()
+                .any(|db| db.has_events() || db.has_touched())
+        };
+        let may_queue = self.events_on || self.blocking.any_waiters();
+        debug_assert!(may_queue || !queued(self));
+        if !may_queue || !queued(self) {
             tracking::process_writes(self);
             return;
         }

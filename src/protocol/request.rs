@@ -491,6 +491,17 @@ pub(crate) fn string2ll(s: &[u8]) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
+        let mut parser = RequestParser::new();
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        while let Some(argv) = parser.parse(&mut buf, false)? {
+            out.push(argv);
+        }
+        Ok(out)
+    }
 
     #[test]
     fn find_cr_stops_at_the_first_cr_or_nul_at_any_length() {
@@ -515,17 +526,6 @@ mod tests {
             }
             assert_eq!(find_cr(&vec![b'x'; len]), None);
         }
-    }
-    use super::*;
-
-    fn parse_all(input: &[u8]) -> Result<Vec<Vec<Bytes>>, ProtocolError> {
-        let mut parser = RequestParser::new();
-        let mut buf = BytesMut::from(input);
-        let mut out = Vec::new();
-        while let Some(argv) = parser.parse(&mut buf, false)? {
-            out.push(argv);
-        }
-        Ok(out)
     }
 
     #[test]

@@ -436,7 +436,7 @@ fn append(ctx: &mut Ctx<'_>) -> CmdResult {
     let len = match current {
         None => {
             let db = ctx.db();
-            db.insert(key, Value::String(suffix.clone().into()));
+            db.insert(key, Value::String(suffix.into()));
             suffix.len()
         }
         Some(len) => {

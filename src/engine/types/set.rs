@@ -14,7 +14,7 @@
 use bytes::Bytes;
 use indexmap::IndexSet;
 
-use super::zset::{PACK_MAX_ENTRIES, PACK_MAX_VALUE, get_member, put_member};
+use super::zset::{PACK_MAX_ENTRIES, PACK_MAX_VALUE, get_member, put_member, splice_exact};
 use crate::protocol::string2ll;
 
 /// The hash-table form: a table with positions (`indexmap`), so SSCAN
@@ -89,15 +89,6 @@ fn spans(buf: &[u8]) -> impl Iterator<Item = (usize, usize, &[u8])> {
         pos = end;
         Some((start, end, m))
     })
-}
-
-/// `buf` with bytes `start..end` replaced by `with` (exact size).
-fn splice(buf: &[u8], start: usize, end: usize, with: &[u8]) -> Box<[u8]> {
-    let mut out = Vec::with_capacity(buf.len() - (end - start) + with.len());
-    out.extend_from_slice(&buf[..start]);
-    out.extend_from_slice(with);
-    out.extend_from_slice(&buf[end..]);
-    out.into_boxed_slice()
 }
 
 impl Members {
@@ -187,9 +178,12 @@ impl Members {
                 return Some(false);
             }
             if (*len as usize) < PACK_MAX_ENTRIES && member.len() <= PACK_MAX_VALUE {
-                let mut entry = Vec::with_capacity(member.len() + 2);
-                put_member(&mut entry, member);
-                *buf = splice(buf, buf.len(), buf.len(), &entry);
+                // One allocation of the exact new size (a member of at
+                // most `PACK_MAX_VALUE` < 128 bytes has a one-byte length).
+                let mut out = Vec::with_capacity(buf.len() + 1 + member.len());
+                out.extend_from_slice(buf);
+                put_member(&mut out, member);
+                *buf = out.into_boxed_slice();
                 *len += 1;
                 return Some(true);
             }
@@ -240,13 +234,12 @@ impl Members {
                 let removed = Bytes::copy_from_slice(m);
                 let (last_start, last_end, _) = spans(buf).last()?;
                 *buf = if last_start == start {
-                    splice(buf, start, end, &[])
+                    splice_exact(buf, start, end, &[])
                 } else {
                     // The last member takes the hole; the tail goes.
-                    let last = buf[last_start..last_end].to_vec();
                     let mut out = Vec::with_capacity(buf.len() - (end - start));
                     out.extend_from_slice(&buf[..start]);
-                    out.extend_from_slice(&last);
+                    out.extend_from_slice(&buf[last_start..last_end]);
                     out.extend_from_slice(&buf[end..last_start]);
                     out.into_boxed_slice()
                 };

@@ -538,6 +538,16 @@ fn get_score(buf: &[u8], pos: usize) -> (f64, usize) {
     }
 }
 
+/// `buf` with bytes `start..end` replaced by `with`, in one allocation of
+/// the exact new size (the packed sorted sets and sets keep no slack).
+pub(super) fn splice_exact(buf: &[u8], start: usize, end: usize, with: &[u8]) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(buf.len() - (end - start) + with.len());
+    out.extend_from_slice(&buf[..start]);
+    out.extend_from_slice(with);
+    out.extend_from_slice(&buf[end..]);
+    out.into_boxed_slice()
+}
+
 /// One entry of a packed sorted set: where it starts and ends in the
 /// buffer, its member and its score.
 #[derive(Clone, Copy)]
@@ -581,14 +591,9 @@ impl Packed {
         self.entries().find(|e| e.member == member)
     }
 
-    /// Replaces bytes `start..end` of the buffer with `with` (one
-    /// allocation of the exact new size).
+    /// Replaces bytes `start..end` of the buffer with `with`.
     fn splice(&mut self, start: usize, end: usize, with: &[u8]) {
-        let mut out = Vec::with_capacity(self.buf.len() - (end - start) + with.len());
-        out.extend_from_slice(&self.buf[..start]);
-        out.extend_from_slice(with);
-        out.extend_from_slice(&self.buf[end..]);
-        self.buf = out.into_boxed_slice();
+        self.buf = splice_exact(&self.buf, start, end, with);
     }
 
     /// Inserts a member known to be absent at its place in the order.
