@@ -218,6 +218,11 @@ impl Engine {
     /// Reads the protection limits from the configuration (at the start,
     /// and after every command that may have changed it: CONFIG, EXEC).
     pub fn apply_client_limits(&mut self) {
+        let generation = self.runtime.generation();
+        if generation == self.limits_generation {
+            return;
+        }
+        self.limits_generation = generation;
         self.limits = ClientLimits::from_config(&self.runtime, &self.limits);
         self.diagnostics.settings = super::stats::DiagnosticSettings::from_config(&self.runtime);
     }

@@ -487,10 +487,14 @@ fn set_special(key: &str, value: &str, current: &str) -> Result<String, String> 
     }
 }
 
-/// The live configuration.
+/// The live configuration: the parameters written since the start over
+/// the process-wide [`defaults`].
 #[derive(Clone, Debug)]
 pub(crate) struct RuntimeConfig {
-    values: BTreeMap<&'static str, String>,
+    /// The parameters set since the start (CONFIG SET, the bound port, the
+    /// builder's options), by canonical name; the others have their
+    /// default.
+    changed: BTreeMap<&'static str, String>,
     /// Changes with every write, and differs between configurations built
     /// separately: a value read from the configuration may be cached
     /// against it (the engine's encoding thresholds are).
@@ -507,13 +511,20 @@ fn next_generation() -> u64 {
 impl Default for RuntimeConfig {
     fn default() -> RuntimeConfig {
         RuntimeConfig {
-            values: DEFAULTS
-                .iter()
-                .map(|(k, v)| (*k, (*v).to_string()))
-                .collect(),
+            changed: BTreeMap::new(),
             generation: next_generation(),
         }
     }
+}
+
+/// Every parameter with its default, sorted by name: built once per
+/// process and shared by every server's [`RuntimeConfig`], so that
+/// starting a server copies no table (the defaults were most of a start's
+/// cost when each server built its own map).
+fn defaults() -> &'static BTreeMap<&'static str, &'static str> {
+    static TABLE: std::sync::OnceLock<BTreeMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    TABLE.get_or_init(|| DEFAULTS.iter().copied().collect())
 }
 
 fn canonical(name: &str) -> &str {
@@ -593,7 +604,11 @@ impl RuntimeConfig {
 
     /// The value of a parameter (aliases accepted).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(canonical(name)).map(String::as_str)
+        let key = canonical(name);
+        match self.changed.get(key) {
+            Some(value) => Some(value.as_str()),
+            None => defaults().get(key).copied(),
+        }
     }
 
     /// An integer (or memory) parameter.
@@ -608,8 +623,7 @@ impl RuntimeConfig {
     pub fn matching(&self, patterns: &[Bytes]) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let names: Vec<&str> = self
-            .values
+        let names: Vec<&str> = defaults()
             .keys()
             .copied()
             .chain(ALIASES.iter().map(|(a, _)| *a))
@@ -642,11 +656,11 @@ impl RuntimeConfig {
     /// Stores a parameter CONFIG SET may not change (the bound port).
     pub fn set_fixed(&mut self, name: &str, value: &str) -> Result<(), String> {
         let key = canonical(name);
-        let Some((&stored_name, _)) = self.values.get_key_value(key) else {
+        let Some((&stored_name, _)) = defaults().get_key_value(key) else {
             return Err(format!("unknown parameter {name}"));
         };
         self.generation = next_generation();
-        self.values.insert(stored_name, value.to_string());
+        self.changed.insert(stored_name, value.to_string());
         Ok(())
     }
 
@@ -654,11 +668,12 @@ impl RuntimeConfig {
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
         let lower = name.to_ascii_lowercase();
         let key = canonical(&lower);
-        let Some((&stored_name, current)) = self.values.get_key_value(key) else {
+        let Some((&stored_name, &default)) = defaults().get_key_value(key) else {
             return Err(format!(
                 "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
             ));
         };
+        let current = self.changed.get(key).map_or(default, String::as_str);
         let fail = |why: &str| config_set_failed(&lower, why);
 
         let canonical_value = match kind_of(key) {
@@ -706,7 +721,7 @@ impl RuntimeConfig {
             Kind::Special => set_special(key, value, current).map_err(|why| fail(&why))?,
         };
         self.generation = next_generation();
-        self.values.insert(stored_name, canonical_value);
+        self.changed.insert(stored_name, canonical_value);
         Ok(())
     }
 }

@@ -345,6 +345,12 @@ impl std::fmt::Debug for Key {
 impl Db {
     /// An empty database numbered `id`.
     pub fn new(id: usize) -> Db {
+        Db::at(id, super::clock::Clock::new().now_ms())
+    }
+
+    /// An empty database whose clock reads `now_ms` (the engine creates its
+    /// sixteen with one clock reading).
+    pub fn at(id: usize, now_ms: i64) -> Db {
         Db {
             id,
             entries: IndexMap::default(),
@@ -352,7 +358,7 @@ impl Db {
             deadlines: BTreeSet::new(),
             encodings: FxHashMap::default(),
             lfu_counters: FxHashMap::default(),
-            now_ms: super::clock::Clock::new().now_ms(),
+            now_ms,
             version: 0,
             watched: HashMap::new(),
             touched: Vec::new(),

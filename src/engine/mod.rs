@@ -266,6 +266,10 @@ pub(crate) struct Engine {
     /// The connection limits (`maxclients`, `timeout`, buffer limits,
     /// protected mode) as last read from the configuration.
     pub limits: client::ClientLimits,
+    /// The configuration generation `limits` (and the diagnostic settings)
+    /// were read at: [`Engine::apply_client_limits`] reads them again only
+    /// once the configuration changed.
+    limits_generation: u64,
     /// Lua scripting: the Lua state (created on first use) and the script
     /// cache (`commands/scripting/`).
     #[cfg(feature = "scripting")]
@@ -299,16 +303,23 @@ impl Engine {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let run_id = format!("{:040x}", nanos ^ (std::process::id() as u128) << 64)
-            .chars()
-            .rev()
-            .take(40)
+        // Forty hex digits, least significant first (the high ones vary
+        // fastest from one server to the next).
+        let seed = nanos ^ (std::process::id() as u128) << 64;
+        let run_id = (0..40)
+            .map(|i| {
+                let nibble = if i < 32 { (seed >> (4 * i)) & 0xf } else { 0 };
+                char::from_digit(nibble as u32, 16).unwrap_or('0')
+            })
             .collect();
         let mut engine = Engine {
             config,
             clients: HashMap::default(),
             next_client_id: 1,
-            dbs: (0..DATABASES).map(Db::new).collect(),
+            dbs: {
+                let now = Clock::new().now_ms();
+                (0..DATABASES).map(|id| Db::at(id, now)).collect()
+            },
             started: Instant::now(),
             stats: Stats::default(),
             diagnostics: stats::Diagnostics::default(),
@@ -329,6 +340,7 @@ impl Engine {
             notify_flags: 0,
             events_on: false,
             limits: client::ClientLimits::default(),
+            limits_generation: 0,
             #[cfg(feature = "scripting")]
             scripting: Default::default(),
             tracking: tracking::Tracking::default(),
