@@ -22,6 +22,7 @@ use tokio::sync::watch;
 
 #[cfg(feature = "scripting")]
 mod busy;
+mod gate;
 
 use super::Shared;
 use super::heartbeat::Pulse;
@@ -217,6 +218,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
     }
 
     async fn serve(&mut self) {
+        // One wait on the closer for the connection's life (a new
+        // `changed()` per turn would join and leave the channel's waiter
+        // list at every request), polled only once woken (see `gate`).
+        let mut closer = self.closer.clone();
+        let mut closed = gate::Gated::new(async move {
+            let _ = closer.changed().await;
+        });
         loop {
             self.beat();
             let io = self.session.io();
@@ -228,7 +236,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin> Socket<'a, S> {
             let backlogged = !io.output.is_empty();
             let read = tokio::select! {
                 biased;
-                _ = self.closer.changed() => return,
+                () = &mut closed => return,
                 written = self.writer.write_buf(io.output), if backlogged => match written {
                     Ok(n) if n > 0 => {
                         self.session.wrote(n);
