@@ -879,11 +879,17 @@ fn redis_call(
         return err("ERR This Redis command is not allowed from script");
     }
     let run = &mut *guard;
-    if let Err(text) = run
-        .engine
-        .acl_gate_in_script(&run.client, spec, parent, &args)
-    {
-        return err(text);
+    // The script's client carries its caller's line only when the caller's
+    // user has restrictions (`acl_script_client`); any other user passes
+    // every check, and no command a script may run changes users (ACL,
+    // AUTH and HELLO are `noscript`).
+    if run.client.script_caller_info.is_some() {
+        if let Err(text) = run
+            .engine
+            .acl_gate_in_script(&run.client, spec, parent, &args)
+        {
+            return err(text);
+        }
     }
     if spec.flags & flags::WRITE != 0 && run.read_only {
         return err("ERR Write commands are not allowed from read-only scripts.");
