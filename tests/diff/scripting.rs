@@ -369,6 +369,14 @@ SET here 1
 EVAL 'redis.call("select", 2); return redis.call("get", "here")' 0
 GET here
 
+## a script's database and protocol do not carry over to the next script
+SET here db0
+HSET h f v
+EVAL 'redis.call("select", 3); redis.setresp(3); redis.call("set", "here", "db3"); return 1' 0
+EVAL 'return {redis.call("get", "here"), redis.call("hgetall", "h")[1] or "resp3", redis.call("exists", "nosuch") == 0}' 0
+EVAL 'redis.call("select", 3); return redis.call("get", "here")' 0
+EVAL 'return {redis.call("get", "here"), redis.call("hgetall", "h")[1] or "resp3"}' 0
+
 ## command info
 COMMAND INFO eval evalsha eval_ro evalsha_ro
 COMMAND GETKEYS EVAL 'return 1' 2 a b c

@@ -134,7 +134,8 @@ impl Busy {
         self.running.load(Ordering::Acquire)
     }
 
-    /// A script starts for client `caller` (under the engine lock).
+    /// A script starts for client `caller` (under the engine lock), at
+    /// `started` (the caller's clock reading).
     pub fn begin(
         &self,
         caller: u64,
@@ -142,10 +143,13 @@ impl Busy {
         threshold_ms: i64,
         auth_needed: bool,
         control: Arc<Control>,
+        started: Instant,
     ) {
-        let started = Instant::now();
         let threshold = Duration::from_millis(threshold_ms.max(0) as u64);
-        *lock(&control.busy_at) = started.checked_add(threshold);
+        let busy_at = started
+            .checked_add(threshold)
+            .map_or(NOT_BUSY, |at| nanos_after(control.epoch, at));
+        control.busy_at.store(busy_at, Ordering::Relaxed);
         control.hand_offs.store(0, Ordering::Relaxed);
         *lock(&self.run) = Some(Run {
             caller,
@@ -175,7 +179,7 @@ impl Busy {
     /// connections.
     pub fn end(&self) {
         if let Some(run) = lock(&self.run).take() {
-            *lock(&run.control.busy_at) = None;
+            run.control.busy_at.store(NOT_BUSY, Ordering::Relaxed);
         }
         self.running.store(false, Ordering::Release);
         self.done.notify_waiters();
@@ -300,22 +304,27 @@ impl Busy {
 /// hook tries [`HAND_OFF_TRIES`] times, a millisecond each. A current-thread
 /// runtime has no other thread to give them to (see `server/socket/busy.rs`).
 pub(crate) fn poll(control: &Control) {
-    let due = {
-        let mut at = lock(&control.busy_at);
-        match *at {
-            Some(t) if Instant::now() >= t => {
-                let tries = control.hand_offs.fetch_add(1, Ordering::Relaxed);
-                if tries + 1 >= HAND_OFF_TRIES {
-                    *at = None;
-                }
-                true
-            }
-            _ => false,
-        }
-    };
-    if due && is_multi_thread() {
+    // The hook runs on the script's thread, which alone sets `busy_at`.
+    let at = control.busy_at.load(Ordering::Relaxed);
+    if at == NOT_BUSY || nanos_after(control.epoch, Instant::now()) < at {
+        return;
+    }
+    let tries = control.hand_offs.fetch_add(1, Ordering::Relaxed);
+    if tries + 1 >= HAND_OFF_TRIES {
+        control.busy_at.store(NOT_BUSY, Ordering::Relaxed);
+    }
+    if is_multi_thread() {
         tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(1)));
     }
+}
+
+/// [`Control::busy_at`] when no hand-off is due.
+pub(crate) const NOT_BUSY: u64 = u64::MAX;
+
+/// `t` in nanoseconds after `epoch` (0 before it; below [`NOT_BUSY`]).
+fn nanos_after(epoch: Instant, t: Instant) -> u64 {
+    let n = t.saturating_duration_since(epoch).as_nanos();
+    u64::try_from(n).unwrap_or(NOT_BUSY - 1).min(NOT_BUSY - 1)
 }
 
 /// Hand-offs a busy script's hook attempts.
@@ -392,7 +401,7 @@ mod tests {
         assert_eq!(busy.gate(1), Gate::Open);
         assert_eq!(text(Answer::Reply(busy.kill(true))), NOTBUSY);
         let control = Arc::new(Control::default());
-        busy.begin(1, true, 0, false, control.clone());
+        busy.begin(1, true, 0, false, control.clone(), Instant::now());
         assert_eq!(busy.gate(1), Gate::Open, "the script's own client");
         assert_eq!(busy.gate(2), Gate::Busy);
         assert_eq!(
@@ -424,7 +433,7 @@ mod tests {
         assert_eq!(text(Answer::Reply(busy.kill(true))), UNKILLABLE);
         busy.end();
         assert_eq!(busy.gate(2), Gate::Open);
-        busy.begin(1, false, 60_000, true, control);
+        busy.begin(1, false, 60_000, true, control, Instant::now());
         assert!(matches!(busy.gate(2), Gate::Wait(_)));
         assert_eq!(
             text(answer(&busy, 2, false, &args(&["get", "k"]))),

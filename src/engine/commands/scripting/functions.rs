@@ -37,7 +37,9 @@ pub(crate) struct Library {
 /// The libraries and their Lua state.
 #[derive(Default)]
 pub(crate) struct Functions {
-    pub env: Option<LuaEnv>,
+    /// Boxed: the engine, which holds it, stays small (a script's run
+    /// swaps the engine in and out of the Lua state).
+    pub env: Option<Box<LuaEnv>>,
     /// In creation order.
     pub libraries: Vec<Library>,
 }
@@ -242,9 +244,11 @@ pub(crate) fn load_library(
         return Err(text_err(format!("ERR Library '{name}' already exists")));
     }
     if fns.env.is_none() {
-        fns.env = Some(LuaEnv::new(version).map_err(|e| text_err(format!("ERR {e}")))?);
+        fns.env = Some(Box::new(
+            LuaEnv::new(version).map_err(|e| text_err(format!("ERR {e}")))?,
+        ));
     }
-    let env = fns.env.as_ref().expect("created");
+    let env = fns.env.as_deref().expect("created");
     let chunk = env
         .compile(body, "@user_function")
         .map_err(|m| text_err(format!("ERR Error compiling function: {m}")))?;
@@ -589,13 +593,13 @@ pub(crate) fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
     let read_only = ro || f.flags & script_flags::NO_WRITES != 0;
     let cross_slot = f.flags & script_flags::ALLOW_CROSS_SLOT != 0;
     let n = numkeys as usize;
-    let keys = ctx.args[3..3 + n].to_vec();
-    let argv = ctx.args[3 + n..].to_vec();
+    let all_args = ctx.args;
+    let (keys, argv) = all_args[3..].split_at(n);
     let Some(env) = ctx.engine.scripting.functions.env.take() else {
         return Err(err("ERR Function not found"));
     };
     let out = run_script_in(
-        &env, ctx.engine, ctx.client, &func, &keys, &argv, true, read_only, cross_slot, &name,
+        &env, ctx.engine, ctx.client, &func, keys, argv, true, read_only, cross_slot, &name,
     );
     if ctx.engine.scripting.functions.env.is_none() {
         ctx.engine.scripting.functions.env = Some(env);

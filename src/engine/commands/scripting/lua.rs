@@ -299,17 +299,34 @@ fn error_info(lua: &Lua, v: Value) -> mlua::Result<MultiValue> {
 /// instructions by a hook (as Redis's `luaMaskCountHook`): a kill request,
 /// or a budget of hook ticks (the fuzz target's, so a looping snippet
 /// ends).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Control {
     /// Stop the running script with Redis's SCRIPT KILL error.
     pub kill: AtomicBool,
     /// Ticks left before the script is stopped; `u64::MAX`: no budget.
     pub budget: AtomicU64,
-    /// When the running script becomes busy (`busy-reply-threshold`): the
-    /// hook then hands the thread's other tasks over (`busy::hand_off`).
-    pub busy_at: Mutex<Option<std::time::Instant>>,
+    /// When the running script becomes busy (`busy-reply-threshold`), in
+    /// nanoseconds after `epoch` ([`super::busy::NOT_BUSY`]: no script
+    /// runs, or the hand-offs are over): the hook then hands the thread's
+    /// other tasks over (`busy::poll`). An atomic, not a mutex: it is set
+    /// and cleared at every run.
+    pub busy_at: AtomicU64,
+    /// What `busy_at` counts from (the state's creation).
+    pub epoch: std::time::Instant,
     /// Hand-offs tried since the script became busy.
     pub hand_offs: std::sync::atomic::AtomicU32,
+}
+
+impl Default for Control {
+    fn default() -> Control {
+        Control {
+            kill: AtomicBool::new(false),
+            budget: AtomicU64::new(0),
+            busy_at: AtomicU64::new(super::busy::NOT_BUSY),
+            epoch: std::time::Instant::now(),
+            hand_offs: Default::default(),
+        }
+    }
 }
 
 /// Up to this many keys and arguments, a script's KEYS and ARGV tables are
@@ -459,10 +476,8 @@ impl LuaEnv {
         prim.set("getinfo", lua.create_function(getinfo)?)?;
         prim.set("error_info", lua.create_function(error_info)?)?;
         let control = Arc::new(Control {
-            kill: AtomicBool::new(false),
             budget: AtomicU64::new(u64::MAX),
-            busy_at: Mutex::new(None),
-            hand_offs: Default::default(),
+            ..Control::default()
         });
         // Lua collects when its heap has grown to 4x what was live after
         // the previous cycle (default 2x): scripts allocate small short-lived
@@ -864,11 +879,17 @@ fn redis_call(
         return err("ERR This Redis command is not allowed from script");
     }
     let run = &mut *guard;
-    if let Err(text) = run
-        .engine
-        .acl_gate_in_script(&run.client, spec, parent, &args)
-    {
-        return err(text);
+    // The script's client carries its caller's line only when the caller's
+    // user has restrictions (`acl_script_client`); any other user passes
+    // every check, and no command a script may run changes users (ACL,
+    // AUTH and HELLO are `noscript`).
+    if run.client.script_caller_info.is_some() {
+        if let Err(text) = run
+            .engine
+            .acl_gate_in_script(&run.client, spec, parent, &args)
+        {
+            return err(text);
+        }
     }
     if spec.flags & flags::WRITE != 0 && run.read_only {
         return err("ERR Write commands are not allowed from read-only scripts.");
