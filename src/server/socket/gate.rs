@@ -132,7 +132,11 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
 
         assert!(Pin::new(&mut gated).poll(&mut cx).is_pending());
-        assert_eq!(polls.load(Ordering::SeqCst), 1, "the first poll goes through");
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            1,
+            "the first poll goes through"
+        );
         for _ in 0..5 {
             assert!(Pin::new(&mut gated).poll(&mut cx).is_pending());
         }
