@@ -28,6 +28,7 @@ mod functions;
 mod libs;
 mod lua;
 mod rand48;
+mod script_client;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -780,7 +781,7 @@ fn run_script_in(
     // and its client's creation time.
     let now = Instant::now();
     env.script_client(|client| {
-        reset_script_client(client, caller.db, now);
+        script_client::reset_script_client(client, caller.db, now);
         // A cluster node routes the script's commands as the caller's.
         client.asking = caller.asking;
         client.readonly = caller.readonly;
@@ -809,164 +810,6 @@ fn run_script_in(
     busy.end();
     caller.script_calls = calls;
     reply
-}
-
-/// Makes the script's client (kept in the Lua state from run to run) what
-/// `Client::detached(db)` speaking RESP2 and created at `now` is, without
-/// building a new one (and dropping the old one) for every run. Every
-/// field is named, here and in [`reset_script_client_fully`], so a field
-/// added to [`Client`] fails to compile until it is reset too.
-///
-/// A script's commands leave the client's owned state (names, queues,
-/// subscriptions, ...) empty in practice: when it is, only the plain
-/// fields are written (a short path, which the instruction cache keeps
-/// small); otherwise the full reset runs.
-fn reset_script_client(client: &mut Client, db: usize, now: Instant) {
-    let Client {
-        id,
-        addr,
-        laddr,
-        name,
-        lib_name,
-        lib_ver,
-        db: client_db,
-        protocol,
-        authenticated,
-        created,
-        last_interaction,
-        last_command,
-        close_after_reply,
-        multi,
-        multi_dirty,
-        watched,
-        subs,
-        outbox,
-        blocked,
-        extra,
-        last_read_ms,
-        script_calls,
-        tracking,
-        reply,
-        no_evict,
-        monitor,
-        postponed,
-        seen_written,
-        user: _,
-        script_caller_info,
-        asking,
-        readonly,
-        cluster_node,
-    } = client;
-    let owned_empty = addr.is_empty()
-        && laddr.is_empty()
-        && name.is_none()
-        && lib_name.is_none()
-        && lib_ver.is_none()
-        && multi.is_none()
-        && watched.is_empty()
-        && subs.total() == 0
-        && outbox.is_none()
-        && blocked.is_none()
-        && extra.is_empty()
-        && script_calls.is_empty()
-        && tracking.is_none()
-        && script_caller_info.is_none();
-    if !owned_empty {
-        return reset_script_client_fully(client, db, now);
-    }
-    *id = 0;
-    *client_db = db;
-    *protocol = crate::protocol::Protocol::Resp2;
-    *authenticated = true;
-    *created = now;
-    *last_interaction = now;
-    *last_command = crate::engine::command::CommandName::NULL;
-    *close_after_reply = false;
-    *multi_dirty = false;
-    *last_read_ms = 0;
-    *reply = Default::default();
-    *no_evict = false;
-    *monitor = false;
-    *postponed = false;
-    *seen_written = 0;
-    *asking = false;
-    *readonly = false;
-    *cluster_node = None;
-    // `user` is the caller's, set by `acl_script_client` right after.
-}
-
-/// [`reset_script_client`] when some owned state is left: every field.
-#[cold]
-#[inline(never)]
-fn reset_script_client_fully(client: &mut Client, db: usize, now: Instant) {
-    let Client {
-        id,
-        addr,
-        laddr,
-        name,
-        lib_name,
-        lib_ver,
-        db: client_db,
-        protocol,
-        authenticated,
-        created,
-        last_interaction,
-        last_command,
-        close_after_reply,
-        multi,
-        multi_dirty,
-        watched,
-        subs,
-        outbox,
-        blocked,
-        extra,
-        last_read_ms,
-        script_calls,
-        tracking,
-        reply,
-        no_evict,
-        monitor,
-        postponed,
-        seen_written,
-        user,
-        script_caller_info,
-        asking,
-        readonly,
-        cluster_node,
-    } = client;
-    *id = 0;
-    addr.clear();
-    laddr.clear();
-    *name = None;
-    *lib_name = None;
-    *lib_ver = None;
-    *client_db = db;
-    *protocol = crate::protocol::Protocol::Resp2;
-    *authenticated = true;
-    *created = now;
-    *last_interaction = now;
-    *last_command = crate::engine::command::CommandName::NULL;
-    *close_after_reply = false;
-    *multi = None;
-    *multi_dirty = false;
-    watched.clear();
-    *subs = Default::default();
-    *outbox = None;
-    *blocked = None;
-    extra.clear();
-    *last_read_ms = 0;
-    script_calls.clear();
-    *tracking = None;
-    *reply = Default::default();
-    *no_evict = false;
-    *monitor = false;
-    *postponed = false;
-    *seen_written = 0;
-    *user = Bytes::from_static(b"default");
-    *script_caller_info = None;
-    *asking = false;
-    *readonly = false;
-    *cluster_node = None;
 }
 
 fn script_flush(ctx: &mut Ctx<'_>) -> CmdResult {
