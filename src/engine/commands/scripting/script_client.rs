@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use crate::engine::client::Client;
+use crate::engine::Client;
 
 /// Makes the script's client (kept in the Lua state from run to run) what
 /// `Client::detached(db)` speaking RESP2 and created at `now` is, without
