@@ -303,8 +303,10 @@ impl Engine {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        // Forty hex digits, least significant first (the high ones vary
-        // fastest from one server to the next).
+        // The one wall-clock reading of the start (databases, LASTSAVE).
+        let started_ms = i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX);
+        // Forty hex digits, least significant first: the digits that
+        // differ from one server to the next lead.
         let seed = nanos ^ (std::process::id() as u128) << 64;
         let run_id = (0..40)
             .map(|i| {
@@ -316,10 +318,7 @@ impl Engine {
             config,
             clients: HashMap::default(),
             next_client_id: 1,
-            dbs: {
-                let now = Clock::new().now_ms();
-                (0..DATABASES).map(|id| Db::at(id, now)).collect()
-            },
+            dbs: (0..DATABASES).map(|id| Db::at(id, started_ms)).collect(),
             started: Instant::now(),
             stats: Stats::default(),
             diagnostics: stats::Diagnostics::default(),
@@ -330,7 +329,7 @@ impl Engine {
             random: random::Rng::default(),
             runtime: config::RuntimeConfig::default(),
             encoding_cache: Default::default(),
-            lastsave: Clock::new().now_ms() / 1000,
+            lastsave: started_ms / 1000,
             dirty_at_save: 0,
             saves: 0,
             #[cfg(test)]

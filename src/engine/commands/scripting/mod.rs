@@ -776,9 +776,8 @@ fn run_script_in(
     // them: their vectors serve this run.
     env.recycle(std::mem::take(&mut caller.script_calls));
     // The script's client lives in the Lua state (`redis.call` reaches it
-    // there), made new for each run.
-    // One clock reading for the run: the script's start (busy threshold)
-    // and its client's creation time.
+    // there), reset for each run. One clock reading for the run: the
+    // script's start (busy threshold) and its client's creation time.
     let now = Instant::now();
     env.script_client(|client| {
         script_client::reset_script_client(client, caller.db, now);

@@ -3,15 +3,13 @@
 
 use std::time::Instant;
 
-use bytes::Bytes;
-
 use crate::engine::Client;
 
 /// Makes the script's client (kept in the Lua state from run to run) what
 /// `Client::detached(db)` speaking RESP2 and created at `now` is, without
 /// building a new one (and dropping the old one) for every run. Every
-/// field is named, here and in [`reset_script_client_fully`], so a field
-/// added to [`Client`] fails to compile until it is reset too.
+/// field is named here, so a field added to [`Client`] fails to compile
+/// until it is reset too.
 ///
 /// A script's commands leave the client's owned state (names, queues,
 /// subscriptions, ...) empty in practice: when it is, only the plain
@@ -91,76 +89,13 @@ pub(super) fn reset_script_client(client: &mut Client, db: usize, now: Instant) 
     // `user` is the caller's, set by `acl_script_client` right after.
 }
 
-/// [`reset_script_client`] when some owned state is left: every field.
+/// [`reset_script_client`] when some owned state is left: a new client,
+/// as before the reset in place.
 #[cold]
 #[inline(never)]
 fn reset_script_client_fully(client: &mut Client, db: usize, now: Instant) {
-    let Client {
-        id,
-        addr,
-        laddr,
-        name,
-        lib_name,
-        lib_ver,
-        db: client_db,
-        protocol,
-        authenticated,
-        created,
-        last_interaction,
-        last_command,
-        close_after_reply,
-        multi,
-        multi_dirty,
-        watched,
-        subs,
-        outbox,
-        blocked,
-        extra,
-        last_read_ms,
-        script_calls,
-        tracking,
-        reply,
-        no_evict,
-        monitor,
-        postponed,
-        seen_written,
-        user,
-        script_caller_info,
-        asking,
-        readonly,
-        cluster_node,
-    } = client;
-    *id = 0;
-    addr.clear();
-    laddr.clear();
-    *name = None;
-    *lib_name = None;
-    *lib_ver = None;
-    *client_db = db;
-    *protocol = crate::protocol::Protocol::Resp2;
-    *authenticated = true;
-    *created = now;
-    *last_interaction = now;
-    *last_command = crate::engine::command::CommandName::NULL;
-    *close_after_reply = false;
-    *multi = None;
-    *multi_dirty = false;
-    watched.clear();
-    *subs = Default::default();
-    *outbox = None;
-    *blocked = None;
-    extra.clear();
-    *last_read_ms = 0;
-    script_calls.clear();
-    *tracking = None;
-    *reply = Default::default();
-    *no_evict = false;
-    *monitor = false;
-    *postponed = false;
-    *seen_written = 0;
-    *user = Bytes::from_static(b"default");
-    *script_caller_info = None;
-    *asking = false;
-    *readonly = false;
-    *cluster_node = None;
+    *client = Client::detached(db);
+    client.protocol = crate::protocol::Protocol::Resp2;
+    client.created = now;
+    client.last_interaction = now;
 }
