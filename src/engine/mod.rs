@@ -218,6 +218,11 @@ impl Config {
 }
 
 /// The whole server state.
+///
+/// The larger parts that most commands do not touch (pub/sub, scripting,
+/// tracking, CLIENT state, ACL, replication) are boxed: a script run moves
+/// the engine into the Lua state and back (`commands/scripting/lua.rs`),
+/// and a smaller `Engine` is a shorter copy each way.
 pub(crate) struct Engine {
     pub config: Config,
     pub clients: HashMap<u64, Box<Client>, rustc_hash::FxBuildHasher>,
@@ -254,7 +259,7 @@ pub(crate) struct Engine {
     #[cfg(test)]
     pub event_log: Vec<(usize, keyspace::KeyEvent)>,
     /// Channel and pattern subscriptions, and what clients published.
-    pub pubsub: delivery::PubSub,
+    pub pubsub: Box<delivery::PubSub>,
     /// Clients blocked on keys, per key in blocking order.
     pub blocking: blocking::Blocking,
     /// The `notify-keyspace-events` classes as last set: parsed from the
@@ -273,16 +278,16 @@ pub(crate) struct Engine {
     /// Lua scripting: the Lua state (created on first use) and the script
     /// cache (`commands/scripting/`).
     #[cfg(feature = "scripting")]
-    pub scripting: commands::scripting::Scripting,
+    pub scripting: Box<commands::scripting::Scripting>,
     /// Client-side caching: the invalidation and prefix tables.
-    pub tracking: tracking::Tracking,
+    pub tracking: Box<tracking::Tracking>,
     /// CLIENT PAUSE and the MONITOR clients (`commands/client/`).
-    pub client_admin: commands::client::State,
+    pub client_admin: Box<commands::client::State>,
     /// Frames the running command sent to other connections, which its
     /// connection waits to see written before its reply (`delivery.rs`).
     pub awaited_frames: delivery::AwaitedFrames,
     /// ACL users and the ACL log (`acl/`).
-    pub acl: acl::Acl,
+    pub acl: Box<acl::Acl>,
     /// SHUTDOWN's signal to the accept loop and the handle.
     pub shutdown: tokio::sync::watch::Sender<commands::shutdown::Phase>,
     /// This engine's node in a cluster (`MockRedisCluster`); `None` for a
@@ -290,7 +295,7 @@ pub(crate) struct Engine {
     pub cluster: Option<cluster::ClusterView>,
     /// The master side of replication: replicas, offset, the stream
     /// (`commands/replication.rs`).
-    pub repl: commands::replication::Replication,
+    pub repl: Box<commands::replication::Replication>,
     /// MIGRATE jobs waiting to leave with their command's outcome
     /// (`commands/migrate.rs`).
     pub migrations: commands::migrate::Pending,
@@ -334,7 +339,7 @@ impl Engine {
             saves: 0,
             #[cfg(test)]
             event_log: Vec::new(),
-            pubsub: delivery::PubSub::default(),
+            pubsub: Box::default(),
             blocking: blocking::Blocking::default(),
             notify_flags: 0,
             events_on: false,
@@ -342,13 +347,13 @@ impl Engine {
             limits_generation: 0,
             #[cfg(feature = "scripting")]
             scripting: Default::default(),
-            tracking: tracking::Tracking::default(),
-            client_admin: commands::client::State::default(),
+            tracking: Box::default(),
+            client_admin: Box::default(),
             awaited_frames: delivery::AwaitedFrames::default(),
-            acl: acl::Acl::default(),
+            acl: Box::default(),
             shutdown: commands::shutdown::channel(),
             cluster: None,
-            repl: commands::replication::Replication::new(String::new()),
+            repl: Box::new(commands::replication::Replication::new(String::new())),
             migrations: Default::default(),
         };
         engine.seed_runtime_config();
