@@ -223,7 +223,7 @@ impl Engine {
             return;
         }
         self.limits_generation = generation;
-        self.limits = ClientLimits::from_config(&self.runtime, &self.limits);
+        *self.limits = ClientLimits::from_config(&self.runtime, &self.limits);
         self.diagnostics.settings = super::stats::DiagnosticSettings::from_config(&self.runtime);
     }
 

@@ -219,19 +219,20 @@ impl Config {
 
 /// The whole server state.
 ///
-/// The larger parts that most commands do not touch (pub/sub, scripting,
-/// tracking, CLIENT state, ACL, replication) are boxed: a script run moves
-/// the engine into the Lua state and back (`commands/scripting/lua.rs`),
-/// and a smaller `Engine` is a shorter copy each way.
+/// Its larger parts are boxed (statistics, SLOWLOG and LATENCY, client
+/// limits, pub/sub, scripting, tracking, CLIENT state, ACL, replication):
+/// a script run moves the engine into the Lua state and back
+/// (`commands/scripting/lua.rs`), and a smaller `Engine` is a shorter copy
+/// each way (1,560 bytes before, about 500 now).
 pub(crate) struct Engine {
     pub config: Config,
     pub clients: HashMap<u64, Box<Client>, rustc_hash::FxBuildHasher>,
     next_client_id: u64,
     pub dbs: Vec<Db>,
     pub started: Instant,
-    pub stats: Stats,
+    pub stats: Box<Stats>,
     /// SLOWLOG and LATENCY records (which CONFIG RESETSTAT keeps).
-    pub diagnostics: stats::Diagnostics,
+    pub diagnostics: Box<stats::Diagnostics>,
     pub run_id: String,
     /// The clock every expiry decision reads (real time unless a test moved it).
     pub clock: Clock,
@@ -244,7 +245,7 @@ pub(crate) struct Engine {
     /// `CONFIG GET/SET` parameters.
     pub runtime: config::RuntimeConfig,
     /// The encoding thresholds read from `runtime` (see `encoding.rs`).
-    encoding_cache: encoding::EncodingCache,
+    encoding_cache: Box<encoding::EncodingCache>,
     /// Unix time of the last SAVE/BGSAVE (or of the start), for LASTSAVE.
     pub lastsave: i64,
     /// `dirty()` at the last save, for `rdb_changes_since_last_save`.
@@ -270,7 +271,7 @@ pub(crate) struct Engine {
     events_on: bool,
     /// The connection limits (`maxclients`, `timeout`, buffer limits,
     /// protected mode) as last read from the configuration.
-    pub limits: client::ClientLimits,
+    pub limits: Box<client::ClientLimits>,
     /// The configuration generation `limits` (and the diagnostic settings)
     /// were read at: [`Engine::apply_client_limits`] reads them again only
     /// once the configuration changed.
@@ -325,15 +326,15 @@ impl Engine {
             next_client_id: 1,
             dbs: (0..DATABASES).map(|id| Db::at(id, started_ms)).collect(),
             started: Instant::now(),
-            stats: Stats::default(),
-            diagnostics: stats::Diagnostics::default(),
+            stats: Box::default(),
+            diagnostics: Box::default(),
             run_id,
             clock: Clock::new(),
             now_ms: 0,
             call_started_us: None,
             random: random::Rng::default(),
             runtime: config::RuntimeConfig::default(),
-            encoding_cache: Default::default(),
+            encoding_cache: Box::default(),
             lastsave: started_ms / 1000,
             dirty_at_save: 0,
             saves: 0,
@@ -343,7 +344,7 @@ impl Engine {
             blocking: blocking::Blocking::default(),
             notify_flags: 0,
             events_on: false,
-            limits: client::ClientLimits::default(),
+            limits: Box::default(),
             limits_generation: 0,
             #[cfg(feature = "scripting")]
             scripting: Default::default(),
@@ -437,7 +438,7 @@ impl Engine {
 
     /// CONFIG RESETSTAT.
     pub fn reset_stats(&mut self) {
-        self.stats = Stats::default();
+        *self.stats = Stats::default();
         for db in &mut self.dbs {
             db.stats = Default::default();
         }
