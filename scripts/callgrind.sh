@@ -3,17 +3,19 @@
 #   scripts/callgrind.sh mock|redis TEST PIPELINE N   e.g. scripts/callgrind.sh mock set 16 20000
 # TEST: a redis-benchmark test, or one of bench.sh's own: evalsha_set, eval_10, xadd, xrange_10
 # (MOCK_BIN: the mock binary, default target/release/mock-redis; CG_PORT: the port, default 7395,
-# so that two runs at once do not profile each other's load)
+# so that two runs at once do not profile each other's load; CACHE_SIM=1: also simulate the caches,
+# for instruction-cache misses (I1mr) and data reads/writes (Dr, Dw) per request)
 # then: callgrind_annotate --threshold=100 --auto=no /tmp/cg.NAME.TEST.PPIPELINE.PID.1
 
 set -u
 NAME=$1; T=$2; P=$3; N=$4; PORT=${CG_PORT:-7395}
+SIM=(); [ "${CACHE_SIM:-0}" = 1 ] && SIM=(--cache-sim=yes)
 OUT=/tmp/cg.$NAME.$T.P$P
 rm -f $OUT.*
 if [ $NAME = redis ]; then
-  valgrind --tool=callgrind --callgrind-out-file=$OUT.%p redis-server --port $PORT --save "" --appendonly no >/dev/null 2>&1 &
+  valgrind --tool=callgrind "${SIM[@]}" --callgrind-out-file=$OUT.%p redis-server --port $PORT --save "" --appendonly no >/dev/null 2>&1 &
 else
-  valgrind --tool=callgrind --callgrind-out-file=$OUT.%p ${MOCK_BIN:-target/release/mock-redis} --port $PORT >/dev/null 2>&1 &
+  valgrind --tool=callgrind "${SIM[@]}" --callgrind-out-file=$OUT.%p ${MOCK_BIN:-target/release/mock-redis} --port $PORT >/dev/null 2>&1 &
 fi
 V=$!
 for i in $(seq 1 120); do redis-cli -p $PORT ping >/dev/null 2>&1 && break; sleep 0.5; done
