@@ -8,7 +8,9 @@
 # ports, drives each with redis-benchmark (50 clients, pipeline 1 and 16,
 # REPS repetitions, the two servers alternating so that background noise hits
 # both alike), and prints the median ops/sec of each, and mock/redis, as a
-# Markdown table, with the CPU time each server spent per request (from
+# Markdown table (also the ratio taken within each repetition, its median
+# and range: how much of a difference is the machine's noise), with the CPU
+# time each server spent per request (from
 # /proc/PID/task/*/schedstat: far less sensitive than ops/sec to other load on the box). A test the mock answers with an error (a command the engine
 # does not have yet) is reported as n/a with the error text: redis-benchmark
 # 7 stops at the first error reply, so its figure would mean nothing.
@@ -159,8 +161,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (N
 
 table="$work/table.md"
 {
-    echo "| test | P | redis-server ops/s | mock-redis ops/s | mock/redis | redis CPU µs/req | mock CPU µs/req | CPU mock/redis |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| test | P | redis-server ops/s | mock-redis ops/s | mock/redis | paired mock/redis (min–max) | redis CPU µs/req | mock CPU µs/req | CPU mock/redis |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$table"
 cat "$table"
 
@@ -206,13 +208,24 @@ for test in "${tests[@]}"; do
             [[ -n $redis_med ]] && redis_cell=$(printf '%.0f' "$redis_med")
             [[ -n $mock_med ]] && mock_cell=$(printf '%.0f' "$mock_med")
         fi
+        # The same ratio taken within each repetition (the two runs of a
+        # repetition are back to back, so a spell of load on the machine
+        # hits both), then its median and range over the repetitions.
+        paired="n/a"
+        if [[ -z $redis_err && -z $mock_err && ${#redis_runs[@]} -gt 0 ]]; then
+            paired=$(paste -d' ' <(printf '%s\n' "${mock_runs[@]}") <(printf '%s\n' "${redis_runs[@]}") |
+                awk '$2 > 0 { print $1 / $2 }' | sort -g |
+                awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
+                    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                    printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }')
+        fi
         redis_cpu_med=$(printf '%s\n' "${redis_cpu[@]}" | grep . | median || true)
         mock_cpu_med=$(printf '%s\n' "${mock_cpu[@]}" | grep . | median || true)
         cpu_ratio="n/a"
         if [[ -n $redis_cpu_med && -n $mock_cpu_med ]]; then
             cpu_ratio=$(awk -v m="$mock_cpu_med" -v r="$redis_cpu_med" 'BEGIN { if (r > 0) printf "%.2f", m / r; else print "n/a" }')
         fi
-        row="| $(tr '[:lower:]' '[:upper:]' <<<"$test") | $pipeline | $redis_cell | $mock_cell | $ratio | ${redis_cpu_med:-n/a} | ${mock_cpu_med:-n/a} | $cpu_ratio |"
+        row="| $(tr '[:lower:]' '[:upper:]' <<<"$test") | $pipeline | $redis_cell | $mock_cell | $ratio | $paired | ${redis_cpu_med:-n/a} | ${mock_cpu_med:-n/a} | $cpu_ratio |"
         echo "$row" | tee -a "$table"
     done
 done
