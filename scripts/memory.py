@@ -96,9 +96,22 @@ def used_memory(port):
     return None
 
 
-def wait_ready(port):
+def port_taken(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def wait_ready(proc, name, port):
+    """Until the server `proc` answers PING: a server that exited (its port
+    taken meanwhile, say) ends the run instead of measuring whatever else
+    answers there."""
     deadline = time.time() + 10
     while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"memory.py: {name} exited at start (status {proc.returncode}); is port {port} taken?")
         try:
             if command(port, "PING") == b"+PONG\r\n":
                 return
@@ -277,6 +290,9 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, CONNS + 1000)), hard))
 
+    for port in (REDIS_PORT, MOCK_PORT):
+        if port_taken(port):
+            sys.exit(f"memory.py: port {port} is taken; free it or set REDIS_PORT / MOCK_PORT")
     work = tempfile.mkdtemp(prefix="mock-redis-memory.")
     redis = subprocess.Popen(
         ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -285,8 +301,8 @@ def main():
     mock = subprocess.Popen([mock_bin, "--port", str(MOCK_PORT)], env={**os.environ, "RUST_LOG": "warn"},
                             stderr=subprocess.DEVNULL)
     try:
-        wait_ready(REDIS_PORT)
-        wait_ready(MOCK_PORT)
+        wait_ready(redis, "redis-server", REDIS_PORT)
+        wait_ready(mock, "mock-redis", MOCK_PORT)
         rows = []
         for name, proc, port in (("redis-server", redis, REDIS_PORT), ("mock-redis", mock, MOCK_PORT)):
             conn_rss, conn_used = idle_connections(proc.pid, port)
