@@ -8,13 +8,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 
 use mock_redis::MockRedis;
+use mock_redis::fixture::Fixture;
 
 /// The binary allocates through jemalloc, as redis-server does: glibc's
 /// allocator slow paths led a script-heavy profile (docs/BENCHMARKS.md).
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-use mock_redis::fixture::Fixture;
 
 const USAGE: &str = "\
 Usage: mock-redis [options]
