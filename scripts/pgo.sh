@@ -5,7 +5,7 @@
 #   scripts/pgo.sh      # prints the binary's path: <target>/pgo/use/<host>/release/mock-redis
 #
 # Three steps: an instrumented release build; a training run, which is
-# scripts/bench.sh once over every redis-benchmark test, plus bench.sh's own
+# scripts/bench.sh once over redis-benchmark's default tests, plus bench.sh's own
 # (streams, scripts), at pipeline 1 and 16 (about a minute); then the release
 # build again, told by the profile which code is hot, so that the compiler
 # keeps it together and out of the way of the cold code. Built this way, a
@@ -41,8 +41,9 @@ RUSTFLAGS="-Cprofile-generate=$profiles" cargo build --release --quiet --feature
     --bin mock-redis --target "$host" --target-dir "$target_dir/pgo/gen"
 
 echo "pgo.sh: training run" >&2
-# Every test redis-benchmark has, not only the benchmark's rows: the profile
-# is of the request path as a whole. The instrumented server writes its
+# redis-benchmark's default tests (LRANGE once at 100 and once at 300
+# elements), not only the benchmark's rows: the profile is of the request
+# path as a whole. The instrumented server writes its
 # profile when bench.sh stops it (SIGTERM ends it the way SHUTDOWN does).
 all=ping_inline,ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin
 all=$all,lrange_100,lrange_300,mset,xadd,xrange_10,evalsha_set,eval_10
