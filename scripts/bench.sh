@@ -213,11 +213,12 @@ for test in "${tests[@]}"; do
         # hits both), then its median and range over the repetitions.
         paired="n/a"
         if [[ -z $redis_err && -z $mock_err && ${#redis_runs[@]} -gt 0 ]]; then
-            paired=$(paste -d' ' <(printf '%s\n' "${mock_runs[@]}") <(printf '%s\n' "${redis_runs[@]}") |
-                awk '$2 > 0 { print $1 / $2 }' | sort -g |
-                awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
-                    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-                    printf "%.2f (%.2f–%.2f)", m, v[1], v[NR] }')
+            ratios=$(paste -d' ' <(printf '%s\n' "${mock_runs[@]}") <(printf '%s\n' "${redis_runs[@]}") |
+                awk '$2 > 0 { print $1 / $2 }' | sort -g)
+            if [[ -n $ratios ]]; then
+                paired=$(printf '%.2f (%.2f–%.2f)' "$(median <<<"$ratios")" "$(head -1 <<<"$ratios")" \
+                    "$(tail -1 <<<"$ratios")")
+            fi
         fi
         redis_cpu_med=$(printf '%s\n' "${redis_cpu[@]}" | grep . | median || true)
         mock_cpu_med=$(printf '%s\n' "${mock_cpu[@]}" | grep . | median || true)
