@@ -56,8 +56,7 @@ done
 if [[ -z ${MOCK_BIN:-} ]]; then
     # The binary is behind the `cli` feature.
     cargo build --release --quiet --features cli --bin mock-redis
-    target_dir=$(cargo metadata --format-version 1 --no-deps | sed 's/.*"target_directory":"\([^"]*\)".*/\1/')
-    MOCK_BIN=$target_dir/release/mock-redis
+    MOCK_BIN=$(scripts/target-dir.sh)/release/mock-redis
 fi
 
 server_pin=()

@@ -29,7 +29,7 @@ if [[ ! -x $profdata ]]; then
     echo "pgo.sh: $profdata is missing: rustup component add llvm-tools" >&2
     exit 2
 fi
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed 's/.*"target_directory":"\([^"]*\)".*/\1/')
+target_dir=$(scripts/target-dir.sh)
 profiles=$target_dir/pgo/profiles
 rm -rf "$profiles"
 mkdir -p "$profiles"
